@@ -1,0 +1,65 @@
+import fastifyFormbody from '@fastify/formbody';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { adminRoutes } from './admin/routes.js';
+import { authRoutes } from './auth/routes.js';
+import { createStaffRepository } from './auth/staff-repository.js';
+import type { Config } from './config.js';
+import type { DatabaseHandle } from './db/client.js';
+import { homeRoutes } from './home/routes.js';
+import { staticFolder } from './paths.js';
+import { errorsPlugin } from './plugins/errors.js';
+import { requestContextPlugin } from './plugins/request-context.js';
+import { securityPlugin } from './plugins/security.js';
+import { viewsPlugin } from './plugins/views.js';
+import { createSurveyRepository, ensureStandardSurvey } from './survey/queries.js';
+import { surveyRoutes } from './survey/routes.js';
+import './types.js';
+
+export interface AppOptions {
+  config: Config;
+  database: DatabaseHandle;
+  /** Where log lines go (tests capture them to prove no client address is logged). */
+  logStream?: NodeJS.WritableStream;
+}
+
+/** Never log a client address, user agent or query string: method, path and status are enough. */
+export function loggerOptions(config: Config, stream?: NodeJS.WritableStream): FastifyServerOptions['logger'] {
+  return {
+    level: config.LOG_LEVEL,
+    ...(stream ? { stream } : {}),
+    serializers: {
+      req: (req: { method: string; url: string }) => ({ method: req.method, path: req.url.split('?')[0] }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+  };
+}
+
+/** Builds the whole application without listening, so tests can `inject` into it. */
+export async function buildApp({ config, database, logStream }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: loggerOptions(config, logStream),
+    trustProxy: config.TRUST_PROXY,
+    bodyLimit: 64 * 1024,
+  });
+
+  ensureStandardSurvey(database);
+  app.decorate('config', config);
+  app.decorate('database', database);
+  app.decorate('surveys', createSurveyRepository(database));
+  app.decorate('staff', createStaffRepository(database));
+
+  await app.register(fastifyFormbody);
+  await app.register(fastifyStatic, { root: staticFolder, prefix: '/static/', maxAge: config.NODE_ENV === 'production' ? '1d' : 0 });
+  await app.register(securityPlugin);
+  await app.register(viewsPlugin);
+  await app.register(requestContextPlugin);
+  await app.register(errorsPlugin);
+
+  await app.register(homeRoutes);
+  await app.register(surveyRoutes);
+  await app.register(authRoutes);
+  await app.register(adminRoutes);
+
+  return app;
+}

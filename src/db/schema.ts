@@ -1,0 +1,220 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/** A resident-facing text in every language it is offered in, keyed by language code ("en", "es"). */
+export type LocalizedText = Record<string, string>;
+
+export const surveyStatuses = ['draft', 'open', 'closed'] as const;
+export const questionKinds = ['scale', 'choice', 'text'] as const;
+/** `0-10`: eleven points, 0 to 10. `agree5`: strongly disagree (1) … strongly agree (5). */
+export const scaleTypes = ['0-10', 'agree5'] as const;
+export const channels = ['web', 'qr', 'paper', 'kiosk'] as const;
+export const staffRoles = ['admin', 'liaison'] as const;
+export const eventKinds = ['outreach', 'incident', 'policy', 'other'] as const;
+
+export interface ChoiceOption {
+  value: string;
+  label: LocalizedText;
+}
+
+export const neighborhoods = sqliteTable('neighborhoods', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  slug: text('slug').notNull().unique(),
+  name: text('name').notNull(),
+  population: integer('population'),
+  retired: integer('retired', { mode: 'boolean' }).notNull().default(false),
+});
+
+export const surveys = sqliteTable('surveys', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  slug: text('slug').notNull().unique(),
+  title: text('title', { mode: 'json' }).$type<LocalizedText>().notNull(),
+  intro: text('intro', { mode: 'json' }).$type<LocalizedText>().notNull(),
+  status: text('status', { enum: surveyStatuses }).notNull().default('draft'),
+  languages: text('languages', { mode: 'json' }).$type<string[]>().notNull(),
+  // Results may be shown on the public transparency page.
+  published: integer('published', { mode: 'boolean' }).notNull().default(false),
+  createdAt: text('created_at').notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
+});
+
+export const questions = sqliteTable(
+  'questions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    surveyId: integer('survey_id')
+      .notNull()
+      .references(() => surveys.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    code: text('code').notNull(),
+    kind: text('kind', { enum: questionKinds }).notNull(),
+    prompt: text('prompt', { mode: 'json' }).$type<LocalizedText>().notNull(),
+    required: integer('required', { mode: 'boolean' }).notNull().default(false),
+    scale: text('scale', { enum: scaleTypes }),
+    minLabel: text('min_label', { mode: 'json' }).$type<LocalizedText>(),
+    maxLabel: text('max_label', { mode: 'json' }).$type<LocalizedText>(),
+    allowDontKnow: integer('allow_dont_know', { mode: 'boolean' }).notNull().default(false),
+    dimension: text('dimension'),
+    reverseScored: integer('reverse_scored', { mode: 'boolean' }).notNull().default(false),
+    // Part of the survey's headline trust score (for the standard survey: respect + listening, Chicago's TRUST).
+    inTrustScore: integer('in_trust_score', { mode: 'boolean' }).notNull().default(false),
+    options: text('options', { mode: 'json' }).$type<ChoiceOption[]>(),
+  },
+  (t) => [uniqueIndex('questions_survey_code').on(t.surveyId, t.code), index('questions_survey_position').on(t.surveyId, t.position)],
+);
+
+export const staffUsers = sqliteTable('staff_users', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  email: text('email').notNull().unique(),
+  passwordHash: text('password_hash').notNull(),
+  role: text('role', { enum: staffRoles }).notNull(),
+  createdAt: text('created_at').notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
+  disabled: integer('disabled', { mode: 'boolean' }).notNull().default(false),
+});
+
+export const events = sqliteTable(
+  'events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    title: text('title').notNull(),
+    occurredOn: text('occurred_on').notNull(),
+    // Null: a city-wide event.
+    neighborhoodId: integer('neighborhood_id').references(() => neighborhoods.id),
+    kind: text('kind', { enum: eventKinds }).notNull(),
+    description: text('description'),
+    link: text('link'),
+    isPublic: integer('is_public', { mode: 'boolean' }).notNull().default(false),
+  },
+  (t) => [index('events_occurred_on').on(t.occurredOn)],
+);
+
+export const importBatches = sqliteTable('import_batches', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  surveyId: integer('survey_id')
+    .notNull()
+    .references(() => surveys.id),
+  fileName: text('file_name'),
+  rowCount: integer('row_count').notNull(),
+  createdBy: integer('created_by').references(() => staffUsers.id),
+  createdAt: text('created_at').notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
+});
+
+// Anonymous by design: no address, user agent, cookie id or time of day; only the calendar date.
+export const responses = sqliteTable(
+  'responses',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    surveyId: integer('survey_id')
+      .notNull()
+      .references(() => surveys.id),
+    neighborhoodId: integer('neighborhood_id')
+      .notNull()
+      .references(() => neighborhoods.id),
+    submittedOn: text('submitted_on').notNull(),
+    channel: text('channel', { enum: channels }).notNull(),
+    language: text('language').notNull(),
+    eventId: integer('event_id').references(() => events.id, { onDelete: 'set null' }),
+    importBatchId: integer('import_batch_id').references(() => importBatches.id),
+    voided: integer('voided', { mode: 'boolean' }).notNull().default(false),
+    voidReason: text('void_reason'),
+  },
+  (t) => [
+    index('responses_survey_date').on(t.surveyId, t.submittedOn),
+    index('responses_survey_neighborhood_date').on(t.surveyId, t.neighborhoodId, t.submittedOn),
+    index('responses_import_batch').on(t.importBatchId),
+    index('responses_event').on(t.eventId),
+  ],
+);
+
+export const answers = sqliteTable(
+  'answers',
+  {
+    responseId: integer('response_id')
+      .notNull()
+      .references(() => responses.id, { onDelete: 'cascade' }),
+    questionId: integer('question_id')
+      .notNull()
+      .references(() => questions.id),
+    // Scale point (0–10 or 1–5) for scale questions.
+    valueNumber: integer('value_number'),
+    // Option value for choice questions, the text for text questions.
+    valueText: text('value_text'),
+  },
+  (t) => [primaryKey({ columns: [t.responseId, t.questionId] }), index('answers_question').on(t.questionId)],
+);
+
+/** Per-respondent scores on 0–100, one row per measure ("trust" or a dimension) the respondent has a score for. */
+export const responseScores = sqliteTable(
+  'response_scores',
+  {
+    responseId: integer('response_id')
+      .notNull()
+      .references(() => responses.id, { onDelete: 'cascade' }),
+    measure: text('measure').notNull(),
+    score: real('score').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.responseId, t.measure] })],
+);
+
+/** Derived sums per survey × measure × day × neighborhood, kept in the response's transaction so intervals are exact. */
+export const dailyRollups = sqliteTable(
+  'daily_rollups',
+  {
+    surveyId: integer('survey_id').notNull(),
+    measure: text('measure').notNull(),
+    day: text('day').notNull(),
+    neighborhoodId: integer('neighborhood_id').notNull(),
+    n: integer('n').notNull(),
+    sum: real('sum').notNull(),
+    sumSquares: real('sum_squares').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.surveyId, t.measure, t.day, t.neighborhoodId] })],
+);
+
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: integer('user_id').references(() => staffUsers.id, { onDelete: 'cascade' }),
+    data: text('data').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [index('sessions_user').on(t.userId), index('sessions_expires').on(t.expiresAt)],
+);
+
+/** One-time tokens (first-admin setup, password reset), stored only as a SHA-256 hash. */
+export const oneTimeTokens = sqliteTable('one_time_tokens', {
+  tokenHash: text('token_hash').primaryKey(),
+  purpose: text('purpose', { enum: ['setup', 'reset'] }).notNull(),
+  userId: integer('user_id').references(() => staffUsers.id, { onDelete: 'cascade' }),
+  expiresAt: integer('expires_at').notNull(),
+  usedAt: integer('used_at'),
+});
+
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: text('at').notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
+    userId: integer('user_id').references(() => staffUsers.id),
+    action: text('action').notNull(),
+    entity: text('entity').notNull(),
+    entityId: text('entity_id'),
+    details: text('details', { mode: 'json' }).$type<Record<string, unknown>>(),
+  },
+  (t) => [index('audit_log_at').on(t.at)],
+);
+
+export const settings = sqliteTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});
+
+export type Neighborhood = typeof neighborhoods.$inferSelect;
+export type Survey = typeof surveys.$inferSelect;
+export type Question = typeof questions.$inferSelect;
+export type NewQuestion = typeof questions.$inferInsert;
+export type StaffUser = typeof staffUsers.$inferSelect;
+export type Event = typeof events.$inferSelect;
+export type Response = typeof responses.$inferSelect;
+export type Channel = (typeof channels)[number];
+export type StaffRole = (typeof staffRoles)[number];

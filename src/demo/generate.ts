@@ -1,0 +1,181 @@
+import { eq } from 'drizzle-orm';
+import { hashPassword } from '../auth/passwords.js';
+import { addDays } from '../dates.js';
+import type { DatabaseHandle } from '../db/client.js';
+import { events, neighborhoods, questions, staffUsers, surveys, type Question } from '../db/schema.js';
+import { ensureStandardSurvey } from '../survey/queries.js';
+import { createResponseRecorder, type AnswerValue } from '../survey/response-recorder.js';
+import { standardSurvey } from '../survey/standard-survey.js';
+import { createRandom, type Random } from './random.js';
+
+export interface DemoOptions {
+  seed: number;
+  /** The last day with responses (YYYY-MM-DD); the data covers the 24 months ending in its month. */
+  asOf: string;
+  /** Responses per neighborhood per day on average, before each neighborhood's own weight (default 11.5). */
+  dailyRate?: number;
+  /** scrypt cost for the demo passwords. */
+  passwordCost: number;
+}
+
+export const demoStaff = [
+  { email: 'admin@riverton.example', password: 'riverton-admin-demo', role: 'admin' as const },
+  { email: 'liaison@riverton.example', password: 'riverton-liaison-demo', role: 'liaison' as const },
+];
+
+interface DemoNeighborhood {
+  slug: string;
+  name: string;
+  population: number;
+  /** Relative response volume. */
+  weight: number;
+  /** Baseline trust on the 0–10 answer scale. */
+  trust: number;
+  safety: number;
+  issues: string[];
+}
+
+const demoNeighborhoods: DemoNeighborhood[] = [
+  { slug: 'northgate', name: 'Northgate', population: 24100, weight: 1.0, trust: 6.4, safety: 6.8, issues: ['Speeding on Northgate Avenue', 'Break-ins to parked cars', 'Street lighting at night'] },
+  { slug: 'riverside', name: 'Riverside', population: 31800, weight: 1.2, trust: 4.6, safety: 5.1, issues: ['Drug dealing near the park', 'Slow response when we call', 'Police only show up after something bad happens'] },
+  { slug: 'old-town', name: 'Old Town', population: 12900, weight: 0.7, trust: 6.9, safety: 7.2, issues: ['Noise from bars at night', 'Bike theft', 'Parking enforcement'] },
+  { slug: 'eastwood', name: 'Eastwood', population: 27400, weight: 1.0, trust: 5.6, safety: 6.0, issues: ['Speeding and racing on side streets', 'Package theft', 'More foot patrols'] },
+  { slug: 'mill-district', name: 'Mill District', population: 19800, weight: 0.9, trust: 5.2, safety: 5.4, issues: ['How officers treat young people', 'Gun violence', 'Abandoned buildings'] },
+  { slug: 'southport', name: 'Southport', population: 22600, weight: 0.9, trust: 5.0, safety: 5.6, issues: ['Car break-ins', 'Youth programs', 'Slow response when we call'] },
+  { slug: 'cedar-hill', name: 'Cedar Hill', population: 15200, weight: 0.6, trust: 7.1, safety: 7.6, issues: ['Speeding near the school', 'Scams targeting older residents', 'Porch theft'] },
+  { slug: 'lakeview', name: 'Lakeview', population: 18300, weight: 0.7, trust: 6.0, safety: 6.5, issues: ['Noise at the lake at night', 'Bike theft', 'Speeding on Shore Road'] },
+];
+
+const spanishIssues: Record<string, string> = {
+  'Slow response when we call': 'La policía tarda mucho en llegar',
+  'Drug dealing near the park': 'Venta de drogas cerca del parque',
+  'Speeding and racing on side streets': 'Exceso de velocidad en las calles',
+  'Youth programs': 'Programas para jóvenes',
+  'How officers treat young people': 'Cómo tratan los policías a los jóvenes',
+  'Car break-ins': 'Robos en carros',
+};
+
+/** Days (relative to asOf) and effects of the stories the demo tells, on the 0–10 answer scale. */
+function storyEvents(asOf: string) {
+  return {
+    cookout: { neighborhood: 'riverside', date: addDays(asOf, -240), lift: 1.1 },
+    patrols: { neighborhood: 'northgate', date: addDays(asOf, -420), lift: 0.5 },
+    incident: { neighborhood: 'mill-district', date: addDays(asOf, -150), drop: 1.4 },
+    policy: { date: addDays(asOf, -540) },
+  };
+}
+
+const daysBetween = (from: string, to: string) => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86400000);
+const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+
+/** Trust level on the 0–10 answer scale for a neighborhood on a day: baseline, city drift and the story events. */
+function trustLevel(n: DemoNeighborhood, day: string, start: string, stories: ReturnType<typeof storyEvents>): number {
+  let level = n.trust + 0.3 * (daysBetween(start, day) / 730);
+  const since = (date: string) => daysBetween(date, day);
+  if (n.slug === stories.cookout.neighborhood && since(stories.cookout.date) > 0) {
+    // The lift builds over four weeks after the cookout and then holds.
+    level += stories.cookout.lift * Math.min(1, since(stories.cookout.date) / 28);
+  }
+  if (n.slug === stories.patrols.neighborhood && since(stories.patrols.date) > 0) {
+    level += stories.patrols.lift * Math.min(1, since(stories.patrols.date) / 56);
+  }
+  if (n.slug === stories.incident.neighborhood && since(stories.incident.date) > 0) {
+    // A sharp drop that recovers slowly (half-life about three months).
+    level -= stories.incident.drop * Math.pow(0.5, since(stories.incident.date) / 90);
+  }
+  return level;
+}
+
+function answerScale(value: number, min: number, max: number) {
+  return clamp(Math.round(value), min, max);
+}
+
+function demographics(random: Random) {
+  return {
+    age_band: random.weighted([['18_24', 11], ['25_34', 19], ['35_44', 18], ['45_54', 16], ['55_64', 15], ['65_plus', 14], ['prefer_not', 5]] as const),
+    gender: random.weighted([['woman', 50], ['man', 44], ['another', 2], ['prefer_not', 4]] as const),
+    race_ethnicity: random.weighted([['black', 28], ['hispanic', 24], ['white', 32], ['asian', 8], ['native', 1], ['other', 3], ['prefer_not', 4]] as const),
+    years_in_neighborhood: random.weighted([['under_1', 10], ['1_4', 27], ['5_9', 22], ['10_plus', 38], ['prefer_not', 3]] as const),
+  };
+}
+
+const demographicShift: Record<string, number> = { '18_24': -0.7, '25_34': -0.3, '55_64': 0.3, '65_plus': 0.6, black: -0.8, hispanic: -0.4, white: 0.3 };
+
+/**
+ * Fills an empty database with the demo city of Riverton: 8 neighborhoods, 24 months of synthetic responses,
+ * the events whose effects the results pages show, and two staff accounts. Deterministic for a seed and asOf.
+ */
+export async function generateDemo(handle: DatabaseHandle, options: DemoOptions): Promise<{ responses: number }> {
+  const { db, sqlite } = handle;
+  ensureStandardSurvey(handle);
+  const random = createRandom(options.seed);
+  const survey = db.select().from(surveys).where(eq(surveys.slug, standardSurvey.slug)).get()!;
+  const surveyQuestions = db.select().from(questions).where(eq(questions.surveyId, survey.id)).orderBy(questions.position).all();
+  const byCode = new Map<string, Question>(surveyQuestions.map((q) => [q.code, q]));
+
+  const [year, month] = options.asOf.split('-').map(Number);
+  const start = new Date(Date.UTC(year, month - 1 - 23, 1)).toISOString().slice(0, 10);
+  const stories = storyEvents(options.asOf);
+  const hashes = await Promise.all(demoStaff.map((s) => hashPassword(s.password, options.passwordCost)));
+
+  // Generation needs no durability: the file is new and rebuilt on failure.
+  sqlite.pragma('synchronous = OFF');
+  let count = 0;
+  try {
+    sqlite.transaction(() => {
+      demoStaff.forEach((s, i) => db.insert(staffUsers).values({ email: s.email, passwordHash: hashes[i], role: s.role }).onConflictDoNothing().run());
+      const ids = new Map<string, number>();
+      for (const n of demoNeighborhoods) {
+        ids.set(n.slug, db.insert(neighborhoods).values({ slug: n.slug, name: n.name, population: n.population }).returning().get().id);
+      }
+      db.insert(events)
+        .values([
+          { title: 'Cookout with officers at Riverside Park', occurredOn: stories.cookout.date, neighborhoodId: ids.get('riverside'), kind: 'outreach', description: 'A protest march that ended as a cookout co-hosted by residents and officers.', isPublic: true },
+          { title: 'Foot patrols start in Northgate', occurredOn: stories.patrols.date, neighborhoodId: ids.get('northgate'), kind: 'outreach', description: 'Two officers assigned to walking beats on weekday afternoons.', isPublic: true },
+          { title: 'Use-of-force incident on Mill Street', occurredOn: stories.incident.date, neighborhoodId: ids.get('mill-district'), kind: 'incident', description: 'A widely shared video of an arrest during a traffic stop.', isPublic: true },
+          { title: 'Body-worn camera policy takes effect', occurredOn: stories.policy.date, neighborhoodId: null, kind: 'policy', isPublic: true },
+        ])
+        .run();
+
+      const record = createResponseRecorder(sqlite, surveyQuestions);
+      const dailyRate = options.dailyRate ?? 11.5;
+      for (let day = start; day <= options.asOf; day = addDays(day, 1)) {
+        for (const n of demoNeighborhoods) {
+          const level = trustLevel(n, day, start, stories);
+          const responsesToday = random.poisson(dailyRate * n.weight);
+          for (let i = 0; i < responsesToday; i++) {
+            const lang = random.next() < 0.2 ? 'es' : 'en';
+            const person = demographics(random);
+            const personal = level + (demographicShift[person.age_band] ?? 0) + (demographicShift[person.race_ethnicity] ?? 0) + random.normal(0, 1.6);
+            const answers: AnswerValue[] = [];
+            const scale = (code: string, value: number, min: number, max: number) => {
+              if (random.next() < 0.04) return; // don't know, or skipped
+              answers.push({ questionId: byCode.get(code)!.id, valueNumber: answerScale(value, min, max), valueText: null });
+            };
+            const agree = (offset: number) => 1 + ((personal + offset) / 10) * 4 + random.normal(0, 0.6);
+            scale('safety', n.safety + random.normal(0, 2), 0, 10);
+            scale('respect', personal + 0.2 + random.normal(0, 1), 0, 10);
+            scale('listening', personal - 0.4 + random.normal(0, 1), 0, 10);
+            scale('fairness', agree(-0.5), 1, 5);
+            scale('reliability', agree(0.2), 1, 5);
+            scale('responsiveness', agree(-0.2), 1, 5);
+            scale('confidence', personal + random.normal(0, 1.2), 0, 10);
+            if (random.next() < 0.35) {
+              const issue = random.pick(n.issues);
+              answers.push({ questionId: byCode.get('top_issue')!.id, valueNumber: null, valueText: lang === 'es' ? (spanishIssues[issue] ?? issue) : issue });
+            }
+            for (const [code, value] of Object.entries(person)) {
+              if (random.next() < 0.92) answers.push({ questionId: byCode.get(code)!.id, valueNumber: null, valueText: value });
+            }
+            const channel = random.weighted([['web', 70], ['qr', 20], ['paper', 7], ['kiosk', 3]] as const);
+            record({ surveyId: survey.id, neighborhoodId: ids.get(n.slug)!, submittedOn: day, channel, language: lang, answers });
+            count++;
+          }
+        }
+      }
+    })();
+  } finally {
+    sqlite.pragma('synchronous = FULL');
+  }
+  return { responses: count };
+}

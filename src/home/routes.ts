@@ -1,0 +1,14 @@
+import type { FastifyInstance } from 'fastify';
+import { localize } from '../i18n/index.js';
+
+export async function homeRoutes(app: FastifyInstance) {
+  app.get('/', async (request, reply) => {
+    const surveys = app.surveys.openSurveys().map((s) => ({ slug: s.slug, title: localize(s.title, request.lang), intro: localize(s.intro, request.lang) }));
+    return reply.view('home/index', { surveys, hasSurveys: surveys.length > 0 });
+  });
+
+  app.get('/healthz', async (request, reply) => {
+    app.database.sqlite.prepare('SELECT 1').get();
+    return reply.send({ status: 'ok' });
+  });
+}

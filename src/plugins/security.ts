@@ -1,0 +1,58 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySession from '@fastify/session';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { SqliteSessionStore } from '../auth/session-store.js';
+import { getSessionSecret } from './session-secret.js';
+
+export const SESSION_IDLE_MS = 2 * 60 * 60 * 1000;
+export const SESSION_ABSOLUTE_MS = 12 * 60 * 60 * 1000;
+
+/** Security headers, cookies, server-side sessions, CSRF tokens and rate limiting, all from @fastify plugins. */
+export const securityPlugin = fp(async (app: FastifyInstance) => {
+  const secure = app.config.PUBLIC_URL.startsWith('https:');
+  const secret = getSessionSecret(app.database, app.config.SESSION_SECRET);
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        frameAncestors: ["'none'"],
+        ...(secure ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    strictTransportSecurity: secure ? { maxAge: 31536000, includeSubDomains: true } : false,
+    referrerPolicy: { policy: 'same-origin' },
+  });
+
+  await app.register(fastifyCookie, { secret });
+  const store = new SqliteSessionStore(app.database.sqlite, SESSION_IDLE_MS);
+  await app.register(fastifySession, {
+    secret,
+    cookieName: 'cg_session',
+    store,
+    saveUninitialized: false,
+    // Rolling cookie: the session ends after SESSION_IDLE_MS without a request.
+    rolling: true,
+    cookie: { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: SESSION_IDLE_MS },
+  });
+  const purge = setInterval(() => store.purgeExpired(), 60 * 60 * 1000);
+  purge.unref();
+  app.addHook('onClose', async () => clearInterval(purge));
+
+  await app.register(fastifyCsrf, { sessionPlugin: '@fastify/session' });
+  // Limits are per route (login, submission); addresses are kept in memory only, never written anywhere.
+  await app.register(fastifyRateLimit, { global: false });
+});

@@ -1,0 +1,33 @@
+import fastifyView from '@fastify/view';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import Handlebars from 'handlebars';
+import type { MessageKey } from '../i18n/en.js';
+import { localize, translate } from '../i18n/index.js';
+import { viewsFolder } from '../paths.js';
+
+const partials = ['head', 'header', 'footer', 'error-summary', 'field-error', 'scale-question', 'choice-question', 'text-question'];
+
+/** Handlebars views: one layout, small partials, and two helpers for translated text. */
+export const viewsPlugin = fp(async (app: FastifyInstance) => {
+  const handlebars = Handlebars.create();
+  handlebars.registerHelper('t', function (key: MessageKey, options: Handlebars.HelperOptions) {
+    return translate(options.data.root.lang ?? 'en', key, options.hash);
+  });
+  handlebars.registerHelper('loc', function (text: Record<string, string> | undefined, options: Handlebars.HelperOptions) {
+    return localize(text, options.data.root.lang ?? 'en');
+  });
+  handlebars.registerHelper('json', function (value: unknown) {
+    // For <script type="application/json"> data blocks: escape "<" so no "</script>" can close the block early.
+    return new Handlebars.SafeString(JSON.stringify(value).replace(/</g, '\\u003c'));
+  });
+
+  await app.register(fastifyView, {
+    engine: { handlebars },
+    root: viewsFolder,
+    layout: 'layouts/main.hbs',
+    viewExt: 'hbs',
+    production: app.config.NODE_ENV === 'production',
+    options: { partials: Object.fromEntries(partials.map((p) => [p, `partials/${p}.hbs`])) },
+  });
+});

@@ -1,0 +1,56 @@
+import { pathToFileURL } from 'node:url';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { openDatabase } from './db/client.js';
+
+const SETUP_LINK_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** Opens the database (applying migrations), builds the app and listens; SIGTERM/SIGINT shut down gracefully. */
+export async function startServer(config: Config) {
+  const database = openDatabase(config.DATABASE_PATH);
+  const app = await buildApp({ config, database });
+  app.addHook('onClose', async () => database.close());
+
+  if (app.staff.count() === 0) {
+    const token = app.staff.issueToken('setup', null, SETUP_LINK_TTL_MS);
+    app.log.warn(`No staff account exists yet. Create the first admin within 24 hours at ${config.PUBLIC_URL}/setup/${token}`);
+  }
+
+  await app.listen({ port: config.PORT, host: config.HOST });
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info(`${signal} received: finishing in-flight requests, then closing the database`);
+    app.close().then(
+      () => process.exit(0),
+      (err) => {
+        app.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  return app;
+}
+
+function main() {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  startServer(config).catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();

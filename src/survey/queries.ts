@@ -1,0 +1,59 @@
+import { asc, eq, sql } from 'drizzle-orm';
+import type { DatabaseHandle } from '../db/client.js';
+import { neighborhoods, questions, surveys, type Question, type Survey } from '../db/schema.js';
+import { createResponseRecorder, type NewResponse, type RecordResponse } from './response-recorder.js';
+import { standardSurvey } from './standard-survey.js';
+
+export interface SurveyWithQuestions {
+  survey: Survey;
+  questions: Question[];
+}
+
+/** Survey data for residents: surveys, their questions, the neighborhoods they can pick, and storing answers. */
+export function createSurveyRepository({ db, sqlite }: DatabaseHandle) {
+  const findBySlug = db.select().from(surveys).where(eq(surveys.slug, sql.placeholder('slug'))).prepare();
+  const questionsOf = db.select().from(questions).where(eq(questions.surveyId, sql.placeholder('surveyId'))).orderBy(asc(questions.position)).prepare();
+  const activeNeighborhoods = db.select().from(neighborhoods).where(eq(neighborhoods.retired, false)).orderBy(asc(neighborhoods.name)).prepare();
+  const openSurveys = db.select().from(surveys).where(eq(surveys.status, 'open')).orderBy(asc(surveys.id)).prepare();
+  // Recorders hold prepared statements and the survey's measures; rebuilt when what scoring depends on changes.
+  const recorders = new Map<number, { key: string; record: RecordResponse }>();
+
+  function recorderFor(surveyId: number, surveyQuestions: Question[]): RecordResponse {
+    const key = surveyQuestions.map((q) => [q.id, q.kind, q.scale, q.dimension, q.reverseScored, q.inTrustScore].join(':')).join('|');
+    const cached = recorders.get(surveyId);
+    if (cached?.key === key) return cached.record;
+    const record = createResponseRecorder(sqlite, surveyQuestions);
+    recorders.set(surveyId, { key, record });
+    return record;
+  }
+
+  return {
+    findWithQuestions(slug: string): SurveyWithQuestions | undefined {
+      const survey = findBySlug.get({ slug });
+      if (!survey) return undefined;
+      return { survey, questions: questionsOf.all({ surveyId: survey.id }) };
+    },
+    openSurveys: () => openSurveys.all(),
+    activeNeighborhoods: () => activeNeighborhoods.all(),
+    /** Stores one response in its own durable transaction; returns its id once committed. */
+    submit(response: NewResponse, surveyQuestions: Question[]): number {
+      const record = recorderFor(response.surveyId, surveyQuestions);
+      return sqlite.transaction(() => record(response))();
+    },
+  };
+}
+
+export type SurveyRepository = ReturnType<typeof createSurveyRepository>;
+
+/** Creates the standard Community Trust Survey (open) when the database has no survey yet. */
+export function ensureStandardSurvey({ db }: DatabaseHandle): void {
+  db.transaction((tx) => {
+    const existing = tx.select({ id: surveys.id }).from(surveys).limit(1).get();
+    if (existing) return;
+    const { questions: definitions, ...fields } = standardSurvey;
+    const created = tx.insert(surveys).values({ ...fields, status: 'open' }).returning({ id: surveys.id }).get();
+    tx.insert(questions)
+      .values(definitions.map((q, i) => ({ ...q, surveyId: created.id, position: i + 1 })))
+      .run();
+  });
+}

@@ -1,0 +1,139 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { dateIn } from '../dates.js';
+import type { Survey } from '../db/schema.js';
+import { formatDate, localize, negotiateLanguage, translate } from '../i18n/index.js';
+import { LANGUAGE_COOKIE, setPageLanguage } from '../plugins/request-context.js';
+import { HONEYPOT_FIELD, answersFromForm, fieldErrors, surveyFormSchema } from './form-schema.js';
+import { surveyFormView, type FormState } from './form-view.js';
+
+const slugParams = z.object({ slug: z.string().max(200) });
+const formQuery = z.object({
+  neighborhood: z.string().max(200).optional().catch(undefined),
+  channel: z.enum(['web', 'qr', 'kiosk']).catch('web'),
+  change: z.literal('1').optional().catch(undefined),
+  lang: z.string().max(10).optional().catch(undefined),
+});
+const submissionMeta = z.object({
+  channel: z.enum(['web', 'qr', 'kiosk']).catch('web'),
+  lang: z.string().max(10).optional().catch(undefined),
+});
+
+// Days for which the "you answered on …" notice is shown; it informs, it never blocks.
+const ANSWERED_COOKIE_DAYS = 30;
+const answeredCookie = (survey: Survey) => `cg_answered_${survey.id}`;
+
+export async function surveyRoutes(app: FastifyInstance) {
+  const { surveys } = app;
+
+  function surveyLanguage(request: FastifyRequest, survey: Survey, explicit?: string): string {
+    return negotiateLanguage(survey.languages, {
+      query: explicit,
+      cookie: request.cookies[LANGUAGE_COOKIE],
+      acceptLanguage: request.headers['accept-language'],
+    });
+  }
+
+  function renderClosed(request: FastifyRequest, reply: FastifyReply, survey: Survey, lang: string, status: number) {
+    setPageLanguage(request, reply, lang);
+    return reply.code(status).view('survey/closed', { surveyTitle: localize(survey.title, lang) });
+  }
+
+  function notFound(request: FastifyRequest, reply: FastifyReply) {
+    return reply.code(404).view('errors/error', { title: translate(request.lang, 'notFound.title'), message: translate(request.lang, 'notFound.body') });
+  }
+
+  app.get('/surveys/:slug', async (request, reply) => {
+    const { slug } = slugParams.parse(request.params);
+    const query = formQuery.parse(request.query);
+    const found = surveys.findWithQuestions(slug);
+    if (!found) return notFound(request, reply);
+    const { survey, questions } = found;
+    const lang = surveyLanguage(request, survey, query.lang);
+    if (survey.status !== 'open') return renderClosed(request, reply, survey, lang, 200);
+
+    const form = surveyFormView(survey, questions, surveys.activeNeighborhoods(), lang, { values: {}, errors: new Map() }, {
+      presetNeighborhood: query.neighborhood,
+      changeNeighborhood: query.change === '1',
+    });
+    const answered = query.channel === 'kiosk' ? null : request.unsignCookie(request.cookies[answeredCookie(survey)] ?? '');
+    setPageLanguage(request, reply, lang);
+    return reply.view('survey/form', {
+      form,
+      channel: query.channel,
+      minCellSize: app.config.MIN_CELL_SIZE,
+      answeredOn: answered?.valid && answered.value ? formatDate(answered.value, lang) : undefined,
+      changeLink: `/surveys/${survey.slug}?${new URLSearchParams({ change: '1', channel: query.channel, lang, ...(query.neighborhood ? { neighborhood: query.neighborhood } : {}) })}`,
+    });
+  });
+
+  app.post(
+    '/surveys/:slug',
+    { bodyLimit: 64 * 1024, config: { rateLimit: { max: app.config.SUBMIT_RATE_LIMIT, timeWindow: '1 minute' } } },
+    async (request, reply) => {
+      const { slug } = slugParams.parse(request.params);
+      const found = surveys.findWithQuestions(slug);
+      if (!found) return notFound(request, reply);
+      const { survey, questions } = found;
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const meta = submissionMeta.parse(body);
+      const lang = surveyLanguage(request, survey, meta.lang);
+      if (survey.status !== 'open') return renderClosed(request, reply, survey, lang, 409);
+      const thanks = `/surveys/${survey.slug}/thanks?${new URLSearchParams({ lang, channel: meta.channel })}`;
+
+      // A filled honeypot is a bot: answer as if accepted, store nothing.
+      const honeypot = body[HONEYPOT_FIELD];
+      if (honeypot !== undefined && honeypot !== '') return reply.redirect(thanks, 303);
+
+      const neighborhoods = surveys.activeNeighborhoods();
+      const parsed = surveyFormSchema(questions, neighborhoods).safeParse(body);
+      if (!parsed.success) {
+        const state: FormState = { values: body, errors: fieldErrors(parsed.error) };
+        setPageLanguage(request, reply, lang);
+        return reply.code(400).view('survey/form', {
+          form: surveyFormView(survey, questions, neighborhoods, lang, state, { changeNeighborhood: true }),
+          channel: meta.channel,
+          minCellSize: app.config.MIN_CELL_SIZE,
+        });
+      }
+
+      const neighborhood = neighborhoods.find((n) => n.slug === parsed.data.neighborhood)!;
+      const submittedOn = dateIn(app.config.TIME_ZONE);
+      surveys.submit(
+        {
+          surveyId: survey.id,
+          neighborhoodId: neighborhood.id,
+          submittedOn,
+          channel: meta.channel,
+          language: lang,
+          answers: answersFromForm(parsed.data, questions),
+        },
+        questions,
+      );
+      // Only now, after the commit, is the resident told the answers were saved.
+      if (meta.channel !== 'kiosk') {
+        reply.setCookie(answeredCookie(survey), submittedOn, {
+          signed: true,
+          httpOnly: true,
+          sameSite: 'lax',
+          secure: app.config.PUBLIC_URL.startsWith('https:'),
+          path: `/surveys/${survey.slug}`,
+          maxAge: ANSWERED_COOKIE_DAYS * 24 * 3600,
+        });
+      }
+      return reply.redirect(`${thanks}&${new URLSearchParams({ neighborhood: neighborhood.slug })}`, 303);
+    },
+  );
+
+  app.get('/surveys/:slug/thanks', async (request, reply) => {
+    const { slug } = slugParams.parse(request.params);
+    const query = formQuery.parse(request.query);
+    const found = surveys.findWithQuestions(slug);
+    if (!found) return notFound(request, reply);
+    const lang = surveyLanguage(request, found.survey, query.lang);
+    const again = `/surveys/${slug}?${new URLSearchParams({ lang, channel: query.channel, ...(query.neighborhood ? { neighborhood: query.neighborhood } : {}) })}`;
+    setPageLanguage(request, reply, lang);
+    if (query.channel === 'kiosk') reply.locals = { ...reply.locals, refreshUrl: again, refreshSeconds: 8 };
+    return reply.view('survey/thanks', { surveyTitle: localize(found.survey.title, lang), again, kiosk: query.channel === 'kiosk' });
+  });
+}

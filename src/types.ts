@@ -1,0 +1,30 @@
+import '@fastify/session';
+import type { Config } from './config.js';
+import type { DatabaseHandle } from './db/client.js';
+import type { StaffUser } from './db/schema.js';
+import type { StaffRepository } from './auth/staff-repository.js';
+import type { SurveyRepository } from './survey/queries.js';
+
+declare module 'fastify' {
+  interface Session {
+    userId?: number;
+    /** Milliseconds since epoch when the user logged in; enforces the absolute session timeout. */
+    loggedInAt?: number;
+  }
+  interface FastifyInstance {
+    config: Config;
+    database: DatabaseHandle;
+    surveys: SurveyRepository;
+    staff: StaffRepository;
+  }
+  interface FastifyReply {
+    /** Template data shared by every page (set by @fastify/view, which does not type it). */
+    locals: Record<string, unknown>;
+  }
+  interface FastifyRequest {
+    /** The logged-in staff member, if any (never set on resident requests without a session). */
+    staffUser: StaffUser | null;
+    /** Language of the page being answered. */
+    lang: string;
+  }
+}

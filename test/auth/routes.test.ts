@@ -1,0 +1,163 @@
+import t from 'tap';
+import { hashToken } from '../../src/auth/staff-repository.js';
+import { addNeighborhoods, buildTestApp, cookieJar, createStaff, csrfFrom, form, login, rowCount } from '../helper/app.js';
+
+const formHeaders = { 'content-type': 'application/x-www-form-urlencoded' };
+
+t.test('login with the right password starts a server-side session in a safe cookie', async (t) => {
+  const { app, database } = await buildTestApp(t);
+  await createStaff(app, 'admin@example.org', 'correct horse battery', 'admin');
+  const before = await app.inject('/login');
+  const { res, jar } = await login(app, 'Admin@Example.org ', 'correct horse battery');
+  t.equal(res.statusCode, 303);
+  t.equal(res.headers.location, '/admin');
+  const cookie = res.cookies.find((c) => c.name === 'cg_session')!;
+  t.ok(cookie.httpOnly);
+  t.equal(cookie.sameSite, 'Lax');
+  t.notOk(cookie.secure, 'not Secure on an http PUBLIC_URL');
+  t.not(cookie.value, before.cookies.find((c) => c.name === 'cg_session')?.value, 'a new session id at login');
+  t.equal(rowCount(database, 'sessions WHERE user_id IS NOT NULL'), 1, 'kept in SQLite');
+  const admin = await app.inject({ url: '/admin', headers: { cookie: jar.header() } });
+  t.equal(admin.statusCode, 200);
+  t.match(admin.body, 'admin@example.org');
+});
+
+t.test('Secure cookies when PUBLIC_URL is https (behind a TLS proxy)', async (t) => {
+  const { app } = await buildTestApp(t, { PUBLIC_URL: 'https://trust.example.org', TRUST_PROXY: 'true' });
+  const res = await app.inject({ url: '/login', headers: { 'x-forwarded-proto': 'https' } });
+  t.equal(res.cookies.find((c) => c.name === 'cg_session')?.secure, true);
+  t.match(res.headers['strict-transport-security'], 'max-age=');
+  const plain = await app.inject({ url: '/login' });
+  t.notOk(plain.cookies.some((c) => c.name === 'cg_session'), 'a Secure cookie is never sent over plain http');
+});
+
+t.test('wrong password and unknown email get the same answer', async (t) => {
+  const { app } = await buildTestApp(t);
+  await createStaff(app, 'admin@example.org', 'correct horse battery', 'admin');
+  const wrong = await login(app, 'admin@example.org', 'wrong password!!');
+  const unknown = await login(app, 'nobody@example.org', 'wrong password!!');
+  t.equal(wrong.res.statusCode, 401);
+  t.equal(unknown.res.statusCode, 401);
+  const message = 'That email and password do not match an active staff account.';
+  t.match(wrong.res.body, message);
+  t.match(unknown.res.body, message);
+  t.match(unknown.res.body, 'value="nobody@example.org"', 'the email is kept');
+  const page = await app.inject({ url: '/admin', headers: { cookie: wrong.jar.header() } });
+  t.equal(page.statusCode, 303, 'still not logged in');
+});
+
+t.test('a disabled account cannot log in', async (t) => {
+  const { app, database } = await buildTestApp(t);
+  const user = await createStaff(app, 'gone@example.org', 'correct horse battery', 'admin');
+  database.sqlite.prepare('UPDATE staff_users SET disabled = 1 WHERE id = ?').run(user.id);
+  const { res } = await login(app, 'gone@example.org', 'correct horse battery');
+  t.equal(res.statusCode, 401);
+});
+
+t.test('login form errors are shown by their fields', async (t) => {
+  const { app } = await buildTestApp(t);
+  const jar = cookieJar();
+  const page = await app.inject('/login');
+  jar.store(page);
+  const res = await app.inject({ method: 'POST', url: '/login', headers: { ...formHeaders, cookie: jar.header() }, payload: form({ email: 'not-an-email', password: '', _csrf: csrfFrom(page.body)! }) });
+  t.equal(res.statusCode, 400);
+  t.match(res.body, 'href="#email"');
+  t.match(res.body, 'Enter your password.');
+  t.match(res.body, 'value="not-an-email"');
+});
+
+t.test('login and logout without a CSRF token are refused', async (t) => {
+  const { app, database } = await buildTestApp(t);
+  await createStaff(app, 'admin@example.org', 'correct horse battery', 'admin');
+  const jar = cookieJar();
+  jar.store(await app.inject('/login'));
+  const res = await app.inject({ method: 'POST', url: '/login', headers: { ...formHeaders, cookie: jar.header() }, payload: form({ email: 'admin@example.org', password: 'correct horse battery' }) });
+  t.equal(res.statusCode, 403);
+  t.match(res.body, 'This form has expired or did not come from this site.');
+  t.equal(rowCount(database, 'sessions WHERE user_id IS NOT NULL'), 0, 'no session granted');
+
+  const session = await login(app, 'admin@example.org', 'correct horse battery');
+  const logout = await app.inject({ method: 'POST', url: '/logout', headers: { ...formHeaders, cookie: session.jar.header() }, payload: form({ _csrf: 'forged' }) });
+  t.equal(logout.statusCode, 403);
+  const still = await app.inject({ url: '/admin', headers: { cookie: session.jar.header() } });
+  t.equal(still.statusCode, 200, 'the session survived the forged logout');
+});
+
+t.test('logout ends the session on the server', async (t) => {
+  const { app, database } = await buildTestApp(t);
+  await createStaff(app, 'admin@example.org', 'correct horse battery', 'admin');
+  const { jar } = await login(app, 'admin@example.org', 'correct horse battery');
+  const page = await app.inject({ url: '/admin', headers: { cookie: jar.header() } });
+  const oldCookie = jar.header();
+  const res = await app.inject({ method: 'POST', url: '/logout', headers: { ...formHeaders, cookie: oldCookie }, payload: form({ _csrf: csrfFrom(page.body)! }) });
+  t.equal(res.statusCode, 303);
+  t.equal(rowCount(database, 'sessions WHERE user_id IS NOT NULL'), 0);
+  const replay = await app.inject({ url: '/admin', headers: { cookie: oldCookie } });
+  t.equal(replay.statusCode, 303, 'the old cookie no longer works');
+});
+
+t.test('role guard: anonymous to login, liaison forbidden from admin pages', async (t) => {
+  const { app } = await buildTestApp(t);
+  const anon = await app.inject('/admin');
+  t.equal(anon.statusCode, 303);
+  t.equal(anon.headers.location, '/login?next=%2Fadmin');
+  await createStaff(app, 'liaison@example.org', 'correct horse battery', 'liaison');
+  const { res, jar } = await login(app, 'liaison@example.org', 'correct horse battery');
+  t.equal(res.statusCode, 303);
+  const forbidden = await app.inject({ url: '/admin', headers: { cookie: jar.header() } });
+  t.equal(forbidden.statusCode, 403);
+  t.match(forbidden.body, 'does not allow');
+});
+
+t.test('next= returns to local paths only', async (t) => {
+  const { app } = await buildTestApp(t);
+  await createStaff(app, 'admin@example.org', 'correct horse battery', 'admin');
+  for (const [next, expected] of [
+    ['/admin?x=1', '/admin?x=1'],
+    ['//evil.example/', '/admin'],
+    ['https://evil.example/', '/admin'],
+    ['/\\evil.example', '/admin'],
+  ]) {
+    const jar = cookieJar();
+    const page = await app.inject(`/login?next=${encodeURIComponent(next)}`);
+    jar.store(page);
+    const res = await app.inject({
+      method: 'POST',
+      url: '/login',
+      headers: { ...formHeaders, cookie: jar.header() },
+      payload: form({ email: 'admin@example.org', password: 'correct horse battery', next, _csrf: csrfFrom(page.body)! }),
+    });
+    t.equal(res.headers.location, expected, next);
+  }
+});
+
+t.test('login is rate limited', async (t) => {
+  const { app } = await buildTestApp(t, { LOGIN_RATE_LIMIT: '2' });
+  const statuses = [];
+  for (let i = 0; i < 3; i++) statuses.push((await login(app, 'x@example.org', 'whatever password')).res.statusCode);
+  t.same(statuses, [401, 401, 429]);
+});
+
+t.test('the first admin is created once through the setup link', async (t) => {
+  const { app, database } = await buildTestApp(t);
+  const token = app.staff.issueToken('setup', null, 60_000);
+  t.equal(rowCount(database, `one_time_tokens WHERE token_hash = '${hashToken(token)}'`), 1, 'only the hash is stored');
+  t.equal(rowCount(database, `one_time_tokens WHERE token_hash = '${token}'`), 0);
+  const jar = cookieJar();
+  const page = await app.inject(`/setup/${token}`);
+  t.equal(page.statusCode, 200);
+  jar.store(page);
+  const csrf = csrfFrom(page.body)!;
+  const short = await app.inject({ method: 'POST', url: `/setup/${token}`, headers: { ...formHeaders, cookie: jar.header() }, payload: form({ email: 'first@example.org', password: 'short', confirm: 'short', _csrf: csrf }) });
+  t.equal(short.statusCode, 400);
+  t.match(short.body, 'Use at least 12 characters.');
+  const ok = await app.inject({ method: 'POST', url: `/setup/${token}`, headers: { ...formHeaders, cookie: jar.header() }, payload: form({ email: 'first@example.org', password: 'a long enough password', confirm: 'a long enough password', _csrf: csrf }) });
+  t.equal(ok.statusCode, 303);
+  t.equal(ok.headers.location, '/admin');
+  t.equal(app.staff.findByEmail('first@example.org')?.role, 'admin');
+  const reuse = await app.inject(`/setup/${token}`);
+  t.equal(reuse.statusCode, 404, 'the link works once');
+  const expired = app.staff.issueToken('setup', null, -1);
+  t.equal((await app.inject(`/setup/${expired}`)).statusCode, 404);
+  addNeighborhoods(database, 'Unused');
+});

@@ -1,0 +1,59 @@
+import { join } from 'node:path';
+import t from 'tap';
+import { openDatabase } from '../../src/db/client.js';
+import { generateDemo } from '../../src/demo/generate.js';
+import { tempDir } from '../helper/app.js';
+
+const fingerprint = (path: string) => {
+  const handle = openDatabase(path);
+  const row = handle.sqlite
+    .prepare(`SELECT count(*) AS n, sum(r.id * 31 + a.question_id * 7 + coalesce(a.value_number, length(a.value_text))) AS checksum,
+              min(r.submitted_on) AS first, max(r.submitted_on) AS last
+              FROM responses r JOIN answers a ON a.response_id = r.id`)
+    .get();
+  handle.close();
+  return row as { n: number; checksum: number; first: string; last: string };
+};
+
+t.test('the demo is deterministic for a seed and date, covers 24 months and tells its stories', async (t) => {
+  const dir = tempDir(t);
+  const results = [];
+  for (const name of ['a.db', 'b.db', 'c.db']) {
+    const handle = openDatabase(join(dir, name));
+    const started = Date.now();
+    results.push({ ...(await generateDemo(handle, { seed: name === 'c.db' ? 7 : 1, asOf: '2026-06-15', passwordCost: 10 })), ms: Date.now() - started });
+    handle.close();
+  }
+  t.equal(results[0].responses, results[1].responses);
+  t.ok(results[0].responses > 50_000 && results[0].responses < 70_000, `about 60,000 responses (${results[0].responses})`);
+  const [a, b, c] = ['a.db', 'b.db', 'c.db'].map((n) => fingerprint(join(dir, n)));
+  t.same(a, b, 'same seed, same data');
+  t.not(a.checksum, c.checksum, 'another seed, other data');
+  t.equal(a.first, '2024-07-01', '24 whole months ending with the as-of month');
+  t.equal(a.last, '2026-06-15');
+
+  const handle = openDatabase(join(dir, 'a.db'));
+  t.teardown(() => handle.close());
+  t.equal((handle.sqlite.prepare('SELECT count(*) AS n FROM neighborhoods').get() as { n: number }).n, 8);
+  t.equal((handle.sqlite.prepare('SELECT count(*) AS n FROM staff_users').get() as { n: number }).n, 2);
+  const weekly = handle.sqlite
+    .prepare(`SELECT count(*) AS cells, sum(n >= 30) AS reportable FROM (
+      SELECT neighborhood_id, strftime('%Y-%W', submitted_on) AS week, count(*) AS n FROM responses GROUP BY 1, 2)`)
+    .get() as { cells: number; reportable: number };
+  t.ok(weekly.reportable / weekly.cells > 0.75, `most neighborhood × week cells reach 30 (${weekly.reportable}/${weekly.cells})`);
+
+  // The stories: trust in Riverside after the cookout beats the months before it; Mill District dips after the incident.
+  const trustAround = (title: string, beforeDays: number, afterDays: number) =>
+    handle.sqlite
+      .prepare(`SELECT
+          avg(CASE WHEN r.submitted_on <  e.occurred_on AND r.submitted_on >= date(e.occurred_on, ?) THEN s.score END) AS before,
+          avg(CASE WHEN r.submitted_on >  e.occurred_on AND r.submitted_on <= date(e.occurred_on, ?) THEN s.score END) AS after
+        FROM events e JOIN responses r ON r.neighborhood_id = e.neighborhood_id JOIN response_scores s ON s.response_id = r.id AND s.measure = 'trust'
+        WHERE e.title = ?`)
+      .get(`-${beforeDays} days`, `+${afterDays} days`, title) as { before: number; after: number };
+  const cookout = trustAround('Cookout with officers at Riverside Park', 56, 84);
+  t.ok(cookout.after - cookout.before > 5, `trust up after the cookout (${cookout.before.toFixed(1)} → ${cookout.after.toFixed(1)})`);
+  const incident = trustAround('Use-of-force incident on Mill Street', 56, 56);
+  t.ok(incident.before - incident.after > 5, `trust down after the incident (${incident.before.toFixed(1)} → ${incident.after.toFixed(1)})`);
+  t.ok(results[0].ms < 30_000, `generated in seconds (${results[0].ms} ms)`);
+});

@@ -1,0 +1,105 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { hashPassword } from '../../src/auth/passwords.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
+import { neighborhoods, type StaffRole } from '../../src/db/schema.js';
+
+interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
+/** A temp folder removed when the test ends. */
+export function tempDir(t: Teardown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cg-test-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Test configuration: a real SQLite file in a temp folder, silent logs and a cheap password hash. */
+export function testConfig(t: Teardown, env: Record<string, string> = {}): Config {
+  return loadConfig({ DATABASE_PATH: join(tempDir(t), 'test.db'), LOG_LEVEL: 'silent', PASSWORD_HASH_COST: '10', ...env });
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  database: DatabaseHandle;
+  config: Config;
+  logs: string[];
+}
+
+/** Builds the real app on a fresh temp database; closed at the end of the test. */
+export async function buildTestApp(t: Teardown, env: Record<string, string> = {}): Promise<TestApp> {
+  const config = testConfig(t, env);
+  const database = openDatabase(config.DATABASE_PATH);
+  const logs: string[] = [];
+  const logStream = new PassThrough();
+  logStream.on('data', (chunk: Buffer) => logs.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
+  const app = await buildApp({ config, database, logStream });
+  t.teardown(async () => {
+    await app.close();
+    database.close();
+  });
+  return { app, database, config, logs };
+}
+
+export function addNeighborhoods(database: DatabaseHandle, ...names: string[]) {
+  return names.map((name) =>
+    database.db
+      .insert(neighborhoods)
+      .values({ name, slug: name.toLowerCase().replace(/[^a-z0-9]+/g, '-') })
+      .returning()
+      .get(),
+  );
+}
+
+/** Cookies from a response as a `cookie` header value, merged over earlier ones. */
+export function cookieJar() {
+  const jar = new Map<string, string>();
+  return {
+    store(res: { cookies: { name: string; value: string }[] }) {
+      for (const c of res.cookies) {
+        if (c.value === '') jar.delete(c.name);
+        else jar.set(c.name, c.value);
+      }
+    },
+    header: () => [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
+    get: (name: string) => jar.get(name),
+  };
+}
+
+export const csrfFrom = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
+
+export async function createStaff(app: FastifyInstance, email: string, password: string, role: StaffRole) {
+  return app.staff.create(email, await hashPassword(password, 10), role);
+}
+
+/** Logs in through the real login form; returns the cookie jar holding the session. */
+export async function login(app: FastifyInstance, email: string, password: string) {
+  const jar = cookieJar();
+  const page = await app.inject({ method: 'GET', url: '/login' });
+  jar.store(page);
+  const res = await app.inject({
+    method: 'POST',
+    url: '/login',
+    headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ email, password, _csrf: csrfFrom(page.body) ?? '' }).toString(),
+  });
+  jar.store(res);
+  return { jar, res };
+}
+
+export const form = (fields: Record<string, string | string[]>) => {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(fields)) for (const item of [v].flat()) params.append(k, item);
+  return params.toString();
+};
+
+/** Rows in a table, read with plain SQL so the check does not depend on the code under test. */
+export function rowCount(database: DatabaseHandle, table: string): number {
+  return (database.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+}
