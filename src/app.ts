@@ -7,6 +7,7 @@ import { createStaffRepository } from './auth/staff-repository.js';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/client.js';
 import { homeRoutes } from './home/routes.js';
+import { neighborhoodRoutes } from './neighborhoods/routes.js';
 import { staticFolder } from './paths.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { requestContextPlugin } from './plugins/request-context.js';
@@ -14,6 +15,7 @@ import { securityPlugin } from './plugins/security.js';
 import { viewsPlugin } from './plugins/views.js';
 import { createSurveyRepository, ensureStandardSurvey } from './survey/queries.js';
 import { surveyRoutes } from './survey/routes.js';
+import { voidRoutes } from './voids/routes.js';
 import './types.js';
 
 export interface AppOptions {
@@ -60,6 +62,8 @@ export async function buildApp({ config, database, logStream }: AppOptions): Pro
   await app.register(surveyRoutes);
   await app.register(authRoutes);
   await app.register(adminRoutes);
+  await app.register(neighborhoodRoutes);
+  await app.register(voidRoutes);
 
   return app;
 }

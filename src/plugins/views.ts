@@ -6,7 +6,7 @@ import type { MessageKey } from '../i18n/en.js';
 import { localize, translate } from '../i18n/index.js';
 import { viewsFolder } from '../paths.js';
 
-const partials = ['head', 'header', 'footer', 'error-summary', 'field-error', 'scale-question', 'choice-question', 'text-question'];
+const partials = ['head', 'header', 'footer', 'error-summary', 'field-error', 'scale-question', 'choice-question', 'text-question', 'form-field', 'admin-nav', 'staff-error-summary'];
 
 /** Handlebars views: one layout, small partials, and two helpers for translated text. */
 export const viewsPlugin = fp(async (app: FastifyInstance) => {
