@@ -6,6 +6,7 @@ import { authRoutes } from './auth/routes.js';
 import { createStaffRepository } from './auth/staff-repository.js';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/client.js';
+import { exportRoutes } from './export/routes.js';
 import { homeRoutes } from './home/routes.js';
 import { neighborhoodRoutes } from './neighborhoods/routes.js';
 import { staticFolder } from './paths.js';
@@ -64,6 +65,7 @@ export async function buildApp({ config, database, logStream }: AppOptions): Pro
   await app.register(adminRoutes);
   await app.register(neighborhoodRoutes);
   await app.register(voidRoutes);
+  await app.register(exportRoutes);
 
   return app;
 }

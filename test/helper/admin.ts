@@ -33,3 +33,48 @@ export async function staffSessions(app: FastifyInstance) {
 export function auditActions(app: FastifyInstance): string[] {
   return (app.database.sqlite.prepare('SELECT action FROM audit_log ORDER BY id').all() as { action: string }[]).map((r) => r.action);
 }
+
+export interface SeedResponse {
+  neighborhoodId: number;
+  submittedOn: string;
+  channel?: 'web' | 'qr' | 'paper' | 'kiosk';
+  language?: string;
+  /** Answers by question code: a scale point or an option value / text. */
+  answers: Record<string, number | string>;
+}
+
+/** Stores responses to a survey through the real recorder (so scores and rollups are maintained); returns their ids. */
+export function seedResponses(app: FastifyInstance, rows: SeedResponse[], surveySlug = 'community-trust'): number[] {
+  const { survey, questions } = app.surveys.findWithQuestions(surveySlug)!;
+  const byCode = new Map(questions.map((q) => [q.code, q]));
+  return rows.map((row) =>
+    app.surveys.submit(
+      {
+        surveyId: survey.id,
+        neighborhoodId: row.neighborhoodId,
+        submittedOn: row.submittedOn,
+        channel: row.channel ?? 'web',
+        language: row.language ?? 'en',
+        answers: Object.entries(row.answers).map(([code, v]) => ({
+          questionId: byCode.get(code)!.id,
+          valueNumber: typeof v === 'number' ? v : null,
+          valueText: typeof v === 'string' ? v : null,
+        })),
+      },
+      questions,
+    ),
+  );
+}
+
+/** daily_rollups next to the same sums recomputed from the raw response_scores of counted responses. */
+export function rollupsAndRecomputation(app: FastifyInstance) {
+  const { sqlite } = app.database;
+  const stored = sqlite.prepare('SELECT survey_id, measure, day, neighborhood_id, n, sum, sum_squares FROM daily_rollups ORDER BY 1, 2, 3, 4').all();
+  const recomputed = sqlite
+    .prepare(
+      `SELECT r.survey_id, s.measure, r.submitted_on AS day, r.neighborhood_id, count(*) AS n, sum(s.score) AS sum, sum(s.score * s.score) AS sum_squares
+       FROM response_scores s JOIN responses r ON r.id = s.response_id WHERE r.voided = 0 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
+    )
+    .all();
+  return { stored, recomputed };
+}
