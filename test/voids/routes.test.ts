@@ -34,7 +34,7 @@ t.test('voiding takes a response out of the rollups and the export; restoring br
   t.equal(voided.statusCode, 303);
   t.same(database.sqlite.prepare('SELECT voided, void_reason FROM responses WHERE id = ?').get(ids[0]), { voided: 1, void_reason: 'entered twice' });
   t.same(trustRollup(app, '2026-03-01'), { n: 1, sum: 30, sum_squares: 900 });
-  t.equal(database.sqlite.prepare("SELECT count(*) AS n FROM daily_rollups WHERE measure = 'safety'").get(), { n: 0 }, 'an emptied cell is gone');
+  t.same(database.sqlite.prepare("SELECT count(*) AS n FROM daily_rollups WHERE measure = 'safety'").get(), { n: 0 }, 'an emptied cell is gone');
   let { stored, recomputed } = rollupsAndRecomputation(app);
   t.ok(close(stored, recomputed), 'rollups equal a recomputation from raw scores');
   const exported = (parse((await asAdmin.get('/admin/export.csv?survey=community-trust')).body) as string[][]).slice(1).map((r) => Number(r[0]));
