@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/client.js';
 import { exportRoutes } from './export/routes.js';
 import { homeRoutes } from './home/routes.js';
+import { importRoutes } from './import/routes.js';
 import { neighborhoodRoutes } from './neighborhoods/routes.js';
 import { staticFolder } from './paths.js';
 import { errorsPlugin } from './plugins/errors.js';
@@ -66,6 +67,8 @@ export async function buildApp({ config, database, logStream }: AppOptions): Pro
   await app.register(neighborhoodRoutes);
   await app.register(voidRoutes);
   await app.register(exportRoutes);
+  // Encapsulated: multipart uploads (and their size limit) exist for the import route only.
+  await app.register(importRoutes);
 
   return app;
 }

@@ -35,6 +35,11 @@ export function createSurveyRepository({ db, sqlite }: DatabaseHandle) {
     },
     openSurveys: () => openSurveys.all(),
     activeNeighborhoods: () => activeNeighborhoods.all(),
+    /** Runs `write` with the survey's recorder inside one transaction, so a whole import commits or none of it. */
+    recordInTransaction<T>(surveyId: number, surveyQuestions: Question[], write: (record: RecordResponse) => T): T {
+      const record = recorderFor(surveyId, surveyQuestions);
+      return sqlite.transaction(() => write(record))();
+    },
     /** Stores one response in its own durable transaction; returns its id once committed. */
     submit(response: NewResponse, surveyQuestions: Question[]): number {
       const record = recorderFor(response.surveyId, surveyQuestions);
