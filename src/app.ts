@@ -14,6 +14,7 @@ import { staticFolder } from './paths.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { requestContextPlugin } from './plugins/request-context.js';
 import { securityPlugin } from './plugins/security.js';
+import { staffRoutes } from './staff/routes.js';
 import { viewsPlugin } from './plugins/views.js';
 import { createSurveyRepository, ensureStandardSurvey } from './survey/queries.js';
 import { surveyRoutes } from './survey/routes.js';
@@ -65,6 +66,7 @@ export async function buildApp({ config, database, logStream }: AppOptions): Pro
   await app.register(authRoutes);
   await app.register(adminRoutes);
   await app.register(neighborhoodRoutes);
+  await app.register(staffRoutes);
   await app.register(voidRoutes);
   await app.register(exportRoutes);
   // Encapsulated: multipart uploads (and their size limit) exist for the import route only.
