@@ -17,6 +17,7 @@ import { securityPlugin } from './plugins/security.js';
 import { staffRoutes } from './staff/routes.js';
 import { viewsPlugin } from './plugins/views.js';
 import { createSurveyRepository, ensureStandardSurvey } from './survey/queries.js';
+import { surveyEditorRoutes } from './survey-editor/routes.js';
 import { surveyRoutes } from './survey/routes.js';
 import { voidRoutes } from './voids/routes.js';
 import './types.js';
@@ -66,6 +67,7 @@ export async function buildApp({ config, database, logStream }: AppOptions): Pro
   await app.register(authRoutes);
   await app.register(adminRoutes);
   await app.register(neighborhoodRoutes);
+  await app.register(surveyEditorRoutes);
   await app.register(staffRoutes);
   await app.register(voidRoutes);
   await app.register(exportRoutes);
