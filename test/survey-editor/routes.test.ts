@@ -244,3 +244,18 @@ t.test('CSRF and role guard on the survey editor', async (t) => {
   t.same(database.sqlite.prepare('SELECT status FROM surveys').get(), { status: 'open' });
   t.equal(rowCount(database, 'questions'), 12);
 });
+
+t.test('the cached response recorder follows the scoring fields of the questions', async (t) => {
+  const { app, database } = await buildTestApp(t);
+  addNeighborhoods(database, 'Riverside');
+  const submit = () =>
+    app.inject({ method: 'POST', url: '/surveys/community-trust', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ neighborhood: 'riverside', q_safety: '4' }) });
+  t.equal((await submit()).statusCode, 303);
+  // Only possible outside the editor (which refuses it once there are responses): the cache must still notice.
+  database.sqlite.prepare("UPDATE questions SET dimension = 'security', reverse_scored = 1 WHERE code = 'safety'").run();
+  t.equal((await submit()).statusCode, 303);
+  t.same(database.sqlite.prepare('SELECT response_id, measure, score FROM response_scores ORDER BY response_id').all(), [
+    { response_id: 1, measure: 'safety', score: 40 },
+    { response_id: 2, measure: 'security', score: 60 },
+  ]);
+});
