@@ -47,6 +47,8 @@ export async function buildApp({ config, database, logStream }: AppOptions): Pro
   app.decorate('config', config);
   app.decorate('database', database);
   app.decorate('surveys', createSurveyRepository(database));
+  // Queued submissions commit before the database closes.
+  app.addHook('preClose', () => app.surveys.drain());
   app.decorate('staff', createStaffRepository(database));
 
   await app.register(fastifyFormbody);

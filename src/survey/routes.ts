@@ -99,7 +99,7 @@ export async function surveyRoutes(app: FastifyInstance) {
 
       const neighborhood = neighborhoods.find((n) => n.slug === parsed.data.neighborhood)!;
       const submittedOn = dateIn(app.config.TIME_ZONE);
-      surveys.submit(
+      await surveys.submit(
         {
           surveyId: survey.id,
           neighborhoodId: neighborhood.id,
