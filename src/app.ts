@@ -43,6 +43,13 @@ export async function buildApp({ config, database, logStream }: AppOptions): Pro
     bodyLimit: 64 * 1024,
   });
 
+  // Every route with its method, for the authorization-matrix and fuzz tests that must cover new routes by themselves.
+  const routeList: { method: string; url: string }[] = [];
+  app.decorate('routeList', routeList);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routeList.push({ method, url: route.url });
+  });
+
   ensureStandardSurvey(database);
   app.decorate('config', config);
   app.decorate('database', database);
