@@ -7,6 +7,7 @@ import { createStaffRepository } from './auth/staff-repository.js';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/client.js';
 import { homeRoutes } from './home/routes.js';
+import { outreachRoutes } from './outreach/routes.js';
 import { staticFolder } from './paths.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { requestContextPlugin } from './plugins/request-context.js';
@@ -41,6 +42,8 @@ export async function buildApp({ config, database, logStream }: AppOptions): Pro
     logger: loggerOptions(config, logStream),
     trustProxy: config.TRUST_PROXY,
     bodyLimit: 64 * 1024,
+    // Signed kiosk tokens travel in the path.
+    maxParamLength: 500,
   });
 
   // Every route with its method, for the authorization-matrix and fuzz tests that must cover new routes by themselves.
@@ -69,6 +72,7 @@ export async function buildApp({ config, database, logStream }: AppOptions): Pro
   await app.register(surveyRoutes);
   await app.register(authRoutes);
   await app.register(adminRoutes);
+  await app.register(outreachRoutes);
 
   return app;
 }

@@ -1,6 +1,6 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import type { DatabaseHandle } from '../db/client.js';
-import { neighborhoods, questions, surveys, type Question, type Survey } from '../db/schema.js';
+import { events, neighborhoods, questions, surveys, type Question, type Survey } from '../db/schema.js';
 import { createGroupCommitter } from './group-commit.js';
 import { createResponseRecorder, type NewResponse, type RecordResponse } from './response-recorder.js';
 import { standardSurvey } from './standard-survey.js';
@@ -16,6 +16,7 @@ export function createSurveyRepository({ db, sqlite }: DatabaseHandle) {
   const questionsOf = db.select().from(questions).where(eq(questions.surveyId, sql.placeholder('surveyId'))).orderBy(asc(questions.position)).prepare();
   const activeNeighborhoods = db.select().from(neighborhoods).where(eq(neighborhoods.retired, false)).orderBy(asc(neighborhoods.name)).prepare();
   const openSurveys = db.select().from(surveys).where(eq(surveys.status, 'open')).orderBy(asc(surveys.id)).prepare();
+  const eventById = db.select({ id: events.id }).from(events).where(eq(events.id, sql.placeholder('id'))).prepare();
   const committer = createGroupCommitter(sqlite);
   // Recorders hold prepared statements and the survey's measures; rebuilt when what scoring depends on changes.
   const recorders = new Map<number, { key: string; record: RecordResponse }>();
@@ -37,6 +38,7 @@ export function createSurveyRepository({ db, sqlite }: DatabaseHandle) {
     },
     openSurveys: () => openSurveys.all(),
     activeNeighborhoods: () => activeNeighborhoods.all(),
+    eventExists: (id: number) => eventById.get({ id }) !== undefined,
     /** Stores one response (sharing a commit with concurrent ones); resolves with its id once the commit is durable. */
     submit(response: NewResponse, surveyQuestions: Question[]): Promise<number> {
       const record = recorderFor(response.surveyId, surveyQuestions);
