@@ -43,7 +43,7 @@ export async function buildApp({ config, database, logStream }: AppOptions): Pro
     trustProxy: config.TRUST_PROXY,
     bodyLimit: 64 * 1024,
     // Signed kiosk tokens travel in the path.
-    maxParamLength: 500,
+    routerOptions: { maxParamLength: 500 },
   });
 
   // Every route with its method, for the authorization-matrix and fuzz tests that must cover new routes by themselves.
