@@ -140,7 +140,7 @@ t.test('a submission arriving mid-export succeeds; the export streams its own sn
   const [riverside] = addNeighborhoods(database, 'Riverside');
   const { adminJar } = await staffSessions(app);
   const filler = 'x'.repeat(900);
-  database.sqlite.transaction(() => seedResponses(app, Array.from({ length: 4000 }, (_, i) => ({ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { safety: i % 11, top_issue: filler } }))))();
+  seedResponses(app, Array.from({ length: 4000 }, (_, i) => ({ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { safety: i % 11, top_issue: filler } })));
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
   const { res } = await startDownload(`http://127.0.0.1:${port}/admin/export.csv?survey=community-trust`, adminJar.header());
@@ -164,7 +164,7 @@ t.test('a submission arriving mid-export succeeds; the export streams its own sn
 t.test('destroying the export stream (the client went away) stops the query and closes its connection', async (t) => {
   const { app, database, config } = await buildTestApp(t);
   const [riverside] = addNeighborhoods(database, 'Riverside');
-  database.sqlite.transaction(() => seedResponses(app, Array.from({ length: 2000 }, () => ({ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { top_issue: 'y'.repeat(900) } }))))();
+  seedResponses(app, Array.from({ length: 2000 }, () => ({ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { top_issue: 'y'.repeat(900) } })));
   const opened: DatabaseHandle[] = [];
   const { exportCsvStream } = await t.mockImport<typeof import('../../src/export/stream.js')>('../../src/export/stream.js', {
     '../../src/db/client.js': {

@@ -43,13 +43,13 @@ export interface SeedResponse {
   answers: Record<string, number | string>;
 }
 
-/** Stores responses to a survey through the real recorder (so scores and rollups are maintained); returns their ids. */
+/** Stores responses to a survey in one transaction through the real recorder (scores and rollups maintained); returns their ids. */
 export function seedResponses(app: FastifyInstance, rows: SeedResponse[], surveySlug = 'community-trust'): number[] {
   const { survey, questions } = app.surveys.findWithQuestions(surveySlug)!;
   const byCode = new Map(questions.map((q) => [q.code, q]));
-  return rows.map((row) =>
-    app.surveys.submit(
-      {
+  return app.surveys.recordInTransaction(survey.id, questions, (record) =>
+    rows.map((row) =>
+      record({
         surveyId: survey.id,
         neighborhoodId: row.neighborhoodId,
         submittedOn: row.submittedOn,
@@ -60,8 +60,7 @@ export function seedResponses(app: FastifyInstance, rows: SeedResponse[], survey
           valueNumber: typeof v === 'number' ? v : null,
           valueText: typeof v === 'string' ? v : null,
         })),
-      },
-      questions,
+      }),
     ),
   );
 }
