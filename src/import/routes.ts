@@ -1,6 +1,6 @@
 import fastifyMultipart from '@fastify/multipart';
 import { asc, eq } from 'drizzle-orm';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { type FormErrors, blank, formErrors, noErrors } from '../admin/forms.js';
 import { actorId } from '../admin/params.js';
@@ -48,6 +48,12 @@ export async function importRoutes(app: FastifyInstance) {
       csrfToken: reply.generateCsrf(),
     });
   }
+
+  // A file over the limit fails while the body is read, before the handler: admins get the form back with the reason.
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error.code !== 'FST_REQ_FILE_TOO_LARGE' || request.staffUser?.role !== 'admin') throw error;
+    return render(reply, 413, { errors: formErrors({ file: `The file is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB: split it into smaller files and import each.` }) });
+  });
 
   app.get('/admin/import', { preHandler: requireRole('admin') }, async (request, reply) => {
     const { batch } = batchQuery.parse(request.query);

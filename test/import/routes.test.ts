@@ -101,6 +101,12 @@ t.test('uploads: size limit, CSRF, role guard, and no multipart anywhere else', 
   const { adminJar, liaisonJar } = await staffSessions(app);
   const big = await upload(app, adminJar, 'community-trust', 'submitted_on,neighborhood,top_issue\n' + 'x'.repeat(5 * 1024 * 1024 + 10));
   t.equal(big.statusCode, 413);
+  t.match(big.body, 'The file is larger than 5 MB');
+  t.match(big.body, 'href="#field-file"');
+  const bigFromLiaison = multipart({ survey: 'community-trust' }, { name: 'big.csv', content: 'x'.repeat(5 * 1024 * 1024 + 10) });
+  const refused = await app.inject({ method: 'POST', url: '/admin/import', headers: { cookie: liaisonJar.header(), 'content-type': bigFromLiaison.contentType }, payload: bigFromLiaison.payload });
+  t.equal(refused.statusCode, 413);
+  t.notMatch(refused.body, 'community-trust', 'no import form for a liaison');
   t.equal((await upload(app, adminJar, 'community-trust', good, 'forged')).statusCode, 403);
   t.equal((await app.inject({ url: '/admin/import', headers: { cookie: liaisonJar.header() } })).statusCode, 403);
   const liaisonPost = multipart({ survey: 'community-trust' }, { name: 'a.csv', content: good });
