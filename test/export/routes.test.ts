@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import t from 'tap';
 import { dateIn } from '../../src/dates.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
+import { exportQuery } from '../../src/export/stream.js';
 import { auditActions, seedResponses, staffSessions } from '../helper/admin.js';
 import { addNeighborhoods, buildTestApp, form } from '../helper/app.js';
 
@@ -186,4 +187,14 @@ t.test('destroying the export stream (the client went away) stops the query and 
   await closed;
   await new Promise((r) => setImmediate(r));
   t.notOk(opened[0].sqlite.open, 'closed when the reader stopped');
+});
+
+t.test('the export query streams in index order: SQLite never sorts the whole export first', async (t) => {
+  const { app, database } = await buildTestApp(t);
+  const { survey, questions } = app.surveys.findWithQuestions('community-trust')!;
+  for (const filters of [{}, { from: '2026-01-01', to: '2026-02-01' }, { neighborhoodIds: [1, 2], channel: 'paper' as const }]) {
+    const { sql, params } = exportQuery({ survey, questions, neighborhoodIds: [], format: 'wide', bom: false, ...filters });
+    const plan = (database.sqlite.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail);
+    t.notOk(plan.some((d) => d.includes('TEMP B-TREE')), plan.join('; '));
+  }
 });
