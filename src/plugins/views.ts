@@ -6,7 +6,7 @@ import type { MessageKey } from '../i18n/en.js';
 import { localize, translate } from '../i18n/index.js';
 import { viewsFolder } from '../paths.js';
 
-const partials = ['head', 'header', 'footer', 'error-summary', 'field-error', 'scale-question', 'choice-question', 'text-question'];
+const partials = ['head', 'header', 'footer', 'error-summary', 'field-error', 'scale-question', 'choice-question', 'text-question', 'stat-cell', 'change-cell', 'results-filters'];
 
 /** Handlebars views: one layout, small partials, and two helpers for translated text. */
 export const viewsPlugin = fp(async (app: FastifyInstance) => {
@@ -21,6 +21,12 @@ export const viewsPlugin = fp(async (app: FastifyInstance) => {
     // For <script type="application/json"> data blocks: escape "<" so no "</script>" can close the block early.
     return new Handlebars.SafeString(JSON.stringify(value).replace(/</g, '\\u003c'));
   });
+
+  // Figures on pages: one decimal, and a sign on differences so a fall is never read as a level.
+  handlebars.registerHelper('fixed', (value: number | null | undefined) => (typeof value === 'number' ? value.toFixed(1) : ''));
+  handlebars.registerHelper('signed', (value: number | null | undefined) =>
+    typeof value === 'number' ? `${value > 0 ? '+' : value < 0 ? '−' : '±'}${Math.abs(value).toFixed(1)}` : '',
+  );
 
   await app.register(fastifyView, {
     engine: { handlebars },

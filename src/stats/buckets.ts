@@ -78,3 +78,16 @@ export function rollingSums(series: readonly Sums[], k: number): Sums[] {
   }
   return out;
 }
+
+/**
+ * Whole ISO weeks either side of an event, leaving out the event's own week (its responses are part before and
+ * part after it): `weeks` weeks before that week and `weeks` weeks after it.
+ */
+export function eventWindows(occurredOn: string, weeks: number) {
+  const week = bucketStart(occurredOn, 'week');
+  return {
+    before: { from: shiftBucket(week, 'week', -weeks), to: bucketEnd(shiftBucket(week, 'week', -1), 'week') },
+    eventWeek: { from: week, to: bucketEnd(week, 'week') },
+    after: { from: shiftBucket(week, 'week', 1), to: bucketEnd(shiftBucket(week, 'week', weeks), 'week') },
+  };
+}

@@ -50,7 +50,8 @@ export function cellFrom(sums: Sums, rules: CellRules): Cell {
  */
 export function complementarySuppression(partSizes: readonly number[], rules: Pick<CellRules, 'minCellSize'>): Set<number> {
   const hidden = new Set(partSizes.flatMap((n, i) => (n < rules.minCellSize ? [i] : [])));
-  if (hidden.size !== 1) return hidden;
+  // An empty part reveals nothing by subtraction, so only a hidden part with responses needs a complement.
+  if (partSizes.filter((n) => n > 0 && n < rules.minCellSize).length !== 1) return hidden;
   let smallest = -1;
   partSizes.forEach((n, i) => {
     if (!hidden.has(i) && (smallest === -1 || n < partSizes[smallest])) smallest = i;
@@ -66,4 +67,10 @@ export function partCells(parts: readonly Sums[], rules: CellRules): Cell[] {
     rules,
   );
   return parts.map((p, i) => (hidden.has(i) ? suppressedCell : cellFrom(p, rules)));
+}
+
+/** The n, mean and standard error of a shown cell, for differences; null when suppressed. */
+export function groupOf(cell: Cell): { n: number; mean: number; se: number } | null {
+  if (cell.suppressed || cell.n === null || cell.mean === null || cell.sd === null) return null;
+  return { n: cell.n, mean: cell.mean, se: cell.sd / Math.sqrt(cell.n) };
 }

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { bucketEnd, bucketLabel, bucketStart, bucketsBetween, rollingSums, shiftBucket, snapRange } from '../../src/stats/buckets.js';
+import { bucketEnd, bucketLabel, bucketStart, bucketsBetween, eventWindows, rollingSums, shiftBucket, snapRange } from '../../src/stats/buckets.js';
 import { sumsOf } from '../../src/stats/summary.js';
 
 t.test('bucket starts: ISO weeks begin on Monday; months; quarters', async (t) => {
@@ -34,4 +34,16 @@ t.test('rolling windows pool sums over whole windows only', async (t) => {
   t.same(rollingSums(series, 2), [sumsOf([10, 20, 30]), sumsOf([20, 30]), sumsOf([40])]);
   t.same(rollingSums(series, 1), series);
   t.same(rollingSums(series, 5), []);
+});
+
+t.test('event windows are whole ISO weeks either side of the event week', async (t) => {
+  // Wednesday 2026-03-18 is in the week of Monday 2026-03-16 (counted on a calendar).
+  t.same(eventWindows('2026-03-18', 4), {
+    before: { from: '2026-02-16', to: '2026-03-15' },
+    eventWeek: { from: '2026-03-16', to: '2026-03-22' },
+    after: { from: '2026-03-23', to: '2026-04-19' },
+  });
+  const eight = eventWindows('2026-03-16', 8);
+  t.equal(eight.before.from, '2026-01-19', 'eight Mondays back');
+  t.equal(eight.after.to, '2026-05-17');
 });

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { cellFrom, complementarySuppression, partCells, suppressedCell } from '../../src/stats/cells.js';
+import { cellFrom, complementarySuppression, groupOf, partCells, suppressedCell } from '../../src/stats/cells.js';
 import { sumsOf } from '../../src/stats/summary.js';
 
 const rules = { minCellSize: 30, lowReliabilitySize: 60 };
@@ -27,7 +27,16 @@ t.test('complementary suppression hides the next-smallest part when exactly one 
   t.same([...complementarySuppression([100, 12, 5, 80], rules)].sort(), [1, 2], 'two hidden already: nothing more');
   t.same([...complementarySuppression([100, 45, 80], rules)], [], 'nothing hidden');
   t.same([...complementarySuppression([12], rules)], [0], 'a lone part');
+  t.same([...complementarySuppression([100, 0, 45], rules)], [1], 'an empty part needs no complement');
+  t.same([...complementarySuppression([100, 0, 12, 45], rules)].sort(), [1, 2, 3], 'one hidden part with responses, beside an empty one');
   const cells = partCells([sumsOf(repeat(40, [10, 20])), sumsOf(repeat(3, [90])), sumsOf(repeat(70, [50, 70]))], rules);
   t.same(cells.map((c) => c.suppressed), [true, true, false]);
   t.equal(cells[2].mean, 60);
+});
+
+t.test('a shown cell gives its standard error; a suppressed one gives nothing', async (t) => {
+  const cell = cellFrom(sumsOf(repeat(30, [40, 60])), rules);
+  // se = sd / sqrt(n) = 10.170953 / sqrt(30) = 1.856953 (as above).
+  t.ok(Math.abs(groupOf(cell)!.se - 1.856953) < 1e-6);
+  t.equal(groupOf(suppressedCell), null);
 });

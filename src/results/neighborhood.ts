@@ -1,0 +1,148 @@
+import type { Neighborhood, Question } from '../db/schema.js';
+import { bucketEnd, bucketStart, shiftBucket, snapRange } from '../stats/buckets.js';
+import { partCells, type Cell, type CellRules } from '../stats/cells.js';
+import { addSums, emptySums, type Sums } from '../stats/summary.js';
+import type { MeasureOption } from './filters.js';
+import type { ResultsQueries } from './queries.js';
+import { topThemes, type Theme } from './themes.js';
+import { changeBetween, computeTrends, type Change, type TrendRequest } from './trends.js';
+
+export const TOP_ISSUE_CODE = 'top_issue';
+const agreeLabels = ['Strongly disagree', 'Disagree', 'Neither', 'Agree', 'Strongly agree'];
+
+export interface LatestChange {
+  area: string;
+  name: string;
+  latest: Cell;
+  previous: Cell;
+  change: Change | null;
+}
+
+/** The last bucket of a request's range and the one before it. */
+export function lastTwoBuckets({ to, bucket }: Pick<TrendRequest, 'to' | 'bucket'>) {
+  const last = bucketStart(to, bucket);
+  const previous = shiftBucket(last, bucket, -1);
+  return { latest: { start: last, end: bucketEnd(last, bucket) }, previous: { start: previous, end: bucketEnd(previous, bucket) } };
+}
+
+/**
+ * The last bucket of the range against the one before it, per area, without rolling windows (overlapping
+ * windows are not independent samples, which Welch's interval assumes).
+ */
+export function latestChanges(queries: ResultsQueries, rules: CellRules, request: TrendRequest) {
+  const buckets = lastTwoBuckets(request);
+  const trends = computeTrends(queries, rules, { ...request, rolling: 1, from: buckets.previous.start, to: request.to });
+  return {
+    ...buckets,
+    rows: trends.series.map((s): LatestChange => ({ area: s.area, name: s.name, previous: s.cells[0], latest: s.cells[1], change: changeBetween(s.cells[0], s.cells[1]) })),
+  };
+}
+
+export interface GroupChange {
+  question: string;
+  group: string;
+  previous: Cell;
+  latest: Cell;
+  change: Change | null;
+}
+
+/** Trust (or the chosen measure) per demographic group in the last two buckets, each question's groups suppressed together. */
+function groupChanges(queries: ResultsQueries, rules: CellRules, request: TrendRequest, neighborhood: Neighborhood, questions: readonly Question[]) {
+  const { latest, previous } = lastTwoBuckets(request);
+  const rows = queries.groupRows({
+    survey: request.survey.id,
+    neighborhood: neighborhood.id,
+    measure: request.measure,
+    from: previous.start,
+    to: latest.end,
+    split: latest.start,
+  });
+  const changes: GroupChange[] = [];
+  for (const q of questions.filter((q) => q.kind === 'choice')) {
+    const options = q.options ?? [];
+    const sumsFor = (period: 'before' | 'after') =>
+      options.map((o) => rows.filter((r) => r.question === q.code && r.value === o.value && r.period === period).reduce<Sums>((acc, r) => addSums(acc, r), emptySums));
+    const before = partCells(sumsFor('before'), rules);
+    const after = partCells(sumsFor('after'), rules);
+    options.forEach((o, i) => {
+      changes.push({ question: q.prompt.en ?? q.code, group: o.label.en ?? o.value, previous: before[i], latest: after[i], change: changeBetween(before[i], after[i]) });
+    });
+  }
+  return changes;
+}
+
+export interface Distribution {
+  code: string;
+  prompt: string;
+  scale: '0-10' | 'agree5';
+  /** Null when suppressed. */
+  n: number | null;
+  suppressed: boolean;
+  points: { value: number; label: string; count: number; percent: number }[];
+}
+
+function distributions(queries: ResultsQueries, rules: CellRules, request: TrendRequest, neighborhood: Neighborhood, questions: readonly Question[]): Distribution[] {
+  const rows = queries.distributionRows({ survey: request.survey.id, neighborhood: neighborhood.id, ...snapRange(request.from, request.to, request.bucket) });
+  return questions
+    .filter((q) => q.kind === 'scale' && q.scale !== null)
+    .map((q) => {
+      const scale = q.scale!;
+      const counts = rows.filter((r) => r.questionId === q.id);
+      const n = counts.reduce((acc, r) => acc + r.n, 0);
+      const suppressed = n < rules.minCellSize;
+      const values = scale === '0-10' ? Array.from({ length: 11 }, (_, i) => i) : [1, 2, 3, 4, 5];
+      return {
+        code: q.code,
+        prompt: q.prompt.en ?? q.code,
+        scale,
+        n: suppressed ? null : n,
+        suppressed,
+        points: suppressed
+          ? []
+          : values.map((value) => {
+              const count = counts.find((r) => r.value === value)?.n ?? 0;
+              const label = scale === '0-10' ? String(value) : agreeLabels[value - 1];
+              return { value, label, count, percent: (100 * count) / n };
+            }),
+      };
+    });
+}
+
+export interface NeighborhoodDetail {
+  dimensions: (LatestChange & { measure: string; label: string })[];
+  groupsMoved: GroupChange[];
+  distributions: Distribution[];
+  themes: { answers: number | null; suppressed: boolean; words: Theme[]; phrases: Theme[] };
+  latest: { start: string; end: string };
+  previous: { start: string; end: string };
+}
+
+/** What a liaison needs to act on one neighborhood's change: dimensions and groups that moved, answers, themes. */
+export function neighborhoodDetail(
+  queries: ResultsQueries,
+  rules: CellRules,
+  request: TrendRequest,
+  neighborhood: Neighborhood,
+  questions: readonly Question[],
+  measures: readonly MeasureOption[],
+): NeighborhoodDetail {
+  const only = { ...request, selected: new Set([neighborhood.slug]) };
+  const dimensions = measures.map((m) => ({ ...latestChanges(queries, rules, { ...only, measure: m.value }).rows[1], measure: m.value, label: m.label }));
+  const byChange = (a: { change: Change | null }, b: { change: Change | null }) => Math.abs(b.change?.estimate ?? 0) - Math.abs(a.change?.estimate ?? 0);
+  const groupsMoved = groupChanges(queries, rules, request, neighborhood, questions)
+    .filter((g) => g.change !== null)
+    .sort(byChange)
+    .slice(0, 6);
+
+  const texts = queries.issueRows({ survey: request.survey.id, neighborhood: neighborhood.id, ...snapRange(request.from, request.to, request.bucket), code: TOP_ISSUE_CODE });
+  const answers = texts.reduce((acc, r) => acc + r.n, 0);
+  const themesShown = answers >= rules.minCellSize;
+  return {
+    dimensions: [...dimensions].sort(byChange),
+    groupsMoved,
+    distributions: distributions(queries, rules, request, neighborhood, questions),
+    themes: { answers: themesShown ? answers : null, suppressed: !themesShown, ...(themesShown ? topThemes(texts) : { words: [], phrases: [] }) },
+    ...lastTwoBuckets(request),
+  };
+}
+
