@@ -1,0 +1,183 @@
+import t from 'tap';
+import type { FastifyInstance } from 'fastify';
+import type { DatabaseHandle } from '../../src/db/client.js';
+import { addNeighborhoods, buildTestApp, createStaff, login } from '../helper/app.js';
+
+// t(0.975, 29) and t(0.975, 59) from a published t table.
+const T29 = 2.04523;
+const T59 = 2.000995;
+
+interface Person {
+  respect: number;
+  listening: number;
+}
+
+/** Respondents with known answers, stored through the real submission path. */
+function submit(app: FastifyInstance, neighborhoodId: number, day: string, people: Person[], extra: Record<string, string> = {}) {
+  const found = app.surveys.findWithQuestions('community-trust')!;
+  const id = (code: string) => found.questions.find((q) => q.code === code)!.id;
+  for (const p of people) {
+    app.surveys.submit(
+      {
+        surveyId: found.survey.id,
+        neighborhoodId,
+        submittedOn: day,
+        channel: 'web',
+        language: 'en',
+        answers: [
+          { questionId: id('respect'), valueNumber: p.respect, valueText: null },
+          { questionId: id('listening'), valueNumber: p.listening, valueText: null },
+          ...Object.entries(extra).map(([code, text]) => ({ questionId: id(code), valueNumber: null, valueText: text })),
+        ],
+      },
+      found.questions,
+    );
+  }
+}
+
+const people = (n: number, seed: number): Person[] => Array.from({ length: n }, (_, i) => ({ respect: (i * seed) % 11, listening: (i * (seed + 2) + 3) % 11 }));
+
+/** Mean and 95% half-width of trust scores, from the answers table with plain SQL, not from rollups or our code. */
+function expected(database: DatabaseHandle, neighborhoodId: number, from: string, to: string, t: number) {
+  const scores = database.sqlite
+    .prepare(
+      `SELECT (r1.value_number + r2.value_number) * 5.0 AS score
+       FROM responses r
+       JOIN answers r1 ON r1.response_id = r.id AND r1.question_id = (SELECT id FROM questions WHERE code = 'respect')
+       JOIN answers r2 ON r2.response_id = r.id AND r2.question_id = (SELECT id FROM questions WHERE code = 'listening')
+       WHERE r.neighborhood_id = ? AND r.submitted_on BETWEEN ? AND ? AND r.voided = 0`,
+    )
+    .pluck()
+    .all(neighborhoodId, from, to) as number[];
+  const n = scores.length;
+  const mean = scores.reduce((a, b) => a + b, 0) / n;
+  const sd = Math.sqrt(scores.reduce((a, s) => a + (s - mean) ** 2, 0) / (n - 1));
+  return { n, mean, sd, half: (t * sd) / Math.sqrt(n) };
+}
+
+async function setup(t: { teardown(fn: () => unknown): void }) {
+  const { app, database } = await buildTestApp(t);
+  const [a, b, c] = addNeighborhoods(database, 'Alder', 'Birch', 'Cedar');
+  // March: Birch has 29 (one short), so it is hidden, and Alder (next smallest) is hidden with it.
+  submit(app, a.id, '2026-03-10', people(30, 3));
+  submit(app, b.id, '2026-03-11', people(29, 5));
+  submit(app, c.id, '2026-03-12', people(40, 7));
+  // April: Alder and Birch exactly at the threshold.
+  submit(app, a.id, '2026-04-02', people(30, 4));
+  submit(app, b.id, '2026-04-20', people(30, 6));
+  submit(app, c.id, '2026-04-30', people(40, 8));
+  await createStaff(app, 'liaison@example.org', 'a long liaison password', 'liaison');
+  const { jar } = await login(app, 'liaison@example.org', 'a long liaison password');
+  const get = (url: string) => app.inject({ url, headers: { cookie: jar.header() } });
+  return { app, database, a, b, c, get };
+}
+
+const close = (t: { ok(value: boolean, message: string): unknown }, actual: number | null, want: number, what: string) => t.ok(actual !== null && Math.abs(actual - want) < 1e-9, `${what}: ${actual} ≈ ${want}`);
+
+t.test('trend cells: exact figures, suppression at n = 29 and 30, complementary suppression', async (t) => {
+  const { database, a, c, get } = await setup(t);
+  const res = await get('/api/trends?from=2026-03-05&to=2026-04-10&bucket=month');
+  t.equal(res.statusCode, 200);
+  const body = res.json();
+  t.equal(body.from, '2026-03-01', 'snapped to the month');
+  t.equal(body.to, '2026-04-30');
+  t.same(body.buckets.map((b: { label: string }) => b.label), ['2026-03', '2026-04']);
+  const series = Object.fromEntries(body.series.map((s: { area: string; cells: unknown[] }) => [s.area, s.cells]));
+  t.same(Object.keys(series), ['city', 'alder', 'birch', 'cedar']);
+
+  t.same(series.birch[0], { n: null, mean: null, sd: null, ci_low: null, ci_high: null, suppressed: true, low_reliability: false }, 'n = 29 suppressed');
+  t.equal(series.alder[0].suppressed, true, 'n = 30 but hidden so Birch cannot be recovered from the city total');
+  t.equal(series.city[0].n, 99, 'the city is shown');
+  const cedar = expected(database, c.id, '2026-03-01', '2026-03-31', 2.022691);
+  t.equal(series.cedar[0].n, 40);
+  close(t, series.cedar[0].mean, cedar.mean, 'Cedar mean');
+  close(t, series.cedar[0].sd, cedar.sd, 'Cedar sd');
+  t.ok(Math.abs(series.cedar[0].ci_low - (cedar.mean - cedar.half)) < 1e-5, 'Cedar interval from t(0.975, 39) = 2.022691');
+
+  const alder = expected(database, a.id, '2026-04-01', '2026-04-30', T29);
+  t.equal(series.alder[1].n, 30, 'n = 30 shown');
+  t.equal(series.alder[1].low_reliability, true);
+  close(t, series.alder[1].mean, alder.mean, 'Alder April mean');
+  t.ok(Math.abs(series.alder[1].ci_high - (alder.mean + alder.half)) < 1e-5, 'Alder April interval');
+  t.equal(series.birch[1].suppressed, false);
+});
+
+t.test('rolling windows pool whole periods', async (t) => {
+  const { database, a, get } = await setup(t);
+  const body = (await get('/api/trends?from=2026-04-01&to=2026-04-30&rolling=2&neighborhood=alder')).json();
+  t.same(body.series.map((s: { area: string }) => s.area), ['city', 'alder']);
+  const pooled = expected(database, a.id, '2026-03-01', '2026-04-30', T59);
+  t.equal(body.series[1].cells[0].n, 60);
+  close(t, body.series[1].cells[0].mean, pooled.mean, 'pooled mean');
+  t.ok(Math.abs(body.series[1].cells[0].ci_low - (pooled.mean - pooled.half)) < 1e-5, 'pooled interval');
+});
+
+t.test('bad query strings are answered 400 naming the field', async (t) => {
+  const { get } = await setup(t);
+  const cases: [string, string][] = [
+    ['bucket=day', 'bucket'],
+    ['from=2026-02-30', 'from'],
+    ['rolling=0', 'rolling'],
+    ['rolling=x', 'rolling'],
+    ['measure=happiness', 'measure'],
+    ['neighborhood=nowhere', 'neighborhood'],
+    ['from=2026-05-01&to=2026-04-01', 'to'],
+    ['survey=nope', 'survey'],
+    ['from=2000-01-01&to=2026-01-01&bucket=week', 'from'],
+  ];
+  for (const [query, field] of cases) {
+    const res = await get(`/api/trends?${query}`);
+    t.equal(res.statusCode, 400, query);
+    t.equal(res.json().field, field, `${query} names ${field}`);
+  }
+  const page = await get('/results?bucket=day&from=2026-01-01');
+  t.equal(page.statusCode, 400);
+  t.match(page.body, 'error-summary');
+  t.match(page.body, 'href="#filter-bucket"');
+  t.match(page.body, 'value="2026-01-01"', 'the values asked for are kept');
+  const detail = await get('/results/alder?rolling=99');
+  t.equal(detail.statusCode, 400);
+  t.match(detail.body, 'rolling: must be at most 12');
+  t.equal((await get('/results/nowhere')).statusCode, 404);
+  t.equal((await get('/results/export.csv?bucket=year')).statusCode, 400);
+});
+
+t.test('pages show the same suppressed and shown cells as the API', async (t) => {
+  const { get } = await setup(t);
+  const page = await get('/results?from=2026-03-01&to=2026-04-30');
+  t.equal(page.statusCode, 200);
+  t.match(page.body, 'not enough responses (n &lt; 30)');
+  const data = JSON.parse(/<script type="application\/json" id="trend-chart-data"[^>]*>([^<]*)<\/script>/.exec(page.body)![1]);
+  const api = (await get('/api/trends?from=2026-03-01&to=2026-04-30')).json();
+  t.same(data.trends, api, 'the chart data is the API object');
+  t.match(page.body, '<script src="/static/vendor/chart.umd.min.js" defer></script>');
+  t.notMatch(page.body, /<script>/, 'no inline script');
+
+  const detail = await get('/results/alder?from=2026-03-01&to=2026-04-30');
+  t.equal(detail.statusCode, 200);
+  t.match(detail.body, 'n&nbsp;=&nbsp;60:', 'distribution over both months');
+  t.match(detail.body, 'Not enough answers in this period', 'no top issue answers: no themes');
+});
+
+t.test('voided responses are never counted in distributions, groups or themes', async (t) => {
+  const { app, database, a, get } = await setup(t);
+  submit(app, a.id, '2026-04-03', people(40, 2), { top_issue: 'Speeding near the school', gender: 'woman' });
+  const before = await get('/results/alder?from=2026-04-01&to=2026-04-30');
+  t.match(before.body, 'n&nbsp;=&nbsp;70:');
+  t.match(before.body, 'speeding');
+  // Voiding (the admin feature) flags responses and takes them out of the rollups; here only the flag matters.
+  database.sqlite.prepare("UPDATE responses SET voided = 1 WHERE id IN (SELECT response_id FROM answers a JOIN questions q ON q.id = a.question_id WHERE q.code = 'top_issue')").run();
+  const after = await get('/results/alder?from=2026-04-01&to=2026-04-30');
+  t.match(after.body, 'n&nbsp;=&nbsp;30:');
+  t.notMatch(after.body, 'speeding');
+});
+
+t.test('staff only: anonymous visitors are sent to log in, the API answers 401', async (t) => {
+  const { app } = await setup(t);
+  const page = await app.inject({ url: '/results' });
+  t.equal(page.statusCode, 303);
+  t.equal(page.headers.location, '/login?next=%2Fresults');
+  t.equal((await app.inject({ url: '/api/trends' })).statusCode, 401);
+  t.equal((await app.inject({ url: '/results/export.csv' })).statusCode, 303);
+  t.equal((await app.inject({ url: '/results/alder' })).statusCode, 303);
+});
