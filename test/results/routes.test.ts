@@ -1,59 +1,10 @@
 import t from 'tap';
-import type { FastifyInstance } from 'fastify';
-import type { DatabaseHandle } from '../../src/db/client.js';
 import { addNeighborhoods, buildTestApp, createStaff, login } from '../helper/app.js';
+import { expected, people, submit } from '../helper/responses.js';
 
 // t(0.975, 29) and t(0.975, 59) from a published t table.
 const T29 = 2.04523;
 const T59 = 2.000995;
-
-interface Person {
-  respect: number;
-  listening: number;
-}
-
-/** Respondents with known answers, stored through the real submission path. */
-function submit(app: FastifyInstance, neighborhoodId: number, day: string, people: Person[], extra: Record<string, string> = {}) {
-  const found = app.surveys.findWithQuestions('community-trust')!;
-  const id = (code: string) => found.questions.find((q) => q.code === code)!.id;
-  for (const p of people) {
-    app.surveys.submit(
-      {
-        surveyId: found.survey.id,
-        neighborhoodId,
-        submittedOn: day,
-        channel: 'web',
-        language: 'en',
-        answers: [
-          { questionId: id('respect'), valueNumber: p.respect, valueText: null },
-          { questionId: id('listening'), valueNumber: p.listening, valueText: null },
-          ...Object.entries(extra).map(([code, text]) => ({ questionId: id(code), valueNumber: null, valueText: text })),
-        ],
-      },
-      found.questions,
-    );
-  }
-}
-
-const people = (n: number, seed: number): Person[] => Array.from({ length: n }, (_, i) => ({ respect: (i * seed) % 11, listening: (i * (seed + 2) + 3) % 11 }));
-
-/** Mean and 95% half-width of trust scores, from the answers table with plain SQL, not from rollups or our code. */
-function expected(database: DatabaseHandle, neighborhoodId: number, from: string, to: string, t: number) {
-  const scores = database.sqlite
-    .prepare(
-      `SELECT (r1.value_number + r2.value_number) * 5.0 AS score
-       FROM responses r
-       JOIN answers r1 ON r1.response_id = r.id AND r1.question_id = (SELECT id FROM questions WHERE code = 'respect')
-       JOIN answers r2 ON r2.response_id = r.id AND r2.question_id = (SELECT id FROM questions WHERE code = 'listening')
-       WHERE r.neighborhood_id = ? AND r.submitted_on BETWEEN ? AND ? AND r.voided = 0`,
-    )
-    .pluck()
-    .all(neighborhoodId, from, to) as number[];
-  const n = scores.length;
-  const mean = scores.reduce((a, b) => a + b, 0) / n;
-  const sd = Math.sqrt(scores.reduce((a, s) => a + (s - mean) ** 2, 0) / (n - 1));
-  return { n, mean, sd, half: (t * sd) / Math.sqrt(n) };
-}
 
 async function setup(t: { teardown(fn: () => unknown): void }) {
   const { app, database } = await buildTestApp(t);
