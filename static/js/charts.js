@@ -95,8 +95,9 @@
       datasets.push(seriesDataset(series, color, isCity));
     });
     var annotations = {};
-    data.events.forEach(function (e) {
-      annotations['event-' + e.id] = eventLine('event-' + e.id, e.bucket, e.title);
+    // Numbered markers stay legible on a phone; the numbered list under the chart names each event.
+    data.events.forEach(function (e, i) {
+      annotations['event-' + e.id] = eventLine('event-' + e.id, e.bucket, String(i + 1));
     });
     return new window.Chart(canvas, {
       type: 'line',

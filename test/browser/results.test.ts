@@ -42,7 +42,8 @@ t.test('a liaison logs in, lands on the results and sees the trend chart with it
   t.equal(chart.datasets.length, 9, 'the city and eight neighborhoods');
   t.ok(chart.datasets.every((d: { points: number }) => d.points === 12), 'twelve points per line');
   t.equal(chart.datasets[0].label, 'City-wide');
-  t.same(chart.annotations.map((a: { text: string }) => a.text), expectedEvents, 'one marker per event in the range');
+  t.same(chart.annotations.map((a: { text: string }) => a.text), expectedEvents.map((_, i) => String(i + 1)), 'one numbered marker per event in the range');
+  t.same(await page.locator('#trend-title ~ ol li a').allInnerTexts(), expectedEvents, 'the numbered list names them');
   t.ok(chart.annotations.length >= 2 && chart.annotations.every((a: { type: string }) => a.type === 'line'));
   t.ok(chart.width > 600, 'the chart fills the page');
   t.same(errors, [], 'no script or CSP errors');
