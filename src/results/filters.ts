@@ -14,7 +14,11 @@ export const MAX_ROLLING = 12;
 const blank = (v: unknown) => (v === '' ? undefined : v);
 const date = z.preprocess(blank, z.string().refine(isIsoDate, 'must be a date written YYYY-MM-DD').optional());
 
-export const trendQuerySchema = z.object({
+// `dimension` is accepted as another name for `measure` (the issue's wording); `measure` wins when both are given.
+const withMeasureAlias = (v: unknown) =>
+  v && typeof v === 'object' && !('measure' in v) && 'dimension' in v ? { ...v, measure: (v as { dimension: unknown }).dimension } : v;
+
+export const trendQuerySchema = z.preprocess(withMeasureAlias, z.object({
   survey: z.preprocess(blank, z.string().max(200).optional()),
   from: date,
   to: date,
@@ -25,7 +29,7 @@ export const trendQuerySchema = z.object({
     z.array(z.string().max(200)).max(200),
   ),
   rolling: z.preprocess(blank, z.coerce.number('must be a whole number').int('must be a whole number').min(1, 'must be at least 1').max(MAX_ROLLING, `must be at most ${MAX_ROLLING}`).default(1)),
-});
+}));
 
 export type TrendQuery = z.infer<typeof trendQuerySchema>;
 export type FieldErrors = Record<string, string>;

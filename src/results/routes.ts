@@ -81,6 +81,18 @@ export async function resultsRoutes(app: FastifyInstance) {
       }));
   }
 
+  /** What both trend pages show: the filter form, the chart's series and the same figures as a table. */
+  function trendView(request: FastifyRequest, resolved: ResolvedFilters, trends: Trends) {
+    return {
+      scripts: chartScripts,
+      filters: filterForm(request, resolved),
+      measureLabel: measureLabel(trends.measure),
+      trends,
+      table: trendTable(trends),
+      rollingWindow: trends.rolling > 1,
+    };
+  }
+
   app.get('/api/trends', { preHandler: staffOnly }, async (request, reply) => {
     const resolved = filters(request);
     if (!resolved.ok) return badQuery(reply, resolved.errors);
@@ -98,13 +110,8 @@ export async function resultsRoutes(app: FastifyInstance) {
     const detailQuery = new URLSearchParams({ ...Object.fromEntries(exportQuery), measure: trends.measure });
     return reply.view('results/city', {
       ...common,
-      scripts: chartScripts,
-      filters: filterForm(request, resolved.value),
-      measureLabel: measureLabel(trends.measure),
-      trends,
-      table: trendTable(trends),
+      ...trendView(request, resolved.value, trends),
       changes: { ...changes, rows: changes.rows.map((row) => ({ ...row, href: row.area === CITY ? null : `/results/${row.area}?${detailQuery}` })) },
-      rollingWindow: trends.rolling > 1,
       chart: { trends, events: markers(trends.from, trends.to, trends, trendRequest.selected), band: false },
       exportUrl: `/results/export.csv?${exportQuery}`,
     });
@@ -145,12 +152,7 @@ export async function resultsRoutes(app: FastifyInstance) {
     const cityWide = eventQueries.inRange(trends.from, trends.to).filter((e) => e.neighborhoodId === null);
     return reply.view('results/neighborhood', {
       ...common,
-      scripts: chartScripts,
-      filters: filterForm(request, resolved.value),
-      measureLabel: measureLabel(trends.measure),
-      trends,
-      table: trendTable(trends),
-      rollingWindow: trends.rolling > 1,
+      ...trendView(request, resolved.value, trends),
       detail,
       scaleCharts: [
         { id: 'distribution-010', title: 'Answers on the 0–10 scale', questions: detail.distributions.filter((d) => d.scale === '0-10') },

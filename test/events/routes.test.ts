@@ -1,13 +1,11 @@
 import t from 'tap';
-import { addNeighborhoods, buildTestApp, createStaff, csrfFrom, form, login, rowCount } from '../helper/app.js';
-import { expected, people, submit } from '../helper/responses.js';
+import { addNeighborhoods, buildTestApp, csrfFrom, form, rowCount } from '../helper/app.js';
+import { expected, liaisonSession, people, submit } from '../helper/responses.js';
 
 async function setup(t: { teardown(fn: () => unknown): void }) {
   const { app, database } = await buildTestApp(t);
   const [alder, birch] = addNeighborhoods(database, 'Alder', 'Birch');
-  await createStaff(app, 'liaison@example.org', 'a long liaison password', 'liaison');
-  const { jar } = await login(app, 'liaison@example.org', 'a long liaison password');
-  const get = (url: string) => app.inject({ url, headers: { cookie: jar.header() } });
+  const { jar, get } = await liaisonSession(app);
   const post = async (url: string, fields: Record<string, string>, withToken = true) => {
     const page = await get('/events/new');
     return app.inject({

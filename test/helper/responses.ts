@@ -1,5 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { DatabaseHandle } from '../../src/db/client.js';
+import { createStaff, login } from './app.js';
+
+/** A logged-in liaison's GET, and the cookie jar for posting forms. */
+export async function liaisonSession(app: FastifyInstance) {
+  await createStaff(app, 'liaison@example.org', 'a long liaison password', 'liaison');
+  const { jar } = await login(app, 'liaison@example.org', 'a long liaison password');
+  return { jar, get: (url: string) => app.inject({ url, headers: { cookie: jar.header() } }) };
+}
 
 export interface Person {
   respect: number;

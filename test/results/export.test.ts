@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import t from 'tap';
-import { addNeighborhoods, buildTestApp, createStaff, login } from '../helper/app.js';
-import { expected, people, submit } from '../helper/responses.js';
+import { addNeighborhoods, buildTestApp } from '../helper/app.js';
+import { expected, liaisonSession, people, submit } from '../helper/responses.js';
 
 t.test('CSV in the Police Sentiment Scores shape, with n and intervals, suppressed cells empty', async (t) => {
   const { app, database } = await buildTestApp(t);
@@ -11,10 +11,9 @@ t.test('CSV in the Police Sentiment Scores shape, with n and intervals, suppress
   submit(app, formula.id, '2026-03-10', people(12, 5));
   submit(app, alder.id, '2026-04-10', people(31, 3));
   submit(app, formula.id, '2026-04-10', people(33, 5));
-  await createStaff(app, 'liaison@example.org', 'a long liaison password', 'liaison');
-  const { jar } = await login(app, 'liaison@example.org', 'a long liaison password');
+  const { get } = await liaisonSession(app);
 
-  const res = await app.inject({ url: '/results/export.csv?from=2026-03-01&to=2026-04-30', headers: { cookie: jar.header() } });
+  const res = await get('/results/export.csv?from=2026-03-01&to=2026-04-30');
   t.equal(res.statusCode, 200);
   t.match(res.headers['content-type'], 'text/csv');
   t.match(res.headers['content-disposition'], /^attachment; filename="community-trust-aggregates-\d{4}-\d{2}-\d{2}\.csv"$/);
@@ -41,7 +40,7 @@ t.test('CSV in the Police Sentiment Scores shape, with n and intervals, suppress
   t.equal(rows[0].N_TRUST, '57');
   t.equal(rows[0].N_SAFETY, '', 'no one answered safety');
 
-  const bom = await app.inject({ url: '/results/export.csv?from=2026-03-01&to=2026-04-30&bom=1', headers: { cookie: jar.header() } });
+  const bom = await get('/results/export.csv?from=2026-03-01&to=2026-04-30&bom=1');
   t.ok(bom.body.startsWith('\ufeff'));
   t.same(database.sqlite.prepare('SELECT action, entity FROM audit_log').all(), [
     { action: 'export.aggregates', entity: 'survey' },

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { addNeighborhoods, buildTestApp, createStaff, login } from '../helper/app.js';
-import { expected, people, submit } from '../helper/responses.js';
+import { addNeighborhoods, buildTestApp } from '../helper/app.js';
+import { expected, liaisonSession, people, submit } from '../helper/responses.js';
 
 // t(0.975, 29) and t(0.975, 59) from a published t table.
 const T29 = 2.04523;
@@ -17,9 +17,7 @@ async function setup(t: { teardown(fn: () => unknown): void }) {
   submit(app, a.id, '2026-04-02', people(30, 4));
   submit(app, b.id, '2026-04-20', people(30, 6));
   submit(app, c.id, '2026-04-30', people(40, 8));
-  await createStaff(app, 'liaison@example.org', 'a long liaison password', 'liaison');
-  const { jar } = await login(app, 'liaison@example.org', 'a long liaison password');
-  const get = (url: string) => app.inject({ url, headers: { cookie: jar.header() } });
+  const { get } = await liaisonSession(app);
   return { app, database, a, b, c, get };
 }
 
@@ -57,6 +55,7 @@ t.test('rolling windows pool whole periods', async (t) => {
   const { database, a, get } = await setup(t);
   const body = (await get('/api/trends?from=2026-04-01&to=2026-04-30&rolling=2&neighborhood=alder')).json();
   t.same(body.series.map((s: { area: string }) => s.area), ['city', 'alder']);
+  t.same((await get('/api/trends?from=2026-04-01&to=2026-04-30&dimension=respect')).json().measure, 'respect', 'dimension names the measure too');
   const pooled = expected(database, a.id, '2026-03-01', '2026-04-30', T59);
   t.equal(body.series[1].cells[0].n, 60);
   close(t, body.series[1].cells[0].mean, pooled.mean, 'pooled mean');
@@ -71,6 +70,7 @@ t.test('bad query strings are answered 400 naming the field', async (t) => {
     ['rolling=0', 'rolling'],
     ['rolling=x', 'rolling'],
     ['measure=happiness', 'measure'],
+    ['dimension=happiness', 'measure'],
     ['neighborhood=nowhere', 'neighborhood'],
     ['from=2026-05-01&to=2026-04-01', 'to'],
     ['survey=nope', 'survey'],
