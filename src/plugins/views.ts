@@ -24,9 +24,11 @@ export const viewsPlugin = fp(async (app: FastifyInstance) => {
 
   // Figures on pages: one decimal, and a sign on differences so a fall is never read as a level.
   handlebars.registerHelper('fixed', (value: number | null | undefined) => (typeof value === 'number' ? value.toFixed(1) : ''));
-  handlebars.registerHelper('signed', (value: number | null | undefined) =>
-    typeof value === 'number' ? `${value > 0 ? '+' : value < 0 ? '−' : '±'}${Math.abs(value).toFixed(1)}` : '',
-  );
+  handlebars.registerHelper('signed', (value: number | null | undefined) => {
+    if (typeof value !== 'number') return '';
+    const shown = Math.abs(value).toFixed(1);
+    return `${shown === '0.0' ? '±' : value > 0 ? '+' : '−'}${shown}`;
+  });
 
   await app.register(fastifyView, {
     engine: { handlebars },

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import t from 'tap';
 import { dateIn } from '../../src/dates.js';
@@ -84,4 +85,29 @@ t.test('with JavaScript off the results are tables, and no empty chart box shows
   await page.getByLabel('Group by').selectOption('quarter');
   await page.getByRole('button', { name: 'Show results' }).click();
   t.match(page.url(), 'bucket=quarter');
+});
+
+t.test('results, event and form pages pass axe-core WCAG 2.2 AA checks', async (t) => {
+  const { app, database } = await buildTestApp(t);
+  await generateDemo(database, { seed: 11, asOf: dateIn('UTC'), passwordCost: 10, dailyRate: 1 });
+  const base = await app.listen({ port: 0, host: '127.0.0.1' });
+  const browser = await launchBrowser(t);
+  // axe is injected as an inline script, which our CSP rightly refuses; only this audit context bypasses it.
+  const page = await (await browser.newContext({ bypassCSP: true })).newPage();
+  await page.goto(`${base}/login`);
+  await page.getByLabel('Email').fill(demoStaff[1].email);
+  await page.getByLabel('Password').fill(demoStaff[1].password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(`${base}/results`);
+  const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+  for (const path of ['/results', '/results/riverside', '/events', '/events/1', '/events/new', '/results?bucket=day']) {
+    await page.goto(`${base}${path}`);
+    await page.addScriptTag({ path: axePath });
+    const violations = await page.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run(o: unknown): Promise<{ violations: { id: string; nodes: unknown[] }[] }> } }).axe;
+      const result = await axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } });
+      return result.violations.map((v) => `${v.id} (${v.nodes.length})`);
+    });
+    t.same(violations, [], `${path}: no violations`);
+  }
 });
