@@ -1,10 +1,10 @@
 import type { Event, Neighborhood } from '../db/schema.js';
 import type { ResultsQueries } from '../results/queries.js';
-import { changeBetween, computeTrends, type Change, type Trends } from '../results/trends.js';
+import { changeBetween, computeTrends, loadBase, pooledCell, type BaseSeries, type Change, type Trends } from '../results/trends.js';
 import { bucketLabel, eventWindows } from '../stats/buckets.js';
-import { cellFrom, groupOf, partCells, type Cell, type CellRules } from '../stats/cells.js';
+import { groupOf, suppressedCell, type Cell, type CellRules } from '../stats/cells.js';
 import { differenceInDifferences } from '../stats/difference.js';
-import { addSums, emptySums, type Sums } from '../stats/summary.js';
+import { subtractSums } from '../stats/summary.js';
 
 export const impactWeekOptions = [4, 8, 12] as const;
 export const DEFAULT_IMPACT_WEEKS = 8;
@@ -30,6 +30,14 @@ export interface Impact {
   weekly: Trends;
 }
 
+/** Before and after cells of a series, hidden when any of the `guard` series' weeks in the window is hidden. */
+function impactOf(series: BaseSeries, guard: BaseSeries, before: number[], after: number[], rules: CellRules): AreaImpact {
+  const cell = (weeks: number[]) => (weeks.some((w) => guard.hidden[w]) ? suppressedCell : pooledCell(series, weeks, rules));
+  const b = cell(before);
+  const a = cell(after);
+  return { before: b, after: a, difference: changeBetween(b, a) };
+}
+
 /**
  * Before/after means around an event in whole ISO weeks (its own week left out), their Welch difference and, for
  * a neighborhood's event, the difference-in-differences against every other neighborhood. Sums come from rollups.
@@ -47,33 +55,25 @@ export function computeImpact(
 ): Impact {
   const { event, survey, measure, weeks } = input;
   const windows = eventWindows(event.occurredOn, weeks);
-  const rows = queries.windowRows({
-    survey: survey.id,
-    measure,
-    beforeFrom: windows.before.from,
-    beforeTo: windows.before.to,
-    afterFrom: windows.after.from,
-    afterTo: windows.after.to,
-    neighborhood: event.neighborhoodId ?? -1,
-  });
-  const sums = (period: 'before' | 'after', inside: boolean) =>
-    rows.filter((r) => r.period === period && Boolean(r.inside) === inside).reduce<Sums>((acc, r) => addSums(acc, r), emptySums);
-  const home = input.neighborhoods.find((n) => n.id === event.neighborhoodId);
+  const base = loadBase(queries, rules, { survey, measure, neighborhoods: input.neighborhoods, kind: 'week', from: windows.before.from, to: windows.after.to });
+  // Weeks 0 … weeks−1 are before, week `weeks` is the event's own (left out), the rest after.
+  const before = base.starts.flatMap((_, i) => (i < weeks ? [i] : []));
+  const after = base.starts.flatMap((_, i) => (i > weeks ? [i] : []));
+  const homeIndex = input.neighborhoods.findIndex((n) => n.id === event.neighborhoodId);
+  const home = input.neighborhoods[homeIndex];
 
   let area: AreaImpact;
   let comparison: AreaImpact | null = null;
   let did: Change | null = null;
-  if (event.neighborhoodId === null) {
-    const before = cellFrom(addSums(sums('before', false), sums('before', true)), rules);
-    const after = cellFrom(addSums(sums('after', false), sums('after', true)), rules);
-    area = { before, after, difference: changeBetween(before, after) };
+  if (!home) {
+    area = impactOf(base.city, base.city, before, after, rules);
   } else {
-    // The neighborhood and the rest are the two parts of the city: suppressed together.
-    const [before, othersBefore] = partCells([sums('before', true), sums('before', false)], rules);
-    const [after, othersAfter] = partCells([sums('after', true), sums('after', false)], rules);
-    area = { before, after, difference: changeBetween(before, after) };
-    comparison = { before: othersBefore, after: othersAfter, difference: changeBetween(othersBefore, othersAfter) };
-    const groups = [before, after, othersBefore, othersAfter].map(groupOf);
+    const own = base.parts[homeIndex];
+    area = impactOf(own, own, before, after, rules);
+    // The rest of the city is the other part of the city total: hidden whenever the neighborhood is.
+    const others = { sums: base.city.sums.map((s, i) => subtractSums(s, own.sums[i])), hidden: own.hidden };
+    comparison = impactOf(others, own, before, after, rules);
+    const groups = [area.before, area.after, comparison.before, comparison.after].map(groupOf);
     const d = groups.every((g) => g !== null)
       ? differenceInDifferences({ before: groups[0]!, after: groups[1]! }, { before: groups[2]!, after: groups[3]! })
       : null;

@@ -20,7 +20,6 @@ export interface BucketRow extends Sums {
 export interface PeriodRow extends Sums {
   period: 'before' | 'after';
 }
-
 // Voided responses are never counted: every query on responses filters them, and rollups never include them.
 const liveResponses = 'r.survey_id = :survey AND r.neighborhood_id = :neighborhood AND r.voided = 0 AND r.submitted_on BETWEEN :from AND :to';
 
@@ -39,18 +38,6 @@ export function createResultsQueries({ db, sqlite }: DatabaseHandle) {
       ),
     ]),
   ) as Record<BucketKind, Database.Statement<TrendParams, BucketRow>>;
-
-  const windowSums = sqlite.prepare<
-    { survey: number; measure: string; beforeFrom: string; beforeTo: string; afterFrom: string; afterTo: string; neighborhood: number },
-    PeriodRow & { inside: number }
-  >(
-    `SELECT CASE WHEN day <= :beforeTo THEN 'before' ELSE 'after' END AS period, (neighborhood_id = :neighborhood) AS inside,
-            sum(n) AS n, sum(sum) AS sum, sum(sum_squares) AS sumSquares
-     FROM daily_rollups
-     WHERE survey_id = :survey AND measure = :measure
-       AND (day BETWEEN :beforeFrom AND :beforeTo OR day BETWEEN :afterFrom AND :afterTo)
-     GROUP BY period, inside`,
-  );
 
   type Range = { survey: number; neighborhood: number; from: string; to: string };
 
@@ -89,7 +76,6 @@ export function createResultsQueries({ db, sqlite }: DatabaseHandle) {
 
   return {
     trendRows: (kind: BucketKind, params: TrendParams) => trendStatements[kind].all(params),
-    windowRows: (params: Parameters<typeof windowSums.all>[0]) => windowSums.all(params),
     distributionRows: (params: Range) => distributions.all(params),
     groupRows: (params: Range & { measure: string; split: string }) => groupPeriods.all(params),
     issueRows: (params: Range & { code: string }) => issueTexts.all(params),

@@ -1,5 +1,3 @@
-import { addSums, emptySums, type Sums } from './summary.js';
-
 export const bucketKinds = ['week', 'month', 'quarter'] as const;
 export type BucketKind = (typeof bucketKinds)[number];
 
@@ -63,20 +61,6 @@ export function bucketLabel(start: string, kind: BucketKind): string {
   }
   if (kind === 'month') return start.slice(0, 7);
   return `${start.slice(0, 4)} Q${Math.floor(Number(start.slice(5, 7)) / 3) + 1}`;
-}
-
-/**
- * Rolling sums over the last k buckets. `series` holds k − 1 buckets before the first one reported, so every
- * reported window is whole; pooling sums (rather than averaging means) keeps each window's n and interval exact.
- */
-export function rollingSums(series: readonly Sums[], k: number): Sums[] {
-  const out: Sums[] = [];
-  for (let i = k - 1; i < series.length; i++) {
-    let window = emptySums;
-    for (let j = i - k + 1; j <= i; j++) window = addSums(window, series[j]);
-    out.push(window);
-  }
-  return out;
 }
 
 /**

@@ -8,7 +8,8 @@ import { artifactsDir, launchBrowser } from '../helper/browser.js';
 
 t.test('a liaison logs in, lands on the results and sees the trend chart with its event markers', async (t) => {
   const { app, database } = await buildTestApp(t);
-  await generateDemo(database, { seed: 11, asOf: dateIn('UTC'), passwordCost: 10, dailyRate: 2 });
+  // Riverside gets about 50 responses a week: enough for the event's weekly windows to be shown.
+  await generateDemo(database, { seed: 11, asOf: dateIn('UTC'), passwordCost: 10, dailyRate: 6 });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await launchBrowser(t);
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

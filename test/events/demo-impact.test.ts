@@ -4,7 +4,8 @@ import { buildTestApp, login } from '../helper/app.js';
 
 t.test('in the demo city the cookout shows a rise and the incident a fall, beyond the city-wide drift', async (t) => {
   const { app, database } = await buildTestApp(t);
-  await generateDemo(database, { seed: 5, asOf: '2026-06-30', passwordCost: 10, dailyRate: 6 });
+  // Enough responses that every week of the windows passes the threshold in the smaller neighborhoods too.
+  await generateDemo(database, { seed: 5, asOf: '2026-06-30', passwordCost: 10, dailyRate: 9 });
   const { jar } = await login(app, demoStaff[1].email, demoStaff[1].password);
   const id = (title: string) => database.sqlite.prepare('SELECT id FROM events WHERE title LIKE ?').pluck().get(`${title}%`) as number;
   const impact = async (eventId: number) => (await app.inject({ url: `/api/events/${eventId}/impact?weeks=8`, headers: { cookie: jar.header() } })).json();

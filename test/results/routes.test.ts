@@ -51,15 +51,22 @@ t.test('trend cells: exact figures, suppression at n = 29 and 30, complementary 
   t.equal(series.birch[1].suppressed, false);
 });
 
-t.test('rolling windows pool whole periods', async (t) => {
-  const { database, a, get } = await setup(t);
-  const body = (await get('/api/trends?from=2026-04-01&to=2026-04-30&rolling=2&neighborhood=alder')).json();
-  t.same(body.series.map((s: { area: string }) => s.area), ['city', 'alder']);
-  t.same((await get('/api/trends?from=2026-04-01&to=2026-04-30&dimension=respect')).json().measure, 'respect', 'dimension names the measure too');
-  const pooled = expected(database, a.id, '2026-03-01', '2026-04-30', T59);
-  t.equal(body.series[1].cells[0].n, 60);
-  close(t, body.series[1].cells[0].mean, pooled.mean, 'pooled mean');
-  t.ok(Math.abs(body.series[1].cells[0].ci_low - (pooled.mean - pooled.half)) < 1e-5, 'pooled interval');
+t.test('rolling windows and quarters pool whole periods, never one hidden on its own', async (t) => {
+  const { database, c, get } = await setup(t);
+  const body = (await get('/api/trends?from=2026-04-01&to=2026-04-30&rolling=2&neighborhood=alder&neighborhood=cedar')).json();
+  t.same(body.series.map((s: { area: string }) => s.area), ['city', 'alder', 'cedar']);
+  const pooled = expected(database, c.id, '2026-03-01', '2026-04-30', 1.990450); // t(0.975, 79)
+  t.equal(body.series[2].cells[0].n, 80);
+  close(t, body.series[2].cells[0].mean, pooled.mean, 'pooled mean');
+  t.ok(Math.abs(body.series[2].cells[0].ci_low - (pooled.mean - pooled.half)) < 1e-5, 'pooled interval');
+  // Alder's March is hidden (beside Birch's 29), so March + April minus the shown April would reveal it.
+  t.equal(body.series[1].cells[0].suppressed, true, 'a window holding a hidden month is hidden');
+  t.equal(body.series[0].cells[0].n, 99 + 100, 'the city pools both months');
+
+  const quarter = (await get('/api/trends?from=2026-01-01&to=2026-06-30&bucket=quarter')).json();
+  t.same(quarter.buckets.map((b: { label: string }) => b.label), ['2026 Q1', '2026 Q2']);
+  const q1 = Object.fromEntries(quarter.series.map((s: { area: string; cells: { n: number | null }[] }) => [s.area, s.cells[0].n]));
+  t.same(q1, { city: 99, alder: null, birch: null, cedar: 40 }, 'quarters are hidden when a month in them is');
 });
 
 t.test('bad query strings are answered 400 naming the field', async (t) => {

@@ -1,6 +1,5 @@
 import t from 'tap';
-import { bucketEnd, bucketLabel, bucketStart, bucketsBetween, eventWindows, rollingSums, shiftBucket, snapRange } from '../../src/stats/buckets.js';
-import { sumsOf } from '../../src/stats/summary.js';
+import { bucketEnd, bucketLabel, bucketStart, bucketsBetween, eventWindows, shiftBucket, snapRange } from '../../src/stats/buckets.js';
 
 t.test('bucket starts: ISO weeks begin on Monday; months; quarters', async (t) => {
   // 2026-01-01 is a Thursday (calendar), so its ISO week starts Monday 2025-12-29 and is 2026-W01.
@@ -27,13 +26,6 @@ t.test('date ranges snap to whole buckets', async (t) => {
   t.same(snapRange('2026-03-18', '2026-03-18', 'week'), { from: '2026-03-16', to: '2026-03-22' });
   t.same(bucketsBetween('2026-01-15', '2026-04-01', 'month'), ['2026-01-01', '2026-02-01', '2026-03-01', '2026-04-01']);
   t.same(bucketsBetween('2026-05-01', '2026-04-01', 'month'), []);
-});
-
-t.test('rolling windows pool sums over whole windows only', async (t) => {
-  const series = [sumsOf([10]), sumsOf([20, 30]), sumsOf([]), sumsOf([40])];
-  t.same(rollingSums(series, 2), [sumsOf([10, 20, 30]), sumsOf([20, 30]), sumsOf([40])]);
-  t.same(rollingSums(series, 1), series);
-  t.same(rollingSums(series, 5), []);
 });
 
 t.test('event windows are whole ISO weeks either side of the event week', async (t) => {
