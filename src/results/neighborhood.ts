@@ -1,11 +1,11 @@
 import type { Neighborhood, Question } from '../db/schema.js';
-import { bucketEnd, bucketStart, shiftBucket, snapRange } from '../stats/buckets.js';
-import { partCells, type Cell, type CellRules } from '../stats/cells.js';
-import { addSums, emptySums, type Sums } from '../stats/summary.js';
+import { bucketEnd, bucketStart, bucketsBetween, shiftBucket, snapRange } from '../stats/buckets.js';
+import type { Cell, CellRules } from '../stats/cells.js';
+import { addSums, emptySums } from '../stats/summary.js';
 import type { MeasureOption } from './filters.js';
 import type { ResultsQueries } from './queries.js';
 import { topThemes, type Theme } from './themes.js';
-import { changeBetween, computeTrends, type Change, type TrendRequest } from './trends.js';
+import { baseKind, baseSeries, changeBetween, computeTrends, pooledCell, type Change, type TrendRequest } from './trends.js';
 
 export const TOP_ISSUE_CODE = 'top_issue';
 const agreeLabels = ['Strongly disagree', 'Disagree', 'Neither', 'Agree', 'Strongly agree'];
@@ -46,26 +46,33 @@ export interface GroupChange {
   change: Change | null;
 }
 
-/** Trust (or the chosen measure) per demographic group in the last two buckets, each question's groups suppressed together. */
+/** Indexes of the base buckets that fall inside [from, to]. */
+const within = (starts: readonly string[], from: string, to: string) => starts.flatMap((s, i) => (s >= from && s <= to ? [i] : []));
+
+/**
+ * The chosen measure per demographic group in the last two buckets: each question's groups get complementary
+ * suppression per base bucket, and a group's figure is hidden when any base bucket in it is.
+ */
 function groupChanges(queries: ResultsQueries, rules: CellRules, request: TrendRequest, neighborhood: Neighborhood, questions: readonly Question[]) {
   const { latest, previous } = lastTwoBuckets(request);
-  const rows = queries.groupRows({
-    survey: request.survey.id,
-    neighborhood: neighborhood.id,
-    measure: request.measure,
-    from: previous.start,
-    to: latest.end,
-    split: latest.start,
-  });
+  const kind = baseKind(request.bucket);
+  const starts = bucketsBetween(previous.start, latest.end, kind);
+  const position = new Map(starts.map((s, i) => [s, i]));
+  const rows = queries.groupRows(kind, { survey: request.survey.id, neighborhood: neighborhood.id, measure: request.measure, from: previous.start, to: latest.end });
   const changes: GroupChange[] = [];
   for (const q of questions.filter((q) => q.kind === 'choice')) {
     const options = q.options ?? [];
-    const sumsFor = (period: 'before' | 'after') =>
-      options.map((o) => rows.filter((r) => r.question === q.code && r.value === o.value && r.period === period).reduce<Sums>((acc, r) => addSums(acc, r), emptySums));
-    const before = partCells(sumsFor('before'), rules);
-    const after = partCells(sumsFor('after'), rules);
+    const raw = options.map(() => starts.map(() => emptySums));
+    for (const r of rows) {
+      const o = options.findIndex((option) => option.value === r.value);
+      const b = position.get(r.bucket);
+      if (r.question === q.code && o !== -1 && b !== undefined) raw[o][b] = addSums(raw[o][b], r);
+    }
+    const { parts } = baseSeries(raw, starts.length, rules);
     options.forEach((o, i) => {
-      changes.push({ question: q.prompt.en ?? q.code, group: o.label.en ?? o.value, previous: before[i], latest: after[i], change: changeBetween(before[i], after[i]) });
+      const before = pooledCell(parts[i], within(starts, previous.start, previous.end), rules);
+      const after = pooledCell(parts[i], within(starts, latest.start, latest.end), rules);
+      changes.push({ question: q.prompt.en ?? q.code, group: o.label.en ?? o.value, previous: before, latest: after, change: changeBetween(before, after) });
     });
   }
   return changes;
@@ -81,15 +88,23 @@ export interface Distribution {
   points: { value: number; label: string; count: number; percent: number }[];
 }
 
+/** A range's total is shown only when no base bucket in it has a few answers (0 < n < MIN_CELL_SIZE). */
+function passesEveryBucket(perBucket: Map<string, number>, rules: CellRules): boolean {
+  const counts = [...perBucket.values()];
+  return counts.reduce((a, b) => a + b, 0) >= rules.minCellSize && counts.every((n) => n === 0 || n >= rules.minCellSize);
+}
+
 function distributions(queries: ResultsQueries, rules: CellRules, request: TrendRequest, neighborhood: Neighborhood, questions: readonly Question[]): Distribution[] {
-  const rows = queries.distributionRows({ survey: request.survey.id, neighborhood: neighborhood.id, ...snapRange(request.from, request.to, request.bucket) });
+  const rows = queries.distributionRows(baseKind(request.bucket), { survey: request.survey.id, neighborhood: neighborhood.id, ...snapRange(request.from, request.to, request.bucket) });
   return questions
     .filter((q) => q.kind === 'scale' && q.scale !== null)
     .map((q) => {
       const scale = q.scale!;
       const counts = rows.filter((r) => r.questionId === q.id);
+      const perBucket = new Map<string, number>();
+      for (const r of counts) perBucket.set(r.bucket, (perBucket.get(r.bucket) ?? 0) + r.n);
       const n = counts.reduce((acc, r) => acc + r.n, 0);
-      const suppressed = n < rules.minCellSize;
+      const suppressed = !passesEveryBucket(perBucket, rules);
       const values = scale === '0-10' ? Array.from({ length: 11 }, (_, i) => i) : [1, 2, 3, 4, 5];
       return {
         code: q.code,
@@ -100,7 +115,7 @@ function distributions(queries: ResultsQueries, rules: CellRules, request: Trend
         points: suppressed
           ? []
           : values.map((value) => {
-              const count = counts.find((r) => r.value === value)?.n ?? 0;
+              const count = counts.filter((r) => r.value === value).reduce((acc, r) => acc + r.n, 0);
               const label = scale === '0-10' ? String(value) : agreeLabels[value - 1];
               return { value, label, count, percent: (100 * count) / n };
             }),
@@ -134,9 +149,21 @@ export function neighborhoodDetail(
     .sort(byChange)
     .slice(0, 6);
 
-  const texts = queries.issueRows({ survey: request.survey.id, neighborhood: neighborhood.id, ...snapRange(request.from, request.to, request.bucket), code: TOP_ISSUE_CODE });
-  const answers = texts.reduce((acc, r) => acc + r.n, 0);
-  const themesShown = answers >= rules.minCellSize;
+  const issueRows = queries.issueRows(baseKind(request.bucket), {
+    survey: request.survey.id,
+    neighborhood: neighborhood.id,
+    ...snapRange(request.from, request.to, request.bucket),
+    code: TOP_ISSUE_CODE,
+  });
+  const perBucket = new Map<string, number>();
+  const byText = new Map<string, number>();
+  for (const r of issueRows) {
+    perBucket.set(r.bucket, (perBucket.get(r.bucket) ?? 0) + r.n);
+    byText.set(r.text, (byText.get(r.text) ?? 0) + r.n);
+  }
+  const answers = issueRows.reduce((acc, r) => acc + r.n, 0);
+  const themesShown = passesEveryBucket(perBucket, rules);
+  const texts = [...byText].map(([text, n]) => ({ text, n }));
   return {
     dimensions: [...dimensions].sort(byChange),
     groupsMoved,

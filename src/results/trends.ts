@@ -61,7 +61,8 @@ export function changeBetween(earlier: Cell | undefined, later: Cell | undefined
 }
 
 /** The finest buckets every view is checked against: weeks for weekly views, months for months and quarters. */
-export const baseKind = (kind: BucketKind): BucketKind => (kind === 'week' ? 'week' : 'month');
+export const baseKind = (kind: BucketKind): BaseKind => (kind === 'week' ? 'week' : 'month');
+export type BaseKind = 'week' | 'month';
 
 /** A series' sums per base bucket, and whether each base bucket is hidden in the plain (non-pooled) view. */
 export interface BaseSeries {

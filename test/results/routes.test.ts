@@ -139,3 +139,30 @@ t.test('staff only: anonymous visitors are sent to log in, the API answers 401',
   t.equal((await app.inject({ url: '/results/export.csv' })).statusCode, 303);
   t.equal((await app.inject({ url: '/results/alder' })).statusCode, 303);
 });
+
+t.test('groups that moved: complementary suppression within a question, exact change otherwise', async (t) => {
+  const { app, c, get } = await setup(t);
+  const march = people(35, 2);
+  const april = people(31, 9);
+  submit(app, c.id, '2026-03-20', march, { gender: 'woman' });
+  submit(app, c.id, '2026-04-21', april, { gender: 'woman' });
+  const mean = (ps: { respect: number; listening: number }[]) => ps.reduce((a, p) => a + (p.respect + p.listening) * 5, 0) / ps.length;
+  const change = mean(april) - mean(march);
+  const shown = await get('/results/cedar?from=2026-03-01&to=2026-04-30');
+  const groups = /Groups of residents whose[\s\S]*?<\/table>/.exec(shown.body)![0];
+  t.match(groups, 'Woman');
+  t.match(groups, `${change > 0 ? '+' : '−'}${Math.abs(change).toFixed(1)}</strong>`, `change ${change.toFixed(2)} from plain means`);
+
+  // Three men in April: their group is hidden, and so is the women's (the total minus women would reveal the men).
+  submit(app, c.id, '2026-04-22', people(3, 1), { gender: 'man' });
+  const hidden = await get('/results/cedar?from=2026-03-01&to=2026-04-30');
+  t.match(/Groups of residents whose[\s\S]*?<\/table>/.exec(hidden.body)![0], 'No group had at least 30 responses in both periods.');
+});
+
+t.test('distributions over a range are hidden when one month in it has a few answers', async (t) => {
+  const { get } = await setup(t);
+  const birch = await get('/results/birch?from=2026-03-01&to=2026-04-30');
+  t.notMatch(birch.body, 'n&nbsp;=&nbsp;59', 'March has 29: the two months together would reveal it against April alone');
+  t.match(birch.body, 'not enough responses (n &lt; 30)');
+  t.match((await get('/results/birch?from=2026-04-01&to=2026-04-30')).body, 'n&nbsp;=&nbsp;30:', 'April alone is shown');
+});
