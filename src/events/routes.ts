@@ -40,7 +40,6 @@ export async function eventRoutes(app: FastifyInstance) {
       title: data.heading,
       heading: data.heading,
       action: data.action,
-      csrfToken: reply.generateCsrf(),
       values: { title: text('title'), occurredOn: text('occurredOn'), description: text('description'), link: text('link'), isPublic: data.values.isPublic === 'on' },
       neighborhoods: results.neighborhoods().map((n) => ({ slug: n.slug, name: n.name, selected: n.slug === text('neighborhood') })),
       kinds: eventKinds.map((k) => ({ value: k, label: eventKindLabels[k], checked: k === text('kind') })),
@@ -52,7 +51,7 @@ export async function eventRoutes(app: FastifyInstance) {
 
   app.get('/events', { preHandler: staffOnly }, async (request, reply) => {
     const list = events.list().map((e) => ({ ...e, kindLabel: eventKindLabels[e.kind] }));
-    return reply.view('events/list', { title: 'Events', events: list, hasEvents: list.length > 0, csrfToken: reply.generateCsrf() });
+    return reply.view('events/list', { title: 'Events', events: list, hasEvents: list.length > 0 });
   });
 
   app.get('/events/new', { preHandler: staffOnly }, async (request, reply) =>
@@ -119,7 +118,7 @@ export async function eventRoutes(app: FastifyInstance) {
     const event = eventFromParams(request);
     if (!event) return notFound(reply);
     const result = impactFor(request, event);
-    const common = { title: event.title, event: { ...event, kindLabel: eventKindLabels[event.kind] }, minCellSize: rules.minCellSize, csrfToken: reply.generateCsrf() };
+    const common = { title: event.title, event: { ...event, kindLabel: eventKindLabels[event.kind] }, minCellSize: rules.minCellSize };
     if (!result.ok) {
       const errorList = Object.entries(result.errors).map(([field, message]) => ({ href: `#impact-${field}`, message: `${field}: ${message}` }));
       return reply.code(400).view('events/impact', { ...common, weekOptions: impactWeekOptions.map((w) => ({ value: w, selected: false })), errorList, hasErrors: true });

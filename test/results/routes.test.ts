@@ -2,9 +2,8 @@ import t from 'tap';
 import { addNeighborhoods, buildTestApp } from '../helper/app.js';
 import { expected, liaisonSession, people, submit } from '../helper/responses.js';
 
-// t(0.975, 29) and t(0.975, 59) from a published t table.
+// t(0.975, 29) from a published t table.
 const T29 = 2.04523;
-const T59 = 2.000995;
 
 async function setup(t: { teardown(fn: () => unknown): void }) {
   const { app, database } = await buildTestApp(t);
