@@ -138,14 +138,15 @@ export async function resultsRoutes(app: FastifyInstance) {
   });
 
   app.get('/results/:neighborhood', { preHandler: staffOnly }, async (request, reply) => {
-    const { neighborhood: slug } = neighborhoodParams.parse(request.params);
+    const params = neighborhoodParams.safeParse(request.params);
+    const slug = params.success ? params.data.neighborhood : undefined;
     const neighborhood = queries.neighborhoods().find((n) => n.slug === slug);
     if (!neighborhood) return reply.code(404).view('errors/error', { title: 'Not found', message: 'There is no neighborhood with this name.' });
     const resolved = filters(request);
-    const common = { title: `Results: ${neighborhood.name}`, neighborhood, filterAction: `/results/${slug}`, minCellSize: rules.minCellSize, lowReliabilitySize: rules.lowReliabilitySize };
+    const common = { title: `Results: ${neighborhood.name}`, neighborhood, filterAction: `/results/${neighborhood.slug}`, minCellSize: rules.minCellSize, lowReliabilitySize: rules.lowReliabilitySize };
     if (!resolved.ok) return reply.code(400).view('results/neighborhood', { ...common, filters: filterForm(request, null, resolved.errors) });
     const { request: base, questions, measures } = resolved.value;
-    const trendRequest = { ...base, selected: new Set([slug]) };
+    const trendRequest = { ...base, selected: new Set([neighborhood.slug]) };
     const trends = computeTrends(queries, rules, trendRequest);
     const detail = neighborhoodDetail(queries, rules, trendRequest, neighborhood, questions, measures);
     const own = eventQueries.ofNeighborhood(neighborhood.id);
@@ -159,7 +160,7 @@ export async function resultsRoutes(app: FastifyInstance) {
         { id: 'distribution-agree5', title: 'Answers on the agreement scale', questions: detail.distributions.filter((d) => d.scale === 'agree5') },
       ].filter((c) => c.questions.length > 0),
       events: [...own, ...cityWide].map((e) => ({ ...e, kindLabel: eventKindLabels[e.kind], cityWide: e.neighborhoodId === null })),
-      chart: { trends, events: markers(trends.from, trends.to, trends, new Set([slug])), band: true },
+      chart: { trends, events: markers(trends.from, trends.to, trends, new Set([neighborhood.slug])), band: true },
     });
   });
 }

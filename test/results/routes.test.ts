@@ -96,6 +96,7 @@ t.test('bad query strings are answered 400 naming the field', async (t) => {
   t.equal(detail.statusCode, 400);
   t.match(detail.body, 'rolling: must be at most 12');
   t.equal((await get('/results/nowhere')).statusCode, 404);
+  t.equal((await get(`/results/${'x'.repeat(300)}`)).statusCode, 414, 'an over-long name is refused by Fastify, not a 500');
   t.equal((await get('/results/export.csv?bucket=year')).statusCode, 400);
 });
 
