@@ -58,6 +58,9 @@ t.test('results pages in a real browser', async (t) => {
     await page.goto(`${base}/results`);
     t.equal(await page.evaluate(() => document.documentElement.scrollWidth), 360, 'no sideways scrolling at 360 px');
     await page.screenshot({ path: join(artifactsDir, 'results-360.png'), fullPage: true });
+  await page.goto(`${base}/events`);
+  t.equal(await page.evaluate(() => document.documentElement.scrollWidth), 360, 'the events list fits a 360 px phone too');
+  await page.goto(`${base}/results`);
     await page.locator('figure.chart').first().screenshot({ path: join(artifactsDir, 'results-chart-360.png') });
 
     await page.setViewportSize({ width: 1280, height: 900 });
