@@ -8,6 +8,7 @@ import { eventRoutes } from './events/routes.js';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/client.js';
 import { homeRoutes } from './home/routes.js';
+import { outreachRoutes } from './outreach/routes.js';
 import { chartVendorFolders, staticFolder } from './paths.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { requestContextPlugin } from './plugins/request-context.js';
@@ -43,12 +44,23 @@ export async function buildApp({ config, database, logStream }: AppOptions): Pro
     logger: loggerOptions(config, logStream),
     trustProxy: config.TRUST_PROXY,
     bodyLimit: 64 * 1024,
+    // Signed kiosk tokens travel in the path.
+    routerOptions: { maxParamLength: 500 },
+  });
+
+  // Every route with its method, for the authorization-matrix and fuzz tests that must cover new routes by themselves.
+  const routeList: { method: string; url: string }[] = [];
+  app.decorate('routeList', routeList);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routeList.push({ method, url: route.url });
   });
 
   ensureStandardSurvey(database);
   app.decorate('config', config);
   app.decorate('database', database);
   app.decorate('surveys', createSurveyRepository(database));
+  // Queued submissions commit before the database closes.
+  app.addHook('preClose', () => app.surveys.drain());
   app.decorate('staff', createStaffRepository(database));
 
   await app.register(fastifyFormbody);
@@ -67,6 +79,7 @@ export async function buildApp({ config, database, logStream }: AppOptions): Pro
   await app.register(adminRoutes);
   await app.register(resultsRoutes);
   await app.register(eventRoutes);
+  await app.register(outreachRoutes);
 
   return app;
 }

@@ -16,6 +16,7 @@ declare module 'fastify' {
     database: DatabaseHandle;
     surveys: SurveyRepository;
     staff: StaffRepository;
+    routeList: { method: string; url: string }[];
   }
   interface FastifyReply {
     /** Template data shared by every page (set by @fastify/view, which does not type it). */

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { createLoginThrottle } from './login-throttle.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 
 export const MIN_PASSWORD_LENGTH = 12;
@@ -37,6 +38,7 @@ export async function authRoutes(app: FastifyInstance) {
   // Verifying against a throwaway hash makes an unknown email cost the same time as a wrong password.
   const dummyHash = await hashPassword('not a real password', config.PASSWORD_HASH_COST);
   const loginLimit = { rateLimit: { max: config.LOGIN_RATE_LIMIT, timeWindow: '15 minutes' } };
+  const throttle = createLoginThrottle();
 
   function renderLogin(reply: FastifyReply, status: number, data: { email?: string; next?: string; error?: string; fieldErrors?: Record<string, string> }) {
     return reply.code(status).view('auth/login', { ...data, csrfToken: reply.generateCsrf() });
@@ -55,11 +57,19 @@ export async function authRoutes(app: FastifyInstance) {
       const email = (request.body as Record<string, unknown> | undefined)?.email;
       return renderLogin(reply, 400, { email: typeof email === 'string' ? email : '', next, fieldErrors: issuesByField(parsed.error) });
     }
-    const user = staff.findByEmail(parsed.data.email);
+    const { email } = parsed.data;
+    const wait = throttle.lockedFor(email);
+    if (wait > 0) {
+      const minutes = Math.ceil(wait / 60_000);
+      return renderLogin(reply, 429, { email, next, error: `Too many failed attempts for this email. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.` });
+    }
+    const user = staff.findByEmail(email);
     const ok = await verifyPassword(parsed.data.password, user?.passwordHash ?? dummyHash);
     if (!user || !ok || user.disabled) {
-      return renderLogin(reply, 401, { email: parsed.data.email, next, error: 'That email and password do not match an active staff account.' });
+      throttle.fail(email);
+      return renderLogin(reply, 401, { email, next, error: 'That email and password do not match an active staff account.' });
     }
+    throttle.succeed(email);
     // A fresh session id at login defeats session fixation.
     await request.session.regenerate();
     request.session.userId = user.id;

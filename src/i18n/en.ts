@@ -48,6 +48,9 @@ export const en = {
   'error.title': 'Something went wrong',
   'error.body': 'We could not complete your request. Please try again.',
   'badRequest.title': 'We could not read that request',
+  'poster.heading': 'How do you feel about safety and the police here?',
+  'poster.body': 'Tell us in three minutes. Anonymous: no name, no address. Your answers help {neighborhood} be heard.',
+  'poster.scan': 'Scan the code with your phone camera, or type this address:',
 } as const;
 
 export type MessageKey = keyof typeof en;

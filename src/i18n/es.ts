@@ -49,4 +49,7 @@ export const es: Messages = {
   'error.title': 'Algo salió mal',
   'error.body': 'No pudimos completar su solicitud. Inténtelo de nuevo.',
   'badRequest.title': 'No pudimos leer esa solicitud',
+  'poster.heading': '¿Cómo se siente sobre la seguridad y la policía aquí?',
+  'poster.body': 'Cuéntenos en tres minutos. Es anónimo: sin nombre ni dirección. Sus respuestas ayudan a que se escuche a {neighborhood}.',
+  'poster.scan': 'Escanee el código con la cámara de su teléfono, o escriba esta dirección:',
 };

@@ -28,11 +28,16 @@ export const requestContextPlugin = fp(async (app: FastifyInstance) => {
 
   app.addHook('onRequest', async (request, reply) => {
     const query = request.query as Record<string, unknown>;
+    const chosen = typeof query.lang === 'string' && query.lang in catalogs ? query.lang : undefined;
     request.lang = negotiateLanguage(Object.keys(catalogs), {
-      query: typeof query.lang === 'string' ? query.lang : undefined,
+      query: chosen,
       cookie: request.cookies[LANGUAGE_COOKIE],
       acceptLanguage: request.headers['accept-language'],
     });
+    // The language switch is a link with ?lang=; remembering the choice makes it stick on later pages.
+    if (chosen && chosen !== request.cookies[LANGUAGE_COOKIE]) {
+      reply.setCookie(LANGUAGE_COOKIE, chosen, { path: '/', sameSite: 'lax', httpOnly: true, maxAge: 365 * 24 * 3600, secure: app.config.PUBLIC_URL.startsWith('https:') });
+    }
     const { userId, loggedInAt } = request.session;
     if (userId === undefined) return;
     const user = app.staff.findById(userId);

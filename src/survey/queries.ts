@@ -1,6 +1,7 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import type { DatabaseHandle } from '../db/client.js';
-import { neighborhoods, questions, surveys, type Question, type Survey } from '../db/schema.js';
+import { events, neighborhoods, questions, surveys, type Question, type Survey } from '../db/schema.js';
+import { createGroupCommitter } from './group-commit.js';
 import { createResponseRecorder, type NewResponse, type RecordResponse } from './response-recorder.js';
 import { standardSurvey } from './standard-survey.js';
 
@@ -15,6 +16,8 @@ export function createSurveyRepository({ db, sqlite }: DatabaseHandle) {
   const questionsOf = db.select().from(questions).where(eq(questions.surveyId, sql.placeholder('surveyId'))).orderBy(asc(questions.position)).prepare();
   const activeNeighborhoods = db.select().from(neighborhoods).where(eq(neighborhoods.retired, false)).orderBy(asc(neighborhoods.name)).prepare();
   const openSurveys = db.select().from(surveys).where(eq(surveys.status, 'open')).orderBy(asc(surveys.id)).prepare();
+  const eventById = db.select({ id: events.id }).from(events).where(eq(events.id, sql.placeholder('id'))).prepare();
+  const committer = createGroupCommitter(sqlite);
   // Recorders hold prepared statements and the survey's measures; rebuilt when what scoring depends on changes.
   const recorders = new Map<number, { key: string; record: RecordResponse }>();
 
@@ -35,11 +38,14 @@ export function createSurveyRepository({ db, sqlite }: DatabaseHandle) {
     },
     openSurveys: () => openSurveys.all(),
     activeNeighborhoods: () => activeNeighborhoods.all(),
-    /** Stores one response in its own durable transaction; returns its id once committed. */
-    submit(response: NewResponse, surveyQuestions: Question[]): number {
+    eventExists: (id: number) => eventById.get({ id }) !== undefined,
+    /** Stores one response (sharing a commit with concurrent ones); resolves with its id once the commit is durable. */
+    submit(response: NewResponse, surveyQuestions: Question[]): Promise<number> {
       const record = recorderFor(response.surveyId, surveyQuestions);
-      return sqlite.transaction(() => record(response))();
+      return committer.run(() => record(response));
     },
+    /** Waits for queued submissions to commit. */
+    drain: () => committer.drain(),
   };
 }
 

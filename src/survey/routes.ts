@@ -3,21 +3,27 @@ import { z } from 'zod';
 import { dateIn } from '../dates.js';
 import type { Survey } from '../db/schema.js';
 import { formatDate, localize, negotiateLanguage, translate } from '../i18n/index.js';
+import { isKioskDevice } from '../outreach/links.js';
 import { LANGUAGE_COOKIE, setPageLanguage } from '../plugins/request-context.js';
 import { HONEYPOT_FIELD, answersFromForm, fieldErrors, surveyFormSchema } from './form-schema.js';
 import { surveyFormView, type FormState } from './form-view.js';
 
 const slugParams = z.object({ slug: z.string().max(200) });
+const eventId = z.coerce.number().int().positive().optional().catch(undefined);
 const formQuery = z.object({
   neighborhood: z.string().max(200).optional().catch(undefined),
   channel: z.enum(['web', 'qr', 'kiosk']).catch('web'),
+  event: eventId,
   change: z.literal('1').optional().catch(undefined),
   lang: z.string().max(10).optional().catch(undefined),
 });
 const submissionMeta = z.object({
   channel: z.enum(['web', 'qr', 'kiosk']).catch('web'),
+  event: eventId,
   lang: z.string().max(10).optional().catch(undefined),
 });
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 // Days for which the "you answered on …" notice is shown; it informs, it never blocks.
 const ANSWERED_COOKIE_DAYS = 30;
@@ -25,6 +31,14 @@ const answeredCookie = (survey: Survey) => `cg_answered_${survey.id}`;
 
 export async function surveyRoutes(app: FastifyInstance) {
   const { surveys } = app;
+
+  // Only a device set up with a staff kiosk link answers as a kiosk, and such a device always does.
+  function channelFor(request: FastifyRequest, asked: 'web' | 'qr' | 'kiosk') {
+    if (isKioskDevice(app, request)) return 'kiosk' as const;
+    return asked === 'kiosk' ? ('web' as const) : asked;
+  }
+
+  const knownEvent = (id: number | undefined) => (id !== undefined && surveys.eventExists(id) ? id : undefined);
 
   function surveyLanguage(request: FastifyRequest, survey: Survey, explicit?: string): string {
     return negotiateLanguage(survey.languages, {
@@ -52,34 +66,44 @@ export async function surveyRoutes(app: FastifyInstance) {
     const lang = surveyLanguage(request, survey, query.lang);
     if (survey.status !== 'open') return renderClosed(request, reply, survey, lang, 200);
 
+    const channel = channelFor(request, query.channel);
+    const event = knownEvent(query.event);
     const form = surveyFormView(survey, questions, surveys.activeNeighborhoods(), lang, { values: {}, errors: new Map() }, {
       presetNeighborhood: query.neighborhood,
       changeNeighborhood: query.change === '1',
     });
-    const answered = query.channel === 'kiosk' ? null : request.unsignCookie(request.cookies[answeredCookie(survey)] ?? '');
+    const answered = channel === 'kiosk' ? null : request.unsignCookie(request.cookies[answeredCookie(survey)] ?? '');
     setPageLanguage(request, reply, lang);
     return reply.view('survey/form', {
       form,
-      channel: query.channel,
+      channel,
+      event,
       minCellSize: app.config.MIN_CELL_SIZE,
       answeredOn: answered?.valid && answered.value ? formatDate(answered.value, lang) : undefined,
-      changeLink: `/surveys/${survey.slug}?${new URLSearchParams({ change: '1', channel: query.channel, lang, ...(query.neighborhood ? { neighborhood: query.neighborhood } : {}) })}`,
+      changeLink: `/surveys/${survey.slug}?${new URLSearchParams({ change: '1', channel, lang, ...(query.neighborhood ? { neighborhood: query.neighborhood } : {}), ...(event ? { event: String(event) } : {}) })}`,
     });
   });
 
   app.post(
     '/surveys/:slug',
-    { bodyLimit: 64 * 1024, config: { rateLimit: { max: app.config.SUBMIT_RATE_LIMIT, timeWindow: '1 minute' } } },
+    {
+      bodyLimit: 64 * 1024,
+      // A kiosk serves many residents from one device, so it is exempt from the per-client limit.
+      config: { rateLimit: { max: app.config.SUBMIT_RATE_LIMIT, timeWindow: '1 minute', allowList: (request: FastifyRequest) => isKioskDevice(app, request) } },
+    },
     async (request, reply) => {
       const { slug } = slugParams.parse(request.params);
       const found = surveys.findWithQuestions(slug);
       if (!found) return notFound(request, reply);
       const { survey, questions } = found;
-      const body = (request.body ?? {}) as Record<string, unknown>;
+      // A form posts an object; anything else (a JSON array, say) is read as an empty form.
+      const body = isRecord(request.body) ? request.body : {};
       const meta = submissionMeta.parse(body);
+      const channel = channelFor(request, meta.channel);
+      const event = knownEvent(meta.event);
       const lang = surveyLanguage(request, survey, meta.lang);
       if (survey.status !== 'open') return renderClosed(request, reply, survey, lang, 409);
-      const thanks = `/surveys/${survey.slug}/thanks?${new URLSearchParams({ lang, channel: meta.channel })}`;
+      const thanks = `/surveys/${survey.slug}/thanks?${new URLSearchParams({ lang, channel, ...(event ? { event: String(event) } : {}) })}`;
 
       // A filled honeypot is a bot: answer as if accepted, store nothing.
       const honeypot = body[HONEYPOT_FIELD];
@@ -92,26 +116,28 @@ export async function surveyRoutes(app: FastifyInstance) {
         setPageLanguage(request, reply, lang);
         return reply.code(400).view('survey/form', {
           form: surveyFormView(survey, questions, neighborhoods, lang, state, { changeNeighborhood: true }),
-          channel: meta.channel,
+          channel,
+          event,
           minCellSize: app.config.MIN_CELL_SIZE,
         });
       }
 
       const neighborhood = neighborhoods.find((n) => n.slug === parsed.data.neighborhood)!;
       const submittedOn = dateIn(app.config.TIME_ZONE);
-      surveys.submit(
+      await surveys.submit(
         {
           surveyId: survey.id,
           neighborhoodId: neighborhood.id,
           submittedOn,
-          channel: meta.channel,
+          channel,
+          eventId: event ?? null,
           language: lang,
           answers: answersFromForm(parsed.data, questions),
         },
         questions,
       );
       // Only now, after the commit, is the resident told the answers were saved.
-      if (meta.channel !== 'kiosk') {
+      if (channel !== 'kiosk') {
         reply.setCookie(answeredCookie(survey), submittedOn, {
           signed: true,
           httpOnly: true,
@@ -131,9 +157,10 @@ export async function surveyRoutes(app: FastifyInstance) {
     const found = surveys.findWithQuestions(slug);
     if (!found) return notFound(request, reply);
     const lang = surveyLanguage(request, found.survey, query.lang);
-    const again = `/surveys/${slug}?${new URLSearchParams({ lang, channel: query.channel, ...(query.neighborhood ? { neighborhood: query.neighborhood } : {}) })}`;
+    const channel = channelFor(request, query.channel);
+    const again = `/surveys/${slug}?${new URLSearchParams({ lang, channel, ...(query.neighborhood ? { neighborhood: query.neighborhood } : {}), ...(query.event ? { event: String(query.event) } : {}) })}`;
     setPageLanguage(request, reply, lang);
-    if (query.channel === 'kiosk') reply.locals = { ...reply.locals, refreshUrl: again, refreshSeconds: 8 };
-    return reply.view('survey/thanks', { surveyTitle: localize(found.survey.title, lang), again, kiosk: query.channel === 'kiosk' });
+    if (channel === 'kiosk') reply.locals = { ...reply.locals, refreshUrl: again, refreshSeconds: 8 };
+    return reply.view('survey/thanks', { surveyTitle: localize(found.survey.title, lang), again, kiosk: channel === 'kiosk' });
   });
 }

@@ -161,3 +161,52 @@ t.test('the first admin is created once through the setup link', async (t) => {
   t.equal((await app.inject(`/setup/${expired}`)).statusCode, 404);
   addNeighborhoods(database, 'Unused');
 });
+
+t.test('repeated failures lock the email out, whether or not the account exists', async (t) => {
+  const { app } = await buildTestApp(t, { LOGIN_RATE_LIMIT: '100' });
+  await createStaff(app, 'admin@example.org', 'correct horse battery', 'admin');
+  for (const email of ['admin@example.org', 'ghost@example.org']) {
+    const statuses = [];
+    for (let i = 0; i < 6; i++) statuses.push((await login(app, email, 'wrong password!!')).res.statusCode);
+    t.same(statuses, [401, 401, 401, 401, 401, 429], email);
+  }
+  const locked = await login(app, 'admin@example.org', 'correct horse battery');
+  t.equal(locked.res.statusCode, 429, 'even the right password waits out the lock');
+  t.match(locked.res.body, 'Too many failed attempts for this email.');
+});
+
+t.test('an unknown email costs a password check too', async (t) => {
+  const { app } = await buildTestApp(t, { PASSWORD_HASH_COST: '14' });
+  await createStaff(app, 'admin@example.org', 'correct horse battery', 'admin');
+  const time = async (email: string) => {
+    const started = process.hrtime.bigint();
+    await login(app, email, 'wrong password!!');
+    return Number(process.hrtime.bigint() - started) / 1e6;
+  };
+  const known = await time('admin@example.org');
+  const unknown = await time('nobody@example.org');
+  // Cost 14 scrypt takes tens of ms; skipping it for unknown emails would make that answer several times faster.
+  t.ok(unknown > known / 3, `unknown ${unknown.toFixed(1)} ms vs known ${known.toFixed(1)} ms`);
+});
+
+t.test('sessions end after the absolute lifetime even when active', async (t) => {
+  const { app, database } = await buildTestApp(t);
+  await createStaff(app, 'admin@example.org', 'correct horse battery', 'admin');
+  const { jar } = await login(app, 'admin@example.org', 'correct horse battery');
+  t.equal((await app.inject({ url: '/admin', headers: { cookie: jar.header() } })).statusCode, 200);
+  const row = database.sqlite.prepare('SELECT id, data FROM sessions WHERE user_id IS NOT NULL').get() as { id: string; data: string };
+  const data = JSON.parse(row.data);
+  data.loggedInAt = Date.now() - 13 * 60 * 60 * 1000;
+  database.sqlite.prepare('UPDATE sessions SET data = ? WHERE id = ?').run(JSON.stringify(data), row.id);
+  const res = await app.inject({ url: '/admin', headers: { cookie: jar.header() } });
+  t.equal(res.statusCode, 303, 'sent back to log in');
+  t.equal(rowCount(database, 'sessions WHERE user_id IS NOT NULL'), 0, 'the session is gone from the server');
+});
+
+t.test('a disabled user loses their open session at once', async (t) => {
+  const { app, database } = await buildTestApp(t);
+  const user = await createStaff(app, 'admin@example.org', 'correct horse battery', 'admin');
+  const { jar } = await login(app, 'admin@example.org', 'correct horse battery');
+  database.sqlite.prepare('UPDATE staff_users SET disabled = 1 WHERE id = ?').run(user.id);
+  t.equal((await app.inject({ url: '/admin', headers: { cookie: jar.header() } })).statusCode, 303);
+});

@@ -1,0 +1,131 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { openDatabase } from '../../src/db/client.js';
+import { neighborhoods } from '../../src/db/schema.js';
+import { ensureStandardSurvey } from '../../src/survey/queries.js';
+
+export interface ServerCommand {
+  command: string;
+  args: string[];
+}
+
+export interface CrashRoundResult {
+  acknowledged: number;
+  stored: number;
+  lostAcknowledged: string[];
+  halfWritten: number;
+  rollupMismatch: boolean;
+  integrity: string;
+  restartedHealthy: boolean;
+}
+
+// Each submission answers exactly these questions, so a complete response has this many answers and scores.
+const ANSWERS_PER_RESPONSE = 4; // safety, respect, listening and the marker text
+const SCORES_PER_RESPONSE = 4; // safety, respect, listening and trust
+
+/** Starts the server on a free loopback port and resolves with its base URL once it listens. */
+export function startServerProcess(server: ServerCommand, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(server.command, server.args, {
+      env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', SUBMIT_RATE_LIMIT: '1000000', PASSWORD_HASH_COST: '10', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const timer = setTimeout(() => reject(new Error('server did not start within 20 s')), 20_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1] });
+      }
+    });
+    child.stderr!.resume();
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited early with code ${code}`));
+    });
+  });
+}
+
+export const exited = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+
+/** Prepares the database file: the standard survey and one neighborhood. */
+export function prepareDatabase(path: string) {
+  const handle = openDatabase(path);
+  ensureStandardSurvey(handle);
+  handle.db.insert(neighborhoods).values({ slug: 'crash-town', name: 'Crash Town' }).onConflictDoNothing().run();
+  handle.close();
+}
+
+export function submissionBody(marker: string) {
+  return new URLSearchParams({ neighborhood: 'crash-town', q_safety: '4', q_respect: '7', q_listening: '6', q_top_issue: marker }).toString();
+}
+
+/**
+ * One round: concurrent submissions against the real server, SIGKILL after `killAfterMs`, then check on the file
+ * that every acknowledged (303) submission is stored whole, nothing is half-written, and the database is intact.
+ */
+export async function crashRound(options: { server: ServerCommand; databasePath: string; killAfterMs: number; concurrency: number; label: string }): Promise<CrashRoundResult> {
+  prepareDatabase(options.databasePath);
+  const { child, url } = await startServerProcess(options.server, { DATABASE_PATH: options.databasePath });
+  const acknowledged: string[] = [];
+  let stop = false;
+  let sequence = 0;
+  const worker = async () => {
+    while (!stop) {
+      const marker = `${options.label}-${sequence++}`;
+      try {
+        const res = await fetch(`${url}/surveys/community-trust`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: submissionBody(marker),
+          redirect: 'manual',
+        });
+        if (res.status === 303) acknowledged.push(marker);
+        await res.arrayBuffer();
+      } catch {
+        return; // the server is gone: this submission was never acknowledged
+      }
+    }
+  };
+  const workers = Array.from({ length: options.concurrency }, worker);
+  await new Promise((resolve) => setTimeout(resolve, options.killAfterMs));
+  child.kill('SIGKILL');
+  await exited(child);
+  stop = true;
+  await Promise.all(workers);
+
+  const handle = openDatabase(options.databasePath);
+  const integrity = handle.sqlite.pragma('integrity_check', { simple: true }) as string;
+  const storedMarkers = new Set(
+    (handle.sqlite.prepare("SELECT value_text FROM answers a JOIN questions q ON q.id = a.question_id WHERE q.code = 'top_issue'").all() as { value_text: string }[]).map((r) => r.value_text),
+  );
+  const halfWritten = (
+    handle.sqlite
+      .prepare(
+        `SELECT count(*) AS n FROM responses r WHERE (SELECT count(*) FROM answers a WHERE a.response_id = r.id) <> ?
+           OR (SELECT count(*) FROM response_scores s WHERE s.response_id = r.id) <> ?`,
+      )
+      .get(ANSWERS_PER_RESPONSE, SCORES_PER_RESPONSE) as { n: number }
+  ).n;
+  const rollup = handle.sqlite
+    .prepare("SELECT (SELECT coalesce(sum(n), 0) FROM daily_rollups WHERE measure = 'trust') AS rolled, (SELECT count(*) FROM response_scores WHERE measure = 'trust') AS scored")
+    .get() as { rolled: number; scored: number };
+  const stored = (handle.sqlite.prepare('SELECT count(*) AS n FROM responses').get() as { n: number }).n;
+  handle.close();
+
+  const restarted = await startServerProcess(options.server, { DATABASE_PATH: options.databasePath });
+  const health = await fetch(`${restarted.url}/healthz`).then((r) => r.status);
+  restarted.child.kill('SIGTERM');
+  await exited(restarted.child);
+
+  return {
+    acknowledged: acknowledged.length,
+    stored,
+    lostAcknowledged: acknowledged.filter((m) => !storedMarkers.has(m)),
+    halfWritten,
+    rollupMismatch: rollup.rolled !== rollup.scored,
+    integrity,
+    restartedHealthy: health === 200,
+  };
+}

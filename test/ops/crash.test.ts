@@ -1,0 +1,23 @@
+import { join } from 'node:path';
+import t from 'tap';
+import { projectRoot } from '../../src/paths.js';
+import { crashRound } from '../../scripts/lib/crash-round.js';
+import { tempDir } from '../helper/app.js';
+
+// The real server (TypeScript through the same loader as this test), killed with SIGKILL mid-load, several times.
+const server = { command: process.execPath, args: [...process.execArgv, join(projectRoot, 'src', 'server.ts')] };
+
+t.test('every acknowledged submission survives SIGKILL, nothing is half-written', async (t) => {
+  const databasePath = join(tempDir(t), 'crash.db');
+  let total = 0;
+  for (const killAfterMs of [300, 900, 1600]) {
+    const result = await crashRound({ server, databasePath, killAfterMs, concurrency: 16, label: `kill${killAfterMs}` });
+    total += result.acknowledged;
+    t.same(result.lostAcknowledged, [], `kill at ${killAfterMs} ms: no acknowledged submission lost (${result.acknowledged} acknowledged)`);
+    t.equal(result.halfWritten, 0, 'no response without all its answers and scores');
+    t.notOk(result.rollupMismatch, 'rollups match the stored scores');
+    t.equal(result.integrity, 'ok');
+    t.ok(result.restartedHealthy, 'the server restarts on the same file');
+  }
+  t.ok(total > 50, `the kills landed under load (${total} acknowledged in all)`);
+});
