@@ -72,12 +72,12 @@ t.test('liaisons add, edit and delete events; each change is audited', async (t)
 t.test('impact: whole weeks either side, the event week left out, difference-in-differences', async (t) => {
   const { app, database, alder, birch, get, post } = await setup(t);
   // Event on Wednesday 2026-03-18: its week is 2026-03-16..22; 4 weeks before are 2026-02-16..03-15, after 03-23..04-19.
-  submit(app, alder.id, '2026-02-10', people(10, 1)); // in the 8-week window only
-  submit(app, alder.id, '2026-03-02', people(30, 3));
-  submit(app, alder.id, '2026-03-18', Array.from({ length: 10 }, () => ({ respect: 10, listening: 10 }))); // event week
-  submit(app, alder.id, '2026-03-25', people(35, 5));
-  submit(app, birch.id, '2026-03-01', people(40, 7));
-  submit(app, birch.id, '2026-04-01', people(40, 9));
+  await submit(app, alder.id, '2026-02-10', people(10, 1)); // in the 8-week window only
+  await submit(app, alder.id, '2026-03-02', people(30, 3));
+  await submit(app, alder.id, '2026-03-18', Array.from({ length: 10 }, () => ({ respect: 10, listening: 10 }))); // event week
+  await submit(app, alder.id, '2026-03-25', people(35, 5));
+  await submit(app, birch.id, '2026-03-01', people(40, 7));
+  await submit(app, birch.id, '2026-04-01', people(40, 9));
   const created = await post('/events/new', { title: 'Block party', occurredOn: '2026-03-18', neighborhood: 'alder', kind: 'outreach' });
   const id = Number(/\/events\/(\d+)$/.exec(created.headers.location as string)![1]);
 
@@ -136,10 +136,10 @@ t.test('impact: whole weeks either side, the event week left out, difference-in-
 
 t.test('small windows are suppressed on both sides of the comparison', async (t) => {
   const { app, alder, birch, get, post } = await setup(t);
-  submit(app, alder.id, '2026-03-02', people(12, 3));
-  submit(app, alder.id, '2026-03-25', people(40, 5));
-  submit(app, birch.id, '2026-03-01', people(40, 7));
-  submit(app, birch.id, '2026-04-01', people(40, 9));
+  await submit(app, alder.id, '2026-03-02', people(12, 3));
+  await submit(app, alder.id, '2026-03-25', people(40, 5));
+  await submit(app, birch.id, '2026-03-01', people(40, 7));
+  await submit(app, birch.id, '2026-04-01', people(40, 9));
   const created = await post('/events/new', { title: 'Block party', occurredOn: '2026-03-18', neighborhood: 'alder', kind: 'outreach' });
   const impact = (await get(`${created.headers.location!.replace('/events/', '/api/events/')}/impact?weeks=4`)).json();
   t.equal(impact.area.before.suppressed, true);

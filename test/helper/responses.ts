@@ -15,11 +15,11 @@ export interface Person {
 }
 
 /** Respondents with known answers, stored through the real submission path. */
-export function submit(app: FastifyInstance, neighborhoodId: number, day: string, people: Person[], extra: Record<string, string> = {}) {
+export async function submit(app: FastifyInstance, neighborhoodId: number, day: string, people: Person[], extra: Record<string, string> = {}) {
   const found = app.surveys.findWithQuestions('community-trust')!;
   const id = (code: string) => found.questions.find((q) => q.code === code)!.id;
   for (const p of people) {
-    app.surveys.submit(
+    await app.surveys.submit(
       {
         surveyId: found.survey.id,
         neighborhoodId,

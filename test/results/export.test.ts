@@ -7,10 +7,10 @@ t.test('CSV in the Police Sentiment Scores shape, with n and intervals, suppress
   const { app, database } = await buildTestApp(t);
   // A neighborhood name that a spreadsheet would run as a formula.
   const [alder, formula] = addNeighborhoods(database, 'Alder', '=HYPERLINK("http://evil.example")');
-  submit(app, alder.id, '2026-03-10', people(45, 3));
-  submit(app, formula.id, '2026-03-10', people(12, 5));
-  submit(app, alder.id, '2026-04-10', people(31, 3));
-  submit(app, formula.id, '2026-04-10', people(33, 5));
+  await submit(app, alder.id, '2026-03-10', people(45, 3));
+  await submit(app, formula.id, '2026-03-10', people(12, 5));
+  await submit(app, alder.id, '2026-04-10', people(31, 3));
+  await submit(app, formula.id, '2026-04-10', people(33, 5));
   const { get } = await liaisonSession(app);
 
   const res = await get('/results/export.csv?from=2026-03-01&to=2026-04-30');
