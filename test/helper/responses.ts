@@ -18,23 +18,26 @@ export interface Person {
 export async function submit(app: FastifyInstance, neighborhoodId: number, day: string, people: Person[], extra: Record<string, string> = {}) {
   const found = app.surveys.findWithQuestions('community-trust')!;
   const id = (code: string) => found.questions.find((q) => q.code === code)!.id;
-  for (const p of people) {
-    await app.surveys.submit(
-      {
-        surveyId: found.survey.id,
-        neighborhoodId,
-        submittedOn: day,
-        channel: 'web',
-        language: 'en',
-        answers: [
-          { questionId: id('respect'), valueNumber: p.respect, valueText: null },
-          { questionId: id('listening'), valueNumber: p.listening, valueText: null },
-          ...Object.entries(extra).map(([code, text]) => ({ questionId: id(code), valueNumber: null, valueText: text })),
-        ],
-      },
-      found.questions,
-    );
-  }
+  // Submitted together, so the group committer stores them in a few transactions rather than one fsync each.
+  await Promise.all(
+    people.map((p) =>
+      app.surveys.submit(
+        {
+          surveyId: found.survey.id,
+          neighborhoodId,
+          submittedOn: day,
+          channel: 'web',
+          language: 'en',
+          answers: [
+            { questionId: id('respect'), valueNumber: p.respect, valueText: null },
+            { questionId: id('listening'), valueNumber: p.listening, valueText: null },
+            ...Object.entries(extra).map(([code, text]) => ({ questionId: id(code), valueNumber: null, valueText: text })),
+          ],
+        },
+        found.questions,
+      ),
+    ),
+  );
 }
 
 export const people = (n: number, seed: number): Person[] => Array.from({ length: n }, (_, i) => ({ respect: (i * seed) % 11, listening: (i * (seed + 2) + 3) % 11 }));
