@@ -7,16 +7,22 @@ import { createStaffRepository } from './auth/staff-repository.js';
 import { eventRoutes } from './events/routes.js';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/client.js';
+import { exportRoutes } from './export/routes.js';
 import { homeRoutes } from './home/routes.js';
+import { importRoutes } from './import/routes.js';
+import { neighborhoodRoutes } from './neighborhoods/routes.js';
 import { outreachRoutes } from './outreach/routes.js';
 import { chartVendorFolders, staticFolder } from './paths.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { requestContextPlugin } from './plugins/request-context.js';
 import { resultsRoutes } from './results/routes.js';
 import { securityPlugin } from './plugins/security.js';
+import { staffRoutes } from './staff/routes.js';
 import { viewsPlugin } from './plugins/views.js';
 import { createSurveyRepository, ensureStandardSurvey } from './survey/queries.js';
+import { surveyEditorRoutes } from './survey-editor/routes.js';
 import { surveyRoutes } from './survey/routes.js';
+import { voidRoutes } from './voids/routes.js';
 import './types.js';
 
 export interface AppOptions {
@@ -79,6 +85,13 @@ export async function buildApp({ config, database, logStream }: AppOptions): Pro
   await app.register(adminRoutes);
   await app.register(resultsRoutes);
   await app.register(eventRoutes);
+  await app.register(neighborhoodRoutes);
+  await app.register(surveyEditorRoutes);
+  await app.register(staffRoutes);
+  await app.register(voidRoutes);
+  await app.register(exportRoutes);
+  // Encapsulated: multipart uploads (and their size limit) exist for the import route only.
+  await app.register(importRoutes);
   await app.register(outreachRoutes);
 
   return app;

@@ -6,7 +6,10 @@ import type { MessageKey } from '../i18n/en.js';
 import { localize, translate } from '../i18n/index.js';
 import { viewsFolder } from '../paths.js';
 
-const partials = ['head', 'header', 'footer', 'error-summary', 'field-error', 'scale-question', 'choice-question', 'text-question', 'stat-cell', 'change-cell', 'results-filters'];
+const partials = [
+  'head', 'header', 'footer', 'error-summary', 'field-error', 'scale-question', 'choice-question', 'text-question',
+  'form-field', 'admin-nav', 'staff-error-summary', 'survey-texts', 'stat-cell', 'change-cell', 'results-filters',
+];
 
 /** Handlebars views: one layout, small partials, and two helpers for translated text. */
 export const viewsPlugin = fp(async (app: FastifyInstance) => {
@@ -17,6 +20,7 @@ export const viewsPlugin = fp(async (app: FastifyInstance) => {
   handlebars.registerHelper('loc', function (text: Record<string, string> | undefined, options: Handlebars.HelperOptions) {
     return localize(text, options.data.root.lang ?? 'en');
   });
+  handlebars.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).join(''));
   handlebars.registerHelper('json', function (value: unknown) {
     // For <script type="application/json"> data blocks: escape "<" so no "</script>" can close the block early.
     return new Handlebars.SafeString(JSON.stringify(value).replace(/</g, '\\u003c'));
