@@ -1,4 +1,5 @@
 import t from 'tap';
+import { createResponseVoider } from '../../src/survey/response-recorder.js';
 import { addNeighborhoods, buildTestApp } from '../helper/app.js';
 import { expected, liaisonSession, people, submit } from '../helper/responses.js';
 
@@ -117,14 +118,22 @@ t.test('pages show the same suppressed and shown cells as the API', async (t) =>
   t.match(detail.body, 'Not enough answers in this period', 'no top issue answers: no themes');
 });
 
-t.test('voided responses are never counted in distributions, groups or themes', async (t) => {
+t.test('voided responses are never counted: trends, distributions, groups or themes', async (t) => {
   const { app, database, a, get } = await setup(t);
   await submit(app, a.id, '2026-04-03', people(40, 2), { top_issue: 'Speeding near the school', gender: 'woman' });
+  const aprilTrust = async () => (await get('/api/trends?from=2026-04-01&to=2026-04-30&neighborhood=alder')).json().series[1].cells[0].n;
+  t.equal(await aprilTrust(), 70);
   const before = await get('/results/alder?from=2026-04-01&to=2026-04-30');
   t.match(before.body, 'n&nbsp;=&nbsp;70:');
   t.match(before.body, 'speeding');
-  // Voiding (the admin feature) flags responses and takes them out of the rollups; here only the flag matters.
-  database.sqlite.prepare("UPDATE responses SET voided = 1 WHERE id IN (SELECT response_id FROM answers a JOIN questions q ON q.id = a.question_id WHERE q.code = 'top_issue')").run();
+  // Void them the way the admin pages do: the flag, and the scores taken out of the rollups.
+  const voider = createResponseVoider(database.sqlite);
+  const ids = database.sqlite
+    .prepare("SELECT response_id FROM answers a JOIN questions q ON q.id = a.question_id WHERE q.code = 'top_issue'")
+    .pluck()
+    .all() as number[];
+  database.sqlite.transaction(() => ids.forEach((id) => voider.setVoided(id, true, 'spam')))();
+  t.equal(await aprilTrust(), 30, 'gone from the trend');
   const after = await get('/results/alder?from=2026-04-01&to=2026-04-30');
   t.match(after.body, 'n&nbsp;=&nbsp;30:');
   t.notMatch(after.body, 'speeding');
