@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { adminRoutes } from './admin/routes.js';
 import { authRoutes } from './auth/routes.js';
 import { createStaffRepository } from './auth/staff-repository.js';
+import { eventRoutes } from './events/routes.js';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/client.js';
 import { exportRoutes } from './export/routes.js';
@@ -11,9 +12,10 @@ import { homeRoutes } from './home/routes.js';
 import { importRoutes } from './import/routes.js';
 import { neighborhoodRoutes } from './neighborhoods/routes.js';
 import { outreachRoutes } from './outreach/routes.js';
-import { staticFolder } from './paths.js';
+import { chartVendorFolders, staticFolder } from './paths.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { requestContextPlugin } from './plugins/request-context.js';
+import { resultsRoutes } from './results/routes.js';
 import { securityPlugin } from './plugins/security.js';
 import { staffRoutes } from './staff/routes.js';
 import { viewsPlugin } from './plugins/views.js';
@@ -68,7 +70,10 @@ export async function buildApp({ config, database, logStream }: AppOptions): Pro
   app.decorate('staff', createStaffRepository(database));
 
   await app.register(fastifyFormbody);
-  await app.register(fastifyStatic, { root: staticFolder, prefix: '/static/', maxAge: config.NODE_ENV === 'production' ? '1d' : 0 });
+  const maxAge = config.NODE_ENV === 'production' ? '1d' : 0;
+  await app.register(fastifyStatic, { root: staticFolder, prefix: '/static/', maxAge });
+  // chart.js and its annotation plugin, served from our own origin straight from their packages' UMD builds.
+  await app.register(fastifyStatic, { root: chartVendorFolders, prefix: '/static/vendor/', maxAge, decorateReply: false });
   await app.register(securityPlugin);
   await app.register(viewsPlugin);
   await app.register(requestContextPlugin);
@@ -78,6 +83,8 @@ export async function buildApp({ config, database, logStream }: AppOptions): Pro
   await app.register(surveyRoutes);
   await app.register(authRoutes);
   await app.register(adminRoutes);
+  await app.register(resultsRoutes);
+  await app.register(eventRoutes);
   await app.register(neighborhoodRoutes);
   await app.register(surveyEditorRoutes);
   await app.register(staffRoutes);

@@ -25,7 +25,7 @@ export function safeNext(next: unknown): string | undefined {
   return next;
 }
 
-const homeFor = (role: 'admin' | 'liaison') => (role === 'admin' ? '/admin' : '/');
+const homeFor = (role: 'admin' | 'liaison') => (role === 'admin' ? '/admin' : '/results');
 
 function issuesByField(error: z.ZodError) {
   const errors: Record<string, string> = {};
