@@ -12,6 +12,7 @@ import { homeRoutes } from './home/routes.js';
 import { importRoutes } from './import/routes.js';
 import { neighborhoodRoutes } from './neighborhoods/routes.js';
 import { outreachRoutes } from './outreach/routes.js';
+import { publicRoutes } from './public/routes.js';
 import { chartVendorFolders, staticFolder } from './paths.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { requestContextPlugin } from './plugins/request-context.js';
@@ -93,6 +94,7 @@ export async function buildApp({ config, database, logStream }: AppOptions): Pro
   // Encapsulated: multipart uploads (and their size limit) exist for the import route only.
   await app.register(importRoutes);
   await app.register(outreachRoutes);
+  await app.register(publicRoutes);
 
   return app;
 }

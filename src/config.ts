@@ -29,6 +29,12 @@ const envShape = z.object({
     // Cost of scrypt as log2(N); OWASP's 2^17 in production, tests may lower it.
     PASSWORD_HASH_COST: z.coerce.number().int().min(10).max(20).default(17),
     NODE_ENV: z.string().default('development'),
+    // Origins (scheme://host[:port], comma-separated) allowed to frame the public embed; none by default.
+    EMBED_ORIGINS: z
+      .string()
+      .default('')
+      .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^https?:\/\/[a-z0-9.-]+(:\d+)?$/i, 'must be a comma-separated list of origins such as https://city.example.gov'))),
 });
 
 export const configSchema = envShape

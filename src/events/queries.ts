@@ -1,7 +1,7 @@
-import { and, asc, desc, eq, gte, lte, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, lte, sql } from 'drizzle-orm';
 import { recordAudit } from '../audit/record.js';
 import type { DatabaseHandle } from '../db/client.js';
-import { events, neighborhoods } from '../db/schema.js';
+import { events, neighborhoods, responses } from '../db/schema.js';
 import type { EventInput } from './schemas.js';
 
 const listColumns = {
@@ -28,8 +28,17 @@ export function createEventQueries({ db }: DatabaseHandle) {
   const byId = db.select().from(events).where(eq(events.id, sql.placeholder('id'))).prepare();
   const ofNeighborhood = db.select().from(events).where(eq(events.neighborhoodId, sql.placeholder('neighborhood'))).orderBy(desc(events.occurredOn)).prepare();
 
+  const broughtIn = db
+    .select({ channel: responses.channel, n: count() })
+    .from(responses)
+    .where(and(eq(responses.eventId, sql.placeholder('id')), eq(responses.voided, false)))
+    .groupBy(responses.channel)
+    .prepare();
+
   return {
     list: () => list.all(),
+    /** How many (non-voided) responses came in through the event's QR codes and kiosks, per channel. */
+    responsesBroughtIn: (id: number) => broughtIn.all({ id }),
     inRange: (from: string, to: string) => inRange.all({ from, to }),
     find: (id: number) => byId.get({ id }),
     ofNeighborhood: (neighborhood: number) => ofNeighborhood.all({ neighborhood }),

@@ -118,7 +118,9 @@ export async function eventRoutes(app: FastifyInstance) {
     const event = eventFromParams(request);
     if (!event) return notFound(reply);
     const result = impactFor(request, event);
-    const common = { title: event.title, event: { ...event, kindLabel: eventKindLabels[event.kind] }, minCellSize: rules.minCellSize };
+    const channels = events.responsesBroughtIn(event.id);
+    const broughtIn = { total: channels.reduce((sum, c) => sum + c.n, 0), channels };
+    const common = { title: event.title, event: { ...event, kindLabel: eventKindLabels[event.kind] }, minCellSize: rules.minCellSize, broughtIn };
     if (!result.ok) {
       const errorList = Object.entries(result.errors).map(([field, message]) => ({ href: `#impact-${field}`, message: `${field}: ${message}` }));
       return reply.code(400).view('events/impact', { ...common, weekOptions: impactWeekOptions.map((w) => ({ value: w, selected: false })), errorList, hasErrors: true });

@@ -7,6 +7,8 @@ import { localize, translate } from '../i18n/index.js';
 import { viewsFolder } from '../paths.js';
 
 const partials = [
+  'public-cell',
+  'public-trust',
   'head', 'header', 'footer', 'error-summary', 'field-error', 'scale-question', 'choice-question', 'text-question',
   'form-field', 'admin-nav', 'staff-error-summary', 'survey-texts', 'stat-cell', 'change-cell', 'results-filters',
 ];
@@ -27,6 +29,11 @@ export const viewsPlugin = fp(async (app: FastifyInstance) => {
   });
 
   // Figures on pages: one decimal, and a sign on differences so a fall is never read as a level.
+  // One decimal in the page's language (62.4 in English, 62,4 in Spanish).
+  handlebars.registerHelper('decimal', function (value: number | null | undefined, options: Handlebars.HelperOptions) {
+    if (typeof value !== 'number') return '';
+    return new Intl.NumberFormat(options.data.root.lang ?? 'en', { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(value);
+  });
   handlebars.registerHelper('fixed', (value: number | null | undefined) => (typeof value === 'number' ? value.toFixed(1) : ''));
   handlebars.registerHelper('signed', (value: number | null | undefined) => {
     if (typeof value !== 'number') return '';

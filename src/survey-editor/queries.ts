@@ -51,6 +51,13 @@ export function createSurveyEditor({ db }: DatabaseHandle) {
         recordAudit(tx, { userId, action: status === 'open' ? 'survey.open' : 'survey.close', entity: 'survey', entityId: surveyId });
       });
     },
+    /** Shows or hides the survey's aggregate results on the public transparency page. */
+    setPublished(userId: number, surveyId: number, published: boolean) {
+      db.transaction((tx) => {
+        tx.update(surveys).set({ published }).where(eq(surveys.id, surveyId)).run();
+        recordAudit(tx, { userId, action: published ? 'survey.publish' : 'survey.unpublish', entity: 'survey', entityId: surveyId });
+      });
+    },
     /** A draft copy with the same texts and questions, and no responses. */
     duplicate(userId: number, surveyId: number, slug: string) {
       return db.transaction((tx) => {

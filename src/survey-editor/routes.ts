@@ -153,6 +153,13 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
     return reply.redirect(`/admin/surveys/${survey.id}`, 303);
   }));
 
+  for (const [action, published] of [['publish', true], ['unpublish', false]] as const) {
+    app.post(`/admin/surveys/:id/${action}`, adminPost, withSurvey((request, reply, survey) => {
+      editor.setPublished(actorId(request), survey.id, published);
+      return reply.redirect(`/admin/surveys/${survey.id}`, 303);
+    }));
+  }
+
   app.post('/admin/surveys/:id/duplicate', adminPost, withSurvey((request, reply, survey) => {
     const values = keptValues(request.body);
     const parsed = duplicateBody.safeParse(values);

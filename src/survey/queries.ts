@@ -16,6 +16,7 @@ export function createSurveyRepository({ db, sqlite }: DatabaseHandle) {
   const questionsOf = db.select().from(questions).where(eq(questions.surveyId, sql.placeholder('surveyId'))).orderBy(asc(questions.position)).prepare();
   const activeNeighborhoods = db.select().from(neighborhoods).where(eq(neighborhoods.retired, false)).orderBy(asc(neighborhoods.name)).prepare();
   const openSurveys = db.select().from(surveys).where(eq(surveys.status, 'open')).orderBy(asc(surveys.id)).prepare();
+  const publishedSurveys = db.select().from(surveys).where(eq(surveys.published, true)).orderBy(asc(surveys.id)).prepare();
   const eventById = db.select({ id: events.id }).from(events).where(eq(events.id, sql.placeholder('id'))).prepare();
   const committer = createGroupCommitter(sqlite);
   // Recorders hold prepared statements and the survey's measures; rebuilt when what scoring depends on changes.
@@ -37,6 +38,7 @@ export function createSurveyRepository({ db, sqlite }: DatabaseHandle) {
       return { survey, questions: questionsOf.all({ surveyId: survey.id }) };
     },
     openSurveys: () => openSurveys.all(),
+    publishedSurveys: () => publishedSurveys.all(),
     activeNeighborhoods: () => activeNeighborhoods.all(),
     eventExists: (id: number) => eventById.get({ id }) !== undefined,
     /** Runs `write` with the survey's recorder inside one transaction, so a whole import commits or none of it. */

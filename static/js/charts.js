@@ -12,9 +12,12 @@
     return v === null || v === undefined ? '' : v.toFixed(1);
   }
 
-  function cellText(cell) {
-    if (!cell || cell.suppressed) return 'not enough responses';
-    return fixed(cell.mean) + ' (95% CI ' + fixed(cell.ci_low) + '–' + fixed(cell.ci_high) + '), n = ' + cell.n + (cell.low_reliability ? ', low reliability' : '');
+  // Pages in other languages pass their own words in the data block's "text".
+  var englishText = { notEnough: 'not enough responses', ci: '95% CI', lowReliability: 'low reliability', axis: 'Score (0–100)' };
+
+  function cellText(cell, text) {
+    if (!cell || cell.suppressed) return text.notEnough;
+    return fixed(cell.mean) + ' (' + text.ci + ' ' + fixed(cell.ci_low) + '–' + fixed(cell.ci_high) + '), n = ' + cell.n + (cell.low_reliability ? ', ' + text.lowReliability : '');
   }
 
   function meanOf(cell) {
@@ -48,13 +51,13 @@
     };
   }
 
-  function lineOptions(annotations, yTitle) {
+  function lineOptions(annotations, text) {
     return {
       responsive: true,
       maintainAspectRatio: false,
       animation: false,
       interaction: { mode: 'index', intersect: false },
-      scales: { y: { title: { display: true, text: yTitle } } },
+      scales: { y: { title: { display: true, text: text.axis } } },
       plugins: {
         legend: { labels: { filter: function (item, data) { return !data.datasets[item.datasetIndex].band; } } },
         tooltip: {
@@ -62,7 +65,7 @@
           callbacks: {
             label: function (ctx) {
               var cell = ctx.dataset.cells && ctx.dataset.cells[ctx.dataIndex];
-              return ctx.dataset.label + ': ' + cellText(cell);
+              return ctx.dataset.label + ': ' + cellText(cell, text);
             },
           },
         },
@@ -102,7 +105,7 @@
     return new window.Chart(canvas, {
       type: 'line',
       data: { labels: trends.buckets.map(function (b) { return b.label; }), datasets: datasets },
-      options: lineOptions(annotations, 'Score (0–100)'),
+      options: lineOptions(annotations, data.text || englishText),
     });
   }
 
@@ -132,7 +135,7 @@
     return new window.Chart(canvas, {
       type: 'line',
       data: { labels: labels, datasets: datasets },
-      options: lineOptions(annotations, 'Score (0–100)'),
+      options: lineOptions(annotations, data.text || englishText),
     });
   }
 

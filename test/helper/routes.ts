@@ -10,7 +10,7 @@ export type Access = 'public' | 'staff' | 'admin';
 export function accessFor(url: string): Access | undefined {
   if (url === '/admin' || url.startsWith('/admin/')) return 'admin';
   if (['/results', '/events', '/outreach', '/account', '/api/'].some((p) => url === p || url.startsWith(p.endsWith('/') ? p : `${p}/`) || url.startsWith(`${p}.`))) return 'staff';
-  if (url === '/' || ['/healthz', '/login', '/logout', '/setup/', '/reset/', '/surveys/', '/s/', '/kiosk/', '/public/', '/static/'].some((p) => url.startsWith(p))) return 'public';
+  if (url === '/' || url === '/public' || ['/healthz', '/login', '/logout', '/setup/', '/reset/', '/surveys/', '/s/', '/kiosk/', '/public/', '/static/'].some((p) => url.startsWith(p))) return 'public';
   return undefined;
 }
 

@@ -112,3 +112,16 @@ t.test('kiosk links: valid only on their day; the device answers as a kiosk with
   const form2 = await app.inject({ url: '/surveys/community-trust?neighborhood=riverside', headers: device });
   t.match(form2.body, '<input type="hidden" name="channel" value="kiosk">');
 });
+
+t.test('the event page counts the responses the event brought in', async (t) => {
+  const { app, database, event } = await setup(t, { PUBLIC_URL: 'http://trust.example.org' });
+  for (const channel of ['qr', 'qr', 'web']) {
+    await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: formHeaders, payload: form({ ...answers, channel, event: String(event.id) }) });
+  }
+  await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: formHeaders, payload: form(answers) });
+  database.sqlite.prepare("UPDATE responses SET voided = 1 WHERE channel = 'web' AND event_id IS NOT NULL").run();
+  const { jar } = await login(app, 'liaison@example.org', 'correct horse battery');
+  const page = await app.inject({ url: `/events/${event.id}`, headers: { cookie: jar.header() } });
+  t.equal(page.statusCode, 200);
+  t.match(page.body, "Responses brought in by this event's QR codes and kiosks: <strong>2</strong> (qr 2)");
+});

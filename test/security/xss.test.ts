@@ -11,7 +11,7 @@ const raw = ['<script>window.__xss', '<img src=x onerror'];
 async function seedPayload(t: Parameters<typeof buildTestApp>[0]) {
   const built = await buildTestApp(t);
   const { db } = built.database;
-  db.update(surveys).set({ title: { en: `Survey ${payload}`, es: `Encuesta ${payload}` }, intro: { en: payload, es: payload } }).run();
+  db.update(surveys).set({ title: { en: `Survey ${payload}`, es: `Encuesta ${payload}` }, intro: { en: payload, es: payload }, published: true }).run();
   db.update(questions).set({ prompt: { en: `Respect ${payload}`, es: payload } }).where(eq(questions.code, 'respect')).run();
   const neighborhood = db.insert(neighborhoods).values({ slug: 'evil', name: `Evil ${payload}` }).returning().get();
   const event = db.insert(events).values({ title: `Party ${payload}`, description: payload, occurredOn: '2026-05-01', kind: 'outreach', neighborhoodId: neighborhood.id }).returning().get();
@@ -28,6 +28,19 @@ function pagesShowingText(eventId: number) {
     '/surveys/community-trust/thanks',
     `/outreach?survey=community-trust&neighborhood=evil&event=${eventId}`,
     `/outreach/poster?survey=community-trust&neighborhood=evil&event=${eventId}`,
+    '/results',
+    '/results/evil',
+    '/events',
+    `/events/${eventId}`,
+    `/events/${eventId}/edit`,
+    '/admin/neighborhoods',
+    '/admin/surveys',
+    '/admin/surveys/1',
+    '/admin/surveys/1/preview',
+    '/admin/export',
+    '/public',
+    '/public/community-trust',
+    '/public/community-trust/embed',
   ];
 }
 

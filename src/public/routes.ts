@@ -1,0 +1,151 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { dateIn } from '../dates.js';
+import type { Survey } from '../db/schema.js';
+import { createEventQueries } from '../events/queries.js';
+import { localize, negotiateLanguage, translate } from '../i18n/index.js';
+import { LANGUAGE_COOKIE, setPageLanguage } from '../plugins/request-context.js';
+import { aggregatesCsv } from '../results/export.js';
+import { measureOptions } from '../results/filters.js';
+import { createResultsQueries } from '../results/queries.js';
+import { chartScripts, trendTable } from '../results/routes.js';
+import { CITY, computeTrends } from '../results/trends.js';
+import { bucketStart, shiftBucket } from '../stats/buckets.js';
+import { TRUST_MEASURE } from '../stats/scoring.js';
+import { localDate, localizeTrends, measureName, periodLabel } from './view.js';
+
+// Public figures cover the last two years, in months or quarters only: never a window narrow enough to single anyone out.
+const MONTHS_SHOWN = 24;
+const publicQuery = z.object({ bucket: z.enum(['month', 'quarter']).catch('month'), lang: z.string().max(10).optional().catch(undefined), bom: z.literal('1').optional().catch(undefined) });
+const slugParams = z.object({ surveySlug: z.string().max(200) });
+
+/** The public transparency page, its embeddable version and its open data: aggregates only, suppressed like everywhere. */
+export async function publicRoutes(app: FastifyInstance) {
+  const queries = createResultsQueries(app.database);
+  const eventQueries = createEventQueries(app.database);
+  const rules = { minCellSize: app.config.MIN_CELL_SIZE, lowReliabilitySize: app.config.LOW_RELIABILITY_SIZE };
+
+  function published(request: FastifyRequest) {
+    const params = slugParams.safeParse(request.params);
+    const found = params.success ? app.surveys.findWithQuestions(params.data.surveySlug) : undefined;
+    return found?.survey.published ? found : undefined;
+  }
+
+  function notFound(request: FastifyRequest, reply: FastifyReply) {
+    return reply.code(404).view('errors/error', { title: translate(request.lang, 'notFound.title'), message: translate(request.lang, 'notFound.body') });
+  }
+
+  /** Every measure's trends for the survey over the public window, in months or quarters. */
+  function figures(survey: Survey, measures: string[], bucket: 'month' | 'quarter', rolling = 1) {
+    const to = dateIn(app.config.TIME_ZONE);
+    const from = shiftBucket(bucketStart(to, 'month'), 'month', 1 - MONTHS_SHOWN);
+    return measures.map((measure) =>
+      computeTrends(queries, rules, { survey, measure, bucket, from, to, rolling, neighborhoods: queries.neighborhoods(), selected: null }),
+    );
+  }
+
+  function pageData(request: FastifyRequest, reply: FastifyReply, found: NonNullable<ReturnType<typeof published>>) {
+    const { survey, questions } = found;
+    const query = publicQuery.parse(request.query);
+    const lang = negotiateLanguage(survey.languages, { query: query.lang, cookie: request.cookies[LANGUAGE_COOKIE], acceptLanguage: request.headers['accept-language'] });
+    setPageLanguage(request, reply, lang);
+    const [trustRaw] = figures(survey, [TRUST_MEASURE], query.bucket);
+    const trends = localizeTrends(trustRaw, lang);
+    const events = eventQueries
+      .inRange(trends.from, trends.to)
+      .filter((e) => e.isPublic)
+      .map((e) => ({
+        id: e.id,
+        title: e.title,
+        occurredOn: e.occurredOn,
+        date: localDate(e.occurredOn, lang),
+        area: e.neighborhoodName ?? translate(lang, 'public.city'),
+        bucket: periodLabel(bucketStart(e.occurredOn, trends.bucket), trends.bucket, lang),
+      }));
+    const counted = trends.series.find((s) => s.area === CITY)!.cells.reduce((sum, c) => sum + (c.n ?? 0), 0);
+    return {
+      lang,
+      survey,
+      questions,
+      query,
+      trends,
+      events,
+      chart: {
+        trends,
+        events,
+        band: false,
+        text: {
+          notEnough: translate(lang, 'public.notEnough', { min: rules.minCellSize }),
+          ci: translate(lang, 'public.interval'),
+          lowReliability: translate(lang, 'public.lowReliability'),
+          axis: translate(lang, 'public.axis'),
+        },
+      },
+      common: {
+        surveyTitle: localize(survey.title, lang),
+        slug: survey.slug,
+        scripts: chartScripts,
+        trends,
+        table: trendTable(trends),
+        minCellSize: rules.minCellSize,
+        lowReliabilitySize: rules.lowReliabilitySize,
+        periods: (['month', 'quarter'] as const).map((b) => ({ value: b, label: translate(lang, b === 'month' ? 'public.months' : 'public.quarters'), selected: b === query.bucket })),
+        events,
+        counted: new Intl.NumberFormat(lang).format(counted),
+        from: localDate(trends.from, lang),
+        to: localDate(trends.to, lang),
+        dataUrl: `/public/${survey.slug}/data.csv?bucket=${query.bucket}`,
+        pageUrl: `/public/${survey.slug}?bucket=${query.bucket}&lang=${lang}`,
+      },
+    };
+  }
+
+  app.get('/public', async (request, reply) => {
+    const surveys = app.surveys.publishedSurveys().map((s) => ({ slug: s.slug, title: localize(s.title, request.lang) }));
+    return reply.view('public/index', { title: translate(request.lang, 'home.published'), surveys });
+  });
+
+  app.get('/public/:surveySlug', async (request, reply) => {
+    const found = published(request);
+    if (!found) return notFound(request, reply);
+    const data = pageData(request, reply, found);
+    // Every dimension over the last twelve months, pooled, with the same suppression as each month.
+    const measures = measureOptions(data.questions).map((m) => m.value);
+    const pooled = figures(data.survey, measures, 'month', 12);
+    const areas = pooled[0].series.map((s, i) => ({
+      name: s.area === CITY ? translate(data.lang, 'public.city') : s.name,
+      cells: pooled.map((t) => t.series[i].cells.at(-1)!),
+    }));
+    return reply.view('public/page', {
+      ...data.common,
+      title: translate(data.lang, 'public.title', { survey: data.common.surveyTitle }),
+      chart: data.chart,
+      dimensions: { measures: measures.map((m) => measureName(m, data.lang)), areas },
+    });
+  });
+
+  app.get('/public/:surveySlug/embed', async (request, reply) => {
+    const found = published(request);
+    if (!found) return notFound(request, reply);
+    const data = pageData(request, reply, found);
+    // Only the configured sites may frame the embed; every other page refuses framing altogether.
+    const origins = app.config.EMBED_ORIGINS;
+    const csp = String(reply.getHeader('content-security-policy') ?? '');
+    reply.header('content-security-policy', csp.replace(/frame-ancestors [^;]+/, `frame-ancestors ${origins.length ? origins.join(' ') : "'none'"}`));
+    if (origins.length) reply.removeHeader('x-frame-options');
+    reply.locals = { ...reply.locals, embed: true };
+    return reply.view('public/embed', { ...data.common, title: translate(data.lang, 'public.title', { survey: data.common.surveyTitle }), chart: data.chart });
+  });
+
+  app.get('/public/:surveySlug/data.csv', async (request, reply) => {
+    const found = published(request);
+    if (!found) return notFound(request, reply);
+    const query = publicQuery.parse(request.query);
+    const measures = measureOptions(found.questions).map((m) => m.value);
+    const fileName = `${found.survey.slug}-public-${query.bucket}-${dateIn(app.config.TIME_ZONE)}.csv`;
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${fileName}"`)
+      .send(aggregatesCsv(figures(found.survey, measures, query.bucket), { bom: query.bom === '1' }));
+  });
+}

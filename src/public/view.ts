@@ -1,0 +1,29 @@
+import type { MessageKey } from '../i18n/en.js';
+import { catalogs, formatDate, translate } from '../i18n/index.js';
+import { measureLabel } from '../results/filters.js';
+import type { Trends } from '../results/trends.js';
+import type { BucketKind } from '../stats/buckets.js';
+
+/** A period's name for residents: "Mar 2026" / "mar 2026", or "Q1 2026" / "T1 2026". */
+export function periodLabel(start: string, bucket: BucketKind, lang: string): string {
+  const [year, month] = start.split('-').map(Number);
+  if (bucket === 'quarter') return translate(lang, 'public.quarterLabel', { q: Math.floor((month - 1) / 3) + 1, year });
+  return new Intl.DateTimeFormat(lang, { month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(year, month - 1, 1)));
+}
+
+/** A measure's name for residents, translated for the standard dimensions. */
+export function measureName(measure: string, lang: string): string {
+  const key = `measure.${measure}` as MessageKey;
+  return key in catalogs.en.messages ? translate(lang, key) : measureLabel(measure);
+}
+
+/** The same trends with resident-facing names: period labels and area names in the page's language. */
+export function localizeTrends(trends: Trends, lang: string): Trends {
+  return {
+    ...trends,
+    buckets: trends.buckets.map((b) => ({ ...b, label: periodLabel(b.start, trends.bucket, lang) })),
+    series: trends.series.map((s) => (s.area === 'city' ? { ...s, name: translate(lang, 'public.city') } : s)),
+  };
+}
+
+export const localDate = formatDate;
