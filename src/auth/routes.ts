@@ -36,7 +36,9 @@ function issuesByField(error: z.ZodError) {
 export async function authRoutes(app: FastifyInstance) {
   const { staff, config } = app;
   // Verifying against a throwaway hash makes an unknown email cost the same time as a wrong password.
-  const dummyHash = await hashPassword('not a real password', config.PASSWORD_HASH_COST);
+  // Computed on the thread pool while the server starts (it takes most of a second at cost 17), awaited on first use.
+  const dummyHash = hashPassword('not a real password', config.PASSWORD_HASH_COST);
+  dummyHash.catch((err: unknown) => app.log.error({ err }, 'could not compute the dummy password hash'));
   const loginLimit = { rateLimit: { max: config.LOGIN_RATE_LIMIT, timeWindow: '15 minutes' } };
   const throttle = createLoginThrottle();
 
@@ -64,7 +66,7 @@ export async function authRoutes(app: FastifyInstance) {
       return renderLogin(reply, 429, { email, next, error: `Too many failed attempts for this email. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.` });
     }
     const user = staff.findByEmail(email);
-    const ok = await verifyPassword(parsed.data.password, user?.passwordHash ?? dummyHash);
+    const ok = await verifyPassword(parsed.data.password, user?.passwordHash ?? (await dummyHash));
     if (!user || !ok || user.disabled) {
       throttle.fail(email);
       return renderLogin(reply, 401, { email, next, error: 'That email and password do not match an active staff account.' });

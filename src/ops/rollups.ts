@@ -9,24 +9,32 @@ const CHUNK = 50_000;
 
 /** Accumulates daily rollups (n, sum, sum of squares per survey × measure × day × neighborhood) in memory. */
 export function createRollupAccumulator() {
-  const cells = new Map<string, { surveyId: number; measure: string; day: string; neighborhoodId: number; n: number; sum: number; sumSquares: number }>();
+  type Cell = { surveyId: number; measure: string; day: string; neighborhoodId: number; n: number; sum: number; sumSquares: number };
+  // Nested by day, neighborhood and measure: no composite string key to build for each of millions of scores.
+  const cells = new Map<string, Map<number, Map<string, Cell>>>();
+  const all: Cell[] = [];
   return {
     add(surveyId: number, measure: string, day: string, neighborhoodId: number, score: number) {
-      const key = `${surveyId}|${measure}|${day}|${neighborhoodId}`;
-      const cell = cells.get(key);
+      let byNeighborhood = cells.get(`${surveyId}:${day}`);
+      if (!byNeighborhood) cells.set(`${surveyId}:${day}`, (byNeighborhood = new Map()));
+      let byMeasure = byNeighborhood.get(neighborhoodId);
+      if (!byMeasure) byNeighborhood.set(neighborhoodId, (byMeasure = new Map()));
+      const cell = byMeasure.get(measure);
       if (cell) {
         cell.n += 1;
         cell.sum += score;
         cell.sumSquares += score * score;
       } else {
-        cells.set(key, { surveyId, measure, day, neighborhoodId, n: 1, sum: score, sumSquares: score * score });
+        const created = { surveyId, measure, day, neighborhoodId, n: 1, sum: score, sumSquares: score * score };
+        byMeasure.set(measure, created);
+        all.push(created);
       }
     },
     /** Inserts every cell into daily_rollups, which must hold none of them yet. */
     insertInto(sqlite: Database.Database): number {
       const insert = sqlite.prepare('INSERT INTO daily_rollups (survey_id, measure, day, neighborhood_id, n, sum, sum_squares) VALUES (?, ?, ?, ?, ?, ?, ?)');
-      for (const c of cells.values()) insert.run(c.surveyId, c.measure, c.day, c.neighborhoodId, c.n, c.sum, c.sumSquares);
-      return cells.size;
+      for (const c of all) insert.run(c.surveyId, c.measure, c.day, c.neighborhoodId, c.n, c.sum, c.sumSquares);
+      return all.length;
     },
   };
 }
