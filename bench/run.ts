@@ -55,24 +55,21 @@ const countResponses = (path: string) => {
   }
 };
 
-interface SubmissionRun {
+interface SubmissionFigures {
   target: string;
   requestsPerSecond: number;
   p50: number;
   p99: number;
   acknowledged: number;
   stored: number;
+}
+
+interface SubmissionRun extends SubmissionFigures {
   otherStatuses: number;
   rssMb?: number;
 }
 
-interface SubmissionSummary {
-  target: string;
-  requestsPerSecond: number;
-  p50: number;
-  p99: number;
-  acknowledged: number;
-  stored: number;
+interface SubmissionSummary extends SubmissionFigures {
   missing: number;
   peakRssMb?: number;
 }
