@@ -4,17 +4,25 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { adminRoutes } from './admin/routes.js';
 import { authRoutes } from './auth/routes.js';
 import { createStaffRepository } from './auth/staff-repository.js';
+import { eventRoutes } from './events/routes.js';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/client.js';
+import { exportRoutes } from './export/routes.js';
 import { homeRoutes } from './home/routes.js';
+import { importRoutes } from './import/routes.js';
+import { neighborhoodRoutes } from './neighborhoods/routes.js';
 import { outreachRoutes } from './outreach/routes.js';
-import { staticFolder } from './paths.js';
+import { chartVendorFolders, staticFolder } from './paths.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { requestContextPlugin } from './plugins/request-context.js';
+import { resultsRoutes } from './results/routes.js';
 import { securityPlugin } from './plugins/security.js';
+import { staffRoutes } from './staff/routes.js';
 import { viewsPlugin } from './plugins/views.js';
 import { createSurveyRepository, ensureStandardSurvey } from './survey/queries.js';
+import { surveyEditorRoutes } from './survey-editor/routes.js';
 import { surveyRoutes } from './survey/routes.js';
+import { voidRoutes } from './voids/routes.js';
 import './types.js';
 
 export interface AppOptions {
@@ -43,7 +51,7 @@ export async function buildApp({ config, database, logStream }: AppOptions): Pro
     trustProxy: config.TRUST_PROXY,
     bodyLimit: 64 * 1024,
     // Signed kiosk tokens travel in the path.
-    maxParamLength: 500,
+    routerOptions: { maxParamLength: 500 },
   });
 
   // Every route with its method, for the authorization-matrix and fuzz tests that must cover new routes by themselves.
@@ -62,7 +70,10 @@ export async function buildApp({ config, database, logStream }: AppOptions): Pro
   app.decorate('staff', createStaffRepository(database));
 
   await app.register(fastifyFormbody);
-  await app.register(fastifyStatic, { root: staticFolder, prefix: '/static/', maxAge: config.NODE_ENV === 'production' ? '1d' : 0 });
+  const maxAge = config.NODE_ENV === 'production' ? '1d' : 0;
+  await app.register(fastifyStatic, { root: staticFolder, prefix: '/static/', maxAge });
+  // chart.js and its annotation plugin, served from our own origin straight from their packages' UMD builds.
+  await app.register(fastifyStatic, { root: chartVendorFolders, prefix: '/static/vendor/', maxAge, decorateReply: false });
   await app.register(securityPlugin);
   await app.register(viewsPlugin);
   await app.register(requestContextPlugin);
@@ -72,6 +83,15 @@ export async function buildApp({ config, database, logStream }: AppOptions): Pro
   await app.register(surveyRoutes);
   await app.register(authRoutes);
   await app.register(adminRoutes);
+  await app.register(resultsRoutes);
+  await app.register(eventRoutes);
+  await app.register(neighborhoodRoutes);
+  await app.register(surveyEditorRoutes);
+  await app.register(staffRoutes);
+  await app.register(voidRoutes);
+  await app.register(exportRoutes);
+  // Encapsulated: multipart uploads (and their size limit) exist for the import route only.
+  await app.register(importRoutes);
   await app.register(outreachRoutes);
 
   return app;

@@ -25,7 +25,7 @@ export function safeNext(next: unknown): string | undefined {
   return next;
 }
 
-const homeFor = (role: 'admin' | 'liaison') => (role === 'admin' ? '/admin' : '/');
+const homeFor = (role: 'admin' | 'liaison') => (role === 'admin' ? '/admin' : '/results');
 
 function issuesByField(error: z.ZodError) {
   const errors: Record<string, string> = {};
@@ -36,9 +36,9 @@ function issuesByField(error: z.ZodError) {
 export async function authRoutes(app: FastifyInstance) {
   const { staff, config } = app;
   // Verifying against a throwaway hash makes an unknown email cost the same time as a wrong password.
-  // Computed on the thread pool while the server starts (it takes most of a second at cost 17), awaited on first use.
-  const dummyHash = hashPassword('not a real password', config.PASSWORD_HASH_COST);
-  dummyHash.catch((err: unknown) => app.log.error({ err }, 'could not compute the dummy password hash'));
+  // Made on first use rather than at start, which it would slow by a full hash.
+  let dummyHash: Promise<string> | undefined;
+  const getDummyHash = () => (dummyHash ??= hashPassword('not a real password', config.PASSWORD_HASH_COST));
   const loginLimit = { rateLimit: { max: config.LOGIN_RATE_LIMIT, timeWindow: '15 minutes' } };
   const throttle = createLoginThrottle();
 
@@ -66,7 +66,7 @@ export async function authRoutes(app: FastifyInstance) {
       return renderLogin(reply, 429, { email, next, error: `Too many failed attempts for this email. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.` });
     }
     const user = staff.findByEmail(email);
-    const ok = await verifyPassword(parsed.data.password, user?.passwordHash ?? (await dummyHash));
+    const ok = await verifyPassword(parsed.data.password, user?.passwordHash ?? (await getDummyHash()));
     if (!user || !ok || user.disabled) {
       throttle.fail(email);
       return renderLogin(reply, 401, { email, next, error: 'That email and password do not match an active staff account.' });

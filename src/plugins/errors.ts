@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { ZodError } from 'zod';
 import { translate } from '../i18n/index.js';
 import { setPageLanguage } from './request-context.js';
 
@@ -18,6 +19,13 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
   );
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // Input that fails a zod schema a handler applied directly is a client error naming its field.
+    if (error instanceof ZodError) {
+      const issue = error.issues[0];
+      const field = issue?.path.join('.') || 'request';
+      if (wantsJson(request)) return reply.code(400).send({ error: 'Bad Request', message: `${field}: ${issue?.message ?? 'invalid'}`, field });
+      return sendError(request, reply, 400, translate(request.lang, 'badRequest.title'), `${field}: ${issue?.message ?? 'invalid'}`);
+    }
     const status = error.statusCode ?? 500;
     if (status === 429) {
       return sendError(request, reply, 429, translate(request.lang, 'tooMany.title'), translate(request.lang, 'tooMany.body'));

@@ -6,7 +6,10 @@ import type { MessageKey } from '../i18n/en.js';
 import { localize, translate } from '../i18n/index.js';
 import { viewsFolder } from '../paths.js';
 
-const partials = ['head', 'header', 'footer', 'error-summary', 'field-error', 'scale-question', 'choice-question', 'text-question'];
+const partials = [
+  'head', 'header', 'footer', 'error-summary', 'field-error', 'scale-question', 'choice-question', 'text-question',
+  'form-field', 'admin-nav', 'staff-error-summary', 'survey-texts', 'stat-cell', 'change-cell', 'results-filters',
+];
 
 /** Handlebars views: one layout, small partials, and two helpers for translated text. */
 export const viewsPlugin = fp(async (app: FastifyInstance) => {
@@ -17,9 +20,18 @@ export const viewsPlugin = fp(async (app: FastifyInstance) => {
   handlebars.registerHelper('loc', function (text: Record<string, string> | undefined, options: Handlebars.HelperOptions) {
     return localize(text, options.data.root.lang ?? 'en');
   });
+  handlebars.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).join(''));
   handlebars.registerHelper('json', function (value: unknown) {
     // For <script type="application/json"> data blocks: escape "<" so no "</script>" can close the block early.
     return new Handlebars.SafeString(JSON.stringify(value).replace(/</g, '\\u003c'));
+  });
+
+  // Figures on pages: one decimal, and a sign on differences so a fall is never read as a level.
+  handlebars.registerHelper('fixed', (value: number | null | undefined) => (typeof value === 'number' ? value.toFixed(1) : ''));
+  handlebars.registerHelper('signed', (value: number | null | undefined) => {
+    if (typeof value !== 'number') return '';
+    const shown = Math.abs(value).toFixed(1);
+    return `${shown === '0.0' ? '±' : value > 0 ? '+' : '−'}${shown}`;
   });
 
   await app.register(fastifyView, {

@@ -43,4 +43,8 @@ export function addSums(a: Sums, b: Sums): Sums {
   return { n: a.n + b.n, sum: a.sum + b.sum, sumSquares: a.sumSquares + b.sumSquares };
 }
 
+export function subtractSums(a: Sums, b: Sums): Sums {
+  return { n: a.n - b.n, sum: a.sum - b.sum, sumSquares: a.sumSquares - b.sumSquares };
+}
+
 export const emptySums: Sums = Object.freeze({ n: 0, sum: 0, sumSquares: 0 });

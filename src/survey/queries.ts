@@ -56,6 +56,11 @@ export function createSurveyRepository({ db, sqlite }: DatabaseHandle) {
     /** Neighborhoods residents can pick (a shared, read-only list). */
     activeNeighborhoods: (): readonly Neighborhood[] => cached('neighborhoods', () => activeNeighborhoods.all()),
     eventExists: (id: number) => eventById.get({ id }) !== undefined,
+    /** Runs `write` with the survey's recorder inside one transaction, so a whole import commits or none of it. */
+    recordInTransaction<T>(surveyId: number, surveyQuestions: Question[], write: (record: RecordResponse) => T): T {
+      const record = recorderFor(surveyId, surveyQuestions);
+      return sqlite.transaction(() => write(record))();
+    },
     /** Stores one response (sharing a commit with concurrent ones); resolves with its id once the commit is durable. */
     submit(response: NewResponse, surveyQuestions: Question[]): Promise<number> {
       const record = recorderFor(response.surveyId, surveyQuestions);

@@ -19,6 +19,10 @@ export interface NewResponse {
   answers: readonly AnswerValue[];
 }
 
+const ADD_TO_ROLLUP = `INSERT INTO daily_rollups (survey_id, measure, day, neighborhood_id, n, sum, sum_squares) VALUES (?, ?, ?, ?, 1, ?, ?)
+  ON CONFLICT (survey_id, measure, day, neighborhood_id)
+  DO UPDATE SET n = n + 1, sum = sum + excluded.sum, sum_squares = sum_squares + excluded.sum_squares`;
+
 /**
  * Writes responses with their answers, per-respondent scores and daily rollups through prepared statements.
  * Callers wrap calls in a transaction; this never opens one so that many responses can share one commit.
@@ -31,11 +35,7 @@ export function createResponseRecorder(sqlite: Database.Database, questions: rea
   );
   const insertAnswer = sqlite.prepare('INSERT INTO answers (response_id, question_id, value_number, value_text) VALUES (?, ?, ?, ?)');
   const insertScore = sqlite.prepare('INSERT INTO response_scores (response_id, measure, score) VALUES (?, ?, ?)');
-  const addToRollup = sqlite.prepare(
-    `INSERT INTO daily_rollups (survey_id, measure, day, neighborhood_id, n, sum, sum_squares) VALUES (?, ?, ?, ?, 1, ?, ?)
-     ON CONFLICT (survey_id, measure, day, neighborhood_id)
-     DO UPDATE SET n = n + 1, sum = sum + excluded.sum, sum_squares = sum_squares + excluded.sum_squares`,
-  );
+  const addToRollup = sqlite.prepare(ADD_TO_ROLLUP);
 
   return function record(response: NewResponse): number {
     const { lastInsertRowid } = insertResponse.run(
@@ -62,3 +62,61 @@ export function createResponseRecorder(sqlite: Database.Database, questions: rea
 }
 
 export type RecordResponse = ReturnType<typeof createResponseRecorder>;
+
+interface StoredResponse {
+  id: number;
+  survey_id: number;
+  neighborhood_id: number;
+  submitted_on: string;
+  voided: number;
+}
+
+/**
+ * Voids and restores responses: flips `responses.voided` and takes the response's scores out of daily_rollups (or
+ * puts them back), so figures built from rollups never count a voided response. Callers wrap calls in a transaction.
+ */
+export function createResponseVoider(sqlite: Database.Database) {
+  const find = sqlite.prepare<[number], StoredResponse>('SELECT id, survey_id, neighborhood_id, submitted_on, voided FROM responses WHERE id = ?');
+  const inBatch = sqlite.prepare<[number], StoredResponse>(
+    'SELECT id, survey_id, neighborhood_id, submitted_on, voided FROM responses WHERE import_batch_id = ? ORDER BY id',
+  );
+  const scoresOf = sqlite.prepare<[number], { measure: string; score: number }>('SELECT measure, score FROM response_scores WHERE response_id = ?');
+  const mark = sqlite.prepare('UPDATE responses SET voided = ?, void_reason = ? WHERE id = ?');
+  const addToRollup = sqlite.prepare(ADD_TO_ROLLUP);
+  const takeFromRollup = sqlite.prepare(
+    `UPDATE daily_rollups SET n = n - 1, sum = sum - ?, sum_squares = sum_squares - ?
+     WHERE survey_id = ? AND measure = ? AND day = ? AND neighborhood_id = ?`,
+  );
+  // A cell nobody is left in goes, exactly as if it had never been written.
+  const dropEmpty = sqlite.prepare('DELETE FROM daily_rollups WHERE survey_id = ? AND measure = ? AND day = ? AND neighborhood_id = ? AND n <= 0');
+
+  function apply(response: StoredResponse, voided: boolean, reason: string | null): boolean {
+    if (Boolean(response.voided) === voided) return false;
+    mark.run(voided ? 1 : 0, voided ? reason : null, response.id);
+    for (const { measure, score } of scoresOf.all(response.id)) {
+      const cell = [response.survey_id, measure, response.submitted_on, response.neighborhood_id] as const;
+      if (voided) {
+        takeFromRollup.run(score, score * score, ...cell);
+        dropEmpty.run(...cell);
+      } else {
+        addToRollup.run(...cell, score, score * score);
+      }
+    }
+    return true;
+  }
+
+  return {
+    find: (responseId: number) => find.get(responseId),
+    /** Voids (with a reason) or restores one response; false when it was already in that state. */
+    setVoided(responseId: number, voided: boolean, reason: string | null = null): boolean {
+      const response = find.get(responseId);
+      return response ? apply(response, voided, reason) : false;
+    },
+    /** Voids or restores every response of an import batch; returns how many changed state. */
+    setBatchVoided(batchId: number, voided: boolean, reason: string | null = null): number {
+      return inBatch.all(batchId).filter((r) => apply(r, voided, reason)).length;
+    },
+  };
+}
+
+export type ResponseVoider = ReturnType<typeof createResponseVoider>;

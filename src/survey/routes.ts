@@ -23,6 +23,8 @@ const submissionMeta = z.object({
   lang: z.string().max(10).optional().catch(undefined),
 });
 
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
 // Days for which the "you answered on …" notice is shown; it informs, it never blocks.
 const ANSWERED_COOKIE_DAYS = 30;
 const answeredCookie = (survey: Survey) => `cg_answered_${survey.id}`;
@@ -106,7 +108,8 @@ export async function surveyRoutes(app: FastifyInstance) {
       const found = surveys.findWithQuestions(slug);
       if (!found) return notFound(request, reply);
       const { survey, questions } = found;
-      const body = (request.body ?? {}) as Record<string, unknown>;
+      // A form posts an object; anything else (a JSON array, say) is read as an empty form.
+      const body = isRecord(request.body) ? request.body : {};
       const meta = submissionMeta.parse(body);
       const channel = channelFor(request, meta.channel);
       const event = knownEvent(meta.event);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -8,6 +8,7 @@ import { hashPassword } from '../../src/auth/passwords.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { neighborhoods, type StaffRole } from '../../src/db/schema.js';
+import { projectRoot } from '../../src/paths.js';
 
 interface Teardown {
   teardown(fn: () => unknown): void;
@@ -102,4 +103,11 @@ export const form = (fields: Record<string, string | string[]>) => {
 /** Rows in a table, read with plain SQL so the check does not depend on the code under test. */
 export function rowCount(database: DatabaseHandle, table: string): number {
   return (database.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+}
+
+/** The production build of the server (`npm test` compiles it first), for tests that run it as a separate process. */
+export function compiledServer() {
+  const entry = join(projectRoot, 'dist', 'src', 'server.js');
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run the tests with npm test, which compiles the server first.`);
+  return { command: process.execPath, args: [entry] };
 }

@@ -1,11 +1,10 @@
 import { join } from 'node:path';
 import t from 'tap';
-import { projectRoot } from '../../src/paths.js';
 import { crashRound } from '../../scripts/lib/crash-round.js';
-import { tempDir } from '../helper/app.js';
+import { compiledServer, tempDir } from '../helper/app.js';
 
-// The real server (TypeScript through the same loader as this test), killed with SIGKILL mid-load, several times.
-const server = { command: process.execPath, args: [...process.execArgv, join(projectRoot, 'src', 'server.ts')] };
+// The real, compiled server (as in production), killed with SIGKILL mid-load, several times.
+const server = compiledServer();
 
 t.test('every acknowledged submission survives SIGKILL, nothing is half-written', async (t) => {
   const databasePath = join(tempDir(t), 'crash.db');

@@ -2,11 +2,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { openDatabase } from '../../src/db/client.js';
-import { projectRoot } from '../../src/paths.js';
 import { exited, prepareDatabase, startServerProcess, submissionBody } from '../../scripts/lib/crash-round.js';
-import { tempDir } from '../helper/app.js';
+import { compiledServer, tempDir } from '../helper/app.js';
 
-const server = { command: process.execPath, args: [...process.execArgv, join(projectRoot, 'src', 'server.ts')] };
+const server = compiledServer();
 
 t.test('SIGTERM finishes in-flight submissions, stops accepting and closes the database cleanly', async (t) => {
   const databasePath = join(tempDir(t), 'shutdown.db');

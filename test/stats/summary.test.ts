@@ -1,5 +1,5 @@
 import t from 'tap';
-import { addSums, emptySums, summarize, sumsOf } from '../../src/stats/summary.js';
+import { addSums, emptySums, subtractSums, summarize, sumsOf } from '../../src/stats/summary.js';
 
 t.test('mean, sd and 95% t interval of a small known sample', async (t) => {
   // Worked by hand: values 2,4,4,4,5,5,7,9 → mean 5, sample variance 32/7, sd 2.13809, se 0.755929,
@@ -18,6 +18,7 @@ t.test('sums combine like concatenated samples', async (t) => {
   const b = sumsOf([40, 50]);
   t.same(addSums(a, b), sumsOf([10, 20, 30, 40, 50]));
   t.same(addSums(emptySums, a), a);
+  t.same(subtractSums(sumsOf([10, 20, 30, 40, 50]), b), a, 'the rest of a total');
 });
 
 t.test('no interval for fewer than two values; identical values give zero width', async (t) => {

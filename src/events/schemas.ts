@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { isIsoDate } from '../dates.js';
+import { eventKinds, type Neighborhood } from '../db/schema.js';
+import { DEFAULT_IMPACT_WEEKS, impactWeekOptions } from './impact.js';
+
+export const eventKindLabels: Record<(typeof eventKinds)[number], string> = {
+  outreach: 'Community outreach',
+  incident: 'Incident',
+  policy: 'Policy or staffing change',
+  other: 'Other',
+};
+
+const optionalText = (max: number, message: string) =>
+  z
+    .string()
+    .trim()
+    .max(max, message)
+    .optional()
+    .transform((v) => (v ? v : null));
+
+function isWebLink(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** The event form; `neighborhood` is a slug among the given neighborhoods, or empty for a city-wide event. */
+export function eventFormSchema(neighborhoodList: readonly Pick<Neighborhood, 'id' | 'slug'>[]) {
+  return z
+    .object({
+      title: z.string('Enter a title.').trim().min(1, 'Enter a title.').max(200, 'Use at most 200 characters.'),
+      occurredOn: z.string('Enter the date as YYYY-MM-DD.').refine(isIsoDate, 'Enter a real date as YYYY-MM-DD.'),
+      neighborhood: z
+        .string()
+        .optional()
+        .refine((v) => !v || neighborhoodList.some((n) => n.slug === v), 'Choose a neighborhood from the list, or city-wide.'),
+      kind: z.enum(eventKinds, 'Choose what kind of event this was.'),
+      description: optionalText(2000, 'Use at most 2000 characters.'),
+      link: optionalText(500, 'Use at most 500 characters.').refine((v) => v === null || isWebLink(v), 'Enter a web address starting with http:// or https://.'),
+      isPublic: z
+        .literal('on')
+        .optional()
+        .transform((v) => v === 'on'),
+    })
+    .transform(({ neighborhood, ...rest }) => ({
+      ...rest,
+      neighborhoodId: neighborhood ? neighborhoodList.find((n) => n.slug === neighborhood)!.id : null,
+    }));
+}
+
+export type EventInput = z.output<ReturnType<typeof eventFormSchema>>;
+
+export const eventParams = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+
+export const impactQuerySchema = z.object({
+  weeks: z.preprocess(
+    (v) => (v === undefined || v === '' ? String(DEFAULT_IMPACT_WEEKS) : v),
+    z.enum(impactWeekOptions.map(String) as [string, ...string[]], 'must be 4, 8 or 12').transform(Number),
+  ),
+  measure: z.preprocess((v) => (v === '' ? undefined : v), z.string().max(50).optional()),
+  survey: z.preprocess((v) => (v === '' ? undefined : v), z.string().max(200).optional()),
+});

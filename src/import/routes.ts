@@ -1,0 +1,105 @@
+import fastifyMultipart from '@fastify/multipart';
+import { asc, eq } from 'drizzle-orm';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { type FormErrors, blank, formErrors, noErrors } from '../admin/forms.js';
+import { actorId } from '../admin/params.js';
+import { recordAudit } from '../audit/record.js';
+import { requireRole } from '../auth/guards.js';
+import { dateIn } from '../dates.js';
+import { importBatches, neighborhoods, questions as questionsTable, surveys } from '../db/schema.js';
+import { csvStringifier } from '../export/csv.js';
+import { localize } from '../i18n/index.js';
+import { type ImportProblem, templateHeader, validateImport } from './validate.js';
+
+export const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
+
+const uploadedFile = z.object({ fileName: z.string().max(255), content: z.instanceof(Buffer) });
+const importBody = z.object({
+  survey: z.preprocess(blank, z.string({ error: 'Choose the survey these responses answer.' }).max(200)),
+  file: z.preprocess((v) => (uploadedFile.safeParse(v).success && (v as { content: Buffer }).content.length > 0 ? v : undefined), uploadedFile.optional()),
+});
+const batchQuery = z.object({ batch: z.coerce.number().int().positive().optional().catch(undefined) });
+const templateQuery = z.object({ survey: z.string().max(200).optional() });
+
+/** Paper and kiosk responses from CSV; multipart is registered here only, so no other route accepts uploads. */
+export async function importRoutes(app: FastifyInstance) {
+  const { db } = app.database;
+  await app.register(fastifyMultipart, {
+    attachFieldsToBody: 'keyValues',
+    limits: { fileSize: MAX_IMPORT_BYTES, files: 1, fields: 10 },
+    async onFile(part) {
+      part.value = { fileName: part.filename, content: await part.toBuffer() };
+    },
+  });
+
+  const surveyBySlug = (slug: string) => db.select().from(surveys).where(eq(surveys.slug, slug)).get();
+  const questionsOf = (surveyId: number) => db.select().from(questionsTable).where(eq(questionsTable.surveyId, surveyId)).orderBy(asc(questionsTable.position)).all();
+
+  function render(reply: FastifyReply, status: number, data: { survey?: string; errors?: FormErrors; problems?: ImportProblem[]; more?: number; imported?: { id: number; rowCount: number } }) {
+    return reply.code(status).view('import/form', {
+      title: 'Import paper responses',
+      surveys: db.select().from(surveys).orderBy(asc(surveys.id)).all().map((s) => ({ slug: s.slug, title: localize(s.title, 'en'), status: s.status, selected: s.slug === data.survey })),
+      maxMegabytes: MAX_IMPORT_BYTES / 1024 / 1024,
+      ...(data.errors ?? noErrors),
+      problems: data.problems,
+      more: data.more,
+      imported: data.imported,
+      csrfToken: reply.generateCsrf(),
+    });
+  }
+
+  // A file over the limit fails while the body is read, before the handler: admins get the form back with the reason.
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error.code !== 'FST_REQ_FILE_TOO_LARGE' || request.staffUser?.role !== 'admin') throw error;
+    return render(reply, 413, { errors: formErrors({ file: `The file is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB: split it into smaller files and import each.` }) });
+  });
+
+  app.get('/admin/import', { preHandler: requireRole('admin') }, async (request, reply) => {
+    const { batch } = batchQuery.parse(request.query);
+    const imported = batch === undefined ? undefined : db.select().from(importBatches).where(eq(importBatches.id, batch)).get();
+    return render(reply, 200, { imported });
+  });
+
+  app.get('/admin/import/template.csv', { preHandler: requireRole('admin') }, async (request, reply) => {
+    const slug = templateQuery.parse(request.query).survey;
+    const survey = slug === undefined ? undefined : surveyBySlug(slug);
+    if (!survey) return reply.code(404).view('errors/error', { title: 'Not found', message: 'There is no such survey.' });
+    const csv = csvStringifier();
+    csv.end(templateHeader(questionsOf(survey.id)));
+    return reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${survey.slug}-import-template.csv"`)
+      .send(csv);
+  });
+
+  app.post('/admin/import', { preHandler: [requireRole('admin'), app.csrfProtection] }, async (request, reply) => {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const parsed = importBody.safeParse(body);
+    const slug = typeof body.survey === 'string' ? body.survey : undefined;
+    const survey = parsed.success ? surveyBySlug(parsed.data.survey) : undefined;
+    if (!parsed.success || !survey || !parsed.data.file) {
+      const errors: [string, string][] = parsed.success ? [] : parsed.error.issues.map((i) => [String(i.path[0]), i.message]);
+      if (parsed.success && !survey) errors.push(['survey', `There is no survey "${parsed.data.survey}".`]);
+      if (!parsed.success || !parsed.data.file) errors.push(['file', 'Choose a CSV file to upload.']);
+      return render(reply, 400, { survey: slug, errors: formErrors(errors) });
+    }
+    const surveyQuestions = questionsOf(survey.id);
+    const result = validateImport(parsed.data.file.content, {
+      survey,
+      questions: surveyQuestions,
+      neighborhoods: db.select().from(neighborhoods).all(),
+      today: dateIn(app.config.TIME_ZONE),
+    });
+    if (!result.ok) return render(reply, 400, { survey: slug, problems: result.problems, more: result.more, errors: formErrors({ file: 'Nothing was imported: correct the rows listed below and upload the file again.' }) });
+
+    const fileName = parsed.data.file.fileName;
+    const batchId = app.surveys.recordInTransaction(survey.id, surveyQuestions, (record) => {
+      const batch = db.insert(importBatches).values({ surveyId: survey.id, fileName, rowCount: result.responses.length, createdBy: actorId(request) }).returning().get();
+      for (const response of result.responses) record({ ...response, importBatchId: batch.id });
+      recordAudit(db, { userId: actorId(request), action: 'import.create', entity: 'import_batch', entityId: batch.id, details: { survey: survey.slug, fileName, rows: result.responses.length } });
+      return batch.id;
+    });
+    return reply.redirect(`/admin/import?batch=${batchId}`, 303);
+  });
+}

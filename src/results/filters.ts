@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { isIsoDate } from '../dates.js';
+import type { Question } from '../db/schema.js';
+import { bucketKinds, bucketsBetween, bucketStart, shiftBucket } from '../stats/buckets.js';
+import { measuresOf, TRUST_MEASURE } from '../stats/scoring.js';
+import type { ResultsQueries } from './queries.js';
+import type { TrendRequest } from './trends.js';
+
+/** Longest series a view may ask for (about ten years of weeks). */
+export const MAX_BUCKETS = 520;
+export const MAX_ROLLING = 12;
+
+// Untouched fields of a GET form arrive as empty strings: they mean "use the default".
+const blank = (v: unknown) => (v === '' ? undefined : v);
+const date = z.preprocess(blank, z.string().refine(isIsoDate, 'must be a date written YYYY-MM-DD').optional());
+
+// `dimension` is accepted as another name for `measure` (the issue's wording); `measure` wins when both are given.
+const withMeasureAlias = (v: unknown) =>
+  v && typeof v === 'object' && !('measure' in v) && 'dimension' in v ? { ...v, measure: (v as { dimension: unknown }).dimension } : v;
+
+export const trendQuerySchema = z.preprocess(withMeasureAlias, z.object({
+  survey: z.preprocess(blank, z.string().max(200).optional()),
+  from: date,
+  to: date,
+  bucket: z.preprocess(blank, z.enum(bucketKinds, 'must be week, month or quarter').default('month')),
+  measure: z.preprocess(blank, z.string().max(50).default(TRUST_MEASURE)),
+  neighborhood: z.preprocess(
+    (v) => (v === undefined ? [] : [v].flat().filter((s) => s !== '')),
+    z.array(z.string().max(200)).max(200),
+  ),
+  rolling: z.preprocess(blank, z.coerce.number('must be a whole number').int('must be a whole number').min(1, 'must be at least 1').max(MAX_ROLLING, `must be at most ${MAX_ROLLING}`).default(1)),
+}));
+
+export type TrendQuery = z.infer<typeof trendQuerySchema>;
+export type FieldErrors = Record<string, string>;
+
+export interface MeasureOption {
+  value: string;
+  label: string;
+}
+
+export function measureLabel(measure: string): string {
+  return measure === TRUST_MEASURE ? 'Trust index' : measure.charAt(0).toUpperCase() + measure.slice(1).replace(/_/g, ' ');
+}
+
+/** The survey's measures, trust first, then its dimensions in question order. */
+export function measureOptions(questions: readonly Question[]): MeasureOption[] {
+  const keys = [...measuresOf(questions).keys()];
+  const ordered = [...keys.filter((k) => k === TRUST_MEASURE), ...keys.filter((k) => k !== TRUST_MEASURE)];
+  return ordered.map((value) => ({ value, label: measureLabel(value) }));
+}
+
+/** The first problem with each field. */
+export function zodFieldErrors(error: z.ZodError): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const issue of error.issues) errors[String(issue.path[0] ?? 'query')] ??= issue.message;
+  return errors;
+}
+
+export interface ResolvedFilters {
+  request: TrendRequest;
+  questions: Question[];
+  measures: MeasureOption[];
+}
+
+/**
+ * Checks a parsed query against the database (survey, measure, neighborhoods exist; a sensible range) and fills
+ * the defaults: the survey first created, the last twelve months to `today`.
+ */
+export function resolveFilters(
+  query: TrendQuery,
+  deps: { queries: ResultsQueries; findSurvey: (slug: string) => { survey: { id: number; slug: string }; questions: Question[] } | undefined; today: string },
+): { ok: true; value: ResolvedFilters } | { ok: false; errors: FieldErrors } {
+  const slug = query.survey ?? deps.queries.surveys()[0]?.slug;
+  const found = slug === undefined ? undefined : deps.findSurvey(slug);
+  if (!found) return { ok: false, errors: { survey: 'no survey with this name' } };
+  const measures = measureOptions(found.questions);
+  const errors: FieldErrors = {};
+  if (!measures.some((m) => m.value === query.measure)) errors.measure = `must be one of ${measures.map((m) => m.value).join(', ')}`;
+  const neighborhoods = deps.queries.neighborhoods();
+  const unknown = query.neighborhood.filter((s) => !neighborhoods.some((n) => n.slug === s));
+  if (unknown.length > 0) errors.neighborhood = `no neighborhood named ${unknown.join(', ')}`;
+  const to = query.to ?? deps.today;
+  const from = query.from ?? shiftBucket(bucketStart(to, 'month'), 'month', -11);
+  if (from > to) errors.to = 'must not be before the start date';
+  else if (bucketsBetween(from, to, query.bucket).length > MAX_BUCKETS) errors.from = `the range may hold at most ${MAX_BUCKETS} ${query.bucket}s`;
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    value: {
+      questions: found.questions,
+      measures,
+      request: {
+        survey: { id: found.survey.id, slug: found.survey.slug },
+        measure: query.measure,
+        bucket: query.bucket,
+        from,
+        to,
+        rolling: query.rolling,
+        neighborhoods,
+        selected: query.neighborhood.length > 0 ? new Set(query.neighborhood) : null,
+      },
+    },
+  };
+}

@@ -1,0 +1,166 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { recordAudit } from '../audit/record.js';
+import { requireRole } from '../auth/guards.js';
+import { dateIn } from '../dates.js';
+import { eventKindLabels } from '../events/schemas.js';
+import { createEventQueries } from '../events/queries.js';
+import { bucketKinds, bucketLabel, bucketStart, snapRange } from '../stats/buckets.js';
+import { aggregatesCsv } from './export.js';
+import { MAX_ROLLING, measureLabel, resolveFilters, trendQuerySchema, zodFieldErrors, type FieldErrors, type ResolvedFilters } from './filters.js';
+import { latestChanges, neighborhoodDetail } from './neighborhood.js';
+import { createResultsQueries } from './queries.js';
+import { CITY, computeTrends, type Trends } from './trends.js';
+
+export const chartScripts = ['/static/vendor/chart.umd.min.js', '/static/vendor/chartjs-plugin-annotation.min.js', '/static/js/charts.js'];
+
+const bucketNames = { week: 'ISO week', month: 'Month', quarter: 'Quarter' } as const;
+
+/** First error as a 400 JSON body naming the field. */
+export function badQuery(reply: FastifyReply, errors: FieldErrors) {
+  const [field, message] = Object.entries(errors)[0];
+  return reply.code(400).send({ error: 'Bad Request', field, message: `${field}: ${message}`, fields: errors });
+}
+
+/** Rows of a trend table: one per bucket, one cell per series. */
+export function trendTable(trends: Trends) {
+  return trends.buckets.map((bucket, i) => ({ ...bucket, cells: trends.series.map((s) => s.cells[i]) }));
+}
+
+const neighborhoodParams = z.object({ neighborhood: z.string().max(200) });
+
+export async function resultsRoutes(app: FastifyInstance) {
+  const queries = createResultsQueries(app.database);
+  const eventQueries = createEventQueries(app.database);
+  const rules = { minCellSize: app.config.MIN_CELL_SIZE, lowReliabilitySize: app.config.LOW_RELIABILITY_SIZE };
+  const staffOnly = requireRole('admin', 'liaison');
+
+  function filters(request: FastifyRequest): { ok: true; value: ResolvedFilters } | { ok: false; errors: FieldErrors } {
+    const parsed = trendQuerySchema.safeParse(request.query);
+    if (!parsed.success) return { ok: false, errors: zodFieldErrors(parsed.error) };
+    return resolveFilters(parsed.data, {
+      queries,
+      findSurvey: (slug) => app.surveys.findWithQuestions(slug),
+      today: dateIn(app.config.TIME_ZONE),
+    });
+  }
+
+  /** The GET filter form, keeping what was asked for. */
+  function filterForm(request: FastifyRequest, resolved: ResolvedFilters | null, errors: FieldErrors = {}) {
+    const raw = request.query as Record<string, unknown>;
+    const text = (key: string) => (typeof raw[key] === 'string' ? (raw[key] as string) : '');
+    const selected = new Set([raw.neighborhood ?? []].flat());
+    const r = resolved?.request;
+    const errorList = Object.entries(errors).map(([field, message]) => ({ href: `#filter-${field}`, message: `${field}: ${message}` }));
+    return {
+      surveys: queries.surveys().map((s) => ({ slug: s.slug, title: s.title.en ?? s.slug, selected: s.slug === (r?.survey.slug ?? text('survey')) })),
+      from: r?.from ?? text('from'),
+      to: r?.to ?? text('to'),
+      rolling: r?.rolling ?? text('rolling'),
+      maxRolling: MAX_ROLLING,
+      buckets: bucketKinds.map((b) => ({ value: b, label: bucketNames[b], selected: b === (r?.bucket ?? (text('bucket') || 'month')) })),
+      measures: (resolved?.measures ?? []).map((m) => ({ ...m, selected: m.value === r?.measure })),
+      neighborhoods: queries.neighborhoods().map((n) => ({ slug: n.slug, name: n.name, checked: selected.has(n.slug) })),
+      errors,
+      errorList,
+      hasErrors: errorList.length > 0,
+    };
+  }
+
+  function markers(from: string, to: string, trends: Trends, areas: ReadonlySet<string> | null) {
+    return eventQueries
+      .inRange(from, to)
+      .filter((e) => e.neighborhoodSlug === null || !areas || areas.has(e.neighborhoodSlug))
+      .map((e) => ({
+        id: e.id,
+        title: e.title,
+        occurredOn: e.occurredOn,
+        kind: eventKindLabels[e.kind],
+        area: e.neighborhoodName ?? 'City-wide',
+        bucket: bucketLabel(bucketStart(e.occurredOn, trends.bucket), trends.bucket),
+      }));
+  }
+
+  /** What both trend pages show: the filter form, the chart's series and the same figures as a table. */
+  function trendView(request: FastifyRequest, resolved: ResolvedFilters, trends: Trends) {
+    return {
+      scripts: chartScripts,
+      filters: filterForm(request, resolved),
+      measureLabel: measureLabel(trends.measure),
+      trends,
+      table: trendTable(trends),
+      rollingWindow: trends.rolling > 1,
+    };
+  }
+
+  app.get('/api/trends', { preHandler: staffOnly }, async (request, reply) => {
+    const resolved = filters(request);
+    if (!resolved.ok) return badQuery(reply, resolved.errors);
+    return computeTrends(queries, rules, resolved.value.request);
+  });
+
+  app.get('/results', { preHandler: staffOnly }, async (request, reply) => {
+    const resolved = filters(request);
+    const common = { title: 'Results', filterAction: '/results', showNeighborhoodFilter: true, minCellSize: rules.minCellSize, lowReliabilitySize: rules.lowReliabilitySize };
+    if (!resolved.ok) return reply.code(400).view('results/city', { ...common, filters: filterForm(request, null, resolved.errors) });
+    const { request: trendRequest } = resolved.value;
+    const trends = computeTrends(queries, rules, trendRequest);
+    const changes = latestChanges(queries, rules, trendRequest);
+    const exportQuery = new URLSearchParams({ survey: trends.survey, from: trends.from, to: trends.to, bucket: trends.bucket, rolling: String(trends.rolling) });
+    const detailQuery = new URLSearchParams({ ...Object.fromEntries(exportQuery), measure: trends.measure });
+    return reply.view('results/city', {
+      ...common,
+      ...trendView(request, resolved.value, trends),
+      changes: { ...changes, rows: changes.rows.map((row) => ({ ...row, href: row.area === CITY ? null : `/results/${row.area}?${detailQuery}` })) },
+      chart: { trends, events: markers(trends.from, trends.to, trends, trendRequest.selected), band: false },
+      exportUrl: `/results/export.csv?${exportQuery}`,
+    });
+  });
+
+  app.get('/results/export.csv', { preHandler: staffOnly }, async (request, reply) => {
+    const resolved = filters(request);
+    if (!resolved.ok) return badQuery(reply, resolved.errors);
+    const { request: trendRequest, measures } = resolved.value;
+    const all = measures.map((m) => computeTrends(queries, rules, { ...trendRequest, measure: m.value, selected: null }));
+    const bom = (request.query as Record<string, unknown>).bom === '1';
+    recordAudit(app.database.db, {
+      userId: request.staffUser!.id,
+      action: 'export.aggregates',
+      entity: 'survey',
+      entityId: trendRequest.survey.id,
+      details: { ...snapRange(trendRequest.from, trendRequest.to, trendRequest.bucket), bucket: trendRequest.bucket, rolling: trendRequest.rolling },
+    });
+    const fileName = `${trendRequest.survey.slug}-aggregates-${dateIn(app.config.TIME_ZONE)}.csv`;
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${fileName}"`)
+      .send(aggregatesCsv(all, { bom }));
+  });
+
+  app.get('/results/:neighborhood', { preHandler: staffOnly }, async (request, reply) => {
+    const params = neighborhoodParams.safeParse(request.params);
+    const slug = params.success ? params.data.neighborhood : undefined;
+    const neighborhood = queries.neighborhoods().find((n) => n.slug === slug);
+    if (!neighborhood) return reply.code(404).view('errors/error', { title: 'Not found', message: 'There is no neighborhood with this name.' });
+    const resolved = filters(request);
+    const common = { title: `Results: ${neighborhood.name}`, neighborhood, filterAction: `/results/${neighborhood.slug}`, minCellSize: rules.minCellSize, lowReliabilitySize: rules.lowReliabilitySize };
+    if (!resolved.ok) return reply.code(400).view('results/neighborhood', { ...common, filters: filterForm(request, null, resolved.errors) });
+    const { request: base, questions, measures } = resolved.value;
+    const trendRequest = { ...base, selected: new Set([neighborhood.slug]) };
+    const trends = computeTrends(queries, rules, trendRequest);
+    const detail = neighborhoodDetail(queries, rules, trendRequest, neighborhood, questions, measures);
+    const own = eventQueries.ofNeighborhood(neighborhood.id);
+    const cityWide = eventQueries.inRange(trends.from, trends.to).filter((e) => e.neighborhoodId === null);
+    return reply.view('results/neighborhood', {
+      ...common,
+      ...trendView(request, resolved.value, trends),
+      detail,
+      scaleCharts: [
+        { id: 'distribution-010', title: 'Answers on the 0–10 scale', questions: detail.distributions.filter((d) => d.scale === '0-10') },
+        { id: 'distribution-agree5', title: 'Answers on the agreement scale', questions: detail.distributions.filter((d) => d.scale === 'agree5') },
+      ].filter((c) => c.questions.length > 0),
+      events: [...own, ...cityWide].map((e) => ({ ...e, kindLabel: eventKindLabels[e.kind], cityWide: e.neighborhoodId === null })),
+      chart: { trends, events: markers(trends.from, trends.to, trends, new Set([neighborhood.slug])), band: true },
+    });
+  });
+}

@@ -1,0 +1,66 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { type FormErrors, keptValues, noErrors, zodFormErrors } from '../admin/forms.js';
+import { actorId, notFound, recordFrom } from '../admin/params.js';
+import { requireRole } from '../auth/guards.js';
+import { createVoidAdmin, lookupQuery, voidBody } from './queries.js';
+
+export async function voidRoutes(app: FastifyInstance) {
+  const voids = createVoidAdmin(app.database);
+  const adminPost = { preHandler: [requireRole('admin'), app.csrfProtection] };
+
+  function render(reply: FastifyReply, status: number, data: { id?: number; values?: Record<string, unknown>; errors?: FormErrors; batchErrorId?: number; message?: string }) {
+    const errors = data.errors ?? noErrors;
+    const response = data.id === undefined ? undefined : voids.response(data.id);
+    const batches = voids.batches().map((b) => ({ ...b, reasonError: b.id === data.batchErrorId ? errors.errors.reason : undefined }));
+    return reply.code(status).view('voids/index', {
+      title: 'Void responses',
+      lookupId: data.id,
+      notFound: data.id !== undefined && !response,
+      response,
+      batches,
+      values: data.values ?? {},
+      ...(data.batchErrorId === undefined ? errors : { ...errors, errorList: errors.errorList.map((e) => ({ ...e, href: `#field-batch-${data.batchErrorId}-reason` })) }),
+      message: data.message,
+      csrfToken: reply.generateCsrf(),
+    });
+  }
+
+  app.get('/admin/responses', { preHandler: requireRole('admin') }, async (request, reply) => {
+    const { id } = lookupQuery.parse(request.query);
+    return render(reply, id !== undefined && !voids.response(id) ? 404 : 200, { id });
+  });
+
+  app.post('/admin/responses/:id/void', adminPost, async (request, reply) => {
+    const response = recordFrom(request.params, voids.response);
+    if (!response) return notFound(reply);
+    const values = keptValues(request.body);
+    const parsed = voidBody.safeParse(values);
+    if (!parsed.success) return render(reply, 400, { id: response.id, values, errors: zodFormErrors(parsed.error) });
+    voids.setResponseVoided(actorId(request), response.id, true, parsed.data.reason);
+    return reply.redirect(`/admin/responses?id=${response.id}`, 303);
+  });
+
+  app.post('/admin/responses/:id/restore', adminPost, async (request, reply) => {
+    const response = recordFrom(request.params, voids.response);
+    if (!response) return notFound(reply);
+    voids.setResponseVoided(actorId(request), response.id, false, null);
+    return reply.redirect(`/admin/responses?id=${response.id}`, 303);
+  });
+
+  app.post('/admin/import/batches/:id/void', adminPost, async (request, reply) => {
+    const batch = recordFrom(request.params, voids.batch);
+    if (!batch) return notFound(reply);
+    const values = keptValues(request.body);
+    const parsed = voidBody.safeParse(values);
+    if (!parsed.success) return render(reply, 400, { values, errors: zodFormErrors(parsed.error), batchErrorId: batch.id });
+    const changed = voids.setBatchVoided(actorId(request), batch.id, true, parsed.data.reason);
+    return render(reply, 200, { message: `Import ${batch.id}: ${changed} responses voided.` });
+  });
+
+  app.post('/admin/import/batches/:id/restore', adminPost, async (request, reply) => {
+    const batch = recordFrom(request.params, voids.batch);
+    if (!batch) return notFound(reply);
+    const changed = voids.setBatchVoided(actorId(request), batch.id, false, null);
+    return render(reply, 200, { message: `Import ${batch.id}: ${changed} responses restored.` });
+  });
+}

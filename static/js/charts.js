@@ -1,0 +1,192 @@
+// Draws the results charts from the JSON blocks on the page. The same figures are in HTML tables beside each chart,
+// so the page is complete without this script.
+(function () {
+  'use strict';
+  if (!window.Chart) return;
+
+  // Okabe–Ito colours, distinguishable with the common colour-vision deficiencies.
+  var palette = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#8C6D1F', '#6A3D9A'];
+  var cityColor = '#1b1f23';
+
+  function fixed(v) {
+    return v === null || v === undefined ? '' : v.toFixed(1);
+  }
+
+  function cellText(cell) {
+    if (!cell || cell.suppressed) return 'not enough responses';
+    return fixed(cell.mean) + ' (95% CI ' + fixed(cell.ci_low) + '–' + fixed(cell.ci_high) + '), n = ' + cell.n + (cell.low_reliability ? ', low reliability' : '');
+  }
+
+  function meanOf(cell) {
+    return cell.suppressed ? null : cell.mean;
+  }
+
+  function withAlpha(hex, alpha) {
+    var n = parseInt(hex.slice(1), 16);
+    return 'rgba(' + ((n >> 16) & 255) + ',' + ((n >> 8) & 255) + ',' + (n & 255) + ',' + alpha + ')';
+  }
+
+  /** Two invisible-edged datasets whose fill between them is the 95% band. */
+  function bandDatasets(name, cells, color) {
+    return [
+      { label: name + ' 95% CI low', data: cells.map(function (c) { return c.suppressed ? null : c.ci_low; }), borderWidth: 0, pointRadius: 0, fill: false, band: true },
+      { label: name + ' 95% CI', data: cells.map(function (c) { return c.suppressed ? null : c.ci_high; }), borderWidth: 0, pointRadius: 0, fill: '-1', backgroundColor: withAlpha(color, 0.2), band: true },
+    ];
+  }
+
+  function seriesDataset(series, color, isCity) {
+    return {
+      label: series.name,
+      data: series.cells.map(meanOf),
+      cells: series.cells,
+      borderColor: color,
+      backgroundColor: color,
+      borderWidth: isCity ? 3 : 2,
+      borderDash: isCity ? [6, 4] : [],
+      pointRadius: 2,
+      spanGaps: false,
+    };
+  }
+
+  function lineOptions(annotations, yTitle) {
+    return {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      interaction: { mode: 'index', intersect: false },
+      scales: { y: { title: { display: true, text: yTitle } } },
+      plugins: {
+        legend: { labels: { filter: function (item, data) { return !data.datasets[item.datasetIndex].band; } } },
+        tooltip: {
+          filter: function (item) { return !item.dataset.band; },
+          callbacks: {
+            label: function (ctx) {
+              var cell = ctx.dataset.cells && ctx.dataset.cells[ctx.dataIndex];
+              return ctx.dataset.label + ': ' + cellText(cell);
+            },
+          },
+        },
+        annotation: { annotations: annotations },
+      },
+    };
+  }
+
+  function eventLine(id, bucket, text) {
+    return {
+      type: 'line',
+      id: id,
+      xMin: bucket,
+      xMax: bucket,
+      borderColor: '#b3261e',
+      borderWidth: 2,
+      borderDash: [4, 3],
+      label: { display: true, content: text, position: 'start', font: { size: 11 }, backgroundColor: 'rgba(179,38,30,0.85)' },
+    };
+  }
+
+  function trendChart(canvas, data) {
+    var trends = data.trends;
+    var datasets = [];
+    var colorIndex = 0;
+    trends.series.forEach(function (series) {
+      var isCity = series.area === 'city';
+      var color = isCity ? cityColor : palette[colorIndex++ % palette.length];
+      if (data.band && !isCity) datasets = datasets.concat(bandDatasets(series.name, series.cells, color));
+      datasets.push(seriesDataset(series, color, isCity));
+    });
+    var annotations = {};
+    // Numbered markers stay legible on a phone; the numbered list under the chart names each event.
+    data.events.forEach(function (e, i) {
+      annotations['event-' + e.id] = eventLine('event-' + e.id, e.bucket, String(i + 1));
+    });
+    return new window.Chart(canvas, {
+      type: 'line',
+      data: { labels: trends.buckets.map(function (b) { return b.label; }), datasets: datasets },
+      options: lineOptions(annotations, 'Score (0–100)'),
+    });
+  }
+
+  function impactChart(canvas, data) {
+    var impact = data.impact;
+    var weekly = impact.weekly;
+    var series = weekly.series[0];
+    var labels = weekly.buckets.map(function (b) { return b.label; });
+    var datasets = bandDatasets(series.name, series.cells, palette[0]).concat([seriesDataset(series, palette[0], false)]);
+    var annotations = { event: eventLine('event', impact.event.weekLabel, 'Event week') };
+    var weeks = impact.weeks;
+    [['before', 0, weeks - 1], ['after', weeks + 1, 2 * weeks + 1]].forEach(function (w) {
+      var cell = impact.area[w[0]];
+      if (cell.suppressed) return;
+      annotations[w[0]] = {
+        type: 'box',
+        xMin: labels[w[1]],
+        xMax: labels[w[2]],
+        yMin: cell.ci_low,
+        yMax: cell.ci_high,
+        backgroundColor: 'rgba(27,31,35,0.12)',
+        borderColor: cityColor,
+        borderWidth: 1,
+        label: { display: true, content: w[0] + ': ' + fixed(cell.mean), font: { size: 11 } },
+      };
+    });
+    return new window.Chart(canvas, {
+      type: 'line',
+      data: { labels: labels, datasets: datasets },
+      options: lineOptions(annotations, 'Score (0–100)'),
+    });
+  }
+
+  // Diverging colours from disagreement (warm) to agreement (cool).
+  function divergingColors(count) {
+    var low = [179, 38, 30];
+    var mid = [230, 230, 230];
+    var high = [11, 92, 173];
+    var colors = [];
+    for (var i = 0; i < count; i++) {
+      var t = count === 1 ? 1 : i / (count - 1);
+      var from = t < 0.5 ? low : mid;
+      var to = t < 0.5 ? mid : high;
+      var u = t < 0.5 ? t * 2 : (t - 0.5) * 2;
+      colors.push('rgb(' + from.map(function (c, k) { return Math.round(c + (to[k] - c) * u); }).join(',') + ')');
+    }
+    return colors;
+  }
+
+  function distributionChart(canvas, questions) {
+    var shown = questions.filter(function (q) { return !q.suppressed; });
+    if (shown.length === 0) return null;
+    var points = shown[0].points;
+    var colors = divergingColors(points.length);
+    var datasets = points.map(function (p, i) {
+      return {
+        label: p.label,
+        data: shown.map(function (q) { return q.points[i].percent; }),
+        backgroundColor: colors[i],
+      };
+    });
+    return new window.Chart(canvas, {
+      type: 'bar',
+      data: { labels: shown.map(function (q) { return q.code; }), datasets: datasets },
+      options: {
+        indexAxis: 'y',
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        scales: { x: { stacked: true, max: 100, title: { display: true, text: '% of answers' } }, y: { stacked: true } },
+        plugins: {
+          tooltip: { callbacks: { label: function (ctx) { return ctx.dataset.label + ': ' + fixed(ctx.raw) + '%'; } } },
+        },
+      },
+    });
+  }
+
+  var draw = { trend: trendChart, impact: impactChart, distribution: distributionChart };
+  document.querySelectorAll('script[type="application/json"][data-chart]').forEach(function (block) {
+    var canvas = document.getElementById(block.getAttribute('data-canvas'));
+    var render = draw[block.getAttribute('data-chart')];
+    if (!canvas || !render) return;
+    var box = canvas.parentElement;
+    box.hidden = false;
+    if (!render(canvas, JSON.parse(block.textContent))) box.hidden = true;
+  });
+})();

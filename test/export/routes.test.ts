@@ -1,0 +1,200 @@
+import { parse } from 'csv-parse/sync';
+import { once } from 'node:events';
+import { type IncomingMessage, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import t from 'tap';
+import { dateIn } from '../../src/dates.js';
+import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
+import { exportQuery } from '../../src/export/stream.js';
+import { auditActions, seedResponses, staffSessions } from '../helper/admin.js';
+import { addNeighborhoods, buildTestApp, form } from '../helper/app.js';
+
+const tricky = [
+  'He said "hi", then left',
+  'line one\nline two\r\nline three',
+  'Ñandú café — 信頼 😀',
+  '=HYPERLINK("http://evil.example","click")',
+  '+1 555',
+  '-2 degrees',
+  '@SUM(A1)',
+  '\tindented',
+  '\rcarriage',
+];
+
+t.test('wide and long exports: parsed with csv-parse, every value back, formulas neutralised', async (t) => {
+  const { app, database } = await buildTestApp(t);
+  const [riverside, oldTown] = addNeighborhoods(database, 'Riverside', 'Old Town');
+  const { asAdmin } = await staffSessions(app);
+  const ids = seedResponses(
+    app,
+    tricky.map((text, i) => ({ neighborhoodId: i % 2 ? oldTown.id : riverside.id, submittedOn: `2026-03-0${1 + (i % 9)}`, channel: 'qr', language: i % 2 ? 'es' : 'en', answers: { safety: i, respect: 10, gender: 'woman', top_issue: text } })),
+  );
+  const emptyId = seedResponses(app, [{ neighborhoodId: riverside.id, submittedOn: '2026-03-09', answers: {} }])[0];
+
+  const res = await asAdmin.get('/admin/export.csv?survey=community-trust&format=wide');
+  t.equal(res.statusCode, 200);
+  t.equal(res.headers['content-type'], 'text/csv; charset=utf-8');
+  t.equal(res.headers['content-disposition'], `attachment; filename="community-trust-wide-${dateIn('UTC')}.csv"`);
+  t.notOk(res.body.startsWith('\ufeff'), 'no BOM unless asked');
+  t.ok(res.body.endsWith('\r\n') && !/[^\r]\n(?![^"]*")/.test(res.body.split('"').filter((_, i) => i % 2 === 0).join('')), 'records end in CRLF');
+  const rows: string[][] = parse(res.body, { relax_column_count: false });
+  t.same(rows[0].slice(0, 8), ['response_id', 'submitted_on', 'neighborhood', 'channel', 'language', 'safety', 'respect', 'listening']);
+  t.equal(rows.length, tricky.length + 2);
+  const header = rows[0];
+  const col = (row: string[], name: string) => row[header.indexOf(name)];
+  const expected = (text: string) => (/^[=+\-@\t\r]/.test(text) ? `'${text}` : text);
+  tricky.forEach((text, i) => {
+    const row = rows[i + 1];
+    t.equal(row[0], String(ids[i]));
+    t.equal(col(row, 'top_issue'), expected(text), JSON.stringify(text));
+    t.equal(col(row, 'safety'), String(i));
+    t.equal(col(row, 'listening'), '', 'no answer: empty');
+    t.equal(col(row, 'gender'), 'woman');
+    t.equal(col(row, 'neighborhood'), i % 2 ? 'old-town' : 'riverside');
+    t.equal(col(row, 'language'), i % 2 ? 'es' : 'en');
+  });
+  t.same(rows.at(-1)!.slice(0, 6), [String(emptyId), '2026-03-09', 'riverside', 'web', 'en', ''], 'a response without answers is a row');
+
+  const long = await asAdmin.get('/admin/export.csv?survey=community-trust&format=long&bom=on');
+  t.ok(long.body.startsWith('\ufeff'), 'BOM when asked');
+  const longRows: string[][] = parse(long.body, { bom: true });
+  t.same(longRows[0], ['response_id', 'submitted_on', 'neighborhood', 'channel', 'language', 'question_code', 'value', 'label']);
+  t.equal(longRows.length, 1 + tricky.length * 4, 'one row per answer; none for an empty response');
+  t.same(longRows[1], [String(ids[0]), '2026-03-01', 'riverside', 'qr', 'en', 'safety', '0', '0 – Not safe at all']);
+  t.same(longRows[2], [String(ids[0]), '2026-03-01', 'riverside', 'qr', 'en', 'respect', '10', '10 – Strongly agree']);
+  t.same(longRows[3], [String(ids[0]), '2026-03-01', 'riverside', 'qr', 'en', 'top_issue', tricky[0], '']);
+  t.same(longRows[4], [String(ids[0]), '2026-03-01', 'riverside', 'qr', 'en', 'gender', 'woman', 'Woman']);
+  t.same(auditActions(app), ['export.wide', 'export.long']);
+  const details = JSON.parse((database.sqlite.prepare('SELECT details FROM audit_log ORDER BY id DESC').get() as { details: string }).details);
+  t.match(details, { survey: 'community-trust', format: 'long', bom: true, channel: null });
+});
+
+t.test('survey text in an export is neutralised too', async (t) => {
+  const { app, database } = await buildTestApp(t);
+  const [riverside] = addNeighborhoods(database, 'Riverside');
+  const { asAdmin } = await staffSessions(app);
+  database.sqlite.prepare(`UPDATE questions SET options = json('[{"value":"woman","label":{"en":"=cmd|'' /C calc''!A0"}}]') WHERE code = 'gender'`).run();
+  seedResponses(app, [{ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { gender: 'woman' } }]);
+  const rows: string[][] = parse((await asAdmin.get('/admin/export.csv?survey=community-trust&format=long')).body);
+  t.equal(rows[1][7], "'=cmd|' /C calc'!A0");
+});
+
+t.test('filters: dates, neighborhoods, channel; voided responses are left out', async (t) => {
+  const { app, database } = await buildTestApp(t);
+  const [a, b, c] = addNeighborhoods(database, 'Alpha', 'Beta', 'Gamma');
+  const { asAdmin } = await staffSessions(app);
+  const ids = seedResponses(app, [
+    { neighborhoodId: a.id, submittedOn: '2026-01-31', answers: { safety: 1 } },
+    { neighborhoodId: a.id, submittedOn: '2026-02-01', answers: { safety: 2 } },
+    { neighborhoodId: b.id, submittedOn: '2026-02-15', channel: 'paper', answers: { safety: 3 } },
+    { neighborhoodId: c.id, submittedOn: '2026-02-28', answers: { safety: 4 } },
+    { neighborhoodId: a.id, submittedOn: '2026-03-01', answers: { safety: 5 } },
+  ]);
+  database.sqlite.prepare('UPDATE responses SET voided = 1 WHERE id = ?').run(ids[3]);
+  const idsOf = async (query: Record<string, string | string[]>) =>
+    (parse((await asAdmin.get(`/admin/export.csv?${form({ survey: 'community-trust', ...query })}`)).body) as string[][]).slice(1).map((r) => Number(r[0]));
+  t.same(await idsOf({}), [ids[0], ids[1], ids[2], ids[4]]);
+  t.same(await idsOf({ from: '2026-02-01', to: '2026-02-28' }), [ids[1], ids[2]], 'both ends included');
+  t.same(await idsOf({ neighborhood: ['beta', 'gamma'] }), [ids[2]]);
+  t.same(await idsOf({ channel: 'paper' }), [ids[2]]);
+  t.same(await idsOf({ neighborhood: '', channel: '', from: '', to: '' }), [ids[0], ids[1], ids[2], ids[4]], 'empty filters mean all');
+});
+
+t.test('bad export filters re-render the form; liaisons may not export', async (t) => {
+  const { app, database } = await buildTestApp(t);
+  addNeighborhoods(database, 'Riverside');
+  const { asAdmin, asLiaison } = await staffSessions(app);
+  const page = await asAdmin.get('/admin/export');
+  t.equal(page.statusCode, 200);
+  t.match(page.body, '<option value="community-trust">');
+  t.match(page.body, 'id="neighborhood-riverside"');
+  const missing = await asAdmin.get('/admin/export.csv?from=2026-02-30&to=2026-01-01&format=tall&channel=fax');
+  t.equal(missing.statusCode, 400);
+  for (const field of ['survey', 'from', 'format', 'channel']) t.match(missing.body, `href="#field-${field}"`, field);
+  t.match(missing.body, 'value="2026-02-30"', 'values kept');
+  const reversed = await asAdmin.get('/admin/export.csv?survey=community-trust&from=2026-02-01&to=2026-01-01');
+  t.match(reversed.body, 'The last date must not be before the first date.');
+  const unknown = await asAdmin.get('/admin/export.csv?survey=nope');
+  t.equal(unknown.statusCode, 400);
+  t.match(unknown.body, 'There is no survey');
+  const badPlace = await asAdmin.get('/admin/export.csv?survey=community-trust&neighborhood=atlantis&neighborhood=riverside');
+  t.equal(badPlace.statusCode, 400);
+  t.match(badPlace.body, 'Unknown neighborhood: atlantis.');
+  t.match(badPlace.body, 'id="neighborhood-riverside" name="neighborhood" value="riverside" checked');
+  t.equal((await asLiaison.get('/admin/export.csv?survey=community-trust')).statusCode, 403);
+  t.equal((await asLiaison.get('/admin/export')).statusCode, 403);
+  t.same(auditActions(app), [], 'refused exports are not audited');
+});
+
+/** Starts a GET over real HTTP; resolves with the response as soon as its headers arrive. */
+function startDownload(url: string, cookie: string) {
+  return new Promise<{ res: IncomingMessage }>((resolve, reject) => {
+    const req = httpRequest(url, { headers: { cookie } }, (res) => resolve({ res }));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+
+t.test('a submission arriving mid-export succeeds; the export streams its own snapshot', async (t) => {
+  const { app, database } = await buildTestApp(t);
+  const [riverside] = addNeighborhoods(database, 'Riverside');
+  const { adminJar } = await staffSessions(app);
+  const filler = 'x'.repeat(900);
+  seedResponses(app, Array.from({ length: 4000 }, (_, i) => ({ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { safety: i % 11, top_issue: filler } })));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  const { res } = await startDownload(`http://127.0.0.1:${port}/admin/export.csv?survey=community-trust`, adminJar.header());
+  const chunks: Buffer[] = [];
+  await new Promise<void>((resolve) => res.once('data', (c: Buffer) => {
+    chunks.push(c);
+    res.pause();
+    resolve();
+  }));
+  const submit = await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ neighborhood: 'riverside', q_safety: '7' }) });
+  t.equal(submit.statusCode, 303, 'the resident is not blocked by the export');
+  t.equal((database.sqlite.prepare('SELECT count(*) AS n FROM responses').get() as { n: number }).n, 4001);
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.resume();
+  await once(res, 'end');
+  const rows: string[][] = parse(Buffer.concat(chunks).toString('utf8'));
+  t.equal(rows.length, 4001, 'header and the 4000 responses that existed when it started');
+  t.equal(rows[4000][rows[0].indexOf('top_issue')], filler);
+});
+
+t.test('destroying the export stream (the client went away) stops the query and closes its connection', async (t) => {
+  const { app, database, config } = await buildTestApp(t);
+  const [riverside] = addNeighborhoods(database, 'Riverside');
+  seedResponses(app, Array.from({ length: 2000 }, () => ({ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { top_issue: 'y'.repeat(900) } })));
+  const opened: DatabaseHandle[] = [];
+  const { exportCsvStream } = await t.mockImport<typeof import('../../src/export/stream.js')>('../../src/export/stream.js', {
+    '../../src/db/client.js': {
+      openDatabase: (path: string, options?: { readonly?: boolean }) => {
+        const handle = openDatabase(path, options);
+        opened.push(handle);
+        return handle;
+      },
+    },
+  });
+  const { survey, questions } = app.surveys.findWithQuestions('community-trust')!;
+  const stream = exportCsvStream(config.DATABASE_PATH, { survey, questions, neighborhoodIds: [], format: 'wide', bom: false });
+  await new Promise((resolve) => stream.once('data', () => resolve(stream.pause())));
+  t.equal(opened.length, 1);
+  t.ok(opened[0].sqlite.readonly, 'a read-only connection of its own');
+  t.ok(opened[0].sqlite.open, 'open while rows are read');
+  const closed = once(stream, 'close');
+  stream.destroy();
+  await closed;
+  await new Promise((r) => setImmediate(r));
+  t.notOk(opened[0].sqlite.open, 'closed when the reader stopped');
+});
+
+t.test('the export query streams in index order: SQLite never sorts the whole export first', async (t) => {
+  const { app, database } = await buildTestApp(t);
+  const { survey, questions } = app.surveys.findWithQuestions('community-trust')!;
+  for (const filters of [{}, { from: '2026-01-01', to: '2026-02-01' }, { neighborhoodIds: [1, 2], channel: 'paper' as const }]) {
+    const { sql, params } = exportQuery({ survey, questions, neighborhoodIds: [], format: 'wide', bom: false, ...filters });
+    const plan = (database.sqlite.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail);
+    t.notOk(plan.some((d) => d.includes('TEMP B-TREE')), plan.join('; '));
+  }
+});

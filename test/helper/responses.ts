@@ -1,0 +1,62 @@
+import type { FastifyInstance } from 'fastify';
+import type { DatabaseHandle } from '../../src/db/client.js';
+import { createStaff, login } from './app.js';
+
+/** A logged-in liaison's GET, and the cookie jar for posting forms. */
+export async function liaisonSession(app: FastifyInstance) {
+  await createStaff(app, 'liaison@example.org', 'a long liaison password', 'liaison');
+  const { jar } = await login(app, 'liaison@example.org', 'a long liaison password');
+  return { jar, get: (url: string) => app.inject({ url, headers: { cookie: jar.header() } }) };
+}
+
+export interface Person {
+  respect: number;
+  listening: number;
+}
+
+/** Respondents with known answers, stored through the real submission path. */
+export async function submit(app: FastifyInstance, neighborhoodId: number, day: string, people: Person[], extra: Record<string, string> = {}) {
+  const found = app.surveys.findWithQuestions('community-trust')!;
+  const id = (code: string) => found.questions.find((q) => q.code === code)!.id;
+  // Submitted together, so the group committer stores them in a few transactions rather than one fsync each.
+  await Promise.all(
+    people.map((p) =>
+      app.surveys.submit(
+        {
+          surveyId: found.survey.id,
+          neighborhoodId,
+          submittedOn: day,
+          channel: 'web',
+          language: 'en',
+          answers: [
+            { questionId: id('respect'), valueNumber: p.respect, valueText: null },
+            { questionId: id('listening'), valueNumber: p.listening, valueText: null },
+            ...Object.entries(extra).map(([code, text]) => ({ questionId: id(code), valueNumber: null, valueText: text })),
+          ],
+        },
+        found.questions,
+      ),
+    ),
+  );
+}
+
+export const people = (n: number, seed: number): Person[] => Array.from({ length: n }, (_, i) => ({ respect: (i * seed) % 11, listening: (i * (seed + 2) + 3) % 11 }));
+
+/** Mean and 95% half-width of trust scores, from the answers table with plain SQL, not from rollups or our code. */
+export function expected(database: DatabaseHandle, neighborhoodId: number, from: string, to: string, t: number) {
+  const scores = database.sqlite
+    .prepare(
+      `SELECT (r1.value_number + r2.value_number) * 5.0 AS score
+       FROM responses r
+       JOIN answers r1 ON r1.response_id = r.id AND r1.question_id = (SELECT id FROM questions WHERE code = 'respect')
+       JOIN answers r2 ON r2.response_id = r.id AND r2.question_id = (SELECT id FROM questions WHERE code = 'listening')
+       WHERE r.neighborhood_id = ? AND r.submitted_on BETWEEN ? AND ? AND r.voided = 0`,
+    )
+    .pluck()
+    .all(neighborhoodId, from, to) as number[];
+  const n = scores.length;
+  const mean = scores.reduce((a, b) => a + b, 0) / n;
+  const sd = Math.sqrt(scores.reduce((a, s) => a + (s - mean) ** 2, 0) / (n - 1));
+  return { n, mean, sd, half: (t * sd) / Math.sqrt(n) };
+}
+

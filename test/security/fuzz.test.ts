@@ -1,0 +1,94 @@
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import t from 'tap';
+import type { DatabaseHandle } from '../../src/db/client.js';
+import { events } from '../../src/db/schema.js';
+import { addNeighborhoods, buildTestApp, createStaff, csrfFrom, login } from '../helper/app.js';
+import { fillParams, routesOf } from '../helper/routes.js';
+
+/** A digest of every table but sessions (which rolling staff sessions touch on any request). */
+function digest(database: DatabaseHandle): string {
+  const hash = createHash('sha256');
+  const tables = database.sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('sessions') AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[];
+  for (const { name } of tables) hash.update(name).update(JSON.stringify(database.sqlite.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).raw().all()));
+  return hash.digest('hex');
+}
+
+const hostileString = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.constantFrom('', ' ', '0', '-1', '11', '1e309', 'NaN', '9007199254740993', '2026-02-30', '2026-13-01', '0000-00-00', 'null', 'true', '[]', '{}'),
+  fc.constantFrom('__proto__', 'constructor', 'prototype', '<script>alert(1)</script>', "' OR 1=1 --", '\u0000', '\u202e', '=cmd|/C calc', '../../etc/passwd', '%C3%28', '\uD800'),
+  fc.string({ unit: 'binary', maxLength: 30 }),
+  fc.constant('x'.repeat(5000)),
+);
+const hostileKey = fc.oneof(
+  fc.constantFrom('neighborhood', 'q_respect', 'q_top_issue', 'survey', 'from', 'to', 'bucket', 'weeks', 'title', 'occurredOn', 'email', 'password', 'slug', 'name', 'format', 'lang', 'channel', 'event'),
+  fc.constantFrom('__proto__', 'constructor', 'a[b][c][d]', 'x[]', '__proto__[polluted]', 'constructor[prototype][polluted]'),
+  fc.string({ minLength: 1, maxLength: 12 }),
+);
+const fields = fc.array(fc.tuple(hostileKey, hostileString), { maxLength: 12 });
+// Percent-encodes the UTF-8 bytes (encodeURIComponent throws on lone surrogates, which we also want to send).
+const percent = (s: string) => [...Buffer.from(s, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
+const encode = (pairs: [string, string][]) => pairs.map(([k, v]) => `${percent(k)}=${percent(v)}`).join('&');
+
+const body = fc.oneof(
+  fields.map((pairs) => ({ type: 'application/x-www-form-urlencoded', payload: encode(pairs) })),
+  fields.map((pairs) => ({ type: 'application/json', payload: JSON.stringify(Object.fromEntries(pairs)) })),
+  fc.constantFrom(
+    { type: 'application/json', payload: '{"a":' },
+    { type: 'application/json', payload: '{"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":1}}}' },
+    { type: 'application/json', payload: JSON.stringify(JSON.parse('['.repeat(500) + ']'.repeat(500))) },
+    { type: 'application/x-www-form-urlencoded', payload: 'neighborhood=%C3%28&q_top_issue=%FF%FE' },
+    { type: 'application/x-www-form-urlencoded', payload: Array.from({ length: 2000 }, () => 'q_respect=5').join('&') },
+    { type: 'application/x-www-form-urlencoded', payload: `q_top_issue=${'y'.repeat(200_000)}` },
+    { type: 'text/plain', payload: 'hello' },
+    { type: 'multipart/form-data; boundary=x', payload: '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n--x--' },
+  ),
+);
+
+t.test('hostile input on every route: never a 5xx, a clear 4xx, and a refused request changes nothing', async (t) => {
+  const { app, database, logs } = await buildTestApp(t, { LOGIN_RATE_LIMIT: '100000', SUBMIT_RATE_LIMIT: '100000', LOG_LEVEL: 'error' });
+  addNeighborhoods(database, 'Riverside');
+  database.db.insert(events).values({ title: 'Cookout', occurredOn: '2026-05-01', kind: 'outreach' }).run();
+  await createStaff(app, 'admin@example.org', 'correct horse battery', 'admin');
+  const { jar } = await login(app, 'admin@example.org', 'correct horse battery');
+  const csrf = csrfFrom((await app.inject({ url: '/outreach', headers: { cookie: jar.header() } })).body)!;
+  const routes = routesOf(app);
+  const failures: string[] = [];
+
+  await fc.assert(
+    fc.asyncProperty(
+      fc.constantFrom(...routes),
+      fc.boolean(),
+      fc.dictionary(fc.string({ maxLength: 10 }), hostileString, { maxKeys: 4 }),
+      fields,
+      body,
+      async (route, asAdmin, params, query, requestBody) => {
+        const path = fillParams(route.url, params);
+        const url = query.length ? `${path}?${encode(query)}` : path;
+        const before = digest(database);
+        const res = await app.inject({
+          method: route.method as 'GET',
+          url,
+          headers: {
+            ...(asAdmin ? { cookie: jar.header(), 'csrf-token': csrf } : {}),
+            ...(route.method === 'GET' ? {} : { 'content-type': requestBody.type }),
+          },
+          ...(route.method === 'GET' ? {} : { payload: requestBody.payload }),
+        });
+        const label = `${route.method} ${url.slice(0, 300)} (${asAdmin ? 'admin' : 'anonymous'}, ${requestBody.type}: ${requestBody.payload.slice(0, 200)}) → ${res.statusCode}`;
+        const problems: string[] = [];
+        if (res.statusCode >= 500) problems.push(`${label}: ${logs.at(-1)?.slice(0, 800)}`);
+        if (res.statusCode >= 400) {
+          if (res.body.trim() === '') problems.push(`${label}: empty error body`);
+          if (digest(database) !== before) problems.push(`${label}: a refused request changed the database`);
+        }
+        if (({} as Record<string, unknown>).polluted !== undefined) problems.push(`${label}: prototype polluted`);
+        failures.push(...problems);
+        return problems.length === 0;
+      },
+    ),
+    { numRuns: 600, seed: 20261125 },
+  ).catch((err) => t.fail(`${String(err).slice(0, 1500)}\n${failures.slice(0, 5).join('\n')}`));
+  t.same(failures.slice(0, 10), [], 'no failures');
+});
