@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { closeSync, fdatasync, fstatSync, openSync } from 'node:fs';
 
 interface Pending<T> {
   work: () => T;
@@ -6,21 +7,47 @@ interface Pending<T> {
   reject: (err: unknown) => void;
 }
 
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+const FULL = 2;
+
 /**
  * Group commit: writes queued in the same turn of the event loop share one durable transaction, and each caller
  * is answered only after that commit. Each write runs in its own savepoint, so a failing one is rejected alone.
+ *
+ * On a WAL database at synchronous=FULL the commit's fsync runs on the thread pool instead of blocking the event
+ * loop: the group transaction commits at NORMAL (SQLite writes the WAL frames without syncing; checkpoints still
+ * sync the WAL first and the database after), then the WAL file is fdatasync'd and only then is anyone answered.
+ * That is FULL's guarantee, while the next batch is already being parsed and written.
  */
 export function createGroupCommitter(sqlite: Database.Database, maxBatch = 256) {
   let queue: Pending<unknown>[] = [];
   let scheduled = false;
+  let syncing = 0;
   let idle: (() => void) | null = null;
+  let walFd: number | null = null;
+  const walPath = `${sqlite.name}-wal`;
+
+  // The WAL file is removed when the last connection closes; a handle to a removed file is reopened.
+  function walHandle(): number {
+    if (walFd !== null && fstatSync(walFd).nlink > 0) return walFd;
+    if (walFd !== null) closeSync(walFd);
+    walFd = openSync(walPath, 'r');
+    return walFd;
+  }
+
+  const syncsOffThread = () =>
+    !sqlite.memory && (sqlite.pragma('synchronous', { simple: true }) as number) >= FULL && sqlite.pragma('journal_mode', { simple: true }) === 'wal';
 
   function flush() {
     scheduled = false;
     const batch = queue.splice(0, maxBatch);
     if (queue.length > 0) schedule();
-    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    const outcomes: Outcome[] = [];
+    const offThread = syncsOffThread();
+    const level = offThread ? (sqlite.pragma('synchronous', { simple: true }) as number) : FULL;
     try {
+      if (offThread) sqlite.pragma('synchronous = NORMAL');
       sqlite.transaction(() => {
         for (const item of batch) {
           try {
@@ -34,7 +61,28 @@ export function createGroupCommitter(sqlite: Database.Database, maxBatch = 256) 
     } catch (error) {
       batch.forEach((item) => item.reject(error));
       return finish();
+    } finally {
+      if (offThread) sqlite.pragma(`synchronous = ${level}`);
     }
+    if (!offThread) return settle(batch, outcomes);
+    syncing++;
+    let fd: number;
+    try {
+      fd = walHandle();
+    } catch (error) {
+      syncing--;
+      batch.forEach((item) => item.reject(error));
+      return finish();
+    }
+    fdatasync(fd, (error) => {
+      syncing--;
+      if (error) batch.forEach((item) => item.reject(error));
+      else settle(batch, outcomes);
+      finish();
+    });
+  }
+
+  function settle(batch: Pending<unknown>[], outcomes: Outcome[]) {
     batch.forEach((item, i) => {
       const outcome = outcomes[i];
       if (outcome.ok) item.resolve(outcome.value);
@@ -44,7 +92,7 @@ export function createGroupCommitter(sqlite: Database.Database, maxBatch = 256) 
   }
 
   function finish() {
-    if (queue.length === 0 && idle) {
+    if (queue.length === 0 && !scheduled && syncing === 0 && idle) {
       idle();
       idle = null;
     }
@@ -64,12 +112,11 @@ export function createGroupCommitter(sqlite: Database.Database, maxBatch = 256) 
         schedule();
       });
     },
-    /** Resolves when every queued write has been committed (used at shutdown). */
-    drain(): Promise<void> {
-      if (queue.length === 0 && !scheduled) return Promise.resolve();
-      return new Promise((resolve) => {
-        idle = resolve;
-      });
+    /** Resolves when every queued write has been committed and synced (used at shutdown); releases the WAL handle. */
+    async drain(): Promise<void> {
+      if (queue.length > 0 || scheduled || syncing > 0) await new Promise<void>((resolve) => (idle = resolve));
+      if (walFd !== null) closeSync(walFd);
+      walFd = null;
     },
     get pending() {
       return queue.length;

@@ -1,6 +1,6 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import type { DatabaseHandle } from '../db/client.js';
-import { events, neighborhoods, questions, surveys, type Question, type Survey } from '../db/schema.js';
+import { events, neighborhoods, questions, surveys, type Neighborhood, type Question, type Survey } from '../db/schema.js';
 import { createGroupCommitter } from './group-commit.js';
 import { createResponseRecorder, type NewResponse, type RecordResponse } from './response-recorder.js';
 import { standardSurvey } from './standard-survey.js';
@@ -19,6 +19,20 @@ export function createSurveyRepository({ db, sqlite }: DatabaseHandle) {
   const publishedSurveys = db.select().from(surveys).where(eq(surveys.published, true)).orderBy(asc(surveys.id)).prepare();
   const eventById = db.select({ id: events.id }).from(events).where(eq(events.id, sql.placeholder('id'))).prepare();
   const committer = createGroupCommitter(sqlite);
+  // Changes by this connection (total_changes) or committed by another (data_version) invalidate the read cache below.
+  const changeStamp = sqlite.prepare('SELECT total_changes(), (SELECT data_version FROM pragma_data_version)').raw();
+  let cacheStamp = '';
+  const cache = new Map<string, unknown>();
+  // Every submission reads the survey, its questions and the neighborhoods; requests between two commits share one read.
+  function cached<T>(key: string, read: () => T): T {
+    const stamp = (changeStamp.get() as number[]).join(':');
+    if (stamp !== cacheStamp) {
+      cache.clear();
+      cacheStamp = stamp;
+    }
+    if (!cache.has(key)) cache.set(key, read());
+    return cache.get(key) as T;
+  }
   // Recorders hold prepared statements and the survey's measures; rebuilt when what scoring depends on changes.
   const recorders = new Map<number, { key: string; record: RecordResponse }>();
 
@@ -32,14 +46,17 @@ export function createSurveyRepository({ db, sqlite }: DatabaseHandle) {
   }
 
   return {
-    findWithQuestions(slug: string): SurveyWithQuestions | undefined {
-      const survey = findBySlug.get({ slug });
-      if (!survey) return undefined;
-      return { survey, questions: questionsOf.all({ surveyId: survey.id }) };
+    /** The survey and its questions (shared, read-only objects). */
+    findWithQuestions(slug: string): Readonly<SurveyWithQuestions> | undefined {
+      return cached(`survey:${slug}`, () => {
+        const survey = findBySlug.get({ slug });
+        return survey && { survey, questions: questionsOf.all({ surveyId: survey.id }) };
+      });
     },
     openSurveys: () => openSurveys.all(),
     publishedSurveys: () => publishedSurveys.all(),
-    activeNeighborhoods: () => activeNeighborhoods.all(),
+    /** Neighborhoods residents can pick (a shared, read-only list). */
+    activeNeighborhoods: (): readonly Neighborhood[] => cached('neighborhoods', () => activeNeighborhoods.all()),
     eventExists: (id: number) => eventById.get({ id }) !== undefined,
     /** Runs `write` with the survey's recorder inside one transaction, so a whole import commits or none of it. */
     recordInTransaction<T>(surveyId: number, surveyQuestions: Question[], write: (record: RecordResponse) => T): T {

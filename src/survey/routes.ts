@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { dateIn } from '../dates.js';
-import type { Survey } from '../db/schema.js';
+import type { Neighborhood, Question, Survey } from '../db/schema.js';
 import { formatDate, localize, negotiateLanguage, translate } from '../i18n/index.js';
 import { isKioskDevice } from '../outreach/links.js';
 import { LANGUAGE_COOKIE, setPageLanguage } from '../plugins/request-context.js';
@@ -36,6 +36,18 @@ export async function surveyRoutes(app: FastifyInstance) {
   function channelFor(request: FastifyRequest, asked: 'web' | 'qr' | 'kiosk') {
     if (isKioskDevice(app, request)) return 'kiosk' as const;
     return asked === 'kiosk' ? ('web' as const) : asked;
+  }
+
+  // Building a zod schema costs more than the rest of a submission; reuse it while questions and neighborhoods are unchanged.
+  const formSchemas = new Map<number, { questions: readonly Question[]; neighborhoods: readonly Neighborhood[]; key: string; schema: ReturnType<typeof surveyFormSchema> }>();
+  function formSchemaFor(survey: Survey, questions: readonly Question[], neighborhoods: readonly Neighborhood[]) {
+    const cached = formSchemas.get(survey.id);
+    // The repository hands out the same objects until the data changes; after a change compare the content.
+    if (cached?.questions === questions && cached.neighborhoods === neighborhoods) return cached.schema;
+    const key = JSON.stringify([questions, neighborhoods.map((n) => n.slug)]);
+    const schema = cached?.key === key ? cached.schema : surveyFormSchema(questions, neighborhoods);
+    formSchemas.set(survey.id, { questions, neighborhoods, key, schema });
+    return schema;
   }
 
   const knownEvent = (id: number | undefined) => (id !== undefined && surveys.eventExists(id) ? id : undefined);
@@ -110,7 +122,7 @@ export async function surveyRoutes(app: FastifyInstance) {
       if (honeypot !== undefined && honeypot !== '') return reply.redirect(thanks, 303);
 
       const neighborhoods = surveys.activeNeighborhoods();
-      const parsed = surveyFormSchema(questions, neighborhoods).safeParse(body);
+      const parsed = formSchemaFor(survey, questions, neighborhoods).safeParse(body);
       if (!parsed.success) {
         const state: FormState = { values: body, errors: fieldErrors(parsed.error) };
         setPageLanguage(request, reply, lang);

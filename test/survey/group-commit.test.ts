@@ -59,3 +59,19 @@ t.test('drain waits for queued writes', async (t) => {
   t.equal(visibleElsewhere('x').n + visibleElsewhere('y').n, 2);
   await Promise.all(writes);
 });
+
+t.test('at synchronous=FULL on WAL the sync runs off the event loop and the connection stays at FULL', async (t) => {
+  const { sqlite, insert, visibleElsewhere } = setup(t);
+  sqlite.pragma('synchronous = FULL');
+  const committer = createGroupCommitter(sqlite, 8);
+  const labels = Array.from({ length: 40 }, (_, i) => `durable-${i}`);
+  const results = await Promise.all(labels.map((label) => committer.run(() => insert.run(label)).then(() => visibleElsewhere(label).n)));
+  t.same(results, labels.map(() => 1), 'each write is committed before its caller hears back');
+  t.equal(sqlite.pragma('synchronous', { simple: true }), 2, 'FULL again after the group commits');
+  await committer.drain();
+  sqlite.exec('DELETE FROM items');
+  sqlite.pragma('wal_checkpoint(TRUNCATE)');
+  await committer.run(() => insert.run('after-drain'));
+  t.equal(visibleElsewhere('after-drain').n, 1, 'the WAL handle is reopened after drain');
+  await committer.drain();
+});

@@ -1,0 +1,126 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from '../src/paths.js';
+
+export interface Command {
+  command: string;
+  args: string[];
+}
+
+/**
+ * How to start one of the project's modules ("src/server", "bench/load", ...) as its own Node process: always the
+ * compiled build (`npm run bench` and `npm test` compile first), which starts in a fraction of a TypeScript loader's time.
+ */
+export function moduleCommand(module: string): Command {
+  const entry = join(projectRoot, 'dist', `${module}.js`);
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: build first (npm run build, or npm test).`);
+  return { command: process.execPath, args: [entry] };
+}
+
+/** Whether server and load generator can be pinned to separate cores. */
+export const canPin = cpus().length >= 2 && existsSync('/usr/bin/taskset');
+
+/** The command re-spawned under `taskset -c core` (taskset execs it, so the pid is the process's own). */
+export function pinned(command: Command, core: number): Command {
+  return canPin ? { command: '/usr/bin/taskset', args: ['-c', String(core), command.command, ...command.args] } : command;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RunningServer {
+  child: ChildProcess;
+  url: string;
+  /** Milliseconds from spawn to /healthz answering 200. */
+  startMs: number;
+  stop(): Promise<void>;
+}
+
+/** Starts a server on a free loopback port and waits until /healthz answers 200. */
+export async function startServer(command: Command, env: Record<string, string>, timeoutMs = 30_000): Promise<RunningServer> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const started = performance.now();
+  const child = spawn(command.command, command.args, { env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let gone = false;
+  void exited.then(() => (gone = true));
+  for (;;) {
+    if (gone) throw new Error(`server exited before answering: ${stderr}`);
+    if (performance.now() - started > timeoutMs) {
+      child.kill('SIGKILL');
+      throw new Error(`server did not answer /healthz within ${timeoutMs} ms: ${stderr}`);
+    }
+    const status = await fetch(`${url}/healthz`).then((r) => r.status, () => 0);
+    if (status === 200) break;
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  const startMs = performance.now() - started;
+  return {
+    child,
+    url,
+    startMs,
+    async stop() {
+      if (!gone) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Resident set size of a process in MB (from /proc/<pid>/status), or undefined once it is gone. */
+export function rssMb(pid: number): number | undefined {
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? undefined : Number(kb) / 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Samples a process's RSS every `intervalMs` until stopped; reports the peak. */
+export function sampleRss(pid: number, intervalMs = 50) {
+  let peak = rssMb(pid) ?? 0;
+  const timer = setInterval(() => (peak = Math.max(peak, rssMb(pid) ?? 0)), intervalMs);
+  return {
+    stop(): number {
+      clearInterval(timer);
+      return Math.max(peak, rssMb(pid) ?? 0);
+    },
+  };
+}
+
+/** Runs a module as a child process (optionally pinned) and parses the JSON it prints. */
+export function runJsonChild<T>(command: Command): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command.command, command.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`${command.args.join(' ')} exited with ${code}: ${err}`));
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop()!) as T);
+      } catch (error) {
+        reject(error);
+      }
+    });
+  });
+}
+
+export const hasSqliteShell = () => existsSync('/usr/bin/sqlite3') && spawnSync('/usr/bin/sqlite3', ['-version']).status === 0;

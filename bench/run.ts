@@ -1,0 +1,317 @@
+import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { projectRoot } from '../src/paths.js';
+import { BENCH_FIRST_DAY, BENCH_LAST_DAY, benchStaff, generateBenchDatabase } from './generate.js';
+import { countLines, measureLatency, staffLogin, type LatencyResult } from './http.js';
+import type { LoadOptions, LoadResult } from './load.js';
+import { canPin, hasSqliteShell, moduleCommand, pinned, rssMb, runJsonChild, sampleRss, startServer, type RunningServer } from './processes.js';
+
+export interface BenchOptions {
+  n: number;
+  duration: number;
+  connections: number;
+  smoke: boolean;
+  /** Where latest.json goes. */
+  resultsDir: string;
+  log?: (line: string) => void;
+}
+
+const SERVER_CORE = 0;
+const LOAD_CORE = 1;
+const SURVEY = 'community-trust';
+
+export const targets = {
+  submissionsVsFull: 1,
+  submissionsVsOff: 0.6,
+  submissionP99Ms: 50,
+  serverRssMb: 200,
+  trendsApiP95Ms: 25,
+  resultsPageP95Ms: 60,
+  growth: 1.5,
+  exportVsShell: 0.5,
+  startupMs: 1000,
+};
+
+const appEnv = (databasePath: string) => ({
+  DATABASE_PATH: databasePath,
+  NODE_ENV: 'production',
+  LOG_LEVEL: 'info',
+  SUBMIT_RATE_LIMIT: '100000000',
+  LOGIN_RATE_LIMIT: '1000',
+  PASSWORD_HASH_COST: '10',
+  SESSION_SECRET: 'bench-session-secret-0123456789abcdef',
+});
+
+const countResponses = (path: string) => {
+  const db = new Database(path, { readonly: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM responses').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+};
+
+interface SubmissionFigures {
+  target: string;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  acknowledged: number;
+  stored: number;
+}
+
+interface SubmissionRun extends SubmissionFigures {
+  otherStatuses: number;
+  rssMb?: number;
+}
+
+interface SubmissionSummary extends SubmissionFigures {
+  missing: number;
+  peakRssMb?: number;
+}
+
+/** Trends API and results page latency on one database. */
+async function measureTrends(databasePath: string, requests: number) {
+  const server = await startServer(pinned(moduleCommand('src/server'), SERVER_CORE), appEnv(databasePath));
+  try {
+    const cookie = await staffLogin(server.url, benchStaff.email, benchStaff.password);
+    const api = await measureLatency(`${server.url}/api/trends?survey=${SURVEY}&bucket=month&from=${BENCH_FIRST_DAY}&to=${BENCH_LAST_DAY}`, cookie, requests);
+    const page = await measureLatency(`${server.url}/results?survey=${SURVEY}&bucket=month`, cookie, requests);
+    return { api, page };
+  } finally {
+    await server.stop();
+  }
+}
+
+/** The wide pivot (one row per response, one column per question) that the export produces. */
+function pivotSql(databasePath: string): string {
+  const db = new Database(databasePath, { readonly: true });
+  const questions = db.prepare("SELECT q.id, q.code FROM questions q JOIN surveys s ON s.id = q.survey_id WHERE s.slug = ? ORDER BY q.position").all(SURVEY) as { id: number; code: string }[];
+  db.close();
+  const columns = questions.map((q) => `max(CASE WHEN a.question_id = ${q.id} THEN coalesce(a.value_number, a.value_text) END) AS "${q.code}"`);
+  return `SELECT r.id AS response_id, r.submitted_on, n.slug AS neighborhood, r.channel, r.language, ${columns.join(', ')}
+    FROM responses r JOIN surveys s ON s.id = r.survey_id JOIN neighborhoods n ON n.id = r.neighborhood_id
+    LEFT JOIN answers a ON a.response_id = r.id
+    WHERE s.slug = '${SURVEY}' AND r.voided = 0 GROUP BY r.id ORDER BY r.id;`;
+}
+
+function runSqliteShell(databasePath: string): Promise<{ rows: number; seconds: number }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn('/usr/bin/sqlite3', ['-readonly', databasePath], { stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin.end(`.headers on\n.mode csv\n${pivotSql(databasePath)}\n`);
+    const lines = countLines(child.stdout as unknown as ReadableStream<Uint8Array>);
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`sqlite3 exited with ${code}`));
+      void lines.then((n) => resolve({ rows: n - 1, seconds: (performance.now() - started) / 1000 }));
+    });
+  });
+}
+
+async function measureExport(databasePath: string) {
+  const server = await startServer(pinned(moduleCommand('src/server'), SERVER_CORE), appEnv(databasePath));
+  try {
+    const cookie = await staffLogin(server.url, benchStaff.email, benchStaff.password);
+    const rss = sampleRss(server.child.pid!, 20);
+    const started = performance.now();
+    const res = await fetch(`${server.url}/admin/export.csv?survey=${SURVEY}&format=wide`, { headers: { cookie }, redirect: 'manual' });
+    if (res.status === 404) {
+      await res.arrayBuffer();
+      rss.stop();
+      return { available: false as const };
+    }
+    if (res.status !== 200) throw new Error(`export answered ${res.status}`);
+    const rows = (await countLines(res.body!)) - 1;
+    const seconds = (performance.now() - started) / 1000;
+    return { available: true as const, rows, seconds, rowsPerSecond: rows / seconds, peakRssMb: rss.stop() };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function measureStartup(databasePath: string, rounds: number) {
+  const times: number[] = [];
+  // Production settings: the default (OWASP) password hash cost, not the bench's cheaper one.
+  const { PASSWORD_HASH_COST: _cheap, ...env } = appEnv(databasePath);
+  for (let i = 0; i < rounds; i++) {
+    const server = await startServer(moduleCommand('src/server'), env);
+    times.push(server.startMs);
+    await server.stop();
+  }
+  times.sort((a, b) => a - b);
+  return { medianMs: times[Math.floor(times.length / 2)], runsMs: times };
+}
+
+/** The three write targets, started once, driven A, B, C, C, B, A after a warm-up each. */
+async function measureSubmissions(databasePath: string, options: BenchOptions): Promise<{ runs: SubmissionRun[]; summary: SubmissionSummary[] }> {
+  const servers: Record<string, RunningServer> = {};
+  const acks: Record<string, (r: LoadResult) => number> = {
+    app: (r) => r.statusCounts['303'] ?? 0,
+    'baseline FULL': (r) => Object.entries(r.statusCounts).reduce((s, [code, n]) => s + (code.startsWith('2') ? n : 0), 0),
+    'baseline OFF': (r) => Object.entries(r.statusCounts).reduce((s, [code, n]) => s + (code.startsWith('2') ? n : 0), 0),
+  };
+  const runs: SubmissionRun[] = [];
+  try {
+    servers.app = await startServer(pinned(moduleCommand('src/server'), SERVER_CORE), appEnv(databasePath));
+    servers['baseline FULL'] = await startServer(pinned(moduleCommand('bench/baseline-server'), SERVER_CORE), { DATABASE_PATH: databasePath, SYNC: 'FULL' });
+    servers['baseline OFF'] = await startServer(pinned(moduleCommand('bench/baseline-server'), SERVER_CORE), { DATABASE_PATH: databasePath, SYNC: 'OFF' });
+    let seed = 100;
+    const drive = async (target: string, duration: number) => {
+      const server = servers[target];
+      const before = countResponses(databasePath);
+      const rss = sampleRss(server.child.pid!, 100);
+      const load: LoadOptions = { url: server.url, connections: options.connections, duration, seed: seed++ };
+      const command = moduleCommand('bench/load');
+      const result = await runJsonChild<LoadResult>(pinned({ command: command.command, args: [...command.args, JSON.stringify(load)] }, LOAD_CORE));
+      const peak = rss.stop();
+      // Requests still in flight when the load stops may commit after autocannon stopped counting them.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const acknowledged = acks[target](result);
+      const stored = countResponses(databasePath) - before;
+      return { target, requestsPerSecond: result.requestsPerSecond, p50: result.p50, p99: result.p99, acknowledged, stored, otherStatuses: result.total - acknowledged, rssMb: peak };
+    };
+    // The smoke run only proves the code works: no warm-up.
+    if (!options.smoke) for (const target of Object.keys(servers)) await drive(target, 3);
+    for (const target of ['app', 'baseline FULL', 'baseline OFF', 'baseline OFF', 'baseline FULL', 'app']) {
+      const run = await drive(target, options.duration);
+      runs.push(run);
+      options.log?.(`  ${target}: ${run.requestsPerSecond.toFixed(0)} req/s, p99 ${run.p99} ms`);
+    }
+  } finally {
+    await Promise.all(Object.values(servers).map((s) => s.stop()));
+  }
+  const summary = Object.keys(acks).map((target) => {
+    const mine = runs.filter((r) => r.target === target);
+    const mean = (f: (r: SubmissionRun) => number) => mine.reduce((s, r) => s + f(r), 0) / mine.length;
+    const acknowledged = mine.reduce((s, r) => s + r.acknowledged, 0);
+    const stored = mine.reduce((s, r) => s + r.stored, 0);
+    return {
+      target,
+      requestsPerSecond: mean((r) => r.requestsPerSecond),
+      p50: mean((r) => r.p50),
+      p99: Math.max(...mine.map((r) => r.p99)),
+      acknowledged,
+      stored,
+      missing: Math.max(0, acknowledged - stored),
+      peakRssMb: Math.max(...mine.map((r) => r.rssMb ?? 0)),
+    };
+  });
+  return { runs, summary };
+}
+
+const fmt = (v: number | undefined, digits = 1) => (v === undefined ? '—' : v.toFixed(digits));
+const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+
+function latencyRow(label: string, big: LatencyResult, small: LatencyResult | undefined, target: number): string[] {
+  if (!big.available) return [label, 'not available in this build', '', ''];
+  const growth = small?.available ? big.p95! / small.p95! : undefined;
+  const ok = big.p95! < target && (growth === undefined || growth <= targets.growth);
+  return [label, `p50 ${fmt(big.p50)} ms, p95 ${fmt(big.p95)} ms${small?.available ? ` (smaller DB p95 ${fmt(small.p95)} ms, ×${fmt(growth, 2)})` : ''}`, `p95 < ${target} ms, ≤ ×${targets.growth}`, verdict(ok)];
+}
+
+/** Runs the whole benchmark; prints the table and writes latest.json. */
+export async function runBench(options: BenchOptions) {
+  const log = options.log ?? console.log;
+  const work = mkdtempSync(join(tmpdir(), 'cg-bench-'));
+  const started = new Date();
+  try {
+    log(`Common Ground benchmark: N = ${options.n.toLocaleString('en-US')}, ${options.connections} connections, ${options.duration} s per run${options.smoke ? ' (smoke)' : ''}`);
+    log(canPin ? `Pinning: servers on core ${SERVER_CORE}, autocannon on core ${LOAD_CORE} (taskset -c)` : 'Pinning: not possible here (needs 2 cores and /usr/bin/taskset); figures are less reliable');
+    const bigPath = join(work, 'big.db');
+    const generated = await generateBenchDatabase(bigPath, options.n);
+    log(`Generated ${generated.responses} responses (${generated.answers} answers) in ${(generated.ms / 1000).toFixed(1)} s`);
+    const smallN = Math.round(options.n / 10);
+    let smallPath: string | undefined;
+    if (!options.smoke) {
+      smallPath = join(work, 'small.db');
+      await generateBenchDatabase(smallPath, smallN);
+    }
+
+    const startup = await measureStartup(bigPath, options.smoke ? 1 : 5);
+    log(`Start-up: ${startup.medianMs.toFixed(0)} ms`);
+    const requests = options.smoke ? 20 : 200;
+    const trendsBig = await measureTrends(bigPath, requests);
+    const trendsSmall = smallPath ? await measureTrends(smallPath, requests) : undefined;
+    log('Trends measured');
+    const shell = hasSqliteShell() ? await runSqliteShell(bigPath) : undefined;
+    const exported = await measureExport(bigPath);
+    log('Export measured');
+    const submissions = await measureSubmissions(bigPath, options);
+
+    const [app, full, off] = submissions.summary;
+    const vsFull = app.requestsPerSecond / full.requestsPerSecond;
+    const vsOff = app.requestsPerSecond / off.requestsPerSecond;
+    const rows: string[][] = [['figure', 'measured', 'target', '']];
+    for (const s of submissions.summary) {
+      rows.push([`submit: ${s.target}`, `${fmt(s.requestsPerSecond, 0)} req/s, p50 ${fmt(s.p50)} ms, p99 ${fmt(s.p99)} ms; ${s.acknowledged} acked, ${s.stored} stored, ${s.missing} missing`, s.target === 'app' ? `p99 < ${targets.submissionP99Ms} ms` : '', s.target === 'app' ? verdict(s.p99 < targets.submissionP99Ms) : '']);
+    }
+    rows.push(['submit: app / FULL baseline', `×${fmt(vsFull, 2)}`, `≥ ×${targets.submissionsVsFull}`, verdict(vsFull >= targets.submissionsVsFull)]);
+    rows.push(['submit: app / OFF ceiling', `${fmt(vsOff * 100, 0)}%`, `≥ ${targets.submissionsVsOff * 100}%`, verdict(vsOff >= targets.submissionsVsOff)]);
+    rows.push(['submit: every ack stored', `${submissions.summary.reduce((s, r) => s + r.missing, 0)} missing`, '0', verdict(submissions.summary.every((r) => r.missing === 0))]);
+    rows.push(['server RSS under submissions', `${fmt(app.peakRssMb, 0)} MB peak`, `< ${targets.serverRssMb} MB`, verdict((app.peakRssMb ?? 0) < targets.serverRssMb)]);
+    rows.push(latencyRow('GET /api/trends (3 years, monthly)', trendsBig.api, trendsSmall?.api, targets.trendsApiP95Ms));
+    rows.push(latencyRow('GET /results (full page)', trendsBig.page, trendsSmall?.page, targets.resultsPageP95Ms));
+    if (!exported.available) rows.push(['export wide CSV over HTTP', 'not available in this build', '', '']);
+    else {
+      const ratio = shell ? exported.rowsPerSecond / (shell.rows / shell.seconds) : undefined;
+      rows.push(['export wide CSV over HTTP', `${fmt(exported.rowsPerSecond, 0)} rows/s (${exported.rows} rows), peak RSS ${fmt(exported.peakRssMb, 0)} MB`, `RSS < ${targets.serverRssMb} MB`, verdict(exported.peakRssMb < targets.serverRssMb)]);
+      if (ratio !== undefined) rows.push(['export / sqlite3 shell', `×${fmt(ratio, 2)}`, `≥ ×${targets.exportVsShell}`, verdict(ratio >= targets.exportVsShell)]);
+    }
+    rows.push(['sqlite3 shell, same pivot, .mode csv', shell ? `${fmt(shell.rows / shell.seconds, 0)} rows/s (${shell.rows} rows)` : '/usr/bin/sqlite3 missing (apt-get install -y sqlite3)', '', '']);
+    rows.push(['start-up to /healthz 200', `${fmt(startup.medianMs, 0)} ms (median of ${startup.runsMs.length})`, `< ${targets.startupMs} ms`, verdict(startup.medianMs < targets.startupMs)]);
+    rows.push(['data generation', `${fmt(generated.ms / 1000)} s for ${options.n} responses`, '< 60 s', verdict(generated.ms < 60_000)]);
+
+    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+    log('');
+    for (const [i, row] of rows.entries()) {
+      log(row.map((cell, c) => cell.padEnd(widths[c])).join(' | ').trimEnd());
+      if (i === 0) log(widths.map((w) => '-'.repeat(w)).join('-|-'));
+    }
+
+    const result = {
+      date: started.toISOString(),
+      options: { n: options.n, duration: options.duration, connections: options.connections, smoke: options.smoke },
+      machine: { pinned: canPin, serverCore: SERVER_CORE, loadCore: LOAD_CORE, node: process.version },
+      generation: generated,
+      submissions,
+      ratios: { appVsFull: vsFull, appVsOff: vsOff },
+      trends: { big: trendsBig, small: trendsSmall, smallN: smallPath ? smallN : undefined },
+      export: { http: exported, sqliteShell: shell ?? null },
+      startup,
+      benchRssMb: rssMb(process.pid),
+      table: rows,
+    };
+    mkdirSync(options.resultsDir, { recursive: true });
+    writeFileSync(join(options.resultsDir, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+    return result;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+export function parseArgs(argv: readonly string[]): Omit<BenchOptions, 'resultsDir' | 'log'> {
+  const value = (name: string) => {
+    const i = argv.indexOf(`--${name}`);
+    const inline = argv.find((a) => a.startsWith(`--${name}=`));
+    const raw = inline ? inline.split('=')[1] : i >= 0 ? argv[i + 1] : undefined;
+    if (raw === undefined) return undefined;
+    const n = Number(raw.replace(/_/g, ''));
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number`);
+    return n;
+  };
+  const smoke = argv.includes('--smoke');
+  return {
+    smoke,
+    n: value('n') ?? (smoke ? 2000 : 1_000_000),
+    duration: value('duration') ?? (smoke ? 1 : 10),
+    connections: value('connections') ?? 32,
+  };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await runBench({ ...parseArgs(process.argv.slice(2)), resultsDir: join(projectRoot, 'bench', 'results') });
+}
