@@ -28,6 +28,14 @@ export async function staffLogin(baseUrl: string, email: string, password: strin
   return cookie;
 }
 
+/** The session's CSRF token, which staff GET exports carry like the app's export form does. */
+export async function staffCsrfToken(baseUrl: string, cookie: string): Promise<string> {
+  const html = await (await fetch(`${baseUrl}/account/password`, { headers: { cookie } })).text();
+  const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
+  if (!token) throw new Error('no CSRF token on /account/password');
+  return token;
+}
+
 export interface LatencyResult {
   available: boolean;
   status?: number;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { projectRoot } from '../src/paths.js';
 import { BENCH_FIRST_DAY, BENCH_LAST_DAY, benchStaff, generateBenchDatabase } from './generate.js';
-import { countLines, measureLatency, staffLogin, type LatencyResult } from './http.js';
+import { countLines, measureLatency, staffCsrfToken, staffLogin, type LatencyResult } from './http.js';
 import type { LoadOptions, LoadResult } from './load.js';
 import { canPin, hasSqliteShell, moduleCommand, pinned, rssMb, runJsonChild, sampleRss, startServer, type RunningServer } from './processes.js';
 
@@ -116,9 +116,10 @@ async function measureExport(databasePath: string) {
   const server = await startServer(pinned(moduleCommand('src/server'), SERVER_CORE), appEnv(databasePath));
   try {
     const cookie = await staffLogin(server.url, benchStaff.email, benchStaff.password);
+    const token = await staffCsrfToken(server.url, cookie);
     const rss = sampleRss(server.child.pid!, 20);
     const started = performance.now();
-    const res = await fetch(`${server.url}/admin/export.csv?survey=${SURVEY}&format=wide`, { headers: { cookie }, redirect: 'manual' });
+    const res = await fetch(`${server.url}/admin/export.csv?survey=${SURVEY}&format=wide&_csrf=${encodeURIComponent(token)}`, { headers: { cookie }, redirect: 'manual' });
     if (res.status === 404) {
       await res.arrayBuffer();
       rss.stop();

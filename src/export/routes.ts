@@ -31,8 +31,8 @@ export async function exportRoutes(app: FastifyInstance) {
 
   app.get('/admin/export', admin, async (request, reply) => renderForm(reply, 200, keptValues(request.query), noErrors));
 
-  // A GET so the browser downloads it directly; it changes nothing but the audit log.
-  app.get('/admin/export.csv', admin, async (request, reply) => {
+  // A GET so the browser downloads it directly; it changes nothing but the audit log, and still needs the CSRF token.
+  app.get('/admin/export.csv', { preHandler: [requireRole('admin'), app.csrfProtection] }, async (request, reply) => {
     const values = keptValues(request.query);
     const parsed = exportFilters.safeParse(values);
     if (!parsed.success) return renderForm(reply, 400, values, zodFormErrors(parsed.error));

@@ -52,7 +52,16 @@ export const securityPlugin = fp(async (app: FastifyInstance) => {
   purge.unref();
   app.addHook('onClose', async () => clearInterval(purge));
 
-  await app.register(fastifyCsrf, { sessionPlugin: '@fastify/session' });
+  await app.register(fastifyCsrf, {
+    sessionPlugin: '@fastify/session',
+    // Data exports are GET downloads, so their token travels in the query string (ASVS 3.5.1: CSRF on exports too).
+    getToken: (request) => {
+      const fromBody = (request.body as Record<string, unknown> | undefined)?._csrf;
+      const fromQuery = (request.query as Record<string, unknown> | undefined)?._csrf;
+      const header = request.headers['csrf-token'];
+      return [fromBody, fromQuery, header].find((v): v is string => typeof v === 'string') ?? '';
+    },
+  });
   // Limits are per route (login, submission); addresses are kept in memory only, never written anywhere.
   await app.register(fastifyRateLimit, { global: false });
 });

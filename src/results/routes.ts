@@ -113,11 +113,11 @@ export async function resultsRoutes(app: FastifyInstance) {
       ...trendView(request, resolved.value, trends),
       changes: { ...changes, rows: changes.rows.map((row) => ({ ...row, href: row.area === CITY ? null : `/results/${row.area}?${detailQuery}` })) },
       chart: { trends, events: markers(trends.from, trends.to, trends, trendRequest.selected), band: false },
-      exportUrl: `/results/export.csv?${exportQuery}`,
+      exportUrl: `/results/export.csv?${exportQuery}&${new URLSearchParams({ _csrf: String(reply.locals.csrfToken) })}`,
     });
   });
 
-  app.get('/results/export.csv', { preHandler: staffOnly }, async (request, reply) => {
+  app.get('/results/export.csv', { preHandler: [staffOnly, app.csrfProtection] }, async (request, reply) => {
     const resolved = filters(request);
     if (!resolved.ok) return badQuery(reply, resolved.errors);
     const { request: trendRequest, measures } = resolved.value;

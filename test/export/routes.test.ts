@@ -7,7 +7,7 @@ import { dateIn } from '../../src/dates.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { exportQuery } from '../../src/export/stream.js';
 import { auditActions, seedResponses, staffSessions } from '../helper/admin.js';
-import { addNeighborhoods, buildTestApp, form } from '../helper/app.js';
+import { addNeighborhoods, buildTestApp, csrfFrom, form } from '../helper/app.js';
 
 const tricky = [
   'He said "hi", then left',
@@ -144,7 +144,8 @@ t.test('a submission arriving mid-export succeeds; the export streams its own sn
   seedResponses(app, Array.from({ length: 4000 }, (_, i) => ({ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { safety: i % 11, top_issue: filler } })));
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
-  const { res } = await startDownload(`http://127.0.0.1:${port}/admin/export.csv?survey=community-trust`, adminJar.header());
+  const token = csrfFrom((await app.inject({ url: '/admin/export', headers: { cookie: adminJar.header() } })).body)!;
+  const { res } = await startDownload(`http://127.0.0.1:${port}/admin/export.csv?survey=community-trust&_csrf=${encodeURIComponent(token)}`, adminJar.header());
   const chunks: Buffer[] = [];
   await new Promise<void>((resolve) => res.once('data', (c: Buffer) => {
     chunks.push(c);
@@ -197,4 +198,24 @@ t.test('the export query streams in index order: SQLite never sorts the whole ex
     const plan = (database.sqlite.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail);
     t.notOk(plan.some((d) => d.includes('TEMP B-TREE')), plan.join('; '));
   }
+});
+
+t.test('exports need the CSRF token of the session, like every staff form', async (t) => {
+  const { app, database } = await buildTestApp(t);
+  addNeighborhoods(database, 'Riverside');
+  const { adminJar } = await staffSessions(app);
+  const page = await app.inject({ url: '/admin/export', headers: { cookie: adminJar.header() } });
+  const token = csrfFrom(page.body)!;
+  t.ok(token, 'the export form carries a token');
+  const without = await app.inject({ url: '/admin/export.csv?survey=community-trust', headers: { cookie: adminJar.header() } });
+  t.equal(without.statusCode, 403);
+  const forged = await app.inject({ url: '/admin/export.csv?survey=community-trust&_csrf=forged', headers: { cookie: adminJar.header() } });
+  t.equal(forged.statusCode, 403);
+  const ok = await app.inject({ url: `/admin/export.csv?survey=community-trust&_csrf=${encodeURIComponent(token)}`, headers: { cookie: adminJar.header() } });
+  t.equal(ok.statusCode, 200);
+  const results = await app.inject({ url: '/results', headers: { cookie: adminJar.header() } });
+  const link = /href="(\/results\/export\.csv\?[^"]+)"/.exec(results.body)?.[1]?.replace(/&amp;/g, '&').replace(/&#x3D;/g, '=');
+  t.ok(link?.includes('_csrf='), 'the aggregates link carries the token');
+  t.equal((await app.inject({ url: link!, headers: { cookie: adminJar.header() } })).statusCode, 200);
+  t.equal((await app.inject({ url: '/results/export.csv', headers: { cookie: adminJar.header() } })).statusCode, 403);
 });

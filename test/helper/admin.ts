@@ -12,7 +12,11 @@ export async function staffSessions(app: FastifyInstance) {
   const liaisonJar = (await login(app, LIAISON.email, LIAISON.password)).jar;
 
   const as = (jar: typeof adminJar) => ({
-    get: (url: string) => app.inject({ url, headers: { cookie: jar.header() } }),
+    // GETs carry the session's CSRF token too, as the export forms and links do.
+    get: async (url: string) => {
+      const token = csrfFrom((await app.inject({ url: '/account/password', headers: { cookie: jar.header() } })).body) ?? '';
+      return app.inject({ url, headers: { cookie: jar.header(), 'csrf-token': token } });
+    },
     async post(url: string, fields: Record<string, string | string[]>, from = '/admin') {
       const page = await app.inject({ url: from, headers: { cookie: jar.header() } });
       const token = csrfFrom(page.body) ?? '';

@@ -1,12 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { DatabaseHandle } from '../../src/db/client.js';
-import { createStaff, login } from './app.js';
+import { createStaff, login, csrfFrom } from './app.js';
 
 /** A logged-in liaison's GET, and the cookie jar for posting forms. */
 export async function liaisonSession(app: FastifyInstance) {
   await createStaff(app, 'liaison@example.org', 'a long liaison password', 'liaison');
   const { jar } = await login(app, 'liaison@example.org', 'a long liaison password');
-  return { jar, get: (url: string) => app.inject({ url, headers: { cookie: jar.header() } }) };
+  // GETs carry the session's CSRF token, as the export link on the results page does.
+  const token = csrfFrom((await app.inject({ url: '/account/password', headers: { cookie: jar.header() } })).body) ?? '';
+  return { jar, get: (url: string) => app.inject({ url, headers: { cookie: jar.header(), 'csrf-token': token } }) };
 }
 
 export interface Person {
