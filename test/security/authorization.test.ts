@@ -51,3 +51,24 @@ t.test('authorization matrix: every route × anonymous, liaison, admin', async (
     }
   }
 });
+
+t.test('every state-changing staff route refuses a request without the session CSRF token, form or JSON', async (t) => {
+  const { app, database } = await buildTestApp(t, { LOGIN_RATE_LIMIT: '1000' });
+  addNeighborhoods(database, 'Riverside');
+  await createStaff(app, 'admin@example.org', 'correct horse battery', 'admin');
+  const { jar } = await login(app, 'admin@example.org', 'correct horse battery');
+  const before = database.sqlite.prepare("SELECT (SELECT count(*) FROM audit_log) + (SELECT count(*) FROM neighborhoods) + (SELECT count(*) FROM events) AS n").get() as { n: number };
+  const routes = routesOf(app).filter((r) => r.method !== 'GET' && accessFor(r.url) !== 'public');
+  t.ok(routes.length > 20, `${routes.length} state-changing staff routes`);
+  for (const route of routes) {
+    for (const [type, payload] of [
+      ['application/x-www-form-urlencoded', 'name=x&title=x'],
+      ['application/json', JSON.stringify({ name: 'x', title: 'x', _csrf: 'forged' })],
+    ]) {
+      const res = await app.inject({ method: route.method as 'POST', url: fillParams(route.url), headers: { cookie: jar.header(), 'content-type': type }, payload });
+      t.equal(res.statusCode, 403, `${route.method} ${route.url} (${type}) without a valid token`);
+    }
+  }
+  const after = database.sqlite.prepare("SELECT (SELECT count(*) FROM audit_log) + (SELECT count(*) FROM neighborhoods) + (SELECT count(*) FROM events) AS n").get() as { n: number };
+  t.equal(after.n, before.n, 'nothing changed');
+});

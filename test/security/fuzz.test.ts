@@ -92,3 +92,43 @@ t.test('hostile input on every route: never a 5xx, a clear 4xx, and a refused re
   ).catch((err) => t.fail(`${String(err).slice(0, 1500)}\n${failures.slice(0, 5).join('\n')}`));
   t.same(failures.slice(0, 10), [], 'no failures');
 });
+
+t.test('hostile CSV imports: never a 5xx, and a refused file writes nothing', async (t) => {
+  const { app, database, logs } = await buildTestApp(t, { LOG_LEVEL: 'error' });
+  addNeighborhoods(database, 'Riverside');
+  await createStaff(app, 'admin@example.org', 'correct horse battery', 'admin');
+  const { jar } = await login(app, 'admin@example.org', 'correct horse battery');
+  const csrf = csrfFrom((await app.inject({ url: '/admin/import', headers: { cookie: jar.header() } })).body)!;
+  const header = ['submitted_on', 'neighborhood', 'channel', 'language', 'safety', 'respect', 'fairness', 'top_issue', 'gender'];
+  const cell = fc.oneof(
+    hostileString,
+    fc.constantFrom('2026-03-02', '2026-02-30', 'riverside', 'paper', 'kiosk', 'web', 'es', '7', '10', '11', '3', "'=1+1", '"', '""', '\r\n', ',', 'woman'),
+  );
+  const quote = (v: string) => `"${v.replace(/"/g, '""')}"`;
+  const file = fc.oneof(
+    fc.array(fc.array(cell, { minLength: 1, maxLength: 11 }), { maxLength: 6 }).map((rows) => [header, ...rows].map((r) => r.map(quote).join(',')).join('\r\n')),
+    fc.string({ unit: 'binary', maxLength: 300 }),
+    fc.constantFrom('', '\uFEFF', 'a,b\n"unterminated', header.join(',')),
+  );
+  const problems: string[] = [];
+  await fc.assert(
+    fc.asyncProperty(file, fc.constantFrom('community-trust', 'nope', ''), async (csv, survey) => {
+      const before = digest(database);
+      const boundary = `fuzz${Math.random().toString(16).slice(2)}`;
+      const payload = Buffer.concat([
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${csrf}\r\n--${boundary}\r\nContent-Disposition: form-data; name="survey"\r\n\r\n${survey}\r\n`),
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="paper.csv"\r\nContent-Type: text/csv\r\n\r\n`),
+        Buffer.from(csv, 'utf8'),
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]);
+      const res = await app.inject({ method: 'POST', url: '/admin/import', headers: { cookie: jar.header(), 'content-type': `multipart/form-data; boundary=${boundary}` }, payload });
+      const found: string[] = [];
+      if (res.statusCode >= 500) found.push(`${res.statusCode} for ${JSON.stringify(csv).slice(0, 200)}: ${logs.at(-1)?.slice(0, 500)}`);
+      if (res.statusCode >= 400 && digest(database) !== before) found.push(`refused import changed the database: ${JSON.stringify(csv).slice(0, 200)}`);
+      problems.push(...found);
+      return found.length === 0;
+    }),
+    { numRuns: 150, seed: 424242 },
+  ).catch((err) => t.fail(`${String(err).slice(0, 1500)}\n${problems.slice(0, 3).join('\n')}`));
+  t.same(problems.slice(0, 5), []);
+});
