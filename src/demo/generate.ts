@@ -123,6 +123,8 @@ export async function generateDemo(handle: DatabaseHandle, options: DemoOptions)
   let count = 0;
   try {
     sqlite.transaction(() => {
+      // The demo city publishes its results, so the public transparency page has something to show.
+      db.update(surveys).set({ published: true }).where(eq(surveys.id, survey.id)).run();
       demoStaff.forEach((s, i) => db.insert(staffUsers).values({ email: s.email, passwordHash: hashes[i], role: s.role }).onConflictDoNothing().run());
       const ids = new Map<string, number>();
       for (const n of demoNeighborhoods) {

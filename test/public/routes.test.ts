@@ -6,11 +6,11 @@ import { events, surveys } from '../../src/db/schema.js';
 import { generateDemo } from '../../src/demo/generate.js';
 import { buildTestApp, createStaff, csrfFrom, form, login } from '../helper/app.js';
 
-/** A demo city (smaller than the full demo) with its survey published or not. */
+/** A demo city (smaller than the full demo; the demo publishes its survey) with its survey published or not. */
 async function demoApp(t: Parameters<typeof buildTestApp>[0], env: Record<string, string> = {}, publish = true) {
   const built = await buildTestApp(t, env);
   await generateDemo(built.database, { seed: 3, asOf: dateIn('UTC'), passwordCost: 10, dailyRate: 4 });
-  if (publish) built.database.db.update(surveys).set({ published: true }).run();
+  built.database.db.update(surveys).set({ published: publish }).run();
   return built;
 }
 
