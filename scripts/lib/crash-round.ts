@@ -62,18 +62,16 @@ export function submissionBody(marker: string) {
 }
 
 /**
- * One round: concurrent submissions against the real server, SIGKILL after `killAfterMs`, then check on the file
- * that every acknowledged (303) submission is stored whole, nothing is half-written, and the database is intact.
+ * Concurrent submissions, each with a unique marker, until `stop()`; `acknowledged` lists the markers answered 303.
+ * A worker ends quietly when the server goes away: what it was sending was never acknowledged.
  */
-export async function crashRound(options: { server: ServerCommand; databasePath: string; killAfterMs: number; concurrency: number; label: string }): Promise<CrashRoundResult> {
-  prepareDatabase(options.databasePath);
-  const { child, url } = await startServerProcess(options.server, { DATABASE_PATH: options.databasePath });
+export function submissionLoad(url: string, concurrency: number, label: string) {
   const acknowledged: string[] = [];
-  let stop = false;
+  let stopped = false;
   let sequence = 0;
   const worker = async () => {
-    while (!stop) {
-      const marker = `${options.label}-${sequence++}`;
+    while (!stopped) {
+      const marker = `${label}-${sequence++}`;
       try {
         const res = await fetch(`${url}/surveys/community-trust`, {
           method: 'POST',
@@ -81,25 +79,45 @@ export async function crashRound(options: { server: ServerCommand; databasePath:
           body: submissionBody(marker),
           redirect: 'manual',
         });
-        if (res.status === 303) acknowledged.push(marker);
         await res.arrayBuffer();
+        if (res.status === 303) acknowledged.push(marker);
       } catch {
-        return; // the server is gone: this submission was never acknowledged
+        return;
       }
     }
   };
-  const workers = Array.from({ length: options.concurrency }, worker);
+  const workers = Array.from({ length: concurrency }, worker);
+  return {
+    acknowledged,
+    stop: async () => {
+      stopped = true;
+      await Promise.all(workers);
+    },
+  };
+}
+
+/** Markers of the stored responses (the text answer each submission carried). */
+export function storedMarkers(sqlite: { prepare(sql: string): { all(): unknown[] } }): Set<string> {
+  return new Set((sqlite.prepare("SELECT value_text FROM answers a JOIN questions q ON q.id = a.question_id WHERE q.code = 'top_issue'").all() as { value_text: string }[]).map((r) => r.value_text));
+}
+
+/**
+ * One round: concurrent submissions against the real server, SIGKILL after `killAfterMs`, then check on the file
+ * that every acknowledged (303) submission is stored whole, nothing is half-written, and the database is intact.
+ */
+export async function crashRound(options: { server: ServerCommand; databasePath: string; killAfterMs: number; concurrency: number; label: string }): Promise<CrashRoundResult> {
+  prepareDatabase(options.databasePath);
+  const { child, url } = await startServerProcess(options.server, { DATABASE_PATH: options.databasePath });
+  const load = submissionLoad(url, options.concurrency, options.label);
   await new Promise((resolve) => setTimeout(resolve, options.killAfterMs));
   child.kill('SIGKILL');
   await exited(child);
-  stop = true;
-  await Promise.all(workers);
+  await load.stop();
+  const { acknowledged } = load;
 
   const handle = openDatabase(options.databasePath);
   const integrity = handle.sqlite.pragma('integrity_check', { simple: true }) as string;
-  const storedMarkers = new Set(
-    (handle.sqlite.prepare("SELECT value_text FROM answers a JOIN questions q ON q.id = a.question_id WHERE q.code = 'top_issue'").all() as { value_text: string }[]).map((r) => r.value_text),
-  );
+  const stored = storedMarkers(handle.sqlite);
   const halfWritten = (
     handle.sqlite
       .prepare(
@@ -111,7 +129,7 @@ export async function crashRound(options: { server: ServerCommand; databasePath:
   const rollup = handle.sqlite
     .prepare("SELECT (SELECT coalesce(sum(n), 0) FROM daily_rollups WHERE measure = 'trust') AS rolled, (SELECT count(*) FROM response_scores WHERE measure = 'trust') AS scored")
     .get() as { rolled: number; scored: number };
-  const stored = (handle.sqlite.prepare('SELECT count(*) AS n FROM responses').get() as { n: number }).n;
+  const total = (handle.sqlite.prepare('SELECT count(*) AS n FROM responses').get() as { n: number }).n;
   handle.close();
 
   const restarted = await startServerProcess(options.server, { DATABASE_PATH: options.databasePath });
@@ -121,8 +139,8 @@ export async function crashRound(options: { server: ServerCommand; databasePath:
 
   return {
     acknowledged: acknowledged.length,
-    stored,
-    lostAcknowledged: acknowledged.filter((m) => !storedMarkers.has(m)),
+    stored: total,
+    lostAcknowledged: acknowledged.filter((m) => !stored.has(m)),
     halfWritten,
     rollupMismatch: rollup.rolled !== rollup.scored,
     integrity,
