@@ -130,14 +130,16 @@ export async function generateDemo(handle: DatabaseHandle, options: DemoOptions)
       for (const n of demoNeighborhoods) {
         ids.set(n.slug, db.insert(neighborhoods).values({ slug: n.slug, name: n.name, population: n.population }).returning().get().id);
       }
-      db.insert(events)
+      const [cookoutEvent] = db
+        .insert(events)
         .values([
           { title: 'Cookout with officers at Riverside Park', occurredOn: stories.cookout.date, neighborhoodId: ids.get('riverside'), kind: 'outreach', description: 'A protest march that ended as a cookout co-hosted by residents and officers.', isPublic: true },
           { title: 'Foot patrols start in Northgate', occurredOn: stories.patrols.date, neighborhoodId: ids.get('northgate'), kind: 'outreach', description: 'Two officers assigned to walking beats on weekday afternoons.', isPublic: true },
           { title: 'Use-of-force incident on Mill Street', occurredOn: stories.incident.date, neighborhoodId: ids.get('mill-district'), kind: 'incident', description: 'A widely shared video of an arrest during a traffic stop.', isPublic: true },
           { title: 'Body-worn camera policy takes effect', occurredOn: stories.policy.date, neighborhoodId: null, kind: 'policy', isPublic: true },
         ])
-        .run();
+        .returning({ id: events.id })
+        .all();
 
       const record = createResponseRecorder(sqlite, surveyQuestions);
       const dailyRate = options.dailyRate ?? 11.5;
@@ -170,7 +172,9 @@ export async function generateDemo(handle: DatabaseHandle, options: DemoOptions)
               if (random.next() < 0.92) answers.push({ questionId: byCode.get(code)!.id, valueNumber: null, valueText: value });
             }
             const channel = random.weighted([['web', 70], ['qr', 20], ['paper', 7], ['kiosk', 3]] as const);
-            record({ surveyId: survey.id, neighborhoodId: ids.get(n.slug)!, submittedOn: day, channel, language: lang, answers });
+            // QR answers from Riverside in the two weeks after the cookout came from the cards handed out there.
+            const fromCookout = channel === 'qr' && n.slug === stories.cookout.neighborhood && day >= stories.cookout.date && day <= addDays(stories.cookout.date, 14);
+            record({ surveyId: survey.id, neighborhoodId: ids.get(n.slug)!, submittedOn: day, channel, language: lang, answers, eventId: fromCookout ? cookoutEvent.id : null });
             count++;
           }
         }

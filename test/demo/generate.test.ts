@@ -42,6 +42,9 @@ t.test('the demo is deterministic for a seed and date, covers 24 months and tell
   t.teardown(() => handle.close());
   t.equal((handle.sqlite.prepare('SELECT count(*) AS n FROM neighborhoods').get() as { n: number }).n, 8);
   t.equal((handle.sqlite.prepare('SELECT count(*) AS n FROM staff_users').get() as { n: number }).n, 2);
+  const broughtIn = handle.sqlite.prepare("SELECT count(*) AS n, min(r.channel) AS channel FROM responses r JOIN events e ON e.id = r.event_id WHERE e.title LIKE 'Cookout%'").get() as { n: number; channel: string };
+  t.ok(broughtIn.n > 10, `the cookout's QR cards brought in responses (${broughtIn.n})`);
+  t.equal(broughtIn.channel, 'qr');
   const weekly = handle.sqlite
     .prepare(`SELECT count(*) AS cells, sum(n >= 30) AS reportable FROM (
       SELECT neighborhood_id, strftime('%Y-%W', submitted_on) AS week, count(*) AS n FROM responses GROUP BY 1, 2)`)
