@@ -6,13 +6,15 @@ import type Database from 'better-sqlite3';
  */
 export function createReadCache(sqlite: Database.Database, maxEntries = 256) {
   const changeStamp = sqlite.prepare('SELECT total_changes(), (SELECT data_version FROM pragma_data_version)').raw();
-  let cacheStamp = '';
+  let changes = -1;
+  let version = -1;
   const cache = new Map<string, unknown>();
   return function cached<T>(key: string, read: () => T): T {
-    const stamp = (changeStamp.get() as number[]).join(':');
-    if (stamp !== cacheStamp || (cache.size >= maxEntries && !cache.has(key))) {
+    const [nowChanges, nowVersion] = changeStamp.get() as [number, number];
+    if (nowChanges !== changes || nowVersion !== version || (cache.size >= maxEntries && !cache.has(key))) {
       cache.clear();
-      cacheStamp = stamp;
+      changes = nowChanges;
+      version = nowVersion;
     }
     if (!cache.has(key)) cache.set(key, read());
     return cache.get(key) as T;
