@@ -40,7 +40,7 @@ export function createResultsQueries({ db, sqlite }: DatabaseHandle) {
   ) as Record<BucketKind, Database.Statement<TrendParams, BucketRow>>;
 
   // Grouping the rollups over years of days costs tens of milliseconds; dashboards ask the same question repeatedly.
-  const cachedTrends = createReadCache(sqlite, 64);
+  const cachedTrends = createReadCache(sqlite, { maxEntries: 64 });
 
   type Range = { survey: number; neighborhood: number; from: string; to: string };
 

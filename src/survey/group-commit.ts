@@ -27,6 +27,8 @@ export function createGroupCommitter(sqlite: Database.Database, maxBatch = 256) 
   let idle: (() => void) | null = null;
   let walFd: number | null = null;
   const walPath = `${sqlite.name}-wal`;
+  const totalChanges = sqlite.prepare('SELECT total_changes()').pluck();
+  let changes = 0;
 
   // The WAL file is removed when the last connection closes; a handle to a removed file is reopened.
   function walHandle(): number {
@@ -46,6 +48,7 @@ export function createGroupCommitter(sqlite: Database.Database, maxBatch = 256) 
     const outcomes: Outcome[] = [];
     const offThread = syncsOffThread();
     const level = offThread ? (sqlite.pragma('synchronous', { simple: true }) as number) : FULL;
+    const changesBefore = totalChanges.get() as number;
     try {
       if (offThread) sqlite.pragma('synchronous = NORMAL');
       try {
@@ -71,6 +74,7 @@ export function createGroupCommitter(sqlite: Database.Database, maxBatch = 256) 
       batch.forEach((item) => item.reject(error));
       return finish();
     } finally {
+      changes += (totalChanges.get() as number) - changesBefore;
       if (offThread) sqlite.pragma(`synchronous = ${level}`);
     }
     if (!offThread) return settle(batch, outcomes);
@@ -129,6 +133,10 @@ export function createGroupCommitter(sqlite: Database.Database, maxBatch = 256) 
     },
     get pending() {
       return queue.length;
+    },
+    /** Rows changed by group transactions so far (whether committed or rolled back). */
+    get changes() {
+      return changes;
     },
   };
 }

@@ -20,8 +20,9 @@ export function createSurveyRepository({ db, sqlite }: DatabaseHandle) {
   const publishedSurveys = db.select().from(surveys).where(eq(surveys.published, true)).orderBy(asc(surveys.id)).prepare();
   const eventById = db.select({ id: events.id }).from(events).where(eq(events.id, sql.placeholder('id'))).prepare();
   const committer = createGroupCommitter(sqlite);
-  // Every submission reads the survey, its questions and the neighborhoods; requests between two commits share one read.
-  const cached = createReadCache(sqlite);
+  // Every submission reads the survey, its questions and the neighborhoods: cached until anything but stored
+  // submissions (which never touch them) changes the database.
+  const cached = createReadCache(sqlite, { unrelatedChanges: () => committer.changes });
   // Recorders hold prepared statements and the survey's measures; rebuilt when what scoring depends on changes.
   const recorders = new Map<number, { key: string; record: RecordResponse }>();
 

@@ -38,7 +38,7 @@ t.test('a cached read is reused until this or another connection changes the dat
 t.test('the cache holds at most maxEntries keys', (t) => {
   const handle = openDatabase(join(tempDir(t), 'cap.db'));
   t.teardown(() => handle.close());
-  const cached = createReadCache(handle.sqlite, 2);
+  const cached = createReadCache(handle.sqlite, { maxEntries: 2 });
   const reads: string[] = [];
   const read = (key: string) => cached(key, () => (reads.push(key), key));
   read('a');
@@ -48,5 +48,23 @@ t.test('the cache holds at most maxEntries keys', (t) => {
   read('c');
   read('a');
   t.same(reads, ['a', 'b', 'c', 'a'], 'a third key empties the cache');
+  t.end();
+});
+
+t.test('changes declared unrelated keep the cache; any other change empties it', (t) => {
+  const handle = openDatabase(join(tempDir(t), 'unrelated.db'));
+  t.teardown(() => handle.close());
+  handle.sqlite.exec('CREATE TABLE cache_log (v INTEGER); CREATE TABLE cache_settings (v INTEGER)');
+  let unrelated = 0;
+  const cached = createReadCache(handle.sqlite, { unrelatedChanges: () => unrelated });
+  let reads = 0;
+  const settings = () => cached('settings', () => (reads++, handle.sqlite.prepare('SELECT count(*) AS n FROM cache_settings').get()));
+  settings();
+  unrelated += handle.sqlite.prepare('INSERT INTO cache_log VALUES (1)').run().changes;
+  settings();
+  t.equal(reads, 1, 'an unrelated write keeps the cached read');
+  handle.sqlite.prepare('INSERT INTO cache_settings VALUES (1)').run();
+  t.same(settings(), { n: 1 });
+  t.equal(reads, 2, 'any other write empties it');
   t.end();
 });
