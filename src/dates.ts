@@ -1,15 +1,23 @@
 // Building an Intl.DateTimeFormat costs far more than formatting with it, and submissions ask for the date each time.
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
+// Zone offsets are whole seconds, so every instant in one second has the same date: format once per second.
+const lastDates = new Map<string, { second: number; date: string }>();
+
 /** The calendar date (YYYY-MM-DD) of an instant in an IANA time zone. */
 export function dateIn(timeZone: string, instant: Date = new Date()): string {
+  const second = Math.floor(instant.getTime() / 1000);
+  const last = lastDates.get(timeZone);
+  if (last?.second === second) return last.date;
   let formatter = formatters.get(timeZone);
   if (!formatter) {
     // en-CA formats as YYYY-MM-DD.
     formatter = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
     formatters.set(timeZone, formatter);
   }
-  return formatter.format(instant);
+  const date = formatter.format(instant);
+  lastDates.set(timeZone, { second, date });
+  return date;
 }
 
 /** True for a real calendar date written YYYY-MM-DD (so 2026-02-30 is false). */

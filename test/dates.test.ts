@@ -17,3 +17,10 @@ t.test('real dates only', async (t) => {
   t.equal(addDays('2026-02-27', 2), '2026-03-01');
   t.equal(addDays('2026-01-01', -1), '2025-12-31');
 });
+
+t.test('dateIn is right on both sides of midnight when asked within a few milliseconds', (t) => {
+  t.equal(dateIn('America/Chicago', new Date('2026-03-02T05:59:59.998Z')), '2026-03-01');
+  t.equal(dateIn('America/Chicago', new Date('2026-03-02T05:59:59.999Z')), '2026-03-01', 'same second, remembered');
+  t.equal(dateIn('America/Chicago', new Date('2026-03-02T06:00:00.000Z')), '2026-03-02', 'next second is the next day');
+  t.end();
+});

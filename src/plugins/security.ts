@@ -35,6 +35,22 @@ export const securityPlugin = fp(async (app: FastifyInstance) => {
     },
     strictTransportSecurity: secure ? { maxAge: 31536000, includeSubDomains: true } : false,
     referrerPolicy: { policy: 'same-origin' },
+    // Applied below: helmet rebuilds its middleware (parsing every directive) on each request otherwise.
+    global: false,
+  });
+  // Every route gets the same headers: helmet computes them on the first request, later responses copy them.
+  let helmetHeaders: [string, string | number | string[]][] | null = null;
+  app.addHook('onRequest', (_request, reply, done) => {
+    if (!helmetHeaders) {
+      const before = new Set(reply.raw.getHeaderNames());
+      reply.helmet();
+      helmetHeaders = Object.entries(reply.raw.getHeaders()).filter(
+        (entry): entry is [string, string | number | string[]] => !before.has(entry[0]) && entry[1] !== undefined,
+      );
+    } else {
+      for (const [name, value] of helmetHeaders) reply.raw.setHeader(name, value);
+    }
+    done();
   });
 
   await app.register(fastifyCookie, { secret });

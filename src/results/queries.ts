@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { asc } from 'drizzle-orm';
 import type { DatabaseHandle } from '../db/client.js';
+import { createReadCache } from '../db/read-cache.js';
 import { neighborhoods, surveys } from '../db/schema.js';
 import type { BucketKind } from '../stats/buckets.js';
 import type { BaseKind } from './trends.js';
@@ -37,6 +38,9 @@ export function createResultsQueries({ db, sqlite }: DatabaseHandle) {
       ),
     ]),
   ) as Record<BucketKind, Database.Statement<TrendParams, BucketRow>>;
+
+  // Grouping the rollups over years of days costs tens of milliseconds; dashboards ask the same question repeatedly.
+  const cachedTrends = createReadCache(sqlite, { maxEntries: 64 });
 
   type Range = { survey: number; neighborhood: number; from: string; to: string };
 
@@ -81,7 +85,9 @@ export function createResultsQueries({ db, sqlite }: DatabaseHandle) {
   const allNeighborhoods = db.select().from(neighborhoods).orderBy(asc(neighborhoods.name)).prepare();
 
   return {
-    trendRows: (kind: BucketKind, params: TrendParams) => trendStatements[kind].all(params),
+    /** Grouped rollups (shared, read-only rows), read again only after the database changed. */
+    trendRows: (kind: BucketKind, params: TrendParams): readonly BucketRow[] =>
+      cachedTrends(`${kind}:${params.survey}:${params.measure}:${params.from}:${params.to}`, () => trendStatements[kind].all(params)),
     distributionRows: (kind: BaseKind, params: Range) => distributions[kind].all(params),
     groupRows: (kind: BaseKind, params: Range & { measure: string }) => groups[kind].all(params),
     issueRows: (kind: BaseKind, params: Range & { code: string }) => issueTexts[kind].all(params),

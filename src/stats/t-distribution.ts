@@ -59,12 +59,26 @@ export function tCdf(t: number, df: number): number {
   return t >= 0 ? 1 - tail : tail;
 }
 
+// A trend view needs a quantile per cell (~50 µs each by bisection) but only a few distinct (p, df) pairs recur.
+const MAX_REMEMBERED = 20_000;
+const remembered = new Map<string, number>();
+
 /** The p-quantile of Student's t with df degrees of freedom, by bisection on the CDF (to ~1e-12). */
 export function tQuantile(p: number, df: number): number {
   if (!(p > 0 && p < 1)) throw new RangeError('p must be in (0, 1)');
   if (!(df > 0)) throw new RangeError('df must be positive');
   if (p === 0.5) return 0;
   if (p < 0.5) return -tQuantile(1 - p, df);
+  const key = `${p}:${df}`;
+  const known = remembered.get(key);
+  if (known !== undefined) return known;
+  if (remembered.size >= MAX_REMEMBERED) remembered.clear();
+  const q = bisectQuantile(p, df);
+  remembered.set(key, q);
+  return q;
+}
+
+function bisectQuantile(p: number, df: number): number {
   let lo = 0;
   let hi = 1;
   while (tCdf(hi, df) < p) hi *= 2;

@@ -1,5 +1,6 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import type { DatabaseHandle } from '../db/client.js';
+import { createReadCache } from '../db/read-cache.js';
 import { events, neighborhoods, questions, surveys, type Neighborhood, type Question, type Survey } from '../db/schema.js';
 import { createGroupCommitter } from './group-commit.js';
 import { createResponseRecorder, type NewResponse, type RecordResponse } from './response-recorder.js';
@@ -19,20 +20,9 @@ export function createSurveyRepository({ db, sqlite }: DatabaseHandle) {
   const publishedSurveys = db.select().from(surveys).where(eq(surveys.published, true)).orderBy(asc(surveys.id)).prepare();
   const eventById = db.select({ id: events.id }).from(events).where(eq(events.id, sql.placeholder('id'))).prepare();
   const committer = createGroupCommitter(sqlite);
-  // Changes by this connection (total_changes) or committed by another (data_version) invalidate the read cache below.
-  const changeStamp = sqlite.prepare('SELECT total_changes(), (SELECT data_version FROM pragma_data_version)').raw();
-  let cacheStamp = '';
-  const cache = new Map<string, unknown>();
-  // Every submission reads the survey, its questions and the neighborhoods; requests between two commits share one read.
-  function cached<T>(key: string, read: () => T): T {
-    const stamp = (changeStamp.get() as number[]).join(':');
-    if (stamp !== cacheStamp) {
-      cache.clear();
-      cacheStamp = stamp;
-    }
-    if (!cache.has(key)) cache.set(key, read());
-    return cache.get(key) as T;
-  }
+  // Every submission reads the survey, its questions and the neighborhoods: cached until anything but stored
+  // submissions (which never touch them) changes the database.
+  const cached = createReadCache(sqlite, { unrelatedChanges: () => committer.changes });
   // Recorders hold prepared statements and the survey's measures; rebuilt when what scoring depends on changes.
   const recorders = new Map<number, { key: string; record: RecordResponse }>();
 

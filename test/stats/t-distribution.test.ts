@@ -36,3 +36,11 @@ t.test('rejects impossible arguments', async (t) => {
   t.throws(() => tQuantile(1, 5), RangeError);
   t.throws(() => tQuantile(0.9, 0), RangeError);
 });
+
+t.test('a remembered quantile equals a freshly computed one', (t) => {
+  const first = tQuantile(0.975, 123457);
+  t.equal(tQuantile(0.975, 123457), first);
+  t.equal(tQuantile(0.025, 123457), -first);
+  t.ok(Math.abs(tCdf(first, 123457) - 0.975) < 1e-9);
+  t.end();
+});

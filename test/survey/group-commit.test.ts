@@ -31,6 +31,7 @@ t.test('every write resolves only once its commit is visible to another connecti
   t.same(seen.map((s) => s.committed), labels.map(() => 1), 'committed before the caller heard back');
   t.equal(new Set(seen.map((s) => s.id)).size, 100);
   t.equal(committer.pending, 0);
+  t.equal(committer.changes, 100, 'counts the rows its transactions changed');
 });
 
 t.test('a failing write is rejected alone; the others in its batch commit', async (t) => {
