@@ -21,7 +21,11 @@ export const META_COLUMNS = ['submitted_on', 'neighborhood', 'channel', 'languag
 
 type Row = [id: number, submittedOn: string, neighborhood: string, channel: string, language: string, questionId: number | null, valueNumber: number | null, valueText: string | null];
 
-/** The query behind both formats: counted responses of the survey with their answers, by date then response id. */
+/**
+ * The query behind an export: counted responses of the survey by date then response id. Wide is pivoted by SQLite
+ * itself (one answer lookup per question on the answers' primary key), so one row per response reaches JavaScript;
+ * long reads one row per answer.
+ */
 export function exportQuery(request: ExportRequest): { sql: string; params: (string | number)[] } {
   const where = ['r.voided = 0'];
   const params: (string | number)[] = [];
@@ -34,11 +38,15 @@ export function exportQuery(request: ExportRequest): { sql: string; params: (str
   if (request.to) filter('r.submitted_on <= ?', request.to);
   if (request.channel) filter('r.channel = ?', request.channel);
   if (request.neighborhoodIds.length > 0) filter(`r.neighborhood_id IN (${request.neighborhoodIds.map(() => '?').join(', ')})`, ...request.neighborhoodIds);
+  const wide = request.format === 'wide';
+  const answerColumns = wide
+    ? request.questions.map(() => '(SELECT coalesce(a.value_number, a.value_text) FROM answers a WHERE a.response_id = r.id AND a.question_id = ?)').join(', ')
+    : 'a.question_id, a.value_number, a.value_text';
   // Walking the (survey, date) index in its own order streams rows as found: no sort of the whole export first.
-  const sql = `SELECT r.id, r.submitted_on, n.slug, r.channel, r.language, a.question_id, a.value_number, a.value_text
-    FROM responses r INDEXED BY responses_survey_date JOIN neighborhoods n ON n.id = r.neighborhood_id LEFT JOIN answers a ON a.response_id = r.id
+  const sql = `SELECT r.id, r.submitted_on, n.slug, r.channel, r.language, ${answerColumns}
+    FROM responses r INDEXED BY responses_survey_date JOIN neighborhoods n ON n.id = r.neighborhood_id${wide ? '' : ' LEFT JOIN answers a ON a.response_id = r.id'}
     WHERE ${where.join(' AND ')} ORDER BY r.submitted_on, r.id`;
-  return { sql, params };
+  return { sql, params: wide ? [...request.questions.map((q) => q.id), ...params] : params };
 }
 
 /** Long format's label: the option's wording for a choice, the end label at either end of a scale (primary language). */
@@ -69,14 +77,17 @@ function* exportRecords(databasePath: string, request: ExportRequest): Generator
     const statement = handle.sqlite.prepare(sql).raw(true);
     yield format === 'wide' ? ['response_id', ...META_COLUMNS, ...questions.map((q) => q.code)] : ['response_id', ...META_COLUMNS, 'question_code', 'value', 'label'];
 
+    const text = (value: number | string | null) => (value === null ? '' : String(value));
+    if (format === 'wide') {
+      for (const [id, ...rest] of statement.iterate(...params) as IterableIterator<[number, ...(string | number | null)[]]>) {
+        yield [String(id), ...rest.map(text)];
+      }
+      return;
+    }
     let meta: string[] | null = null;
     let answers: (string | undefined)[] = [];
     function* flush(): Generator<string[]> {
       if (!meta) return;
-      if (format === 'wide') {
-        yield [...meta, ...questions.map((_, i) => answers[i] ?? '')];
-        return;
-      }
       for (const [i, q] of questions.entries()) {
         const value = answers[i];
         if (value !== undefined) yield [...meta, q.code, value, labelOf(q.id, value)];

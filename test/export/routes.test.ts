@@ -193,10 +193,13 @@ t.test('destroying the export stream (the client went away) stops the query and 
 t.test('the export query streams in index order: SQLite never sorts the whole export first', async (t) => {
   const { app, database } = await buildTestApp(t);
   const { survey, questions } = app.surveys.findWithQuestions('community-trust')!;
-  for (const filters of [{}, { from: '2026-01-01', to: '2026-02-01' }, { neighborhoodIds: [1, 2], channel: 'paper' as const }]) {
-    const { sql, params } = exportQuery({ survey, questions, neighborhoodIds: [], format: 'wide', bom: false, ...filters });
-    const plan = (database.sqlite.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail);
-    t.notOk(plan.some((d) => d.includes('TEMP B-TREE')), plan.join('; '));
+  for (const format of ['wide', 'long'] as const) {
+    for (const filters of [{}, { from: '2026-01-01', to: '2026-02-01' }, { neighborhoodIds: [1, 2], channel: 'paper' as const }]) {
+      const { sql, params } = exportQuery({ survey, questions, neighborhoodIds: [], format, bom: false, ...filters });
+      const plan = (database.sqlite.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail);
+      t.notOk(plan.some((d) => d.includes('TEMP B-TREE')), `${format}: ${plan.join('; ')}`);
+      if (format === 'wide') t.ok(plan.some((d) => /SEARCH a USING INDEX sqlite_autoindex_answers_1 \(response_id=\? AND question_id=\?\)/.test(d)), `wide looks answers up by key: ${plan.join('; ')}`);
+    }
   }
 });
 
