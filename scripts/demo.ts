@@ -22,5 +22,7 @@ if (!existsSync(config.DATABASE_PATH)) {
 await startServer(config);
 console.log(`\nCommon Ground demo: ${config.PUBLIC_URL}`);
 console.log(`Resident survey:    ${config.PUBLIC_URL}/surveys/community-trust`);
+console.log(`Public results:     ${config.PUBLIC_URL}/public/community-trust`);
+console.log(`Staff results:      ${config.PUBLIC_URL}/results (after logging in)`);
 console.log('Staff log in at /login with these demo accounts:');
 for (const s of demoStaff) console.log(`  ${s.role.padEnd(8)} ${s.email}  password: ${s.password}`);
