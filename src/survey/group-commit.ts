@@ -13,7 +13,8 @@ const FULL = 2;
 
 /**
  * Group commit: writes queued in the same turn of the event loop share one durable transaction, and each caller
- * is answered only after that commit. Each write runs in its own savepoint, so a failing one is rejected alone.
+ * is answered only after that commit. A failing write is rejected alone: the batch is then rerun with a savepoint
+ * per write.
  *
  * On a WAL database at synchronous=FULL the commit's fsync runs on the thread pool instead of blocking the event
  * loop: the group transaction commits at NORMAL (SQLite writes the WAL frames without syncing; checkpoints still
@@ -38,16 +39,13 @@ export function createGroupCommitter(sqlite: Database.Database, maxBatch = 256) 
     return walFd;
   }
 
-  const syncsOffThread = () =>
-    !sqlite.memory && (sqlite.pragma('synchronous', { simple: true }) as number) >= FULL && sqlite.pragma('journal_mode', { simple: true }) === 'wal';
-
   function flush() {
     scheduled = false;
     const batch = queue.splice(0, maxBatch);
     if (queue.length > 0) schedule();
     const outcomes: Outcome[] = [];
-    const offThread = syncsOffThread();
-    const level = offThread ? (sqlite.pragma('synchronous', { simple: true }) as number) : FULL;
+    const level = sqlite.pragma('synchronous', { simple: true }) as number;
+    const offThread = !sqlite.memory && level >= FULL && sqlite.pragma('journal_mode', { simple: true }) === 'wal';
     const changesBefore = totalChanges.get() as number;
     try {
       if (offThread) sqlite.pragma('synchronous = NORMAL');

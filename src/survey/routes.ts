@@ -23,6 +23,10 @@ const submissionMeta = z.object({
   lang: z.string().max(10).optional().catch(undefined),
 });
 
+/** A query string of the given parameters, leaving out those not set. */
+const queryOf = (params: Record<string, string | number | undefined>) =>
+  new URLSearchParams(Object.entries(params).flatMap(([key, value]) => (value === undefined ? [] : [[key, String(value)]])));
+
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 // Days for which the "you answered on …" notice is shown; it informs, it never blocks.
@@ -92,7 +96,7 @@ export async function surveyRoutes(app: FastifyInstance) {
       event,
       minCellSize: app.config.MIN_CELL_SIZE,
       answeredOn: answered?.valid && answered.value ? formatDate(answered.value, lang) : undefined,
-      changeLink: `/surveys/${survey.slug}?${new URLSearchParams({ change: '1', channel, lang, ...(query.neighborhood ? { neighborhood: query.neighborhood } : {}), ...(event ? { event: String(event) } : {}) })}`,
+      changeLink: `/surveys/${survey.slug}?${queryOf({ change: '1', channel, lang, neighborhood: query.neighborhood, event })}`,
     });
   });
 
@@ -115,7 +119,7 @@ export async function surveyRoutes(app: FastifyInstance) {
       const event = knownEvent(meta.event);
       const lang = surveyLanguage(request, survey, meta.lang);
       if (survey.status !== 'open') return renderClosed(request, reply, survey, lang, 409);
-      const thanks = `/surveys/${survey.slug}/thanks?${new URLSearchParams({ lang, channel, ...(event ? { event: String(event) } : {}) })}`;
+      const thanks = `/surveys/${survey.slug}/thanks?${queryOf({ lang, channel, event })}`;
 
       // A filled honeypot is a bot: answer as if accepted, store nothing.
       const honeypot = body[HONEYPOT_FIELD];
@@ -159,7 +163,7 @@ export async function surveyRoutes(app: FastifyInstance) {
           maxAge: ANSWERED_COOKIE_DAYS * 24 * 3600,
         });
       }
-      return reply.redirect(`${thanks}&${new URLSearchParams({ neighborhood: neighborhood.slug })}`, 303);
+      return reply.redirect(`${thanks}&${queryOf({ neighborhood: neighborhood.slug })}`, 303);
     },
   );
 
@@ -170,7 +174,7 @@ export async function surveyRoutes(app: FastifyInstance) {
     if (!found) return notFound(request, reply);
     const lang = surveyLanguage(request, found.survey, query.lang);
     const channel = channelFor(request, query.channel);
-    const again = `/surveys/${slug}?${new URLSearchParams({ lang, channel, ...(query.neighborhood ? { neighborhood: query.neighborhood } : {}), ...(query.event ? { event: String(query.event) } : {}) })}`;
+    const again = `/surveys/${slug}?${queryOf({ lang, channel, neighborhood: query.neighborhood, event: query.event })}`;
     setPageLanguage(request, reply, lang);
     if (channel === 'kiosk') reply.locals = { ...reply.locals, refreshUrl: again, refreshSeconds: 8 };
     return reply.view('survey/thanks', { surveyTitle: localize(found.survey.title, lang), again, kiosk: channel === 'kiosk' });
