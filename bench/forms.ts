@@ -16,7 +16,13 @@ export const choiceAnswers: Record<string, string[]> = {
   race_ethnicity: ['black', 'hispanic', 'white', 'asian', 'native', 'other', 'prefer_not'],
   years_in_neighborhood: ['under_1', '1_4', '5_9', '10_plus', 'prefer_not'],
 };
-const issues = ['Speeding on the main road', 'Break-ins to parked cars', 'Street lighting at night', 'Slow response when we call', 'Drug dealing near the park'];
+const issues = [
+  'Speeding on the main road',
+  'Break-ins to parked cars',
+  'Street lighting at night',
+  'Slow response when we call',
+  'Drug dealing near the park',
+];
 
 export type FormAnswers = Record<string, string>;
 

@@ -48,7 +48,8 @@ export async function generateBenchDatabase(path: string, count: number, seed = 
 
   const insertResponse = sqlite.prepare('INSERT INTO responses (id, survey_id, neighborhood_id, submitted_on, channel, language) VALUES (?, ?, ?, ?, ?, ?)');
   // One multi-row INSERT per response and table: far fewer statement calls than one per row.
-  const multiRow = (head: string, tuple: string, max: number) => Array.from({ length: max + 1 }, (_, k) => (k === 0 ? null : sqlite.prepare(`${head} VALUES ${Array(k).fill(tuple).join(', ')}`)));
+  const multiRow = (head: string, tuple: string, max: number) =>
+    Array.from({ length: max + 1 }, (_, k) => (k === 0 ? null : sqlite.prepare(`${head} VALUES ${Array(k).fill(tuple).join(', ')}`)));
   const insertAnswers = multiRow('INSERT INTO answers (response_id, question_id, value_number, value_text)', '(?, ?, ?, ?)', surveyQuestions.length);
   const insertScores = multiRow('INSERT INTO response_scores (response_id, measure, score)', '(?, ?, ?)', measures.size);
   const rollups = createRollupAccumulator();

@@ -1,6 +1,11 @@
 /** Cookies from a response merged over earlier ones, as a `cookie` header value. */
 function mergeCookies(previous: string, response: Response): string {
-  const jar = new Map(previous.split('; ').filter(Boolean).map((c) => [c.split('=')[0], c] as const));
+  const jar = new Map(
+    previous
+      .split('; ')
+      .filter(Boolean)
+      .map((c) => [c.split('=')[0], c] as const),
+  );
   for (const header of response.headers.getSetCookie()) {
     const pair = header.split(';')[0];
     jar.set(pair.split('=')[0], pair);

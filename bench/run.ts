@@ -90,7 +90,9 @@ async function measureTrends(databasePath: string, requests: number) {
 /** The wide pivot (one row per response, one column per question) that the export produces. */
 function pivotSql(databasePath: string): string {
   const db = new Database(databasePath, { readonly: true });
-  const questions = db.prepare("SELECT q.id, q.code FROM questions q JOIN surveys s ON s.id = q.survey_id WHERE s.slug = ? ORDER BY q.position").all(SURVEY) as { id: number; code: string }[];
+  const questions = db
+    .prepare('SELECT q.id, q.code FROM questions q JOIN surveys s ON s.id = q.survey_id WHERE s.slug = ? ORDER BY q.position')
+    .all(SURVEY) as { id: number; code: string }[];
   db.close();
   const columns = questions.map((q) => `max(CASE WHEN a.question_id = ${q.id} THEN coalesce(a.value_number, a.value_text) END) AS "${q.code}"`);
   return `SELECT r.id AS response_id, r.submitted_on, n.slug AS neighborhood, r.channel, r.language, ${columns.join(', ')}
@@ -119,7 +121,10 @@ async function measureExport(databasePath: string) {
     const token = await staffCsrfToken(server.url, cookie);
     const rss = sampleRss(server.child.pid!, 20);
     const started = performance.now();
-    const res = await fetch(`${server.url}/admin/export.csv?survey=${SURVEY}&format=wide&_csrf=${encodeURIComponent(token)}`, { headers: { cookie }, redirect: 'manual' });
+    const res = await fetch(`${server.url}/admin/export.csv?survey=${SURVEY}&format=wide&_csrf=${encodeURIComponent(token)}`, {
+      headers: { cookie },
+      redirect: 'manual',
+    });
     if (res.status === 404) {
       await res.arrayBuffer();
       rss.stop();
@@ -173,7 +178,16 @@ async function measureSubmissions(databasePath: string, options: BenchOptions): 
       await new Promise((resolve) => setTimeout(resolve, 200));
       const acknowledged = acks[target](result);
       const stored = countResponses(databasePath) - before;
-      return { target, requestsPerSecond: result.requestsPerSecond, p50: result.p50, p99: result.p99, acknowledged, stored, otherStatuses: result.total - acknowledged, rssMb: peak };
+      return {
+        target,
+        requestsPerSecond: result.requestsPerSecond,
+        p50: result.p50,
+        p99: result.p99,
+        acknowledged,
+        stored,
+        otherStatuses: result.total - acknowledged,
+        rssMb: peak,
+      };
     };
     // The smoke run only proves the code works: no warm-up.
     if (!options.smoke) for (const target of Object.keys(servers)) await drive(target, 3);
@@ -211,7 +225,12 @@ function latencyRow(label: string, big: LatencyResult, small: LatencyResult | un
   if (!big.available) return [label, 'not available in this build', '', ''];
   const growth = small?.available ? big.p95! / small.p95! : undefined;
   const ok = big.p95! < target && (growth === undefined || growth <= targets.growth);
-  return [label, `p50 ${fmt(big.p50)} ms, p95 ${fmt(big.p95)} ms${small?.available ? ` (smaller DB p95 ${fmt(small.p95)} ms, ×${fmt(growth, 2)})` : ''}`, `p95 < ${target} ms, ≤ ×${targets.growth}`, verdict(ok)];
+  return [
+    label,
+    `p50 ${fmt(big.p50)} ms, p95 ${fmt(big.p95)} ms${small?.available ? ` (smaller DB p95 ${fmt(small.p95)} ms, ×${fmt(growth, 2)})` : ''}`,
+    `p95 < ${target} ms, ≤ ×${targets.growth}`,
+    verdict(ok),
+  ];
 }
 
 /** Runs the whole benchmark; prints the table and writes latest.json. */
@@ -220,8 +239,14 @@ export async function runBench(options: BenchOptions) {
   const work = mkdtempSync(join(tmpdir(), 'cg-bench-'));
   const started = new Date();
   try {
-    log(`Common Ground benchmark: N = ${options.n.toLocaleString('en-US')}, ${options.connections} connections, ${options.duration} s per run${options.smoke ? ' (smoke)' : ''}`);
-    log(canPin ? `Pinning: servers on core ${SERVER_CORE}, autocannon on core ${LOAD_CORE} (taskset -c)` : 'Pinning: not possible here (needs 2 cores and /usr/bin/taskset); figures are less reliable');
+    log(
+      `Common Ground benchmark: N = ${options.n.toLocaleString('en-US')}, ${options.connections} connections, ${options.duration} s per run${options.smoke ? ' (smoke)' : ''}`,
+    );
+    log(
+      canPin
+        ? `Pinning: servers on core ${SERVER_CORE}, autocannon on core ${LOAD_CORE} (taskset -c)`
+        : 'Pinning: not possible here (needs 2 cores and /usr/bin/taskset); figures are less reliable',
+    );
     const bigPath = join(work, 'big.db');
     const generated = await generateBenchDatabase(bigPath, options.n);
     log(`Generated ${generated.responses} responses (${generated.answers} answers) in ${(generated.ms / 1000).toFixed(1)} s`);
@@ -248,28 +273,64 @@ export async function runBench(options: BenchOptions) {
     const vsOff = app.requestsPerSecond / off.requestsPerSecond;
     const rows: string[][] = [['figure', 'measured', 'target', '']];
     for (const s of submissions.summary) {
-      rows.push([`submit: ${s.target}`, `${fmt(s.requestsPerSecond, 0)} req/s, p50 ${fmt(s.p50)} ms, p99 ${fmt(s.p99)} ms; ${s.acknowledged} acked, ${s.stored} stored, ${s.missing} missing`, s.target === 'app' ? `p99 < ${targets.submissionP99Ms} ms` : '', s.target === 'app' ? verdict(s.p99 < targets.submissionP99Ms) : '']);
+      rows.push([
+        `submit: ${s.target}`,
+        `${fmt(s.requestsPerSecond, 0)} req/s, p50 ${fmt(s.p50)} ms, p99 ${fmt(s.p99)} ms; ${s.acknowledged} acked, ${s.stored} stored, ${s.missing} missing`,
+        s.target === 'app' ? `p99 < ${targets.submissionP99Ms} ms` : '',
+        s.target === 'app' ? verdict(s.p99 < targets.submissionP99Ms) : '',
+      ]);
     }
     rows.push(['submit: app / FULL baseline', `×${fmt(vsFull, 2)}`, `≥ ×${targets.submissionsVsFull}`, verdict(vsFull >= targets.submissionsVsFull)]);
     rows.push(['submit: app / OFF ceiling', `${fmt(vsOff * 100, 0)}%`, `≥ ${targets.submissionsVsOff * 100}%`, verdict(vsOff >= targets.submissionsVsOff)]);
-    rows.push(['submit: every ack stored', `${submissions.summary.reduce((s, r) => s + r.missing, 0)} missing`, '0', verdict(submissions.summary.every((r) => r.missing === 0))]);
-    rows.push(['server RSS under submissions', `${fmt(app.peakRssMb, 0)} MB peak`, `< ${targets.serverRssMb} MB`, verdict((app.peakRssMb ?? 0) < targets.serverRssMb)]);
+    rows.push([
+      'submit: every ack stored',
+      `${submissions.summary.reduce((s, r) => s + r.missing, 0)} missing`,
+      '0',
+      verdict(submissions.summary.every((r) => r.missing === 0)),
+    ]);
+    rows.push([
+      'server RSS under submissions',
+      `${fmt(app.peakRssMb, 0)} MB peak`,
+      `< ${targets.serverRssMb} MB`,
+      verdict((app.peakRssMb ?? 0) < targets.serverRssMb),
+    ]);
     rows.push(latencyRow('GET /api/trends (3 years, monthly)', trendsBig.api, trendsSmall?.api, targets.trendsApiP95Ms));
     rows.push(latencyRow('GET /results (full page)', trendsBig.page, trendsSmall?.page, targets.resultsPageP95Ms));
     if (!exported.available) rows.push(['export wide CSV over HTTP', 'not available in this build', '', '']);
     else {
       const ratio = shell ? exported.rowsPerSecond / (shell.rows / shell.seconds) : undefined;
-      rows.push(['export wide CSV over HTTP', `${fmt(exported.rowsPerSecond, 0)} rows/s (${exported.rows} rows), peak RSS ${fmt(exported.peakRssMb, 0)} MB`, `RSS < ${targets.serverRssMb} MB`, verdict(exported.peakRssMb < targets.serverRssMb)]);
-      if (ratio !== undefined) rows.push(['export / sqlite3 shell', `×${fmt(ratio, 2)}`, `≥ ×${targets.exportVsShell}`, verdict(ratio >= targets.exportVsShell)]);
+      rows.push([
+        'export wide CSV over HTTP',
+        `${fmt(exported.rowsPerSecond, 0)} rows/s (${exported.rows} rows), peak RSS ${fmt(exported.peakRssMb, 0)} MB`,
+        `RSS < ${targets.serverRssMb} MB`,
+        verdict(exported.peakRssMb < targets.serverRssMb),
+      ]);
+      if (ratio !== undefined)
+        rows.push(['export / sqlite3 shell', `×${fmt(ratio, 2)}`, `≥ ×${targets.exportVsShell}`, verdict(ratio >= targets.exportVsShell)]);
     }
-    rows.push(['sqlite3 shell, same pivot, .mode csv', shell ? `${fmt(shell.rows / shell.seconds, 0)} rows/s (${shell.rows} rows)` : '/usr/bin/sqlite3 missing (apt-get install -y sqlite3)', '', '']);
-    rows.push(['start-up to /healthz 200', `${fmt(startup.medianMs, 0)} ms (median of ${startup.runsMs.length})`, `< ${targets.startupMs} ms`, verdict(startup.medianMs < targets.startupMs)]);
+    rows.push([
+      'sqlite3 shell, same pivot, .mode csv',
+      shell ? `${fmt(shell.rows / shell.seconds, 0)} rows/s (${shell.rows} rows)` : '/usr/bin/sqlite3 missing (apt-get install -y sqlite3)',
+      '',
+      '',
+    ]);
+    rows.push([
+      'start-up to /healthz 200',
+      `${fmt(startup.medianMs, 0)} ms (median of ${startup.runsMs.length})`,
+      `< ${targets.startupMs} ms`,
+      verdict(startup.medianMs < targets.startupMs),
+    ]);
     rows.push(['data generation', `${fmt(generated.ms / 1000)} s for ${options.n} responses`, '< 60 s', verdict(generated.ms < 60_000)]);
 
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
     log('');
     for (const [i, row] of rows.entries()) {
-      log(row.map((cell, c) => cell.padEnd(widths[c])).join(' | ').trimEnd());
+      log(
+        row
+          .map((cell, c) => cell.padEnd(widths[c]))
+          .join(' | ')
+          .trimEnd(),
+      );
       if (i === 0) log(widths.map((w) => '-'.repeat(w)).join('-|-'));
     }
 

@@ -23,7 +23,8 @@ try {
       label: `round${round}`,
     });
     acknowledged += result.acknowledged;
-    const ok = result.lostAcknowledged.length === 0 && result.halfWritten === 0 && !result.rollupMismatch && result.integrity === 'ok' && result.restartedHealthy;
+    const ok =
+      result.lostAcknowledged.length === 0 && result.halfWritten === 0 && !result.rollupMismatch && result.integrity === 'ok' && result.restartedHealthy;
     if (!ok) failures++;
     console.log(
       `round ${round}: kill at ${killAfterMs} ms, ${result.acknowledged} acknowledged, ${result.stored} stored in total, ` +

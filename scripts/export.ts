@@ -36,10 +36,20 @@ const config = loadConfig();
 const handle = openDatabase(config.DATABASE_PATH);
 const resolved = resolveExport(handle, parsed.data);
 if (!resolved.ok) {
-  console.error(Object.entries(resolved.errors).map(([field, message]) => `--${field}: ${message}`).join('\n'));
+  console.error(
+    Object.entries(resolved.errors)
+      .map(([field, message]) => `--${field}: ${message}`)
+      .join('\n'),
+  );
   process.exit(1);
 }
 // A scheduled export is audited like one from the browser, with no staff member.
-recordAudit(handle.db, { userId: null, action: `export.${parsed.data.format}`, entity: 'survey', entityId: resolved.request.survey.id, details: { ...auditedFilters(parsed.data), via: 'command line' } });
+recordAudit(handle.db, {
+  userId: null,
+  action: `export.${parsed.data.format}`,
+  entity: 'survey',
+  entityId: resolved.request.survey.id,
+  details: { ...auditedFilters(parsed.data), via: 'command line' },
+});
 handle.close();
 await pipeline(exportCsvStream(config.DATABASE_PATH, resolved.request), process.stdout);

@@ -1,8 +1,6 @@
 import { z } from 'zod';
 
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
-  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+const booleanFlag = z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off']).transform((v) => ['true', '1', 'yes', 'on'].includes(v));
 
 function isTimeZone(name: string): boolean {
   try {
@@ -14,27 +12,32 @@ function isTimeZone(name: string): boolean {
 }
 
 const envShape = z.object({
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    HOST: z.string().min(1).default('127.0.0.1'),
-    DATABASE_PATH: z.string().min(1).default('./data/commonground.db'),
-    TIME_ZONE: z.string().refine(isTimeZone, 'must be an IANA time zone name such as America/Chicago').default('UTC'),
-    PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
-    TRUST_PROXY: booleanFlag.default(false),
-    SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-    SUBMIT_RATE_LIMIT: z.coerce.number().int().positive().default(20),
-    LOGIN_RATE_LIMIT: z.coerce.number().int().positive().default(10),
-    MIN_CELL_SIZE: z.coerce.number().int().min(1).default(30),
-    LOW_RELIABILITY_SIZE: z.coerce.number().int().min(1).default(60),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    // Cost of scrypt as log2(N); OWASP's 2^17 in production, tests may lower it.
-    PASSWORD_HASH_COST: z.coerce.number().int().min(10).max(20).default(17),
-    NODE_ENV: z.string().default('development'),
-    // Origins (scheme://host[:port], comma-separated) allowed to frame the public embed; none by default.
-    EMBED_ORIGINS: z
-      .string()
-      .default('')
-      .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
-      .pipe(z.array(z.string().regex(/^https?:\/\/[a-z0-9.-]+(:\d+)?$/i, 'must be a comma-separated list of origins such as https://city.example.gov'))),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_PATH: z.string().min(1).default('./data/commonground.db'),
+  TIME_ZONE: z.string().refine(isTimeZone, 'must be an IANA time zone name such as America/Chicago').default('UTC'),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  TRUST_PROXY: booleanFlag.default(false),
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  SUBMIT_RATE_LIMIT: z.coerce.number().int().positive().default(20),
+  LOGIN_RATE_LIMIT: z.coerce.number().int().positive().default(10),
+  MIN_CELL_SIZE: z.coerce.number().int().min(1).default(30),
+  LOW_RELIABILITY_SIZE: z.coerce.number().int().min(1).default(60),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Cost of scrypt as log2(N); OWASP's 2^17 in production, tests may lower it.
+  PASSWORD_HASH_COST: z.coerce.number().int().min(10).max(20).default(17),
+  NODE_ENV: z.string().default('development'),
+  // Origins (scheme://host[:port], comma-separated) allowed to frame the public embed; none by default.
+  EMBED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^https?:\/\/[a-z0-9.-]+(:\d+)?$/i, 'must be a comma-separated list of origins such as https://city.example.gov'))),
 });
 
 export const configSchema = envShape
@@ -55,9 +58,7 @@ export class ConfigError extends Error {
 
 /** Reads the configuration from environment variables; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const relevant = Object.fromEntries(
-    Object.keys(envShape.shape).flatMap((key) => (env[key] === undefined || env[key] === '' ? [] : [[key, env[key]]])),
-  );
+  const relevant = Object.fromEntries(Object.keys(envShape.shape).flatMap((key) => (env[key] === undefined || env[key] === '' ? [] : [[key, env[key]]])));
   const parsed = configSchema.safeParse(relevant);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(relevant[String(i.path[0])])})`);

@@ -17,4 +17,7 @@ export const projectRoot = findProjectRoot();
 export const migrationsFolder = join(projectRoot, 'drizzle');
 export const viewsFolder = join(projectRoot, 'views');
 export const staticFolder = join(projectRoot, 'static');
-export const chartVendorFolders = [join(projectRoot, 'node_modules', 'chart.js', 'dist'), join(projectRoot, 'node_modules', 'chartjs-plugin-annotation', 'dist')];
+export const chartVendorFolders = [
+  join(projectRoot, 'node_modules', 'chart.js', 'dist'),
+  join(projectRoot, 'node_modules', 'chartjs-plugin-annotation', 'dist'),
+];

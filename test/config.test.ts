@@ -17,7 +17,15 @@ t.test('defaults', async (t) => {
 });
 
 t.test('values from the environment', async (t) => {
-  const c = loadConfig({ PORT: '8080', TIME_ZONE: 'America/Chicago', TRUST_PROXY: 'true', PUBLIC_URL: 'https://trust.example.org', MIN_CELL_SIZE: '10', LOW_RELIABILITY_SIZE: '20', PORT_UNUSED: 'x' });
+  const c = loadConfig({
+    PORT: '8080',
+    TIME_ZONE: 'America/Chicago',
+    TRUST_PROXY: 'true',
+    PUBLIC_URL: 'https://trust.example.org',
+    MIN_CELL_SIZE: '10',
+    LOW_RELIABILITY_SIZE: '20',
+    PORT_UNUSED: 'x',
+  });
   t.equal(c.PORT, 8080);
   t.equal(c.TIME_ZONE, 'America/Chicago');
   t.equal(c.TRUST_PROXY, true);

@@ -47,7 +47,9 @@ export function startServerProcess(server: ServerCommand, env: Record<string, st
 }
 
 export const exited = (child: ChildProcess) =>
-  new Promise<number | null>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+  new Promise<number | null>((resolve) =>
+    child.exitCode !== null || child.signalCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code)),
+  );
 
 /** Prepares the database file: the standard survey and one neighborhood. */
 export function prepareDatabase(path: string) {
@@ -98,14 +100,24 @@ export function submissionLoad(url: string, concurrency: number, label: string) 
 
 /** Markers of the stored responses (the text answer each submission carried). */
 export function storedMarkers(sqlite: { prepare(sql: string): { all(): unknown[] } }): Set<string> {
-  return new Set((sqlite.prepare("SELECT value_text FROM answers a JOIN questions q ON q.id = a.question_id WHERE q.code = 'top_issue'").all() as { value_text: string }[]).map((r) => r.value_text));
+  return new Set(
+    (
+      sqlite.prepare("SELECT value_text FROM answers a JOIN questions q ON q.id = a.question_id WHERE q.code = 'top_issue'").all() as { value_text: string }[]
+    ).map((r) => r.value_text),
+  );
 }
 
 /**
  * One round: concurrent submissions against the real server, SIGKILL after `killAfterMs`, then check on the file
  * that every acknowledged (303) submission is stored whole, nothing is half-written, and the database is intact.
  */
-export async function crashRound(options: { server: ServerCommand; databasePath: string; killAfterMs: number; concurrency: number; label: string }): Promise<CrashRoundResult> {
+export async function crashRound(options: {
+  server: ServerCommand;
+  databasePath: string;
+  killAfterMs: number;
+  concurrency: number;
+  label: string;
+}): Promise<CrashRoundResult> {
   prepareDatabase(options.databasePath);
   const { child, url } = await startServerProcess(options.server, { DATABASE_PATH: options.databasePath });
   const load = submissionLoad(url, options.concurrency, options.label);
@@ -127,7 +139,9 @@ export async function crashRound(options: { server: ServerCommand; databasePath:
       .get(ANSWERS_PER_RESPONSE, SCORES_PER_RESPONSE) as { n: number }
   ).n;
   const rollup = handle.sqlite
-    .prepare("SELECT (SELECT coalesce(sum(n), 0) FROM daily_rollups WHERE measure = 'trust') AS rolled, (SELECT count(*) FROM response_scores WHERE measure = 'trust') AS scored")
+    .prepare(
+      "SELECT (SELECT coalesce(sum(n), 0) FROM daily_rollups WHERE measure = 'trust') AS rolled, (SELECT count(*) FROM response_scores WHERE measure = 'trust') AS scored",
+    )
     .get() as { rolled: number; scored: number };
   const total = (handle.sqlite.prepare('SELECT count(*) AS n FROM responses').get() as { n: number }).n;
   handle.close();

@@ -7,7 +7,15 @@ export const AUDIT_PAGE_SIZE = 50;
 /** The audit log newest first, one page at a time, with the email of whoever acted. */
 export function createAuditLogReader({ db }: DatabaseHandle) {
   const page = db
-    .select({ id: auditLog.id, at: auditLog.at, email: staffUsers.email, action: auditLog.action, entity: auditLog.entity, entityId: auditLog.entityId, details: auditLog.details })
+    .select({
+      id: auditLog.id,
+      at: auditLog.at,
+      email: staffUsers.email,
+      action: auditLog.action,
+      entity: auditLog.entity,
+      entityId: auditLog.entityId,
+      details: auditLog.details,
+    })
     .from(auditLog)
     .leftJoin(staffUsers, eq(staffUsers.id, auditLog.userId))
     .orderBy(desc(auditLog.id))

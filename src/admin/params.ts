@@ -6,7 +6,9 @@ export const idParams = z.object({ id: z.coerce.number().int().positive().max(Nu
 export const childParams = idParams.extend({ childId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
 export function notFound(reply: FastifyReply) {
-  return reply.code(404).view('errors/error', { title: 'Not found', message: 'There is no such record. It may have been removed, or the link may be mistyped.' });
+  return reply
+    .code(404)
+    .view('errors/error', { title: 'Not found', message: 'There is no such record. It may have been removed, or the link may be mistyped.' });
 }
 
 /** The staff member acting (routes using this run behind requireRole, so one is always logged in). */

@@ -63,7 +63,11 @@ export async function authRoutes(app: FastifyInstance) {
     const wait = throttle.lockedFor(email);
     if (wait > 0) {
       const minutes = Math.ceil(wait / 60_000);
-      return renderLogin(reply, 429, { email, next, error: `Too many failed attempts for this email. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.` });
+      return renderLogin(reply, 429, {
+        email,
+        next,
+        error: `Too many failed attempts for this email. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+      });
     }
     const user = staff.findByEmail(email);
     const ok = await verifyPassword(parsed.data.password, user?.passwordHash ?? (await getDummyHash()));
@@ -93,7 +97,12 @@ export async function authRoutes(app: FastifyInstance) {
   }
 
   const setupExpired = (reply: FastifyReply) =>
-    reply.code(404).view('errors/error', { title: 'This setup link is no longer valid', message: 'It has been used, has expired, or an admin already exists. Ask an admin to create your account.' });
+    reply
+      .code(404)
+      .view('errors/error', {
+        title: 'This setup link is no longer valid',
+        message: 'It has been used, has expired, or an admin already exists. Ask an admin to create your account.',
+      });
 
   app.get('/setup/:token', async (request, reply) => {
     if (!usableSetupToken(request)) return setupExpired(reply);

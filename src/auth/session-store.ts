@@ -23,7 +23,10 @@ export class SqliteSessionStore {
   private readonly destroyStatement;
   private readonly purgeStatement;
 
-  constructor(sqlite: Database.Database, private readonly defaultMaxAgeMs: number) {
+  constructor(
+    sqlite: Database.Database,
+    private readonly defaultMaxAgeMs: number,
+  ) {
     this.getStatement = sqlite.prepare<[string, number], { data: string }>('SELECT data FROM sessions WHERE id = ? AND expires_at > ?');
     this.storedStatement = sqlite.prepare<[string], { data: string; expiresAt: number }>('SELECT data, expires_at AS expiresAt FROM sessions WHERE id = ?');
     this.setStatement = sqlite.prepare(
@@ -48,7 +51,8 @@ export class SqliteSessionStore {
       const expires = session.cookie.expires ? new Date(session.cookie.expires).getTime() : Date.now() + this.defaultMaxAgeMs;
       const data = JSON.stringify(session);
       const stored = this.storedStatement.get(sessionId);
-      const onlyTouched = stored && expires >= stored.expiresAt && expires - stored.expiresAt < SESSION_TOUCH_INTERVAL_MS && withoutCookie(stored.data) === withoutCookie(data);
+      const onlyTouched =
+        stored && expires >= stored.expiresAt && expires - stored.expiresAt < SESSION_TOUCH_INTERVAL_MS && withoutCookie(stored.data) === withoutCookie(data);
       if (!onlyTouched) this.setStatement.run(sessionId, session.userId ?? null, data, expires);
       callback();
     } catch (err) {

@@ -7,8 +7,16 @@ export const hashToken = (token: string) => createHash('sha256').update(token).d
 
 /** Staff accounts, their sessions and one-time tokens. */
 export function createStaffRepository({ db }: DatabaseHandle) {
-  const byId = db.select().from(staffUsers).where(eq(staffUsers.id, sql.placeholder('id'))).prepare();
-  const byEmail = db.select().from(staffUsers).where(eq(staffUsers.email, sql.placeholder('email'))).prepare();
+  const byId = db
+    .select()
+    .from(staffUsers)
+    .where(eq(staffUsers.id, sql.placeholder('id')))
+    .prepare();
+  const byEmail = db
+    .select()
+    .from(staffUsers)
+    .where(eq(staffUsers.email, sql.placeholder('email')))
+    .prepare();
 
   return {
     findById: (id: number) => byId.get({ id }),
@@ -27,7 +35,9 @@ export function createStaffRepository({ db }: DatabaseHandle) {
     /** Issues a random one-time token, keeping only its hash; returns the token itself. */
     issueToken(purpose: 'setup' | 'reset', userId: number | null, ttlMs: number): string {
       const token = randomBytes(32).toString('base64url');
-      db.insert(oneTimeTokens).values({ tokenHash: hashToken(token), purpose, userId, expiresAt: Date.now() + ttlMs }).run();
+      db.insert(oneTimeTokens)
+        .values({ tokenHash: hashToken(token), purpose, userId, expiresAt: Date.now() + ttlMs })
+        .run();
       return token;
     },
     /** A token that exists, has the purpose, has not expired and has not been used. */
@@ -46,11 +56,13 @@ export function createStaffRepository({ db }: DatabaseHandle) {
         .get();
     },
     markTokenUsed(token: string) {
-      return db
-        .update(oneTimeTokens)
-        .set({ usedAt: Date.now() })
-        .where(and(eq(oneTimeTokens.tokenHash, hashToken(token)), isNull(oneTimeTokens.usedAt)))
-        .run().changes === 1;
+      return (
+        db
+          .update(oneTimeTokens)
+          .set({ usedAt: Date.now() })
+          .where(and(eq(oneTimeTokens.tokenHash, hashToken(token)), isNull(oneTimeTokens.usedAt)))
+          .run().changes === 1
+      );
     },
   };
 }

@@ -34,7 +34,9 @@ export const surveys = sqliteTable('surveys', {
   languages: text('languages', { mode: 'json' }).$type<string[]>().notNull(),
   // Results may be shown on the public transparency page.
   published: integer('published', { mode: 'boolean' }).notNull().default(false),
-  createdAt: text('created_at').notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
+  createdAt: text('created_at')
+    .notNull()
+    .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
 });
 
 export const questions = sqliteTable(
@@ -67,7 +69,9 @@ export const staffUsers = sqliteTable('staff_users', {
   email: text('email').notNull().unique(),
   passwordHash: text('password_hash').notNull(),
   role: text('role', { enum: staffRoles }).notNull(),
-  createdAt: text('created_at').notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
+  createdAt: text('created_at')
+    .notNull()
+    .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
   disabled: integer('disabled', { mode: 'boolean' }).notNull().default(false),
 });
 
@@ -95,7 +99,9 @@ export const importBatches = sqliteTable('import_batches', {
   fileName: text('file_name'),
   rowCount: integer('row_count').notNull(),
   createdBy: integer('created_by').references(() => staffUsers.id),
-  createdAt: text('created_at').notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
+  createdAt: text('created_at')
+    .notNull()
+    .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
 });
 
 // Anonymous by design: no address, user agent, cookie id or time of day; only the calendar date.
@@ -194,7 +200,9 @@ export const auditLog = sqliteTable(
   'audit_log',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    at: text('at').notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
+    at: text('at')
+      .notNull()
+      .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
     userId: integer('user_id').references(() => staffUsers.id),
     action: text('action').notNull(),
     entity: text('entity').notNull(),

@@ -36,14 +36,78 @@ interface DemoNeighborhood {
 }
 
 const demoNeighborhoods: DemoNeighborhood[] = [
-  { slug: 'northgate', name: 'Northgate', population: 24100, weight: 1.0, trust: 6.4, safety: 6.8, issues: ['Speeding on Northgate Avenue', 'Break-ins to parked cars', 'Street lighting at night'] },
-  { slug: 'riverside', name: 'Riverside', population: 31800, weight: 1.2, trust: 4.6, safety: 5.1, issues: ['Drug dealing near the park', 'Slow response when we call', 'Police only show up after something bad happens'] },
-  { slug: 'old-town', name: 'Old Town', population: 12900, weight: 0.7, trust: 6.9, safety: 7.2, issues: ['Noise from bars at night', 'Bike theft', 'Parking enforcement'] },
-  { slug: 'eastwood', name: 'Eastwood', population: 27400, weight: 1.0, trust: 5.6, safety: 6.0, issues: ['Speeding and racing on side streets', 'Package theft', 'More foot patrols'] },
-  { slug: 'mill-district', name: 'Mill District', population: 19800, weight: 0.9, trust: 5.2, safety: 5.4, issues: ['How officers treat young people', 'Gun violence', 'Abandoned buildings'] },
-  { slug: 'southport', name: 'Southport', population: 22600, weight: 0.9, trust: 5.0, safety: 5.6, issues: ['Car break-ins', 'Youth programs', 'Slow response when we call'] },
-  { slug: 'cedar-hill', name: 'Cedar Hill', population: 15200, weight: 0.6, trust: 7.1, safety: 7.6, issues: ['Speeding near the school', 'Scams targeting older residents', 'Porch theft'] },
-  { slug: 'lakeview', name: 'Lakeview', population: 18300, weight: 0.7, trust: 6.0, safety: 6.5, issues: ['Noise at the lake at night', 'Bike theft', 'Speeding on Shore Road'] },
+  {
+    slug: 'northgate',
+    name: 'Northgate',
+    population: 24100,
+    weight: 1.0,
+    trust: 6.4,
+    safety: 6.8,
+    issues: ['Speeding on Northgate Avenue', 'Break-ins to parked cars', 'Street lighting at night'],
+  },
+  {
+    slug: 'riverside',
+    name: 'Riverside',
+    population: 31800,
+    weight: 1.2,
+    trust: 4.6,
+    safety: 5.1,
+    issues: ['Drug dealing near the park', 'Slow response when we call', 'Police only show up after something bad happens'],
+  },
+  {
+    slug: 'old-town',
+    name: 'Old Town',
+    population: 12900,
+    weight: 0.7,
+    trust: 6.9,
+    safety: 7.2,
+    issues: ['Noise from bars at night', 'Bike theft', 'Parking enforcement'],
+  },
+  {
+    slug: 'eastwood',
+    name: 'Eastwood',
+    population: 27400,
+    weight: 1.0,
+    trust: 5.6,
+    safety: 6.0,
+    issues: ['Speeding and racing on side streets', 'Package theft', 'More foot patrols'],
+  },
+  {
+    slug: 'mill-district',
+    name: 'Mill District',
+    population: 19800,
+    weight: 0.9,
+    trust: 5.2,
+    safety: 5.4,
+    issues: ['How officers treat young people', 'Gun violence', 'Abandoned buildings'],
+  },
+  {
+    slug: 'southport',
+    name: 'Southport',
+    population: 22600,
+    weight: 0.9,
+    trust: 5.0,
+    safety: 5.6,
+    issues: ['Car break-ins', 'Youth programs', 'Slow response when we call'],
+  },
+  {
+    slug: 'cedar-hill',
+    name: 'Cedar Hill',
+    population: 15200,
+    weight: 0.6,
+    trust: 7.1,
+    safety: 7.6,
+    issues: ['Speeding near the school', 'Scams targeting older residents', 'Porch theft'],
+  },
+  {
+    slug: 'lakeview',
+    name: 'Lakeview',
+    population: 18300,
+    weight: 0.7,
+    trust: 6.0,
+    safety: 6.5,
+    issues: ['Noise at the lake at night', 'Bike theft', 'Speeding on Shore Road'],
+  },
 ];
 
 const spanishIssues: Record<string, string> = {
@@ -92,10 +156,37 @@ function answerScale(value: number, min: number, max: number) {
 
 function demographics(random: Random) {
   return {
-    age_band: random.weighted([['18_24', 11], ['25_34', 19], ['35_44', 18], ['45_54', 16], ['55_64', 15], ['65_plus', 14], ['prefer_not', 5]] as const),
-    gender: random.weighted([['woman', 50], ['man', 44], ['another', 2], ['prefer_not', 4]] as const),
-    race_ethnicity: random.weighted([['black', 28], ['hispanic', 24], ['white', 32], ['asian', 8], ['native', 1], ['other', 3], ['prefer_not', 4]] as const),
-    years_in_neighborhood: random.weighted([['under_1', 10], ['1_4', 27], ['5_9', 22], ['10_plus', 38], ['prefer_not', 3]] as const),
+    age_band: random.weighted([
+      ['18_24', 11],
+      ['25_34', 19],
+      ['35_44', 18],
+      ['45_54', 16],
+      ['55_64', 15],
+      ['65_plus', 14],
+      ['prefer_not', 5],
+    ] as const),
+    gender: random.weighted([
+      ['woman', 50],
+      ['man', 44],
+      ['another', 2],
+      ['prefer_not', 4],
+    ] as const),
+    race_ethnicity: random.weighted([
+      ['black', 28],
+      ['hispanic', 24],
+      ['white', 32],
+      ['asian', 8],
+      ['native', 1],
+      ['other', 3],
+      ['prefer_not', 4],
+    ] as const),
+    years_in_neighborhood: random.weighted([
+      ['under_1', 10],
+      ['1_4', 27],
+      ['5_9', 22],
+      ['10_plus', 38],
+      ['prefer_not', 3],
+    ] as const),
   };
 }
 
@@ -133,9 +224,30 @@ export async function generateDemo(handle: DatabaseHandle, options: DemoOptions)
       const [cookoutEvent] = db
         .insert(events)
         .values([
-          { title: 'Cookout with officers at Riverside Park', occurredOn: stories.cookout.date, neighborhoodId: ids.get('riverside'), kind: 'outreach', description: 'A protest march that ended as a cookout co-hosted by residents and officers.', isPublic: true },
-          { title: 'Foot patrols start in Northgate', occurredOn: stories.patrols.date, neighborhoodId: ids.get('northgate'), kind: 'outreach', description: 'Two officers assigned to walking beats on weekday afternoons.', isPublic: true },
-          { title: 'Use-of-force incident on Mill Street', occurredOn: stories.incident.date, neighborhoodId: ids.get('mill-district'), kind: 'incident', description: 'A widely shared video of an arrest during a traffic stop.', isPublic: true },
+          {
+            title: 'Cookout with officers at Riverside Park',
+            occurredOn: stories.cookout.date,
+            neighborhoodId: ids.get('riverside'),
+            kind: 'outreach',
+            description: 'A protest march that ended as a cookout co-hosted by residents and officers.',
+            isPublic: true,
+          },
+          {
+            title: 'Foot patrols start in Northgate',
+            occurredOn: stories.patrols.date,
+            neighborhoodId: ids.get('northgate'),
+            kind: 'outreach',
+            description: 'Two officers assigned to walking beats on weekday afternoons.',
+            isPublic: true,
+          },
+          {
+            title: 'Use-of-force incident on Mill Street',
+            occurredOn: stories.incident.date,
+            neighborhoodId: ids.get('mill-district'),
+            kind: 'incident',
+            description: 'A widely shared video of an arrest during a traffic stop.',
+            isPublic: true,
+          },
           { title: 'Body-worn camera policy takes effect', occurredOn: stories.policy.date, neighborhoodId: null, kind: 'policy', isPublic: true },
         ])
         .returning({ id: events.id })
@@ -171,10 +283,24 @@ export async function generateDemo(handle: DatabaseHandle, options: DemoOptions)
             for (const [code, value] of Object.entries(person)) {
               if (random.next() < 0.92) answers.push({ questionId: byCode.get(code)!.id, valueNumber: null, valueText: value });
             }
-            const channel = random.weighted([['web', 70], ['qr', 20], ['paper', 7], ['kiosk', 3]] as const);
+            const channel = random.weighted([
+              ['web', 70],
+              ['qr', 20],
+              ['paper', 7],
+              ['kiosk', 3],
+            ] as const);
             // QR answers from Riverside in the two weeks after the cookout came from the cards handed out there.
-            const fromCookout = channel === 'qr' && n.slug === stories.cookout.neighborhood && day >= stories.cookout.date && day <= addDays(stories.cookout.date, 14);
-            record({ surveyId: survey.id, neighborhoodId: ids.get(n.slug)!, submittedOn: day, channel, language: lang, answers, eventId: fromCookout ? cookoutEvent.id : null });
+            const fromCookout =
+              channel === 'qr' && n.slug === stories.cookout.neighborhood && day >= stories.cookout.date && day <= addDays(stories.cookout.date, 14);
+            record({
+              surveyId: survey.id,
+              neighborhoodId: ids.get(n.slug)!,
+              submittedOn: day,
+              channel,
+              language: lang,
+              answers,
+              eventId: fromCookout ? cookoutEvent.id : null,
+            });
             count++;
           }
         }

@@ -17,7 +17,12 @@ const listColumns = {
 
 /** Events and their audited changes; each change commits with its audit entry. */
 export function createEventQueries({ db }: DatabaseHandle) {
-  const list = db.select(listColumns).from(events).leftJoin(neighborhoods, eq(neighborhoods.id, events.neighborhoodId)).orderBy(desc(events.occurredOn), desc(events.id)).prepare();
+  const list = db
+    .select(listColumns)
+    .from(events)
+    .leftJoin(neighborhoods, eq(neighborhoods.id, events.neighborhoodId))
+    .orderBy(desc(events.occurredOn), desc(events.id))
+    .prepare();
   const inRange = db
     .select(listColumns)
     .from(events)
@@ -25,8 +30,17 @@ export function createEventQueries({ db }: DatabaseHandle) {
     .where(and(gte(events.occurredOn, sql.placeholder('from')), lte(events.occurredOn, sql.placeholder('to'))))
     .orderBy(asc(events.occurredOn), asc(events.id))
     .prepare();
-  const byId = db.select().from(events).where(eq(events.id, sql.placeholder('id'))).prepare();
-  const ofNeighborhood = db.select().from(events).where(eq(events.neighborhoodId, sql.placeholder('neighborhood'))).orderBy(desc(events.occurredOn)).prepare();
+  const byId = db
+    .select()
+    .from(events)
+    .where(eq(events.id, sql.placeholder('id')))
+    .prepare();
+  const ofNeighborhood = db
+    .select()
+    .from(events)
+    .where(eq(events.neighborhoodId, sql.placeholder('neighborhood')))
+    .orderBy(desc(events.occurredOn))
+    .prepare();
 
   const broughtIn = db
     .select({ channel: responses.channel, n: count() })

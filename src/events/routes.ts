@@ -29,7 +29,13 @@ export async function eventRoutes(app: FastifyInstance) {
 
   function valuesOf(event: Event): FormValues {
     const neighborhood = results.neighborhoods().find((n) => n.id === event.neighborhoodId);
-    return { ...event, neighborhood: neighborhood?.slug ?? '', description: event.description ?? '', link: event.link ?? '', isPublic: event.isPublic ? 'on' : undefined };
+    return {
+      ...event,
+      neighborhood: neighborhood?.slug ?? '',
+      description: event.description ?? '',
+      link: event.link ?? '',
+      isPublic: event.isPublic ? 'on' : undefined,
+    };
   }
 
   function renderForm(reply: FastifyReply, status: number, data: { action: string; heading: string; values: FormValues; errors?: FieldErrors }) {
@@ -40,7 +46,13 @@ export async function eventRoutes(app: FastifyInstance) {
       title: data.heading,
       heading: data.heading,
       action: data.action,
-      values: { title: text('title'), occurredOn: text('occurredOn'), description: text('description'), link: text('link'), isPublic: data.values.isPublic === 'on' },
+      values: {
+        title: text('title'),
+        occurredOn: text('occurredOn'),
+        description: text('description'),
+        link: text('link'),
+        isPublic: data.values.isPublic === 'on',
+      },
       neighborhoods: results.neighborhoods().map((n) => ({ slug: n.slug, name: n.name, selected: n.slug === text('neighborhood') })),
       kinds: eventKinds.map((k) => ({ value: k, label: eventKindLabels[k], checked: k === text('kind') })),
       errors,
@@ -78,7 +90,12 @@ export async function eventRoutes(app: FastifyInstance) {
     const body = (request.body ?? {}) as FormValues;
     const parsed = eventFormSchema(results.neighborhoods()).safeParse(body);
     if (!parsed.success) {
-      return renderForm(reply, 400, { action: `/events/${event.id}/edit`, heading: `Edit “${event.title}”`, values: body, errors: zodFieldErrors(parsed.error) });
+      return renderForm(reply, 400, {
+        action: `/events/${event.id}/edit`,
+        heading: `Edit “${event.title}”`,
+        values: body,
+        errors: zodFieldErrors(parsed.error),
+      });
     }
     if (!events.update(event.id, parsed.data, request.staffUser!.id)) return notFound(reply);
     return reply.redirect(`/events/${event.id}`, 303);
@@ -99,7 +116,8 @@ export async function eventRoutes(app: FastifyInstance) {
     if (!found) return { ok: false as const, errors: { survey: 'no survey with this name' } };
     const measures = measureOptions(found.questions);
     const measure = parsed.data.measure ?? TRUST_MEASURE;
-    if (!measures.some((m) => m.value === measure)) return { ok: false as const, errors: { measure: `must be one of ${measures.map((m) => m.value).join(', ')}` } };
+    if (!measures.some((m) => m.value === measure))
+      return { ok: false as const, errors: { measure: `must be one of ${measures.map((m) => m.value).join(', ')}` } };
     const impact = computeImpact(results, rules, { event, survey: found.survey, measure, weeks: parsed.data.weeks, neighborhoods: results.neighborhoods() });
     return { ok: true as const, impact, measures };
   }
@@ -123,7 +141,9 @@ export async function eventRoutes(app: FastifyInstance) {
     const common = { title: event.title, event: { ...event, kindLabel: eventKindLabels[event.kind] }, minCellSize: rules.minCellSize, broughtIn };
     if (!result.ok) {
       const errorList = Object.entries(result.errors).map(([field, message]) => ({ href: `#impact-${field}`, message: `${field}: ${message}` }));
-      return reply.code(400).view('events/impact', { ...common, weekOptions: impactWeekOptions.map((w) => ({ value: w, selected: false })), errorList, hasErrors: true });
+      return reply
+        .code(400)
+        .view('events/impact', { ...common, weekOptions: impactWeekOptions.map((w) => ({ value: w, selected: false })), errorList, hasErrors: true });
     }
     const { impact, measures } = result;
     const home = results.neighborhoods().find((n) => n.id === event.neighborhoodId);
@@ -135,7 +155,11 @@ export async function eventRoutes(app: FastifyInstance) {
       weekOptions: impactWeekOptions.map((w) => ({ value: w, selected: w === impact.weeks })),
       measures: measures.map((m) => ({ ...m, selected: m.value === impact.measure })),
       measureLabel: measures.find((m) => m.value === impact.measure)!.label,
-      weeklyTable: impact.weekly.buckets.map((b, i) => ({ ...b, cell: impact.weekly.series[0].cells[i], eventWeek: b.start === impact.windows.eventWeek.from })),
+      weeklyTable: impact.weekly.buckets.map((b, i) => ({
+        ...b,
+        cell: impact.weekly.series[0].cells[i],
+        eventWeek: b.start === impact.windows.eventWeek.from,
+      })),
       chart: { impact },
     });
   });

@@ -39,7 +39,10 @@ export function eventFormSchema(neighborhoodList: readonly Pick<Neighborhood, 'i
         .refine((v) => !v || neighborhoodList.some((n) => n.slug === v), 'Choose a neighborhood from the list, or city-wide.'),
       kind: z.enum(eventKinds, 'Choose what kind of event this was.'),
       description: optionalText(2000, 'Use at most 2000 characters.'),
-      link: optionalText(500, 'Use at most 500 characters.').refine((v) => v === null || isWebLink(v), 'Enter a web address starting with http:// or https://.'),
+      link: optionalText(500, 'Use at most 500 characters.').refine(
+        (v) => v === null || isWebLink(v),
+        'Enter a web address starting with http:// or https://.',
+      ),
       isPublic: z
         .literal('on')
         .optional()

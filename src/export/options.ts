@@ -6,8 +6,7 @@ import { channels } from '../db/schema.js';
 export const exportFormats = ['wide', 'long'] as const;
 export type ExportFormat = (typeof exportFormats)[number];
 
-const isoDate = (label: string) =>
-  z.preprocess(blank, z.string().refine(isIsoDate, `Enter the ${label} date as YYYY-MM-DD, e.g. 2026-03-31.`).optional());
+const isoDate = (label: string) => z.preprocess(blank, z.string().refine(isIsoDate, `Enter the ${label} date as YYYY-MM-DD, e.g. 2026-03-31.`).optional());
 const list = (v: unknown) => (v === undefined ? [] : [v].flat().filter((i) => i !== ''));
 
 /** Export filters, as given by the export form (query string) or the command line. */
@@ -26,4 +25,12 @@ export const exportFilters = z
 export type ExportFilters = z.infer<typeof exportFilters>;
 
 /** What an export's audit entry keeps: the filters, never any answer. */
-export const auditedFilters = (f: ExportFilters) => ({ survey: f.survey, from: f.from ?? null, to: f.to ?? null, neighborhoods: f.neighborhood, channel: f.channel ?? null, format: f.format, bom: f.bom });
+export const auditedFilters = (f: ExportFilters) => ({
+  survey: f.survey,
+  from: f.from ?? null,
+  to: f.to ?? null,
+  neighborhoods: f.neighborhood,
+  channel: f.channel ?? null,
+  format: f.format,
+  bom: f.bom,
+});

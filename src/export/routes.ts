@@ -19,8 +19,18 @@ export async function exportRoutes(app: FastifyInstance) {
     const chosen = new Set([values.neighborhood ?? []].flat());
     return reply.code(status).view('export/form', {
       title: 'Export answers',
-      surveys: db.select().from(surveys).orderBy(asc(surveys.id)).all().map((s) => ({ slug: s.slug, title: localize(s.title, 'en'), status: s.status, selected: s.slug === values.survey })),
-      neighborhoods: db.select().from(neighborhoods).orderBy(asc(neighborhoods.name)).all().map((n) => ({ slug: n.slug, name: n.name, retired: n.retired, checked: chosen.has(n.slug) })),
+      surveys: db
+        .select()
+        .from(surveys)
+        .orderBy(asc(surveys.id))
+        .all()
+        .map((s) => ({ slug: s.slug, title: localize(s.title, 'en'), status: s.status, selected: s.slug === values.survey })),
+      neighborhoods: db
+        .select()
+        .from(neighborhoods)
+        .orderBy(asc(neighborhoods.name))
+        .all()
+        .map((n) => ({ slug: n.slug, name: n.name, retired: n.retired, checked: chosen.has(n.slug) })),
       channels: channels.map((c) => ({ value: c, selected: c === values.channel })),
       long: values.format === 'long',
       bom: values.bom !== undefined,
@@ -39,7 +49,13 @@ export async function exportRoutes(app: FastifyInstance) {
     const resolved = resolveExport(app.database, parsed.data);
     if (!resolved.ok) return renderForm(reply, 400, values, formErrors(resolved.errors));
     const { request: exportRequest } = resolved;
-    recordAudit(db, { userId: actorId(request), action: `export.${parsed.data.format}`, entity: 'survey', entityId: exportRequest.survey.id, details: auditedFilters(parsed.data) });
+    recordAudit(db, {
+      userId: actorId(request),
+      action: `export.${parsed.data.format}`,
+      entity: 'survey',
+      entityId: exportRequest.survey.id,
+      details: auditedFilters(parsed.data),
+    });
     const fileName = `${exportRequest.survey.slug}-${parsed.data.format}-${dateIn(app.config.TIME_ZONE)}.csv`;
     return reply
       .header('content-type', 'text/csv; charset=utf-8')

@@ -19,7 +19,16 @@ export interface ExportRequest {
 
 export const META_COLUMNS = ['submitted_on', 'neighborhood', 'channel', 'language'] as const;
 
-type Row = [id: number, submittedOn: string, neighborhood: string, channel: string, language: string, questionId: number | null, valueNumber: number | null, valueText: string | null];
+type Row = [
+  id: number,
+  submittedOn: string,
+  neighborhood: string,
+  channel: string,
+  language: string,
+  questionId: number | null,
+  valueNumber: number | null,
+  valueText: string | null,
+];
 
 /**
  * The query behind an export: counted responses of the survey by date then response id. Wide is pivoted by SQLite
@@ -75,7 +84,9 @@ function* exportRecords(databasePath: string, request: ExportRequest): Generator
   try {
     const { sql, params } = exportQuery(request);
     const statement = handle.sqlite.prepare(sql).raw(true);
-    yield format === 'wide' ? ['response_id', ...META_COLUMNS, ...questions.map((q) => q.code)] : ['response_id', ...META_COLUMNS, 'question_code', 'value', 'label'];
+    yield format === 'wide'
+      ? ['response_id', ...META_COLUMNS, ...questions.map((q) => q.code)]
+      : ['response_id', ...META_COLUMNS, 'question_code', 'value', 'label'];
 
     const text = (value: number | string | null) => (value === null ? '' : String(value));
     if (format === 'wide') {

@@ -54,9 +54,11 @@ export const en = {
   'public.quarterLabel': 'Q{q} {year}',
   'public.nonePublished': 'No results have been published yet.',
   'public.title': 'What residents told us: {survey}',
-  'public.lead': 'Residents of each neighborhood answered a short anonymous survey about safety and the police. These are their answers as totals, updated as new answers arrive.',
+  'public.lead':
+    'Residents of each neighborhood answered a short anonymous survey about safety and the police. These are their answers as totals, updated as new answers arrive.',
   'public.trustHeading': 'Trust in police over time',
-  'public.trustExplained': 'The trust score is the average of residents’ answers on whether the police treat local residents with respect and listen to their concerns, on a scale from 0 (not at all) to 100 (completely).',
+  'public.trustExplained':
+    'The trust score is the average of residents’ answers on whether the police treat local residents with respect and listen to their concerns, on a scale from 0 (not at all) to 100 (completely).',
   'public.period': 'Periods',
   'public.months': 'Months',
   'public.quarters': 'Quarters',
@@ -73,8 +75,10 @@ export const en = {
   'public.methodHeading': 'How to read these numbers',
   'public.methodResponses': '{count} responses are counted here, from {from} to {to}.',
   'public.methodChose': 'People chose to answer: this is not a random sample, so the figures describe the residents who answered, not every resident.',
-  'public.methodInterval': 'The 95% interval is the range within which the average would very likely fall if more of the same kind of residents answered. When two intervals overlap a lot, the difference between them may be chance.',
-  'public.methodSuppressed': 'Figures from fewer than {min} responses are not shown, to protect the people who answered; figures from fewer than {low} are marked “low reliability”.',
+  'public.methodInterval':
+    'The 95% interval is the range within which the average would very likely fall if more of the same kind of residents answered. When two intervals overlap a lot, the difference between them may be chance.',
+  'public.methodSuppressed':
+    'Figures from fewer than {min} responses are not shown, to protect the people who answered; figures from fewer than {low} are marked “low reliability”.',
   'public.methodCause': 'A change after an event is an association, not proof that the event caused it.',
   'public.download': 'Download these figures as open data (CSV)',
   'public.notEnough': 'not enough responses (fewer than {min})',

@@ -55,9 +55,11 @@ export const es: Messages = {
   'public.quarterLabel': 'T{q} {year}',
   'public.nonePublished': 'Todavía no se han publicado resultados.',
   'public.title': 'Lo que nos dijeron los residentes: {survey}',
-  'public.lead': 'Los residentes de cada vecindario contestaron una breve encuesta anónima sobre la seguridad y la policía. Estas son sus respuestas como totales, actualizadas a medida que llegan nuevas respuestas.',
+  'public.lead':
+    'Los residentes de cada vecindario contestaron una breve encuesta anónima sobre la seguridad y la policía. Estas son sus respuestas como totales, actualizadas a medida que llegan nuevas respuestas.',
   'public.trustHeading': 'Confianza en la policía a lo largo del tiempo',
-  'public.trustExplained': 'El índice de confianza es el promedio de las respuestas sobre si la policía trata a los residentes con respeto y escucha sus preocupaciones, en una escala de 0 (nada) a 100 (completamente).',
+  'public.trustExplained':
+    'El índice de confianza es el promedio de las respuestas sobre si la policía trata a los residentes con respeto y escucha sus preocupaciones, en una escala de 0 (nada) a 100 (completamente).',
   'public.period': 'Periodos',
   'public.months': 'Meses',
   'public.quarters': 'Trimestres',
@@ -73,9 +75,12 @@ export const es: Messages = {
   'public.noEvents': 'No se registraron eventos públicos en este periodo.',
   'public.methodHeading': 'Cómo leer estas cifras',
   'public.methodResponses': 'Aquí se cuentan {count} respuestas, del {from} al {to}.',
-  'public.methodChose': 'Las personas eligieron contestar: no es una muestra aleatoria, así que las cifras describen a los residentes que contestaron, no a todos los residentes.',
-  'public.methodInterval': 'El intervalo del 95 % es el rango en el que muy probablemente estaría el promedio si contestaran más residentes del mismo tipo. Cuando dos intervalos se superponen mucho, la diferencia entre ellos puede deberse al azar.',
-  'public.methodSuppressed': 'No se muestran cifras de menos de {min} respuestas, para proteger a quienes contestaron; las cifras de menos de {low} se marcan como «poco fiables».',
+  'public.methodChose':
+    'Las personas eligieron contestar: no es una muestra aleatoria, así que las cifras describen a los residentes que contestaron, no a todos los residentes.',
+  'public.methodInterval':
+    'El intervalo del 95 % es el rango en el que muy probablemente estaría el promedio si contestaran más residentes del mismo tipo. Cuando dos intervalos se superponen mucho, la diferencia entre ellos puede deberse al azar.',
+  'public.methodSuppressed':
+    'No se muestran cifras de menos de {min} respuestas, para proteger a quienes contestaron; las cifras de menos de {low} se marcan como «poco fiables».',
   'public.methodCause': 'Un cambio después de un evento es una asociación, no una prueba de que el evento lo causó.',
   'public.download': 'Descargar estas cifras como datos abiertos (CSV)',
   'public.notEnough': 'no hay suficientes respuestas (menos de {min})',

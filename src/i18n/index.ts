@@ -37,13 +37,12 @@ export function parseAcceptLanguage(header: string | undefined): string[] {
 }
 
 /** The page language: `?lang=`, then the language cookie, then Accept-Language, among those offered. */
-export function negotiateLanguage(
-  offered: readonly string[],
-  sources: { query?: string; cookie?: string; acceptLanguage?: string },
-): string {
+export function negotiateLanguage(offered: readonly string[], sources: { query?: string; cookie?: string; acceptLanguage?: string }): string {
   const usable = offered.filter((l) => l in catalogs);
   const candidates = [sources.query, sources.cookie, ...parseAcceptLanguage(sources.acceptLanguage)];
-  return candidates.find((c): c is string => !!c && usable.includes(c)) ?? (usable.includes(defaultLanguage) ? defaultLanguage : (usable[0] ?? defaultLanguage));
+  return (
+    candidates.find((c): c is string => !!c && usable.includes(c)) ?? (usable.includes(defaultLanguage) ? defaultLanguage : (usable[0] ?? defaultLanguage))
+  );
 }
 
 /** Formats an ISO date (YYYY-MM-DD) for people reading the given language. */

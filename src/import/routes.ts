@@ -34,12 +34,22 @@ export async function importRoutes(app: FastifyInstance) {
   });
 
   const surveyBySlug = (slug: string) => db.select().from(surveys).where(eq(surveys.slug, slug)).get();
-  const questionsOf = (surveyId: number) => db.select().from(questionsTable).where(eq(questionsTable.surveyId, surveyId)).orderBy(asc(questionsTable.position)).all();
+  const questionsOf = (surveyId: number) =>
+    db.select().from(questionsTable).where(eq(questionsTable.surveyId, surveyId)).orderBy(asc(questionsTable.position)).all();
 
-  function render(reply: FastifyReply, status: number, data: { survey?: string; errors?: FormErrors; problems?: ImportProblem[]; more?: number; imported?: { id: number; rowCount: number } }) {
+  function render(
+    reply: FastifyReply,
+    status: number,
+    data: { survey?: string; errors?: FormErrors; problems?: ImportProblem[]; more?: number; imported?: { id: number; rowCount: number } },
+  ) {
     return reply.code(status).view('import/form', {
       title: 'Import paper responses',
-      surveys: db.select().from(surveys).orderBy(asc(surveys.id)).all().map((s) => ({ slug: s.slug, title: localize(s.title, 'en'), status: s.status, selected: s.slug === data.survey })),
+      surveys: db
+        .select()
+        .from(surveys)
+        .orderBy(asc(surveys.id))
+        .all()
+        .map((s) => ({ slug: s.slug, title: localize(s.title, 'en'), status: s.status, selected: s.slug === data.survey })),
       maxMegabytes: MAX_IMPORT_BYTES / 1024 / 1024,
       ...(data.errors ?? noErrors),
       problems: data.problems,
@@ -52,7 +62,9 @@ export async function importRoutes(app: FastifyInstance) {
   // A file over the limit fails while the body is read, before the handler: admins get the form back with the reason.
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.code !== 'FST_REQ_FILE_TOO_LARGE' || request.staffUser?.role !== 'admin') throw error;
-    return render(reply, 413, { errors: formErrors({ file: `The file is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB: split it into smaller files and import each.` }) });
+    return render(reply, 413, {
+      errors: formErrors({ file: `The file is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB: split it into smaller files and import each.` }),
+    });
   });
 
   app.get('/admin/import', { preHandler: requireRole('admin') }, async (request, reply) => {
@@ -91,13 +103,29 @@ export async function importRoutes(app: FastifyInstance) {
       neighborhoods: db.select().from(neighborhoods).all(),
       today: dateIn(app.config.TIME_ZONE),
     });
-    if (!result.ok) return render(reply, 400, { survey: slug, problems: result.problems, more: result.more, errors: formErrors({ file: 'Nothing was imported: correct the rows listed below and upload the file again.' }) });
+    if (!result.ok)
+      return render(reply, 400, {
+        survey: slug,
+        problems: result.problems,
+        more: result.more,
+        errors: formErrors({ file: 'Nothing was imported: correct the rows listed below and upload the file again.' }),
+      });
 
     const fileName = parsed.data.file.fileName;
     const batchId = app.surveys.recordInTransaction(survey.id, surveyQuestions, (record) => {
-      const batch = db.insert(importBatches).values({ surveyId: survey.id, fileName, rowCount: result.responses.length, createdBy: actorId(request) }).returning().get();
+      const batch = db
+        .insert(importBatches)
+        .values({ surveyId: survey.id, fileName, rowCount: result.responses.length, createdBy: actorId(request) })
+        .returning()
+        .get();
       for (const response of result.responses) record({ ...response, importBatchId: batch.id });
-      recordAudit(db, { userId: actorId(request), action: 'import.create', entity: 'import_batch', entityId: batch.id, details: { survey: survey.slug, fileName, rows: result.responses.length } });
+      recordAudit(db, {
+        userId: actorId(request),
+        action: 'import.create',
+        entity: 'import_batch',
+        entityId: batch.id,
+        details: { survey: survey.slug, fileName, rows: result.responses.length },
+      });
       return batch.id;
     });
     return reply.redirect(`/admin/import?batch=${batchId}`, 303);

@@ -21,7 +21,11 @@ export interface ImportProblem {
 
 export type ImportResult = { ok: true; responses: Omit<NewResponse, 'importBatchId'>[] } | { ok: false; problems: ImportProblem[]; more: number };
 
-const fail = (problems: ImportProblem[]): ImportResult => ({ ok: false, problems: problems.slice(0, MAX_LISTED_PROBLEMS), more: Math.max(0, problems.length - MAX_LISTED_PROBLEMS) });
+const fail = (problems: ImportProblem[]): ImportResult => ({
+  ok: false,
+  problems: problems.slice(0, MAX_LISTED_PROBLEMS),
+  more: Math.max(0, problems.length - MAX_LISTED_PROBLEMS),
+});
 
 /** The CSV template for a survey: the header row of a wide export without response_id. */
 export const templateHeader = (questions: readonly Question[]) => [...META_COLUMNS, ...questions.map((q) => q.code)];
@@ -30,10 +34,7 @@ export const templateHeader = (questions: readonly Question[]) => [...META_COLUM
  * Reads a wide CSV of paper or kiosk responses and checks every row with the web form's rules (whatever the survey's
  * status). Nothing is returned to store unless every row is good.
  */
-export function validateImport(
-  file: Buffer,
-  context: { survey: Survey; questions: Question[]; neighborhoods: Neighborhood[]; today: string },
-): ImportResult {
+export function validateImport(file: Buffer, context: { survey: Survey; questions: Question[]; neighborhoods: Neighborhood[]; today: string }): ImportResult {
   const { survey, questions, neighborhoods, today } = context;
   let text: string;
   try {
@@ -71,8 +72,10 @@ export function validateImport(
     const language = value('language') || survey.languages[0];
     if (!isIsoDate(submittedOn)) problems.push({ row, field: 'submitted_on', message: 'Enter the date on the paper form as YYYY-MM-DD, e.g. 2026-03-31.' });
     else if (submittedOn > today) problems.push({ row, field: 'submitted_on', message: 'This date is in the future.' });
-    if (!(importChannels as readonly string[]).includes(channel)) problems.push({ row, field: 'channel', message: 'The channel must be paper or kiosk (empty means paper).' });
-    if (!survey.languages.includes(language)) problems.push({ row, field: 'language', message: `The language must be one the survey is offered in: ${survey.languages.join(', ')}.` });
+    if (!(importChannels as readonly string[]).includes(channel))
+      problems.push({ row, field: 'channel', message: 'The channel must be paper or kiosk (empty means paper).' });
+    if (!survey.languages.includes(language))
+      problems.push({ row, field: 'language', message: `The language must be one the survey is offered in: ${survey.languages.join(', ')}.` });
     const answers = Object.fromEntries([['neighborhood', value('neighborhood')], ...questions.map((q) => [fieldName(q), cell.get(q.code) ?? ''])]);
     const parsed = schema.safeParse(answers);
     if (!parsed.success) {

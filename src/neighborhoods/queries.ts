@@ -7,13 +7,23 @@ import { SLUG_PATTERN, blank } from '../admin/forms.js';
 
 const population = z.preprocess(
   blank,
-  z.coerce.number({ error: 'Enter the population as a whole number, or leave it empty.' }).int('Enter the population as a whole number, or leave it empty.').min(0, 'The population cannot be negative.').max(100_000_000, 'That population is too large.').optional(),
+  z.coerce
+    .number({ error: 'Enter the population as a whole number, or leave it empty.' })
+    .int('Enter the population as a whole number, or leave it empty.')
+    .min(0, 'The population cannot be negative.')
+    .max(100_000_000, 'That population is too large.')
+    .optional(),
 );
 const name = z.string().trim().min(1, 'Enter the neighborhood’s name.').max(100, 'Use at most 100 characters for the name.');
 
 export const neighborhoodEditBody = z.object({ name, population });
 export const neighborhoodCreateBody = neighborhoodEditBody.extend({
-  slug: z.string().trim().toLowerCase().max(60, 'Use at most 60 characters for the slug.').regex(SLUG_PATTERN, 'Use lowercase letters, digits and single hyphens for the slug, e.g. old-town.'),
+  slug: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .max(60, 'Use at most 60 characters for the slug.')
+    .regex(SLUG_PATTERN, 'Use lowercase letters, digits and single hyphens for the slug, e.g. old-town.'),
 });
 
 /** Neighborhoods as admins manage them; every change is audited in its own transaction. */
@@ -24,14 +34,21 @@ export function createNeighborhoodAdmin({ db }: DatabaseHandle) {
     slugTaken: (slug: string) => db.select({ id: neighborhoods.id }).from(neighborhoods).where(eq(neighborhoods.slug, slug)).get() !== undefined,
     create(userId: number, values: z.infer<typeof neighborhoodCreateBody>) {
       return db.transaction((tx) => {
-        const created = tx.insert(neighborhoods).values({ slug: values.slug, name: values.name, population: values.population ?? null }).returning().get();
+        const created = tx
+          .insert(neighborhoods)
+          .values({ slug: values.slug, name: values.name, population: values.population ?? null })
+          .returning()
+          .get();
         recordAudit(tx, { userId, action: 'neighborhood.create', entity: 'neighborhood', entityId: created.id, details: values });
         return created;
       });
     },
     update(userId: number, id: number, values: z.infer<typeof neighborhoodEditBody>) {
       db.transaction((tx) => {
-        tx.update(neighborhoods).set({ name: values.name, population: values.population ?? null }).where(eq(neighborhoods.id, id)).run();
+        tx.update(neighborhoods)
+          .set({ name: values.name, population: values.population ?? null })
+          .where(eq(neighborhoods.id, id))
+          .run();
         recordAudit(tx, { userId, action: 'neighborhood.update', entity: 'neighborhood', entityId: id, details: values });
       });
     },

@@ -11,11 +11,15 @@ export async function neighborhoodRoutes(app: FastifyInstance) {
   const adminPost = { preHandler: [requireRole('admin'), app.csrfProtection] };
 
   function renderList(reply: FastifyReply, status: number, values: Record<string, unknown>, errors: FormErrors) {
-    return reply.code(status).view('neighborhoods/index', { title: 'Neighborhoods', neighborhoods: neighborhoods.all(), values, ...errors, csrfToken: reply.generateCsrf() });
+    return reply
+      .code(status)
+      .view('neighborhoods/index', { title: 'Neighborhoods', neighborhoods: neighborhoods.all(), values, ...errors, csrfToken: reply.generateCsrf() });
   }
 
   function renderEdit(reply: FastifyReply, status: number, neighborhood: Neighborhood, values: Record<string, unknown>, errors: FormErrors) {
-    return reply.code(status).view('neighborhoods/edit', { title: `Edit ${neighborhood.name}`, neighborhood, values, ...errors, csrfToken: reply.generateCsrf() });
+    return reply
+      .code(status)
+      .view('neighborhoods/edit', { title: `Edit ${neighborhood.name}`, neighborhood, values, ...errors, csrfToken: reply.generateCsrf() });
   }
 
   app.get('/admin/neighborhoods', admin, async (request, reply) => renderList(reply, 200, {}, noErrors));
@@ -24,7 +28,8 @@ export async function neighborhoodRoutes(app: FastifyInstance) {
     const values = keptValues(request.body);
     const parsed = neighborhoodCreateBody.safeParse(values);
     if (!parsed.success) return renderList(reply, 400, values, zodFormErrors(parsed.error));
-    if (neighborhoods.slugTaken(parsed.data.slug)) return renderList(reply, 400, values, formErrors({ slug: 'Another neighborhood already uses this slug. Slugs never change, so choose another.' }));
+    if (neighborhoods.slugTaken(parsed.data.slug))
+      return renderList(reply, 400, values, formErrors({ slug: 'Another neighborhood already uses this slug. Slugs never change, so choose another.' }));
     neighborhoods.create(actorId(request), parsed.data);
     return reply.redirect('/admin/neighborhoods', 303);
   });
@@ -45,7 +50,10 @@ export async function neighborhoodRoutes(app: FastifyInstance) {
     return reply.redirect('/admin/neighborhoods', 303);
   });
 
-  for (const [action, retired] of [['retire', true], ['unretire', false]] as const) {
+  for (const [action, retired] of [
+    ['retire', true],
+    ['unretire', false],
+  ] as const) {
     app.post(`/admin/neighborhoods/:id/${action}`, adminPost, async (request, reply) => {
       const found = recordFrom(request.params, neighborhoods.find);
       if (!found) return notFound(reply);

@@ -43,8 +43,22 @@ export function createRollupAccumulator() {
 export function scoredQuestionsOf(sqlite: Database.Database, surveyId: number): ScoredQuestion[] {
   const rows = sqlite
     .prepare('SELECT id, kind, scale, dimension, reverse_scored, in_trust_score FROM questions WHERE survey_id = ? ORDER BY position')
-    .all(surveyId) as { id: number; kind: Question['kind']; scale: Question['scale']; dimension: string | null; reverse_scored: number; in_trust_score: number }[];
-  return rows.map((r) => ({ id: r.id, kind: r.kind, scale: r.scale, dimension: r.dimension, reverseScored: r.reverse_scored === 1, inTrustScore: r.in_trust_score === 1 }));
+    .all(surveyId) as {
+    id: number;
+    kind: Question['kind'];
+    scale: Question['scale'];
+    dimension: string | null;
+    reverse_scored: number;
+    in_trust_score: number;
+  }[];
+  return rows.map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    scale: r.scale,
+    dimension: r.dimension,
+    reverseScored: r.reverse_scored === 1,
+    inTrustScore: r.in_trust_score === 1,
+  }));
 }
 
 /**

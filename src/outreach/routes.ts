@@ -55,11 +55,16 @@ export async function outreachRoutes(app: FastifyInstance) {
     const wanted = query.survey !== undefined;
     const resolved = wanted ? resolveTarget({ ...query, event: query.event || undefined }) : undefined;
     const kioskDay = query.kioskDay && isIsoDate(query.kioskDay) ? query.kioskDay : today;
-    const kioskDayError = kioskDay < today || kioskDay > addDays(today, KIOSK_DAYS_AHEAD) ? `Choose a day from today to ${KIOSK_DAYS_AHEAD} days ahead.` : undefined;
+    const kioskDayError =
+      kioskDay < today || kioskDay > addDays(today, KIOSK_DAYS_AHEAD) ? `Choose a day from today to ${KIOSK_DAYS_AHEAD} days ahead.` : undefined;
     const result =
       resolved && 'target' in resolved
         ? (() => {
-            const params = new URLSearchParams({ survey: resolved.target.survey, neighborhood: resolved.target.neighborhood, ...(resolved.target.event ? { event: String(resolved.target.event) } : {}) });
+            const params = new URLSearchParams({
+              survey: resolved.target.survey,
+              neighborhood: resolved.target.neighborhood,
+              ...(resolved.target.event ? { event: String(resolved.target.event) } : {}),
+            });
             return {
               link: surveyLink(app.config.PUBLIC_URL, resolved.target),
               short: shortLink(app.config.PUBLIC_URL, resolved.target),
@@ -83,7 +88,10 @@ export async function outreachRoutes(app: FastifyInstance) {
       error,
       kioskDayError,
       hasErrors: !!(error || kioskDayError),
-      errorList: [...(error ? [{ href: `#${error.field}`, message: error.message }] : []), ...(kioskDayError ? [{ href: '#kioskDay', message: kioskDayError }] : [])],
+      errorList: [
+        ...(error ? [{ href: `#${error.field}`, message: error.message }] : []),
+        ...(kioskDayError ? [{ href: '#kioskDay', message: kioskDayError }] : []),
+      ],
       result,
     });
   });
@@ -125,7 +133,12 @@ export async function outreachRoutes(app: FastifyInstance) {
     const { token } = z.object({ token: z.string().max(2000) }).parse(request.params);
     const target = readKioskToken(app, token);
     if (!target || 'field' in resolveTarget(target)) {
-      return reply.code(404).view('errors/error', { title: 'This kiosk link is not valid today', message: 'Kiosk links work only on the day they were made for. Ask a staff member for today’s link.' });
+      return reply
+        .code(404)
+        .view('errors/error', {
+          title: 'This kiosk link is not valid today',
+          message: 'Kiosk links work only on the day they were made for. Ask a staff member for today’s link.',
+        });
     }
     reply.setCookie(KIOSK_COOKIE, target.validOn, {
       signed: true,

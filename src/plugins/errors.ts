@@ -32,9 +32,10 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
     }
     if (status >= 400 && status < 500) {
       const title = status === 403 ? 'Forbidden' : translate(request.lang, 'badRequest.title');
-      const message = error.code === 'FST_CSRF_INVALID_TOKEN' || error.code === 'FST_CSRF_MISSING_SECRET'
-        ? 'This form has expired or did not come from this site. Go back, reload the page and try again.'
-        : error.message;
+      const message =
+        error.code === 'FST_CSRF_INVALID_TOKEN' || error.code === 'FST_CSRF_MISSING_SECRET'
+          ? 'This form has expired or did not come from this site. Go back, reload the page and try again.'
+          : error.message;
       return sendError(request, reply, status, title, message);
     }
     request.log.error({ err: error }, 'request failed');

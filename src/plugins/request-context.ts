@@ -36,7 +36,13 @@ export const requestContextPlugin = fp(async (app: FastifyInstance) => {
     });
     // The language switch is a link with ?lang=; remembering the choice makes it stick on later pages.
     if (chosen && chosen !== request.cookies[LANGUAGE_COOKIE]) {
-      reply.setCookie(LANGUAGE_COOKIE, chosen, { path: '/', sameSite: 'lax', httpOnly: true, maxAge: 365 * 24 * 3600, secure: app.config.PUBLIC_URL.startsWith('https:') });
+      reply.setCookie(LANGUAGE_COOKIE, chosen, {
+        path: '/',
+        sameSite: 'lax',
+        httpOnly: true,
+        maxAge: 365 * 24 * 3600,
+        secure: app.config.PUBLIC_URL.startsWith('https:'),
+      });
     }
     const { userId, loggedInAt } = request.session;
     if (userId === undefined) return;

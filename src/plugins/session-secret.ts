@@ -7,6 +7,9 @@ import { settings } from '../db/schema.js';
 export function getSessionSecret({ db }: DatabaseHandle, configured: string | undefined): string {
   if (configured) return configured;
   const key = 'session_secret';
-  db.insert(settings).values({ key, value: randomBytes(48).toString('base64url') }).onConflictDoNothing().run();
+  db.insert(settings)
+    .values({ key, value: randomBytes(48).toString('base64url') })
+    .onConflictDoNothing()
+    .run();
   return db.select().from(settings).where(eq(settings.key, key)).get()!.value;
 }

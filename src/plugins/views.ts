@@ -9,8 +9,21 @@ import { viewsFolder } from '../paths.js';
 const partials = [
   'public-cell',
   'public-trust',
-  'head', 'header', 'footer', 'error-summary', 'field-error', 'scale-question', 'choice-question', 'text-question',
-  'form-field', 'admin-nav', 'staff-error-summary', 'survey-texts', 'stat-cell', 'change-cell', 'results-filters',
+  'head',
+  'header',
+  'footer',
+  'error-summary',
+  'field-error',
+  'scale-question',
+  'choice-question',
+  'text-question',
+  'form-field',
+  'admin-nav',
+  'staff-error-summary',
+  'survey-texts',
+  'stat-cell',
+  'change-cell',
+  'results-filters',
 ];
 
 /** Handlebars views: one layout, small partials, and two helpers for translated text. */

@@ -16,7 +16,11 @@ import { localDate, localizeTrends, measureName, periodLabel } from './view.js';
 
 // Public figures cover the last two years, in months or quarters only: never a window narrow enough to single anyone out.
 const MONTHS_SHOWN = 24;
-const publicQuery = z.object({ bucket: z.enum(['month', 'quarter']).catch('month'), lang: z.string().max(10).optional().catch(undefined), bom: z.literal('1').optional().catch(undefined) });
+const publicQuery = z.object({
+  bucket: z.enum(['month', 'quarter']).catch('month'),
+  lang: z.string().max(10).optional().catch(undefined),
+  bom: z.literal('1').optional().catch(undefined),
+});
 const slugParams = z.object({ surveySlug: z.string().max(200) });
 
 /** The public transparency page, its embeddable version and its open data: aggregates only, suppressed like everywhere. */
@@ -47,7 +51,11 @@ export async function publicRoutes(app: FastifyInstance) {
   function pageData(request: FastifyRequest, reply: FastifyReply, found: NonNullable<ReturnType<typeof published>>) {
     const { survey, questions } = found;
     const query = publicQuery.parse(request.query);
-    const lang = negotiateLanguage(survey.languages, { query: query.lang, cookie: request.cookies[LANGUAGE_COOKIE], acceptLanguage: request.headers['accept-language'] });
+    const lang = negotiateLanguage(survey.languages, {
+      query: query.lang,
+      cookie: request.cookies[LANGUAGE_COOKIE],
+      acceptLanguage: request.headers['accept-language'],
+    });
     setPageLanguage(request, reply, lang);
     const [trustRaw] = figures(survey, [TRUST_MEASURE], query.bucket);
     const trends = localizeTrends(trustRaw, lang);
@@ -89,7 +97,11 @@ export async function publicRoutes(app: FastifyInstance) {
         table: trendTable(trends),
         minCellSize: rules.minCellSize,
         lowReliabilitySize: rules.lowReliabilitySize,
-        periods: (['month', 'quarter'] as const).map((b) => ({ value: b, label: translate(lang, b === 'month' ? 'public.months' : 'public.quarters'), selected: b === query.bucket })),
+        periods: (['month', 'quarter'] as const).map((b) => ({
+          value: b,
+          label: translate(lang, b === 'month' ? 'public.months' : 'public.quarters'),
+          selected: b === query.bucket,
+        })),
         events,
         counted: new Intl.NumberFormat(lang).format(counted),
         from: localDate(trends.from, lang),

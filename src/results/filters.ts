@@ -18,18 +18,26 @@ const date = z.preprocess(blank, z.string().refine(isIsoDate, 'must be a date wr
 const withMeasureAlias = (v: unknown) =>
   v && typeof v === 'object' && !('measure' in v) && 'dimension' in v ? { ...v, measure: (v as { dimension: unknown }).dimension } : v;
 
-export const trendQuerySchema = z.preprocess(withMeasureAlias, z.object({
-  survey: z.preprocess(blank, z.string().max(200).optional()),
-  from: date,
-  to: date,
-  bucket: z.preprocess(blank, z.enum(bucketKinds, 'must be week, month or quarter').default('month')),
-  measure: z.preprocess(blank, z.string().max(50).default(TRUST_MEASURE)),
-  neighborhood: z.preprocess(
-    (v) => (v === undefined ? [] : [v].flat().filter((s) => s !== '')),
-    z.array(z.string().max(200)).max(200),
-  ),
-  rolling: z.preprocess(blank, z.coerce.number('must be a whole number').int('must be a whole number').min(1, 'must be at least 1').max(MAX_ROLLING, `must be at most ${MAX_ROLLING}`).default(1)),
-}));
+export const trendQuerySchema = z.preprocess(
+  withMeasureAlias,
+  z.object({
+    survey: z.preprocess(blank, z.string().max(200).optional()),
+    from: date,
+    to: date,
+    bucket: z.preprocess(blank, z.enum(bucketKinds, 'must be week, month or quarter').default('month')),
+    measure: z.preprocess(blank, z.string().max(50).default(TRUST_MEASURE)),
+    neighborhood: z.preprocess((v) => (v === undefined ? [] : [v].flat().filter((s) => s !== '')), z.array(z.string().max(200)).max(200)),
+    rolling: z.preprocess(
+      blank,
+      z.coerce
+        .number('must be a whole number')
+        .int('must be a whole number')
+        .min(1, 'must be at least 1')
+        .max(MAX_ROLLING, `must be at most ${MAX_ROLLING}`)
+        .default(1),
+    ),
+  }),
+);
 
 export type TrendQuery = z.infer<typeof trendQuerySchema>;
 export type FieldErrors = Record<string, string>;

@@ -34,7 +34,13 @@ export function latestChanges(queries: ResultsQueries, rules: CellRules, request
   const trends = computeTrends(queries, rules, { ...request, rolling: 1, from: buckets.previous.start, to: request.to });
   return {
     ...buckets,
-    rows: trends.series.map((s): LatestChange => ({ area: s.area, name: s.name, previous: s.cells[0], latest: s.cells[1], change: changeBetween(s.cells[0], s.cells[1]) })),
+    rows: trends.series.map((s): LatestChange => ({
+      area: s.area,
+      name: s.name,
+      previous: s.cells[0],
+      latest: s.cells[1],
+      change: changeBetween(s.cells[0], s.cells[1]),
+    })),
   };
 }
 
@@ -58,7 +64,13 @@ function groupChanges(queries: ResultsQueries, rules: CellRules, request: TrendR
   const kind = baseKind(request.bucket);
   const starts = bucketsBetween(previous.start, latest.end, kind);
   const position = new Map(starts.map((s, i) => [s, i]));
-  const rows = queries.groupRows(kind, { survey: request.survey.id, neighborhood: neighborhood.id, measure: request.measure, from: previous.start, to: latest.end });
+  const rows = queries.groupRows(kind, {
+    survey: request.survey.id,
+    neighborhood: neighborhood.id,
+    measure: request.measure,
+    from: previous.start,
+    to: latest.end,
+  });
   const changes: GroupChange[] = [];
   for (const q of questions.filter((q) => q.kind === 'choice')) {
     const options = q.options ?? [];
@@ -94,8 +106,18 @@ function passesEveryBucket(perBucket: Map<string, number>, rules: CellRules): bo
   return counts.reduce((a, b) => a + b, 0) >= rules.minCellSize && counts.every((n) => n === 0 || n >= rules.minCellSize);
 }
 
-function distributions(queries: ResultsQueries, rules: CellRules, request: TrendRequest, neighborhood: Neighborhood, questions: readonly Question[]): Distribution[] {
-  const rows = queries.distributionRows(baseKind(request.bucket), { survey: request.survey.id, neighborhood: neighborhood.id, ...snapRange(request.from, request.to, request.bucket) });
+function distributions(
+  queries: ResultsQueries,
+  rules: CellRules,
+  request: TrendRequest,
+  neighborhood: Neighborhood,
+  questions: readonly Question[],
+): Distribution[] {
+  const rows = queries.distributionRows(baseKind(request.bucket), {
+    survey: request.survey.id,
+    neighborhood: neighborhood.id,
+    ...snapRange(request.from, request.to, request.bucket),
+  });
   return questions
     .filter((q) => q.kind === 'scale' && q.scale !== null)
     .map((q) => {
@@ -172,4 +194,3 @@ export function neighborhoodDetail(
     ...lastTwoBuckets(request),
   };
 }
-

@@ -19,7 +19,6 @@ export interface BucketRow extends Sums {
   neighborhoodId: number;
 }
 
-
 // Voided responses are never counted: every query on responses filters them, and rollups never include them.
 const liveResponses = 'r.survey_id = :survey AND r.neighborhood_id = :neighborhood AND r.voided = 0 AND r.submitted_on BETWEEN :from AND :to';
 

@@ -101,12 +101,24 @@ export async function resultsRoutes(app: FastifyInstance) {
 
   app.get('/results', { preHandler: staffOnly }, async (request, reply) => {
     const resolved = filters(request);
-    const common = { title: 'Results', filterAction: '/results', showNeighborhoodFilter: true, minCellSize: rules.minCellSize, lowReliabilitySize: rules.lowReliabilitySize };
+    const common = {
+      title: 'Results',
+      filterAction: '/results',
+      showNeighborhoodFilter: true,
+      minCellSize: rules.minCellSize,
+      lowReliabilitySize: rules.lowReliabilitySize,
+    };
     if (!resolved.ok) return reply.code(400).view('results/city', { ...common, filters: filterForm(request, null, resolved.errors) });
     const { request: trendRequest } = resolved.value;
     const trends = computeTrends(queries, rules, trendRequest);
     const changes = latestChanges(queries, rules, trendRequest);
-    const exportQuery = new URLSearchParams({ survey: trends.survey, from: trends.from, to: trends.to, bucket: trends.bucket, rolling: String(trends.rolling) });
+    const exportQuery = new URLSearchParams({
+      survey: trends.survey,
+      from: trends.from,
+      to: trends.to,
+      bucket: trends.bucket,
+      rolling: String(trends.rolling),
+    });
     const detailQuery = new URLSearchParams({ ...Object.fromEntries(exportQuery), measure: trends.measure });
     return reply.view('results/city', {
       ...common,
@@ -131,10 +143,7 @@ export async function resultsRoutes(app: FastifyInstance) {
       details: { ...snapRange(trendRequest.from, trendRequest.to, trendRequest.bucket), bucket: trendRequest.bucket, rolling: trendRequest.rolling },
     });
     const fileName = `${trendRequest.survey.slug}-aggregates-${dateIn(app.config.TIME_ZONE)}.csv`;
-    return reply
-      .type('text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="${fileName}"`)
-      .send(aggregatesCsv(all, { bom }));
+    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${fileName}"`).send(aggregatesCsv(all, { bom }));
   });
 
   app.get('/results/:neighborhood', { preHandler: staffOnly }, async (request, reply) => {
@@ -143,7 +152,13 @@ export async function resultsRoutes(app: FastifyInstance) {
     const neighborhood = queries.neighborhoods().find((n) => n.slug === slug);
     if (!neighborhood) return reply.code(404).view('errors/error', { title: 'Not found', message: 'There is no neighborhood with this name.' });
     const resolved = filters(request);
-    const common = { title: `Results: ${neighborhood.name}`, neighborhood, filterAction: `/results/${neighborhood.slug}`, minCellSize: rules.minCellSize, lowReliabilitySize: rules.lowReliabilitySize };
+    const common = {
+      title: `Results: ${neighborhood.name}`,
+      neighborhood,
+      filterAction: `/results/${neighborhood.slug}`,
+      minCellSize: rules.minCellSize,
+      lowReliabilitySize: rules.lowReliabilitySize,
+    };
     if (!resolved.ok) return reply.code(400).view('results/neighborhood', { ...common, filters: filterForm(request, null, resolved.errors) });
     const { request: base, questions, measures } = resolved.value;
     const trendRequest = { ...base, selected: new Set([neighborhood.slug]) };

@@ -78,7 +78,10 @@ export function baseSeries(raw: readonly Sums[][], buckets: number, rules: CellR
   const parts = raw.map((sums) => ({ sums, hidden: sums.map(() => false) }));
   const city: BaseSeries = { sums: [], hidden: [] };
   for (let b = 0; b < buckets; b++) {
-    const cells = partCells(raw.map((sums) => sums[b]), rules);
+    const cells = partCells(
+      raw.map((sums) => sums[b]),
+      rules,
+    );
     cells.forEach((cell, j) => (parts[j].hidden[b] = cell.suppressed && raw[j][b].n > 0));
     const total = raw.reduce((acc, sums) => addSums(acc, sums[b]), emptySums);
     city.sums.push(total);
@@ -93,7 +96,10 @@ export function baseSeries(raw: readonly Sums[][], buckets: number, rules: CellR
  */
 export function pooledCell(series: BaseSeries, indexes: readonly number[], rules: CellRules): Cell {
   if (indexes.some((b) => series.hidden[b])) return suppressedCell;
-  return cellFrom(indexes.reduce((acc, b) => addSums(acc, series.sums[b]), emptySums), rules);
+  return cellFrom(
+    indexes.reduce((acc, b) => addSums(acc, series.sums[b]), emptySums),
+    rules,
+  );
 }
 
 /** Rollup sums per base bucket (grouped in SQL) for every neighborhood and the city, with their hidden flags. */
@@ -110,7 +116,14 @@ export function loadBase(
     const i = position.get(row.bucket);
     if (series && i !== undefined) series[i] = addSums(series[i], row);
   }
-  return { starts, ...baseSeries(request.neighborhoods.map((n) => raw.get(n.id)!), starts.length, rules) };
+  return {
+    starts,
+    ...baseSeries(
+      request.neighborhoods.map((n) => raw.get(n.id)!),
+      starts.length,
+      rules,
+    ),
+  };
 }
 
 /**
@@ -133,7 +146,8 @@ export function computeTrends(queries: ResultsQueries, rules: CellRules, request
 
   const series: TrendSeries[] = [{ area: CITY, name: 'City-wide', cells: windows.map((w) => pooledCell(city, w, rules)) }];
   request.neighborhoods.forEach((n, j) => {
-    if (!request.selected || request.selected.has(n.slug)) series.push({ area: n.slug, name: n.name, cells: windows.map((w) => pooledCell(parts[j], w, rules)) });
+    if (!request.selected || request.selected.has(n.slug))
+      series.push({ area: n.slug, name: n.name, cells: windows.map((w) => pooledCell(parts[j], w, rules)) });
   });
   return {
     survey: request.survey.slug,

@@ -29,13 +29,22 @@ export class StaffRuleError extends Error {}
 /** Staff administration: every change in one transaction with its audit entry; the last active admin is kept. */
 export function createStaffAdmin({ db }: DatabaseHandle) {
   type Tx = Parameters<Parameters<typeof db.transaction>[0]>[0];
-  const activeAdmins = (tx: Tx) => tx.select({ n: count() }).from(staffUsers).where(and(eq(staffUsers.role, 'admin'), eq(staffUsers.disabled, false))).get()!.n;
+  const activeAdmins = (tx: Tx) =>
+    tx
+      .select({ n: count() })
+      .from(staffUsers)
+      .where(and(eq(staffUsers.role, 'admin'), eq(staffUsers.disabled, false)))
+      .get()!.n;
 
   function issue(tx: Tx, userId: number): string {
     // A new link replaces any unused one, so only the latest handed-over link works.
-    tx.delete(oneTimeTokens).where(and(eq(oneTimeTokens.userId, userId), eq(oneTimeTokens.purpose, 'reset'), isNull(oneTimeTokens.usedAt))).run();
+    tx.delete(oneTimeTokens)
+      .where(and(eq(oneTimeTokens.userId, userId), eq(oneTimeTokens.purpose, 'reset'), isNull(oneTimeTokens.usedAt)))
+      .run();
     const token = randomBytes(32).toString('base64url');
-    tx.insert(oneTimeTokens).values({ tokenHash: hashToken(token), purpose: 'reset', userId, expiresAt: Date.now() + RESET_LINK_TTL_MS }).run();
+    tx.insert(oneTimeTokens)
+      .values({ tokenHash: hashToken(token), purpose: 'reset', userId, expiresAt: Date.now() + RESET_LINK_TTL_MS })
+      .run();
     return token;
   }
 
@@ -45,7 +54,8 @@ export function createStaffAdmin({ db }: DatabaseHandle) {
     /** Adds an account whose (random, never shown) password must be set through the returned one-time link token. */
     add(actorId: number, email: string, staffRole: StaffRole, unusablePasswordHash: string) {
       return db.transaction((tx) => {
-        if (tx.select({ id: staffUsers.id }).from(staffUsers).where(eq(staffUsers.email, email)).get()) throw new StaffRuleError('A staff account with this email already exists.');
+        if (tx.select({ id: staffUsers.id }).from(staffUsers).where(eq(staffUsers.email, email)).get())
+          throw new StaffRuleError('A staff account with this email already exists.');
         const user = tx.insert(staffUsers).values({ email, role: staffRole, passwordHash: unusablePasswordHash }).returning().get();
         recordAudit(tx, { userId: actorId, action: 'staff.create', entity: 'staff_user', entityId: user.id, details: { email, role: staffRole } });
         return { user, token: issue(tx, user.id) };
@@ -68,7 +78,8 @@ export function createStaffAdmin({ db }: DatabaseHandle) {
         const user = tx.select().from(staffUsers).where(eq(staffUsers.id, userId)).get()!;
         if (user.disabled === disabled) return;
         if (disabled && userId === actorId) throw new StaffRuleError('You cannot disable your own account; ask another admin.');
-        if (disabled && user.role === 'admin' && activeAdmins(tx) <= 1) throw new StaffRuleError(`${user.email} is the only active admin and cannot be disabled.`);
+        if (disabled && user.role === 'admin' && activeAdmins(tx) <= 1)
+          throw new StaffRuleError(`${user.email} is the only active admin and cannot be disabled.`);
         tx.update(staffUsers).set({ disabled }).where(eq(staffUsers.id, userId)).run();
         if (disabled) tx.delete(sessions).where(eq(sessions.userId, userId)).run();
         recordAudit(tx, { userId: actorId, action: disabled ? 'staff.disable' : 'staff.enable', entity: 'staff_user', entityId: userId });
@@ -83,7 +94,11 @@ export function createStaffAdmin({ db }: DatabaseHandle) {
     /** Uses a reset token once: sets the password and ends the account's sessions. False when the token was spent. */
     completeReset(token: string, userId: number, passwordHash: string): boolean {
       return db.transaction((tx) => {
-        const used = tx.update(oneTimeTokens).set({ usedAt: Date.now() }).where(and(eq(oneTimeTokens.tokenHash, hashToken(token)), isNull(oneTimeTokens.usedAt))).run();
+        const used = tx
+          .update(oneTimeTokens)
+          .set({ usedAt: Date.now() })
+          .where(and(eq(oneTimeTokens.tokenHash, hashToken(token)), isNull(oneTimeTokens.usedAt)))
+          .run();
         if (used.changes !== 1) return false;
         tx.update(staffUsers).set({ passwordHash }).where(eq(staffUsers.id, userId)).run();
         tx.delete(sessions).where(eq(sessions.userId, userId)).run();

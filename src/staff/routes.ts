@@ -18,8 +18,12 @@ export async function staffRoutes(app: FastifyInstance) {
   const linkHours = RESET_LINK_TTL_MS / 3600_000;
 
   function renderList(reply: FastifyReply, status: number, values: Record<string, unknown> = {}, errors: FormErrors = noErrors) {
-    const users = staff.all().map((u) => ({ id: u.id, email: u.email, role: u.role, disabled: u.disabled, createdAt: u.createdAt, isAdmin: u.role === 'admin' }));
-    return reply.code(status).view('staff/index', { title: 'Staff', users, values, newRoleAdmin: values.role === 'admin', ...errors, csrfToken: reply.generateCsrf() });
+    const users = staff
+      .all()
+      .map((u) => ({ id: u.id, email: u.email, role: u.role, disabled: u.disabled, createdAt: u.createdAt, isAdmin: u.role === 'admin' }));
+    return reply
+      .code(status)
+      .view('staff/index', { title: 'Staff', users, values, newRoleAdmin: values.role === 'admin', ...errors, csrfToken: reply.generateCsrf() });
   }
 
   function renderLink(reply: FastifyReply, user: StaffUser, token: string, isNew: boolean) {
@@ -62,7 +66,10 @@ export async function staffRoutes(app: FastifyInstance) {
     return change(request, reply, user, () => staff.setRole(actorId(request), user.id, parsed.data.role));
   });
 
-  for (const [action, disabled] of [['disable', true], ['enable', false]] as const) {
+  for (const [action, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const) {
     app.post(`/admin/staff/:id/${action}`, adminPost, async (request, reply) => {
       const user = recordFrom(request.params, staff.find);
       if (!user) return notFound(reply);
@@ -84,7 +91,9 @@ export async function staffRoutes(app: FastifyInstance) {
     return found?.userId ? { token: parsed.data!.token, userId: found.userId } : undefined;
   }
   const linkExpired = (reply: FastifyReply) =>
-    reply.code(404).view('errors/error', { title: 'This password link is no longer valid', message: 'It has been used or has expired. Ask an admin for a new link.' });
+    reply
+      .code(404)
+      .view('errors/error', { title: 'This password link is no longer valid', message: 'It has been used or has expired. Ask an admin for a new link.' });
   const renderReset = (reply: FastifyReply, status: number, errors: FormErrors) =>
     reply.code(status).view('staff/reset', { title: 'Set your password', minLength: MIN_PASSWORD_LENGTH, ...errors, csrfToken: reply.generateCsrf() });
 
@@ -110,7 +119,8 @@ export async function staffRoutes(app: FastifyInstance) {
     const user = request.staffUser!;
     const parsed = changePasswordBody.safeParse(request.body ?? {});
     if (!parsed.success) return renderChange(reply, 400, zodFormErrors(parsed.error));
-    if (!(await verifyPassword(parsed.data.current, user.passwordHash))) return renderChange(reply, 400, formErrors({ current: 'That is not your current password.' }));
+    if (!(await verifyPassword(parsed.data.current, user.passwordHash)))
+      return renderChange(reply, 400, formErrors({ current: 'That is not your current password.' }));
     staff.changeOwnPassword(user.id, await hashPassword(parsed.data.password, config.PASSWORD_HASH_COST));
     // Every other session ended with the change; this one continues under a fresh id.
     await request.session.regenerate();

@@ -32,10 +32,7 @@ export function measuresOf(questions: readonly ScoredQuestion[]): Map<string, Sc
 }
 
 /** A respondent's 0–100 score on each measure they answered enough of; "don't know" counts as unanswered. */
-export function respondentScores(
-  measures: Map<string, ScoredQuestion[]>,
-  scalePoints: ReadonlyMap<number, number>,
-): Map<string, number> {
+export function respondentScores(measures: Map<string, ScoredQuestion[]>, scalePoints: ReadonlyMap<number, number>): Map<string, number> {
   const scores = new Map<string, number>();
   for (const [measure, items] of measures) {
     const itemScores = items.map((q) => {

@@ -13,8 +13,13 @@ export interface SurveyDetails {
 /** Surveys and questions as admins edit them; every change in one transaction with its audit entry. */
 export function createSurveyEditor({ db }: DatabaseHandle) {
   type Tx = Parameters<Parameters<typeof db.transaction>[0]>[0];
-  const responseCount = db.select({ n: count() }).from(responses).where(eq(responses.surveyId, sql.placeholder('surveyId'))).prepare();
-  const questionsOf = (tx: Pick<Tx, 'select'>, surveyId: number) => tx.select().from(questions).where(eq(questions.surveyId, surveyId)).orderBy(asc(questions.position)).all();
+  const responseCount = db
+    .select({ n: count() })
+    .from(responses)
+    .where(eq(responses.surveyId, sql.placeholder('surveyId')))
+    .prepare();
+  const questionsOf = (tx: Pick<Tx, 'select'>, surveyId: number) =>
+    tx.select().from(questions).where(eq(questions.surveyId, surveyId)).orderBy(asc(questions.position)).all();
 
   return {
     list: () =>
@@ -30,11 +35,20 @@ export function createSurveyEditor({ db }: DatabaseHandle) {
     responseCount: (surveyId: number) => responseCount.get({ surveyId })!.n,
     answerCount: (questionId: number) => db.select({ n: count() }).from(answers).where(eq(answers.questionId, questionId)).get()!.n,
     optionValuesInUse: (questionId: number) =>
-      db.selectDistinct({ value: answers.valueText }).from(answers).where(eq(answers.questionId, questionId)).all().flatMap((a) => (a.value === null ? [] : [a.value])),
+      db
+        .selectDistinct({ value: answers.valueText })
+        .from(answers)
+        .where(eq(answers.questionId, questionId))
+        .all()
+        .flatMap((a) => (a.value === null ? [] : [a.value])),
 
     create(userId: number, slug: string, details: SurveyDetails) {
       return db.transaction((tx) => {
-        const created = tx.insert(surveys).values({ slug, ...details, status: 'draft' }).returning().get();
+        const created = tx
+          .insert(surveys)
+          .values({ slug, ...details, status: 'draft' })
+          .returning()
+          .get();
         recordAudit(tx, { userId, action: 'survey.create', entity: 'survey', entityId: created.id, details: { slug } });
         return created;
       });
@@ -62,17 +76,34 @@ export function createSurveyEditor({ db }: DatabaseHandle) {
     duplicate(userId: number, surveyId: number, slug: string) {
       return db.transaction((tx) => {
         const source = tx.select().from(surveys).where(eq(surveys.id, surveyId)).get()!;
-        const copy = tx.insert(surveys).values({ slug, title: source.title, intro: source.intro, languages: source.languages, status: 'draft' }).returning().get();
+        const copy = tx
+          .insert(surveys)
+          .values({ slug, title: source.title, intro: source.intro, languages: source.languages, status: 'draft' })
+          .returning()
+          .get();
         const sourceQuestions = questionsOf(tx, surveyId);
-        if (sourceQuestions.length > 0) tx.insert(questions).values(sourceQuestions.map(({ id: _id, surveyId: _s, ...q }) => ({ ...q, surveyId: copy.id }))).run();
+        if (sourceQuestions.length > 0)
+          tx.insert(questions)
+            .values(sourceQuestions.map(({ id: _id, surveyId: _s, ...q }) => ({ ...q, surveyId: copy.id })))
+            .run();
         recordAudit(tx, { userId, action: 'survey.duplicate', entity: 'survey', entityId: copy.id, details: { from: source.slug, slug } });
         return copy;
       });
     },
     addQuestion(userId: number, surveyId: number, fields: QuestionFields) {
       return db.transaction((tx) => {
-        const last = tx.select({ position: questions.position }).from(questions).where(eq(questions.surveyId, surveyId)).orderBy(desc(questions.position)).limit(1).get();
-        const created = tx.insert(questions).values({ ...fields, surveyId, position: (last?.position ?? 0) + 1 }).returning().get();
+        const last = tx
+          .select({ position: questions.position })
+          .from(questions)
+          .where(eq(questions.surveyId, surveyId))
+          .orderBy(desc(questions.position))
+          .limit(1)
+          .get();
+        const created = tx
+          .insert(questions)
+          .values({ ...fields, surveyId, position: (last?.position ?? 0) + 1 })
+          .returning()
+          .get();
         recordAudit(tx, { userId, action: 'question.create', entity: 'question', entityId: created.id, details: { survey: surveyId, code: fields.code } });
         return created;
       });
@@ -80,13 +111,25 @@ export function createSurveyEditor({ db }: DatabaseHandle) {
     updateQuestion(userId: number, question: Question, fields: QuestionFields) {
       db.transaction((tx) => {
         tx.update(questions).set(fields).where(eq(questions.id, question.id)).run();
-        recordAudit(tx, { userId, action: 'question.update', entity: 'question', entityId: question.id, details: { survey: question.surveyId, code: fields.code } });
+        recordAudit(tx, {
+          userId,
+          action: 'question.update',
+          entity: 'question',
+          entityId: question.id,
+          details: { survey: question.surveyId, code: fields.code },
+        });
       });
     },
     removeQuestion(userId: number, question: Question) {
       db.transaction((tx) => {
         tx.delete(questions).where(eq(questions.id, question.id)).run();
-        recordAudit(tx, { userId, action: 'question.remove', entity: 'question', entityId: question.id, details: { survey: question.surveyId, code: question.code } });
+        recordAudit(tx, {
+          userId,
+          action: 'question.remove',
+          entity: 'question',
+          entityId: question.id,
+          details: { survey: question.surveyId, code: question.code },
+        });
       });
     },
     /** Swaps a question with its neighbour above or below; nothing happens at either end. */
@@ -95,7 +138,12 @@ export function createSurveyEditor({ db }: DatabaseHandle) {
         const neighbour = tx
           .select()
           .from(questions)
-          .where(and(eq(questions.surveyId, question.surveyId), direction === 'up' ? lt(questions.position, question.position) : gt(questions.position, question.position)))
+          .where(
+            and(
+              eq(questions.surveyId, question.surveyId),
+              direction === 'up' ? lt(questions.position, question.position) : gt(questions.position, question.position),
+            ),
+          )
           .orderBy(direction === 'up' ? desc(questions.position) : asc(questions.position))
           .limit(1)
           .get();

@@ -40,7 +40,12 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
     return values;
   }
 
-  function renderSurvey(reply: FastifyReply, status: number, survey: Survey, data: { values?: Record<string, unknown>; errors?: FormErrors; duplicateSlug?: string } = {}) {
+  function renderSurvey(
+    reply: FastifyReply,
+    status: number,
+    survey: Survey,
+    data: { values?: Record<string, unknown>; errors?: FormErrors; duplicateSlug?: string } = {},
+  ) {
     const surveyQuestions = editor.questions(survey.id);
     const values = data.values ?? surveyValues(survey);
     return reply.code(status).view('survey-editor/survey', {
@@ -49,7 +54,13 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
       surveyTitle: localize(survey.title, 'en'),
       isOpen: survey.status === 'open',
       responses: editor.responseCount(survey.id),
-      questions: surveyQuestions.map((q, i) => ({ ...q, number: i + 1, promptText: localize(q.prompt, survey.languages[0] ?? 'en'), first: i === 0, last: i === surveyQuestions.length - 1 })),
+      questions: surveyQuestions.map((q, i) => ({
+        ...q,
+        number: i + 1,
+        promptText: localize(q.prompt, survey.languages[0] ?? 'en'),
+        first: i === 0,
+        last: i === surveyQuestions.length - 1,
+      })),
       missing: missingTexts(survey, surveyQuestions),
       previews: survey.languages.map((code) => ({ code, name: languageName(code) })),
       values,
@@ -61,10 +72,19 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
   }
 
   function renderNew(reply: FastifyReply, status: number, values: Record<string, unknown>, errors: FormErrors) {
-    return reply.code(status).view('survey-editor/new', { title: 'New survey', values, ...languageFields(values, surveyLanguages), ...errors, csrfToken: reply.generateCsrf() });
+    return reply
+      .code(status)
+      .view('survey-editor/new', { title: 'New survey', values, ...languageFields(values, surveyLanguages), ...errors, csrfToken: reply.generateCsrf() });
   }
 
-  function renderQuestion(reply: FastifyReply, status: number, survey: Survey, question: Question | undefined, values: Record<string, unknown>, errors: FormErrors) {
+  function renderQuestion(
+    reply: FastifyReply,
+    status: number,
+    survey: Survey,
+    question: Question | undefined,
+    values: Record<string, unknown>,
+    errors: FormErrors,
+  ) {
     const rows = Math.max(Number(values.option_rows) || 0, 1);
     const texts = survey.languages.map((code) => ({ code, name: languageName(code) }));
     return reply.code(status).view('survey-editor/question', {
@@ -74,7 +94,10 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
       action: question ? `/admin/surveys/${survey.id}/questions/${question.id}` : `/admin/surveys/${survey.id}/questions`,
       values,
       kinds: questionKinds.map((k) => ({ value: k, checked: values.kind === k })),
-      scales: [{ value: '0-10', label: '0 to 10' }, { value: 'agree5', label: '5-point agreement (1 to 5)' }].map((s) => ({ ...s, checked: values.scale === s.value })),
+      scales: [
+        { value: '0-10', label: '0 to 10' },
+        { value: 'agree5', label: '5-point agreement (1 to 5)' },
+      ].map((s) => ({ ...s, checked: values.scale === s.value })),
       flags: [
         ['required', 'Required: residents must answer it'],
         ['allow_dont_know', 'Offer "don\'t know" (scale questions)'],
@@ -88,7 +111,12 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
         valueName: `option_value_${i}`,
         value: values[`option_value_${i}`],
         error: errors.errors[`option_value_${i}`],
-        labels: texts.map((l) => ({ code: l.code, languageName: l.name, fieldName: `option_label_${i}_${l.code}`, value: values[`option_label_${i}_${l.code}`] })),
+        labels: texts.map((l) => ({
+          code: l.code,
+          languageName: l.name,
+          fieldName: `option_label_${i}_${l.code}`,
+          value: values[`option_label_${i}_${l.code}`],
+        })),
       })),
       optionRowCount: rows,
       ...errors,
@@ -96,10 +124,11 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
     });
   }
 
-  const withSurvey = (handler: (request: FastifyRequest, reply: FastifyReply, survey: Survey) => unknown) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const survey = recordFrom(request.params, editor.find);
-    return survey ? handler(request, reply, survey) : notFound(reply);
-  };
+  const withSurvey =
+    (handler: (request: FastifyRequest, reply: FastifyReply, survey: Survey) => unknown) => async (request: FastifyRequest, reply: FastifyReply) => {
+      const survey = recordFrom(request.params, editor.find);
+      return survey ? handler(request, reply, survey) : notFound(reply);
+    };
   const missingErrors = (missing: ReturnType<typeof missingTexts>, intro: string): FormErrors => ({
     errors: {},
     errorList: [{ href: '#missing', message: intro }, ...missing],
@@ -121,66 +150,123 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
     if (!parsed.success) return renderNew(reply, 400, values, zodFormErrors(parsed.error));
     if (editor.slugTaken(parsed.data.slug)) return renderNew(reply, 400, values, formErrors({ slug: 'Another survey already uses this slug.' }));
     const { languages } = parsed.data;
-    const created = editor.create(actorId(request), parsed.data.slug, { languages, title: localized(parsed.data, 'title', languages), intro: localized(parsed.data, 'intro', languages) });
+    const created = editor.create(actorId(request), parsed.data.slug, {
+      languages,
+      title: localized(parsed.data, 'title', languages),
+      intro: localized(parsed.data, 'intro', languages),
+    });
     return reply.redirect(`/admin/surveys/${created.id}`, 303);
   });
 
-  app.get('/admin/surveys/:id', admin, withSurvey((request, reply, survey) => renderSurvey(reply, 200, survey)));
+  app.get(
+    '/admin/surveys/:id',
+    admin,
+    withSurvey((request, reply, survey) => renderSurvey(reply, 200, survey)),
+  );
 
-  app.post('/admin/surveys/:id', adminPost, withSurvey((request, reply, survey) => {
-    const values = keptValues(request.body);
-    const parsed = surveyDetailsBody.safeParse(values);
-    if (!parsed.success) return renderSurvey(reply, 400, survey, { values, errors: zodFormErrors(parsed.error) });
-    const { languages } = parsed.data;
-    const details = { languages, title: localized(parsed.data, 'title', languages), intro: localized(parsed.data, 'intro', languages) };
-    if (survey.status === 'open') {
-      const missing = missingTexts({ ...survey, ...details }, editor.questions(survey.id));
-      if (missing.length > 0) return renderSurvey(reply, 400, survey, { values, errors: missingErrors(missing, 'The survey is open, so every text must be written in each of its languages. Missing:') });
-    }
-    editor.update(actorId(request), survey.id, details);
-    return reply.redirect(`/admin/surveys/${survey.id}`, 303);
-  }));
-
-  app.post('/admin/surveys/:id/open', adminPost, withSurvey((request, reply, survey) => {
-    const missing = missingTexts(survey, editor.questions(survey.id));
-    if (missing.length > 0) return renderSurvey(reply, 400, survey, { errors: missingErrors(missing, 'The survey cannot open until every text is written in each of its languages. Missing:') });
-    editor.setStatus(actorId(request), survey.id, 'open');
-    return reply.redirect(`/admin/surveys/${survey.id}`, 303);
-  }));
-
-  app.post('/admin/surveys/:id/close', adminPost, withSurvey((request, reply, survey) => {
-    editor.setStatus(actorId(request), survey.id, 'closed');
-    return reply.redirect(`/admin/surveys/${survey.id}`, 303);
-  }));
-
-  for (const [action, published] of [['publish', true], ['unpublish', false]] as const) {
-    app.post(`/admin/surveys/:id/${action}`, adminPost, withSurvey((request, reply, survey) => {
-      editor.setPublished(actorId(request), survey.id, published);
+  app.post(
+    '/admin/surveys/:id',
+    adminPost,
+    withSurvey((request, reply, survey) => {
+      const values = keptValues(request.body);
+      const parsed = surveyDetailsBody.safeParse(values);
+      if (!parsed.success) return renderSurvey(reply, 400, survey, { values, errors: zodFormErrors(parsed.error) });
+      const { languages } = parsed.data;
+      const details = { languages, title: localized(parsed.data, 'title', languages), intro: localized(parsed.data, 'intro', languages) };
+      if (survey.status === 'open') {
+        const missing = missingTexts({ ...survey, ...details }, editor.questions(survey.id));
+        if (missing.length > 0)
+          return renderSurvey(reply, 400, survey, {
+            values,
+            errors: missingErrors(missing, 'The survey is open, so every text must be written in each of its languages. Missing:'),
+          });
+      }
+      editor.update(actorId(request), survey.id, details);
       return reply.redirect(`/admin/surveys/${survey.id}`, 303);
-    }));
+    }),
+  );
+
+  app.post(
+    '/admin/surveys/:id/open',
+    adminPost,
+    withSurvey((request, reply, survey) => {
+      const missing = missingTexts(survey, editor.questions(survey.id));
+      if (missing.length > 0)
+        return renderSurvey(reply, 400, survey, {
+          errors: missingErrors(missing, 'The survey cannot open until every text is written in each of its languages. Missing:'),
+        });
+      editor.setStatus(actorId(request), survey.id, 'open');
+      return reply.redirect(`/admin/surveys/${survey.id}`, 303);
+    }),
+  );
+
+  app.post(
+    '/admin/surveys/:id/close',
+    adminPost,
+    withSurvey((request, reply, survey) => {
+      editor.setStatus(actorId(request), survey.id, 'closed');
+      return reply.redirect(`/admin/surveys/${survey.id}`, 303);
+    }),
+  );
+
+  for (const [action, published] of [
+    ['publish', true],
+    ['unpublish', false],
+  ] as const) {
+    app.post(
+      `/admin/surveys/:id/${action}`,
+      adminPost,
+      withSurvey((request, reply, survey) => {
+        editor.setPublished(actorId(request), survey.id, published);
+        return reply.redirect(`/admin/surveys/${survey.id}`, 303);
+      }),
+    );
   }
 
-  app.post('/admin/surveys/:id/duplicate', adminPost, withSurvey((request, reply, survey) => {
-    const values = keptValues(request.body);
-    const parsed = duplicateBody.safeParse(values);
-    const slugError = !parsed.success ? parsed.error.issues[0].message : editor.slugTaken(parsed.data.slug) ? 'Another survey already uses this slug.' : undefined;
-    if (slugError || !parsed.success) return renderSurvey(reply, 400, survey, { errors: formErrors({ slug: slugError! }), duplicateSlug: typeof values.slug === 'string' ? values.slug : '' });
-    const copy = editor.duplicate(actorId(request), survey.id, parsed.data.slug);
-    return reply.redirect(`/admin/surveys/${copy.id}`, 303);
-  }));
+  app.post(
+    '/admin/surveys/:id/duplicate',
+    adminPost,
+    withSurvey((request, reply, survey) => {
+      const values = keptValues(request.body);
+      const parsed = duplicateBody.safeParse(values);
+      const slugError = !parsed.success
+        ? parsed.error.issues[0].message
+        : editor.slugTaken(parsed.data.slug)
+          ? 'Another survey already uses this slug.'
+          : undefined;
+      if (slugError || !parsed.success)
+        return renderSurvey(reply, 400, survey, {
+          errors: formErrors({ slug: slugError! }),
+          duplicateSlug: typeof values.slug === 'string' ? values.slug : '',
+        });
+      const copy = editor.duplicate(actorId(request), survey.id, parsed.data.slug);
+      return reply.redirect(`/admin/surveys/${copy.id}`, 303);
+    }),
+  );
 
-  app.get('/admin/surveys/:id/preview', admin, withSurvey((request, reply, survey) => {
-    const wanted = previewQuery.parse(request.query).lang;
-    const lang = wanted && survey.languages.includes(wanted) ? wanted : survey.languages[0];
-    const form = surveyFormView(survey, editor.questions(survey.id), app.surveys.activeNeighborhoods(), lang, { values: {}, errors: new Map() }, { changeNeighborhood: true });
-    setPageLanguage(request, reply, lang);
-    return reply.view('survey-editor/preview', {
-      title: `Preview: ${form.title}`,
-      form,
-      survey,
-      previews: survey.languages.map((code) => ({ code, name: languageName(code), current: code === lang })),
-    });
-  }));
+  app.get(
+    '/admin/surveys/:id/preview',
+    admin,
+    withSurvey((request, reply, survey) => {
+      const wanted = previewQuery.parse(request.query).lang;
+      const lang = wanted && survey.languages.includes(wanted) ? wanted : survey.languages[0];
+      const form = surveyFormView(
+        survey,
+        editor.questions(survey.id),
+        app.surveys.activeNeighborhoods(),
+        lang,
+        { values: {}, errors: new Map() },
+        { changeNeighborhood: true },
+      );
+      setPageLanguage(request, reply, lang);
+      return reply.view('survey-editor/preview', {
+        title: `Preview: ${form.title}`,
+        form,
+        survey,
+        previews: survey.languages.map((code) => ({ code, name: languageName(code), current: code === lang })),
+      });
+    }),
+  );
 
   /** Validates a question form and the rules for surveys with responses; errors re-render the form. */
   function saveQuestion(request: FastifyRequest, reply: FastifyReply, survey: Survey, question: Question | undefined) {
@@ -189,7 +275,8 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
     if (!parsed.ok) return renderQuestion(reply, 400, survey, question, values, formErrors(parsed.errors));
     const fields: QuestionFields = parsed.fields;
     const others = editor.questions(survey.id).filter((q) => q.id !== question?.id);
-    if (others.some((q) => q.code === fields.code)) return renderQuestion(reply, 400, survey, question, values, formErrors({ code: 'Another question of this survey has this code.' }));
+    if (others.some((q) => q.code === fields.code))
+      return renderQuestion(reply, 400, survey, question, values, formErrors({ code: 'Another question of this survey has this code.' }));
     const refused = refusedChanges(question ?? null, fields, {
       surveyHasResponses: editor.responseCount(survey.id) > 0,
       optionValuesInUse: question ? editor.optionValuesInUse(question.id) : [],
@@ -197,41 +284,79 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
     if (Object.keys(refused).length > 0) return renderQuestion(reply, 409, survey, question, values, formErrors(refused));
     if (survey.status === 'open') {
       const candidate = { ...(question ?? { id: 0, surveyId: survey.id, position: Infinity }), ...fields } as Question;
-      const missing = missingTexts(survey, [...others, candidate].sort((a, b) => a.position - b.position));
-      if (missing.length > 0) return renderQuestion(reply, 400, survey, question, values, missingErrors(missing.map((m) => ({ ...m, href: m.href.replace(/^.*#/, '#') })), 'The survey is open, so every text must be written in each of its languages. Missing:'));
+      const missing = missingTexts(
+        survey,
+        [...others, candidate].sort((a, b) => a.position - b.position),
+      );
+      if (missing.length > 0)
+        return renderQuestion(
+          reply,
+          400,
+          survey,
+          question,
+          values,
+          missingErrors(
+            missing.map((m) => ({ ...m, href: m.href.replace(/^.*#/, '#') })),
+            'The survey is open, so every text must be written in each of its languages. Missing:',
+          ),
+        );
     }
     if (question) editor.updateQuestion(actorId(request), question, fields);
     else editor.addQuestion(actorId(request), survey.id, fields);
     return reply.redirect(`/admin/surveys/${survey.id}#questions`, 303);
   }
 
-  app.get('/admin/surveys/:id/questions/new', admin, withSurvey((request, reply, survey) => renderQuestion(reply, 200, survey, undefined, questionFormValues(undefined), noErrors)));
-  app.post('/admin/surveys/:id/questions', adminPost, withSurvey((request, reply, survey) => saveQuestion(request, reply, survey, undefined)));
+  app.get(
+    '/admin/surveys/:id/questions/new',
+    admin,
+    withSurvey((request, reply, survey) => renderQuestion(reply, 200, survey, undefined, questionFormValues(undefined), noErrors)),
+  );
+  app.post(
+    '/admin/surveys/:id/questions',
+    adminPost,
+    withSurvey((request, reply, survey) => saveQuestion(request, reply, survey, undefined)),
+  );
 
-  app.get('/admin/surveys/:id/questions/:childId/edit', admin, withSurvey((request, reply, survey) => {
-    const question = findQuestion(survey, request.params);
-    return question ? renderQuestion(reply, 200, survey, question, questionFormValues(question), noErrors) : notFound(reply);
-  }));
-  app.post('/admin/surveys/:id/questions/:childId', adminPost, withSurvey((request, reply, survey) => {
-    const question = findQuestion(survey, request.params);
-    return question ? saveQuestion(request, reply, survey, question) : notFound(reply);
-  }));
+  app.get(
+    '/admin/surveys/:id/questions/:childId/edit',
+    admin,
+    withSurvey((request, reply, survey) => {
+      const question = findQuestion(survey, request.params);
+      return question ? renderQuestion(reply, 200, survey, question, questionFormValues(question), noErrors) : notFound(reply);
+    }),
+  );
+  app.post(
+    '/admin/surveys/:id/questions/:childId',
+    adminPost,
+    withSurvey((request, reply, survey) => {
+      const question = findQuestion(survey, request.params);
+      return question ? saveQuestion(request, reply, survey, question) : notFound(reply);
+    }),
+  );
 
-  app.post('/admin/surveys/:id/questions/:childId/move', adminPost, withSurvey((request, reply, survey) => {
-    const question = findQuestion(survey, request.params);
-    if (!question) return notFound(reply);
-    const parsed = moveBody.safeParse(request.body ?? {});
-    if (!parsed.success) return renderSurvey(reply, 400, survey, { errors: formErrors({ [`question-${question.id}`]: 'Move the question up or down.' }) });
-    editor.moveQuestion(actorId(request), question, parsed.data.direction);
-    return reply.redirect(`/admin/surveys/${survey.id}#question-${question.id}`, 303);
-  }));
+  app.post(
+    '/admin/surveys/:id/questions/:childId/move',
+    adminPost,
+    withSurvey((request, reply, survey) => {
+      const question = findQuestion(survey, request.params);
+      if (!question) return notFound(reply);
+      const parsed = moveBody.safeParse(request.body ?? {});
+      if (!parsed.success) return renderSurvey(reply, 400, survey, { errors: formErrors({ [`question-${question.id}`]: 'Move the question up or down.' }) });
+      editor.moveQuestion(actorId(request), question, parsed.data.direction);
+      return reply.redirect(`/admin/surveys/${survey.id}#question-${question.id}`, 303);
+    }),
+  );
 
-  app.post('/admin/surveys/:id/questions/:childId/remove', adminPost, withSurvey((request, reply, survey) => {
-    const question = findQuestion(survey, request.params);
-    if (!question) return notFound(reply);
-    const refusal = removalRefusal(question, { surveyHasResponses: editor.responseCount(survey.id) > 0, answers: editor.answerCount(question.id) });
-    if (refusal) return renderSurvey(reply, 409, survey, { errors: formErrors({ [`question-${question.id}`]: refusal }) });
-    editor.removeQuestion(actorId(request), question);
-    return reply.redirect(`/admin/surveys/${survey.id}#questions`, 303);
-  }));
+  app.post(
+    '/admin/surveys/:id/questions/:childId/remove',
+    adminPost,
+    withSurvey((request, reply, survey) => {
+      const question = findQuestion(survey, request.params);
+      if (!question) return notFound(reply);
+      const refusal = removalRefusal(question, { surveyHasResponses: editor.responseCount(survey.id) > 0, answers: editor.answerCount(question.id) });
+      if (refusal) return renderSurvey(reply, 409, survey, { errors: formErrors({ [`question-${question.id}`]: refusal }) });
+      editor.removeQuestion(actorId(request), question);
+      return reply.redirect(`/admin/surveys/${survey.id}#questions`, 303);
+    }),
+  );
 }

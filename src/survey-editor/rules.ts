@@ -32,7 +32,8 @@ export function missingTexts(survey: Survey, questions: readonly Question[]): Mi
   return missing;
 }
 
-const DUPLICATE_HINT = 'This survey already has responses, so this would change what they mean or the figures computed from them. Duplicate the survey and change the copy instead.';
+const DUPLICATE_HINT =
+  'This survey already has responses, so this would change what they mean or the figures computed from them. Duplicate the survey and change the copy instead.';
 
 /** Which changes to a question are refused once its survey has responses; wording, required and "don't know" stay free. */
 export function refusedChanges(
@@ -43,7 +44,8 @@ export function refusedChanges(
   if (!usage.surveyHasResponses) return {};
   const refused: Record<string, string> = {};
   if (!before) {
-    if (after.dimension || after.inTrustScore) refused[after.dimension ? 'dimension' : 'in_trust_score'] = `A new question cannot join a dimension or the trust score. ${DUPLICATE_HINT}`;
+    if (after.dimension || after.inTrustScore)
+      refused[after.dimension ? 'dimension' : 'in_trust_score'] = `A new question cannot join a dimension or the trust score. ${DUPLICATE_HINT}`;
     return refused;
   }
   const locked: [keyof QuestionFields, string, string][] = [

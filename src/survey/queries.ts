@@ -13,12 +13,25 @@ export interface SurveyWithQuestions {
 
 /** Survey data for residents: surveys, their questions, the neighborhoods they can pick, and storing answers. */
 export function createSurveyRepository({ db, sqlite }: DatabaseHandle) {
-  const findBySlug = db.select().from(surveys).where(eq(surveys.slug, sql.placeholder('slug'))).prepare();
-  const questionsOf = db.select().from(questions).where(eq(questions.surveyId, sql.placeholder('surveyId'))).orderBy(asc(questions.position)).prepare();
+  const findBySlug = db
+    .select()
+    .from(surveys)
+    .where(eq(surveys.slug, sql.placeholder('slug')))
+    .prepare();
+  const questionsOf = db
+    .select()
+    .from(questions)
+    .where(eq(questions.surveyId, sql.placeholder('surveyId')))
+    .orderBy(asc(questions.position))
+    .prepare();
   const activeNeighborhoods = db.select().from(neighborhoods).where(eq(neighborhoods.retired, false)).orderBy(asc(neighborhoods.name)).prepare();
   const openSurveys = db.select().from(surveys).where(eq(surveys.status, 'open')).orderBy(asc(surveys.id)).prepare();
   const publishedSurveys = db.select().from(surveys).where(eq(surveys.published, true)).orderBy(asc(surveys.id)).prepare();
-  const eventById = db.select({ id: events.id }).from(events).where(eq(events.id, sql.placeholder('id'))).prepare();
+  const eventById = db
+    .select({ id: events.id })
+    .from(events)
+    .where(eq(events.id, sql.placeholder('id')))
+    .prepare();
   const committer = createGroupCommitter(sqlite);
   // Every submission reads the survey, its questions and the neighborhoods: cached until anything but stored
   // submissions (which never touch them) changes the database.
@@ -71,7 +84,11 @@ export function ensureStandardSurvey({ db }: DatabaseHandle): void {
     const existing = tx.select({ id: surveys.id }).from(surveys).limit(1).get();
     if (existing) return;
     const { questions: definitions, ...fields } = standardSurvey;
-    const created = tx.insert(surveys).values({ ...fields, status: 'open' }).returning({ id: surveys.id }).get();
+    const created = tx
+      .insert(surveys)
+      .values({ ...fields, status: 'open' })
+      .returning({ id: surveys.id })
+      .get();
     tx.insert(questions)
       .values(definitions.map((q, i) => ({ ...q, surveyId: created.id, position: i + 1 })))
       .run();

@@ -43,7 +43,10 @@ export async function surveyRoutes(app: FastifyInstance) {
   }
 
   // Building a zod schema costs more than the rest of a submission; reuse it while questions and neighborhoods are unchanged.
-  const formSchemas = new Map<number, { questions: readonly Question[]; neighborhoods: readonly Neighborhood[]; key: string; schema: ReturnType<typeof surveyFormSchema> }>();
+  const formSchemas = new Map<
+    number,
+    { questions: readonly Question[]; neighborhoods: readonly Neighborhood[]; key: string; schema: ReturnType<typeof surveyFormSchema> }
+  >();
   function formSchemaFor(survey: Survey, questions: readonly Question[], neighborhoods: readonly Neighborhood[]) {
     const cached = formSchemas.get(survey.id);
     // The repository hands out the same objects until the data changes; after a change compare the content.
@@ -84,10 +87,17 @@ export async function surveyRoutes(app: FastifyInstance) {
 
     const channel = channelFor(request, query.channel);
     const event = knownEvent(query.event);
-    const form = surveyFormView(survey, questions, surveys.activeNeighborhoods(), lang, { values: {}, errors: new Map() }, {
-      presetNeighborhood: query.neighborhood,
-      changeNeighborhood: query.change === '1',
-    });
+    const form = surveyFormView(
+      survey,
+      questions,
+      surveys.activeNeighborhoods(),
+      lang,
+      { values: {}, errors: new Map() },
+      {
+        presetNeighborhood: query.neighborhood,
+        changeNeighborhood: query.change === '1',
+      },
+    );
     const answered = channel === 'kiosk' ? null : request.unsignCookie(request.cookies[answeredCookie(survey)] ?? '');
     setPageLanguage(request, reply, lang);
     return reply.view('survey/form', {

@@ -134,15 +134,11 @@ export const standardSurvey = {
       ['native', 'American Indian or Alaska Native', 'Indígena americano o nativo de Alaska'],
       ['other', 'Another race, or more than one', 'Otra raza, o más de una'],
     ]),
-    demographic(
-      'years_in_neighborhood',
-      { en: 'How long have you lived in this neighborhood?', es: '¿Cuánto tiempo lleva viviendo en este vecindario?' },
-      [
-        ['under_1', 'Less than a year', 'Menos de un año'],
-        ['1_4', '1 to 4 years', 'De 1 a 4 años'],
-        ['5_9', '5 to 9 years', 'De 5 a 9 años'],
-        ['10_plus', '10 years or more', '10 años o más'],
-      ],
-    ),
+    demographic('years_in_neighborhood', { en: 'How long have you lived in this neighborhood?', es: '¿Cuánto tiempo lleva viviendo en este vecindario?' }, [
+      ['under_1', 'Less than a year', 'Menos de un año'],
+      ['1_4', '1 to 4 years', 'De 1 a 4 años'],
+      ['5_9', '5 to 9 years', 'De 5 a 9 años'],
+      ['10_plus', '10 years or more', '10 años o más'],
+    ]),
   ] satisfies QuestionDefinition[],
 };

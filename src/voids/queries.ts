@@ -6,7 +6,11 @@ import { importBatches, neighborhoods, responses, staffUsers, surveys } from '..
 import { createResponseVoider } from '../survey/response-recorder.js';
 
 export const voidBody = z.object({
-  reason: z.string().trim().min(1, 'Give a reason for voiding (for example: spam, entered twice, wrong file).').max(500, 'Use at most 500 characters for the reason.'),
+  reason: z
+    .string()
+    .trim()
+    .min(1, 'Give a reason for voiding (for example: spam, entered twice, wrong file).')
+    .max(500, 'Use at most 500 characters for the reason.'),
 });
 
 export const lookupQuery = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional().catch(undefined) });
@@ -54,13 +58,25 @@ export function createVoidAdmin({ db, sqlite }: DatabaseHandle) {
     setResponseVoided(userId: number, id: number, voided: boolean, reason: string | null) {
       sqlite.transaction(() => {
         if (!voider.setVoided(id, voided, reason)) return;
-        recordAudit(db, { userId, action: voided ? 'response.void' : 'response.restore', entity: 'response', entityId: id, details: voided ? { reason } : undefined });
+        recordAudit(db, {
+          userId,
+          action: voided ? 'response.void' : 'response.restore',
+          entity: 'response',
+          entityId: id,
+          details: voided ? { reason } : undefined,
+        });
       })();
     },
     setBatchVoided(userId: number, batchId: number, voided: boolean, reason: string | null): number {
       return sqlite.transaction(() => {
         const changed = voider.setBatchVoided(batchId, voided, reason);
-        recordAudit(db, { userId, action: voided ? 'import.void' : 'import.restore', entity: 'import_batch', entityId: batchId, details: { responses: changed, ...(voided ? { reason } : {}) } });
+        recordAudit(db, {
+          userId,
+          action: voided ? 'import.void' : 'import.restore',
+          entity: 'import_batch',
+          entityId: batchId,
+          details: { responses: changed, ...(voided ? { reason } : {}) },
+        });
         return changed;
       })();
     },

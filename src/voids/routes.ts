@@ -8,7 +8,11 @@ export async function voidRoutes(app: FastifyInstance) {
   const voids = createVoidAdmin(app.database);
   const adminPost = { preHandler: [requireRole('admin'), app.csrfProtection] };
 
-  function render(reply: FastifyReply, status: number, data: { id?: number; values?: Record<string, unknown>; errors?: FormErrors; batchErrorId?: number; message?: string }) {
+  function render(
+    reply: FastifyReply,
+    status: number,
+    data: { id?: number; values?: Record<string, unknown>; errors?: FormErrors; batchErrorId?: number; message?: string },
+  ) {
     const errors = data.errors ?? noErrors;
     const response = data.id === undefined ? undefined : voids.response(data.id);
     const batches = voids.batches().map((b) => ({ ...b, reasonError: b.id === data.batchErrorId ? errors.errors.reason : undefined }));
@@ -19,7 +23,9 @@ export async function voidRoutes(app: FastifyInstance) {
       response,
       batches,
       values: data.values ?? {},
-      ...(data.batchErrorId === undefined ? errors : { ...errors, errorList: errors.errorList.map((e) => ({ ...e, href: `#field-batch-${data.batchErrorId}-reason` })) }),
+      ...(data.batchErrorId === undefined
+        ? errors
+        : { ...errors, errorList: errors.errorList.map((e) => ({ ...e, href: `#field-batch-${data.batchErrorId}-reason` })) }),
       message: data.message,
       csrfToken: reply.generateCsrf(),
     });

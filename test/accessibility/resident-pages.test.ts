@@ -15,7 +15,11 @@ t.test('axe finds no serious or critical violations on resident and login pages'
   const check = async (name: string) => {
     const violations = await axeViolations(page);
     for (const v of violations) t.comment(`${name}: ${v.impact} ${v.id} — ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-    t.same(serious(violations).map((v) => v.id), [], `${name}: no serious or critical violations`);
+    t.same(
+      serious(violations).map((v) => v.id),
+      [],
+      `${name}: no serious or critical violations`,
+    );
   };
 
   await page.goto(`${base}/`);

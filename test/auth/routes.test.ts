@@ -28,7 +28,10 @@ t.test('Secure cookies when PUBLIC_URL is https (behind a TLS proxy)', async (t)
   t.equal(res.cookies.find((c) => c.name === 'cg_session')?.secure, true);
   t.match(res.headers['strict-transport-security'], 'max-age=');
   const plain = await app.inject({ url: '/login' });
-  t.notOk(plain.cookies.some((c) => c.name === 'cg_session'), 'a Secure cookie is never sent over plain http');
+  t.notOk(
+    plain.cookies.some((c) => c.name === 'cg_session'),
+    'a Secure cookie is never sent over plain http',
+  );
 });
 
 t.test('wrong password and unknown email get the same answer', async (t) => {
@@ -59,7 +62,12 @@ t.test('login form errors are shown by their fields', async (t) => {
   const jar = cookieJar();
   const page = await app.inject('/login');
   jar.store(page);
-  const res = await app.inject({ method: 'POST', url: '/login', headers: { ...formHeaders, cookie: jar.header() }, payload: form({ email: 'not-an-email', password: '', _csrf: csrfFrom(page.body)! }) });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/login',
+    headers: { ...formHeaders, cookie: jar.header() },
+    payload: form({ email: 'not-an-email', password: '', _csrf: csrfFrom(page.body)! }),
+  });
   t.equal(res.statusCode, 400);
   t.match(res.body, 'href="#email"');
   t.match(res.body, 'Enter your password.');
@@ -71,13 +79,23 @@ t.test('login and logout without a CSRF token are refused', async (t) => {
   await createStaff(app, 'admin@example.org', 'correct horse battery', 'admin');
   const jar = cookieJar();
   jar.store(await app.inject('/login'));
-  const res = await app.inject({ method: 'POST', url: '/login', headers: { ...formHeaders, cookie: jar.header() }, payload: form({ email: 'admin@example.org', password: 'correct horse battery' }) });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/login',
+    headers: { ...formHeaders, cookie: jar.header() },
+    payload: form({ email: 'admin@example.org', password: 'correct horse battery' }),
+  });
   t.equal(res.statusCode, 403);
   t.match(res.body, 'This form has expired or did not come from this site.');
   t.equal(rowCount(database, 'sessions WHERE user_id IS NOT NULL'), 0, 'no session granted');
 
   const session = await login(app, 'admin@example.org', 'correct horse battery');
-  const logout = await app.inject({ method: 'POST', url: '/logout', headers: { ...formHeaders, cookie: session.jar.header() }, payload: form({ _csrf: 'forged' }) });
+  const logout = await app.inject({
+    method: 'POST',
+    url: '/logout',
+    headers: { ...formHeaders, cookie: session.jar.header() },
+    payload: form({ _csrf: 'forged' }),
+  });
   t.equal(logout.statusCode, 403);
   const still = await app.inject({ url: '/admin', headers: { cookie: session.jar.header() } });
   t.equal(still.statusCode, 200, 'the session survived the forged logout');
@@ -89,7 +107,12 @@ t.test('logout ends the session on the server', async (t) => {
   const { jar } = await login(app, 'admin@example.org', 'correct horse battery');
   const page = await app.inject({ url: '/admin', headers: { cookie: jar.header() } });
   const oldCookie = jar.header();
-  const res = await app.inject({ method: 'POST', url: '/logout', headers: { ...formHeaders, cookie: oldCookie }, payload: form({ _csrf: csrfFrom(page.body)! }) });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/logout',
+    headers: { ...formHeaders, cookie: oldCookie },
+    payload: form({ _csrf: csrfFrom(page.body)! }),
+  });
   t.equal(res.statusCode, 303);
   t.equal(rowCount(database, 'sessions WHERE user_id IS NOT NULL'), 0);
   const replay = await app.inject({ url: '/admin', headers: { cookie: oldCookie } });
@@ -148,10 +171,20 @@ t.test('the first admin is created once through the setup link', async (t) => {
   t.equal(page.statusCode, 200);
   jar.store(page);
   const csrf = csrfFrom(page.body)!;
-  const short = await app.inject({ method: 'POST', url: `/setup/${token}`, headers: { ...formHeaders, cookie: jar.header() }, payload: form({ email: 'first@example.org', password: 'short', confirm: 'short', _csrf: csrf }) });
+  const short = await app.inject({
+    method: 'POST',
+    url: `/setup/${token}`,
+    headers: { ...formHeaders, cookie: jar.header() },
+    payload: form({ email: 'first@example.org', password: 'short', confirm: 'short', _csrf: csrf }),
+  });
   t.equal(short.statusCode, 400);
   t.match(short.body, 'Use at least 12 characters.');
-  const ok = await app.inject({ method: 'POST', url: `/setup/${token}`, headers: { ...formHeaders, cookie: jar.header() }, payload: form({ email: 'first@example.org', password: 'a long enough password', confirm: 'a long enough password', _csrf: csrf }) });
+  const ok = await app.inject({
+    method: 'POST',
+    url: `/setup/${token}`,
+    headers: { ...formHeaders, cookie: jar.header() },
+    payload: form({ email: 'first@example.org', password: 'a long enough password', confirm: 'a long enough password', _csrf: csrf }),
+  });
   t.equal(ok.statusCode, 303);
   t.equal(ok.headers.location, '/admin');
   t.equal(app.staff.findByEmail('first@example.org')?.role, 'admin');

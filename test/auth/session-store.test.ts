@@ -11,7 +11,8 @@ t.test('an unchanged session is rewritten only when its expiry moves by the touc
   const store = new SqliteSessionStore(database.sqlite, 60_000);
   const start = Date.now() + 3_600_000;
   const session = (expires: number, extra: Record<string, unknown> = {}) => ({ cookie: { expires: new Date(expires) }, ...extra }) as unknown as Session;
-  const stored = () => database.sqlite.prepare('SELECT data, expires_at AS expiresAt FROM sessions WHERE id = ?').get('s1') as { data: string; expiresAt: number };
+  const stored = () =>
+    database.sqlite.prepare('SELECT data, expires_at AS expiresAt FROM sessions WHERE id = ?').get('s1') as { data: string; expiresAt: number };
   const set = (s: Session) => store.set('s1', s, (err) => t.error(err));
 
   set(session(start, { _csrf: 'a' }));

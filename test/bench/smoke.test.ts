@@ -32,8 +32,14 @@ t.test('a smoke run measures every figure and writes latest.json', async (t) => 
     if (figure.available) t.ok(figure.p95! >= figure.p50!, 'p95 ≥ p50');
     else t.equal(figure.status, 404, 'a route missing from this build is reported, not failed');
   }
-  t.ok(lines.some((l) => /taskset|Pinning: not possible/.test(l)), 'the output says how processes were pinned');
-  t.ok(lines.some((l) => l.startsWith('submit: app / FULL baseline')), 'the table is printed');
+  t.ok(
+    lines.some((l) => /taskset|Pinning: not possible/.test(l)),
+    'the output says how processes were pinned',
+  );
+  t.ok(
+    lines.some((l) => l.startsWith('submit: app / FULL baseline')),
+    'the table is printed',
+  );
   const file = join(resultsDir, 'latest.json');
   t.ok(existsSync(file));
   t.equal(JSON.parse(readFileSync(file, 'utf8')).options.n, 2000);

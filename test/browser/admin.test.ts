@@ -22,11 +22,24 @@ t.test('admin pages pass axe (WCAG 2.2 AA) at 360 px, error states included', as
   const audit = async (label: string) => {
     // Every violation fails here, not only serious ones: these pages are new.
     const violations = await axeViolations(page);
-    t.same(violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), [], label);
+    t.same(
+      violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+      [],
+      label,
+    );
     t.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), `${label}: no sideways scrolling`);
   };
 
-  for (const path of ['/admin/surveys/1', '/admin/surveys/1/questions/1/edit', '/admin/neighborhoods', '/admin/staff', '/admin/export', '/admin/import', '/admin/responses', '/admin/audit']) {
+  for (const path of [
+    '/admin/surveys/1',
+    '/admin/surveys/1/questions/1/edit',
+    '/admin/neighborhoods',
+    '/admin/staff',
+    '/admin/export',
+    '/admin/import',
+    '/admin/responses',
+    '/admin/audit',
+  ]) {
     await page.goto(`${base}${path}`);
     await audit(path);
   }

@@ -24,7 +24,11 @@ t.test('the public page in Spanish draws its chart, in a real browser, accessibl
   await page.getByRole('heading', { name: 'Confianza en la policía a lo largo del tiempo' }).waitFor();
   const chart = await page.evaluate(() => {
     const canvas = document.getElementById('public-trend-chart') as HTMLCanvasElement;
-    const instance = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): { data: { labels: string[]; datasets: { label: string; data: (number | null)[] }[] } } | undefined } }).Chart.getChart(canvas);
+    const instance = (
+      window as unknown as {
+        Chart: { getChart(c: HTMLCanvasElement): { data: { labels: string[]; datasets: { label: string; data: (number | null)[] }[] } } | undefined };
+      }
+    ).Chart.getChart(canvas);
     return instance && { labels: instance.data.labels, series: instance.data.datasets.map((d) => d.label), points: instance.data.datasets[0].data.length };
   });
   t.ok(chart, 'the chart was drawn');
@@ -44,5 +48,8 @@ t.test('the public page in Spanish draws its chart, in a real browser, accessibl
   t.equal(await small.evaluate(() => document.documentElement.scrollWidth), 360, 'no sideways scrolling at 360 px');
   const violations = await axeViolations(small);
   for (const v of violations) t.comment(`${v.impact} ${v.id}: ${v.help}`);
-  t.same(serious(violations).map((v) => v.id), []);
+  t.same(
+    serious(violations).map((v) => v.id),
+    [],
+  );
 });

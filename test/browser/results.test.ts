@@ -42,12 +42,22 @@ t.test('results pages in a real browser', async (t) => {
         width: canvas.getBoundingClientRect().width,
       };
     });
-    const expectedEvents = database.sqlite.prepare("SELECT title FROM events WHERE occurred_on >= date('now', '-11 months', 'start of month') ORDER BY occurred_on").pluck().all();
+    const expectedEvents = database.sqlite
+      .prepare("SELECT title FROM events WHERE occurred_on >= date('now', '-11 months', 'start of month') ORDER BY occurred_on")
+      .pluck()
+      .all();
     t.equal(chart.labels, 12, 'twelve months by default');
     t.equal(chart.datasets.length, 9, 'the city and eight neighborhoods');
-    t.ok(chart.datasets.every((d: { points: number }) => d.points === 12), 'twelve points per line');
+    t.ok(
+      chart.datasets.every((d: { points: number }) => d.points === 12),
+      'twelve points per line',
+    );
     t.equal(chart.datasets[0].label, 'City-wide');
-    t.same(chart.annotations.map((a: { text: string }) => a.text), expectedEvents.map((_, i) => String(i + 1)), 'one numbered marker per event in the range');
+    t.same(
+      chart.annotations.map((a: { text: string }) => a.text),
+      expectedEvents.map((_, i) => String(i + 1)),
+      'one numbered marker per event in the range',
+    );
     t.same(await page.locator('#trend-title ~ ol li a').allInnerTexts(), expectedEvents, 'the numbered list names them');
     t.ok(chart.annotations.length >= 2 && chart.annotations.every((a: { type: string }) => a.type === 'line'));
     t.ok(chart.width > 600, 'the chart fills the page');
@@ -58,18 +68,26 @@ t.test('results pages in a real browser', async (t) => {
     await page.goto(`${base}/results`);
     t.equal(await page.evaluate(() => document.documentElement.scrollWidth), 360, 'no sideways scrolling at 360 px');
     await page.screenshot({ path: join(artifactsDir, 'results-360.png'), fullPage: true });
-  await page.goto(`${base}/events`);
-  t.equal(await page.evaluate(() => document.documentElement.scrollWidth), 360, 'the events list fits a 360 px phone too');
-  await page.goto(`${base}/results`);
-    await page.locator('figure.chart').first().screenshot({ path: join(artifactsDir, 'results-chart-360.png') });
+    await page.goto(`${base}/events`);
+    t.equal(await page.evaluate(() => document.documentElement.scrollWidth), 360, 'the events list fits a 360 px phone too');
+    await page.goto(`${base}/results`);
+    await page
+      .locator('figure.chart')
+      .first()
+      .screenshot({ path: join(artifactsDir, 'results-chart-360.png') });
 
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.goto(`${base}/results/riverside`);
-    t.ok(await page.evaluate(() => (window as any).Chart.getChart(document.getElementById('trend-chart')).data.datasets.length === 4), 'band (2), Riverside and the city');
+    t.ok(
+      await page.evaluate(() => (window as any).Chart.getChart(document.getElementById('trend-chart')).data.datasets.length === 4),
+      'band (2), Riverside and the city',
+    );
     await page.screenshot({ path: join(artifactsDir, 'results-neighborhood.png'), fullPage: true });
     await page.getByRole('link', { name: 'Cookout with officers at Riverside Park' }).first().click();
     await page.getByRole('heading', { name: 'Cookout with officers at Riverside Park' }).waitFor();
-    const boxes = await page.evaluate(() => Object.keys((window as any).Chart.getChart(document.getElementById('impact-chart')).options.plugins.annotation.annotations));
+    const boxes = await page.evaluate(() =>
+      Object.keys((window as any).Chart.getChart(document.getElementById('impact-chart')).options.plugins.annotation.annotations),
+    );
     t.same(boxes.sort(), ['after', 'before', 'event']);
     await page.screenshot({ path: join(artifactsDir, 'event-impact.png'), fullPage: true });
     t.same(errors, [], 'no script or CSP errors on any page');
@@ -84,7 +102,14 @@ t.test('results pages in a real browser', async (t) => {
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.waitForURL(`${base}/results`);
     t.equal(await page.locator('.chart-box').first().isVisible(), false);
-    t.equal(await page.getByRole('table', { name: /per period/ }).getByRole('row').count(), 13, 'header and twelve months');
+    t.equal(
+      await page
+        .getByRole('table', { name: /per period/ })
+        .getByRole('row')
+        .count(),
+      13,
+      'header and twelve months',
+    );
     await page.getByLabel('Group by').selectOption('quarter');
     await page.getByRole('button', { name: 'Show results' }).click();
     t.match(page.url(), 'bucket=quarter');

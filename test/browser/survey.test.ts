@@ -22,8 +22,14 @@ t.test('a resident answers the survey on a 360 px phone, with JavaScript off', a
   await page.screenshot({ path: join(artifactsDir, 'survey-errors-360.png'), fullPage: true });
 
   await page.getByRole('combobox', { name: /Your neighborhood/ }).selectOption('old-town');
-  await page.getByRole('group', { name: /how safe do you feel/ }).getByLabel('7', { exact: true }).check();
-  await page.getByRole('group', { name: /treat everyone fairly/ }).getByLabel('Strongly agree').check();
+  await page
+    .getByRole('group', { name: /how safe do you feel/ })
+    .getByLabel('7', { exact: true })
+    .check();
+  await page
+    .getByRole('group', { name: /treat everyone fairly/ })
+    .getByLabel('Strongly agree')
+    .check();
   await page.getByLabel(/number one issue/).fill('Speeding near the school');
   await page.getByRole('group', { name: 'What is your age?' }).getByLabel('35–44').check();
   await page.getByRole('button', { name: 'Send my answers' }).click();

@@ -7,9 +7,11 @@ import { tempDir } from '../helper/app.js';
 const fingerprint = (path: string) => {
   const handle = openDatabase(path);
   const row = handle.sqlite
-    .prepare(`SELECT count(*) AS n, sum(r.id * 31 + a.question_id * 7 + coalesce(a.value_number, length(a.value_text))) AS checksum,
+    .prepare(
+      `SELECT count(*) AS n, sum(r.id * 31 + a.question_id * 7 + coalesce(a.value_number, length(a.value_text))) AS checksum,
               min(r.submitted_on) AS first, max(r.submitted_on) AS last
-              FROM responses r JOIN answers a ON a.response_id = r.id`)
+              FROM responses r JOIN answers a ON a.response_id = r.id`,
+    )
     .get();
   handle.close();
   return row as { n: number; checksum: number; first: string; last: string };
@@ -18,7 +20,11 @@ const fingerprint = (path: string) => {
 t.test('the demo is deterministic for a seed and date, covers 24 months and tells its stories', async (t) => {
   const dir = tempDir(t);
   // Determinism on small cities (the same code path at a lower daily rate), then one full-size demo.
-  for (const [name, seed] of [['a.db', 1], ['b.db', 1], ['c.db', 7]] as const) {
+  for (const [name, seed] of [
+    ['a.db', 1],
+    ['b.db', 1],
+    ['c.db', 7],
+  ] as const) {
     const handle = openDatabase(join(dir, name));
     await generateDemo(handle, { seed, asOf: '2026-06-15', passwordCost: 10, dailyRate: 1 });
     handle.close();
@@ -42,23 +48,29 @@ t.test('the demo is deterministic for a seed and date, covers 24 months and tell
   t.teardown(() => handle.close());
   t.equal((handle.sqlite.prepare('SELECT count(*) AS n FROM neighborhoods').get() as { n: number }).n, 8);
   t.equal((handle.sqlite.prepare('SELECT count(*) AS n FROM staff_users').get() as { n: number }).n, 2);
-  const broughtIn = handle.sqlite.prepare("SELECT count(*) AS n, min(r.channel) AS channel FROM responses r JOIN events e ON e.id = r.event_id WHERE e.title LIKE 'Cookout%'").get() as { n: number; channel: string };
+  const broughtIn = handle.sqlite
+    .prepare("SELECT count(*) AS n, min(r.channel) AS channel FROM responses r JOIN events e ON e.id = r.event_id WHERE e.title LIKE 'Cookout%'")
+    .get() as { n: number; channel: string };
   t.ok(broughtIn.n > 10, `the cookout's QR cards brought in responses (${broughtIn.n})`);
   t.equal(broughtIn.channel, 'qr');
   const weekly = handle.sqlite
-    .prepare(`SELECT count(*) AS cells, sum(n >= 30) AS reportable FROM (
-      SELECT neighborhood_id, strftime('%Y-%W', submitted_on) AS week, count(*) AS n FROM responses GROUP BY 1, 2)`)
+    .prepare(
+      `SELECT count(*) AS cells, sum(n >= 30) AS reportable FROM (
+      SELECT neighborhood_id, strftime('%Y-%W', submitted_on) AS week, count(*) AS n FROM responses GROUP BY 1, 2)`,
+    )
     .get() as { cells: number; reportable: number };
   t.ok(weekly.reportable / weekly.cells > 0.75, `most neighborhood × week cells reach 30 (${weekly.reportable}/${weekly.cells})`);
 
   // The stories: trust in Riverside after the cookout beats the months before it; Mill District dips after the incident.
   const trustAround = (title: string, beforeDays: number, afterDays: number) =>
     handle.sqlite
-      .prepare(`SELECT
+      .prepare(
+        `SELECT
           avg(CASE WHEN r.submitted_on <  e.occurred_on AND r.submitted_on >= date(e.occurred_on, ?) THEN s.score END) AS before,
           avg(CASE WHEN r.submitted_on >  e.occurred_on AND r.submitted_on <= date(e.occurred_on, ?) THEN s.score END) AS after
         FROM events e JOIN responses r ON r.neighborhood_id = e.neighborhood_id JOIN response_scores s ON s.response_id = r.id AND s.measure = 'trust'
-        WHERE e.title = ?`)
+        WHERE e.title = ?`,
+      )
       .get(`-${beforeDays} days`, `+${afterDays} days`, title) as { before: number; after: number };
   const cookout = trustAround('Cookout with officers at Riverside Park', 56, 84);
   t.ok(cookout.after - cookout.before > 5, `trust up after the cookout (${cookout.before.toFixed(1)} → ${cookout.after.toFixed(1)})`);

@@ -19,13 +19,23 @@ async function setup(t: { teardown(fn: () => unknown): void }) {
 }
 
 const audit = (database: Parameters<typeof rowCount>[0]) =>
-  database.sqlite.prepare('SELECT action, entity_id AS entityId, user_id AS userId FROM audit_log ORDER BY id').all() as { action: string; entityId: string; userId: number }[];
+  database.sqlite.prepare('SELECT action, entity_id AS entityId, user_id AS userId FROM audit_log ORDER BY id').all() as {
+    action: string;
+    entityId: string;
+    userId: number;
+  }[];
 
 t.test('liaisons add, edit and delete events; each change is audited', async (t) => {
   const { database, get, post } = await setup(t);
   t.equal((await get('/events/new')).statusCode, 200);
 
-  const bad = await post('/events/new', { title: '  ', occurredOn: '2026-02-30', neighborhood: 'nowhere', link: 'javascript:alert(1)', description: 'Kept <b>as text</b>' });
+  const bad = await post('/events/new', {
+    title: '  ',
+    occurredOn: '2026-02-30',
+    neighborhood: 'nowhere',
+    link: 'javascript:alert(1)',
+    description: 'Kept <b>as text</b>',
+  });
   t.equal(bad.statusCode, 400);
   for (const field of ['title', 'occurredOn', 'neighborhood', 'kind', 'link']) t.match(bad.body, `href="#field-${field}"`, `${field} error linked`);
   t.match(bad.body, 'Kept &lt;b&gt;as text&lt;/b&gt;', 'values kept, escaped');
@@ -34,11 +44,26 @@ t.test('liaisons add, edit and delete events; each change is audited', async (t)
 
   t.equal((await post('/events/new', { title: 'No token', occurredOn: '2026-03-18', kind: 'other' }, false)).statusCode, 403, 'CSRF token required');
 
-  const created = await post('/events/new', { title: 'Block party', occurredOn: '2026-03-18', neighborhood: 'alder', kind: 'outreach', link: 'https://news.example/party', isPublic: 'on' });
+  const created = await post('/events/new', {
+    title: 'Block party',
+    occurredOn: '2026-03-18',
+    neighborhood: 'alder',
+    kind: 'outreach',
+    link: 'https://news.example/party',
+    isPublic: 'on',
+  });
   t.equal(created.statusCode, 303);
   const id = Number(/\/events\/(\d+)$/.exec(created.headers.location as string)![1]);
   const row = database.sqlite.prepare('SELECT title, occurred_on, neighborhood_id, kind, link, is_public, description FROM events WHERE id = ?').get(id);
-  t.same(row, { title: 'Block party', occurred_on: '2026-03-18', neighborhood_id: 1, kind: 'outreach', link: 'https://news.example/party', is_public: 1, description: null });
+  t.same(row, {
+    title: 'Block party',
+    occurred_on: '2026-03-18',
+    neighborhood_id: 1,
+    kind: 'outreach',
+    link: 'https://news.example/party',
+    is_public: 1,
+    description: null,
+  });
 
   const list = await get('/events');
   t.match(list.body, 'Block party');
@@ -49,7 +74,11 @@ t.test('liaisons add, edit and delete events; each change is audited', async (t)
 
   const edited = await post(`/events/${id}/edit`, { title: 'Block party on Elm', occurredOn: '2026-03-19', neighborhood: '', kind: 'other' });
   t.equal(edited.statusCode, 303);
-  t.same(database.sqlite.prepare('SELECT title, neighborhood_id, is_public FROM events WHERE id = ?').get(id), { title: 'Block party on Elm', neighborhood_id: null, is_public: 0 });
+  t.same(database.sqlite.prepare('SELECT title, neighborhood_id, is_public FROM events WHERE id = ?').get(id), {
+    title: 'Block party on Elm',
+    neighborhood_id: null,
+    is_public: 0,
+  });
   t.equal((await post(`/events/${id}/edit`, { title: '', occurredOn: '2026-03-19', kind: 'other' })).statusCode, 400);
 
   t.equal((await post(`/events/${id}/delete`, {})).statusCode, 303);
@@ -74,7 +103,12 @@ t.test('impact: whole weeks either side, the event week left out, difference-in-
   // Event on Wednesday 2026-03-18: its week is 2026-03-16..22; 4 weeks before are 2026-02-16..03-15, after 03-23..04-19.
   await submit(app, alder.id, '2026-02-10', people(10, 1)); // in the 8-week window only
   await submit(app, alder.id, '2026-03-02', people(30, 3));
-  await submit(app, alder.id, '2026-03-18', Array.from({ length: 10 }, () => ({ respect: 10, listening: 10 }))); // event week
+  await submit(
+    app,
+    alder.id,
+    '2026-03-18',
+    Array.from({ length: 10 }, () => ({ respect: 10, listening: 10 })),
+  ); // event week
   await submit(app, alder.id, '2026-03-25', people(35, 5));
   await submit(app, birch.id, '2026-03-01', people(40, 7));
   await submit(app, birch.id, '2026-04-01', people(40, 9));
@@ -98,7 +132,10 @@ t.test('impact: whole weeks either side, the event week left out, difference-in-
   t.ok(Math.abs(impact.differenceInDifferences.estimate - did) < 1e-9, 'DiD from plain means');
   t.ok(impact.differenceInDifferences.ci_low < did && impact.differenceInDifferences.ci_high > did);
   t.equal(impact.weekly.buckets.length, 9, '4 + 1 + 4 weeks');
-  t.same(impact.weekly.series.map((s: { area: string }) => s.area), ['alder']);
+  t.same(
+    impact.weekly.series.map((s: { area: string }) => s.area),
+    ['alder'],
+  );
 
   const eight = (await get(`/api/events/${id}/impact`)).json();
   t.equal(eight.weeks, 8, 'default 8 weeks');
@@ -131,7 +168,10 @@ t.test('impact: whole weeks either side, the event week left out, difference-in-
   t.equal(city.comparison, null);
   t.equal(city.differenceInDifferences, null);
   t.equal(city.area.before.n, 70);
-  t.same(city.weekly.series.map((s: { area: string }) => s.area), ['city']);
+  t.same(
+    city.weekly.series.map((s: { area: string }) => s.area),
+    ['city'],
+  );
 });
 
 t.test('small windows are suppressed on both sides of the comparison', async (t) => {

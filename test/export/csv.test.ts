@@ -22,21 +22,31 @@ t.test('every formula start is neutralised, the rest untouched', async (t) => {
 });
 
 t.test('RFC 4180: CRLF records, quoted fields with quotes, commas, CR or LF; BOM on request', async (t) => {
-  const csv = await toCsv([['a', 'b,c'], ['say "hi"', 'one\ntwo'], ['lone\rcr', 'ñ']], true);
+  const csv = await toCsv(
+    [
+      ['a', 'b,c'],
+      ['say "hi"', 'one\ntwo'],
+      ['lone\rcr', 'ñ'],
+    ],
+    true,
+  );
   t.equal(csv, '\ufeffa,"b,c"\r\n"say ""hi""","one\ntwo"\r\n"lone\rcr",ñ\r\n');
 });
 
 t.test('any text survives export and import (property)', async (t) => {
   await fc.assert(
-    fc.asyncProperty(fc.array(fc.array(fc.string({ unit: 'grapheme', maxLength: 12 }), { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 5 }), async (records) => {
-      const width = records[0].length;
-      const rows = records.map((r) => Array.from({ length: width }, (_, i) => r[i] ?? ''));
-      const parsed: string[][] = parse(await toCsv(rows));
-      const back = parsed.map((r) => r.map(unneutralise));
-      // A text that itself starts with ' before a formula character is the one ambiguous case.
-      const expected = rows.map((r) => r.map((c) => unneutralise(c)));
-      return JSON.stringify(back) === JSON.stringify(expected);
-    }),
+    fc.asyncProperty(
+      fc.array(fc.array(fc.string({ unit: 'grapheme', maxLength: 12 }), { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 5 }),
+      async (records) => {
+        const width = records[0].length;
+        const rows = records.map((r) => Array.from({ length: width }, (_, i) => r[i] ?? ''));
+        const parsed: string[][] = parse(await toCsv(rows));
+        const back = parsed.map((r) => r.map(unneutralise));
+        // A text that itself starts with ' before a formula character is the one ambiguous case.
+        const expected = rows.map((r) => r.map((c) => unneutralise(c)));
+        return JSON.stringify(back) === JSON.stringify(expected);
+      },
+    ),
     { numRuns: 200 },
   );
 });

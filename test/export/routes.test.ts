@@ -27,7 +27,13 @@ t.test('wide and long exports: parsed with csv-parse, every value back, formulas
   const { asAdmin } = await staffSessions(app);
   const ids = seedResponses(
     app,
-    tricky.map((text, i) => ({ neighborhoodId: i % 2 ? oldTown.id : riverside.id, submittedOn: `2026-03-0${1 + (i % 9)}`, channel: 'qr', language: i % 2 ? 'es' : 'en', answers: { safety: i, respect: 10, gender: 'woman', top_issue: text } })),
+    tricky.map((text, i) => ({
+      neighborhoodId: i % 2 ? oldTown.id : riverside.id,
+      submittedOn: `2026-03-0${1 + (i % 9)}`,
+      channel: 'qr',
+      language: i % 2 ? 'es' : 'en',
+      answers: { safety: i, respect: 10, gender: 'woman', top_issue: text },
+    })),
   );
   const emptyId = seedResponses(app, [{ neighborhoodId: riverside.id, submittedOn: '2026-03-09', answers: {} }])[0];
 
@@ -36,7 +42,16 @@ t.test('wide and long exports: parsed with csv-parse, every value back, formulas
   t.equal(res.headers['content-type'], 'text/csv; charset=utf-8');
   t.equal(res.headers['content-disposition'], `attachment; filename="community-trust-wide-${dateIn('UTC')}.csv"`);
   t.notOk(res.body.startsWith('\ufeff'), 'no BOM unless asked');
-  t.ok(res.body.endsWith('\r\n') && !/[^\r]\n(?![^"]*")/.test(res.body.split('"').filter((_, i) => i % 2 === 0).join('')), 'records end in CRLF');
+  t.ok(
+    res.body.endsWith('\r\n') &&
+      !/[^\r]\n(?![^"]*")/.test(
+        res.body
+          .split('"')
+          .filter((_, i) => i % 2 === 0)
+          .join(''),
+      ),
+    'records end in CRLF',
+  );
   const rows: string[][] = parse(res.body, { relax_column_count: false });
   t.same(rows[0].slice(0, 8), ['response_id', 'submitted_on', 'neighborhood', 'channel', 'language', 'safety', 'respect', 'listening']);
   t.equal(rows.length, tricky.length + 2);
@@ -135,24 +150,33 @@ function startDownload(url: string, cookie: string) {
   });
 }
 
-
 t.test('a submission arriving mid-export succeeds; the export streams its own snapshot', async (t) => {
   const { app, database } = await buildTestApp(t);
   const [riverside] = addNeighborhoods(database, 'Riverside');
   const { adminJar } = await staffSessions(app);
   const filler = 'x'.repeat(900);
-  seedResponses(app, Array.from({ length: 4000 }, (_, i) => ({ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { safety: i % 11, top_issue: filler } })));
+  seedResponses(
+    app,
+    Array.from({ length: 4000 }, (_, i) => ({ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { safety: i % 11, top_issue: filler } })),
+  );
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
   const token = csrfFrom((await app.inject({ url: '/admin/export', headers: { cookie: adminJar.header() } })).body)!;
   const { res } = await startDownload(`http://127.0.0.1:${port}/admin/export.csv?survey=community-trust&_csrf=${encodeURIComponent(token)}`, adminJar.header());
   const chunks: Buffer[] = [];
-  await new Promise<void>((resolve) => res.once('data', (c: Buffer) => {
-    chunks.push(c);
-    res.pause();
-    resolve();
-  }));
-  const submit = await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ neighborhood: 'riverside', q_safety: '7' }) });
+  await new Promise<void>((resolve) =>
+    res.once('data', (c: Buffer) => {
+      chunks.push(c);
+      res.pause();
+      resolve();
+    }),
+  );
+  const submit = await app.inject({
+    method: 'POST',
+    url: '/surveys/community-trust',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: form({ neighborhood: 'riverside', q_safety: '7' }),
+  });
   t.equal(submit.statusCode, 303, 'the resident is not blocked by the export');
   t.equal((database.sqlite.prepare('SELECT count(*) AS n FROM responses').get() as { n: number }).n, 4001);
   res.on('data', (c: Buffer) => chunks.push(c));
@@ -166,7 +190,10 @@ t.test('a submission arriving mid-export succeeds; the export streams its own sn
 t.test('destroying the export stream (the client went away) stops the query and closes its connection', async (t) => {
   const { app, database, config } = await buildTestApp(t);
   const [riverside] = addNeighborhoods(database, 'Riverside');
-  seedResponses(app, Array.from({ length: 2000 }, () => ({ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { top_issue: 'y'.repeat(900) } })));
+  seedResponses(
+    app,
+    Array.from({ length: 2000 }, () => ({ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { top_issue: 'y'.repeat(900) } })),
+  );
   const opened: DatabaseHandle[] = [];
   const { exportCsvStream } = await t.mockImport<typeof import('../../src/export/stream.js')>('../../src/export/stream.js', {
     '../../src/db/client.js': {
@@ -197,8 +224,15 @@ t.test('the export query streams in index order: SQLite never sorts the whole ex
     for (const filters of [{}, { from: '2026-01-01', to: '2026-02-01' }, { neighborhoodIds: [1, 2], channel: 'paper' as const }]) {
       const { sql, params } = exportQuery({ survey, questions, neighborhoodIds: [], format, bom: false, ...filters });
       const plan = (database.sqlite.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail);
-      t.notOk(plan.some((d) => d.includes('TEMP B-TREE')), `${format}: ${plan.join('; ')}`);
-      if (format === 'wide') t.ok(plan.some((d) => /SEARCH a USING INDEX sqlite_autoindex_answers_1 \(response_id=\? AND question_id=\?\)/.test(d)), `wide looks answers up by key: ${plan.join('; ')}`);
+      t.notOk(
+        plan.some((d) => d.includes('TEMP B-TREE')),
+        `${format}: ${plan.join('; ')}`,
+      );
+      if (format === 'wide')
+        t.ok(
+          plan.some((d) => /SEARCH a USING INDEX sqlite_autoindex_answers_1 \(response_id=\? AND question_id=\?\)/.test(d)),
+          `wide looks answers up by key: ${plan.join('; ')}`,
+        );
     }
   }
 });
@@ -217,7 +251,10 @@ t.test('exports need the CSRF token of the session, like every staff form', asyn
   const ok = await app.inject({ url: `/admin/export.csv?survey=community-trust&_csrf=${encodeURIComponent(token)}`, headers: { cookie: adminJar.header() } });
   t.equal(ok.statusCode, 200);
   const results = await app.inject({ url: '/results', headers: { cookie: adminJar.header() } });
-  const link = /href="(\/results\/export\.csv\?[^"]+)"/.exec(results.body)?.[1]?.replace(/&amp;/g, '&').replace(/&#x3D;/g, '=');
+  const link = /href="(\/results\/export\.csv\?[^"]+)"/
+    .exec(results.body)?.[1]
+    ?.replace(/&amp;/g, '&')
+    .replace(/&#x3D;/g, '=');
   t.ok(link?.includes('_csrf='), 'the aggregates link carries the token');
   t.equal((await app.inject({ url: link!, headers: { cookie: adminJar.header() } })).statusCode, 200);
   t.equal((await app.inject({ url: '/results/export.csv', headers: { cookie: adminJar.header() } })).statusCode, 403);

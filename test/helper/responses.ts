@@ -42,7 +42,8 @@ export async function submit(app: FastifyInstance, neighborhoodId: number, day: 
   );
 }
 
-export const people = (n: number, seed: number): Person[] => Array.from({ length: n }, (_, i) => ({ respect: (i * seed) % 11, listening: (i * (seed + 2) + 3) % 11 }));
+export const people = (n: number, seed: number): Person[] =>
+  Array.from({ length: n }, (_, i) => ({ respect: (i * seed) % 11, listening: (i * (seed + 2) + 3) % 11 }));
 
 /** Mean and 95% half-width of trust scores, from the answers table with plain SQL, not from rollups or our code. */
 export function expected(database: DatabaseHandle, neighborhoodId: number, from: string, to: string, t: number) {
@@ -61,4 +62,3 @@ export function expected(database: DatabaseHandle, neighborhoodId: number, from:
   const sd = Math.sqrt(scores.reduce((a, s) => a + (s - mean) ** 2, 0) / (n - 1));
   return { n, mean, sd, half: (t * sd) / Math.sqrt(n) };
 }
-

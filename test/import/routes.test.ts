@@ -29,13 +29,17 @@ t.test('a good file is imported in one batch through the recorder, on a closed s
   t.match(res.headers.location, /^\/admin\/import\?batch=\d+$/);
   const done = await app.inject({ url: res.headers.location as string, headers: { cookie: adminJar.header() } });
   t.match(done.body, 'Imported 3 responses from paper-march.csv as import 1.');
-  t.same(database.sqlite.prepare('SELECT survey_id, file_name, row_count FROM import_batches').all(), [{ survey_id: 1, file_name: 'paper-march.csv', row_count: 3 }]);
+  t.same(database.sqlite.prepare('SELECT survey_id, file_name, row_count FROM import_batches').all(), [
+    { survey_id: 1, file_name: 'paper-march.csv', row_count: 3 },
+  ]);
   t.same(database.sqlite.prepare('SELECT submitted_on, channel, language, import_batch_id FROM responses ORDER BY id').all(), [
     { submitted_on: '2026-03-02', channel: 'paper', language: 'en', import_batch_id: 1 },
     { submitted_on: '2026-03-03', channel: 'kiosk', language: 'es', import_batch_id: 1 },
     { submitted_on: '2026-03-03', channel: 'paper', language: 'en', import_batch_id: 1 },
   ]);
-  const texts = database.sqlite.prepare('SELECT value_text FROM answers a JOIN questions q ON q.id = a.question_id WHERE q.code = ? ORDER BY a.response_id').all('top_issue');
+  const texts = database.sqlite
+    .prepare('SELECT value_text FROM answers a JOIN questions q ON q.id = a.question_id WHERE q.code = ? ORDER BY a.response_id')
+    .all('top_issue');
   t.same(texts, [{ value_text: 'Speeding, mostly "at night"' }, { value_text: '=1+1' }, { value_text: 'two\nlines' }], "the export's leading ' is removed");
   // Hand-computed trust of row 1: (80 + 60) / 2 = 70; row 2 has respect only: 1 of 2 items is not more than half.
   t.same(database.sqlite.prepare("SELECT n, sum FROM daily_rollups WHERE measure = 'trust'").all(), [{ n: 1, sum: 70 }]);
@@ -58,7 +62,15 @@ t.test('one bad row: nothing is written and each bad row and field is listed', a
   const res = await upload(app, adminJar, 'community-trust', csv);
   t.equal(res.statusCode, 400);
   t.match(res.body, 'Nothing was imported');
-  for (const [row, field] of [[3, 'submitted_on'], [3, 'channel'], [3, 'neighborhood'], [3, 'safety'], [3, 'gender'], [3, 'top_issue'], [4, 'submitted_on']]) {
+  for (const [row, field] of [
+    [3, 'submitted_on'],
+    [3, 'channel'],
+    [3, 'neighborhood'],
+    [3, 'safety'],
+    [3, 'gender'],
+    [3, 'top_issue'],
+    [4, 'submitted_on'],
+  ]) {
     t.match(res.body, new RegExp(`<tr><td>${row}</td><td><code>${field}</code></td>`), `row ${row} ${field}`);
   }
   t.match(res.body, '&quot;atlantis&quot; is not a neighborhood slug');
@@ -104,14 +116,34 @@ t.test('uploads: size limit, CSRF, role guard, and no multipart anywhere else', 
   t.match(big.body, 'The file is larger than 5 MB');
   t.match(big.body, 'href="#field-file"');
   const bigFromLiaison = multipart({ survey: 'community-trust' }, { name: 'big.csv', content: 'x'.repeat(5 * 1024 * 1024 + 10) });
-  const refused = await app.inject({ method: 'POST', url: '/admin/import', headers: { cookie: liaisonJar.header(), 'content-type': bigFromLiaison.contentType }, payload: bigFromLiaison.payload });
+  const refused = await app.inject({
+    method: 'POST',
+    url: '/admin/import',
+    headers: { cookie: liaisonJar.header(), 'content-type': bigFromLiaison.contentType },
+    payload: bigFromLiaison.payload,
+  });
   t.equal(refused.statusCode, 413);
   t.notMatch(refused.body, 'community-trust', 'no import form for a liaison');
   t.equal((await upload(app, adminJar, 'community-trust', good, 'forged')).statusCode, 403);
   t.equal((await app.inject({ url: '/admin/import', headers: { cookie: liaisonJar.header() } })).statusCode, 403);
   const liaisonPost = multipart({ survey: 'community-trust' }, { name: 'a.csv', content: good });
-  t.equal((await app.inject({ method: 'POST', url: '/admin/import', headers: { cookie: liaisonJar.header(), 'content-type': liaisonPost.contentType }, payload: liaisonPost.payload })).statusCode, 403);
-  const elsewhere = await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: { 'content-type': liaisonPost.contentType }, payload: liaisonPost.payload });
+  t.equal(
+    (
+      await app.inject({
+        method: 'POST',
+        url: '/admin/import',
+        headers: { cookie: liaisonJar.header(), 'content-type': liaisonPost.contentType },
+        payload: liaisonPost.payload,
+      })
+    ).statusCode,
+    403,
+  );
+  const elsewhere = await app.inject({
+    method: 'POST',
+    url: '/surveys/community-trust',
+    headers: { 'content-type': liaisonPost.contentType },
+    payload: liaisonPost.payload,
+  });
   t.equal(elsewhere.statusCode, 415, 'the resident form does not take uploads');
   t.equal(rowCount(database, 'responses'), 0);
 });
@@ -122,7 +154,26 @@ t.test('blank template: the header of a wide export without response_id', async 
   const res = await asAdmin.get('/admin/import/template.csv?survey=community-trust');
   t.equal(res.statusCode, 200);
   t.equal(res.headers['content-disposition'], 'attachment; filename="community-trust-import-template.csv"');
-  t.same(parse(res.body), [['submitted_on', 'neighborhood', 'channel', 'language', 'safety', 'respect', 'listening', 'fairness', 'reliability', 'responsiveness', 'confidence', 'top_issue', 'age_band', 'gender', 'race_ethnicity', 'years_in_neighborhood']]);
+  t.same(parse(res.body), [
+    [
+      'submitted_on',
+      'neighborhood',
+      'channel',
+      'language',
+      'safety',
+      'respect',
+      'listening',
+      'fairness',
+      'reliability',
+      'responsiveness',
+      'confidence',
+      'top_issue',
+      'age_band',
+      'gender',
+      'race_ethnicity',
+      'years_in_neighborhood',
+    ],
+  ]);
   t.ok(res.body.endsWith('\r\n'));
   t.equal((await asAdmin.get('/admin/import/template.csv?survey=nope')).statusCode, 404);
   t.equal((await asAdmin.get('/admin/import/template.csv')).statusCode, 404);
@@ -133,8 +184,19 @@ t.test('round trip: export wide, import into a duplicated survey, export again: 
   const [riverside, oldTown] = addNeighborhoods(database, 'Riverside', 'Old Town');
   const { adminJar, asAdmin } = await staffSessions(app);
   seedResponses(app, [
-    { neighborhoodId: riverside.id, submittedOn: '2026-01-05', channel: 'paper', answers: { safety: 0, respect: 10, fairness: 1, top_issue: '=SUM(A1:A9)', gender: 'another' } },
-    { neighborhoodId: oldTown.id, submittedOn: '2026-02-05', channel: 'kiosk', language: 'es', answers: { top_issue: 'Ñ, "comillas"\ny línea', age_band: '65_plus' } },
+    {
+      neighborhoodId: riverside.id,
+      submittedOn: '2026-01-05',
+      channel: 'paper',
+      answers: { safety: 0, respect: 10, fairness: 1, top_issue: '=SUM(A1:A9)', gender: 'another' },
+    },
+    {
+      neighborhoodId: oldTown.id,
+      submittedOn: '2026-02-05',
+      channel: 'kiosk',
+      language: 'es',
+      answers: { top_issue: 'Ñ, "comillas"\ny línea', age_band: '65_plus' },
+    },
     { neighborhoodId: oldTown.id, submittedOn: '2026-02-06', channel: 'paper', answers: { top_issue: '@home -now +1 \ttab' } },
     { neighborhoodId: riverside.id, submittedOn: '2026-02-07', channel: 'paper', answers: {} },
   ]);

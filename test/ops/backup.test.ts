@@ -22,7 +22,13 @@ t.test('an online backup under load is consistent and holds every response ackno
   t.teardown(() => copy.close());
   t.equal(copy.pragma('integrity_check', { simple: true }), 'ok');
   const inCopy = storedMarkers(copy);
-  t.same(before.filter((m) => !inCopy.has(m)), [], 'every earlier acknowledged response is in the copy');
-  const partial = copy.prepare('SELECT count(*) AS n FROM responses r WHERE (SELECT count(*) FROM answers a WHERE a.response_id = r.id) <> 4').get() as { n: number };
+  t.same(
+    before.filter((m) => !inCopy.has(m)),
+    [],
+    'every earlier acknowledged response is in the copy',
+  );
+  const partial = copy.prepare('SELECT count(*) AS n FROM responses r WHERE (SELECT count(*) FROM answers a WHERE a.response_id = r.id) <> 4').get() as {
+    n: number;
+  };
   t.equal(partial.n, 0, 'no response is in the copy without its answers');
 });

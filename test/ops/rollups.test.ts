@@ -9,7 +9,9 @@ type Row = Record<string, number | string>;
 
 const snapshot = (sqlite: import('better-sqlite3').Database) => ({
   scores: sqlite.prepare('SELECT response_id, measure, score FROM response_scores ORDER BY response_id, measure').all() as Row[],
-  rollups: sqlite.prepare('SELECT survey_id, measure, day, neighborhood_id, n, sum, sum_squares FROM daily_rollups ORDER BY survey_id, measure, day, neighborhood_id').all() as Row[],
+  rollups: sqlite
+    .prepare('SELECT survey_id, measure, day, neighborhood_id, n, sum, sum_squares FROM daily_rollups ORDER BY survey_id, measure, day, neighborhood_id')
+    .all() as Row[],
 });
 
 // Trust straight from raw answers by plain SQL: both items answered (more than half of two), mean of the 0–100 points.
@@ -35,7 +37,13 @@ function mismatches(actual: Row[], expected: Row[]): Row[] {
   if (actual.length !== expected.length) return [{ cells: actual.length, expected: expected.length }];
   return actual.filter((a, i) => {
     const e = expected[i];
-    return a.neighborhood !== e.neighborhood || a.month !== e.month || a.n !== e.n || Math.abs(Number(a.sum) - Number(e.sum)) > 1e-6 || Math.abs(Number(a.sum_squares) - Number(e.sum_squares)) > 1e-4;
+    return (
+      a.neighborhood !== e.neighborhood ||
+      a.month !== e.month ||
+      a.n !== e.n ||
+      Math.abs(Number(a.sum) - Number(e.sum)) > 1e-6 ||
+      Math.abs(Number(a.sum_squares) - Number(e.sum_squares)) > 1e-4
+    );
   });
 }
 
@@ -59,7 +67,13 @@ t.test('rebuilt rollups equal the incrementally maintained ones and the sums of 
   t.equal(rebuilt.rollups.length, incremental.rollups.length);
   const drift = rebuilt.rollups.filter((r, i) => {
     const o = incremental.rollups[i];
-    return r.measure !== o.measure || r.day !== o.day || r.n !== o.n || Math.abs(Number(r.sum) - Number(o.sum)) > 1e-9 || Math.abs(Number(r.sum_squares) - Number(o.sum_squares)) > 1e-7;
+    return (
+      r.measure !== o.measure ||
+      r.day !== o.day ||
+      r.n !== o.n ||
+      Math.abs(Number(r.sum) - Number(o.sum)) > 1e-9 ||
+      Math.abs(Number(r.sum_squares) - Number(o.sum_squares)) > 1e-7
+    );
   });
   t.same(drift, [], 'the same daily rollups');
 });
@@ -80,7 +94,11 @@ t.test('a rebuild leaves voided responses out of scores and rollups', async (t) 
   const raw = sqlite.prepare(rawFairness).get() as Row;
   t.equal(fairnessAfter.n, raw.n);
   t.ok(Math.abs(Number(fairnessAfter.sum) - Number(raw.sum)) < 1e-6, 'fairness sum equals the raw answers');
-  t.same(mismatches(sqlite.prepare(rollupTrustByNeighborhoodMonth).all() as Row[], sqlite.prepare(rawTrustByNeighborhoodMonth).all() as Row[]), [], 'trust after voiding equals the raw answers');
+  t.same(
+    mismatches(sqlite.prepare(rollupTrustByNeighborhoodMonth).all() as Row[], sqlite.prepare(rawTrustByNeighborhoodMonth).all() as Row[]),
+    [],
+    'trust after voiding equals the raw answers',
+  );
   const voidedScores = sqlite.prepare('SELECT count(*) AS n FROM response_scores s JOIN responses r ON r.id = s.response_id WHERE r.voided = 1').get() as Row;
   t.equal(voidedScores.n, 0, 'no scores kept for voided responses');
 });

@@ -25,5 +25,9 @@ t.test('SIGTERM finishes in-flight submissions, stops accepting and closes the d
   const handle = openDatabase(databasePath);
   t.teardown(() => handle.close());
   const stored = storedMarkers(handle.sqlite);
-  t.same(acknowledged.filter((m) => !stored.has(m)), [], 'every acknowledged submission is stored');
+  t.same(
+    acknowledged.filter((m) => !stored.has(m)),
+    [],
+    'every acknowledged submission is stored',
+  );
 });

@@ -68,7 +68,12 @@ t.test('QR code, poster and short link for a logged-in liaison', async (t) => {
 
 t.test('a response from a QR link remembers its event', async (t) => {
   const { app, database, event } = await setup(t);
-  const res = await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: formHeaders, payload: form({ ...answers, channel: 'qr', event: String(event.id) }) });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/surveys/community-trust',
+    headers: formHeaders,
+    payload: form({ ...answers, channel: 'qr', event: String(event.id) }),
+  });
   t.equal(res.statusCode, 303);
   t.equal(rowCount(database, `responses WHERE event_id = ${event.id} AND channel = 'qr'`), 1);
   await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: formHeaders, payload: form({ ...answers, channel: 'qr', event: '999' }) });
@@ -93,16 +98,26 @@ t.test('kiosk links: valid only on their day; the device answers as a kiosk with
 
   const statuses = [];
   for (let i = 0; i < 4; i++) {
-    const res = await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: { ...formHeaders, ...device }, payload: form({ ...answers, channel: 'kiosk', event: String(event.id) }) });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/surveys/community-trust',
+      headers: { ...formHeaders, ...device },
+      payload: form({ ...answers, channel: 'kiosk', event: String(event.id) }),
+    });
     statuses.push(res.statusCode);
-    t.notOk(res.cookies.some((c) => c.name.startsWith('cg_answered_')), 'no "already answered" cookie on a kiosk');
+    t.notOk(
+      res.cookies.some((c) => c.name.startsWith('cg_answered_')),
+      'no "already answered" cookie on a kiosk',
+    );
   }
   t.same(statuses, [303, 303, 303, 303], 'the kiosk is not limited');
   t.equal(rowCount(database, `responses WHERE channel = 'kiosk' AND event_id = ${event.id}`), 4);
 
   const others = [];
   for (let i = 0; i < 3; i++) {
-    others.push((await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: formHeaders, payload: form({ ...answers, channel: 'kiosk' }) })).statusCode);
+    others.push(
+      (await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: formHeaders, payload: form({ ...answers, channel: 'kiosk' }) })).statusCode,
+    );
   }
   t.same(others, [303, 303, 429], 'another device keeps its limit');
   t.equal(rowCount(database, "responses WHERE channel = 'web'"), 2, 'and cannot claim to be a kiosk');
@@ -116,7 +131,12 @@ t.test('kiosk links: valid only on their day; the device answers as a kiosk with
 t.test('the event page counts the responses the event brought in', async (t) => {
   const { app, database, event } = await setup(t, { PUBLIC_URL: 'http://trust.example.org' });
   for (const channel of ['qr', 'qr', 'web']) {
-    await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: formHeaders, payload: form({ ...answers, channel, event: String(event.id) }) });
+    await app.inject({
+      method: 'POST',
+      url: '/surveys/community-trust',
+      headers: formHeaders,
+      payload: form({ ...answers, channel, event: String(event.id) }),
+    });
   }
   await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: formHeaders, payload: form(answers) });
   database.sqlite.prepare("UPDATE responses SET voided = 1 WHERE channel = 'web' AND event_id IS NOT NULL").run();

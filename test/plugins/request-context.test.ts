@@ -15,7 +15,10 @@ t.test('language: ?lang= wins, sets a cookie that later pages follow, then Accep
   t.match(browser.body, '<html lang="es">');
   const unknown = await app.inject({ url: '/?lang=xx' });
   t.match(unknown.body, '<html lang="en">');
-  t.notOk(unknown.cookies.some((c) => c.name === 'lang'), 'an unknown language is not remembered');
+  t.notOk(
+    unknown.cookies.some((c) => c.name === 'lang'),
+    'an unknown language is not remembered',
+  );
 });
 
 t.test('the language switch keeps the page and its other parameters', async (t) => {

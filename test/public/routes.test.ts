@@ -25,17 +25,26 @@ t.test('unpublished results are not found', async (t) => {
 
 t.test('the public page: trust over time with intervals, dimensions, public events, method; never free text', async (t) => {
   const { app, database } = await demoApp(t);
-  database.db.insert(events).values({ title: 'Private briefing', occurredOn: dateIn('UTC'), kind: 'other', isPublic: false }).run();
+  database.db
+    .insert(events)
+    .values({ title: 'Private briefing', occurredOn: dateIn('UTC'), kind: 'other', isPublic: false })
+    .run();
   const res = await app.inject('/public/community-trust');
   t.equal(res.statusCode, 200);
   t.match(res.body, 'What residents told us: Community Trust Survey');
   t.match(res.body, 'Trust in police over time');
-  t.match(res.body, /<strong>\d+\.\d<\/strong> <span class="ci">\(\d+\.\d–\d+\.\d\)<\/span> <span class="n">n&nbsp;=&nbsp;\d+<\/span>/, 'means with intervals and n');
+  t.match(
+    res.body,
+    /<strong>\d+\.\d<\/strong> <span class="ci">\(\d+\.\d–\d+\.\d\)<\/span> <span class="n">n&nbsp;=&nbsp;\d+<\/span>/,
+    'means with intervals and n',
+  );
   t.match(res.body, 'Cookout with officers at Riverside Park', 'public events marked');
   t.notMatch(res.body, 'Private briefing', 'non-public events left out');
   t.match(res.body, 'People chose to answer: this is not a random sample');
   t.match(res.body, 'Police treat everyone fairly', 'dimension scores');
-  const texts = database.sqlite.prepare("SELECT DISTINCT value_text AS v FROM answers a JOIN questions q ON q.id = a.question_id WHERE q.code = 'top_issue'").all() as { v: string }[];
+  const texts = database.sqlite
+    .prepare("SELECT DISTINCT value_text AS v FROM answers a JOIN questions q ON q.id = a.question_id WHERE q.code = 'top_issue'")
+    .all() as { v: string }[];
   t.ok(texts.length > 0);
   for (const { v } of texts) t.notMatch(res.body, v, 'no free-text answer appears');
   t.match(res.body, '<script type="application/json" id="public-trend-data" data-chart="trend"');
@@ -60,7 +69,9 @@ t.test('small groups are hidden on the public page and in its open data', async 
   }
   // Quarter × neighborhood: the raw count of the smallest shown cell, recomputed directly, is at least the threshold.
   const counts = database.sqlite
-    .prepare(`SELECT min(n) AS smallest FROM (SELECT count(*) AS n FROM responses r JOIN response_scores s ON s.response_id = r.id AND s.measure = 'trust' GROUP BY r.neighborhood_id, substr(r.submitted_on, 1, 4), (CAST(substr(r.submitted_on, 6, 2) AS INTEGER) - 1) / 3)`)
+    .prepare(
+      `SELECT min(n) AS smallest FROM (SELECT count(*) AS n FROM responses r JOIN response_scores s ON s.response_id = r.id AND s.measure = 'trust' GROUP BY r.neighborhood_id, substr(r.submitted_on, 1, 4), (CAST(substr(r.submitted_on, 6, 2) AS INTEGER) - 1) / 3)`,
+    )
     .get() as { smallest: number };
   t.ok(counts.smallest < 200, 'some groups really are small, so hiding was needed');
 });
@@ -98,13 +109,23 @@ t.test('admins publish and unpublish from the survey editor, audited', async (t)
   const survey = database.db.select().from(surveys).get()!;
   const page = await app.inject({ url: `/admin/surveys/${survey.id}`, headers: { cookie: jar.header() } });
   t.match(page.body, 'Publish the results');
-  const publish = await app.inject({ method: 'POST', url: `/admin/surveys/${survey.id}/publish`, headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ _csrf: csrfFrom(page.body)! }) });
+  const publish = await app.inject({
+    method: 'POST',
+    url: `/admin/surveys/${survey.id}/publish`,
+    headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+    payload: form({ _csrf: csrfFrom(page.body)! }),
+  });
   t.equal(publish.statusCode, 303);
   t.equal(database.db.select().from(surveys).where(eq(surveys.id, survey.id)).get()!.published, true);
   t.equal((await app.inject('/public/community-trust')).statusCode, 200);
   const audit = database.sqlite.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'survey.publish'").get() as { n: number };
   t.equal(audit.n, 1);
-  const unpublish = await app.inject({ method: 'POST', url: `/admin/surveys/${survey.id}/unpublish`, headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ _csrf: csrfFrom(page.body)! }) });
+  const unpublish = await app.inject({
+    method: 'POST',
+    url: `/admin/surveys/${survey.id}/unpublish`,
+    headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+    payload: form({ _csrf: csrfFrom(page.body)! }),
+  });
   t.equal(unpublish.statusCode, 303);
   t.equal((await app.inject('/public/community-trust')).statusCode, 404);
 });

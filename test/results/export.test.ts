@@ -23,14 +23,17 @@ t.test('CSV in the Police Sentiment Scores shape, with n and intervals, suppress
   const header = res.body.split('\r\n')[0].split(',');
   t.same(header.slice(0, 7), ['START_DATE', 'END_DATE', 'AREA', 'SAFETY', 'TRUST', 'T_LISTEN', 'T_RESPECT']);
   t.ok(header.includes('N_TRUST') && header.includes('TRUST_CI_LOW') && header.includes('T_RESPECT_CI_HIGH'));
-  t.same(rows.map((r) => [r.START_DATE, r.END_DATE, r.AREA]), [
-    ['2026-03-01', '2026-03-31', 'CITYWIDE'],
-    ['2026-04-01', '2026-04-30', 'CITYWIDE'],
-    ['2026-03-01', '2026-03-31', `'=HYPERLINK("http://evil.example")`],
-    ['2026-04-01', '2026-04-30', `'=HYPERLINK("http://evil.example")`],
-    ['2026-03-01', '2026-03-31', 'Alder'],
-    ['2026-04-01', '2026-04-30', 'Alder'],
-  ]);
+  t.same(
+    rows.map((r) => [r.START_DATE, r.END_DATE, r.AREA]),
+    [
+      ['2026-03-01', '2026-03-31', 'CITYWIDE'],
+      ['2026-04-01', '2026-04-30', 'CITYWIDE'],
+      ['2026-03-01', '2026-03-31', `'=HYPERLINK("http://evil.example")`],
+      ['2026-04-01', '2026-04-30', `'=HYPERLINK("http://evil.example")`],
+      ['2026-03-01', '2026-03-31', 'Alder'],
+      ['2026-04-01', '2026-04-30', 'Alder'],
+    ],
+  );
   const march = rows[4];
   t.same([march.TRUST, march.N_TRUST, march.TRUST_CI_LOW, march.SAFETY], ['', '', '', ''], 'Alder hidden with the small group');
   const april = expected(database, alder.id, '2026-04-01', '2026-04-30', 2.042272); // t(0.975, 30)

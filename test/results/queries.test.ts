@@ -17,6 +17,18 @@ t.test('SQL buckets agree with bucketStart on every day of three years', async (
     t.same(mismatches, [], `${kind}: no mismatch`);
   }
   // Spot checks against a calendar: Sunday 2026-03-15 is in the week of Monday 2026-03-09.
-  t.equal(sqlite.prepare(`SELECT ${bucketSql("'2026-03-15'", 'week')} AS b`).pluck().get(), '2026-03-09');
-  t.equal(sqlite.prepare(`SELECT ${bucketSql("'2026-11-25'", 'quarter')} AS b`).pluck().get(), '2026-10-01');
+  t.equal(
+    sqlite
+      .prepare(`SELECT ${bucketSql("'2026-03-15'", 'week')} AS b`)
+      .pluck()
+      .get(),
+    '2026-03-09',
+  );
+  t.equal(
+    sqlite
+      .prepare(`SELECT ${bucketSql("'2026-11-25'", 'quarter')} AS b`)
+      .pluck()
+      .get(),
+    '2026-10-01',
+  );
 });

@@ -21,7 +21,8 @@ async function setup(t: { teardown(fn: () => unknown): void }) {
   return { app, database, a, b, c, get };
 }
 
-const close = (t: { ok(value: boolean, message: string): unknown }, actual: number | null, want: number, what: string) => t.ok(actual !== null && Math.abs(actual - want) < 1e-9, `${what}: ${actual} ≈ ${want}`);
+const close = (t: { ok(value: boolean, message: string): unknown }, actual: number | null, want: number, what: string) =>
+  t.ok(actual !== null && Math.abs(actual - want) < 1e-9, `${what}: ${actual} ≈ ${want}`);
 
 t.test('trend cells: exact figures, suppression at n = 29 and 30, complementary suppression', async (t) => {
   const { database, a, c, get } = await setup(t);
@@ -30,7 +31,10 @@ t.test('trend cells: exact figures, suppression at n = 29 and 30, complementary 
   const body = res.json();
   t.equal(body.from, '2026-03-01', 'snapped to the month');
   t.equal(body.to, '2026-04-30');
-  t.same(body.buckets.map((b: { label: string }) => b.label), ['2026-03', '2026-04']);
+  t.same(
+    body.buckets.map((b: { label: string }) => b.label),
+    ['2026-03', '2026-04'],
+  );
   const series = Object.fromEntries(body.series.map((s: { area: string; cells: unknown[] }) => [s.area, s.cells]));
   t.same(Object.keys(series), ['city', 'alder', 'birch', 'cedar']);
 
@@ -54,8 +58,11 @@ t.test('trend cells: exact figures, suppression at n = 29 and 30, complementary 
 t.test('rolling windows and quarters pool whole periods, never one hidden on its own', async (t) => {
   const { database, c, get } = await setup(t);
   const body = (await get('/api/trends?from=2026-04-01&to=2026-04-30&rolling=2&neighborhood=alder&neighborhood=cedar')).json();
-  t.same(body.series.map((s: { area: string }) => s.area), ['city', 'alder', 'cedar']);
-  const pooled = expected(database, c.id, '2026-03-01', '2026-04-30', 1.990450); // t(0.975, 79)
+  t.same(
+    body.series.map((s: { area: string }) => s.area),
+    ['city', 'alder', 'cedar'],
+  );
+  const pooled = expected(database, c.id, '2026-03-01', '2026-04-30', 1.99045); // t(0.975, 79)
   t.equal(body.series[2].cells[0].n, 80);
   close(t, body.series[2].cells[0].mean, pooled.mean, 'pooled mean');
   t.ok(Math.abs(body.series[2].cells[0].ci_low - (pooled.mean - pooled.half)) < 1e-5, 'pooled interval');
@@ -64,7 +71,10 @@ t.test('rolling windows and quarters pool whole periods, never one hidden on its
   t.equal(body.series[0].cells[0].n, 99 + 100, 'the city pools both months');
 
   const quarter = (await get('/api/trends?from=2026-01-01&to=2026-06-30&bucket=quarter')).json();
-  t.same(quarter.buckets.map((b: { label: string }) => b.label), ['2026 Q1', '2026 Q2']);
+  t.same(
+    quarter.buckets.map((b: { label: string }) => b.label),
+    ['2026 Q1', '2026 Q2'],
+  );
   const q1 = Object.fromEntries(quarter.series.map((s: { area: string; cells: { n: number | null }[] }) => [s.area, s.cells[0].n]));
   t.same(q1, { city: 99, alder: null, birch: null, cedar: 40 }, 'quarters are hidden when a month in them is');
 });

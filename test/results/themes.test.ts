@@ -12,8 +12,14 @@ t.test('words and phrases counted once per answer, stop words dropped in both la
     { term: 'speeding', answers: 11 },
     { term: 'llegar', answers: 7 },
   ]);
-  t.notOk(themes.words.some((w) => ['the', 'la', 'en', 'mucho', 'on'].includes(w.term)), 'no stop words');
-  t.notOk(themes.words.some((w) => w.term === 'elm'), `terms used by fewer than ${MIN_THEME_ANSWERS} answers are never shown`);
+  t.notOk(
+    themes.words.some((w) => ['the', 'la', 'en', 'mucho', 'on'].includes(w.term)),
+    'no stop words',
+  );
+  t.notOk(
+    themes.words.some((w) => w.term === 'elm'),
+    `terms used by fewer than ${MIN_THEME_ANSWERS} answers are never shown`,
+  );
   t.same(
     themes.phrases.map((p) => p.term),
     ['policía tarda', 'speeding near', 'speeding speeding'],

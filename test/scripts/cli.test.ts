@@ -29,7 +29,10 @@ t.test('npm run user: add staff with the password from stdin, reset it, refuse b
   t.equal(reset.status, 0, reset.stderr);
   const handle = openDatabase(env.DATABASE_PATH);
   t.teardown(() => handle.close());
-  const row = handle.sqlite.prepare('SELECT role, password_hash AS hash FROM staff_users WHERE email = ?').get('chief@example.org') as { role: string; hash: string };
+  const row = handle.sqlite.prepare('SELECT role, password_hash AS hash FROM staff_users WHERE email = ?').get('chief@example.org') as {
+    role: string;
+    hash: string;
+  };
   t.equal(row.role, 'admin');
   t.ok(await verifyPassword('a brand new passphrase', row.hash));
   t.notOk(await verifyPassword('a long passphrase', row.hash));
@@ -41,8 +44,12 @@ t.test('npm run export: the CSV on stdout; npm run backup: a copy that opens', a
   const handle = openDatabase(env.DATABASE_PATH);
   ensureStandardSurvey(handle);
   const place = handle.db.insert(neighborhoods).values({ slug: 'riverside', name: 'Riverside' }).returning().get();
-  handle.sqlite.prepare("INSERT INTO responses (survey_id, neighborhood_id, submitted_on, channel, language) VALUES (1, ?, '2026-03-02', 'paper', 'es')").run(place.id);
-  handle.sqlite.prepare("INSERT INTO answers (response_id, question_id, value_text) SELECT 1, id, '=1+1, \"quoted\"' FROM questions WHERE code = 'top_issue'").run();
+  handle.sqlite
+    .prepare("INSERT INTO responses (survey_id, neighborhood_id, submitted_on, channel, language) VALUES (1, ?, '2026-03-02', 'paper', 'es')")
+    .run(place.id);
+  handle.sqlite
+    .prepare("INSERT INTO answers (response_id, question_id, value_text) SELECT 1, id, '=1+1, \"quoted\"' FROM questions WHERE code = 'top_issue'")
+    .run();
   handle.close();
 
   const out = run('export', ['--survey', 'community-trust', '--format', 'wide'], env);

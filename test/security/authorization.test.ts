@@ -33,7 +33,11 @@ t.test('authorization matrix: every route × anonymous, liaison, admin', async (
       const res = await app.inject({
         method: route.method as 'GET',
         url: fillParams(route.url),
-        headers: { cookie: persona.cookie, 'csrf-token': persona.csrf, ...(route.method === 'GET' ? {} : { 'content-type': 'application/x-www-form-urlencoded' }) },
+        headers: {
+          cookie: persona.cookie,
+          'csrf-token': persona.csrf,
+          ...(route.method === 'GET' ? {} : { 'content-type': 'application/x-www-form-urlencoded' }),
+        },
         ...(route.method === 'GET' ? {} : { payload: `_csrf=${encodeURIComponent(persona.csrf)}` }),
       });
       const label = `${route.method} ${route.url} as ${who} → ${res.statusCode}`;
@@ -43,7 +47,8 @@ t.test('authorization matrix: every route × anonymous, liaison, admin', async (
         t.notOk([401, 403].includes(res.statusCode), `${label}: allowed`);
       } else if (who === 'anonymous') {
         // Pages send a visitor to log in; the JSON API (like any non-GET) answers 401.
-        if (route.method === 'GET' && !route.url.startsWith('/api/')) t.ok(res.statusCode === 303 && String(res.headers.location).startsWith('/login?next='), `${label}: sent to log in`);
+        if (route.method === 'GET' && !route.url.startsWith('/api/'))
+          t.ok(res.statusCode === 303 && String(res.headers.location).startsWith('/login?next='), `${label}: sent to log in`);
         else t.equal(res.statusCode, 401, `${label}: refused`);
       } else {
         t.equal(res.statusCode, 403, `${label}: forbidden for the role`);
@@ -57,7 +62,9 @@ t.test('every state-changing staff route refuses a request without the session C
   addNeighborhoods(database, 'Riverside');
   await createStaff(app, 'admin@example.org', 'correct horse battery', 'admin');
   const { jar } = await login(app, 'admin@example.org', 'correct horse battery');
-  const before = database.sqlite.prepare("SELECT (SELECT count(*) FROM audit_log) + (SELECT count(*) FROM neighborhoods) + (SELECT count(*) FROM events) AS n").get() as { n: number };
+  const before = database.sqlite
+    .prepare('SELECT (SELECT count(*) FROM audit_log) + (SELECT count(*) FROM neighborhoods) + (SELECT count(*) FROM events) AS n')
+    .get() as { n: number };
   const routes = routesOf(app).filter((r) => r.method !== 'GET' && accessFor(r.url) !== 'public');
   t.ok(routes.length > 20, `${routes.length} state-changing staff routes`);
   for (const route of routes) {
@@ -65,10 +72,17 @@ t.test('every state-changing staff route refuses a request without the session C
       ['application/x-www-form-urlencoded', 'name=x&title=x'],
       ['application/json', JSON.stringify({ name: 'x', title: 'x', _csrf: 'forged' })],
     ]) {
-      const res = await app.inject({ method: route.method as 'POST', url: fillParams(route.url), headers: { cookie: jar.header(), 'content-type': type }, payload });
+      const res = await app.inject({
+        method: route.method as 'POST',
+        url: fillParams(route.url),
+        headers: { cookie: jar.header(), 'content-type': type },
+        payload,
+      });
       t.equal(res.statusCode, 403, `${route.method} ${route.url} (${type}) without a valid token`);
     }
   }
-  const after = database.sqlite.prepare("SELECT (SELECT count(*) FROM audit_log) + (SELECT count(*) FROM neighborhoods) + (SELECT count(*) FROM events) AS n").get() as { n: number };
+  const after = database.sqlite
+    .prepare('SELECT (SELECT count(*) FROM audit_log) + (SELECT count(*) FROM neighborhoods) + (SELECT count(*) FROM events) AS n')
+    .get() as { n: number };
   t.equal(after.n, before.n, 'nothing changed');
 });

@@ -9,7 +9,9 @@ import { fillParams, routesOf } from '../helper/routes.js';
 /** A digest of every table but sessions (which rolling staff sessions touch on any request). */
 function digest(database: DatabaseHandle): string {
   const hash = createHash('sha256');
-  const tables = database.sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('sessions') AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[];
+  const tables = database.sqlite
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('sessions') AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .all() as { name: string }[];
   for (const { name } of tables) hash.update(name).update(JSON.stringify(database.sqlite.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).raw().all()));
   return hash.digest('hex');
 }
@@ -17,12 +19,43 @@ function digest(database: DatabaseHandle): string {
 const hostileString = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.constantFrom('', ' ', '0', '-1', '11', '1e309', 'NaN', '9007199254740993', '2026-02-30', '2026-13-01', '0000-00-00', 'null', 'true', '[]', '{}'),
-  fc.constantFrom('__proto__', 'constructor', 'prototype', '<script>alert(1)</script>', "' OR 1=1 --", '\u0000', '\u202e', '=cmd|/C calc', '../../etc/passwd', '%C3%28', '\uD800'),
+  fc.constantFrom(
+    '__proto__',
+    'constructor',
+    'prototype',
+    '<script>alert(1)</script>',
+    "' OR 1=1 --",
+    '\u0000',
+    '\u202e',
+    '=cmd|/C calc',
+    '../../etc/passwd',
+    '%C3%28',
+    '\uD800',
+  ),
   fc.string({ unit: 'binary', maxLength: 30 }),
   fc.constant('x'.repeat(5000)),
 );
 const hostileKey = fc.oneof(
-  fc.constantFrom('neighborhood', 'q_respect', 'q_top_issue', 'survey', 'from', 'to', 'bucket', 'weeks', 'title', 'occurredOn', 'email', 'password', 'slug', 'name', 'format', 'lang', 'channel', 'event'),
+  fc.constantFrom(
+    'neighborhood',
+    'q_respect',
+    'q_top_issue',
+    'survey',
+    'from',
+    'to',
+    'bucket',
+    'weeks',
+    'title',
+    'occurredOn',
+    'email',
+    'password',
+    'slug',
+    'name',
+    'format',
+    'lang',
+    'channel',
+    'event',
+  ),
   fc.constantFrom('__proto__', 'constructor', 'a[b][c][d]', 'x[]', '__proto__[polluted]', 'constructor[prototype][polluted]'),
   fc.string({ minLength: 1, maxLength: 12 }),
 );
@@ -56,40 +89,42 @@ t.test('hostile input on every route: never a 5xx, a clear 4xx, and a refused re
   const routes = routesOf(app);
   const failures: string[] = [];
 
-  await fc.assert(
-    fc.asyncProperty(
-      fc.constantFrom(...routes),
-      fc.boolean(),
-      fc.dictionary(fc.string({ maxLength: 10 }), hostileString, { maxKeys: 4 }),
-      fields,
-      body,
-      async (route, asAdmin, params, query, requestBody) => {
-        const path = fillParams(route.url, params);
-        const url = query.length ? `${path}?${encode(query)}` : path;
-        const before = digest(database);
-        const res = await app.inject({
-          method: route.method as 'GET',
-          url,
-          headers: {
-            ...(asAdmin ? { cookie: jar.header(), 'csrf-token': csrf } : {}),
-            ...(route.method === 'GET' ? {} : { 'content-type': requestBody.type }),
-          },
-          ...(route.method === 'GET' ? {} : { payload: requestBody.payload }),
-        });
-        const label = `${route.method} ${url.slice(0, 300)} (${asAdmin ? 'admin' : 'anonymous'}, ${requestBody.type}: ${requestBody.payload.slice(0, 200)}) → ${res.statusCode}`;
-        const problems: string[] = [];
-        if (res.statusCode >= 500) problems.push(`${label}: ${logs.at(-1)?.slice(0, 800)}`);
-        if (res.statusCode >= 400) {
-          if (res.body.trim() === '') problems.push(`${label}: empty error body`);
-          if (digest(database) !== before) problems.push(`${label}: a refused request changed the database`);
-        }
-        if (({} as Record<string, unknown>).polluted !== undefined) problems.push(`${label}: prototype polluted`);
-        failures.push(...problems);
-        return problems.length === 0;
-      },
-    ),
-    { numRuns: 600, seed: 20261125 },
-  ).catch((err) => t.fail(`${String(err).slice(0, 1500)}\n${failures.slice(0, 5).join('\n')}`));
+  await fc
+    .assert(
+      fc.asyncProperty(
+        fc.constantFrom(...routes),
+        fc.boolean(),
+        fc.dictionary(fc.string({ maxLength: 10 }), hostileString, { maxKeys: 4 }),
+        fields,
+        body,
+        async (route, asAdmin, params, query, requestBody) => {
+          const path = fillParams(route.url, params);
+          const url = query.length ? `${path}?${encode(query)}` : path;
+          const before = digest(database);
+          const res = await app.inject({
+            method: route.method as 'GET',
+            url,
+            headers: {
+              ...(asAdmin ? { cookie: jar.header(), 'csrf-token': csrf } : {}),
+              ...(route.method === 'GET' ? {} : { 'content-type': requestBody.type }),
+            },
+            ...(route.method === 'GET' ? {} : { payload: requestBody.payload }),
+          });
+          const label = `${route.method} ${url.slice(0, 300)} (${asAdmin ? 'admin' : 'anonymous'}, ${requestBody.type}: ${requestBody.payload.slice(0, 200)}) → ${res.statusCode}`;
+          const problems: string[] = [];
+          if (res.statusCode >= 500) problems.push(`${label}: ${logs.at(-1)?.slice(0, 800)}`);
+          if (res.statusCode >= 400) {
+            if (res.body.trim() === '') problems.push(`${label}: empty error body`);
+            if (digest(database) !== before) problems.push(`${label}: a refused request changed the database`);
+          }
+          if (({} as Record<string, unknown>).polluted !== undefined) problems.push(`${label}: prototype polluted`);
+          failures.push(...problems);
+          return problems.length === 0;
+        },
+      ),
+      { numRuns: 600, seed: 20261125 },
+    )
+    .catch((err) => t.fail(`${String(err).slice(0, 1500)}\n${failures.slice(0, 5).join('\n')}`));
   t.same(failures.slice(0, 10), [], 'no failures');
 });
 
@@ -106,29 +141,40 @@ t.test('hostile CSV imports: never a 5xx, and a refused file writes nothing', as
   );
   const quote = (v: string) => `"${v.replace(/"/g, '""')}"`;
   const file = fc.oneof(
-    fc.array(fc.array(cell, { minLength: 1, maxLength: 11 }), { maxLength: 6 }).map((rows) => [header, ...rows].map((r) => r.map(quote).join(',')).join('\r\n')),
+    fc
+      .array(fc.array(cell, { minLength: 1, maxLength: 11 }), { maxLength: 6 })
+      .map((rows) => [header, ...rows].map((r) => r.map(quote).join(',')).join('\r\n')),
     fc.string({ unit: 'binary', maxLength: 300 }),
     fc.constantFrom('', '\uFEFF', 'a,b\n"unterminated', header.join(',')),
   );
   const problems: string[] = [];
-  await fc.assert(
-    fc.asyncProperty(file, fc.constantFrom('community-trust', 'nope', ''), async (csv, survey) => {
-      const before = digest(database);
-      const boundary = `fuzz${Math.random().toString(16).slice(2)}`;
-      const payload = Buffer.concat([
-        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${csrf}\r\n--${boundary}\r\nContent-Disposition: form-data; name="survey"\r\n\r\n${survey}\r\n`),
-        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="paper.csv"\r\nContent-Type: text/csv\r\n\r\n`),
-        Buffer.from(csv, 'utf8'),
-        Buffer.from(`\r\n--${boundary}--\r\n`),
-      ]);
-      const res = await app.inject({ method: 'POST', url: '/admin/import', headers: { cookie: jar.header(), 'content-type': `multipart/form-data; boundary=${boundary}` }, payload });
-      const found: string[] = [];
-      if (res.statusCode >= 500) found.push(`${res.statusCode} for ${JSON.stringify(csv).slice(0, 200)}: ${logs.at(-1)?.slice(0, 500)}`);
-      if (res.statusCode >= 400 && digest(database) !== before) found.push(`refused import changed the database: ${JSON.stringify(csv).slice(0, 200)}`);
-      problems.push(...found);
-      return found.length === 0;
-    }),
-    { numRuns: 150, seed: 424242 },
-  ).catch((err) => t.fail(`${String(err).slice(0, 1500)}\n${problems.slice(0, 3).join('\n')}`));
+  await fc
+    .assert(
+      fc.asyncProperty(file, fc.constantFrom('community-trust', 'nope', ''), async (csv, survey) => {
+        const before = digest(database);
+        const boundary = `fuzz${Math.random().toString(16).slice(2)}`;
+        const payload = Buffer.concat([
+          Buffer.from(
+            `--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${csrf}\r\n--${boundary}\r\nContent-Disposition: form-data; name="survey"\r\n\r\n${survey}\r\n`,
+          ),
+          Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="paper.csv"\r\nContent-Type: text/csv\r\n\r\n`),
+          Buffer.from(csv, 'utf8'),
+          Buffer.from(`\r\n--${boundary}--\r\n`),
+        ]);
+        const res = await app.inject({
+          method: 'POST',
+          url: '/admin/import',
+          headers: { cookie: jar.header(), 'content-type': `multipart/form-data; boundary=${boundary}` },
+          payload,
+        });
+        const found: string[] = [];
+        if (res.statusCode >= 500) found.push(`${res.statusCode} for ${JSON.stringify(csv).slice(0, 200)}: ${logs.at(-1)?.slice(0, 500)}`);
+        if (res.statusCode >= 400 && digest(database) !== before) found.push(`refused import changed the database: ${JSON.stringify(csv).slice(0, 200)}`);
+        problems.push(...found);
+        return found.length === 0;
+      }),
+      { numRuns: 150, seed: 424242 },
+    )
+    .catch((err) => t.fail(`${String(err).slice(0, 1500)}\n${problems.slice(0, 3).join('\n')}`));
   t.same(problems.slice(0, 5), []);
 });

@@ -6,7 +6,12 @@ t.test('every page gets a strict CSP and the other security headers', async (t) 
   for (const url of ['/', '/surveys/community-trust', '/login', '/no-such-page', '/healthz']) {
     const res = await app.inject(url);
     const csp = String(res.headers['content-security-policy']);
-    const directives = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values.join(' ')]));
+    const directives = Object.fromEntries(
+      csp
+        .split(';')
+        .map((d) => d.trim().split(/\s+/))
+        .map(([name, ...values]) => [name, values.join(' ')]),
+    );
     t.equal(directives['default-src'], "'self'", url);
     t.equal(directives['script-src'], "'self'", `${url}: scripts from our origin only`);
     t.equal(directives['style-src'], "'self'");

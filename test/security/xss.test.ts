@@ -11,10 +11,23 @@ const raw = ['<script>window.__xss', '<img src=x onerror'];
 async function seedPayload(t: Parameters<typeof buildTestApp>[0]) {
   const built = await buildTestApp(t);
   const { db } = built.database;
-  db.update(surveys).set({ title: { en: `Survey ${payload}`, es: `Encuesta ${payload}` }, intro: { en: payload, es: payload }, published: true }).run();
-  db.update(questions).set({ prompt: { en: `Respect ${payload}`, es: payload } }).where(eq(questions.code, 'respect')).run();
-  const neighborhood = db.insert(neighborhoods).values({ slug: 'evil', name: `Evil ${payload}` }).returning().get();
-  const event = db.insert(events).values({ title: `Party ${payload}`, description: payload, occurredOn: '2026-05-01', kind: 'outreach', neighborhoodId: neighborhood.id }).returning().get();
+  db.update(surveys)
+    .set({ title: { en: `Survey ${payload}`, es: `Encuesta ${payload}` }, intro: { en: payload, es: payload }, published: true })
+    .run();
+  db.update(questions)
+    .set({ prompt: { en: `Respect ${payload}`, es: payload } })
+    .where(eq(questions.code, 'respect'))
+    .run();
+  const neighborhood = db
+    .insert(neighborhoods)
+    .values({ slug: 'evil', name: `Evil ${payload}` })
+    .returning()
+    .get();
+  const event = db
+    .insert(events)
+    .values({ title: `Party ${payload}`, description: payload, occurredOn: '2026-05-01', kind: 'outreach', neighborhoodId: neighborhood.id })
+    .returning()
+    .get();
   await createStaff(built.app, 'admin@example.org', 'correct horse battery', 'admin');
   return { ...built, event };
 }

@@ -12,7 +12,12 @@ async function setPassword(app: FastifyInstance, token: string, password: string
   const page = await app.inject(`/reset/${token}`);
   jar.store(page);
   if (page.statusCode !== 200) return page;
-  return app.inject({ method: 'POST', url: `/reset/${token}`, headers: { ...formHeaders, cookie: jar.header() }, payload: form({ _csrf: csrfFrom(page.body) ?? '', password, confirm }) });
+  return app.inject({
+    method: 'POST',
+    url: `/reset/${token}`,
+    headers: { ...formHeaders, cookie: jar.header() },
+    payload: form({ _csrf: csrfFrom(page.body) ?? '', password, confirm }),
+  });
 }
 
 t.test('an admin adds staff, who set their password once through the link', async (t) => {
@@ -24,7 +29,11 @@ t.test('an admin adds staff, who set their password once through the link', asyn
   const token = tokenOf(added.body)!;
   t.ok(token);
   t.match(added.body, `http://127.0.0.1:3000/reset/${token}`);
-  t.same(database.sqlite.prepare('SELECT token_hash, purpose FROM one_time_tokens').all(), [{ token_hash: hashToken(token), purpose: 'reset' }], 'only the hash is stored');
+  t.same(
+    database.sqlite.prepare('SELECT token_hash, purpose FROM one_time_tokens').all(),
+    [{ token_hash: hashToken(token), purpose: 'reset' }],
+    'only the hash is stored',
+  );
   t.equal((await login(app, 'new.liaison@example.org', 'anything at all')).res.statusCode, 401, 'no usable password before the link');
 
   const mismatch = await setPassword(app, token, 'a long new passphrase', 'another one entirely');

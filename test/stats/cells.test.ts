@@ -30,7 +30,10 @@ t.test('complementary suppression hides the next-smallest part when exactly one 
   t.same([...complementarySuppression([100, 0, 45], rules)], [1], 'an empty part needs no complement');
   t.same([...complementarySuppression([100, 0, 12, 45], rules)].sort(), [1, 2, 3], 'one hidden part with responses, beside an empty one');
   const cells = partCells([sumsOf(repeat(40, [10, 20])), sumsOf(repeat(3, [90])), sumsOf(repeat(70, [50, 70]))], rules);
-  t.same(cells.map((c) => c.suppressed), [true, true, false]);
+  t.same(
+    cells.map((c) => c.suppressed),
+    [true, true, false],
+  );
   t.equal(cells[2].mean, 60);
 });
 

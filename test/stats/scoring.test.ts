@@ -6,7 +6,10 @@ t.test('scale points map linearly to 0–100', async (t) => {
   t.equal(scalePointTo100(0, '0-10', false), 0);
   t.equal(scalePointTo100(7, '0-10', false), 70);
   t.equal(scalePointTo100(10, '0-10', false), 100);
-  t.same([1, 2, 3, 4, 5].map((v) => scalePointTo100(v, 'agree5', false)), [0, 25, 50, 75, 100]);
+  t.same(
+    [1, 2, 3, 4, 5].map((v) => scalePointTo100(v, 'agree5', false)),
+    [0, 25, 50, 75, 100],
+  );
   t.equal(scalePointTo100(2, 'agree5', true), 75);
   t.equal(scalePointTo100(3, '0-10', true), 70);
 });
@@ -51,7 +54,15 @@ t.test('respondent scores per dimension and for the trust set', async (t) => {
   const measures = measuresOf(questions);
   t.same([...measures.keys()].sort(), ['fairness', 'listening', 'respect', TRUST_MEASURE]);
 
-  const all = respondentScores(measures, new Map([[1, 8], [2, 5], [3, 4], [4, 4]]));
+  const all = respondentScores(
+    measures,
+    new Map([
+      [1, 8],
+      [2, 5],
+      [3, 4],
+      [4, 4],
+    ]),
+  );
   t.equal(all.get(TRUST_MEASURE), 65, 'mean of 80 and 50');
   t.equal(all.get('fairness'), 50, '75 and reversed 25');
 

@@ -33,7 +33,19 @@ const choiceQuestion = {
 };
 
 async function newSurvey(asAdmin: Session, fields: Record<string, string | string[]> = {}) {
-  const res = await asAdmin.post('/admin/surveys', { slug: 'trust-2027', languages: ['en', 'es'], title_en: 'Trust 2027', title_es: 'Confianza 2027', intro_en: 'Three questions.', intro_es: 'Tres preguntas.', ...fields }, '/admin/surveys/new');
+  const res = await asAdmin.post(
+    '/admin/surveys',
+    {
+      slug: 'trust-2027',
+      languages: ['en', 'es'],
+      title_en: 'Trust 2027',
+      title_es: 'Confianza 2027',
+      intro_en: 'Three questions.',
+      intro_es: 'Tres preguntas.',
+      ...fields,
+    },
+    '/admin/surveys/new',
+  );
   return { res, id: Number(/\/admin\/surveys\/(\d+)$/.exec(res.headers.location as string)?.[1]) };
 }
 
@@ -43,7 +55,12 @@ t.test('an admin runs a new survey from the browser alone: create, questions, pr
   const { asAdmin } = await staffSessions(app);
   const { res, id } = await newSurvey(asAdmin, { title_es: '' });
   t.equal(res.statusCode, 303);
-  t.match(database.sqlite.prepare('SELECT slug, status, languages, title FROM surveys WHERE id = ?').get(id), { slug: 'trust-2027', status: 'draft', languages: '["en","es"]', title: '{"en":"Trust 2027"}' });
+  t.match(database.sqlite.prepare('SELECT slug, status, languages, title FROM surveys WHERE id = ?').get(id), {
+    slug: 'trust-2027',
+    status: 'draft',
+    languages: '["en","es"]',
+    title: '{"en":"Trust 2027"}',
+  });
 
   const refused = await asAdmin.post(`/admin/surveys/${id}/open`, {});
   t.equal(refused.statusCode, 400, 'not complete yet');
@@ -51,7 +68,18 @@ t.test('an admin runs a new survey from the browser alone: create, questions, pr
   t.match(refused.body, 'At least one question');
   t.match(refused.body, 'href="#field-title_es"');
 
-  t.equal((await asAdmin.post(`/admin/surveys/${id}`, { languages: ['en', 'es'], title_en: 'Trust 2027', title_es: 'Confianza 2027', intro_en: 'Three questions.', intro_es: 'Tres preguntas.' })).statusCode, 303);
+  t.equal(
+    (
+      await asAdmin.post(`/admin/surveys/${id}`, {
+        languages: ['en', 'es'],
+        title_en: 'Trust 2027',
+        title_es: 'Confianza 2027',
+        intro_en: 'Three questions.',
+        intro_es: 'Tres preguntas.',
+      })
+    ).statusCode,
+    303,
+  );
   t.equal((await asAdmin.post(`/admin/surveys/${id}/questions`, scaleQuestion)).statusCode, 303);
   t.equal((await asAdmin.post(`/admin/surveys/${id}/questions`, { ...choiceQuestion, option_label_1_es: '' })).statusCode, 303);
   const missingOption = await asAdmin.post(`/admin/surveys/${id}/open`, {});
@@ -70,11 +98,26 @@ t.test('an admin runs a new survey from the browser alone: create, questions, pr
   t.equal((await app.inject('/surveys/trust-2027')).body.includes('not accepting answers'), true, 'a draft takes no answers');
 
   t.equal((await asAdmin.post(`/admin/surveys/${id}/open`, {})).statusCode, 303);
-  const answered = await app.inject({ method: 'POST', url: '/surveys/trust-2027', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ neighborhood: 'riverside', q_trust_police: '7', q_tenure: 'own' }) });
+  const answered = await app.inject({
+    method: 'POST',
+    url: '/surveys/trust-2027',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: form({ neighborhood: 'riverside', q_trust_police: '7', q_tenure: 'own' }),
+  });
   t.equal(answered.statusCode, 303);
   t.same(database.sqlite.prepare('SELECT measure, score FROM response_scores').all(), [{ measure: 'confidence', score: 70 }], 'scored with the new dimension');
   t.equal((await asAdmin.post(`/admin/surveys/${id}/close`, {})).statusCode, 303);
-  t.equal((await app.inject({ method: 'POST', url: '/surveys/trust-2027', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ neighborhood: 'riverside' }) })).statusCode, 409);
+  t.equal(
+    (
+      await app.inject({
+        method: 'POST',
+        url: '/surveys/trust-2027',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: form({ neighborhood: 'riverside' }),
+      })
+    ).statusCode,
+    409,
+  );
   t.same(auditActions(app), ['survey.create', 'survey.update', 'question.create', 'question.create', 'question.update', 'survey.open', 'survey.close']);
 });
 
@@ -91,15 +134,32 @@ t.test('survey and question forms: validation keeps values and links each error'
   t.match(taken.res.body, 'Another survey already uses this slug.');
 
   const { id } = await newSurvey(asAdmin);
-  const badQuestion = await asAdmin.post(`/admin/surveys/${id}/questions`, { code: '9lives', kind: 'scale', scale: '', dimension: 'trust', prompt_en: 'Kept prompt', option_rows: '3' });
+  const badQuestion = await asAdmin.post(`/admin/surveys/${id}/questions`, {
+    code: '9lives',
+    kind: 'scale',
+    scale: '',
+    dimension: 'trust',
+    prompt_en: 'Kept prompt',
+    option_rows: '3',
+  });
   t.equal(badQuestion.statusCode, 400);
   for (const field of ['code', 'dimension']) t.match(badQuestion.body, `href="#field-${field}"`, field);
   t.match(badQuestion.body, 'Kept prompt');
   const noScale = await asAdmin.post(`/admin/surveys/${id}/questions`, { ...scaleQuestion, scale: '' });
   t.match(noScale.body, 'href="#field-scale"');
-  const fewOptions = await asAdmin.post(`/admin/surveys/${id}/questions`, { ...choiceQuestion, option_value_1: '', option_label_1_en: '', option_label_1_es: '' });
+  const fewOptions = await asAdmin.post(`/admin/surveys/${id}/questions`, {
+    ...choiceQuestion,
+    option_value_1: '',
+    option_label_1_en: '',
+    option_label_1_es: '',
+  });
   t.match(fewOptions.body, 'A choice question needs at least two options.');
-  const badOptions = await asAdmin.post(`/admin/surveys/${id}/questions`, { ...choiceQuestion, option_value_1: 'rent', option_value_2: 'Bad Value', option_label_2_en: 'x' });
+  const badOptions = await asAdmin.post(`/admin/surveys/${id}/questions`, {
+    ...choiceQuestion,
+    option_value_1: 'rent',
+    option_value_2: 'Bad Value',
+    option_label_2_en: 'x',
+  });
   t.match(badOptions.body, 'the value &quot;rent&quot; is used twice');
   t.match(badOptions.body, 'href="#field-option_value_2"');
   t.equal((await asAdmin.post(`/admin/surveys/${id}/questions`, scaleQuestion)).statusCode, 303);
@@ -111,7 +171,12 @@ t.test('survey and question forms: validation keeps values and links each error'
   const emptyLanguages = await asAdmin.post(`/admin/surveys/${id}`, { title_en: 'x' });
   t.equal(emptyLanguages.statusCode, 400);
   t.match(emptyLanguages.body, 'Offer the survey in at least one language.');
-  for (const url of ['/admin/surveys/999', '/admin/surveys/abc', `/admin/surveys/${id}/questions/999/edit`, '/admin/surveys/1/questions/1/edit'.replace('/1/questions', `/${id}/questions`)]) {
+  for (const url of [
+    '/admin/surveys/999',
+    '/admin/surveys/abc',
+    `/admin/surveys/${id}/questions/999/edit`,
+    '/admin/surveys/1/questions/1/edit'.replace('/1/questions', `/${id}/questions`),
+  ]) {
     t.equal((await asAdmin.get(url)).statusCode, 404, url);
   }
   t.equal((await asAdmin.post('/admin/surveys/999/open', {})).statusCode, 404);
@@ -124,7 +189,8 @@ t.test('reorder, remove and the open survey that must stay complete', async (t) 
   const { id } = await newSurvey(asAdmin);
   await asAdmin.post(`/admin/surveys/${id}/questions`, scaleQuestion);
   await asAdmin.post(`/admin/surveys/${id}/questions`, choiceQuestion);
-  const codes = () => (database.sqlite.prepare('SELECT code FROM questions WHERE survey_id = ? ORDER BY position').all(id) as { code: string }[]).map((r) => r.code);
+  const codes = () =>
+    (database.sqlite.prepare('SELECT code FROM questions WHERE survey_id = ? ORDER BY position').all(id) as { code: string }[]).map((r) => r.code);
   const idOf = (code: string) => (database.sqlite.prepare('SELECT id FROM questions WHERE survey_id = ? AND code = ?').get(id, code) as { id: number }).id;
   t.equal((await asAdmin.post(`/admin/surveys/${id}/questions/${idOf('tenure')}/move`, { direction: 'up' })).statusCode, 303);
   t.same(codes(), ['tenure', 'trust_police']);
@@ -155,7 +221,11 @@ t.test('once a survey has responses, changes that would corrupt them are refused
   const editPage = await asAdmin.get(`/admin/surveys/1/questions/${q('respect').id}/edit`);
   const fieldsOf = (html: string) => {
     const values: Record<string, string> = {};
-    for (const m of html.matchAll(/<input type="(?:text|number)" id="[^"]+" name="([^"]+)" value="([^"]*)"/g)) values[m[1]] = m[2].replace(/&#x27;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+    for (const m of html.matchAll(/<input type="(?:text|number)" id="[^"]+" name="([^"]+)" value="([^"]*)"/g))
+      values[m[1]] = m[2]
+        .replace(/&#x27;/g, "'")
+        .replace(/&quot;/g, '"')
+        .replace(/&amp;/g, '&');
     for (const m of html.matchAll(/<textarea id="[^"]+" name="([^"]+)"[^>]*>([^<]*)<\/textarea>/g)) values[m[1]] = m[2];
     for (const m of html.matchAll(/<input type="(?:radio|checkbox)" id="[^"]+" name="([^"]+)" value="([^"]+)" checked>/g)) values[m[1]] = m[2];
     values.option_rows = /name="option_rows" value="(\d+)"/.exec(html)![1];
@@ -182,7 +252,10 @@ t.test('once a survey has responses, changes that would corrupt them are refused
 
   const wording = await edit(q('respect').id, { ...respect, prompt_en: 'Police here treat residents with respect.', required: 'on' });
   t.equal(wording.statusCode, 303, 'a wording fix is allowed');
-  t.match(database.sqlite.prepare('SELECT prompt, required FROM questions WHERE id = ?').get(q('respect').id), { prompt: /treat residents with respect/, required: 1 });
+  t.match(database.sqlite.prepare('SELECT prompt, required FROM questions WHERE id = ?').get(q('respect').id), {
+    prompt: /treat residents with respect/,
+    required: 1,
+  });
 
   const gender = fieldsOf((await asAdmin.get(`/admin/surveys/1/questions/${q('gender').id}/edit`)).body);
   const withoutWoman = Object.fromEntries(Object.entries(gender).filter(([k]) => !/^option_(value|label)_0/.test(k)));
@@ -222,8 +295,15 @@ t.test('duplicate: a draft copy with every question and no responses', async (t)
   t.equal(copy.statusCode, 303);
   const copyId = Number(/(\d+)$/.exec(copy.headers.location as string)![1]);
   const columns = 'position, code, kind, prompt, required, scale, min_label, max_label, allow_dont_know, dimension, reverse_scored, in_trust_score, options';
-  t.same(database.sqlite.prepare(`SELECT ${columns} FROM questions WHERE survey_id = ? ORDER BY position`).all(copyId), database.sqlite.prepare(`SELECT ${columns} FROM questions WHERE survey_id = 1 ORDER BY position`).all());
-  t.match(database.sqlite.prepare('SELECT status, title, languages FROM surveys WHERE id = ?').get(copyId), { status: 'draft', title: /Community Trust Survey/, languages: '["en","es"]' });
+  t.same(
+    database.sqlite.prepare(`SELECT ${columns} FROM questions WHERE survey_id = ? ORDER BY position`).all(copyId),
+    database.sqlite.prepare(`SELECT ${columns} FROM questions WHERE survey_id = 1 ORDER BY position`).all(),
+  );
+  t.match(database.sqlite.prepare('SELECT status, title, languages FROM surveys WHERE id = ?').get(copyId), {
+    status: 'draft',
+    title: /Community Trust Survey/,
+    languages: '["en","es"]',
+  });
   const page = await asAdmin.get(`/admin/surveys/${copyId}`);
   t.match(page.body, '0 responses');
   const list = await asAdmin.get('/admin/surveys');
@@ -249,7 +329,12 @@ t.test('the cached response recorder follows the scoring fields of the questions
   const { app, database } = await buildTestApp(t);
   addNeighborhoods(database, 'Riverside');
   const submit = () =>
-    app.inject({ method: 'POST', url: '/surveys/community-trust', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ neighborhood: 'riverside', q_safety: '4' }) });
+    app.inject({
+      method: 'POST',
+      url: '/surveys/community-trust',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: form({ neighborhood: 'riverside', q_safety: '4' }),
+    });
   t.equal((await submit()).statusCode, 303);
   // Only possible outside the editor (which refuses it once there are responses): the cache must still notice.
   database.sqlite.prepare("UPDATE questions SET dimension = 'security', reverse_scored = 1 WHERE code = 'safety'").run();

@@ -24,11 +24,13 @@ t.test('every write resolves only once its commit is visible to another connecti
   const committer = createGroupCommitter(sqlite, 16);
   const labels = Array.from({ length: 100 }, (_, i) => `item-${i}`);
   const seen = await Promise.all(
-    labels.map((label) =>
-      committer.run(() => Number(insert.run(label).lastInsertRowid)).then((id) => ({ id, committed: visibleElsewhere(label).n })),
-    ),
+    labels.map((label) => committer.run(() => Number(insert.run(label).lastInsertRowid)).then((id) => ({ id, committed: visibleElsewhere(label).n }))),
   );
-  t.same(seen.map((s) => s.committed), labels.map(() => 1), 'committed before the caller heard back');
+  t.same(
+    seen.map((s) => s.committed),
+    labels.map(() => 1),
+    'committed before the caller heard back',
+  );
   t.equal(new Set(seen.map((s) => s.id)).size, 100);
   t.equal(committer.pending, 0);
   t.equal(committer.changes, 100, 'counts the rows its transactions changed');
@@ -45,7 +47,10 @@ t.test('a failing write is rejected alone; the others in its batch commit', asyn
     }),
     committer.run(() => insert.run('b')),
   ]);
-  t.same(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+  t.same(
+    results.map((r) => r.status),
+    ['fulfilled', 'rejected', 'fulfilled'],
+  );
   t.equal(visibleElsewhere('a').n, 1);
   t.equal(visibleElsewhere('b').n, 1);
   t.equal(visibleElsewhere('half-written').n, 0, 'nothing half-written');
@@ -67,7 +72,11 @@ t.test('at synchronous=FULL on WAL the sync runs off the event loop and the conn
   const committer = createGroupCommitter(sqlite, 8);
   const labels = Array.from({ length: 40 }, (_, i) => `durable-${i}`);
   const results = await Promise.all(labels.map((label) => committer.run(() => insert.run(label)).then(() => visibleElsewhere(label).n)));
-  t.same(results, labels.map(() => 1), 'each write is committed before its caller hears back');
+  t.same(
+    results,
+    labels.map(() => 1),
+    'each write is committed before its caller hears back',
+  );
   t.equal(sqlite.pragma('synchronous', { simple: true }), 2, 'FULL again after the group commits');
   await committer.drain();
   sqlite.exec('DELETE FROM items');

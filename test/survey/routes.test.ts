@@ -61,7 +61,12 @@ t.test('the form renders in Spanish with ?lang=es', async (t) => {
 t.test('a valid submission is stored with every answer, its scores and rollups, then redirects', async (t) => {
   const { app, database } = await buildTestApp(t, { TIME_ZONE: 'America/Chicago' });
   const [riverside] = addNeighborhoods(database, 'Riverside');
-  const res = await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: formHeaders, payload: form({ ...fullAnswers, lang: 'es', channel: 'qr' }) });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/surveys/community-trust',
+    headers: formHeaders,
+    payload: form({ ...fullAnswers, lang: 'es', channel: 'qr' }),
+  });
   t.equal(res.statusCode, 303);
   t.match(res.headers.location, /^\/surveys\/community-trust\/thanks\?/);
 
@@ -81,21 +86,31 @@ t.test('a valid submission is stored with every answer, its scores and rollups, 
       .all()
       .map((a) => [a.code, a.number ?? a.text]),
   );
-  t.same(Object.fromEntries(byCode), {
-    safety: 6,
-    respect: 8,
-    listening: 5,
-    fairness: 4,
-    responsiveness: 2,
-    confidence: 7,
-    top_issue: fullAnswers.q_top_issue,
-    age_band: '25_34',
-    gender: 'prefer_not',
-    race_ethnicity: 'hispanic',
-    years_in_neighborhood: '10_plus',
-  }, "every answer kept as given; don't know stored as no value");
+  t.same(
+    Object.fromEntries(byCode),
+    {
+      safety: 6,
+      respect: 8,
+      listening: 5,
+      fairness: 4,
+      responsiveness: 2,
+      confidence: 7,
+      top_issue: fullAnswers.q_top_issue,
+      age_band: '25_34',
+      gender: 'prefer_not',
+      race_ethnicity: 'hispanic',
+      years_in_neighborhood: '10_plus',
+    },
+    "every answer kept as given; don't know stored as no value",
+  );
 
-  const scores = Object.fromEntries(database.db.select().from(responseScores).all().map((s) => [s.measure, s.score]));
+  const scores = Object.fromEntries(
+    database.db
+      .select()
+      .from(responseScores)
+      .all()
+      .map((s) => [s.measure, s.score]),
+  );
   // Hand-computed: trust = (80 + 50) / 2; fairness 4 on 1–5 = 75; responsiveness 2 = 25; reliability unanswered.
   t.same(scores, { safety: 60, respect: 80, listening: 50, fairness: 75, responsiveness: 25, confidence: 70, trust: 65 });
   const trustRollup = database.db.select().from(dailyRollups).where(eq(dailyRollups.measure, 'trust')).get()!;
@@ -120,8 +135,15 @@ t.test('no address, user agent or cookie id is stored or logged', async (t) => {
   t.ok(logs.length > 0, 'requests are logged');
   const everything = logs.join('\n') + JSON.stringify(database.sqlite.prepare('SELECT * FROM responses').all());
   for (const secret of ['198.51.100.23', '203.0.113.77', 'UniqueAgent', 'remoteAddress', 'user-agent']) t.notMatch(everything, secret);
-  const columns = database.sqlite.prepare("SELECT name FROM pragma_table_info('responses')").all().map((c) => (c as { name: string }).name);
-  t.same(columns.filter((c) => /ip|agent|time|created/.test(c)), [], 'no column that could hold them');
+  const columns = database.sqlite
+    .prepare("SELECT name FROM pragma_table_info('responses')")
+    .all()
+    .map((c) => (c as { name: string }).name);
+  t.same(
+    columns.filter((c) => /ip|agent|time|created/.test(c)),
+    [],
+    'no column that could hold them',
+  );
 });
 
 t.test('invalid answers: 400, the form again with every answer kept and each error by its field', async (t) => {
@@ -156,17 +178,32 @@ t.test('missing neighborhood, repeated keys and required questions are refused',
   t.match(noNeighborhood.body, 'Please choose your neighborhood from the list.');
   t.match(noNeighborhood.body, 'id="field-confidence-5" name="q_confidence" value="5" checked');
 
-  const missingRequired = await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: formHeaders, payload: form({ neighborhood: 'riverside' }) });
+  const missingRequired = await app.inject({
+    method: 'POST',
+    url: '/surveys/community-trust',
+    headers: formHeaders,
+    payload: form({ neighborhood: 'riverside' }),
+  });
   t.equal(missingRequired.statusCode, 400);
   t.match(missingRequired.body, 'Please answer this question.');
   t.match(missingRequired.body, '(required)');
 
-  const repeated = await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: formHeaders, payload: form({ neighborhood: 'riverside', q_confidence: ['3', '9'] }) });
+  const repeated = await app.inject({
+    method: 'POST',
+    url: '/surveys/community-trust',
+    headers: formHeaders,
+    payload: form({ neighborhood: 'riverside', q_confidence: ['3', '9'] }),
+  });
   t.equal(repeated.statusCode, 400);
   t.match(repeated.body, 'This answer could not be read.');
   t.same(counts(database), { responses: 0, answers: 0 });
 
-  const ok = await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: formHeaders, payload: form({ neighborhood: 'riverside', q_confidence: '0' }) });
+  const ok = await app.inject({
+    method: 'POST',
+    url: '/surveys/community-trust',
+    headers: formHeaders,
+    payload: form({ neighborhood: 'riverside', q_confidence: '0' }),
+  });
   t.equal(ok.statusCode, 303, 'a 0 is an answer');
   t.same(counts(database), { responses: 1, answers: 1 });
 });
@@ -174,7 +211,12 @@ t.test('missing neighborhood, repeated keys and required questions are refused',
 t.test('a filled honeypot looks accepted but stores nothing', async (t) => {
   const { app, database } = await buildTestApp(t);
   addNeighborhoods(database, 'Riverside');
-  const res = await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: formHeaders, payload: form({ ...fullAnswers, website: 'http://spam.example' }) });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/surveys/community-trust',
+    headers: formHeaders,
+    payload: form({ ...fullAnswers, website: 'http://spam.example' }),
+  });
   t.equal(res.statusCode, 303);
   t.match(res.headers.location, '/thanks');
   t.same(counts(database), { responses: 0, answers: 0 });
@@ -232,7 +274,6 @@ t.test('a browser that answered is told so next time', async (t) => {
   t.match(again.body, '<form method="post"', 'answering again is allowed');
   const forged = await app.inject({ url: '/surveys/community-trust', headers: { cookie: `${cookie!.name}=2020-01-01` } });
   t.notMatch(forged.body, 'You answered this survey on', 'an unsigned cookie is ignored');
-
 });
 
 t.test('submissions are rate limited per client', async (t) => {
@@ -245,7 +286,13 @@ t.test('submissions are rate limited per client', async (t) => {
   }
   t.same(statuses, [303, 303, 303, 429]);
   t.equal(rowCount(database, 'responses'), 3);
-  const other = await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: formHeaders, remoteAddress: '10.9.9.9', payload: form(fullAnswers) });
+  const other = await app.inject({
+    method: 'POST',
+    url: '/surveys/community-trust',
+    headers: formHeaders,
+    remoteAddress: '10.9.9.9',
+    payload: form(fullAnswers),
+  });
   t.equal(other.statusCode, 303, 'another client is not limited');
 });
 

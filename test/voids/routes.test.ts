@@ -6,10 +6,12 @@ import { addNeighborhoods, buildTestApp } from '../helper/app.js';
 
 const close = (a: unknown[], b: unknown[]) =>
   a.length === b.length &&
-  a.every((row, i) => Object.entries(row as Record<string, number | string>).every(([k, v]) => {
-    const other = (b[i] as Record<string, number | string>)[k];
-    return typeof v === 'number' ? Math.abs(v - (other as number)) < 1e-6 : v === other;
-  }));
+  a.every((row, i) =>
+    Object.entries(row as Record<string, number | string>).every(([k, v]) => {
+      const other = (b[i] as Record<string, number | string>)[k];
+      return typeof v === 'number' ? Math.abs(v - (other as number)) < 1e-6 : v === other;
+    }),
+  );
 
 function trustRollup(app: Awaited<ReturnType<typeof buildTestApp>>['app'], day: string) {
   return app.database.sqlite.prepare("SELECT n, sum, sum_squares FROM daily_rollups WHERE measure = 'trust' AND day = ?").get(day);
@@ -55,7 +57,9 @@ t.test('voiding and restoring a whole import batch', async (t) => {
   const { app, database } = await buildTestApp(t);
   const [riverside] = addNeighborhoods(database, 'Riverside');
   const { asAdmin, admin } = await staffSessions(app);
-  const batch = database.sqlite.prepare("INSERT INTO import_batches (survey_id, file_name, row_count, created_by) VALUES (1, 'paper.csv', 2, ?)").run(admin.id).lastInsertRowid;
+  const batch = database.sqlite
+    .prepare("INSERT INTO import_batches (survey_id, file_name, row_count, created_by) VALUES (1, 'paper.csv', 2, ?)")
+    .run(admin.id).lastInsertRowid;
   const ids = seedResponses(app, [
     { neighborhoodId: riverside.id, submittedOn: '2026-03-01', channel: 'paper', answers: { respect: 5, listening: 5 } },
     { neighborhoodId: riverside.id, submittedOn: '2026-03-03', channel: 'paper', answers: { respect: 9, listening: 7 } },
@@ -83,11 +87,14 @@ t.test('voiding and restoring a whole import batch', async (t) => {
 t.test('the voider keeps rollups equal to a recomputation through many voids and restores', async (t) => {
   const { app, database } = await buildTestApp(t);
   const [a, b] = addNeighborhoods(database, 'Alpha', 'Beta');
-  const ids = seedResponses(app, Array.from({ length: 60 }, (_, i) => ({
-    neighborhoodId: i % 3 ? a.id : b.id,
-    submittedOn: `2026-03-0${1 + (i % 4)}`,
-    answers: { respect: i % 11, listening: (i * 7) % 11, fairness: 1 + (i % 5), safety: (i * 3) % 11 },
-  })));
+  const ids = seedResponses(
+    app,
+    Array.from({ length: 60 }, (_, i) => ({
+      neighborhoodId: i % 3 ? a.id : b.id,
+      submittedOn: `2026-03-0${1 + (i % 4)}`,
+      answers: { respect: i % 11, listening: (i * 7) % 11, fairness: 1 + (i % 5), safety: (i * 3) % 11 },
+    })),
+  );
   const voider = createResponseVoider(database.sqlite);
   database.sqlite.transaction(() => ids.filter((_, i) => i % 4 === 0 || i % 7 === 0).forEach((id) => voider.setVoided(id, true, 'test')))();
   let { stored, recomputed } = rollupsAndRecomputation(app);
