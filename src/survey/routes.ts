@@ -104,7 +104,7 @@ export async function surveyRoutes(app: FastifyInstance) {
       form,
       channel,
       event,
-      minCellSize: app.config.MIN_CELL_SIZE,
+      minGroupSize: app.config.MIN_GROUP_SIZE,
       answeredOn: answered?.valid && answered.value ? formatDate(answered.value, lang) : undefined,
       changeLink: `/surveys/${survey.slug}?${queryOf({ change: '1', channel, lang, neighborhood: query.neighborhood, event })}`,
     });
@@ -144,7 +144,7 @@ export async function surveyRoutes(app: FastifyInstance) {
           form: surveyFormView(survey, questions, neighborhoods, lang, state, { changeNeighborhood: true }),
           channel,
           event,
-          minCellSize: app.config.MIN_CELL_SIZE,
+          minGroupSize: app.config.MIN_GROUP_SIZE,
         });
       }
 
