@@ -158,14 +158,12 @@ export async function eventRoutes(app: FastifyInstance) {
     };
     if (!result.ok) {
       const errorList = Object.entries(result.errors).map(([field, message]) => ({ href: `#impact-${field}`, message: `${field}: ${message}` }));
-      return reply
-        .code(400)
-        .view('events/impact', {
-          ...common,
-          monthOptions: impactMonthOptions.map((w) => ({ value: w, label: w === 1 ? '1 month' : `${w} months`, selected: false })),
-          errorList,
-          hasErrors: true,
-        });
+      return reply.code(400).view('events/impact', {
+        ...common,
+        monthOptions: impactMonthOptions.map((w) => ({ value: w, label: w === 1 ? '1 month' : `${w} months`, selected: false })),
+        errorList,
+        hasErrors: true,
+      });
     }
     const { impact, measures } = result;
     const home = results.neighborhoods().find((n) => n.id === event.neighborhoodId);

@@ -6,7 +6,7 @@ import { addReleased, atomSalt, emptyReleased, releaseAtom, releaseCount, type R
 import type { MeasureOption } from './filters.js';
 import type { ResultsQueries } from './queries.js';
 import { termsOf, topTerms, type Theme } from './themes.js';
-import { changeBetween, computeTrends, type Change, type TrendRequest } from './trends.js';
+import { changeBetween, computeTrends, loadMonths, type Change, type TrendRequest } from './trends.js';
 
 export const TOP_ISSUE_CODE = 'top_issue';
 const agreeLabels = ['Strongly disagree', 'Disagree', 'Neither', 'Agree', 'Strongly agree'];
@@ -61,14 +61,15 @@ function sumMonths<R extends { month: string }>(rows: readonly R[], from: string
 function groupChanges(queries: ResultsQueries, rules: ReleaseRules, request: TrendRequest, neighborhood: Neighborhood, questions: readonly Question[]) {
   const { latest, previous } = lastTwoBuckets(request);
   const rows = queries.groupRows({ survey: request.survey.id, neighborhood: neighborhood.id, measure: request.measure, from: previous.start, to: latest.end });
+  const { variance } = loadMonths(queries, rules, { ...request, from: previous.start, to: latest.end });
   const changes: GroupChange[] = [];
   for (const q of questions.filter((q) => q.kind === 'choice')) {
     for (const o of q.options ?? []) {
       const salt = atomSalt('group', request.measure, q.code, o.value);
       const own = rows.filter((r) => r.question === q.code && r.value === o.value);
       const release = (r: (typeof own)[number]) => releaseAtom(r, salt, rules.perturb);
-      const before = cellFrom(sumMonths(own, previous.start, previous.end, release), rules);
-      const after = cellFrom(sumMonths(own, latest.start, latest.end, release), rules);
+      const before = cellFrom(sumMonths(own, previous.start, previous.end, release), rules, variance);
+      const after = cellFrom(sumMonths(own, latest.start, latest.end, release), rules, variance);
       changes.push({ question: q.prompt.en ?? q.code, group: o.label.en ?? o.value, previous: before, latest: after, change: changeBetween(before, after) });
     }
   }
