@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { openDatabase } from './db/client.js';
+import { DatabaseFileError, openDatabase } from './db/client.js';
 
 const SETUP_LINK_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -61,7 +61,7 @@ function main() {
     throw err;
   }
   startServer(config).catch((err) => {
-    console.error(err);
+    console.error(err instanceof DatabaseFileError ? `Not starting: ${err.message}` : err);
     process.exit(1);
   });
 }
