@@ -7,6 +7,7 @@ import { createStaffRepository } from './auth/staff-repository.js';
 import { eventRoutes } from './events/routes.js';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/client.js';
+import { createStorageHealth } from './db/storage.js';
 import { exportRoutes } from './export/routes.js';
 import { homeRoutes } from './home/routes.js';
 import { importRoutes } from './import/routes.js';
@@ -76,6 +77,7 @@ export async function buildApp({ config, database, logStream }: AppOptions): Pro
   ensureStandardSurvey(database);
   app.decorate('config', config);
   app.decorate('database', database);
+  app.decorate('storage', createStorageHealth(database));
   app.decorate('surveys', createSurveyRepository(database));
   // Queued submissions commit before the database closes.
   app.addHook('preClose', () => app.surveys.drain());

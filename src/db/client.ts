@@ -13,6 +13,8 @@ export interface DatabaseHandle {
   db: Db;
   /** The database file's real path (symbolic links resolved): SQLite keeps its -wal beside it. */
   path: string;
+  /** Why the file at `path` is no longer the one opened (deleted or replaced), or null. */
+  fileProblem(): string | null;
   close(): void;
 }
 
@@ -97,10 +99,18 @@ export function openDatabase(path: string, options: { readonly?: boolean } = {})
   }
   const db = drizzle(sqlite, { schema });
   if (!readonly) migrate(db, { migrationsFolder });
+  const opened = realPath === ':memory:' ? undefined : statSync(realPath);
   return {
     sqlite,
     db,
     path: realPath,
+    // SQLite keeps writing to a deleted file (its WAL too): those writes would vanish at the next start.
+    fileProblem() {
+      const now = opened && statSync(realPath, { throwIfNoEntry: false });
+      if (!opened) return null;
+      if (!now) return `the database file ${realPath} was deleted`;
+      return now.ino === opened.ino && now.dev === opened.dev ? null : `the database file ${realPath} was replaced by another file`;
+    },
     close: () => {
       if (sqlite.open) sqlite.close();
     },
