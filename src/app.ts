@@ -7,6 +7,7 @@ import { createStaffRepository } from './auth/staff-repository.js';
 import { eventRoutes } from './events/routes.js';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/client.js';
+import { createStorageHealth } from './db/storage.js';
 import { exportRoutes } from './export/routes.js';
 import { homeRoutes } from './home/routes.js';
 import { importRoutes } from './import/routes.js';
@@ -36,6 +37,10 @@ export interface AppOptions {
   unsafeExactFigures?: boolean;
 }
 
+const KEEP_ALIVE_MS = 5000;
+const IDLE_GRACE_MS = 5000;
+const HEADERS_TIMEOUT_MS = 20_000;
+
 /** Never log a client address, user agent or query string: method, path and status are enough. */
 export function loggerOptions(config: Config, stream?: NodeJS.WritableStream): FastifyServerOptions['logger'] {
   return {
@@ -54,6 +59,13 @@ export async function buildApp({ config, database, logStream, unsafeExactFigures
     logger: loggerOptions(config, logStream),
     trustProxy: config.TRUST_PROXY,
     bodyLimit: 64 * 1024,
+    // A client that trickles a request (or holds a silent connection) is cut off: it cannot pile up sockets or hold up a shutdown.
+    requestTimeout: config.REQUEST_TIMEOUT * 1000,
+    // Longer than the request timeout, so a trickled request is answered 408 before its socket is dropped.
+    connectionTimeout: config.REQUEST_TIMEOUT * 1000 + IDLE_GRACE_MS,
+    keepAliveTimeout: KEEP_ALIVE_MS,
+    // Node checks those deadlines every connectionsCheckingInterval (30 s by default).
+    http: { headersTimeout: Math.min(config.REQUEST_TIMEOUT * 1000, HEADERS_TIMEOUT_MS), connectionsCheckingInterval: 1000 },
     // Signed kiosk tokens travel in the path.
     routerOptions: { maxParamLength: 500 },
   });
@@ -68,6 +80,7 @@ export async function buildApp({ config, database, logStream, unsafeExactFigures
   ensureStandardSurvey(database);
   app.decorate('config', config);
   app.decorate('database', database);
+  app.decorate('storage', createStorageHealth(database));
   app.decorate('surveys', createSurveyRepository(database));
   // Queued submissions commit before the database closes.
   app.addHook('preClose', () => app.surveys.drain());

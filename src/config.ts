@@ -35,6 +35,10 @@ const envShape = z.object({
   // Cost of scrypt as log2(N); OWASP's 2^17 in production, tests may lower it.
   PASSWORD_HASH_COST: z.coerce.number().int().min(10).max(20).default(17),
   NODE_ENV: z.string().default('development'),
+  // Seconds a client has to send a whole request (headers and body); also how long a silent connection is kept.
+  REQUEST_TIMEOUT: z.coerce.number().int().min(1).max(3600).default(60),
+  // Seconds SIGTERM waits for in-flight requests before closing their connections (queued submissions still commit).
+  SHUTDOWN_TIMEOUT: z.coerce.number().int().min(1).max(3600).default(10),
   // Origins (scheme://host[:port], comma-separated) allowed to frame the public embed; none by default.
   EMBED_ORIGINS: z
     .string()

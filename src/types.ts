@@ -2,6 +2,7 @@ import '@fastify/session';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/client.js';
 import type { StaffUser } from './db/schema.js';
+import type { StorageHealth } from './db/storage.js';
 import type { StaffRepository } from './auth/staff-repository.js';
 import type { ReleasePolicy } from './results/release.js';
 import type { SurveyRepository } from './survey/queries.js';
@@ -15,6 +16,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     database: DatabaseHandle;
+    storage: StorageHealth;
     surveys: SurveyRepository;
     staff: StaffRepository;
     routeList: { method: string; url: string }[];

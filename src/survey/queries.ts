@@ -12,7 +12,7 @@ export interface SurveyWithQuestions {
 }
 
 /** Survey data for residents: surveys, their questions, the neighborhoods they can pick, and storing answers. */
-export function createSurveyRepository({ db, sqlite }: DatabaseHandle) {
+export function createSurveyRepository({ db, sqlite, fileProblem }: DatabaseHandle) {
   const findBySlug = db
     .select()
     .from(surveys)
@@ -32,7 +32,7 @@ export function createSurveyRepository({ db, sqlite }: DatabaseHandle) {
     .from(events)
     .where(eq(events.id, sql.placeholder('id')))
     .prepare();
-  const committer = createGroupCommitter(sqlite);
+  const committer = createGroupCommitter(sqlite, undefined, fileProblem);
   // Every submission reads the survey, its questions and the neighborhoods: cached until anything but stored
   // submissions (which never touch them) changes the database.
   const cached = createReadCache(sqlite, { unrelatedChanges: () => committer.changes });

@@ -4,6 +4,8 @@ import { dateIn } from '../dates.js';
 import type { Neighborhood, Question, Survey } from '../db/schema.js';
 import { formatDate, localize, negotiateLanguage, translate } from '../i18n/index.js';
 import { isKioskDevice } from '../outreach/links.js';
+import { isStorageError } from '../db/storage.js';
+import { RETRY_AFTER_SECONDS } from '../plugins/errors.js';
 import { LANGUAGE_COOKIE, setPageLanguage } from '../plugins/request-context.js';
 import { HONEYPOT_FIELD, answersFromForm, fieldErrors, surveyFormSchema } from './form-schema.js';
 import { surveyFormView, type FormState } from './form-view.js';
@@ -150,18 +152,36 @@ export async function surveyRoutes(app: FastifyInstance) {
 
       const neighborhood = neighborhoods.find((n) => n.slug === parsed.data.neighborhood)!;
       const submittedOn = dateIn(app.config.TIME_ZONE);
-      await surveys.submit(
-        {
-          surveyId: survey.id,
-          neighborhoodId: neighborhood.id,
-          submittedOn,
-          channel,
-          eventId: event ?? null,
-          language: lang,
-          answers: answersFromForm(parsed.data, questions),
-        },
-        questions,
-      );
+      try {
+        await surveys.submit(
+          {
+            surveyId: survey.id,
+            neighborhoodId: neighborhood.id,
+            submittedOn,
+            channel,
+            eventId: event ?? null,
+            language: lang,
+            answers: answersFromForm(parsed.data, questions),
+          },
+          questions,
+        );
+      } catch (err) {
+        if (!isStorageError(err)) throw err;
+        // Not stored: the resident gets the form back as filled in, told to send it again.
+        app.storage.failed(err as Error);
+        request.log.error({ err }, 'a submission could not be stored');
+        setPageLanguage(request, reply, lang);
+        return reply
+          .code(503)
+          .header('retry-after', String(RETRY_AFTER_SECONDS))
+          .view('survey/form', {
+            form: surveyFormView(survey, questions, neighborhoods, lang, { values: body, errors: new Map() }, { changeNeighborhood: true }),
+            notSaved: true,
+            channel,
+            event,
+            minCellSize: app.config.MIN_CELL_SIZE,
+          });
+      }
       // Only now, after the commit, is the resident told the answers were saved.
       if (channel !== 'kiosk') {
         reply.setCookie(answeredCookie(survey), submittedOn, {
