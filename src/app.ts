@@ -1,6 +1,6 @@
 import fastifyFormbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { adminRoutes } from './admin/routes.js';
 import { authRoutes } from './auth/routes.js';
 import { createStaffRepository } from './auth/staff-repository.js';
@@ -11,6 +11,7 @@ import { exportRoutes } from './export/routes.js';
 import { homeRoutes } from './home/routes.js';
 import { importRoutes } from './import/routes.js';
 import { neighborhoodRoutes } from './neighborhoods/routes.js';
+import { createKioskLinks } from './outreach/links.js';
 import { outreachRoutes } from './outreach/routes.js';
 import { publicRoutes } from './public/routes.js';
 import { chartVendorFolders, staticFolder } from './paths.js';
@@ -33,13 +34,24 @@ export interface AppOptions {
   logStream?: NodeJS.WritableStream;
 }
 
-/** Never log a client address, user agent or query string: method, path and status are enough. */
+// Pages residents answer on: a time-stamped line per request would tie an answer to its moment (joined with the
+// response's date and channel), so these requests are never logged one by one.
+const RESIDENT_PATH = /^\/(surveys|s|kiosk)(\/|$)/;
+// Secret tokens travel in these paths; logs show only which kind of link was used.
+const TOKEN_PATH = /^\/(kiosk|reset|setup)\/[^/?]+/;
+
+/** The path as logged: no query string, no token. */
+export function loggedPath(url: string): string {
+  return url.split('?')[0].replace(TOKEN_PATH, '/$1/[token]');
+}
+
+/** Never log a client address, user agent, query string or token: method, path and status are enough. */
 export function loggerOptions(config: Config, stream?: NodeJS.WritableStream): FastifyServerOptions['logger'] {
   return {
     level: config.LOG_LEVEL,
     ...(stream ? { stream } : {}),
     serializers: {
-      req: (req: { method: string; url: string }) => ({ method: req.method, path: req.url.split('?')[0] }),
+      req: (req: { method: string; url: string }) => ({ method: req.method, path: loggedPath(req.url) }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
   };
@@ -49,6 +61,7 @@ export function loggerOptions(config: Config, stream?: NodeJS.WritableStream): F
 export async function buildApp({ config, database, logStream }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(config, logStream),
+    logController: new LogController({ disableRequestLogging: (request) => RESIDENT_PATH.test(request.url) }),
     trustProxy: config.TRUST_PROXY,
     bodyLimit: 64 * 1024,
     // Signed kiosk tokens travel in the path.
@@ -69,6 +82,7 @@ export async function buildApp({ config, database, logStream }: AppOptions): Pro
   // Queued submissions commit before the database closes.
   app.addHook('preClose', () => app.surveys.drain());
   app.decorate('staff', createStaffRepository(database));
+  app.decorate('kioskLinks', createKioskLinks(database));
 
   await app.register(fastifyFormbody);
   const maxAge = config.NODE_ENV === 'production' ? '1d' : 0;

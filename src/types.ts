@@ -4,6 +4,9 @@ import type { DatabaseHandle } from './db/client.js';
 import type { StaffUser } from './db/schema.js';
 import type { StaffRepository } from './auth/staff-repository.js';
 import type { SurveyRepository } from './survey/queries.js';
+import type { KioskLinks } from './outreach/links.js';
+import type { Signer } from '@fastify/cookie';
+import type { SigningPurpose } from './plugins/session-secret.js';
 
 declare module 'fastify' {
   interface Session {
@@ -16,6 +19,9 @@ declare module 'fastify' {
     database: DatabaseHandle;
     surveys: SurveyRepository;
     staff: StaffRepository;
+    kioskLinks: KioskLinks;
+    /** Cookie signers, one key per purpose (HKDF from the session secret). */
+    signers: Record<SigningPurpose, Signer>;
     routeList: { method: string; url: string }[];
   }
   interface FastifyReply {

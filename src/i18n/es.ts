@@ -13,7 +13,9 @@ export const es: Messages = {
   'home.publicResults': 'Vea lo que han dicho los residentes',
   'consent.heading': 'Antes de empezar',
   'consent.anonymous': 'Esta encuesta es anónima. No le pedimos su nombre y no guardamos su dirección, su dispositivo ni la hora en que contestó.',
-  'consent.kept': 'Guardamos sus respuestas, su vecindario y la fecha (solo el día).',
+  'consent.kept': 'Guardamos sus respuestas, su vecindario, la fecha (solo el día), el idioma y cómo llegó a la encuesta (web, código QR, papel o quiosco).',
+  'consent.notKept':
+    'No guardamos la hora del día ni el orden en que llegan las respuestas, y los registros de nuestro servidor no anotan su visita. Su navegador guarda una nota del día en que contestó, durante 30 días, solo para avisarle si vuelve.',
   'consent.who':
     'Los enlaces comunitarios de la policía y el público solo ven totales de al menos {min} personas. Los investigadores pueden recibir las respuestas sin nada que lo identifique.',
   'consent.skip': 'Puede omitir cualquier pregunta, salvo las marcadas como obligatorias.',

@@ -6,7 +6,7 @@ import fastifySession from '@fastify/session';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { SqliteSessionStore } from '../auth/session-store.js';
-import { getSessionSecret } from './session-secret.js';
+import { getSessionSecret, purposeSigners } from './session-secret.js';
 
 export const SESSION_IDLE_MS = 2 * 60 * 60 * 1000;
 export const SESSION_ABSOLUTE_MS = 12 * 60 * 60 * 1000;
@@ -54,6 +54,7 @@ export const securityPlugin = fp(async (app: FastifyInstance) => {
   });
 
   await app.register(fastifyCookie, { secret });
+  app.decorate('signers', purposeSigners(secret));
   const store = new SqliteSessionStore(app.database.sqlite, SESSION_IDLE_MS);
   await app.register(fastifySession, {
     secret,

@@ -98,7 +98,7 @@ export async function surveyRoutes(app: FastifyInstance) {
         changeNeighborhood: query.change === '1',
       },
     );
-    const answered = channel === 'kiosk' ? null : request.unsignCookie(request.cookies[answeredCookie(survey)] ?? '');
+    const answered = channel === 'kiosk' ? null : app.signers.answered.unsign(request.cookies[answeredCookie(survey)] ?? '');
     setPageLanguage(request, reply, lang);
     return reply.view('survey/form', {
       form,
@@ -164,8 +164,7 @@ export async function surveyRoutes(app: FastifyInstance) {
       );
       // Only now, after the commit, is the resident told the answers were saved.
       if (channel !== 'kiosk') {
-        reply.setCookie(answeredCookie(survey), submittedOn, {
-          signed: true,
+        reply.setCookie(answeredCookie(survey), app.signers.answered.sign(submittedOn), {
           httpOnly: true,
           sameSite: 'lax',
           secure: app.config.PUBLIC_URL.startsWith('https:'),
