@@ -57,12 +57,15 @@ export function loggerOptions(config: Config, stream?: NodeJS.WritableStream): F
   };
 }
 
+const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
+
 /** Builds the whole application without listening, so tests can `inject` into it. */
 export async function buildApp({ config, database, logStream }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(config, logStream),
     logController: new LogController({ disableRequestLogging: (request) => RESIDENT_PATH.test(request.url) }),
-    trustProxy: config.TRUST_PROXY,
+    // A hop count trusts that many proxies nearest the server (Fastify's own rule for a number, which its types omit).
+    trustProxy: typeof config.TRUST_PROXY === 'number' ? trustHops(config.TRUST_PROXY) : config.TRUST_PROXY,
     bodyLimit: 64 * 1024,
     // Signed kiosk tokens travel in the path.
     routerOptions: { maxParamLength: 500 },

@@ -48,6 +48,8 @@ export const en = {
   'notFound.body': 'We could not find that page. It may have moved, or the link may be mistyped.',
   'tooMany.title': 'Too many answers from this connection',
   'tooMany.body': 'Please wait a minute and try again. Your answers were not saved, so you can go back and send them again.',
+  'crossSite.title': 'This form was sent from another website',
+  'crossSite.body': 'Your answers were not saved. To answer, open the survey on this site and send the form from there.',
   'error.title': 'Something went wrong',
   'error.body': 'We could not complete your request. Please try again.',
   'badRequest.title': 'We could not read that request',

@@ -48,6 +48,8 @@ export const es: Messages = {
   'notFound.body': 'No encontramos esa página. Puede que se haya movido o que el enlace tenga un error.',
   'tooMany.title': 'Demasiadas respuestas desde esta conexión',
   'tooMany.body': 'Espere un minuto e inténtelo de nuevo. Sus respuestas no se guardaron, así que puede volver y enviarlas otra vez.',
+  'crossSite.title': 'Este formulario se envió desde otro sitio web',
+  'crossSite.body': 'Sus respuestas no se guardaron. Para contestar, abra la encuesta en este sitio y envíe el formulario desde aquí.',
   'error.title': 'Algo salió mal',
   'error.body': 'No pudimos completar su solicitud. Inténtelo de nuevo.',
   'badRequest.title': 'No pudimos leer esa solicitud',

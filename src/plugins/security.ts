@@ -3,9 +3,10 @@ import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySession from '@fastify/session';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { SqliteSessionStore } from '../auth/session-store.js';
+import { translate } from '../i18n/index.js';
 import { getSessionSecret, purposeSigners } from './session-secret.js';
 
 export const SESSION_IDLE_MS = 2 * 60 * 60 * 1000;
@@ -82,3 +83,21 @@ export const securityPlugin = fp(async (app: FastifyInstance) => {
   // Limits are per route (login, submission); addresses are kept in memory only, never written anywhere.
   await app.register(fastifyRateLimit, { global: false });
 });
+
+/**
+ * Refuses a form posted from another site (403 with a page saying so): Sec-Fetch-Site when the browser sends it, else
+ * Origin against PUBLIC_URL or the request's own host. Old browsers that send neither are let through.
+ */
+export function sameSiteOnly(app: FastifyInstance) {
+  const publicOrigin = new URL(app.config.PUBLIC_URL).origin;
+  return async function refuseCrossSite(request: FastifyRequest, reply: FastifyReply) {
+    const fetchSite = request.headers['sec-fetch-site'];
+    const origin = request.headers.origin;
+    const allowed =
+      typeof fetchSite === 'string'
+        ? fetchSite === 'same-origin' || fetchSite === 'none'
+        : origin === undefined || origin === publicOrigin || origin === `${request.protocol}://${request.host}`;
+    if (allowed) return;
+    return reply.code(403).view('errors/error', { title: translate(request.lang, 'crossSite.title'), message: translate(request.lang, 'crossSite.body') });
+  };
+}

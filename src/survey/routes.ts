@@ -5,6 +5,7 @@ import type { Neighborhood, Question, Survey } from '../db/schema.js';
 import { formatDate, localize, negotiateLanguage, translate } from '../i18n/index.js';
 import { isKioskDevice } from '../outreach/links.js';
 import { LANGUAGE_COOKIE, setPageLanguage } from '../plugins/request-context.js';
+import { sameSiteOnly } from '../plugins/security.js';
 import { HONEYPOT_FIELD, answersFromForm, fieldErrors, surveyFormSchema } from './form-schema.js';
 import { surveyFormView, type FormState } from './form-view.js';
 
@@ -114,6 +115,7 @@ export async function surveyRoutes(app: FastifyInstance) {
     '/surveys/:slug',
     {
       bodyLimit: 64 * 1024,
+      preHandler: sameSiteOnly(app),
       // A kiosk serves many residents from one device, so it is exempt from the per-client limit.
       config: { rateLimit: { max: app.config.SUBMIT_RATE_LIMIT, timeWindow: '1 minute', allowList: (request: FastifyRequest) => isKioskDevice(app, request) } },
     },

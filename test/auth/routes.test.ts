@@ -23,7 +23,7 @@ t.test('login with the right password starts a server-side session in a safe coo
 });
 
 t.test('Secure cookies when PUBLIC_URL is https (behind a TLS proxy)', async (t) => {
-  const { app } = await buildTestApp(t, { PUBLIC_URL: 'https://trust.example.org', TRUST_PROXY: 'true' });
+  const { app } = await buildTestApp(t, { PUBLIC_URL: 'https://trust.example.org', TRUST_PROXY: '1' });
   const res = await app.inject({ url: '/login', headers: { 'x-forwarded-proto': 'https' } });
   t.equal(res.cookies.find((c) => c.name === 'cg_session')?.secure, true);
   t.match(res.headers['strict-transport-security'], 'max-age=');
