@@ -72,10 +72,11 @@ export const securityPlugin = fp(async (app: FastifyInstance) => {
 
   await app.register(fastifyCsrf, {
     sessionPlugin: '@fastify/session',
-    // Data exports are GET downloads, so their token travels in the query string (ASVS 3.5.1: CSRF on exports too).
+    // Data exports are GET downloads, so their token travels in the query string (ASVS 3.5.1: CSRF on exports too);
+    // a POST's token must be in its body or a header, never in a URL that proxies and histories keep.
     getToken: (request) => {
       const fromBody = (request.body as Record<string, unknown> | undefined)?._csrf;
-      const fromQuery = (request.query as Record<string, unknown> | undefined)?._csrf;
+      const fromQuery = request.method === 'GET' ? (request.query as Record<string, unknown> | undefined)?._csrf : undefined;
       const header = request.headers['csrf-token'];
       return [fromBody, fromQuery, header].find((v): v is string => typeof v === 'string') ?? '';
     },

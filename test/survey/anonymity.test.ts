@@ -201,3 +201,17 @@ t.test('the migration gives existing responses random ids and keeps every answer
   t.same(migrated.sqlite.prepare('SELECT n, sum FROM daily_rollups').all(), [{ n: 20, sum: 2100 }]);
   t.same(migrated.sqlite.prepare('PRAGMA foreign_key_check').all(), []);
 });
+
+t.test('tokens in paths are never logged', async (t) => {
+  const { app, logs } = await buildTestApp(t, { LOG_LEVEL: 'info' });
+  const secret = 'Zq3sekrit-token-value-123456';
+  for (const path of [`/reset/${secret}`, `/setup/${secret}`, `/kiosk/${secret}`]) await app.inject(path);
+  t.ok(
+    logs.some((l) => l.includes('/reset/[token]')),
+    'the kind of link is logged',
+  );
+  t.notOk(
+    logs.some((l) => l.includes(secret)),
+    'the token is not',
+  );
+});
