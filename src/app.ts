@@ -1,6 +1,6 @@
 import fastifyFormbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { adminRoutes } from './admin/routes.js';
 import { authRoutes } from './auth/routes.js';
 import { createStaffRepository } from './auth/staff-repository.js';
@@ -12,6 +12,7 @@ import { exportRoutes } from './export/routes.js';
 import { homeRoutes } from './home/routes.js';
 import { importRoutes } from './import/routes.js';
 import { neighborhoodRoutes } from './neighborhoods/routes.js';
+import { createKioskLinks } from './outreach/links.js';
 import { outreachRoutes } from './outreach/routes.js';
 import { publicRoutes } from './public/routes.js';
 import { chartVendorFolders, staticFolder } from './paths.js';
@@ -42,22 +43,38 @@ const IDLE_GRACE_MS = 5000;
 const HEADERS_TIMEOUT_MS = 20_000;
 
 /** Never log a client address, user agent or query string: method, path and status are enough. */
+// Pages residents answer on: a time-stamped line per request would tie an answer to its moment (joined with the
+// response's date and channel), so these requests are never logged one by one.
+const RESIDENT_PATH = /^\/(surveys|s|kiosk)(\/|$)/;
+// Secret tokens travel in these paths; logs show only which kind of link was used.
+const TOKEN_PATH = /^\/(kiosk|reset|setup)\/[^/?]+/;
+
+/** The path as logged: no query string, no token. */
+export function loggedPath(url: string): string {
+  return url.split('?')[0].replace(TOKEN_PATH, '/$1/[token]');
+}
+
+/** Never log a client address, user agent, query string or token: method, path and status are enough. */
 export function loggerOptions(config: Config, stream?: NodeJS.WritableStream): FastifyServerOptions['logger'] {
   return {
     level: config.LOG_LEVEL,
     ...(stream ? { stream } : {}),
     serializers: {
-      req: (req: { method: string; url: string }) => ({ method: req.method, path: req.url.split('?')[0] }),
+      req: (req: { method: string; url: string }) => ({ method: req.method, path: loggedPath(req.url) }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
   };
 }
 
+const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
+
 /** Builds the whole application without listening, so tests can `inject` into it. */
 export async function buildApp({ config, database, logStream, unsafeExactFigures = false }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(config, logStream),
-    trustProxy: config.TRUST_PROXY,
+    logController: new LogController({ disableRequestLogging: (request) => RESIDENT_PATH.test(request.url) }),
+    // A hop count trusts that many proxies nearest the server (Fastify's own rule for a number, which its types omit).
+    trustProxy: typeof config.TRUST_PROXY === 'number' ? trustHops(config.TRUST_PROXY) : config.TRUST_PROXY,
     bodyLimit: 64 * 1024,
     // A client that trickles a request (or holds a silent connection) is cut off: it cannot pile up sockets or hold up a shutdown.
     requestTimeout: config.REQUEST_TIMEOUT * 1000,
@@ -86,6 +103,7 @@ export async function buildApp({ config, database, logStream, unsafeExactFigures
   app.addHook('preClose', () => app.surveys.drain());
   app.decorate('staff', createStaffRepository(database));
   app.decorate('release', createReleasePolicy(config, { perturb: !unsafeExactFigures }));
+  app.decorate('kioskLinks', createKioskLinks(database));
 
   await app.register(fastifyFormbody);
   const maxAge = config.NODE_ENV === 'production' ? '1d' : 0;

@@ -6,6 +6,9 @@ import type { StorageHealth } from './db/storage.js';
 import type { StaffRepository } from './auth/staff-repository.js';
 import type { ReleasePolicy } from './results/release.js';
 import type { SurveyRepository } from './survey/queries.js';
+import type { KioskLinks } from './outreach/links.js';
+import type { Signer } from '@fastify/cookie';
+import type { SigningPurpose } from './plugins/session-secret.js';
 
 declare module 'fastify' {
   interface Session {
@@ -19,6 +22,9 @@ declare module 'fastify' {
     storage: StorageHealth;
     surveys: SurveyRepository;
     staff: StaffRepository;
+    kioskLinks: KioskLinks;
+    /** Cookie signers, one key per purpose (HKDF from the session secret). */
+    signers: Record<SigningPurpose, Signer>;
     routeList: { method: string; url: string }[];
     /** Who sees exact and who sees protected figures (src/results/release.ts). */
     release: ReleasePolicy;

@@ -20,7 +20,7 @@ t.test('values from the environment', async (t) => {
   const c = loadConfig({
     PORT: '8080',
     TIME_ZONE: 'America/Chicago',
-    TRUST_PROXY: 'true',
+    TRUST_PROXY: '1',
     PUBLIC_URL: 'https://trust.example.org',
     MIN_CELL_SIZE: '10',
     LOW_RELIABILITY_SIZE: '20',
@@ -28,7 +28,7 @@ t.test('values from the environment', async (t) => {
   });
   t.equal(c.PORT, 8080);
   t.equal(c.TIME_ZONE, 'America/Chicago');
-  t.equal(c.TRUST_PROXY, true);
+  t.equal(c.TRUST_PROXY, 1);
   t.equal(c.PUBLIC_URL, 'https://trust.example.org');
   t.equal(c.MIN_CELL_SIZE, 10);
 });
@@ -46,4 +46,14 @@ t.test('bad values fail with a message naming each variable', async (t) => {
   }
   t.throws(() => loadConfig({ MIN_CELL_SIZE: '50', LOW_RELIABILITY_SIZE: '40' }), /LOW_RELIABILITY_SIZE: must be at least MIN_CELL_SIZE/);
   t.throws(() => loadConfig({ MIN_CELL_SIZE: '0' }), /MIN_CELL_SIZE/);
+});
+
+t.test('TRUST_PROXY takes a hop count or proxy addresses; true stops start-up naming both forms', async (t) => {
+  t.equal(loadConfig({ TRUST_PROXY: 'false' }).TRUST_PROXY, false);
+  t.equal(loadConfig({ TRUST_PROXY: '2' }).TRUST_PROXY, 2);
+  t.same(loadConfig({ TRUST_PROXY: '10.0.0.1, 10.0.0.0/8,::1,fd00::/8,loopback' }).TRUST_PROXY, ['10.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8', 'loopback']);
+  for (const value of ['true', 'yes']) {
+    t.throws(() => loadConfig({ TRUST_PROXY: value }), /TRUST_PROXY: .*number of proxies .*\(e\.g\. 1\).* addresses\/CIDRs \(e\.g\. 10\.0\.0\.1/, value);
+  }
+  for (const value of ['10.0.0.0/33', 'proxy.example', '10.0.0.1,', '1.2.3']) t.throws(() => loadConfig({ TRUST_PROXY: value }), /TRUST_PROXY/, value);
 });

@@ -13,7 +13,9 @@ export const es: Messages = {
   'home.publicResults': 'Vea lo que han dicho los residentes',
   'consent.heading': 'Antes de empezar',
   'consent.anonymous': 'Esta encuesta es anónima. No le pedimos su nombre y no guardamos su dirección, su dispositivo ni la hora en que contestó.',
-  'consent.kept': 'Guardamos sus respuestas, su vecindario y la fecha (solo el día).',
+  'consent.kept': 'Guardamos sus respuestas, su vecindario, la fecha (solo el día), el idioma y cómo llegó a la encuesta (web, código QR, papel o quiosco).',
+  'consent.notKept':
+    'No guardamos la hora del día ni el orden en que llegan las respuestas, y los registros de nuestro servidor no anotan su visita. Su navegador guarda una nota del día en que contestó, durante 30 días, solo para avisarle si vuelve.',
   'consent.who':
     'Los enlaces comunitarios de la policía y el público solo ven totales de meses completos de al menos {min} personas, con un pequeño cambio aleatorio en cada cifra para que nadie pueda deducir las respuestas de una persona comparando cifras. Los investigadores pueden recibir las respuestas sin nada que lo identifique.',
   'consent.skip': 'Puede omitir cualquier pregunta, salvo las marcadas como obligatorias.',
@@ -46,6 +48,8 @@ export const es: Messages = {
   'notFound.body': 'No encontramos esa página. Puede que se haya movido o que el enlace tenga un error.',
   'tooMany.title': 'Demasiadas respuestas desde esta conexión',
   'tooMany.body': 'Espere un minuto e inténtelo de nuevo. Sus respuestas no se guardaron, así que puede volver y enviarlas otra vez.',
+  'crossSite.title': 'Este formulario se envió desde otro sitio web',
+  'crossSite.body': 'Sus respuestas no se guardaron. Para contestar, abra la encuesta en este sitio y envíe el formulario desde aquí.',
   'error.title': 'Algo salió mal',
   'error.body': 'No pudimos completar su solicitud. Inténtelo de nuevo.',
   'notSaved.title': 'Sus respuestas no se guardaron',

@@ -7,6 +7,7 @@ import { isKioskDevice } from '../outreach/links.js';
 import { isStorageError } from '../db/storage.js';
 import { RETRY_AFTER_SECONDS } from '../plugins/errors.js';
 import { LANGUAGE_COOKIE, setPageLanguage } from '../plugins/request-context.js';
+import { sameSiteOnly } from '../plugins/security.js';
 import { HONEYPOT_FIELD, answersFromForm, fieldErrors, surveyFormSchema } from './form-schema.js';
 import { surveyFormView, type FormState } from './form-view.js';
 
@@ -100,7 +101,7 @@ export async function surveyRoutes(app: FastifyInstance) {
         changeNeighborhood: query.change === '1',
       },
     );
-    const answered = channel === 'kiosk' ? null : request.unsignCookie(request.cookies[answeredCookie(survey)] ?? '');
+    const answered = channel === 'kiosk' ? null : app.signers.answered.unsign(request.cookies[answeredCookie(survey)] ?? '');
     setPageLanguage(request, reply, lang);
     return reply.view('survey/form', {
       form,
@@ -116,6 +117,7 @@ export async function surveyRoutes(app: FastifyInstance) {
     '/surveys/:slug',
     {
       bodyLimit: 64 * 1024,
+      preHandler: sameSiteOnly(app),
       // A kiosk serves many residents from one device, so it is exempt from the per-client limit.
       config: { rateLimit: { max: app.config.SUBMIT_RATE_LIMIT, timeWindow: '1 minute', allowList: (request: FastifyRequest) => isKioskDevice(app, request) } },
     },
@@ -179,13 +181,12 @@ export async function surveyRoutes(app: FastifyInstance) {
             notSaved: true,
             channel,
             event,
-            minCellSize: app.config.MIN_CELL_SIZE,
+            minGroupSize: app.config.MIN_GROUP_SIZE,
           });
       }
       // Only now, after the commit, is the resident told the answers were saved.
       if (channel !== 'kiosk') {
-        reply.setCookie(answeredCookie(survey), submittedOn, {
-          signed: true,
+        reply.setCookie(answeredCookie(survey), app.signers.answered.sign(submittedOn), {
           httpOnly: true,
           sameSite: 'lax',
           secure: app.config.PUBLIC_URL.startsWith('https:'),

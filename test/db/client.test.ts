@@ -18,6 +18,7 @@ t.test('migrations build every table on an empty file, with durable settings', a
     'daily_rollups',
     'events',
     'import_batches',
+    'kiosk_links',
     'neighborhoods',
     'one_time_tokens',
     'questions',
@@ -34,7 +35,7 @@ t.test('migrations build every table on an empty file, with durable settings', a
   t.equal(handle.sqlite.pragma('busy_timeout', { simple: true }), 5000);
   handle.close();
   const again = openDatabase(path);
-  t.equal((again.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }).n, 1, 'migrations apply once');
+  t.equal((again.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }).n, 3, 'migrations apply once');
   again.close();
 });
 
