@@ -2,9 +2,10 @@ import type { Neighborhood, Question } from '../db/schema.js';
 import { bucketEnd, bucketStart, bucketsBetween, shiftBucket, snapRange } from '../stats/buckets.js';
 import type { Cell, CellRules } from '../stats/cells.js';
 import { addSums, emptySums } from '../stats/summary.js';
+import { localize } from '../i18n/index.js';
 import type { MeasureOption } from './filters.js';
 import type { ResultsQueries } from './queries.js';
-import { topThemes, type Theme } from './themes.js';
+import { countThemes, MIN_THEME_ANSWERS, topThemes, type Theme, type ThemeDefinition } from './themes.js';
 import { baseKind, baseSeries, changeBetween, computeTrends, pooledCell, type Change, type TrendRequest } from './trends.js';
 
 export const TOP_ISSUE_CODE = 'top_issue';
@@ -149,9 +150,30 @@ export interface NeighborhoodDetail {
   dimensions: (LatestChange & { measure: string; label: string })[];
   groupsMoved: GroupChange[];
   distributions: Distribution[];
-  themes: { answers: number | null; suppressed: boolean; words: Theme[]; phrases: Theme[] };
+  themes: { answers: number | null; suppressed: boolean; words: Theme[]; phrases: Theme[]; counts: ThemeRow[] };
   latest: { start: string; end: string };
   previous: { start: string; end: string };
+}
+
+export interface ThemeRow {
+  label: string;
+  /** Null when a few answers (under MIN_THEME_ANSWERS) could point at a resident, or could be worked out from the rest. */
+  answers: number | null;
+  hidden: boolean;
+}
+
+/** Answers per admin-defined theme and "other": small counts hidden, and one more when only one is (the rest would give it away). */
+function themeRows(texts: { text: string; n: number }[], definitions: readonly ThemeDefinition[]): ThemeRow[] {
+  if (definitions.length === 0) return [];
+  const counted = countThemes(texts, definitions);
+  const rows = [...counted.themes.map((t) => ({ label: localize(t.label, 'en'), answers: t.answers })), { label: 'Other (no theme)', answers: counted.other }];
+  const hidden = (n: number) => n > 0 && n < MIN_THEME_ANSWERS;
+  const smallest = rows.filter((r) => r.answers >= MIN_THEME_ANSWERS).sort((a, b) => a.answers - b.answers)[0];
+  const alsoHidden = rows.filter((r) => hidden(r.answers)).length === 1 ? smallest : undefined;
+  return rows.map((r) => {
+    const hide = hidden(r.answers) || r === alsoHidden;
+    return { label: r.label, answers: hide ? null : r.answers, hidden: hide };
+  });
 }
 
 /** What a liaison needs to act on one neighborhood's change: dimensions and groups that moved, answers, themes. */
@@ -162,6 +184,7 @@ export function neighborhoodDetail(
   neighborhood: Neighborhood,
   questions: readonly Question[],
   measures: readonly MeasureOption[],
+  themeDefinitions: readonly ThemeDefinition[] = [],
 ): NeighborhoodDetail {
   const only = { ...request, selected: new Set([neighborhood.slug]) };
   const dimensions = measures.map((m) => ({ ...latestChanges(queries, rules, { ...only, measure: m.value }).rows[1], measure: m.value, label: m.label }));
@@ -190,7 +213,11 @@ export function neighborhoodDetail(
     dimensions: [...dimensions].sort(byChange),
     groupsMoved,
     distributions: distributions(queries, rules, request, neighborhood, questions),
-    themes: { answers: themesShown ? answers : null, suppressed: !themesShown, ...(themesShown ? topThemes(texts) : { words: [], phrases: [] }) },
+    themes: {
+      answers: themesShown ? answers : null,
+      suppressed: !themesShown,
+      ...(themesShown ? { ...topThemes(texts), counts: themeRows(texts, themeDefinitions) } : { words: [], phrases: [], counts: [] }),
+    },
     ...lastTwoBuckets(request),
   };
 }

@@ -9,6 +9,7 @@ import { bucketKinds, bucketLabel, bucketStart, snapRange } from '../stats/bucke
 import { aggregatesCsv } from './export.js';
 import { MAX_ROLLING, measureLabel, resolveFilters, trendQuerySchema, zodFieldErrors, type FieldErrors, type ResolvedFilters } from './filters.js';
 import { latestChanges, neighborhoodDetail } from './neighborhood.js';
+import { createThemeRepository } from '../themes/queries.js';
 import { createResultsQueries } from './queries.js';
 import { CITY, computeTrends, type Trends } from './trends.js';
 
@@ -32,6 +33,7 @@ const neighborhoodParams = z.object({ neighborhood: z.string().max(200) });
 export async function resultsRoutes(app: FastifyInstance) {
   const queries = createResultsQueries(app.database);
   const eventQueries = createEventQueries(app.database);
+  const themeRepository = createThemeRepository(app.database);
   const rules = { minCellSize: app.config.MIN_CELL_SIZE, lowReliabilitySize: app.config.LOW_RELIABILITY_SIZE };
   const staffOnly = requireRole('admin', 'liaison');
 
@@ -163,7 +165,7 @@ export async function resultsRoutes(app: FastifyInstance) {
     const { request: base, questions, measures } = resolved.value;
     const trendRequest = { ...base, selected: new Set([neighborhood.slug]) };
     const trends = computeTrends(queries, rules, trendRequest);
-    const detail = neighborhoodDetail(queries, rules, trendRequest, neighborhood, questions, measures);
+    const detail = neighborhoodDetail(queries, rules, trendRequest, neighborhood, questions, measures, themeRepository.definitions(base.survey.id));
     const own = eventQueries.ofNeighborhood(neighborhood.id);
     const cityWide = eventQueries.inRange(trends.from, trends.to).filter((e) => e.neighborhoodId === null);
     return reply.view('results/neighborhood', {

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { openDatabase } from '../../src/db/client.js';
+import { migrationsFolder } from '../../src/paths.js';
 import { ensureStandardSurvey } from '../../src/survey/queries.js';
 import { tempDir } from '../helper/app.js';
 
@@ -27,6 +29,7 @@ t.test('migrations build every table on an empty file, with durable settings', a
     'settings',
     'staff_users',
     'surveys',
+    'themes',
   ]);
   t.equal(handle.sqlite.pragma('journal_mode', { simple: true }), 'wal');
   t.equal(handle.sqlite.pragma('synchronous', { simple: true }), 2, 'FULL');
@@ -34,7 +37,8 @@ t.test('migrations build every table on an empty file, with durable settings', a
   t.equal(handle.sqlite.pragma('busy_timeout', { simple: true }), 5000);
   handle.close();
   const again = openDatabase(path);
-  t.equal((again.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }).n, 1, 'migrations apply once');
+  const journal = JSON.parse(readFileSync(join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] };
+  t.equal((again.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }).n, journal.entries.length, 'migrations apply once');
   again.close();
 });
 
@@ -90,4 +94,8 @@ t.test('the standard Community Trust Survey is seeded once, open, in English and
     );
   }
   t.equal((handle.sqlite.prepare('SELECT count(*) AS n FROM neighborhoods').get() as { n: number }).n, 0, 'no neighborhoods until an admin adds them');
+  const themes = handle.sqlite.prepare('SELECT code, label FROM themes ORDER BY position').all() as { code: string; label: string }[];
+  t.equal(themes[0].code, 'drugs', 'the suggested themes come with it, once');
+  t.equal(new Set(themes.map((r) => r.code)).size, themes.length);
+  for (const r of themes) t.ok(JSON.parse(r.label).es, `theme ${r.code} has Spanish`);
 });
