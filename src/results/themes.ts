@@ -70,15 +70,22 @@ export function fold(word: string): string {
   return w;
 }
 
-/** Words of a text; apostrophes inside words are dropped (don't → dont). */
+/** Words of a text; apostrophes inside words are dropped (don't → dont), hyphenated words kept whole (break-ins). */
 function tokenize(text: string): Token[] {
   return text
     .normalize('NFC')
     .toLowerCase()
     .replace(/['’]/g, '')
-    .split(/[^\p{L}\p{M}\p{N}]+/u)
+    .split(/[^\p{L}\p{M}\p{N}-]+/u)
+    .map((w) => w.replace(/^-+|-+$/g, ''))
     .filter((w) => w !== '')
-    .map((surface) => ({ surface, plain: unaccented(surface), key: fold(surface) }));
+    .map((surface) => {
+      const parts = surface.split(/-+/).map(unaccented);
+      // A hyphenated word's key is its parts' keys, so "break-in" matches "break in" and "break-ins" (a short last part folds too).
+      const last = parts.length - 1;
+      const key = parts.map((p, i) => (i > 0 && i === last && /^.[^s]s$/.test(p) ? p.slice(0, -1) : fold(p))).join(' ');
+      return { surface, plain: parts.join('-'), key };
+    });
 }
 
 /** A stop word, or the plural of one (calls, barrios). */

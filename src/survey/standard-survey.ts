@@ -192,7 +192,6 @@ export const standardThemes: ThemeFields[] = [
     keywords: {
       en: [
         'break-in',
-        'break-ins',
         'breaking in',
         'burglary',
         'theft',
@@ -225,7 +224,7 @@ export const standardThemes: ThemeFields[] = [
     code: 'response_times',
     label: { en: 'Police response times', es: 'Tiempo de respuesta de la policía' },
     keywords: {
-      en: ['response time', 'slow response', 'slow to respond', 'never come', 'never show up', 'take forever', 'takes hours', 'waiting', '911'],
+      en: ['response time', 'slow response', 'slow to respond', 'never come', 'show up', 'take forever', 'takes hours', 'waiting', '911'],
       es: ['tiempo de respuesta', 'tarda', 'tardan', 'tardaron', 'no llegan', 'nunca llegan', 'no vienen', 'nunca vienen', '911'],
     },
   },

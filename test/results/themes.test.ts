@@ -46,7 +46,8 @@ t.test('the classifier: whole words, accents, capitals, plurals and phrases, in 
   t.same(codesOf('Programas para JÓVENES'), ['youth'], 'accent and capitals typed');
   t.same(codesOf('Balaceras todas las noches'), ['guns'], 'Spanish plural');
   t.same(codesOf('Robos en carros'), ['theft']);
-  t.same(codesOf('Car break-ins'), ['theft'], 'a hyphenated keyword');
+  t.same(codesOf('Car break-ins'), ['theft'], 'a hyphenated keyword, in the plural');
+  t.same(codesOf('someone tried to break in -- twice'), ['theft'], 'a hyphenated keyword matches its words written apart');
   t.same(codesOf('people breaking in to cars'), ['theft'], 'a phrase keyword');
   t.same(codesOf('La policía tarda mucho en llegar'), ['response_times']);
   t.same(codesOf('they take forever when we call 911'), ['response_times']);
@@ -94,16 +95,21 @@ t.test('countThemes: each answer once per theme, the rest as "other" with their 
 });
 
 t.test('words and phrases counted once per answer; stop words, domain words, accents and plurals folded', async (t) => {
-  const themes = topThemes([
-    { text: 'speeding on the avenue', n: 6 },
-    { text: 'Speeding, speeding near the school', n: 5 },
-    { text: 'la policía tarda mucho en llegar', n: 7 },
-    { text: 'my neighbor at 12 elm street', n: 1 },
-    { text: 'Bad police, call them and nothing happens in this neighborhood', n: 40 },
-    { text: 'Drogas en el barrio, la policía es mala', n: 9 },
-    { text: 'venta de drogas', n: 3 },
-    { text: 'Venta de DROGA', n: 2 },
-  ]);
+  const themes = topThemes(
+    [
+      { text: 'speeding on the avenue', n: 6 },
+      { text: 'Speeding, speeding near the school', n: 5 },
+      { text: 'la policía tarda mucho en llegar', n: 7 },
+      { text: 'my neighbor at 12 elm street', n: 1 },
+      { text: 'Bad police, call them and nothing happens in this neighborhood', n: 40 },
+      { text: 'Drogas en el barrio, la policía es mala', n: 9 },
+      { text: 'venta de drogas', n: 3 },
+      { text: 'Venta de DROGA', n: 2 },
+      { text: 'break-ins', n: 3 },
+      { text: 'Break-in!', n: 2 },
+    ],
+    20,
+  );
   t.same(themes.words.slice(0, 3), [
     { term: 'drogas', answers: 14 },
     { term: 'speeding', answers: 11 },
@@ -113,6 +119,10 @@ t.test('words and phrases counted once per answer; stop words, domain words, acc
   for (const word of ['bad', 'police', 'call', 'near', 'neighborhood', 'nothing', 'the', 'la', 'en', 'mucho', 'policía', 'barrio', 'mala', 'on'])
     t.notOk(shown.includes(word), `"${word}" says nothing`);
   t.notOk(shown.includes('elm'), `terms used by fewer than ${MIN_THEME_ANSWERS} answers are never shown`);
+  t.ok(
+    themes.words.some((w) => w.term === 'break-ins' && w.answers === 5),
+    'a hyphenated word is one word',
+  );
   t.same(
     themes.phrases.map((p) => [p.term, p.answers]),
     [
