@@ -24,6 +24,7 @@ const keywordList = (v: unknown) =>
 const code = z
   .string({ error: 'Give the theme a code.' })
   .trim()
+  .min(1, 'Give the theme a code.')
   .max(40, 'Use at most 40 characters for the code.')
   .regex(CODE_PATTERN, 'Start the code with a lowercase letter, then letters, digits or _, e.g. drug_dealing.')
   .refine((c) => c !== 'other', '"other" counts the answers in no theme: choose another code.');

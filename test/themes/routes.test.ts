@@ -118,6 +118,7 @@ t.test('theme form validation: 400 with the form, values kept and errors by fiel
   const empty = await asAdmin.post('/admin/surveys/1/themes', {});
   t.equal(empty.statusCode, 400);
   t.match(empty.body, 'href="#field-code"');
+  t.match(empty.body, 'Give the theme a code.');
   t.match(empty.body, 'Write the theme&#x27;s name in English.');
   t.match(empty.body, 'Write the theme&#x27;s name in Español.');
   t.match(empty.body, 'href="#field-keywords_en"');
