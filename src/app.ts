@@ -26,6 +26,7 @@ import { viewsPlugin } from './plugins/views.js';
 import { createSurveyRepository, ensureStandardSurvey } from './survey/queries.js';
 import { surveyEditorRoutes } from './survey-editor/routes.js';
 import { surveyRoutes } from './survey/routes.js';
+import { themeRoutes } from './themes/routes.js';
 import { voidRoutes } from './voids/routes.js';
 import './types.js';
 
@@ -123,6 +124,7 @@ export async function buildApp({ config, database, logStream, unsafeExactFigures
   await app.register(eventRoutes);
   await app.register(neighborhoodRoutes);
   await app.register(surveyEditorRoutes);
+  await app.register(themeRoutes);
   await app.register(staffRoutes);
   await app.register(voidRoutes);
   await app.register(exportRoutes);

@@ -64,6 +64,25 @@ export const questions = sqliteTable(
   (t) => [uniqueIndex('questions_survey_code').on(t.surveyId, t.code), index('questions_survey_position').on(t.surveyId, t.position)],
 );
 
+/** Words and phrases per language code ("en", "es") that put an answer into a theme. */
+export type LocalizedKeywords = Record<string, string[]>;
+
+/** Admin-defined themes the "number one issue" answers are counted into, whatever the language they are written in. */
+export const themes = sqliteTable(
+  'themes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    surveyId: integer('survey_id')
+      .notNull()
+      .references(() => surveys.id, { onDelete: 'cascade' }),
+    code: text('code').notNull(),
+    label: text('label', { mode: 'json' }).$type<LocalizedText>().notNull(),
+    keywords: text('keywords', { mode: 'json' }).$type<LocalizedKeywords>().notNull(),
+    position: integer('position').notNull(),
+  },
+  (t) => [uniqueIndex('themes_survey_code').on(t.surveyId, t.code), index('themes_survey_position').on(t.surveyId, t.position)],
+);
+
 export const staffUsers = sqliteTable('staff_users', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   email: text('email').notNull().unique(),
@@ -249,6 +268,8 @@ export const settings = sqliteTable('settings', {
 export type Neighborhood = typeof neighborhoods.$inferSelect;
 export type Survey = typeof surveys.$inferSelect;
 export type Question = typeof questions.$inferSelect;
+export type SurveyTheme = typeof themes.$inferSelect;
+export type NewSurveyTheme = typeof themes.$inferInsert;
 export type NewQuestion = typeof questions.$inferInsert;
 export type StaffUser = typeof staffUsers.$inferSelect;
 export type Event = typeof events.$inferSelect;
