@@ -25,6 +25,7 @@ const partials = [
   'stat-cell',
   'change-cell',
   'results-filters',
+  'release-rules',
 ];
 
 /** Handlebars views: one layout, small partials, and two helpers for translated text. */

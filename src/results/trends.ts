@@ -141,7 +141,8 @@ export function trendWindows(request: Pick<TrendRequest, 'bucket' | 'rolling' | 
   const { bucket, rolling } = request;
   const range = snapRange(request.from, request.to, bucket);
   const starts = bucketsBetween(range.from, range.to, bucket);
-  const months = bucketsBetween(shiftBucket(range.from, bucket, 1 - rolling), range.to, 'month');
+  // Months end with the request's last day, not its bucket's: a quarter still filling counts only the months it may show.
+  const months = bucketsBetween(shiftBucket(range.from, bucket, 1 - rolling), request.to, 'month');
   // Each reported bucket pools the months from the start of its rolling window to its own end.
   const windows = starts.map((start) => monthsWithin(months, shiftBucket(start, bucket, 1 - rolling), bucketEnd(start, bucket)));
   return { range, starts, months, windows };
