@@ -6,6 +6,9 @@ import '../types.js';
 
 export const LANGUAGE_COOKIE = 'lang';
 
+// Staff pages are written in English only: they are marked so whatever language a visitor chose on resident pages.
+const staffPaths = /^\/(results|events|admin|outreach|account|api|login|logout|setup|reset)(\/|\?|$)/;
+
 /** The current page in each language, keeping its other query parameters. */
 export function languageLinks(url: string, current: string) {
   const [path, search] = url.split('?');
@@ -29,11 +32,15 @@ export const requestContextPlugin = fp(async (app: FastifyInstance) => {
   app.addHook('onRequest', async (request, reply) => {
     const query = request.query as Record<string, unknown>;
     const chosen = typeof query.lang === 'string' && query.lang in catalogs ? query.lang : undefined;
-    request.lang = negotiateLanguage(Object.keys(catalogs), {
-      query: chosen,
-      cookie: request.cookies[LANGUAGE_COOKIE],
-      acceptLanguage: request.headers['accept-language'],
-    });
+    const staffPage = staffPaths.test(request.url);
+    if (staffPage) reply.locals = { ...reply.locals, staffPage };
+    request.lang = staffPage
+      ? 'en'
+      : negotiateLanguage(Object.keys(catalogs), {
+          query: chosen,
+          cookie: request.cookies[LANGUAGE_COOKIE],
+          acceptLanguage: request.headers['accept-language'],
+        });
     // The language switch is a link with ?lang=; remembering the choice makes it stick on later pages.
     if (chosen && chosen !== request.cookies[LANGUAGE_COOKIE]) {
       reply.setCookie(LANGUAGE_COOKIE, chosen, {
