@@ -19,6 +19,11 @@ export function languageLinks(url: string, current: string) {
   });
 }
 
+/** Shows `message` once, on the next staff page (the one a redirect after a save, delete or change leads to). */
+export function flash(request: FastifyRequest, message: string) {
+  request.session.flash = message;
+}
+
 /** Renders this reply's page in `lang` (a survey may offer fewer languages than the interface). */
 export function setPageLanguage(request: FastifyRequest, reply: FastifyReply, lang: string) {
   reply.locals = { ...reply.locals, lang, languageLinks: languageLinks(request.url, lang) };
@@ -66,5 +71,9 @@ export const requestContextPlugin = fp(async (app: FastifyInstance) => {
     setPageLanguage(request, reply, request.lang);
     // Staff pages carry a logout form, which needs a CSRF token like every state-changing staff form.
     if (request.staffUser) reply.locals.csrfToken = reply.generateCsrf();
+    if (request.session?.flash !== undefined && request.method === 'GET' && !request.url.startsWith('/static/')) {
+      reply.locals.flash = request.session.flash;
+      request.session.flash = undefined;
+    }
   });
 });
