@@ -106,7 +106,9 @@ t.test('an admin runs a new survey from the browser alone: create, questions, pr
   });
   t.equal(answered.statusCode, 303);
   t.same(database.sqlite.prepare('SELECT measure, score FROM response_scores').all(), [{ measure: 'confidence', score: 70 }], 'scored with the new dimension');
-  t.equal((await asAdmin.post(`/admin/surveys/${id}/close`, {})).statusCode, 303);
+  const asked = await asAdmin.post(`/admin/surveys/${id}/close`, {});
+  t.match(asked.body, 'Close the survey trust-2027?');
+  t.equal((await asAdmin.post(`/admin/surveys/${id}/close`, { confirmed: 'yes' })).statusCode, 303);
   t.equal(
     (
       await app.inject({
