@@ -15,6 +15,7 @@ import { outreachRoutes } from './outreach/routes.js';
 import { publicRoutes } from './public/routes.js';
 import { chartVendorFolders, staticFolder } from './paths.js';
 import { errorsPlugin } from './plugins/errors.js';
+import { areaOrderPlugin } from './plugins/area-order.js';
 import { requestContextPlugin } from './plugins/request-context.js';
 import { resultsRoutes } from './results/routes.js';
 import { securityPlugin } from './plugins/security.js';
@@ -78,6 +79,7 @@ export async function buildApp({ config, database, logStream }: AppOptions): Pro
   await app.register(securityPlugin);
   await app.register(viewsPlugin);
   await app.register(requestContextPlugin);
+  await app.register(areaOrderPlugin);
   await app.register(errorsPlugin);
 
   await app.register(homeRoutes);
