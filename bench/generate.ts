@@ -46,7 +46,7 @@ export async function generateBenchDatabase(path: string, count: number, seed = 
   const neighborhoodIds = benchNeighborhoods.map((n, i) => Number(insertNeighborhood.run(n.slug, n.name, 10_000 + i * 1000).lastInsertRowid));
   const totalWeight = benchNeighborhoods.reduce((s, n) => s + n.weight, 0);
 
-  const insertResponse = sqlite.prepare('INSERT INTO responses (id, survey_id, neighborhood_id, submitted_on, channel, language) VALUES (?, ?, ?, ?, ?, ?)');
+  const insertResponse = sqlite.prepare('INSERT INTO responses (id, survey_id, neighborhood_id, submitted_on, channel, language, cell_key) VALUES (?, ?, ?, ?, ?, ?, ?)');
   // One multi-row INSERT per response and table: far fewer statement calls than one per row.
   const multiRow = (head: string, tuple: string, max: number) =>
     Array.from({ length: max + 1 }, (_, k) => (k === 0 ? null : sqlite.prepare(`${head} VALUES ${Array(k).fill(tuple).join(', ')}`)));
@@ -66,7 +66,8 @@ export async function generateBenchDatabase(path: string, count: number, seed = 
       while (pick >= benchNeighborhoods[k].weight && k < benchNeighborhoods.length - 1) pick -= benchNeighborhoods[k++].weight;
       const language = random.next() < 0.2 ? 'es' : 'en';
       const channel = random.next() < 0.7 ? 'web' : random.next() < 0.8 ? 'qr' : 'paper';
-      insertResponse.run(id, survey.id, neighborhoodIds[k], day, channel, language);
+      const cellKey = Math.floor(random.next() * 4294967296);
+      insertResponse.run(id, survey.id, neighborhoodIds[k], day, channel, language, cellKey);
       const points = new Map<number, number>();
       const answerValues: (number | string | null)[] = [];
       for (const [field, value] of Object.entries(residentAnswers(random, benchNeighborhoods[k].trust))) {
@@ -80,7 +81,7 @@ export async function generateBenchDatabase(path: string, count: number, seed = 
       const scoreValues: (number | string)[] = [];
       for (const [measure, score] of respondentScores(measures, points)) {
         scoreValues.push(id, measure, score);
-        rollups.add(survey.id, measure, day, neighborhoodIds[k], score);
+        rollups.add(survey.id, measure, day, neighborhoodIds[k], score, cellKey);
       }
       if (scoreValues.length > 0) insertScores[scoreValues.length / 3]!.run(scoreValues);
     }

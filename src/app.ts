@@ -17,6 +17,7 @@ import { chartVendorFolders, staticFolder } from './paths.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { areaOrderPlugin } from './plugins/area-order.js';
 import { requestContextPlugin } from './plugins/request-context.js';
+import { createReleasePolicy } from './results/release.js';
 import { resultsRoutes } from './results/routes.js';
 import { securityPlugin } from './plugins/security.js';
 import { staffRoutes } from './staff/routes.js';
@@ -32,6 +33,8 @@ export interface AppOptions {
   database: DatabaseHandle;
   /** Where log lines go (tests capture them to prove no client address is logged). */
   logStream?: NodeJS.WritableStream;
+  /** Tests only: turn perturbation off, so the disclosure attack suite can show what it protects against. */
+  unsafeExactFigures?: boolean;
 }
 
 /** Never log a client address, user agent or query string: method, path and status are enough. */
@@ -47,7 +50,7 @@ export function loggerOptions(config: Config, stream?: NodeJS.WritableStream): F
 }
 
 /** Builds the whole application without listening, so tests can `inject` into it. */
-export async function buildApp({ config, database, logStream }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, database, logStream, unsafeExactFigures = false }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(config, logStream),
     trustProxy: config.TRUST_PROXY,
@@ -70,6 +73,7 @@ export async function buildApp({ config, database, logStream }: AppOptions): Pro
   // Queued submissions commit before the database closes.
   app.addHook('preClose', () => app.surveys.drain());
   app.decorate('staff', createStaffRepository(database));
+  app.decorate('release', createReleasePolicy(config, { perturb: !unsafeExactFigures }));
 
   await app.register(fastifyFormbody);
   const maxAge = config.NODE_ENV === 'production' ? '1d' : 0;

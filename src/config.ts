@@ -21,8 +21,16 @@ const envShape = z.object({
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   SUBMIT_RATE_LIMIT: z.coerce.number().int().positive().default(20),
   LOGIN_RATE_LIMIT: z.coerce.number().int().positive().default(10),
-  MIN_CELL_SIZE: z.coerce.number().int().min(1).default(30),
+  // The privacy floor (CDC WONDER, UK GP Patient Survey): no released figure describes fewer responses.
+  MIN_GROUP_SIZE: z.coerce.number().int().min(5, 'must be at least 5').default(10),
+  // The reliability threshold (NCHS): means and shares need this many responses.
+  MIN_RELIABLE_SIZE: z.coerce.number().int().min(2).default(30),
   LOW_RELIABILITY_SIZE: z.coerce.number().int().min(1).default(60),
+  // Replaced by MIN_GROUP_SIZE and MIN_RELIABLE_SIZE; a value left in a deployment's environment stops start-up.
+  MIN_CELL_SIZE: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined, 'is no longer used: set MIN_GROUP_SIZE (privacy floor, default 10) and MIN_RELIABLE_SIZE (reliability, default 30)'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Cost of scrypt as log2(N); OWASP's 2^17 in production, tests may lower it.
   PASSWORD_HASH_COST: z.coerce.number().int().min(10).max(20).default(17),
@@ -41,9 +49,13 @@ const envShape = z.object({
 });
 
 export const configSchema = envShape
-  .refine((c) => c.LOW_RELIABILITY_SIZE >= c.MIN_CELL_SIZE, {
+  .refine((c) => c.MIN_RELIABLE_SIZE >= c.MIN_GROUP_SIZE, {
+    path: ['MIN_RELIABLE_SIZE'],
+    message: 'must be at least MIN_GROUP_SIZE',
+  })
+  .refine((c) => c.LOW_RELIABILITY_SIZE >= c.MIN_RELIABLE_SIZE, {
     path: ['LOW_RELIABILITY_SIZE'],
-    message: 'must be at least MIN_CELL_SIZE',
+    message: 'must be at least MIN_RELIABLE_SIZE',
   })
   .transform((c) => ({
     ...c,

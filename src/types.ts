@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/client.js';
 import type { StaffUser } from './db/schema.js';
 import type { StaffRepository } from './auth/staff-repository.js';
+import type { ReleasePolicy } from './results/release.js';
 import type { SurveyRepository } from './survey/queries.js';
 
 declare module 'fastify' {
@@ -19,6 +20,8 @@ declare module 'fastify' {
     surveys: SurveyRepository;
     staff: StaffRepository;
     routeList: { method: string; url: string }[];
+    /** Who sees exact and who sees protected figures (src/results/release.ts). */
+    release: ReleasePolicy;
   }
   interface FastifyReply {
     /** Template data shared by every page (set by @fastify/view, which does not type it). */

@@ -122,6 +122,8 @@ export const responses = sqliteTable(
     importBatchId: integer('import_batch_id').references(() => importBatches.id),
     voided: integer('voided', { mode: 'boolean' }).notNull().default(false),
     voidReason: text('void_reason'),
+    // Random 32-bit key drawn at insert: the perturbation of every figure is a fixed function of its records' keys.
+    cellKey: integer('cell_key').notNull().default(0),
   },
   (t) => [
     index('responses_survey_date').on(t.surveyId, t.submittedOn),
@@ -172,6 +174,8 @@ export const dailyRollups = sqliteTable(
     n: integer('n').notNull(),
     sum: real('sum').notNull(),
     sumSquares: real('sum_squares').notNull(),
+    // Sum of the counted responses' cell keys, from which the perturbation of any month holding this day is drawn.
+    keySum: integer('key_sum').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.surveyId, t.measure, t.day, t.neighborhoodId] })],
 );

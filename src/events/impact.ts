@@ -1,13 +1,20 @@
 import type { Event, Neighborhood } from '../db/schema.js';
 import type { ResultsQueries } from '../results/queries.js';
-import { changeBetween, computeTrends, loadBase, pooledCell, type BaseSeries, type Change, type Trends } from '../results/trends.js';
-import { bucketLabel, eventWindows } from '../stats/buckets.js';
-import { groupOf, suppressedCell, type Cell, type CellRules } from '../stats/cells.js';
+import { changeBetween, computeTrends, loadMonths, monthsWithin, pooled, type Change, type Trends } from '../results/trends.js';
+import { bucketLabel, bucketStart, eventWindows, shiftBucket } from '../stats/buckets.js';
+import { cellFrom, groupOf, type Cell, type ReleaseRules } from '../stats/cells.js';
 import { differenceInDifferences } from '../stats/difference.js';
-import { subtractSums } from '../stats/summary.js';
+import { noiseVarianceOfMean, subtractReleased, type ReleasedSums } from '../stats/perturbation.js';
+import { minimumDetectableChange, responsesToDetect } from '../stats/power.js';
 
-export const impactWeekOptions = [4, 8, 12] as const;
-export const DEFAULT_IMPACT_WEEKS = 8;
+export const impactMonthOptions = [1, 3, 6] as const;
+export const DEFAULT_IMPACT_MONTHS = 3;
+/** Placebo windows needed before the verdict also asks that the change be unusual among them. */
+export const MIN_PLACEBOS = 20;
+/** The change liaisons ask about: how many more responses would detect one this large? */
+export const TARGET_CHANGE = 10;
+// Months of history searched for placebo windows.
+const PLACEBO_HISTORY_MONTHS = 36;
 
 export interface AreaImpact {
   before: Cell;
@@ -15,82 +22,186 @@ export interface AreaImpact {
   difference: Change | null;
 }
 
-/** The impact data the JSON API returns and the impact chart draws. */
-export interface Impact {
-  event: { id: number; title: string; occurredOn: string; kind: Event['kind']; neighborhood: string | null; weekLabel: string };
-  survey: string;
-  measure: string;
-  weeks: number;
-  windows: ReturnType<typeof eventWindows>;
-  /** The event's neighborhood, or the whole city for a city-wide event. */
-  area: AreaImpact;
-  /** All other neighborhoods over the same weeks (single-neighborhood events only). */
-  comparison: AreaImpact | null;
-  differenceInDifferences: Change | null;
-  weekly: Trends;
+export type VerdictKind = 'clear-rise' | 'clear-fall' | 'no-clear-change' | 'too-few';
+
+export interface Verdict {
+  kind: VerdictKind;
+  /** The estimate the verdict rests on: the difference-in-differences for a neighborhood's event, else before/after. */
+  estimate: Change | null;
+  t: number | null;
+  /** 2.80 × the estimate's standard error: the smallest change it detects with 80% power. */
+  minimum_detectable: number | null;
+  /** More responses in the after-window that would detect a 10-point change; null when none would. */
+  responses_for_target: number | null;
+  target: number;
+  placebo: { windows: number; /** Share of placebo t-values the change's exceeds (absolute values). */ exceeded: number | null; enough: boolean };
 }
 
-/** Before and after cells of a series, hidden when any of the `guard` series' weeks in the window is hidden. */
-function impactOf(series: BaseSeries, guard: BaseSeries, before: number[], after: number[], rules: CellRules): AreaImpact {
-  const cell = (weeks: number[]) => (weeks.some((w) => guard.hidden[w]) ? suppressedCell : pooledCell(series, weeks, rules));
-  const b = cell(before);
-  const a = cell(after);
-  return { before: b, after: a, difference: changeBetween(b, a) };
+/** The impact data the JSON API returns and the impact page draws. */
+export interface Impact {
+  event: { id: number; title: string; occurredOn: string; kind: Event['kind']; neighborhood: string | null; monthLabel: string };
+  survey: string;
+  measure: string;
+  months: number;
+  windows: ReturnType<typeof eventWindows>;
+  /** Whole months of the after-window that are complete and counted so far. */
+  after_months_available: number;
+  /** The event's neighborhood, or the whole city for a city-wide event. */
+  area: AreaImpact;
+  /** All other neighborhoods over the same months (single-neighborhood events only). */
+  comparison: AreaImpact | null;
+  differenceInDifferences: Change | null;
+  verdict: Verdict;
+  monthly: Trends;
+}
+
+type EventLike = Pick<Event, 'occurredOn' | 'neighborhoodId'>;
+
+const didOf = (t: { before: Cell; after: Cell }, c: { before: Cell; after: Cell }): Change | null => {
+  const groups = [t.before, t.after, c.before, c.after].map(groupOf);
+  if (groups.some((g) => g === null)) return null;
+  const d = differenceInDifferences({ before: groups[0]!, after: groups[1]! }, { before: groups[2]!, after: groups[3]! });
+  return d && { estimate: d.estimate, se: d.se, ci_low: d.ciLow, ci_high: d.ciHigh, df: d.df };
+};
+
+/**
+ * t-values of the same estimate at every placebo window: same length, other months and neighborhoods, no event inside
+ * (neighborhood-level shocks make respondent-level intervals too narrow; the placebos show how unusual a change is).
+ */
+function placeboTs(
+  months: readonly string[],
+  series: { parts: ReleasedSums[][]; city: ReleasedSums[] },
+  neighborhoods: readonly Pick<Neighborhood, 'id'>[],
+  events: readonly EventLike[],
+  rules: ReleaseRules,
+  w: number,
+  skip: { neighborhood: number | null; month: string },
+  cityWide: boolean,
+): number[] {
+  const eventMonths = (neighborhoodId: number | null) =>
+    new Set(events.filter((e) => e.neighborhoodId === null || e.neighborhoodId === neighborhoodId).map((e) => bucketStart(e.occurredOn, 'month')));
+  const ts: number[] = [];
+  const windowsAt = (c: number) => ({ before: Array.from({ length: w }, (_, k) => c - w + k), after: Array.from({ length: w }, (_, k) => c + 1 + k) });
+  const quiet = (c: number, busy: Set<string>) => months.slice(c - w, c + w + 1).every((m) => !busy.has(m));
+  const tOf = (change: Change | null) => (change && change.se > 0 ? change.estimate / change.se : null);
+  for (let c = w; c + w < months.length; c++) {
+    const { before, after } = windowsAt(c);
+    if (cityWide) {
+      const busy = new Set(events.map((e) => bucketStart(e.occurredOn, 'month')));
+      if (months[c] !== skip.month && quiet(c, busy)) {
+        const t = tOf(changeBetween(cellFrom(pooled(series.city, before), rules), cellFrom(pooled(series.city, after), rules)));
+        if (t !== null) ts.push(t);
+      }
+    }
+    neighborhoods.forEach((n, j) => {
+      if ((n.id === skip.neighborhood && months[c] === skip.month) || !quiet(c, eventMonths(n.id))) return;
+      const own = { before: cellFrom(pooled(series.parts[j], before), rules), after: cellFrom(pooled(series.parts[j], after), rules) };
+      const rest = (idx: number[]) => cellFrom(subtractReleased(pooled(series.city, idx), pooled(series.parts[j], idx)), rules);
+      const t = cityWide ? tOf(changeBetween(own.before, own.after)) : tOf(didOf(own, { before: rest(before), after: rest(after) }));
+      if (t !== null) ts.push(t);
+    });
+  }
+  return ts;
+}
+
+/** A plain verdict: clear only when the interval excludes 0 and (with enough placebos) the change is unusual among them. */
+function verdictOf(
+  estimate: Change | null,
+  placebos: readonly number[],
+  afterWindow: { n: number; sd: number; mean: number; noisyAtoms: number },
+  otherVariance: number,
+): Verdict {
+  const enough = placebos.length >= MIN_PLACEBOS;
+  const t = estimate && estimate.se > 0 ? estimate.estimate / estimate.se : null;
+  const exceeded = t === null || placebos.length === 0 ? null : placebos.filter((p) => Math.abs(t) > Math.abs(p)).length / placebos.length;
+  const responses_for_target = responsesToDetect(TARGET_CHANGE, afterWindow, otherVariance, (n) =>
+    noiseVarianceOfMean(afterWindow.mean, n, afterWindow.noisyAtoms),
+  );
+  const common = { estimate, t, target: TARGET_CHANGE, responses_for_target, placebo: { windows: placebos.length, exceeded, enough } };
+  if (!estimate) return { kind: 'too-few', minimum_detectable: null, ...common };
+  const minimum_detectable = minimumDetectableChange(estimate.se);
+  const excludesZero = estimate.ci_low > 0 || estimate.ci_high < 0;
+  const unusual = !enough || (exceeded !== null && exceeded >= 0.95);
+  if (excludesZero && unusual) return { kind: estimate.estimate > 0 ? 'clear-rise' : 'clear-fall', minimum_detectable, ...common };
+  return { kind: minimum_detectable > TARGET_CHANGE ? 'too-few' : 'no-clear-change', minimum_detectable, ...common };
 }
 
 /**
- * Before/after means around an event in whole ISO weeks (its own week left out), their Welch difference and, for
- * a neighborhood's event, the difference-in-differences against every other neighborhood. Sums come from rollups.
+ * Before/after means around an event in whole months (its own month left out), their Welch difference and, for a
+ * neighborhood's event, the difference-in-differences against every other neighborhood, with a verdict checked
+ * against placebo windows. Only months up to `latest` are used: protected figures never include a month still filling.
  */
 export function computeImpact(
   queries: ResultsQueries,
-  rules: CellRules,
+  rules: ReleaseRules,
   input: {
     event: Event;
     survey: { id: number; slug: string };
     measure: string;
-    weeks: number;
+    months: number;
     neighborhoods: readonly Pick<Neighborhood, 'id' | 'slug' | 'name'>[];
+    /** Other events (for placebo windows without an event inside). */
+    events: readonly EventLike[];
+    /** The last day that may be shown. */
+    latest: string;
   },
 ): Impact {
-  const { event, survey, measure, weeks } = input;
-  const windows = eventWindows(event.occurredOn, weeks);
-  const base = loadBase(queries, rules, { survey, measure, neighborhoods: input.neighborhoods, kind: 'week', from: windows.before.from, to: windows.after.to });
-  // Weeks 0 … weeks−1 are before, week `weeks` is the event's own (left out), the rest after.
-  const before = base.starts.flatMap((_, i) => (i < weeks ? [i] : []));
-  const after = base.starts.flatMap((_, i) => (i > weeks ? [i] : []));
+  const { event, survey, measure, months: w } = input;
+  const windows = eventWindows(event.occurredOn, w);
+  const lastMonth = bucketStart(input.latest, 'month');
+  const historyFrom = shiftBucket(windows.eventMonth.from, 'month', -PLACEBO_HISTORY_MONTHS);
+  const series = loadMonths(queries, rules, { survey, measure, neighborhoods: input.neighborhoods, from: historyFrom, to: input.latest });
+  const before = monthsWithin(series.months, windows.before.from, windows.before.to);
+  const after = monthsWithin(series.months, windows.after.from, windows.after.to).filter((i) => series.months[i] <= lastMonth);
   const homeIndex = input.neighborhoods.findIndex((n) => n.id === event.neighborhoodId);
   const home = input.neighborhoods[homeIndex];
+  const areaSeries = home ? series.parts[homeIndex] : series.city;
 
-  let area: AreaImpact;
-  let comparison: AreaImpact | null = null;
-  let did: Change | null = null;
-  if (!home) {
-    area = impactOf(base.city, base.city, before, after, rules);
-  } else {
-    const own = base.parts[homeIndex];
-    area = impactOf(own, own, before, after, rules);
-    // The rest of the city is the other part of the city total: hidden whenever the neighborhood is.
-    const others = { sums: base.city.sums.map((s, i) => subtractSums(s, own.sums[i])), hidden: own.hidden };
-    comparison = impactOf(others, own, before, after, rules);
-    const groups = [area.before, area.after, comparison.before, comparison.after].map(groupOf);
-    const d = groups.every((g) => g !== null)
-      ? differenceInDifferences({ before: groups[0]!, after: groups[1]! }, { before: groups[2]!, after: groups[3]! })
-      : null;
-    did = d && { estimate: d.estimate, ci_low: d.ciLow, ci_high: d.ciHigh, df: d.df };
-  }
+  const impactOf = (sums: (idx: number[]) => ReleasedSums): AreaImpact => {
+    const b = cellFrom(sums(before), rules);
+    const a = after.length > 0 ? cellFrom(sums(after), rules) : cellFrom(sums([]), rules);
+    return { before: b, after: a, difference: changeBetween(b, a) };
+  };
+  const area = impactOf((idx) => pooled(areaSeries, idx));
+  const comparison = home ? impactOf((idx) => subtractReleased(pooled(series.city, idx), pooled(areaSeries, idx))) : null;
+  const did = comparison ? didOf(area, comparison) : null;
+  const estimate = home ? did : area.difference;
 
-  const weekly = computeTrends(queries, rules, {
+  const placebos = placeboTs(
+    series.months,
+    series,
+    input.neighborhoods,
+    input.events,
+    rules,
+    w,
+    { neighborhood: event.neighborhoodId, month: windows.eventMonth.from },
+    !home,
+  );
+  // What more responses after the event would buy: the after-window's own variance shrinks, the rest stays.
+  const afterSums = pooled(areaSeries, after);
+  const afterSd = area.after.sd ?? 25;
+  const afterVariance = area.after.se !== null ? area.after.se ** 2 : 0;
+  // Without a before figure, more responses after the event cannot help: the before-window is in the past.
+  const beforeVariance = area.before.se !== null ? area.before.se ** 2 : area.before.n ? (afterSd * afterSd) / area.before.n : Infinity;
+  const otherVariance = estimate ? estimate.se ** 2 - afterVariance : beforeVariance;
+  const verdict = verdictOf(
+    estimate,
+    placebos,
+    { n: Math.max(0, area.after.n ?? 0), sd: afterSd, mean: area.after.mean ?? 50, noisyAtoms: afterSums.noisyAtoms },
+    otherVariance,
+  );
+
+  const monthly = computeTrends(queries, rules, {
     survey,
     measure,
-    bucket: 'week',
+    bucket: 'month',
     from: windows.before.from,
-    to: windows.after.to,
+    to: windows.after.to < input.latest ? windows.after.to : input.latest,
     rolling: 1,
     neighborhoods: input.neighborhoods,
     selected: new Set(home ? [home.slug] : []),
   });
-  if (home) weekly.series = weekly.series.filter((s) => s.area === home.slug);
+  if (home) monthly.series = monthly.series.filter((s) => s.area === home.slug);
   return {
     event: {
       id: event.id,
@@ -98,15 +209,17 @@ export function computeImpact(
       occurredOn: event.occurredOn,
       kind: event.kind,
       neighborhood: home?.slug ?? null,
-      weekLabel: bucketLabel(windows.eventWeek.from, 'week'),
+      monthLabel: bucketLabel(windows.eventMonth.from, 'month'),
     },
     survey: survey.slug,
     measure,
-    weeks,
+    months: w,
     windows,
+    after_months_available: after.length,
     area,
     comparison,
     differenceInDifferences: did,
-    weekly,
+    verdict,
+    monthly,
   };
 }

@@ -7,7 +7,9 @@ import { flash } from '../plugins/request-context.js';
 import { createResultsQueries } from '../results/queries.js';
 import { badQuery, chartScripts } from '../results/routes.js';
 import { TRUST_MEASURE } from '../stats/scoring.js';
-import { computeImpact, impactWeekOptions } from './impact.js';
+import { dateIn } from '../dates.js';
+import { computeImpact, impactMonthOptions } from './impact.js';
+import { verdictView } from './verdict-view.js';
 import { createEventQueries } from './queries.js';
 import { eventFormSchema, eventKindLabels, eventParams, impactQuerySchema } from './schemas.js';
 
@@ -18,7 +20,6 @@ const fieldOrder = ['title', 'occurredOn', 'neighborhood', 'kind', 'description'
 export async function eventRoutes(app: FastifyInstance) {
   const events = createEventQueries(app.database);
   const results = createResultsQueries(app.database);
-  const rules = { minCellSize: app.config.MIN_CELL_SIZE, lowReliabilitySize: app.config.LOW_RELIABILITY_SIZE };
   const staffOnly = requireRole('admin', 'liaison');
   const staffForm = { preHandler: [staffOnly, app.csrfProtection] };
 
@@ -120,8 +121,9 @@ export async function eventRoutes(app: FastifyInstance) {
     return reply.redirect('/events', 303);
   });
 
-  /** Parses ?weeks=&measure=&survey= and computes the impact, or says which field is wrong. */
+  /** Parses ?months=&measure=&survey= and computes the impact, or says which field is wrong. */
   function impactFor(request: FastifyRequest, event: Event) {
+    const rules = app.release.rulesFor(request);
     const parsed = impactQuerySchema.safeParse(request.query);
     if (!parsed.success) return { ok: false as const, errors: zodFieldErrors(parsed.error) };
     const slug = parsed.data.survey ?? results.surveys()[0]?.slug;
@@ -131,8 +133,16 @@ export async function eventRoutes(app: FastifyInstance) {
     const measure = parsed.data.measure ?? TRUST_MEASURE;
     if (!measures.some((m) => m.value === measure))
       return { ok: false as const, errors: { measure: `must be one of ${measures.map((m) => m.value).join(', ')}` } };
-    const impact = computeImpact(results, rules, { event, survey: found.survey, measure, weeks: parsed.data.weeks, neighborhoods: results.neighborhoods() });
-    return { ok: true as const, impact, measures };
+    const impact = computeImpact(results, rules, {
+      event,
+      survey: found.survey,
+      measure,
+      months: parsed.data.months,
+      neighborhoods: results.neighborhoods(),
+      events: events.list(),
+      latest: app.release.latestDay(rules, dateIn(app.config.TIME_ZONE)),
+    });
+    return { ok: true as const, impact, measures, rules };
   }
 
   app.get('/api/events/:id/impact', { preHandler: staffOnly }, async (request, reply) => {
@@ -151,12 +161,24 @@ export async function eventRoutes(app: FastifyInstance) {
     const result = impactFor(request, event);
     const channels = events.responsesBroughtIn(event.id);
     const broughtIn = { total: channels.reduce((sum, c) => sum + c.n, 0), channels };
-    const common = { title: event.title, event: { ...event, kindLabel: eventKindLabels[event.kind] }, minCellSize: rules.minCellSize, broughtIn };
+    const rules = app.release.rulesFor(request);
+    const common = {
+      title: event.title,
+      event: { ...event, kindLabel: eventKindLabels[event.kind] },
+      minGroupSize: rules.minGroupSize,
+      minReliableSize: rules.minReliableSize,
+      broughtIn,
+    };
     if (!result.ok) {
       const errorList = Object.entries(result.errors).map(([field, message]) => ({ href: `#impact-${field}`, message: `${field}: ${message}` }));
       return reply
         .code(400)
-        .view('events/impact', { ...common, weekOptions: impactWeekOptions.map((w) => ({ value: w, selected: false })), errorList, hasErrors: true });
+        .view('events/impact', {
+          ...common,
+          monthOptions: impactMonthOptions.map((w) => ({ value: w, label: w === 1 ? '1 month' : `${w} months`, selected: false })),
+          errorList,
+          hasErrors: true,
+        });
     }
     const { impact, measures } = result;
     const home = results.neighborhoods().find((n) => n.id === event.neighborhoodId);
@@ -165,13 +187,14 @@ export async function eventRoutes(app: FastifyInstance) {
       scripts: chartScripts,
       impact,
       home,
-      weekOptions: impactWeekOptions.map((w) => ({ value: w, selected: w === impact.weeks })),
+      monthOptions: impactMonthOptions.map((w) => ({ value: w, label: w === 1 ? '1 month' : `${w} months`, selected: w === impact.months })),
+      verdict: verdictView(impact),
       measures: measures.map((m) => ({ ...m, selected: m.value === impact.measure })),
       measureLabel: measures.find((m) => m.value === impact.measure)!.label,
-      weeklyTable: impact.weekly.buckets.map((b, i) => ({
+      monthlyTable: impact.monthly.buckets.map((b, i) => ({
         ...b,
-        cell: impact.weekly.series[0].cells[i],
-        eventWeek: b.start === impact.windows.eventWeek.from,
+        cell: impact.monthly.series[0].cells[i],
+        eventMonth: b.start === impact.windows.eventMonth.from,
       })),
       chart: { impact },
     });

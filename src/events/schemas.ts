@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isIsoDate } from '../dates.js';
 import { eventKinds, type Neighborhood } from '../db/schema.js';
-import { DEFAULT_IMPACT_WEEKS, impactWeekOptions } from './impact.js';
+import { DEFAULT_IMPACT_MONTHS, impactMonthOptions } from './impact.js';
 
 export const eventKindLabels: Record<(typeof eventKinds)[number], string> = {
   outreach: 'Community outreach',
@@ -59,9 +59,9 @@ export type EventInput = z.output<ReturnType<typeof eventFormSchema>>;
 export const eventParams = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
 export const impactQuerySchema = z.object({
-  weeks: z.preprocess(
-    (v) => (v === undefined || v === '' ? String(DEFAULT_IMPACT_WEEKS) : v),
-    z.enum(impactWeekOptions.map(String) as [string, ...string[]], 'must be 4, 8 or 12').transform(Number),
+  months: z.preprocess(
+    (v) => (v === undefined || v === '' ? String(DEFAULT_IMPACT_MONTHS) : v),
+    z.enum(impactMonthOptions.map(String) as [string, ...string[]], 'must be 1, 3 or 6').transform(Number),
   ),
   measure: z.preprocess((v) => (v === '' ? undefined : v), z.string().max(50).optional()),
   survey: z.preprocess((v) => (v === '' ? undefined : v), z.string().max(200).optional()),

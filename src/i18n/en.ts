@@ -14,7 +14,7 @@ export const en = {
   'consent.anonymous': 'This survey is anonymous. We do not ask for your name, and we do not store your address, your device or the time you answered.',
   'consent.kept': 'We keep your answers, your neighborhood and the date (the day only).',
   'consent.who':
-    'Police community liaisons and the public see only totals from at least {min} people. Researchers may receive the answers without anything that identifies you.',
+    'Police community liaisons and the public see only totals of whole months from at least {min} people, with a small random change added to every figure so that no one can work out one person’s answers by comparing figures. Researchers may receive the answers without anything that identifies you.',
   'consent.skip': 'You may skip any question unless it is marked required.',
   'form.neighborhood': 'Your neighborhood',
   'form.neighborhoodHint': 'Choose the neighborhood you live in.',
@@ -87,7 +87,7 @@ export const en = {
   'public.methodInterval':
     'The 95% interval is the range within which the average would very likely fall if more of the same kind of residents answered. When two intervals overlap a lot, the difference between them may be chance.',
   'public.methodSuppressed':
-    'Figures from fewer than {min} responses are not shown, to protect the people who answered; figures from fewer than {low} are marked “low reliability”.',
+    'Figures cover whole months. Averages from fewer than {min} responses are not shown, and no count under {floor} is ever shown, to protect the people who answered; averages from fewer than {low} are marked “low reliability”. A small random change is added to every figure so that comparing figures cannot reveal one person’s answers; the 95% intervals include it.',
   'public.methodCause': 'A change after an event is an association, not proof that the event caused it.',
   'public.download': 'Download these figures as open data (CSV)',
   'public.notEnough': 'not enough responses (fewer than {min})',

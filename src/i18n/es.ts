@@ -15,7 +15,7 @@ export const es: Messages = {
   'consent.anonymous': 'Esta encuesta es anónima. No le pedimos su nombre y no guardamos su dirección, su dispositivo ni la hora en que contestó.',
   'consent.kept': 'Guardamos sus respuestas, su vecindario y la fecha (solo el día).',
   'consent.who':
-    'Los enlaces comunitarios de la policía y el público solo ven totales de al menos {min} personas. Los investigadores pueden recibir las respuestas sin nada que lo identifique.',
+    'Los enlaces comunitarios de la policía y el público solo ven totales de meses completos de al menos {min} personas, con un pequeño cambio aleatorio en cada cifra para que nadie pueda deducir las respuestas de una persona comparando cifras. Los investigadores pueden recibir las respuestas sin nada que lo identifique.',
   'consent.skip': 'Puede omitir cualquier pregunta, salvo las marcadas como obligatorias.',
   'form.neighborhood': 'Su vecindario',
   'form.neighborhoodHint': 'Elija el vecindario donde vive.',
@@ -89,7 +89,7 @@ export const es: Messages = {
   'public.methodInterval':
     'El intervalo del 95 % es el rango en el que muy probablemente estaría el promedio si contestaran más residentes del mismo tipo. Cuando dos intervalos se superponen mucho, la diferencia entre ellos puede deberse al azar.',
   'public.methodSuppressed':
-    'No se muestran cifras de menos de {min} respuestas, para proteger a quienes contestaron; las cifras de menos de {low} se marcan como «poco fiables».',
+    'Las cifras cubren meses completos. No se muestran promedios de menos de {min} respuestas ni ningún recuento menor de {floor}, para proteger a quienes contestaron; los promedios de menos de {low} se marcan como «poco fiables». Se añade un pequeño cambio aleatorio a cada cifra para que comparar cifras no revele las respuestas de una persona; los intervalos del 95 % lo incluyen.',
   'public.methodCause': 'Un cambio después de un evento es una asociación, no una prueba de que el evento lo causó.',
   'public.download': 'Descargar estas cifras como datos abiertos (CSV)',
   'public.notEnough': 'no hay suficientes respuestas (menos de {min})',

@@ -9,12 +9,12 @@ const CHUNK = 50_000;
 
 /** Accumulates daily rollups (n, sum, sum of squares per survey × measure × day × neighborhood) in memory. */
 export function createRollupAccumulator() {
-  type Cell = { surveyId: number; measure: string; day: string; neighborhoodId: number; n: number; sum: number; sumSquares: number };
+  type Cell = { surveyId: number; measure: string; day: string; neighborhoodId: number; n: number; sum: number; sumSquares: number; keySum: number };
   // Nested by day, neighborhood and measure: no composite string key to build for each of millions of scores.
   const cells = new Map<string, Map<number, Map<string, Cell>>>();
   const all: Cell[] = [];
   return {
-    add(surveyId: number, measure: string, day: string, neighborhoodId: number, score: number) {
+    add(surveyId: number, measure: string, day: string, neighborhoodId: number, score: number, cellKey: number) {
       let byNeighborhood = cells.get(`${surveyId}:${day}`);
       if (!byNeighborhood) cells.set(`${surveyId}:${day}`, (byNeighborhood = new Map()));
       let byMeasure = byNeighborhood.get(neighborhoodId);
@@ -24,16 +24,19 @@ export function createRollupAccumulator() {
         cell.n += 1;
         cell.sum += score;
         cell.sumSquares += score * score;
+        cell.keySum += cellKey;
       } else {
-        const created = { surveyId, measure, day, neighborhoodId, n: 1, sum: score, sumSquares: score * score };
+        const created = { surveyId, measure, day, neighborhoodId, n: 1, sum: score, sumSquares: score * score, keySum: cellKey };
         byMeasure.set(measure, created);
         all.push(created);
       }
     },
     /** Inserts every cell into daily_rollups, which must hold none of them yet. */
     insertInto(sqlite: Database.Database): number {
-      const insert = sqlite.prepare('INSERT INTO daily_rollups (survey_id, measure, day, neighborhood_id, n, sum, sum_squares) VALUES (?, ?, ?, ?, ?, ?, ?)');
-      for (const c of all) insert.run(c.surveyId, c.measure, c.day, c.neighborhoodId, c.n, c.sum, c.sumSquares);
+      const insert = sqlite.prepare(
+        'INSERT INTO daily_rollups (survey_id, measure, day, neighborhood_id, n, sum, sum_squares, key_sum) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      );
+      for (const c of all) insert.run(c.surveyId, c.measure, c.day, c.neighborhoodId, c.n, c.sum, c.sumSquares, c.keySum);
       return all.length;
     },
   };
@@ -68,7 +71,7 @@ export function scoredQuestionsOf(sqlite: Database.Database, surveyId: number): 
 export function rebuildRollups(sqlite: Database.Database): { responses: number; scores: number; rollups: number } {
   const surveyIds = (sqlite.prepare('SELECT id FROM surveys ORDER BY id').all() as { id: number }[]).map((r) => r.id);
   const chunkOf = sqlite.prepare(
-    `SELECT r.id, r.neighborhood_id, r.submitted_on, a.question_id, a.value_number
+    `SELECT r.id, r.neighborhood_id, r.submitted_on, r.cell_key, a.question_id, a.value_number
        FROM responses r JOIN answers a ON a.response_id = r.id
       WHERE r.survey_id = ? AND r.voided = 0 AND r.id > ? AND r.id <= ? AND a.value_number IS NOT NULL
       ORDER BY r.id`,
@@ -84,15 +87,15 @@ export function rebuildRollups(sqlite: Database.Database): { responses: number; 
       const measures = measuresOf(scoredQuestionsOf(sqlite, surveyId));
       const maxId = (lastId.get(surveyId) as { id: number | null }).id ?? 0;
       for (let from = 0; from < maxId; from += CHUNK) {
-        const rows = chunkOf.raw().all(surveyId, from, from + CHUNK) as [number, number, string, number, number][];
+        const rows = chunkOf.raw().all(surveyId, from, from + CHUNK) as [number, number, string, number, number, number][];
         let i = 0;
         while (i < rows.length) {
-          const [responseId, neighborhoodId, day] = rows[i];
+          const [responseId, neighborhoodId, day, cellKey] = rows[i];
           const points = new Map<number, number>();
-          for (; i < rows.length && rows[i][0] === responseId; i++) points.set(rows[i][3], rows[i][4]);
+          for (; i < rows.length && rows[i][0] === responseId; i++) points.set(rows[i][4], rows[i][5]);
           for (const [measure, score] of respondentScores(measures, points)) {
             insertScore.run(responseId, measure, score);
-            rollups.add(surveyId, measure, day, neighborhoodId, score);
+            rollups.add(surveyId, measure, day, neighborhoodId, score, cellKey);
             totals.scores++;
           }
           totals.responses++;

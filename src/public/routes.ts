@@ -5,11 +5,12 @@ import type { Survey } from '../db/schema.js';
 import { createEventQueries } from '../events/queries.js';
 import { localize, negotiateLanguage, translate } from '../i18n/index.js';
 import { LANGUAGE_COOKIE, setPageLanguage } from '../plugins/request-context.js';
-import { aggregatesCsv } from '../results/export.js';
+import { aggregatesCsv, csvText } from '../results/export.js';
+import { openingView } from '../results/opening-view.js';
 import { measureOptions } from '../results/filters.js';
 import { createResultsQueries } from '../results/queries.js';
 import { chartScripts, trendTable } from '../results/routes.js';
-import { CITY, computeTrends } from '../results/trends.js';
+import { CITY, computeTrends, type TrendRequest } from '../results/trends.js';
 import { bucketStart, shiftBucket } from '../stats/buckets.js';
 import { TRUST_MEASURE } from '../stats/scoring.js';
 import { localDate, localizeTrends, measureName, periodLabel } from './view.js';
@@ -18,6 +19,12 @@ import { localDate, localizeTrends, measureName, periodLabel } from './view.js';
 const MONTHS_SHOWN = 24;
 const publicQuery = z.object({
   bucket: z.enum(['month', 'quarter']).catch('month'),
+  // Rolling months; unset: the finest window in which every neighborhood has a figure.
+  rolling: z.coerce
+    .number()
+    .pipe(z.union([z.literal(1), z.literal(3), z.literal(6), z.literal(12)]))
+    .optional()
+    .catch(undefined),
   lang: z.string().max(10).optional().catch(undefined),
   bom: z.literal('1').optional().catch(undefined),
 });
@@ -27,7 +34,7 @@ const slugParams = z.object({ surveySlug: z.string().max(200) });
 export async function publicRoutes(app: FastifyInstance) {
   const queries = createResultsQueries(app.database);
   const eventQueries = createEventQueries(app.database);
-  const rules = { minCellSize: app.config.MIN_CELL_SIZE, lowReliabilitySize: app.config.LOW_RELIABILITY_SIZE };
+  const rules = app.release.public;
 
   function published(request: FastifyRequest) {
     const params = slugParams.safeParse(request.params);
@@ -39,13 +46,25 @@ export async function publicRoutes(app: FastifyInstance) {
     return reply.code(404).view('errors/error', { title: translate(request.lang, 'notFound.title'), message: translate(request.lang, 'notFound.body') });
   }
 
-  /** Every measure's trends for the survey over the public window, in months or quarters. */
-  function figures(survey: Survey, measures: string[], bucket: 'month' | 'quarter', rolling = 1) {
-    const to = dateIn(app.config.TIME_ZONE);
+  /** The public window: the last two years of complete months. */
+  function publicRequest(survey: Survey, bucket: 'month' | 'quarter', rolling: number): TrendRequest {
+    const to = app.release.latestDay(rules, dateIn(app.config.TIME_ZONE));
     const from = shiftBucket(bucketStart(to, 'month'), 'month', 1 - MONTHS_SHOWN);
-    return measures.map((measure) =>
-      computeTrends(queries, rules, { survey, measure, bucket, from, to, rolling, neighborhoods: queries.neighborhoods(), selected: null }),
-    );
+    return { survey, measure: TRUST_MEASURE, bucket, from, to, rolling, neighborhoods: queries.neighborhoods(), selected: null };
+  }
+
+  /** The rolling window asked for, or for months the finest in which every neighborhood has a figure. */
+  function rollingFor(survey: Survey, query: z.infer<typeof publicQuery>): number {
+    if (query.rolling !== undefined) return query.rolling;
+    if (query.bucket !== 'month') return 1;
+    return openingView(queries, rules, publicRequest(survey, 'month', 1), activeSlugs()).rolling;
+  }
+
+  const activeSlugs = () => new Set(queries.neighborhoods().flatMap((n) => (n.retired ? [] : [n.slug])));
+
+  /** Every measure's trends for the survey over the public window. */
+  function figures(survey: Survey, measures: string[], bucket: 'month' | 'quarter', rolling = 1) {
+    return measures.map((measure) => computeTrends(queries, rules, { ...publicRequest(survey, bucket, rolling), measure }));
   }
 
   function pageData(request: FastifyRequest, reply: FastifyReply, found: NonNullable<ReturnType<typeof published>>) {
@@ -57,7 +76,8 @@ export async function publicRoutes(app: FastifyInstance) {
       acceptLanguage: request.headers['accept-language'],
     });
     setPageLanguage(request, reply, lang);
-    const [trustRaw] = figures(survey, [TRUST_MEASURE], query.bucket);
+    const rolling = rollingFor(survey, query);
+    const [trustRaw] = figures(survey, [TRUST_MEASURE], query.bucket, rolling);
     const trends = localizeTrends(trustRaw, lang);
     const events = eventQueries
       .inRange(trends.from, trends.to)
@@ -83,7 +103,7 @@ export async function publicRoutes(app: FastifyInstance) {
         events,
         band: false,
         text: {
-          notEnough: translate(lang, 'public.notEnough', { min: rules.minCellSize }),
+          notEnough: translate(lang, 'public.notEnough', { min: rules.minReliableSize }),
           ci: translate(lang, 'public.interval'),
           lowReliability: translate(lang, 'public.lowReliability'),
           axis: translate(lang, 'public.axis'),
@@ -95,8 +115,10 @@ export async function publicRoutes(app: FastifyInstance) {
         scripts: chartScripts,
         trends,
         table: trendTable(trends),
-        minCellSize: rules.minCellSize,
+        minGroupSize: rules.minGroupSize,
+        minReliableSize: rules.minReliableSize,
         lowReliabilitySize: rules.lowReliabilitySize,
+        rolling,
         periods: (['month', 'quarter'] as const).map((b) => ({
           value: b,
           label: translate(lang, b === 'month' ? 'public.months' : 'public.quarters'),
@@ -106,8 +128,8 @@ export async function publicRoutes(app: FastifyInstance) {
         counted: new Intl.NumberFormat(lang).format(counted),
         from: localDate(trends.from, lang),
         to: localDate(trends.to, lang),
-        dataUrl: `/public/${survey.slug}/data.csv?bucket=${query.bucket}`,
-        pageUrl: `/public/${survey.slug}?bucket=${query.bucket}&lang=${lang}`,
+        dataUrl: `/public/${survey.slug}/data.csv?bucket=${query.bucket}&rolling=${rolling}`,
+        pageUrl: `/public/${survey.slug}?bucket=${query.bucket}&rolling=${rolling}&lang=${lang}`,
       },
     };
   }
@@ -153,11 +175,12 @@ export async function publicRoutes(app: FastifyInstance) {
     const found = published(request);
     if (!found) return notFound(request, reply);
     const query = publicQuery.parse(request.query);
-    const measures = measureOptions(found.questions).map((m) => m.value);
+    const rolling = rollingFor(found.survey, query);
+    const rows = aggregatesCsv(queries, rules, publicRequest(found.survey, query.bucket, rolling), measureOptions(found.questions), found.questions);
     const fileName = `${found.survey.slug}-public-${query.bucket}-${dateIn(app.config.TIME_ZONE)}.csv`;
     return reply
       .type('text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="${fileName}"`)
-      .send(aggregatesCsv(figures(found.survey, measures, query.bucket), { bom: query.bom === '1' }));
+      .send(csvText(rows, { bom: query.bom === '1' }));
   });
 }

@@ -6,8 +6,8 @@ import { measuresOf, TRUST_MEASURE } from '../stats/scoring.js';
 import type { ResultsQueries } from './queries.js';
 import type { TrendRequest } from './trends.js';
 
-/** Longest series a view may ask for (about ten years of weeks). */
-export const MAX_BUCKETS = 520;
+/** Longest series a view may ask for (twenty years of months). */
+export const MAX_BUCKETS = 240;
 export const MAX_ROLLING = 12;
 
 // Untouched fields of a GET form arrive as empty strings: they mean "use the default".
@@ -24,7 +24,7 @@ export const trendQuerySchema = z.preprocess(
     survey: z.preprocess(blank, z.string().max(200).optional()),
     from: date,
     to: date,
-    bucket: z.preprocess(blank, z.enum(bucketKinds, 'must be week, month or quarter').default('month')),
+    bucket: z.preprocess(blank, z.enum(bucketKinds, 'must be month, quarter, half or year').default('month')),
     measure: z.preprocess(blank, z.string().max(50).default(TRUST_MEASURE)),
     neighborhood: z.preprocess((v) => (v === undefined ? [] : [v].flat().filter((s) => s !== '')), z.array(z.string().max(200)).max(200)),
     rolling: z.preprocess(
@@ -73,11 +73,12 @@ export interface ResolvedFilters {
 
 /**
  * Checks a parsed query against the database (survey, measure, neighborhoods exist; a sensible range) and fills
- * the defaults: the survey first created, the last twelve months to `today`.
+ * the defaults: the survey first created, the last twelve months to `latest`, the last day the asker may see (a
+ * later end is cut back to it).
  */
 export function resolveFilters(
   query: TrendQuery,
-  deps: { queries: ResultsQueries; findSurvey: (slug: string) => { survey: { id: number; slug: string }; questions: Question[] } | undefined; today: string },
+  deps: { queries: ResultsQueries; findSurvey: (slug: string) => { survey: { id: number; slug: string }; questions: Question[] } | undefined; latest: string },
 ): { ok: true; value: ResolvedFilters } | { ok: false; errors: FieldErrors } {
   const slug = query.survey ?? deps.queries.surveys()[0]?.slug;
   const found = slug === undefined ? undefined : deps.findSurvey(slug);
@@ -88,9 +89,10 @@ export function resolveFilters(
   const neighborhoods = deps.queries.neighborhoods();
   const unknown = query.neighborhood.filter((s) => !neighborhoods.some((n) => n.slug === s));
   if (unknown.length > 0) errors.neighborhood = `no neighborhood named ${unknown.join(', ')}`;
-  const to = query.to ?? deps.today;
+  const to = query.to === undefined || query.to > deps.latest ? deps.latest : query.to;
   const from = query.from ?? shiftBucket(bucketStart(to, 'month'), 'month', -11);
-  if (from > to) errors.to = 'must not be before the start date';
+  if (query.from !== undefined && query.from > deps.latest) errors.from = `figures you can see end on ${deps.latest} (the last complete month)`;
+  else if (from > to) errors.to = 'must not be before the start date';
   else if (bucketsBetween(from, to, query.bucket).length > MAX_BUCKETS) errors.from = `the range may hold at most ${MAX_BUCKETS} ${query.bucket}s`;
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   return {

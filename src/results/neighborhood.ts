@@ -1,11 +1,12 @@
 import type { Neighborhood, Question } from '../db/schema.js';
-import { bucketEnd, bucketStart, bucketsBetween, shiftBucket, snapRange } from '../stats/buckets.js';
-import type { Cell, CellRules } from '../stats/cells.js';
-import { addSums, emptySums } from '../stats/summary.js';
+import { bucketEnd, bucketStart, shiftBucket, snapRange } from '../stats/buckets.js';
+import { cellFrom, type Cell, type ReleaseRules } from '../stats/cells.js';
+import { minimumDetectableChange } from '../stats/power.js';
+import { addReleased, atomSalt, emptyReleased, releaseAtom, releaseCount, type ReleasedSums } from '../stats/perturbation.js';
 import type { MeasureOption } from './filters.js';
 import type { ResultsQueries } from './queries.js';
-import { topThemes, type Theme } from './themes.js';
-import { baseKind, baseSeries, changeBetween, computeTrends, pooledCell, type Change, type TrendRequest } from './trends.js';
+import { termsOf, topTerms, type Theme } from './themes.js';
+import { changeBetween, computeTrends, type Change, type TrendRequest } from './trends.js';
 
 export const TOP_ISSUE_CODE = 'top_issue';
 const agreeLabels = ['Strongly disagree', 'Disagree', 'Neither', 'Agree', 'Strongly agree'];
@@ -16,6 +17,8 @@ export interface LatestChange {
   latest: Cell;
   previous: Cell;
   change: Change | null;
+  /** The smallest change the comparison could tell from noise (80% power, 5% two-sided); null when it has no figures. */
+  minimum_detectable: number | null;
 }
 
 /** The last bucket of a request's range and the one before it. */
@@ -29,18 +32,15 @@ export function lastTwoBuckets({ to, bucket }: Pick<TrendRequest, 'to' | 'bucket
  * The last bucket of the range against the one before it, per area, without rolling windows (overlapping
  * windows are not independent samples, which Welch's interval assumes).
  */
-export function latestChanges(queries: ResultsQueries, rules: CellRules, request: TrendRequest) {
+export function latestChanges(queries: ResultsQueries, rules: ReleaseRules, request: TrendRequest) {
   const buckets = lastTwoBuckets(request);
   const trends = computeTrends(queries, rules, { ...request, rolling: 1, from: buckets.previous.start, to: request.to });
   return {
     ...buckets,
-    rows: trends.series.map((s): LatestChange => ({
-      area: s.area,
-      name: s.name,
-      previous: s.cells[0],
-      latest: s.cells[1],
-      change: changeBetween(s.cells[0], s.cells[1]),
-    })),
+    rows: trends.series.map((s): LatestChange => {
+      const change = changeBetween(s.cells[0], s.cells[1]);
+      return { area: s.area, name: s.name, previous: s.cells[0], latest: s.cells[1], change, minimum_detectable: change && minimumDetectableChange(change.se) };
+    }),
   };
 }
 
@@ -52,40 +52,25 @@ export interface GroupChange {
   change: Change | null;
 }
 
-/** Indexes of the base buckets that fall inside [from, to]. */
-const within = (starts: readonly string[], from: string, to: string) => starts.flatMap((s, i) => (s >= from && s <= to ? [i] : []));
+/** Released sums of rows keyed by month, over the months in [from, to]. */
+function sumMonths<R extends { month: string }>(rows: readonly R[], from: string, to: string, release: (row: R) => ReleasedSums): ReleasedSums {
+  return rows.filter((r) => r.month >= from && r.month <= to).reduce((acc, r) => addReleased(acc, release(r)), emptyReleased);
+}
 
-/**
- * The chosen measure per demographic group in the last two buckets: each question's groups get complementary
- * suppression per base bucket, and a group's figure is hidden when any base bucket in it is.
- */
-function groupChanges(queries: ResultsQueries, rules: CellRules, request: TrendRequest, neighborhood: Neighborhood, questions: readonly Question[]) {
+/** The chosen measure per demographic group in the last two buckets, each group-month atom perturbed on its own. */
+function groupChanges(queries: ResultsQueries, rules: ReleaseRules, request: TrendRequest, neighborhood: Neighborhood, questions: readonly Question[]) {
   const { latest, previous } = lastTwoBuckets(request);
-  const kind = baseKind(request.bucket);
-  const starts = bucketsBetween(previous.start, latest.end, kind);
-  const position = new Map(starts.map((s, i) => [s, i]));
-  const rows = queries.groupRows(kind, {
-    survey: request.survey.id,
-    neighborhood: neighborhood.id,
-    measure: request.measure,
-    from: previous.start,
-    to: latest.end,
-  });
+  const rows = queries.groupRows({ survey: request.survey.id, neighborhood: neighborhood.id, measure: request.measure, from: previous.start, to: latest.end });
   const changes: GroupChange[] = [];
   for (const q of questions.filter((q) => q.kind === 'choice')) {
-    const options = q.options ?? [];
-    const raw = options.map(() => starts.map(() => emptySums));
-    for (const r of rows) {
-      const o = options.findIndex((option) => option.value === r.value);
-      const b = position.get(r.bucket);
-      if (r.question === q.code && o !== -1 && b !== undefined) raw[o][b] = addSums(raw[o][b], r);
-    }
-    const { parts } = baseSeries(raw, starts.length, rules);
-    options.forEach((o, i) => {
-      const before = pooledCell(parts[i], within(starts, previous.start, previous.end), rules);
-      const after = pooledCell(parts[i], within(starts, latest.start, latest.end), rules);
+    for (const o of q.options ?? []) {
+      const salt = atomSalt('group', request.measure, q.code, o.value);
+      const own = rows.filter((r) => r.question === q.code && r.value === o.value);
+      const release = (r: (typeof own)[number]) => releaseAtom(r, salt, rules.perturb);
+      const before = cellFrom(sumMonths(own, previous.start, previous.end, release), rules);
+      const after = cellFrom(sumMonths(own, latest.start, latest.end, release), rules);
       changes.push({ question: q.prompt.en ?? q.code, group: o.label.en ?? o.value, previous: before, latest: after, change: changeBetween(before, after) });
-    });
+    }
   }
   return changes;
 }
@@ -94,62 +79,97 @@ export interface Distribution {
   code: string;
   prompt: string;
   scale: '0-10' | 'agree5';
-  /** Null when suppressed. */
+  /** Answers counted; null under the privacy floor. */
   n: number | null;
+  /** True when the shares are not shown (fewer answers than the reliability threshold). */
   suppressed: boolean;
-  points: { value: number; label: string; count: number; percent: number }[];
+  /** A point's count and share are null when fewer answers than the privacy floor chose it. */
+  points: { value: number; label: string; count: number | null; percent: number | null }[];
 }
 
-/** A range's total is shown only when no base bucket in it has a few answers (0 < n < MIN_CELL_SIZE). */
-function passesEveryBucket(perBucket: Map<string, number>, rules: CellRules): boolean {
-  const counts = [...perBucket.values()];
-  return counts.reduce((a, b) => a + b, 0) >= rules.minCellSize && counts.every((n) => n === 0 || n >= rules.minCellSize);
-}
-
-function distributions(
-  queries: ResultsQueries,
-  rules: CellRules,
-  request: TrendRequest,
-  neighborhood: Neighborhood,
-  questions: readonly Question[],
-): Distribution[] {
-  const rows = queries.distributionRows(baseKind(request.bucket), {
-    survey: request.survey.id,
-    neighborhood: neighborhood.id,
-    ...snapRange(request.from, request.to, request.bucket),
-  });
+/** Answer shares per scale question over the range, each point's count per month perturbed as its own atom. */
+function distributions(queries: ResultsQueries, rules: ReleaseRules, request: TrendRequest, neighborhood: Neighborhood, questions: readonly Question[]) {
+  const rows = queries.distributionRows({ survey: request.survey.id, neighborhood: neighborhood.id, ...snapRange(request.from, request.to, request.bucket) });
   return questions
     .filter((q) => q.kind === 'scale' && q.scale !== null)
-    .map((q) => {
+    .map((q): Distribution => {
       const scale = q.scale!;
-      const counts = rows.filter((r) => r.questionId === q.id);
-      const perBucket = new Map<string, number>();
-      for (const r of counts) perBucket.set(r.bucket, (perBucket.get(r.bucket) ?? 0) + r.n);
-      const n = counts.reduce((acc, r) => acc + r.n, 0);
-      const suppressed = !passesEveryBucket(perBucket, rules);
       const values = scale === '0-10' ? Array.from({ length: 11 }, (_, i) => i) : [1, 2, 3, 4, 5];
+      const counts = values.map((value) =>
+        rows
+          .filter((r) => r.questionId === q.id && r.value === value)
+          .reduce((acc, r) => acc + releaseCount(r.n, r.keySum, atomSalt('answer', q.id, value), rules.perturb), 0),
+      );
+      const n = counts.reduce((a, b) => a + b, 0);
+      const shown = n >= rules.minReliableSize;
       return {
         code: q.code,
         prompt: q.prompt.en ?? q.code,
         scale,
-        n: suppressed ? null : n,
-        suppressed,
-        points: suppressed
-          ? []
-          : values.map((value) => {
-              const count = counts.filter((r) => r.value === value).reduce((acc, r) => acc + r.n, 0);
-              const label = scale === '0-10' ? String(value) : agreeLabels[value - 1];
-              return { value, label, count, percent: (100 * count) / n };
-            }),
+        n: n >= rules.minGroupSize ? n : null,
+        suppressed: !shown,
+        points: shown
+          ? values.map((value, i) => {
+              const visible = counts[i] >= rules.minGroupSize;
+              return {
+                value,
+                label: scale === '0-10' ? String(value) : agreeLabels[value - 1],
+                count: visible ? counts[i] : null,
+                percent: visible ? (100 * counts[i]) / n : null,
+              };
+            })
+          : [],
       };
     });
+}
+
+export interface Themes {
+  answers: number | null;
+  suppressed: boolean;
+  words: Theme[];
+  phrases: Theme[];
+}
+
+/** Words and phrases residents name as the number one issue, each term's monthly count perturbed as its own atom. */
+function themes(queries: ResultsQueries, rules: ReleaseRules, request: TrendRequest, neighborhood: Neighborhood): Themes {
+  const rows = queries.issueRows({
+    survey: request.survey.id,
+    neighborhood: neighborhood.id,
+    ...snapRange(request.from, request.to, request.bucket),
+    code: TOP_ISSUE_CODE,
+  });
+  // Per term and month: answers using it and the sum of their keys, so the noise is fixed by who used it.
+  const atoms = {
+    words: new Map<string, Map<string, { n: number; keySum: number }>>(),
+    phrases: new Map<string, Map<string, { n: number; keySum: number }>>(),
+  };
+  const add = (map: Map<string, Map<string, { n: number; keySum: number }>>, term: string, month: string, n: number, keySum: number) => {
+    const byMonth = map.get(term) ?? new Map<string, { n: number; keySum: number }>();
+    const atom = byMonth.get(month) ?? { n: 0, keySum: 0 };
+    byMonth.set(month, { n: atom.n + n, keySum: atom.keySum + keySum });
+    map.set(term, byMonth);
+  };
+  const totals = new Map<string, { n: number; keySum: number }>();
+  for (const r of rows) {
+    const terms = termsOf(r.text);
+    for (const w of terms.words) add(atoms.words, w, r.month, r.n, r.keySum);
+    for (const p of terms.phrases) add(atoms.phrases, p, r.month, r.n, r.keySum);
+    const total = totals.get(r.month) ?? { n: 0, keySum: 0 };
+    totals.set(r.month, { n: total.n + r.n, keySum: total.keySum + r.keySum });
+  }
+  const released = (kind: string, term: string, byMonth: Map<string, { n: number; keySum: number }>) =>
+    [...byMonth.values()].reduce((acc, a) => acc + releaseCount(a.n, a.keySum, atomSalt('theme', kind, term), rules.perturb), 0);
+  const counts = (kind: 'words' | 'phrases') => new Map([...atoms[kind]].map(([term, byMonth]) => [term, released(kind, term, byMonth)]));
+  const answers = released('answers', '', totals);
+  if (answers < rules.minReliableSize) return { answers: answers >= rules.minGroupSize ? answers : null, suppressed: true, words: [], phrases: [] };
+  return { answers, suppressed: false, words: topTerms(counts('words'), rules.minGroupSize), phrases: topTerms(counts('phrases'), rules.minGroupSize) };
 }
 
 export interface NeighborhoodDetail {
   dimensions: (LatestChange & { measure: string; label: string })[];
   groupsMoved: GroupChange[];
   distributions: Distribution[];
-  themes: { answers: number | null; suppressed: boolean; words: Theme[]; phrases: Theme[] };
+  themes: Themes;
   latest: { start: string; end: string };
   previous: { start: string; end: string };
 }
@@ -157,7 +177,7 @@ export interface NeighborhoodDetail {
 /** What a liaison needs to act on one neighborhood's change: dimensions and groups that moved, answers, themes. */
 export function neighborhoodDetail(
   queries: ResultsQueries,
-  rules: CellRules,
+  rules: ReleaseRules,
   request: TrendRequest,
   neighborhood: Neighborhood,
   questions: readonly Question[],
@@ -170,27 +190,11 @@ export function neighborhoodDetail(
     .filter((g) => g.change !== null)
     .sort(byChange)
     .slice(0, 6);
-
-  const issueRows = queries.issueRows(baseKind(request.bucket), {
-    survey: request.survey.id,
-    neighborhood: neighborhood.id,
-    ...snapRange(request.from, request.to, request.bucket),
-    code: TOP_ISSUE_CODE,
-  });
-  const perBucket = new Map<string, number>();
-  const byText = new Map<string, number>();
-  for (const r of issueRows) {
-    perBucket.set(r.bucket, (perBucket.get(r.bucket) ?? 0) + r.n);
-    byText.set(r.text, (byText.get(r.text) ?? 0) + r.n);
-  }
-  const answers = issueRows.reduce((acc, r) => acc + r.n, 0);
-  const themesShown = passesEveryBucket(perBucket, rules);
-  const texts = [...byText].map(([text, n]) => ({ text, n }));
   return {
     dimensions: [...dimensions].sort(byChange),
     groupsMoved,
     distributions: distributions(queries, rules, request, neighborhood, questions),
-    themes: { answers: themesShown ? answers : null, suppressed: !themesShown, ...(themesShown ? topThemes(texts) : { words: [], phrases: [] }) },
+    themes: themes(queries, rules, request, neighborhood),
     ...lastTwoBuckets(request),
   };
 }

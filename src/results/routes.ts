@@ -6,15 +6,17 @@ import { dateIn } from '../dates.js';
 import { eventKindLabels } from '../events/schemas.js';
 import { createEventQueries } from '../events/queries.js';
 import { bucketKinds, bucketLabel, bucketStart, snapRange } from '../stats/buckets.js';
-import { aggregatesCsv } from './export.js';
+import type { ReleaseRules } from '../stats/cells.js';
+import { aggregatesCsv, csvText } from './export.js';
 import { MAX_ROLLING, measureLabel, resolveFilters, trendQuerySchema, zodFieldErrors, type FieldErrors, type ResolvedFilters } from './filters.js';
 import { latestChanges, neighborhoodDetail } from './neighborhood.js';
 import { createResultsQueries } from './queries.js';
+import { openingView } from './opening-view.js';
 import { CITY, computeTrends, type Trends } from './trends.js';
 
 export const chartScripts = ['/static/vendor/chart.umd.min.js', '/static/vendor/chartjs-plugin-annotation.min.js', '/static/js/charts.js'];
 
-const bucketNames = { week: 'ISO week', month: 'Month', quarter: 'Quarter' } as const;
+const bucketNames = { month: 'Month', quarter: 'Quarter', half: 'Half-year', year: 'Year' } as const;
 
 /** First error as a 400 JSON body naming the field. */
 export function badQuery(reply: FastifyReply, errors: FieldErrors) {
@@ -32,18 +34,25 @@ const neighborhoodParams = z.object({ neighborhood: z.string().max(200) });
 export async function resultsRoutes(app: FastifyInstance) {
   const queries = createResultsQueries(app.database);
   const eventQueries = createEventQueries(app.database);
-  const rules = { minCellSize: app.config.MIN_CELL_SIZE, lowReliabilitySize: app.config.LOW_RELIABILITY_SIZE };
   const staffOnly = requireRole('admin', 'liaison');
 
-  function filters(request: FastifyRequest): { ok: true; value: ResolvedFilters } | { ok: false; errors: FieldErrors } {
+  function filters(request: FastifyRequest, rules: ReleaseRules): { ok: true; value: ResolvedFilters } | { ok: false; errors: FieldErrors } {
     const parsed = trendQuerySchema.safeParse(request.query);
     if (!parsed.success) return { ok: false, errors: zodFieldErrors(parsed.error) };
     return resolveFilters(parsed.data, {
       queries,
       findSurvey: (slug) => app.surveys.findWithQuestions(slug),
-      today: dateIn(app.config.TIME_ZONE),
+      latest: app.release.latestDay(rules, dateIn(app.config.TIME_ZONE)),
     });
   }
+
+  /** Thresholds every results page states. */
+  const thresholds = (rules: ReleaseRules) => ({
+    minGroupSize: rules.minGroupSize,
+    minReliableSize: rules.minReliableSize,
+    lowReliabilitySize: rules.lowReliabilitySize,
+    exact: !rules.perturb,
+  });
 
   /** The GET filter form, keeping what was asked for. */
   function filterForm(request: FastifyRequest, resolved: ResolvedFilters | null, errors: FieldErrors = {}) {
@@ -94,21 +103,22 @@ export async function resultsRoutes(app: FastifyInstance) {
   }
 
   app.get('/api/trends', { preHandler: staffOnly }, async (request, reply) => {
-    const resolved = filters(request);
+    const rules = app.release.rulesFor(request);
+    const resolved = filters(request, rules);
     if (!resolved.ok) return badQuery(reply, resolved.errors);
     return computeTrends(queries, rules, resolved.value.request);
   });
 
   app.get('/results', { preHandler: staffOnly }, async (request, reply) => {
-    const resolved = filters(request);
-    const common = {
-      title: 'Results',
-      filterAction: '/results',
-      showNeighborhoodFilter: true,
-      minCellSize: rules.minCellSize,
-      lowReliabilitySize: rules.lowReliabilitySize,
-    };
+    const rules = app.release.rulesFor(request);
+    const resolved = filters(request, rules);
+    const common = { title: 'Results', filterAction: '/results', showNeighborhoodFilter: true, ...thresholds(rules) };
     if (!resolved.ok) return reply.code(400).view('results/city', { ...common, filters: filterForm(request, null, resolved.errors) });
+    const raw = request.query as Record<string, unknown>;
+    // With no view asked for, open on the finest rolling window in which every neighborhood has a figure.
+    const active = new Set(queries.neighborhoods().flatMap((n) => (n.retired ? [] : [n.slug])));
+    const opening = raw.bucket || raw.rolling ? null : openingView(queries, rules, resolved.value.request, active);
+    if (opening) resolved.value.request.rolling = opening.rolling;
     const { request: trendRequest } = resolved.value;
     const trends = computeTrends(queries, rules, trendRequest);
     const changes = latestChanges(queries, rules, trendRequest);
@@ -123,6 +133,7 @@ export async function resultsRoutes(app: FastifyInstance) {
     return reply.view('results/city', {
       ...common,
       ...trendView(request, resolved.value, trends),
+      opening,
       changes: { ...changes, rows: changes.rows.map((row) => ({ ...row, href: row.area === CITY ? null : `/results/${row.area}?${detailQuery}` })) },
       chart: { trends, events: markers(trends.from, trends.to, trends, trendRequest.selected), band: false },
       exportUrl: `/results/export.csv?${exportQuery}&${new URLSearchParams({ _csrf: String(reply.locals.csrfToken) })}`,
@@ -130,10 +141,11 @@ export async function resultsRoutes(app: FastifyInstance) {
   });
 
   app.get('/results/export.csv', { preHandler: [staffOnly, app.csrfProtection] }, async (request, reply) => {
-    const resolved = filters(request);
+    const rules = app.release.rulesFor(request);
+    const resolved = filters(request, rules);
     if (!resolved.ok) return badQuery(reply, resolved.errors);
-    const { request: trendRequest, measures } = resolved.value;
-    const all = measures.map((m) => computeTrends(queries, rules, { ...trendRequest, measure: m.value, selected: null }));
+    const { request: trendRequest, measures, questions } = resolved.value;
+    const csv = aggregatesCsv(queries, rules, trendRequest, measures, questions);
     const bom = (request.query as Record<string, unknown>).bom === '1';
     recordAudit(app.database.db, {
       userId: request.staffUser!.id,
@@ -143,7 +155,7 @@ export async function resultsRoutes(app: FastifyInstance) {
       details: { ...snapRange(trendRequest.from, trendRequest.to, trendRequest.bucket), bucket: trendRequest.bucket, rolling: trendRequest.rolling },
     });
     const fileName = `${trendRequest.survey.slug}-aggregates-${dateIn(app.config.TIME_ZONE)}.csv`;
-    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${fileName}"`).send(aggregatesCsv(all, { bom }));
+    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${fileName}"`).send(csvText(csv, { bom }));
   });
 
   app.get('/results/:neighborhood', { preHandler: staffOnly }, async (request, reply) => {
@@ -151,14 +163,9 @@ export async function resultsRoutes(app: FastifyInstance) {
     const slug = params.success ? params.data.neighborhood : undefined;
     const neighborhood = queries.neighborhoods().find((n) => n.slug === slug);
     if (!neighborhood) return reply.code(404).view('errors/error', { title: 'Not found', message: 'There is no neighborhood with this name.' });
-    const resolved = filters(request);
-    const common = {
-      title: `Results: ${neighborhood.name}`,
-      neighborhood,
-      filterAction: `/results/${neighborhood.slug}`,
-      minCellSize: rules.minCellSize,
-      lowReliabilitySize: rules.lowReliabilitySize,
-    };
+    const rules = app.release.rulesFor(request);
+    const resolved = filters(request, rules);
+    const common = { title: `Results: ${neighborhood.name}`, neighborhood, filterAction: `/results/${neighborhood.slug}`, ...thresholds(rules) };
     if (!resolved.ok) return reply.code(400).view('results/neighborhood', { ...common, filters: filterForm(request, null, resolved.errors) });
     const { request: base, questions, measures } = resolved.value;
     const trendRequest = { ...base, selected: new Set([neighborhood.slug]) };

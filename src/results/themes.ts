@@ -13,9 +13,6 @@ const stopWords = new Set(
   uno unos y ya yo`.split(/\s+/),
 );
 
-/** A theme is shown only when this many answers use it, so one resident's unusual words never appear. */
-export const MIN_THEME_ANSWERS = 5;
-
 export interface Theme {
   term: string;
   /** Answers that use the word or phrase. */
@@ -30,28 +27,21 @@ function words(text: string): string[] {
     .filter((w) => w.length > 2 && !/^\d+$/.test(w));
 }
 
-/**
- * The most common words and two-word phrases (stop words dropped) among answers given as distinct texts with
- * their counts; each answer counts a term once.
- */
-export function topThemes(texts: readonly { text: string; n: number }[], limit = 8): { words: Theme[]; phrases: Theme[] } {
-  const wordCounts = new Map<string, number>();
-  const phraseCounts = new Map<string, number>();
-  for (const { text, n } of texts) {
-    const tokens = words(text);
-    const content = new Set(tokens.filter((w) => !stopWords.has(w)));
-    const phrases = new Set<string>();
-    for (let i = 0; i + 1 < tokens.length; i++) {
-      if (!stopWords.has(tokens[i]) && !stopWords.has(tokens[i + 1])) phrases.add(`${tokens[i]} ${tokens[i + 1]}`);
-    }
-    for (const w of content) wordCounts.set(w, (wordCounts.get(w) ?? 0) + n);
-    for (const p of phrases) phraseCounts.set(p, (phraseCounts.get(p) ?? 0) + n);
+/** The distinct content words and two-word phrases of one answer (stop words dropped): each answer counts a term once. */
+export function termsOf(text: string): { words: string[]; phrases: string[] } {
+  const tokens = words(text);
+  const phrases = new Set<string>();
+  for (let i = 0; i + 1 < tokens.length; i++) {
+    if (!stopWords.has(tokens[i]) && !stopWords.has(tokens[i + 1])) phrases.add(`${tokens[i]} ${tokens[i + 1]}`);
   }
-  const top = (counts: Map<string, number>) =>
-    [...counts]
-      .filter(([, answers]) => answers >= MIN_THEME_ANSWERS)
-      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-      .slice(0, limit)
-      .map(([term, answers]) => ({ term, answers }));
-  return { words: top(wordCounts), phrases: top(phraseCounts) };
+  return { words: [...new Set(tokens.filter((w) => !stopWords.has(w)))], phrases: [...phrases] };
+}
+
+/** The most used terms (with their released answer counts) at or above `minAnswers`, most used first. */
+export function topTerms(counts: ReadonlyMap<string, number>, minAnswers: number, limit = 8): Theme[] {
+  return [...counts]
+    .filter(([, answers]) => answers >= minAnswers)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, limit)
+    .map(([term, answers]) => ({ term, answers }));
 }

@@ -1,26 +1,28 @@
-export const bucketKinds = ['week', 'month', 'quarter'] as const;
+/**
+ * The release grid is the calendar month: every figure covers whole months, so views never mix grids that do not
+ * nest (weeks and months did, and their difference revealed small groups).
+ */
+export const bucketKinds = ['month', 'quarter', 'half', 'year'] as const;
 export type BucketKind = (typeof bucketKinds)[number];
+
+/** Months in one bucket of each kind. */
+export const monthsIn: Record<BucketKind, number> = { month: 1, quarter: 3, half: 6, year: 12 };
 
 const utc = (day: string) => new Date(`${day}T00:00:00Z`);
 const iso = (date: Date) => date.toISOString().slice(0, 10);
 
-/** The first day of the bucket holding `day`: the Monday of its ISO week, the 1st of its month or quarter. */
+/** The first day of the bucket holding `day`: the 1st of its month, quarter, half-year or year. */
 export function bucketStart(day: string, kind: BucketKind): string {
   const date = utc(day);
-  if (kind === 'week') {
-    // getUTCDay: Sunday 0 … Saturday 6; ISO weeks start on Monday.
-    date.setUTCDate(date.getUTCDate() - ((date.getUTCDay() + 6) % 7));
-    return iso(date);
-  }
-  const month = kind === 'month' ? date.getUTCMonth() : Math.floor(date.getUTCMonth() / 3) * 3;
+  const size = monthsIn[kind];
+  const month = Math.floor(date.getUTCMonth() / size) * size;
   return iso(new Date(Date.UTC(date.getUTCFullYear(), month, 1)));
 }
 
 /** The first day of the bucket `steps` buckets after (or before, when negative) the one starting on `start`. */
 export function shiftBucket(start: string, kind: BucketKind, steps: number): string {
   const date = utc(start);
-  if (kind === 'week') date.setUTCDate(date.getUTCDate() + 7 * steps);
-  else date.setUTCMonth(date.getUTCMonth() + (kind === 'month' ? 1 : 3) * steps);
+  date.setUTCMonth(date.getUTCMonth() + monthsIn[kind] * steps);
   return iso(date);
 }
 
@@ -43,35 +45,30 @@ export function bucketsBetween(from: string, to: string, kind: BucketKind): stri
   return starts;
 }
 
-/** ISO 8601 week-numbering year and week of a day. */
-function isoWeek(day: string): { year: number; week: number } {
-  const date = utc(day);
-  // The Thursday of the same ISO week decides its year.
-  date.setUTCDate(date.getUTCDate() + 3 - ((date.getUTCDay() + 6) % 7));
-  const year = date.getUTCFullYear();
-  const dayOfYear = Math.round((date.getTime() - Date.UTC(year, 0, 1)) / 86400000);
-  return { year, week: Math.floor(dayOfYear / 7) + 1 };
+/** A short label: 2026-03, 2026 Q1, 2026 H1, 2026. */
+export function bucketLabel(start: string, kind: BucketKind): string {
+  const year = start.slice(0, 4);
+  const month = Number(start.slice(5, 7));
+  if (kind === 'month') return start.slice(0, 7);
+  if (kind === 'quarter') return `${year} Q${Math.floor((month - 1) / 3) + 1}`;
+  if (kind === 'half') return `${year} H${month <= 6 ? 1 : 2}`;
+  return year;
 }
 
-/** A short label: 2026-W05, 2026-03, 2026 Q1. */
-export function bucketLabel(start: string, kind: BucketKind): string {
-  if (kind === 'week') {
-    const { year, week } = isoWeek(start);
-    return `${year}-W${String(week).padStart(2, '0')}`;
-  }
-  if (kind === 'month') return start.slice(0, 7);
-  return `${start.slice(0, 4)} Q${Math.floor(Number(start.slice(5, 7)) / 3) + 1}`;
+/** The last day of the last complete month before `today`: protected figures never include a month still filling. */
+export function lastCompleteMonthEnd(today: string): string {
+  return bucketEnd(shiftBucket(bucketStart(today, 'month'), 'month', -1), 'month');
 }
 
 /**
- * Whole ISO weeks either side of an event, leaving out the event's own week (its responses are part before and
- * part after it): `weeks` weeks before that week and `weeks` weeks after it.
+ * Whole months either side of an event, leaving out the event's own month (its responses are part before and part
+ * after it): `months` months before that month and `months` months after it.
  */
-export function eventWindows(occurredOn: string, weeks: number) {
-  const week = bucketStart(occurredOn, 'week');
+export function eventWindows(occurredOn: string, months: number) {
+  const month = bucketStart(occurredOn, 'month');
   return {
-    before: { from: shiftBucket(week, 'week', -weeks), to: bucketEnd(shiftBucket(week, 'week', -1), 'week') },
-    eventWeek: { from: week, to: bucketEnd(week, 'week') },
-    after: { from: shiftBucket(week, 'week', 1), to: bucketEnd(shiftBucket(week, 'week', weeks), 'week') },
+    before: { from: shiftBucket(month, 'month', -months), to: bucketEnd(shiftBucket(month, 'month', -1), 'month') },
+    eventMonth: { from: month, to: bucketEnd(month, 'month') },
+    after: { from: shiftBucket(month, 'month', 1), to: bucketEnd(shiftBucket(month, 'month', months), 'month') },
   };
 }

@@ -1,20 +1,29 @@
-import { summarize, type Sums } from './summary.js';
+import { noiseVarianceOfMean, type ReleasedSums } from './perturbation.js';
+import { summarize } from './summary.js';
+import { tQuantile } from './t-distribution.js';
 
-export interface CellRules {
-  /** Groups below this many responses are suppressed: no n, mean, interval or distribution. */
-  minCellSize: number;
-  /** Groups below this many responses are flagged "low reliability". */
+export interface ReleaseRules {
+  /** The privacy floor: no count, mean or share describes fewer responses than this (after perturbation). */
+  minGroupSize: number;
+  /** Means and shares need this many responses to be shown at all. */
+  minReliableSize: number;
+  /** Below this, a shown mean is flagged "low reliability". */
   lowReliabilitySize: number;
+  /** Perturb figures (liaisons and the public); admins see exact ones. */
+  perturb: boolean;
 }
 
 /** One reported aggregate, in the shape the JSON API and the charts use. */
 export interface Cell {
-  /** Null when suppressed, so a hidden group's size cannot be read either. */
+  /** Responses counted (perturbed for protected figures); null under the privacy floor. */
   n: number | null;
   mean: number | null;
   sd: number | null;
+  /** Standard error of the mean, including the perturbation's variance. */
+  se: number | null;
   ci_low: number | null;
   ci_high: number | null;
+  /** True when no mean is shown (under the floor or the reliability threshold). */
   suppressed: boolean;
   low_reliability: boolean;
 }
@@ -23,54 +32,37 @@ export const suppressedCell: Cell = Object.freeze({
   n: null,
   mean: null,
   sd: null,
+  se: null,
   ci_low: null,
   ci_high: null,
   suppressed: true,
   low_reliability: false,
 });
 
-/** Applies the reporting rule to a group's sums: suppressed below minCellSize, flagged below lowReliabilitySize. */
-export function cellFrom(sums: Sums, rules: CellRules): Cell {
-  const summary = sums.n >= rules.minCellSize ? summarize(sums) : null;
-  if (!summary) return suppressedCell;
-  return {
-    n: summary.n,
-    mean: summary.mean,
-    sd: summary.sd,
-    ci_low: summary.ciLow,
-    ci_high: summary.ciHigh,
-    suppressed: false,
-    low_reliability: summary.n < rules.lowReliabilitySize,
-  };
-}
+const clampScore = (v: number) => Math.min(100, Math.max(0, v));
 
 /**
- * Complementary suppression for parts shown beside their total: when exactly one part is hidden, the total minus
- * the others would reveal it, so the next-smallest part is hidden too. Returns the indexes to suppress.
+ * Applies the release rules to a figure's sums: nothing under the privacy floor, the count alone under the
+ * reliability threshold, else the mean with a 95% t interval whose variance includes the noise's.
  */
-export function complementarySuppression(partSizes: readonly number[], rules: Pick<CellRules, 'minCellSize'>): Set<number> {
-  const hidden = new Set(partSizes.flatMap((n, i) => (n < rules.minCellSize ? [i] : [])));
-  // An empty part reveals nothing by subtraction, so only a hidden part with responses needs a complement.
-  if (partSizes.filter((n) => n > 0 && n < rules.minCellSize).length !== 1) return hidden;
-  let smallest = -1;
-  partSizes.forEach((n, i) => {
-    if (!hidden.has(i) && (smallest === -1 || n < partSizes[smallest])) smallest = i;
-  });
-  if (smallest !== -1) hidden.add(smallest);
-  return hidden;
+export function cellFrom(sums: ReleasedSums, rules: ReleaseRules): Cell {
+  if (sums.n < rules.minGroupSize) return suppressedCell;
+  if (sums.n < rules.minReliableSize || sums.n < 2) return { ...suppressedCell, n: sums.n };
+  const low_reliability = sums.n < rules.lowReliabilitySize;
+  if (sums.noisyAtoms === 0) {
+    const s = summarize(sums)!;
+    return { n: s.n, mean: s.mean, sd: s.sd, se: s.se, ci_low: s.ciLow, ci_high: s.ciHigh, suppressed: false, low_reliability };
+  }
+  const mean = clampScore(sums.sum / sums.n);
+  // Scores lie in 0–100, so no variance exceeds 2,500; the noise on the sum of squares could suggest otherwise.
+  const variance = Math.min(2500, Math.max(0, (sums.sumSquares - (sums.sum * sums.sum) / sums.n) / (sums.n - 1)));
+  const se = Math.sqrt(variance / sums.n + noiseVarianceOfMean(mean, sums.n, sums.noisyAtoms));
+  const half = tQuantile(0.975, sums.n - 1) * se;
+  return { n: sums.n, mean, sd: Math.sqrt(variance), se, ci_low: mean - half, ci_high: mean + half, suppressed: false, low_reliability };
 }
 
-/** Cells of parts that go with a total, after complementary suppression. */
-export function partCells(parts: readonly Sums[], rules: CellRules): Cell[] {
-  const hidden = complementarySuppression(
-    parts.map((p) => p.n),
-    rules,
-  );
-  return parts.map((p, i) => (hidden.has(i) ? suppressedCell : cellFrom(p, rules)));
-}
-
-/** The n, mean and standard error of a shown cell, for differences; null when suppressed. */
+/** The n, mean and standard error of a shown cell, for differences; null when no mean is shown. */
 export function groupOf(cell: Cell): { n: number; mean: number; se: number } | null {
-  if (cell.suppressed || cell.n === null || cell.mean === null || cell.sd === null) return null;
-  return { n: cell.n, mean: cell.mean, se: cell.sd / Math.sqrt(cell.n) };
+  if (cell.suppressed || cell.n === null || cell.mean === null || cell.se === null) return null;
+  return { n: cell.n, mean: cell.mean, se: cell.se };
 }

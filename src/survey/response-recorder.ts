@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Channel, Question } from '../db/schema.js';
 import { measuresOf, respondentScores } from '../stats/scoring.js';
@@ -19,9 +20,12 @@ export interface NewResponse {
   answers: readonly AnswerValue[];
 }
 
-const ADD_TO_ROLLUP = `INSERT INTO daily_rollups (survey_id, measure, day, neighborhood_id, n, sum, sum_squares) VALUES (?, ?, ?, ?, 1, ?, ?)
+const ADD_TO_ROLLUP = `INSERT INTO daily_rollups (survey_id, measure, day, neighborhood_id, n, sum, sum_squares, key_sum) VALUES (?, ?, ?, ?, 1, ?, ?, ?)
   ON CONFLICT (survey_id, measure, day, neighborhood_id)
-  DO UPDATE SET n = n + 1, sum = sum + excluded.sum, sum_squares = sum_squares + excluded.sum_squares`;
+  DO UPDATE SET n = n + 1, sum = sum + excluded.sum, sum_squares = sum_squares + excluded.sum_squares, key_sum = key_sum + excluded.key_sum`;
+
+/** A response's random cell key (see src/stats/perturbation.ts). */
+export const newCellKey = () => randomInt(0, 4294967296);
 
 /**
  * Writes responses with their answers, per-respondent scores and daily rollups through prepared statements.
@@ -30,14 +34,15 @@ const ADD_TO_ROLLUP = `INSERT INTO daily_rollups (survey_id, measure, day, neigh
 export function createResponseRecorder(sqlite: Database.Database, questions: readonly Question[]) {
   const measures = measuresOf(questions);
   const insertResponse = sqlite.prepare(
-    `INSERT INTO responses (survey_id, neighborhood_id, submitted_on, channel, language, event_id, import_batch_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO responses (survey_id, neighborhood_id, submitted_on, channel, language, event_id, import_batch_id, cell_key)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const insertAnswer = sqlite.prepare('INSERT INTO answers (response_id, question_id, value_number, value_text) VALUES (?, ?, ?, ?)');
   const insertScore = sqlite.prepare('INSERT INTO response_scores (response_id, measure, score) VALUES (?, ?, ?)');
   const addToRollup = sqlite.prepare(ADD_TO_ROLLUP);
 
   return function record(response: NewResponse): number {
+    const cellKey = newCellKey();
     const { lastInsertRowid } = insertResponse.run(
       response.surveyId,
       response.neighborhoodId,
@@ -46,6 +51,7 @@ export function createResponseRecorder(sqlite: Database.Database, questions: rea
       response.language,
       response.eventId ?? null,
       response.importBatchId ?? null,
+      cellKey,
     );
     const responseId = Number(lastInsertRowid);
     const scalePoints = new Map<number, number>();
@@ -55,7 +61,7 @@ export function createResponseRecorder(sqlite: Database.Database, questions: rea
     }
     for (const [measure, score] of respondentScores(measures, scalePoints)) {
       insertScore.run(responseId, measure, score);
-      addToRollup.run(response.surveyId, measure, response.submittedOn, response.neighborhoodId, score, score * score);
+      addToRollup.run(response.surveyId, measure, response.submittedOn, response.neighborhoodId, score, score * score, cellKey);
     }
     return responseId;
   };
@@ -69,6 +75,7 @@ interface StoredResponse {
   neighborhood_id: number;
   submitted_on: string;
   voided: number;
+  cell_key: number;
 }
 
 /**
@@ -76,15 +83,15 @@ interface StoredResponse {
  * puts them back), so figures built from rollups never count a voided response. Callers wrap calls in a transaction.
  */
 export function createResponseVoider(sqlite: Database.Database) {
-  const find = sqlite.prepare<[number], StoredResponse>('SELECT id, survey_id, neighborhood_id, submitted_on, voided FROM responses WHERE id = ?');
+  const find = sqlite.prepare<[number], StoredResponse>('SELECT id, survey_id, neighborhood_id, submitted_on, voided, cell_key FROM responses WHERE id = ?');
   const inBatch = sqlite.prepare<[number], StoredResponse>(
-    'SELECT id, survey_id, neighborhood_id, submitted_on, voided FROM responses WHERE import_batch_id = ? ORDER BY id',
+    'SELECT id, survey_id, neighborhood_id, submitted_on, voided, cell_key FROM responses WHERE import_batch_id = ? ORDER BY id',
   );
   const scoresOf = sqlite.prepare<[number], { measure: string; score: number }>('SELECT measure, score FROM response_scores WHERE response_id = ?');
   const mark = sqlite.prepare('UPDATE responses SET voided = ?, void_reason = ? WHERE id = ?');
   const addToRollup = sqlite.prepare(ADD_TO_ROLLUP);
   const takeFromRollup = sqlite.prepare(
-    `UPDATE daily_rollups SET n = n - 1, sum = sum - ?, sum_squares = sum_squares - ?
+    `UPDATE daily_rollups SET n = n - 1, sum = sum - ?, sum_squares = sum_squares - ?, key_sum = key_sum - ?
      WHERE survey_id = ? AND measure = ? AND day = ? AND neighborhood_id = ?`,
   );
   // A cell nobody is left in goes, exactly as if it had never been written.
@@ -96,10 +103,10 @@ export function createResponseVoider(sqlite: Database.Database) {
     for (const { measure, score } of scoresOf.all(response.id)) {
       const cell = [response.survey_id, measure, response.submitted_on, response.neighborhood_id] as const;
       if (voided) {
-        takeFromRollup.run(score, score * score, ...cell);
+        takeFromRollup.run(score, score * score, response.cell_key, ...cell);
         dropEmpty.run(...cell);
       } else {
-        addToRollup.run(...cell, score, score * score);
+        addToRollup.run(...cell, score, score * score, response.cell_key);
       }
     }
     return true;

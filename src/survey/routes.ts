@@ -100,7 +100,7 @@ export async function surveyRoutes(app: FastifyInstance) {
       form,
       channel,
       event,
-      minCellSize: app.config.MIN_CELL_SIZE,
+      minGroupSize: app.config.MIN_GROUP_SIZE,
       answeredOn: page.answeredOn,
       changeLink: `/surveys/${survey.slug}?${queryOf({ change: '1', channel, lang, neighborhood: page.neighborhood, event })}`,
       kioskReset: kiosk ? `/surveys/${survey.slug}?${queryOf({ channel, lang, neighborhood: page.neighborhood, event })}` : undefined,

@@ -121,15 +121,15 @@
 
   function impactChart(canvas, data) {
     var impact = data.impact;
-    var weekly = impact.weekly;
-    var series = weekly.series[0];
-    var labels = weekly.buckets.map(function (b) { return b.label; });
+    var monthly = impact.monthly;
+    var series = monthly.series[0];
+    var labels = monthly.buckets.map(function (b) { return b.label; });
     var datasets = bandDatasets(series.name, series.cells, palette[0]).concat([seriesDataset(series, palette[0], false)]);
-    var annotations = { event: eventLine('event', impact.event.weekLabel, 'Event week') };
-    var weeks = impact.weeks;
-    [['before', 0, weeks - 1], ['after', weeks + 1, 2 * weeks + 1]].forEach(function (w) {
+    var annotations = { event: eventLine('event', impact.event.monthLabel, 'Event month') };
+    var months = impact.months;
+    [['before', 0, months - 1], ['after', months + 1, Math.min(labels.length - 1, 2 * months)]].forEach(function (w) {
       var cell = impact.area[w[0]];
-      if (cell.suppressed) return;
+      if (cell.suppressed || w[2] < w[1]) return;
       annotations[w[0]] = {
         type: 'box',
         xMin: labels[w[1]],

@@ -1,45 +1,47 @@
 import t from 'tap';
-import { cellFrom, complementarySuppression, groupOf, partCells, suppressedCell } from '../../src/stats/cells.js';
-import { sumsOf } from '../../src/stats/summary.js';
+import { cellFrom, groupOf, type ReleaseRules } from '../../src/stats/cells.js';
+import { noiseVarianceOfMean } from '../../src/stats/perturbation.js';
+import { summarize, sumsOf } from '../../src/stats/summary.js';
 
-const rules = { minCellSize: 30, lowReliabilitySize: 60 };
-const repeat = (n: number, values: number[]) => Array.from({ length: n }, (_, i) => values[i % values.length]);
+const exact: ReleaseRules = { minGroupSize: 10, minReliableSize: 30, lowReliabilitySize: 60, perturb: false };
+const scores = (n: number) => Array.from({ length: n }, (_, i) => (i * 37) % 101);
+const released = (values: number[], noisyAtoms = 0) => ({ ...sumsOf(values), noisyAtoms });
 
-t.test('suppressed below MIN_CELL_SIZE, flagged below LOW_RELIABILITY_SIZE', async (t) => {
-  t.same(cellFrom(sumsOf(repeat(29, [40, 60])), rules), suppressedCell, 'n = 29: nothing but the flag');
-  t.same(cellFrom(sumsOf([]), rules), suppressedCell, 'an empty group is suppressed');
-  // 30 values alternating 40, 60: mean 50, sample sd = sqrt(30 · 100 / 29) = 10.170953, se = 1.856953,
-  // t(0.975, 29) = 2.045230 (published t table) → half-width 3.797896.
-  const at = cellFrom(sumsOf(repeat(30, [40, 60])), rules);
-  t.equal(at.suppressed, false);
-  t.equal(at.n, 30);
-  t.equal(at.mean, 50);
-  t.ok(Math.abs(at.sd! - 10.170953) < 1e-5);
-  t.ok(Math.abs(at.ci_low! - (50 - 3.797896)) < 1e-5);
-  t.ok(Math.abs(at.ci_high! - (50 + 3.797896)) < 1e-5);
-  t.equal(at.low_reliability, true, 'n = 30 is low reliability');
-  t.equal(cellFrom(sumsOf(repeat(59, [40, 60])), rules).low_reliability, true);
-  t.equal(cellFrom(sumsOf(repeat(60, [40, 60])), rules).low_reliability, false);
+t.test('nothing under the privacy floor, the count alone under the reliability threshold', async (t) => {
+  t.same(cellFrom(released(scores(9)), exact), {
+    n: null,
+    mean: null,
+    sd: null,
+    se: null,
+    ci_low: null,
+    ci_high: null,
+    suppressed: true,
+    low_reliability: false,
+  });
+  const countOnly = cellFrom(released(scores(10)), exact);
+  t.equal(countOnly.n, 10, 'a count from 10');
+  t.equal(countOnly.mean, null, 'no mean under 30');
+  t.equal(cellFrom(released(scores(29)), exact).mean, null);
+  t.ok(cellFrom(released(scores(30)), exact).low_reliability, 'flagged under 60');
+  t.notOk(cellFrom(released(scores(60)), exact).low_reliability);
 });
 
-t.test('complementary suppression hides the next-smallest part when exactly one is hidden', async (t) => {
-  t.same([...complementarySuppression([100, 12, 45, 80], rules)].sort(), [1, 2]);
-  t.same([...complementarySuppression([100, 12, 5, 80], rules)].sort(), [1, 2], 'two hidden already: nothing more');
-  t.same([...complementarySuppression([100, 45, 80], rules)], [], 'nothing hidden');
-  t.same([...complementarySuppression([12], rules)], [0], 'a lone part');
-  t.same([...complementarySuppression([100, 0, 45], rules)], [1], 'an empty part needs no complement');
-  t.same([...complementarySuppression([100, 0, 12, 45], rules)].sort(), [1, 2, 3], 'one hidden part with responses, beside an empty one');
-  const cells = partCells([sumsOf(repeat(40, [10, 20])), sumsOf(repeat(3, [90])), sumsOf(repeat(70, [50, 70]))], rules);
-  t.same(
-    cells.map((c) => c.suppressed),
-    [true, true, false],
-  );
-  t.equal(cells[2].mean, 60);
+t.test('exact cells equal the t interval from the raw scores', async (t) => {
+  const values = scores(45);
+  const s = summarize(sumsOf(values))!;
+  const cell = cellFrom(released(values), exact);
+  t.equal(cell.mean, s.mean);
+  t.equal(cell.se, s.se);
+  t.equal(cell.ci_low, s.ciLow);
+  t.equal(cell.ci_high, s.ciHigh);
+  t.same(groupOf(cell), { n: 45, mean: s.mean, se: s.se });
 });
 
-t.test('a shown cell gives its standard error; a suppressed one gives nothing', async (t) => {
-  const cell = cellFrom(sumsOf(repeat(30, [40, 60])), rules);
-  // se = sd / sqrt(n) = 10.170953 / sqrt(30) = 1.856953 (as above).
-  t.ok(Math.abs(groupOf(cell)!.se - 1.856953) < 1e-6);
-  t.equal(groupOf(suppressedCell), null);
+t.test("a perturbed cell's interval includes the noise's variance", async (t) => {
+  const values = scores(40);
+  const plain = cellFrom(released(values), exact);
+  const noisy = cellFrom(released(values, 3), { ...exact, perturb: true });
+  const expected = Math.sqrt(plain.sd! ** 2 / 40 + noiseVarianceOfMean(noisy.mean!, 40, 3));
+  t.ok(Math.abs(noisy.se! - expected) < 1e-9, 'se² = s²/n + noise variance');
+  t.ok(noisy.ci_high! - noisy.ci_low! > plain.ci_high! - plain.ci_low!, 'wider than the exact interval');
 });
