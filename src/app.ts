@@ -17,6 +17,7 @@ import { outreachRoutes } from './outreach/routes.js';
 import { publicRoutes } from './public/routes.js';
 import { chartVendorFolders, staticFolder } from './paths.js';
 import { errorsPlugin } from './plugins/errors.js';
+import { areaOrderPlugin } from './plugins/area-order.js';
 import { requestContextPlugin } from './plugins/request-context.js';
 import { createReleasePolicy } from './results/release.js';
 import { resultsRoutes } from './results/routes.js';
@@ -114,6 +115,7 @@ export async function buildApp({ config, database, logStream, unsafeExactFigures
   await app.register(securityPlugin);
   await app.register(viewsPlugin);
   await app.register(requestContextPlugin);
+  await app.register(areaOrderPlugin);
   await app.register(errorsPlugin);
 
   await app.register(homeRoutes);

@@ -15,6 +15,8 @@ declare module 'fastify' {
     userId?: number;
     /** Milliseconds since epoch when the user logged in; enforces the absolute session timeout. */
     loggedInAt?: number;
+    /** A message for the next page, after a save, delete or change (one flash pattern everywhere). */
+    flash?: string;
   }
   interface FastifyInstance {
     config: Config;

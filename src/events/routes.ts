@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { confirmFirst } from '../admin/confirm.js';
 import { requireRole } from '../auth/guards.js';
 import { eventKinds, type Event } from '../db/schema.js';
 import { measureOptions, zodFieldErrors, type FieldErrors } from '../results/filters.js';
+import { flash } from '../plugins/request-context.js';
 import { createResultsQueries } from '../results/queries.js';
 import { badQuery, chartScripts } from '../results/routes.js';
 import { TRUST_MEASURE } from '../stats/scoring.js';
@@ -76,6 +78,7 @@ export async function eventRoutes(app: FastifyInstance) {
     const parsed = eventFormSchema(results.neighborhoods()).safeParse(body);
     if (!parsed.success) return renderForm(reply, 400, { action: '/events/new', heading: 'Add an event', values: body, errors: zodFieldErrors(parsed.error) });
     const id = events.create(parsed.data, request.staffUser!.id);
+    flash(request, `Event “${parsed.data.title}” added.`);
     return reply.redirect(`/events/${id}`, 303);
   });
 
@@ -99,12 +102,22 @@ export async function eventRoutes(app: FastifyInstance) {
       });
     }
     if (!events.update(event.id, parsed.data, request.staffUser!.id)) return notFound(reply);
+    flash(request, `Event “${parsed.data.title}” saved.`);
     return reply.redirect(`/events/${event.id}`, 303);
   });
 
   app.post('/events/:id/delete', staffForm, async (request, reply) => {
     const event = eventFromParams(request);
-    if (!event || !events.remove(event.id, request.staffUser!.id)) return notFound(reply);
+    if (!event) return notFound(reply);
+    const asked = confirmFirst(request, reply, {
+      heading: `Delete the event “${event.title}”?`,
+      detail: 'It disappears from every results page, the public page and the impact figures. This cannot be undone.',
+      button: 'Delete event',
+      cancel: '/events',
+    });
+    if (asked) return asked;
+    if (!events.remove(event.id, request.staffUser!.id)) return notFound(reply);
+    flash(request, `Event “${event.title}” deleted.`);
     return reply.redirect('/events', 303);
   });
 

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { type FormErrors, formErrors, keptValues, noErrors, zodFormErrors } from '../admin/forms.js';
 import { actorId, notFound, recordFrom } from '../admin/params.js';
 import { requireRole } from '../auth/guards.js';
+import { flash } from '../plugins/request-context.js';
 import type { Neighborhood } from '../db/schema.js';
 import { createNeighborhoodAdmin, neighborhoodCreateBody, neighborhoodEditBody } from './queries.js';
 
@@ -31,6 +32,7 @@ export async function neighborhoodRoutes(app: FastifyInstance) {
     if (neighborhoods.slugTaken(parsed.data.slug))
       return renderList(reply, 400, values, formErrors({ slug: 'Another neighborhood already uses this slug. Slugs never change, so choose another.' }));
     neighborhoods.create(actorId(request), parsed.data);
+    flash(request, `${parsed.data.name} added.`);
     return reply.redirect('/admin/neighborhoods', 303);
   });
 
@@ -47,6 +49,7 @@ export async function neighborhoodRoutes(app: FastifyInstance) {
     const parsed = neighborhoodEditBody.safeParse(values);
     if (!parsed.success) return renderEdit(reply, 400, found, values, zodFormErrors(parsed.error));
     neighborhoods.update(actorId(request), found.id, parsed.data);
+    flash(request, `${parsed.data.name} saved.`);
     return reply.redirect('/admin/neighborhoods', 303);
   });
 
@@ -58,6 +61,7 @@ export async function neighborhoodRoutes(app: FastifyInstance) {
       const found = recordFrom(request.params, neighborhoods.find);
       if (!found) return notFound(reply);
       neighborhoods.setRetired(actorId(request), found.id, retired);
+      flash(request, retired ? `${found.name} retired: it is no longer offered to residents.` : `${found.name} is offered to residents again.`);
       return reply.redirect('/admin/neighborhoods', 303);
     });
   }

@@ -6,6 +6,9 @@ import '../types.js';
 
 export const LANGUAGE_COOKIE = 'lang';
 
+// Staff pages are written in English only: they are marked so whatever language a visitor chose on resident pages.
+const staffPaths = /^\/(results|events|admin|outreach|account|api|login|logout|setup|reset)(\/|\?|$)/;
+
 /** The current page in each language, keeping its other query parameters. */
 export function languageLinks(url: string, current: string) {
   const [path, search] = url.split('?');
@@ -14,6 +17,11 @@ export function languageLinks(url: string, current: string) {
     params.set('lang', code);
     return { code, name, href: `${path}?${params}`, current: code === current };
   });
+}
+
+/** Shows `message` once, on the next staff page (the one a redirect after a save, delete or change leads to). */
+export function flash(request: FastifyRequest, message: string) {
+  request.session.flash = message;
 }
 
 /** Renders this reply's page in `lang` (a survey may offer fewer languages than the interface). */
@@ -29,11 +37,15 @@ export const requestContextPlugin = fp(async (app: FastifyInstance) => {
   app.addHook('onRequest', async (request, reply) => {
     const query = request.query as Record<string, unknown>;
     const chosen = typeof query.lang === 'string' && query.lang in catalogs ? query.lang : undefined;
-    request.lang = negotiateLanguage(Object.keys(catalogs), {
-      query: chosen,
-      cookie: request.cookies[LANGUAGE_COOKIE],
-      acceptLanguage: request.headers['accept-language'],
-    });
+    const staffPage = staffPaths.test(request.url);
+    if (staffPage) reply.locals = { ...reply.locals, staffPage };
+    request.lang = staffPage
+      ? 'en'
+      : negotiateLanguage(Object.keys(catalogs), {
+          query: chosen,
+          cookie: request.cookies[LANGUAGE_COOKIE],
+          acceptLanguage: request.headers['accept-language'],
+        });
     // The language switch is a link with ?lang=; remembering the choice makes it stick on later pages.
     if (chosen && chosen !== request.cookies[LANGUAGE_COOKIE]) {
       reply.setCookie(LANGUAGE_COOKIE, chosen, {
@@ -59,5 +71,9 @@ export const requestContextPlugin = fp(async (app: FastifyInstance) => {
     setPageLanguage(request, reply, request.lang);
     // Staff pages carry a logout form, which needs a CSRF token like every state-changing staff form.
     if (request.staffUser) reply.locals.csrfToken = reply.generateCsrf();
+    if (request.session?.flash !== undefined && request.method === 'GET' && !request.url.startsWith('/static/')) {
+      reply.locals.flash = request.session.flash;
+      request.session.flash = undefined;
+    }
   });
 });

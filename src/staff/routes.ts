@@ -2,11 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type FormErrors, formErrors, keptValues, noErrors, zodFormErrors } from '../admin/forms.js';
+import { confirmFirst } from '../admin/confirm.js';
 import { actorId, notFound, recordFrom } from '../admin/params.js';
 import { requireRole } from '../auth/guards.js';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import { MIN_PASSWORD_LENGTH } from '../auth/routes.js';
 import type { StaffUser } from '../db/schema.js';
+import { flash } from '../plugins/request-context.js';
 import { RESET_LINK_TTL_MS, StaffRuleError, addStaffBody, changePasswordBody, createStaffAdmin, resetBody, roleBody } from './queries.js';
 
 const tokenParams = z.object({ token: z.string().min(1).max(200) });
@@ -31,13 +33,14 @@ export async function staffRoutes(app: FastifyInstance) {
   }
 
   /** Runs a staff change; a refused one shows the list again with the reason linked to that person's row. */
-  function change(request: FastifyRequest, reply: FastifyReply, user: StaffUser, run: () => void) {
+  function change(request: FastifyRequest, reply: FastifyReply, user: StaffUser, run: () => void, done: string) {
     try {
       run();
     } catch (err) {
       if (!(err instanceof StaffRuleError)) throw err;
       return renderList(reply, 409, {}, formErrors({ [`staff-${user.id}`]: err.message }));
     }
+    flash(request, done);
     return reply.redirect('/admin/staff', 303);
   }
 
@@ -63,7 +66,13 @@ export async function staffRoutes(app: FastifyInstance) {
     if (!user) return notFound(reply);
     const parsed = roleBody.safeParse(request.body ?? {});
     if (!parsed.success) return renderList(reply, 400, {}, formErrors({ [`staff-${user.id}`]: 'Choose admin or liaison.' }));
-    return change(request, reply, user, () => staff.setRole(actorId(request), user.id, parsed.data.role));
+    return change(
+      request,
+      reply,
+      user,
+      () => staff.setRole(actorId(request), user.id, parsed.data.role),
+      `${user.email} is now ${parsed.data.role === 'admin' ? 'an admin' : 'a liaison'}.`,
+    );
   });
 
   for (const [action, disabled] of [
@@ -73,7 +82,22 @@ export async function staffRoutes(app: FastifyInstance) {
     app.post(`/admin/staff/:id/${action}`, adminPost, async (request, reply) => {
       const user = recordFrom(request.params, staff.find);
       if (!user) return notFound(reply);
-      return change(request, reply, user, () => staff.setDisabled(actorId(request), user.id, disabled));
+      if (disabled) {
+        const asked = confirmFirst(request, reply, {
+          heading: `Disable ${user.email}?`,
+          detail: 'They are logged out everywhere at once and cannot log in until an admin enables them again.',
+          button: 'Disable account',
+          cancel: '/admin/staff',
+        });
+        if (asked) return asked;
+      }
+      return change(
+        request,
+        reply,
+        user,
+        () => staff.setDisabled(actorId(request), user.id, disabled),
+        `${user.email} is ${disabled ? 'disabled' : 'enabled again'}.`,
+      );
     });
   }
 

@@ -25,7 +25,8 @@ export function createSurveyEditor({ db }: DatabaseHandle) {
   return {
     list: () =>
       db
-        .select({ survey: surveys, responses: sql<number>`(SELECT count(*) FROM responses r WHERE r.survey_id = ${surveys.id} AND r.voided = 0)` })
+        // Drizzle prints a bare "id" for ${surveys.id}, which inside the subquery would mean r.id: name the outer table.
+        .select({ survey: surveys, responses: sql<number>`(SELECT count(*) FROM responses r WHERE r.survey_id = "surveys"."id" AND r.voided = 0)` })
         .from(surveys)
         .orderBy(desc(surveys.id))
         .all(),

@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type FormErrors, formErrors, keptValues, noErrors, zodFormErrors } from '../admin/forms.js';
+import { confirmFirst } from '../admin/confirm.js';
 import { actorId, childParams, notFound, recordFrom } from '../admin/params.js';
 import { requireRole } from '../auth/guards.js';
 import { type Question, type Survey, questionKinds } from '../db/schema.js';
 import { catalogs, localize } from '../i18n/index.js';
-import { setPageLanguage } from '../plugins/request-context.js';
+import { flash, setPageLanguage } from '../plugins/request-context.js';
 import { surveyFormView } from '../survey/form-view.js';
 import { type QuestionFields, missingTexts, refusedChanges, removalRefusal } from './rules.js';
 import { createSurveyEditor } from './queries.js';
@@ -155,6 +156,7 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
       title: localized(parsed.data, 'title', languages),
       intro: localized(parsed.data, 'intro', languages),
     });
+    flash(request, `Survey ${parsed.data.slug} created as a draft.`);
     return reply.redirect(`/admin/surveys/${created.id}`, 303);
   });
 
@@ -182,6 +184,7 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
           });
       }
       editor.update(actorId(request), survey.id, details);
+      flash(request, 'Survey texts saved.');
       return reply.redirect(`/admin/surveys/${survey.id}`, 303);
     }),
   );
@@ -196,6 +199,7 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
           errors: missingErrors(missing, 'The survey cannot open until every text is written in each of its languages. Missing:'),
         });
       editor.setStatus(actorId(request), survey.id, 'open');
+      flash(request, 'The survey is open: residents can answer it now.');
       return reply.redirect(`/admin/surveys/${survey.id}`, 303);
     }),
   );
@@ -204,7 +208,15 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
     '/admin/surveys/:id/close',
     adminPost,
     withSurvey((request, reply, survey) => {
+      const asked = confirmFirst(request, reply, {
+        heading: `Close the survey ${survey.slug}?`,
+        detail: 'Residents can no longer answer it: its QR codes, posters and kiosk links say it is closed until it is opened again.',
+        button: 'Close survey',
+        cancel: `/admin/surveys/${survey.id}`,
+      });
+      if (asked) return asked;
       editor.setStatus(actorId(request), survey.id, 'closed');
+      flash(request, 'The survey is closed.');
       return reply.redirect(`/admin/surveys/${survey.id}`, 303);
     }),
   );
@@ -217,7 +229,17 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
       `/admin/surveys/:id/${action}`,
       adminPost,
       withSurvey((request, reply, survey) => {
+        const asked = confirmFirst(request, reply, {
+          heading: published ? `Publish the results of ${survey.slug}?` : `Unpublish the results of ${survey.slug}?`,
+          detail: published
+            ? 'Anyone can then see its protected totals at /public, and other sites may embed them.'
+            : 'Its public page, open data and embeds stop working for everyone, including sites that link to them.',
+          button: published ? 'Publish results' : 'Unpublish results',
+          cancel: `/admin/surveys/${survey.id}`,
+        });
+        if (asked) return asked;
         editor.setPublished(actorId(request), survey.id, published);
+        flash(request, published ? 'The results are published.' : 'The results are no longer public.');
         return reply.redirect(`/admin/surveys/${survey.id}`, 303);
       }),
     );
@@ -240,6 +262,7 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
           duplicateSlug: typeof values.slug === 'string' ? values.slug : '',
         });
       const copy = editor.duplicate(actorId(request), survey.id, parsed.data.slug);
+      flash(request, `Copied as the draft ${parsed.data.slug}.`);
       return reply.redirect(`/admin/surveys/${copy.id}`, 303);
     }),
   );
@@ -303,6 +326,7 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
     }
     if (question) editor.updateQuestion(actorId(request), question, fields);
     else editor.addQuestion(actorId(request), survey.id, fields);
+    flash(request, question ? `Question ${fields.code} saved.` : `Question ${fields.code} added.`);
     return reply.redirect(`/admin/surveys/${survey.id}#questions`, 303);
   }
 
@@ -343,6 +367,7 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
       const parsed = moveBody.safeParse(request.body ?? {});
       if (!parsed.success) return renderSurvey(reply, 400, survey, { errors: formErrors({ [`question-${question.id}`]: 'Move the question up or down.' }) });
       editor.moveQuestion(actorId(request), question, parsed.data.direction);
+      flash(request, `Question ${question.code} moved ${parsed.data.direction}.`);
       return reply.redirect(`/admin/surveys/${survey.id}#question-${question.id}`, 303);
     }),
   );
@@ -356,6 +381,7 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
       const refusal = removalRefusal(question, { surveyHasResponses: editor.responseCount(survey.id) > 0, answers: editor.answerCount(question.id) });
       if (refusal) return renderSurvey(reply, 409, survey, { errors: formErrors({ [`question-${question.id}`]: refusal }) });
       editor.removeQuestion(actorId(request), question);
+      flash(request, `Question ${question.code} removed.`);
       return reply.redirect(`/admin/surveys/${survey.id}#questions`, 303);
     }),
   );

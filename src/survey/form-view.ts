@@ -8,6 +8,9 @@ export interface FormState {
   errors: Map<string, MessageKey>;
 }
 
+// Words for the middle points of the 5-point agreement scale (its ends carry the survey's own labels).
+const agreeMiddle: Record<number, MessageKey> = { 2: 'form.agree2', 3: 'form.agree3', 4: 'form.agree4' };
+
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
 /** Everything the survey form template shows, already localized, so the template holds no logic. */
@@ -48,19 +51,24 @@ export function surveyFormView(
       const points = scalePoints(q);
       const minLabel = localize(q.minLabel, lang);
       const maxLabel = localize(q.maxLabel, lang);
+      const fivePoint = q.scale === 'agree5';
       return {
         ...base,
         isScale: true,
-        isFivePoint: q.scale === 'agree5',
+        scaleClass: fivePoint ? 'scale-five' : 'scale-eleven',
         hint: t('form.scaleHint', { min: minLabel, max: maxLabel }),
-        points: points.map((p, i) => ({
-          value: String(p),
-          id: `${id}-${p}`,
-          checked: value === String(p),
-          // 5-point items show their words at the ends; 0–10 items show the numbers with end labels.
-          label: String(p),
-          endLabel: i === 0 ? minLabel : i === points.length - 1 ? maxLabel : undefined,
-        })),
+        // 0–10 items show their end labels above the row on wide screens (beside the numbers on phones).
+        ends: fivePoint ? undefined : { min: minLabel, max: maxLabel },
+        points: points.map((p, i) => {
+          const end = i === 0 ? minLabel : i === points.length - 1 ? maxLabel : undefined;
+          const base = { value: String(p), id: `${id}-${p}`, checked: value === String(p) };
+          // Every option's accessible name says what it means: "0 – Not safe at all", "7 out of 10", "Disagree".
+          if (fivePoint) return { ...base, shown: end ?? t(agreeMiddle[p]) };
+          if (end === undefined) return { ...base, shown: String(p), meaning: ` ${t('form.pointOf', { max: points.length - 1 })}`, meaningHidden: true };
+          // End labels usually start with their number ("0 – Not safe at all"); show the number once.
+          const words = end.replace(new RegExp(`^\\s*${p}\\s*[–—-]?\\s*`), '');
+          return { ...base, shown: String(p), meaning: words ? ` – ${words}` : undefined, endMeaning: true };
+        }),
         dontKnow: q.allowDontKnow ? { value: DONT_KNOW, id: `${id}-dk`, checked: value === DONT_KNOW, label: t('form.dontKnow') } : undefined,
       };
     }

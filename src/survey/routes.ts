@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { dateIn } from '../dates.js';
 import type { Neighborhood, Question, Survey } from '../db/schema.js';
-import { formatDate, localize, negotiateLanguage, translate } from '../i18n/index.js';
+import { catalogs, formatDate, localize, negotiateLanguage, translate } from '../i18n/index.js';
 import { isKioskDevice } from '../outreach/links.js';
 import { isStorageError } from '../db/storage.js';
 import { RETRY_AFTER_SECONDS } from '../plugins/errors.js';
@@ -24,6 +24,10 @@ const submissionMeta = z.object({
   channel: z.enum(['web', 'qr', 'kiosk']).catch('web'),
   event: eventId,
   lang: z.string().max(10).optional().catch(undefined),
+  // The language buttons at the top of the form post the answers so far with the language wanted.
+  switch_lang: z.string().max(10).optional().catch(undefined),
+  // Set when the resident was shown the neighborhood list, so a language switch shows it again.
+  picker: z.literal('1').optional().catch(undefined),
 });
 
 /** A query string of the given parameters, leaving out those not set. */
@@ -72,7 +76,38 @@ export async function surveyRoutes(app: FastifyInstance) {
 
   function renderClosed(request: FastifyRequest, reply: FastifyReply, survey: Survey, lang: string, status: number) {
     setPageLanguage(request, reply, lang);
-    return reply.code(status).view('survey/closed', { surveyTitle: localize(survey.title, lang) });
+    return reply.code(status).view('survey/closed', { title: translate(lang, 'closed.title'), surveyTitle: localize(survey.title, lang) });
+  }
+
+  /** The survey form page: its language choice posts the form (keeping every answer), a kiosk resets itself when left idle. */
+  function renderForm(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    survey: Survey,
+    form: ReturnType<typeof surveyFormView>,
+    page: { lang: string; channel: 'web' | 'qr' | 'kiosk'; event?: number; neighborhood?: string; answeredOn?: string },
+  ) {
+    const { lang, channel, event } = page;
+    setPageLanguage(request, reply, lang);
+    const kiosk = channel === 'kiosk';
+    reply.locals = {
+      ...reply.locals,
+      kiosk,
+      // The header shows these as submit buttons of the form instead of links, which would lose the answers.
+      languageButtons: survey.languages.filter((code) => code !== lang && code in catalogs).map((code) => ({ code, name: catalogs[code].name })),
+      scripts: ['/static/js/survey-form.js', ...(kiosk ? ['/static/js/kiosk.js'] : [])],
+    };
+    return reply.view('survey/form', {
+      title: form.title,
+      titleError: form.hasErrors,
+      form,
+      channel,
+      event,
+      minGroupSize: app.config.MIN_GROUP_SIZE,
+      answeredOn: page.answeredOn,
+      changeLink: `/surveys/${survey.slug}?${queryOf({ change: '1', channel, lang, neighborhood: page.neighborhood, event })}`,
+      kioskReset: kiosk ? `/surveys/${survey.slug}?${queryOf({ channel, lang, neighborhood: page.neighborhood, event })}` : undefined,
+    });
   }
 
   function notFound(request: FastifyRequest, reply: FastifyReply) {
@@ -102,14 +137,12 @@ export async function surveyRoutes(app: FastifyInstance) {
       },
     );
     const answered = channel === 'kiosk' ? null : app.signers.answered.unsign(request.cookies[answeredCookie(survey)] ?? '');
-    setPageLanguage(request, reply, lang);
-    return reply.view('survey/form', {
-      form,
+    return renderForm(request, reply, survey, form, {
+      lang,
       channel,
       event,
-      minGroupSize: app.config.MIN_GROUP_SIZE,
+      neighborhood: query.neighborhood,
       answeredOn: answered?.valid && answered.value ? formatDate(answered.value, lang) : undefined,
-      changeLink: `/surveys/${survey.slug}?${queryOf({ change: '1', channel, lang, neighborhood: query.neighborhood, event })}`,
     });
   });
 
@@ -134,21 +167,34 @@ export async function surveyRoutes(app: FastifyInstance) {
       const lang = surveyLanguage(request, survey, meta.lang);
       if (survey.status !== 'open') return renderClosed(request, reply, survey, lang, 409);
       const thanks = `/surveys/${survey.slug}/thanks?${queryOf({ lang, channel, event })}`;
+      const neighborhoods = surveys.activeNeighborhoods();
+
+      // A language switch shows the same form and answers in the other language: nothing is stored, no error shown.
+      if (meta.switch_lang && survey.languages.includes(meta.switch_lang) && meta.switch_lang in catalogs) {
+        const chosen = typeof body.neighborhood === 'string' ? body.neighborhood : undefined;
+        const form = surveyFormView(
+          survey,
+          questions,
+          neighborhoods,
+          meta.switch_lang,
+          { values: body, errors: new Map() },
+          { changeNeighborhood: meta.picker === '1' },
+        );
+        return renderForm(request, reply, survey, form, { lang: meta.switch_lang, channel, event, neighborhood: chosen });
+      }
 
       // A filled honeypot is a bot: answer as if accepted, store nothing.
       const honeypot = body[HONEYPOT_FIELD];
       if (honeypot !== undefined && honeypot !== '') return reply.redirect(thanks, 303);
 
-      const neighborhoods = surveys.activeNeighborhoods();
       const parsed = formSchemaFor(survey, questions, neighborhoods).safeParse(body);
       if (!parsed.success) {
         const state: FormState = { values: body, errors: fieldErrors(parsed.error) };
-        setPageLanguage(request, reply, lang);
-        return reply.code(400).view('survey/form', {
-          form: surveyFormView(survey, questions, neighborhoods, lang, state, { changeNeighborhood: true }),
+        reply.code(400);
+        return renderForm(request, reply, survey, surveyFormView(survey, questions, neighborhoods, lang, state, { changeNeighborhood: true }), {
+          lang,
           channel,
           event,
-          minGroupSize: app.config.MIN_GROUP_SIZE,
         });
       }
 
@@ -207,7 +253,14 @@ export async function surveyRoutes(app: FastifyInstance) {
     const channel = channelFor(request, query.channel);
     const again = `/surveys/${slug}?${queryOf({ lang, channel, neighborhood: query.neighborhood, event: query.event })}`;
     setPageLanguage(request, reply, lang);
-    if (channel === 'kiosk') reply.locals = { ...reply.locals, refreshUrl: again, refreshSeconds: 8 };
-    return reply.view('survey/thanks', { surveyTitle: localize(found.survey.title, lang), again, kiosk: channel === 'kiosk' });
+    const kiosk = channel === 'kiosk';
+    if (kiosk) reply.locals = { ...reply.locals, kiosk, refreshUrl: again, refreshSeconds: 8 };
+    return reply.view('survey/thanks', {
+      title: `${translate(lang, 'thanks.title')} – ${localize(found.survey.title, lang)}`,
+      surveyTitle: localize(found.survey.title, lang),
+      again,
+      kiosk,
+      results: found.survey.published && !kiosk ? `/public/${slug}?${queryOf({ lang })}` : undefined,
+    });
   });
 }

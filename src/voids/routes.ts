@@ -1,18 +1,16 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { type FormErrors, keptValues, noErrors, zodFormErrors } from '../admin/forms.js';
+import { confirmFirst } from '../admin/confirm.js';
 import { actorId, notFound, recordFrom } from '../admin/params.js';
 import { requireRole } from '../auth/guards.js';
+import { flash } from '../plugins/request-context.js';
 import { createVoidAdmin, lookupQuery, voidBody } from './queries.js';
 
 export async function voidRoutes(app: FastifyInstance) {
   const voids = createVoidAdmin(app.database);
   const adminPost = { preHandler: [requireRole('admin'), app.csrfProtection] };
 
-  function render(
-    reply: FastifyReply,
-    status: number,
-    data: { id?: number; values?: Record<string, unknown>; errors?: FormErrors; batchErrorId?: number; message?: string },
-  ) {
+  function render(reply: FastifyReply, status: number, data: { id?: number; values?: Record<string, unknown>; errors?: FormErrors; batchErrorId?: number }) {
     const errors = data.errors ?? noErrors;
     const response = data.id === undefined ? undefined : voids.response(data.id);
     const batches = voids.batches().map((b) => ({ ...b, reasonError: b.id === data.batchErrorId ? errors.errors.reason : undefined }));
@@ -26,7 +24,6 @@ export async function voidRoutes(app: FastifyInstance) {
       ...(data.batchErrorId === undefined
         ? errors
         : { ...errors, errorList: errors.errorList.map((e) => ({ ...e, href: `#field-batch-${data.batchErrorId}-reason` })) }),
-      message: data.message,
       csrfToken: reply.generateCsrf(),
     });
   }
@@ -42,7 +39,15 @@ export async function voidRoutes(app: FastifyInstance) {
     const values = keptValues(request.body);
     const parsed = voidBody.safeParse(values);
     if (!parsed.success) return render(reply, 400, { id: response.id, values, errors: zodFormErrors(parsed.error) });
+    const asked = confirmFirst(request, reply, {
+      heading: `Void response ${response.id}?`,
+      detail: 'It leaves every result, export and public figure at once. It can be restored later from this page.',
+      button: 'Void response',
+      cancel: `/admin/responses?id=${response.id}`,
+    });
+    if (asked) return asked;
     voids.setResponseVoided(actorId(request), response.id, true, parsed.data.reason);
+    flash(request, `Response ${response.id} voided.`);
     return reply.redirect(`/admin/responses?id=${response.id}`, 303);
   });
 
@@ -50,6 +55,7 @@ export async function voidRoutes(app: FastifyInstance) {
     const response = recordFrom(request.params, voids.response);
     if (!response) return notFound(reply);
     voids.setResponseVoided(actorId(request), response.id, false, null);
+    flash(request, `Response ${response.id} restored.`);
     return reply.redirect(`/admin/responses?id=${response.id}`, 303);
   });
 
@@ -59,14 +65,23 @@ export async function voidRoutes(app: FastifyInstance) {
     const values = keptValues(request.body);
     const parsed = voidBody.safeParse(values);
     if (!parsed.success) return render(reply, 400, { values, errors: zodFormErrors(parsed.error), batchErrorId: batch.id });
+    const asked = confirmFirst(request, reply, {
+      heading: `Void every response of import ${batch.id}?`,
+      detail: 'They leave every result, export and public figure at once. The import can be restored later from this page.',
+      button: 'Void import',
+      cancel: '/admin/responses',
+    });
+    if (asked) return asked;
     const changed = voids.setBatchVoided(actorId(request), batch.id, true, parsed.data.reason);
-    return render(reply, 200, { message: `Import ${batch.id}: ${changed} responses voided.` });
+    flash(request, `Import ${batch.id}: ${changed} responses voided.`);
+    return reply.redirect('/admin/responses', 303);
   });
 
   app.post('/admin/import/batches/:id/restore', adminPost, async (request, reply) => {
     const batch = recordFrom(request.params, voids.batch);
     if (!batch) return notFound(reply);
     const changed = voids.setBatchVoided(actorId(request), batch.id, false, null);
-    return render(reply, 200, { message: `Import ${batch.id}: ${changed} responses restored.` });
+    flash(request, `Import ${batch.id}: ${changed} responses restored.`);
+    return reply.redirect('/admin/responses', 303);
   });
 }

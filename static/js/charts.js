@@ -7,6 +7,15 @@
   // Okabe–Ito colours, distinguishable with the common colour-vision deficiencies.
   var palette = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#8C6D1F', '#6A3D9A'];
   var cityColor = '#1b1f23';
+  // Each neighborhood keeps its colour on every chart and page: its place among all neighborhoods (by id, from the
+  // page's data-area-order), not its place in this chart. Past eight, colours repeat with a dash pattern.
+  var areaOrder = (document.body.getAttribute('data-area-order') || '').split(' ').filter(Boolean);
+  var dashes = [[], [8, 4], [2, 3], [10, 3, 2, 3]];
+  function areaStyle(area, fallback) {
+    var i = areaOrder.indexOf(area);
+    if (i < 0) i = areaOrder.length + fallback;
+    return { color: palette[i % palette.length], dash: dashes[Math.floor(i / palette.length) % dashes.length] };
+  }
 
   function fixed(v) {
     return v === null || v === undefined ? '' : v.toFixed(1);
@@ -37,15 +46,16 @@
     ];
   }
 
-  function seriesDataset(series, color, isCity) {
+  function seriesDataset(series, color, isCity, dash) {
     return {
+      area: series.area,
       label: series.name,
       data: series.cells.map(meanOf),
       cells: series.cells,
       borderColor: color,
       backgroundColor: color,
       borderWidth: isCity ? 3 : 2,
-      borderDash: isCity ? [6, 4] : [],
+      borderDash: isCity ? [6, 4] : dash || [],
       pointRadius: 2,
       spanGaps: false,
     };
@@ -90,12 +100,12 @@
   function trendChart(canvas, data) {
     var trends = data.trends;
     var datasets = [];
-    var colorIndex = 0;
+    var unknown = 0;
     trends.series.forEach(function (series) {
       var isCity = series.area === 'city';
-      var color = isCity ? cityColor : palette[colorIndex++ % palette.length];
-      if (data.band && !isCity) datasets = datasets.concat(bandDatasets(series.name, series.cells, color));
-      datasets.push(seriesDataset(series, color, isCity));
+      var style = isCity ? { color: cityColor, dash: [6, 4] } : areaStyle(series.area, unknown++);
+      if (data.band && !isCity) datasets = datasets.concat(bandDatasets(series.name, series.cells, style.color));
+      datasets.push(seriesDataset(series, style.color, isCity, style.dash));
     });
     var annotations = {};
     // Numbered markers stay legible on a phone; the numbered list under the chart names each event.
@@ -183,6 +193,73 @@
     });
   }
 
+  var downloadWords = {
+    en: { png: 'Download the chart (PNG)', csv: 'Download the table (CSV)' },
+    es: { png: 'Descargar el gráfico (PNG)', csv: 'Descargar la tabla (CSV)' },
+  };
+
+  function saveAs(href, name) {
+    var link = document.createElement('a');
+    link.href = href;
+    link.download = name;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+  }
+
+  // The chart on a white background (a canvas is transparent), as a PNG file.
+  function chartPng(canvas) {
+    var copy = document.createElement('canvas');
+    copy.width = canvas.width;
+    copy.height = canvas.height;
+    var context = copy.getContext('2d');
+    context.fillStyle = '#ffffff';
+    context.fillRect(0, 0, copy.width, copy.height);
+    context.drawImage(canvas, 0, 0);
+    return copy.toDataURL('image/png');
+  }
+
+  // The table beside the chart as RFC 4180 CSV; a cell a spreadsheet would run as a formula gets a leading '.
+  function tableCsv(table) {
+    var rows = Array.prototype.map.call(table.querySelectorAll('tr'), function (tr) {
+      return Array.prototype.map
+        .call(tr.querySelectorAll('th, td'), function (cell) {
+          var text = cell.textContent.replace(/\s+/g, ' ').trim();
+          if (/^[=+\-@\t\r]/.test(text)) text = "'" + text;
+          return /[",\r\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
+        })
+        .join(',');
+    });
+    return '\ufeff' + rows.join('\r\n') + '\r\n';
+  }
+
+  function downloadButtons(canvas, figure) {
+    var words = downloadWords[document.documentElement.lang] || downloadWords.en;
+    var section = figure.closest('section') || figure.parentElement;
+    var table = section && section.querySelector('table');
+    var bar = document.createElement('div');
+    bar.className = 'chart-downloads';
+    var png = document.createElement('button');
+    png.type = 'button';
+    png.className = 'link-button';
+    png.textContent = words.png;
+    png.addEventListener('click', function () { saveAs(chartPng(canvas), canvas.id + '.png'); });
+    bar.appendChild(png);
+    if (table) {
+      var csv = document.createElement('button');
+      csv.type = 'button';
+      csv.className = 'link-button';
+      csv.textContent = words.csv;
+      csv.addEventListener('click', function () {
+        var url = URL.createObjectURL(new Blob([tableCsv(table)], { type: 'text/csv;charset=utf-8' }));
+        saveAs(url, canvas.id + '.csv');
+        setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+      });
+      bar.appendChild(csv);
+    }
+    figure.insertBefore(bar, canvas.parentElement.nextSibling);
+  }
+
   var draw = { trend: trendChart, impact: impactChart, distribution: distributionChart };
   document.querySelectorAll('script[type="application/json"][data-chart]').forEach(function (block) {
     var canvas = document.getElementById(block.getAttribute('data-canvas'));
@@ -190,6 +267,11 @@
     if (!canvas || !render) return;
     var box = canvas.parentElement;
     box.hidden = false;
-    if (!render(canvas, JSON.parse(block.textContent))) box.hidden = true;
+    if (!render(canvas, JSON.parse(block.textContent))) {
+      box.hidden = true;
+      return;
+    }
+    var figure = canvas.closest('figure');
+    if (figure) downloadButtons(canvas, figure);
   });
 })();

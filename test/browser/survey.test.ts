@@ -24,7 +24,7 @@ t.test('a resident answers the survey on a 360 px phone, with JavaScript off', a
   await page.getByRole('combobox', { name: /Your neighborhood/ }).selectOption('old-town');
   await page
     .getByRole('group', { name: /how safe do you feel/ })
-    .getByLabel('7', { exact: true })
+    .getByRole('radio', { name: '7 out of 10' })
     .check();
   await page
     .getByRole('group', { name: /treat everyone fairly/ })

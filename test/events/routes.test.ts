@@ -81,8 +81,13 @@ t.test('liaisons add, edit and delete events; each change is audited', async (t)
   });
   t.equal((await post(`/events/${id}/edit`, { title: '', occurredOn: '2026-03-19', kind: 'other' })).statusCode, 400);
 
-  t.equal((await post(`/events/${id}/delete`, {})).statusCode, 303);
+  const asked = await post(`/events/${id}/delete`, {});
+  t.equal(asked.statusCode, 200, 'deleting asks first');
+  t.match(asked.body, 'Delete the event “Block party on Elm”?');
+  t.equal(rowCount(database, 'events'), 1, 'nothing deleted before the confirmation');
+  t.equal((await post(`/events/${id}/delete`, { confirmed: 'yes' })).statusCode, 303);
   t.equal(rowCount(database, 'events'), 0);
+  t.match((await get('/events')).body, 'Event “Block party on Elm” deleted.', 'a message says it is done');
   t.same(
     audit(database).map((a) => [a.action, a.entityId]),
     [

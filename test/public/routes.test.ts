@@ -113,7 +113,7 @@ t.test('admins publish and unpublish from the survey editor, audited', async (t)
     method: 'POST',
     url: `/admin/surveys/${survey.id}/publish`,
     headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
-    payload: form({ _csrf: csrfFrom(page.body)! }),
+    payload: form({ _csrf: csrfFrom(page.body)!, confirmed: 'yes' }),
   });
   t.equal(publish.statusCode, 303);
   t.equal(database.db.select().from(surveys).where(eq(surveys.id, survey.id)).get()!.published, true);
@@ -124,7 +124,7 @@ t.test('admins publish and unpublish from the survey editor, audited', async (t)
     method: 'POST',
     url: `/admin/surveys/${survey.id}/unpublish`,
     headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
-    payload: form({ _csrf: csrfFrom(page.body)! }),
+    payload: form({ _csrf: csrfFrom(page.body)!, confirmed: 'yes' }),
   });
   t.equal(unpublish.statusCode, 303);
   t.equal((await app.inject('/public/community-trust')).statusCode, 404);

@@ -71,16 +71,26 @@ t.test('reset links expire, replace older ones, and end the sessions of the acco
 
 t.test('roles, disabling and the last active admin', async (t) => {
   const { app, database } = await buildTestApp(t);
-  const { admin, liaison, asAdmin, asLiaison } = await staffSessions(app);
+  const { admin, liaison, asAdmin, asLiaison, adminJar } = await staffSessions(app);
   const demoteSelf = await asAdmin.post(`/admin/staff/${admin.id}/role`, { role: 'liaison' });
   t.equal(demoteSelf.statusCode, 409);
   t.match(demoteSelf.body, 'admin@example.org is the only active admin');
   t.match(demoteSelf.body, `href="#field-staff-${admin.id}"`);
-  const disableSelf = await asAdmin.post(`/admin/staff/${admin.id}/disable`, {});
+  const disableSelf = await asAdmin.post(`/admin/staff/${admin.id}/disable`, { confirmed: 'yes' });
   t.equal(disableSelf.statusCode, 409);
   t.match(disableSelf.body, 'You cannot disable your own account');
 
-  t.equal((await asAdmin.post(`/admin/staff/${liaison.id}/disable`, {})).statusCode, 303);
+  const asked = await asAdmin.post(`/admin/staff/${liaison.id}/disable`, {});
+  t.equal(asked.statusCode, 200);
+  t.match(asked.body, '<h1>Disable liaison@example.org?</h1>');
+  t.match(asked.body, '<input type="hidden" name="confirmed" value="yes">');
+  t.equal((await asLiaison.get('/account/password')).statusCode, 200, 'not disabled before the confirmation');
+  t.equal((await asAdmin.post(`/admin/staff/${liaison.id}/disable`, { confirmed: 'yes' })).statusCode, 303);
+  t.match(
+    (await app.inject({ url: '/admin/staff', headers: { cookie: adminJar.header() } })).body,
+    'liaison@example.org is disabled.',
+    'a message says it is done',
+  );
   t.same(database.sqlite.prepare('SELECT count(*) AS n FROM sessions WHERE user_id = ?').get(liaison.id), { n: 0 }, 'sessions deleted');
   t.equal((await asLiaison.get('/account/password')).statusCode, 303, 'logged out at once');
   t.equal((await login(app, LIAISON.email, LIAISON.password)).res.statusCode, 401, 'cannot log in while disabled');

@@ -106,7 +106,9 @@ t.test('an admin runs a new survey from the browser alone: create, questions, pr
   });
   t.equal(answered.statusCode, 303);
   t.same(database.sqlite.prepare('SELECT measure, score FROM response_scores').all(), [{ measure: 'confidence', score: 70 }], 'scored with the new dimension');
-  t.equal((await asAdmin.post(`/admin/surveys/${id}/close`, {})).statusCode, 303);
+  const asked = await asAdmin.post(`/admin/surveys/${id}/close`, {});
+  t.match(asked.body, 'Close the survey trust-2027?');
+  t.equal((await asAdmin.post(`/admin/surveys/${id}/close`, { confirmed: 'yes' })).statusCode, 303);
   t.equal(
     (
       await app.inject({
@@ -343,4 +345,19 @@ t.test('the cached response recorder follows the scoring fields of the questions
     { response_id: 1, measure: 'safety', score: 40 },
     { response_id: 2, measure: 'security', score: 60 },
   ]);
+});
+
+t.test('the survey list counts every response of each survey, not voided ones', async (t) => {
+  const { app, database } = await buildTestApp(t);
+  const [riverside] = addNeighborhoods(database, 'Riverside');
+  const { asAdmin } = await staffSessions(app);
+  seedResponses(
+    app,
+    Array.from({ length: 5 }, () => ({ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { respect: 7 } })),
+  );
+  database.sqlite.prepare('UPDATE responses SET voided = 1 WHERE id = (SELECT max(id) FROM responses)').run();
+  await asAdmin.post('/admin/surveys/1/duplicate', { slug: 'community-trust-2' });
+  const list = (await asAdmin.get('/admin/surveys')).body;
+  t.match(list, /<code>community-trust<\/code>.*?<td class="num">4<\/td>/s, 'four counted responses');
+  t.match(list, /<code>community-trust-2<\/code>.*?<td class="num">0<\/td>/s, 'none for the copy');
 });

@@ -307,3 +307,53 @@ t.test('home lists open surveys; healthz answers', async (t) => {
   t.equal(health.statusCode, 200);
   t.same(health.json(), { status: 'ok' });
 });
+
+t.test('the language button re-renders the form in the other language with every answer kept, storing nothing', async (t) => {
+  const { app, database } = await buildTestApp(t);
+  addNeighborhoods(database, 'Riverside', 'Old Town');
+  const english = await app.inject('/surveys/community-trust');
+  t.match(english.body, /<button type="submit" form="survey-form" name="switch_lang" value="es" lang="es"/);
+  t.notMatch(english.body, 'href="/surveys/community-trust?lang=es"', 'no language link that would lose the answers');
+  t.match(english.body, '<title>Community Trust Survey · Common Ground</title>');
+
+  const { q_safety: _skipped, ...partial } = fullAnswers;
+  const res = await app.inject({
+    method: 'POST',
+    url: '/surveys/community-trust',
+    headers: formHeaders,
+    payload: form({ ...partial, neighborhood: 'old-town', picker: '1', lang: 'en', channel: 'web', switch_lang: 'es' }),
+  });
+  t.equal(res.statusCode, 200);
+  t.match(res.body, '<html lang="es">');
+  t.match(res.body, 'Enviar mis respuestas');
+  t.notMatch(res.body, 'error-summary', 'no errors for a question left blank');
+  t.notMatch(res.body, /<title>Error/);
+  t.match(res.body, '<option value="old-town" selected>');
+  t.match(res.body, /id="field-respect-8" name="q_respect" value="8" checked/);
+  t.match(res.body, /id="field-reliability-dk" name="q_reliability" value="dk" checked/);
+  t.match(res.body, /id="field-age_band-25_34" name="q_age_band" value="25_34" checked/);
+  t.match(res.body, 'Speeding on &quot;Main&quot; St, &lt;b&gt;near&lt;/b&gt; the school — ¡rápido!</textarea>');
+  t.match(res.body, 'name="lang" value="es"');
+  t.match(res.body, /name="switch_lang" value="en" lang="en"/);
+  t.same(counts(database), { responses: 0, answers: 0 });
+
+  // A language the survey does not offer is an ordinary submission.
+  const odd = await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: formHeaders, payload: form({ ...fullAnswers, switch_lang: 'fr' }) });
+  t.equal(odd.statusCode, 303);
+});
+
+t.test('each resident page has its own title, marked when the form has errors', async (t) => {
+  const { app, database } = await buildTestApp(t);
+  addNeighborhoods(database, 'Riverside');
+  const bad = await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: formHeaders, payload: form({ q_safety: '3' }) });
+  t.equal(bad.statusCode, 400);
+  t.match(bad.body, '<title>Error: Community Trust Survey · Common Ground</title>');
+  t.match(bad.body, /id="error-summary" autofocus/);
+  const thanks = await app.inject('/surveys/community-trust/thanks?lang=es');
+  t.match(thanks.body, '<title>Gracias – Encuesta');
+  t.notMatch(thanks.body, '/public/community-trust', 'no results link before the results are published');
+  database.sqlite.prepare('UPDATE surveys SET published = 1').run();
+  app.surveys.findWithQuestions('community-trust');
+  const published = await app.inject('/surveys/community-trust/thanks?lang=es');
+  t.match(published.body, 'href="/public/community-trust?lang&#x3D;es"');
+});

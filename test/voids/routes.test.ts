@@ -32,7 +32,11 @@ t.test('voiding takes a response out of the rollups and the export; restoring br
   const page = await asAdmin.get(`/admin/responses?id=${ids[0]}`);
   t.match(page.body, `Response ${ids[0]}`);
   t.match(page.body, 'Counted');
-  const voided = await asAdmin.post(`/admin/responses/${ids[0]}/void`, { reason: 'entered twice' });
+  const asked = await asAdmin.post(`/admin/responses/${ids[0]}/void`, { reason: 'entered twice' });
+  t.match(asked.body, `Void response ${ids[0]}?`);
+  t.match(asked.body, '<input type="hidden" name="reason" value="entered twice">', 'the reason is carried to the confirmation');
+  t.same(database.sqlite.prepare('SELECT voided FROM responses WHERE id = ?').get(ids[0]), { voided: 0 }, 'nothing voided before the confirmation');
+  const voided = await asAdmin.post(`/admin/responses/${ids[0]}/void`, { reason: 'entered twice', confirmed: 'yes' });
   t.equal(voided.statusCode, 303);
   t.same(database.sqlite.prepare('SELECT voided, void_reason FROM responses WHERE id = ?').get(ids[0]), { voided: 1, void_reason: 'entered twice' });
   t.same(trustRollup(app, '2026-03-01'), { n: 1, sum: 30, sum_squares: 900 });
@@ -56,7 +60,8 @@ t.test('voiding takes a response out of the rollups and the export; restoring br
 t.test('voiding and restoring a whole import batch', async (t) => {
   const { app, database } = await buildTestApp(t);
   const [riverside] = addNeighborhoods(database, 'Riverside');
-  const { asAdmin, admin } = await staffSessions(app);
+  const { asAdmin, admin, adminJar } = await staffSessions(app);
+  const next = async () => (await app.inject({ url: '/admin/responses', headers: { cookie: adminJar.header() } })).body;
   const batch = database.sqlite
     .prepare("INSERT INTO import_batches (survey_id, file_name, row_count, created_by) VALUES (1, 'paper.csv', 2, ?)")
     .run(admin.id).lastInsertRowid;
@@ -73,13 +78,13 @@ t.test('voiding and restoring a whole import batch', async (t) => {
   t.match(missingReason.body, `href="#field-batch-${batch}-reason"`);
   t.match(missingReason.body, `id="field-batch-${batch}-reason" name="reason" aria-invalid="true"`);
 
-  const voided = await asAdmin.post(`/admin/import/batches/${batch}/void`, { reason: 'wrong file' });
-  t.equal(voided.statusCode, 200);
-  t.match(voided.body, '2 responses voided');
+  const voided = await asAdmin.post(`/admin/import/batches/${batch}/void`, { reason: 'wrong file', confirmed: 'yes' });
+  t.equal(voided.statusCode, 303);
+  t.match(await next(), '2 responses voided', 'a message says it is done');
   t.same(trustRollup(app, '2026-03-03'), { n: 1, sum: 10, sum_squares: 100 });
   t.ok(close(rollupsAndRecomputation(app).stored, rollupsAndRecomputation(app).recomputed));
-  const restored = await asAdmin.post(`/admin/import/batches/${batch}/restore`, {});
-  t.match(restored.body, '2 responses restored');
+  await asAdmin.post(`/admin/import/batches/${batch}/restore`, {});
+  t.match(await next(), '2 responses restored');
   t.ok(close(rollupsAndRecomputation(app).stored, before), 'back to exactly what it was');
   t.same(auditActions(app), ['import.void', 'import.restore']);
 });
