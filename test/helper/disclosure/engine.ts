@@ -172,17 +172,21 @@ export function solve(figures: readonly Figure[], prior: (id: string) => Prior, 
     }
     let q = 0;
     let q0 = 0;
+    let noiseVar = 0;
     let predicted = 0;
     for (let k = 0; k < idx.length; k++) {
       q += coef[k] * s[idx[k]];
-      q0 += coef[k] * coef[k] * priorOf(comp.ids[idx[k]]).variance;
+      const v = coef[k] * coef[k] * priorOf(comp.ids[idx[k]]).variance;
+      q0 += v;
+      if (k >= f.terms.size) noiseVar += v;
       predicted += coef[k] * comp.mean[idx[k]];
     }
     const residual = f.value - predicted;
-    // Relative threshold: the weak prior is ~1e6, so round-off leaves ~1e-9 of it on a determined figure.
+    // Relative threshold: the weak prior is ~1e6, so round-off leaves ~1e-9 of it on a determined figure. Noise
+    // smaller than that (rounding of a shown mean) is then treated as exact, which only helps the attacker.
     if (q <= 1e-9 * q0) {
       redundant++;
-      if (Math.abs(residual) > 1e-4 * Math.max(1, Math.abs(f.value))) inconsistencies.push({ label: f.label, residual });
+      if (Math.abs(residual) > 1e-4 * Math.max(1, Math.abs(f.value)) + 4 * Math.sqrt(noiseVar)) inconsistencies.push({ label: f.label, residual });
       continue;
     }
     used++;
@@ -240,6 +244,8 @@ export interface GroupAnalysis {
   worst: GroupFinding;
   /** Every distinct group found under the bound, worst first. */
   under: GroupFinding[];
+  /** Each of the caller's candidate groups (of 1–maxSize records) with its SD. */
+  candidates: GroupFinding[];
 }
 
 /**
@@ -283,10 +289,12 @@ export function analyseGroups(
 
   const found: GroupFinding[] = [];
   for (let i = 0; i < m; i++) found.push(finding([i], 'singleton'));
+  const candidates: GroupFinding[] = [];
   for (const c of options.candidates ?? []) {
     const members = c.records.flatMap((r) => (position.has(r) ? [position.get(r)!] : []));
-    if (members.length >= 1 && members.length <= maxSize) found.push(finding(members, c.how));
+    if (members.length >= 1 && members.length <= maxSize) candidates.push(finding(members, c.how));
   }
+  found.push(...candidates);
   if (!provenByEigenvalue) {
     // Greedy: from each record, add the record that lowers the group total's variance most, up to maxSize.
     for (let start = 0; start < m; start++) {
@@ -322,5 +330,5 @@ export function analyseGroups(
     seen.add(key);
     return true;
   });
-  return { provenByEigenvalue, worst: found[0] ?? { records: [], sd: Infinity, estimate: 0, truth: 0, how: 'no records' }, under };
+  return { provenByEigenvalue, worst: found[0] ?? { records: [], sd: Infinity, estimate: 0, truth: 0, how: 'no records' }, under, candidates };
 }
