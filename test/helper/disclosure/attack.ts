@@ -1,3 +1,17 @@
+/**
+ * The disclosure attack (issue 12): a liaison (and the public) reads every figure the routes release, each figure is
+ * written as a linear combination of per-record unknowns (`collector.ts`), and the linear-Gaussian attacker
+ * (`engine.ts`) computes how precisely the total score of any group of 1–9 responses can be estimated.
+ *
+ * Plugging in release rules:
+ *  - a new route or figure: add a reader method that fetches it and calls `collector.cell(...)` (a sum of a measure
+ *    over neighborhoods × dates [× demographic group]) or `collector.distribution(...)` with what was shown;
+ *  - atoms: `Collector.atomNoise` groups a figure's records by (neighborhood, calendar month) per family (measure,
+ *    measure × group option, scale item × point); a figure that covers part of an atom is kept exact and listed in
+ *    `nonAtomFigures` — the protected run expects none;
+ *  - noise: `sigma` is the SD of one atom version's noise on its sum (and on its count); the noise unknown's id is the
+ *    atom plus its exact records, so re-reads share it and any change of records draws a fresh one.
+ */
 import { parse } from 'csv-parse/sync';
 import type { FastifyInstance } from 'fastify';
 import { dateIn } from '../../../src/dates.js';
@@ -444,7 +458,7 @@ export async function runDisclosureAttack({ app, mode, sigma, seed = 12 }: Attac
     figures: collector.figures.length,
     mismatches: collector.mismatches,
     inconsistencies: posterior.inconsistencies.map((i) => `${i.label}: off by ${i.residual}`),
-    nonAtomFigures: collector.nonAtom,
+    nonAtomFigures: [...collector.nonAtom],
     perMeasure: perMeasure.map((m) => ({ measure: m.measure, records: m.records, provenByEigenvalue: m.provenByEigenvalue, worst: m.worst })),
     worst,
     leaks,

@@ -44,7 +44,7 @@ export class Collector {
   /** Shown figures whose n or sum disagrees with the ground truth: the mapping to records is wrong (checked when exact). */
   readonly mismatches: string[] = [];
   /** Shown figures that are not unions of whole atoms (e.g. weeks), kept as exact. */
-  readonly nonAtom: string[] = [];
+  readonly nonAtom = new Set<string>();
   requests = 0;
   private readonly seen = new Set<string>();
 
@@ -143,7 +143,7 @@ export class Collector {
       const inFamily = (r: GroundRecord) => this.has(r, q) && (!extra || extra(r));
       const atoms = this.atomNoise(phase, family, records, inFamily, this.noise.sum);
       if (atoms) noise.push(...atoms);
-      else this.nonAtom.push(label);
+      else this.nonAtom.add(label);
     }
     const key = `${family}|${records.map((r) => r.id).join(',')}|${step}|${noise.map((n) => (n.id.startsWith('round:') ? '' : n.id)).join(',')}`;
     this.push({ label: `${label} [${phase.name}]`, terms, value, noise }, key);
@@ -188,7 +188,7 @@ export class Collector {
           weight(p.value),
         );
         if (atoms) noise.push(...atoms);
-        else this.nonAtom.push(label);
+        else this.nonAtom.add(label);
       }
     }
     const key = `d:${code}|${records.map((r) => r.id).join(',')}|${noise.map((n) => n.id).join(',')}`;
