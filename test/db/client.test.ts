@@ -29,6 +29,7 @@ t.test('migrations build every table on an empty file, with durable settings', a
     'settings',
     'staff_users',
     'surveys',
+    'themes',
   ]);
   t.equal(handle.sqlite.pragma('journal_mode', { simple: true }), 'wal');
   t.equal(handle.sqlite.pragma('synchronous', { simple: true }), 2, 'FULL');
