@@ -67,13 +67,15 @@ export function scoredQuestionsOf(sqlite: Database.Database, surveyId: number): 
  */
 export function rebuildRollups(sqlite: Database.Database): { responses: number; scores: number; rollups: number } {
   const surveyIds = (sqlite.prepare('SELECT id FROM surveys ORDER BY id').all() as { id: number }[]).map((r) => r.id);
+  // Response ids are random (spread over 1 … 2^53), so chunks are pages of the next CHUNK ids, not id ranges.
   const chunkOf = sqlite.prepare(
     `SELECT r.id, r.neighborhood_id, r.submitted_on, a.question_id, a.value_number
-       FROM responses r JOIN answers a ON a.response_id = r.id
-      WHERE r.survey_id = ? AND r.voided = 0 AND r.id > ? AND r.id <= ? AND a.value_number IS NOT NULL
+       FROM (SELECT id, neighborhood_id, submitted_on FROM responses WHERE survey_id = ? AND voided = 0 AND id > ? ORDER BY id LIMIT ?) r
+       JOIN answers a ON a.response_id = r.id
+      WHERE a.value_number IS NOT NULL
       ORDER BY r.id`,
   );
-  const lastId = sqlite.prepare('SELECT max(id) AS id FROM responses WHERE survey_id = ?');
+  const chunkEnd = sqlite.prepare('SELECT max(id) FROM (SELECT id FROM responses WHERE survey_id = ? AND voided = 0 AND id > ? ORDER BY id LIMIT ?)').pluck();
   const insertScore = sqlite.prepare('INSERT INTO response_scores (response_id, measure, score) VALUES (?, ?, ?)');
   const totals = { responses: 0, scores: 0, rollups: 0 };
 
@@ -82,9 +84,8 @@ export function rebuildRollups(sqlite: Database.Database): { responses: number; 
     const rollups = createRollupAccumulator();
     for (const surveyId of surveyIds) {
       const measures = measuresOf(scoredQuestionsOf(sqlite, surveyId));
-      const maxId = (lastId.get(surveyId) as { id: number | null }).id ?? 0;
-      for (let from = 0; from < maxId; from += CHUNK) {
-        const rows = chunkOf.raw().all(surveyId, from, from + CHUNK) as [number, number, string, number, number][];
+      for (let after = 0, end: number | null; (end = chunkEnd.get(surveyId, after, CHUNK) as number | null) !== null; after = end) {
+        const rows = chunkOf.raw().all(surveyId, after, CHUNK) as [number, number, string, number, number][];
         let i = 0;
         while (i < rows.length) {
           const [responseId, neighborhoodId, day] = rows[i];

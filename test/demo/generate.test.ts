@@ -4,11 +4,12 @@ import { openDatabase } from '../../src/db/client.js';
 import { generateDemo } from '../../src/demo/generate.js';
 import { tempDir } from '../helper/app.js';
 
+// Content only: response ids are random, so they differ between two runs of the same seed.
 const fingerprint = (path: string) => {
   const handle = openDatabase(path);
   const row = handle.sqlite
     .prepare(
-      `SELECT count(*) AS n, sum(r.id * 31 + a.question_id * 7 + coalesce(a.value_number, length(a.value_text))) AS checksum,
+      `SELECT count(*) AS n, sum(r.neighborhood_id * 31 + julianday(r.submitted_on) + a.question_id * 7 + coalesce(a.value_number, length(a.value_text))) AS checksum,
               min(r.submitted_on) AS first, max(r.submitted_on) AS last
               FROM responses r JOIN answers a ON a.response_id = r.id`,
     )
