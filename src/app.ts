@@ -34,9 +34,9 @@ export interface AppOptions {
   logStream?: NodeJS.WritableStream;
 }
 
-// Pages residents answer on: a time-stamped line per request would tie an answer to its moment (joined with the
-// response's date and channel), so these requests are never logged one by one.
-const RESIDENT_PATH = /^\/(surveys|s|kiosk)(\/|$)/;
+// Pages residents answer on (and the styles, scripts and icon they load): a time-stamped line per request would tie
+// an answer to its moment (joined with the response's date and channel), so these requests are never logged one by one.
+const RESIDENT_PATH = /^\/(surveys|s|kiosk|static)(\/|$)/;
 // Secret tokens travel in these paths; logs show only which kind of link was used.
 const TOKEN_PATH = /^\/(kiosk|reset|setup)\/[^/?]+/;
 
