@@ -142,7 +142,7 @@ export async function outreachRoutes(app: FastifyInstance) {
     return renderOutreach(request, reply, body, { link: `${app.config.PUBLIC_URL}/kiosk/${token}`, day });
   });
 
-  app.post('/outreach/kiosk-links/:hash/revoke', { preHandler: [requireRole('admin'), app.csrfProtection] }, async (request, reply) => {
+  app.post('/admin/kiosk-links/:hash/revoke', { preHandler: [requireRole('admin'), app.csrfProtection] }, async (request, reply) => {
     const { hash } = z.object({ hash: z.string().regex(/^[0-9a-f]{64}$/) }).parse(request.params);
     const userId = request.staffUser!.id;
     const revoked = app.database.sqlite.transaction(() => {

@@ -4,6 +4,7 @@ import { openDatabase } from '../../src/db/client.js';
 import { generateDemo } from '../../src/demo/generate.js';
 import { tempDir } from '../helper/app.js';
 
+// Content only: response ids are random, so they differ between two runs of the same seed.
 const fingerprint = (path: string) => {
   const handle = openDatabase(path);
   const row = handle.sqlite
