@@ -106,6 +106,9 @@ export async function importRoutes(app: FastifyInstance) {
       if (!parsed.success || !parsed.data.file) errors.push(['file', 'Choose a CSV file to upload.']);
       return render(reply, 400, { survey: slug, errors: formErrors(errors) });
     }
+    // The whole file is in; checking and writing a large one can outlast the idle-connection timeout.
+    // (Fastify's inject hands routes a mock socket without timers.)
+    if (typeof request.raw.socket.setTimeout === 'function') request.raw.socket.setTimeout(0);
     const surveyQuestions = questionsOf(survey.id);
     const checked = await checkInWorker(parsed.data.file.content, {
       survey,
