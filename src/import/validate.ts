@@ -34,7 +34,14 @@ export const templateHeader = (questions: readonly Question[]) => [...META_COLUM
  * Reads a wide CSV of paper or kiosk responses and checks every row with the web form's rules (whatever the survey's
  * status). Nothing is returned to store unless every row is good.
  */
-export function validateImport(file: Buffer, context: { survey: Survey; questions: Question[]; neighborhoods: Neighborhood[]; today: string }): ImportResult {
+export interface ImportContext {
+  survey: Survey;
+  questions: Question[];
+  neighborhoods: Neighborhood[];
+  today: string;
+}
+
+export function validateImport(file: Buffer, context: ImportContext): ImportResult {
   const { survey, questions, neighborhoods, today } = context;
   let text: string;
   try {
