@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { openDatabase } from '../../src/db/client.js';
+import { projectRoot } from '../../src/paths.js';
 import { ensureStandardSurvey } from '../../src/survey/queries.js';
 import { tempDir } from '../helper/app.js';
 
@@ -28,13 +30,19 @@ t.test('migrations build every table on an empty file, with durable settings', a
     'staff_users',
     'surveys',
   ]);
+  const columns = (table: string) => (handle.sqlite.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name);
+  t.ok(columns('responses').includes('cell_key'), 'each response has its cell key');
+  t.ok(columns('daily_rollups').includes('key_sum'), 'each rollup the sum of its responses’ keys');
   t.equal(handle.sqlite.pragma('journal_mode', { simple: true }), 'wal');
   t.equal(handle.sqlite.pragma('synchronous', { simple: true }), 2, 'FULL');
   t.equal(handle.sqlite.pragma('foreign_keys', { simple: true }), 1);
   t.equal(handle.sqlite.pragma('busy_timeout', { simple: true }), 5000);
   handle.close();
   const again = openDatabase(path);
-  t.equal((again.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }).n, 1, 'migrations apply once');
+  // One row per migration in the journal, however many there are.
+  const journal = JSON.parse(readFileSync(join(projectRoot, 'drizzle', 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] };
+  t.ok(journal.entries.length >= 2, 'the cell-key migration is in the journal');
+  t.equal((again.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }).n, journal.entries.length, 'migrations apply once');
   again.close();
 });
 
