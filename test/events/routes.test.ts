@@ -30,22 +30,28 @@ t.test('liaisons add, edit and delete events; each change is audited', async (t)
   t.equal((await get('/events/new')).statusCode, 200);
 
   const bad = await post('/events/new', {
-    title: '  ',
+    title_en: '  ',
     occurredOn: '2026-02-30',
     neighborhood: 'nowhere',
     link: 'javascript:alert(1)',
     description: 'Kept <b>as text</b>',
   });
   t.equal(bad.statusCode, 400);
-  for (const field of ['title', 'occurredOn', 'neighborhood', 'kind', 'link']) t.match(bad.body, `href="#field-${field}"`, `${field} error linked`);
+  for (const field of ['title_en', 'occurredOn', 'neighborhood', 'kind', 'link']) t.match(bad.body, `href="#field-${field}"`, `${field} error linked`);
   t.match(bad.body, 'Kept &lt;b&gt;as text&lt;/b&gt;', 'values kept, escaped');
   t.match(bad.body, 'value="javascript:alert(1)"');
   t.equal(rowCount(database, 'events'), 0);
 
-  t.equal((await post('/events/new', { title: 'No token', occurredOn: '2026-03-18', kind: 'other' }, false)).statusCode, 403, 'CSRF token required');
+  t.equal((await post('/events/new', { title_en: 'No token', occurredOn: '2026-03-18', kind: 'other' }, false)).statusCode, 403, 'CSRF token required');
+
+  const publicOnlyInEnglish = await post('/events/new', { title_en: 'Block party', occurredOn: '2026-03-18', kind: 'outreach', isPublic: 'on' });
+  t.equal(publicOnlyInEnglish.statusCode, 400, 'a public event needs its title in every language');
+  t.match(publicOnlyInEnglish.body, 'Enter the title in Español for the public page.');
+  t.match(publicOnlyInEnglish.body, 'href="#field-title_es"');
 
   const created = await post('/events/new', {
-    title: 'Block party',
+    title_en: 'Block party',
+    title_es: 'Fiesta de barrio',
     occurredOn: '2026-03-18',
     neighborhood: 'alder',
     kind: 'outreach',
@@ -56,7 +62,7 @@ t.test('liaisons add, edit and delete events; each change is audited', async (t)
   const id = Number(/\/events\/(\d+)$/.exec(created.headers.location as string)![1]);
   const row = database.sqlite.prepare('SELECT title, occurred_on, neighborhood_id, kind, link, is_public, description FROM events WHERE id = ?').get(id);
   t.same(row, {
-    title: 'Block party',
+    title: '{"en":"Block party","es":"Fiesta de barrio"}',
     occurred_on: '2026-03-18',
     neighborhood_id: 1,
     kind: 'outreach',
@@ -70,16 +76,17 @@ t.test('liaisons add, edit and delete events; each change is audited', async (t)
   t.match(list.body, 'Alder');
   const editPage = await get(`/events/${id}/edit`);
   t.match(editPage.body, 'value="Block party"');
+  t.match(editPage.body, 'value="Fiesta de barrio"');
   t.match(editPage.body, '<option value="alder" selected>');
 
-  const edited = await post(`/events/${id}/edit`, { title: 'Block party on Elm', occurredOn: '2026-03-19', neighborhood: '', kind: 'other' });
+  const edited = await post(`/events/${id}/edit`, { title_en: 'Block party on Elm', occurredOn: '2026-03-19', neighborhood: '', kind: 'other' });
   t.equal(edited.statusCode, 303);
   t.same(database.sqlite.prepare('SELECT title, neighborhood_id, is_public FROM events WHERE id = ?').get(id), {
-    title: 'Block party on Elm',
+    title: '{"en":"Block party on Elm"}',
     neighborhood_id: null,
     is_public: 0,
   });
-  t.equal((await post(`/events/${id}/edit`, { title: '', occurredOn: '2026-03-19', kind: 'other' })).statusCode, 400);
+  t.equal((await post(`/events/${id}/edit`, { title_en: '', occurredOn: '2026-03-19', kind: 'other' })).statusCode, 400);
 
   const asked = await post(`/events/${id}/delete`, {});
   t.equal(asked.statusCode, 200, 'deleting asks first');
@@ -98,7 +105,7 @@ t.test('liaisons add, edit and delete events; each change is audited', async (t)
   );
   t.equal((await get(`/events/${id}`)).statusCode, 404);
   t.equal((await get(`/events/${id}/edit`)).statusCode, 404);
-  t.equal((await post(`/events/${id}/edit`, { title: 'x', occurredOn: '2026-03-19', kind: 'other' })).statusCode, 404);
+  t.equal((await post(`/events/${id}/edit`, { title_en: 'x', occurredOn: '2026-03-19', kind: 'other' })).statusCode, 404);
   t.equal((await post(`/events/${id}/delete`, {})).statusCode, 404);
   t.equal((await get('/events/abc')).statusCode, 404);
 });
@@ -117,7 +124,7 @@ t.test('impact: whole weeks either side, the event week left out, difference-in-
   await submit(app, alder.id, '2026-03-25', people(35, 5));
   await submit(app, birch.id, '2026-03-01', people(40, 7));
   await submit(app, birch.id, '2026-04-01', people(40, 9));
-  const created = await post('/events/new', { title: 'Block party', occurredOn: '2026-03-18', neighborhood: 'alder', kind: 'outreach' });
+  const created = await post('/events/new', { title_en: 'Block party', occurredOn: '2026-03-18', neighborhood: 'alder', kind: 'outreach' });
   const id = Number(/\/events\/(\d+)$/.exec(created.headers.location as string)![1]);
 
   const res = await get(`/api/events/${id}/impact?weeks=4`);
@@ -167,7 +174,7 @@ t.test('impact: whole weeks either side, the event week left out, difference-in-
   t.equal(badPage.statusCode, 400);
   t.match(badPage.body, 'weeks: must be 4, 8 or 12');
 
-  const cityWide = await post('/events/new', { title: 'New chief', occurredOn: '2026-03-18', kind: 'policy' });
+  const cityWide = await post('/events/new', { title_en: 'New chief', occurredOn: '2026-03-18', kind: 'policy' });
   const cityId = Number(/\/events\/(\d+)$/.exec(cityWide.headers.location as string)![1]);
   const city = (await get(`/api/events/${cityId}/impact?weeks=4`)).json();
   t.equal(city.comparison, null);
@@ -185,7 +192,7 @@ t.test('small windows are suppressed on both sides of the comparison', async (t)
   await submit(app, alder.id, '2026-03-25', people(40, 5));
   await submit(app, birch.id, '2026-03-01', people(40, 7));
   await submit(app, birch.id, '2026-04-01', people(40, 9));
-  const created = await post('/events/new', { title: 'Block party', occurredOn: '2026-03-18', neighborhood: 'alder', kind: 'outreach' });
+  const created = await post('/events/new', { title_en: 'Block party', occurredOn: '2026-03-18', neighborhood: 'alder', kind: 'outreach' });
   const impact = (await get(`${created.headers.location!.replace('/events/', '/api/events/')}/impact?weeks=4`)).json();
   t.equal(impact.area.before.suppressed, true);
   t.equal(impact.comparison.before.suppressed, true, 'the rest of the city is hidden too, or the city total would reveal it');
