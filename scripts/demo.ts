@@ -1,20 +1,41 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { dateIn } from '../src/dates.js';
 import { openDatabase } from '../src/db/client.js';
-import { demoStaff, generateDemo } from '../src/demo/generate.js';
+import { builtVolume, demoStaff, demoVolumeLabel, generateDemo } from '../src/demo/generate.js';
 import { startServer } from '../src/server.js';
+
+// `--volume chicago` (default): Chicago's per-capita rate, as real departments get; `high`: 20 times that;
+// or any multiple of Chicago's rate.
+const { values } = parseArgs({ options: { volume: { type: 'string', default: 'chicago' } } });
+const volumes: Record<string, number> = { chicago: 1, high: 20 };
+const volume = volumes[values.volume] ?? Number(values.volume);
+if (!Number.isFinite(volume) || volume <= 0) {
+  console.error(`--volume must be chicago, high or a positive multiple of Chicago's rate (got ${values.volume})`);
+  process.exit(2);
+}
 
 // The demo keeps its own database so it never mixes with real responses.
 process.env.DATABASE_PATH ??= './data/demo.db';
 const config = loadConfig();
 
+if (existsSync(config.DATABASE_PATH)) {
+  const handle = openDatabase(config.DATABASE_PATH);
+  const built = builtVolume(handle);
+  handle.close();
+  if (built !== demoVolumeLabel({ volume })) {
+    console.log(`The demo database was built at another volume (${built ?? 'unknown'}); rebuilding it.`);
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${config.DATABASE_PATH}${suffix}`, { force: true });
+  }
+}
+
 if (!existsSync(config.DATABASE_PATH)) {
   const asOf = dateIn(config.TIME_ZONE);
-  console.log(`Building the demo database at ${config.DATABASE_PATH} (responses up to ${asOf})…`);
+  console.log(`Building the demo database at ${config.DATABASE_PATH} (responses up to ${asOf}, ${volume}× Chicago's rate)…`);
   const started = Date.now();
   const handle = openDatabase(config.DATABASE_PATH);
-  const { responses } = await generateDemo(handle, { seed: 2026, asOf, passwordCost: config.PASSWORD_HASH_COST });
+  const { responses } = await generateDemo(handle, { seed: 2026, asOf, volume, passwordCost: config.PASSWORD_HASH_COST });
   handle.close();
   console.log(`Built ${responses.toLocaleString('en')} responses in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
 }

@@ -1,16 +1,18 @@
 import fastifyFormbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { adminRoutes } from './admin/routes.js';
 import { authRoutes } from './auth/routes.js';
 import { createStaffRepository } from './auth/staff-repository.js';
 import { eventRoutes } from './events/routes.js';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/client.js';
+import { createStorageHealth } from './db/storage.js';
 import { exportRoutes } from './export/routes.js';
 import { homeRoutes } from './home/routes.js';
 import { importRoutes } from './import/routes.js';
 import { neighborhoodRoutes } from './neighborhoods/routes.js';
+import { createKioskLinks } from './outreach/links.js';
 import { outreachRoutes } from './outreach/routes.js';
 import { publicRoutes } from './public/routes.js';
 import { chartVendorFolders, staticFolder } from './paths.js';
@@ -25,6 +27,7 @@ import { viewsPlugin } from './plugins/views.js';
 import { createSurveyRepository, ensureStandardSurvey } from './survey/queries.js';
 import { surveyEditorRoutes } from './survey-editor/routes.js';
 import { surveyRoutes } from './survey/routes.js';
+import { themeRoutes } from './themes/routes.js';
 import { voidRoutes } from './voids/routes.js';
 import './types.js';
 
@@ -37,24 +40,51 @@ export interface AppOptions {
   unsafeExactFigures?: boolean;
 }
 
+const KEEP_ALIVE_MS = 5000;
+const IDLE_GRACE_MS = 5000;
+const HEADERS_TIMEOUT_MS = 20_000;
+
 /** Never log a client address, user agent or query string: method, path and status are enough. */
+// Pages residents answer on: a time-stamped line per request would tie an answer to its moment (joined with the
+// response's date and channel), so these requests are never logged one by one.
+const RESIDENT_PATH = /^\/(surveys|s|kiosk)(\/|$)/;
+// Secret tokens travel in these paths; logs show only which kind of link was used.
+const TOKEN_PATH = /^\/(kiosk|reset|setup)\/[^/?]+/;
+
+/** The path as logged: no query string, no token. */
+export function loggedPath(url: string): string {
+  return url.split('?')[0].replace(TOKEN_PATH, '/$1/[token]');
+}
+
+/** Never log a client address, user agent, query string or token: method, path and status are enough. */
 export function loggerOptions(config: Config, stream?: NodeJS.WritableStream): FastifyServerOptions['logger'] {
   return {
     level: config.LOG_LEVEL,
     ...(stream ? { stream } : {}),
     serializers: {
-      req: (req: { method: string; url: string }) => ({ method: req.method, path: req.url.split('?')[0] }),
+      req: (req: { method: string; url: string }) => ({ method: req.method, path: loggedPath(req.url) }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
   };
 }
 
+const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
+
 /** Builds the whole application without listening, so tests can `inject` into it. */
 export async function buildApp({ config, database, logStream, unsafeExactFigures = false }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(config, logStream),
-    trustProxy: config.TRUST_PROXY,
+    logController: new LogController({ disableRequestLogging: (request) => RESIDENT_PATH.test(request.url) }),
+    // A hop count trusts that many proxies nearest the server (Fastify's own rule for a number, which its types omit).
+    trustProxy: typeof config.TRUST_PROXY === 'number' ? trustHops(config.TRUST_PROXY) : config.TRUST_PROXY,
     bodyLimit: 64 * 1024,
+    // A client that trickles a request (or holds a silent connection) is cut off: it cannot pile up sockets or hold up a shutdown.
+    requestTimeout: config.REQUEST_TIMEOUT * 1000,
+    // Longer than the request timeout, so a trickled request is answered 408 before its socket is dropped.
+    connectionTimeout: config.REQUEST_TIMEOUT * 1000 + IDLE_GRACE_MS,
+    keepAliveTimeout: KEEP_ALIVE_MS,
+    // Node checks those deadlines every connectionsCheckingInterval (30 s by default).
+    http: { headersTimeout: Math.min(config.REQUEST_TIMEOUT * 1000, HEADERS_TIMEOUT_MS), connectionsCheckingInterval: 1000 },
     // Signed kiosk tokens travel in the path.
     routerOptions: { maxParamLength: 500 },
   });
@@ -69,11 +99,13 @@ export async function buildApp({ config, database, logStream, unsafeExactFigures
   ensureStandardSurvey(database);
   app.decorate('config', config);
   app.decorate('database', database);
+  app.decorate('storage', createStorageHealth(database));
   app.decorate('surveys', createSurveyRepository(database));
   // Queued submissions commit before the database closes.
   app.addHook('preClose', () => app.surveys.drain());
   app.decorate('staff', createStaffRepository(database));
   app.decorate('release', createReleasePolicy(config, { perturb: !unsafeExactFigures }));
+  app.decorate('kioskLinks', createKioskLinks(database));
 
   await app.register(fastifyFormbody);
   const maxAge = config.NODE_ENV === 'production' ? '1d' : 0;
@@ -94,6 +126,7 @@ export async function buildApp({ config, database, logStream, unsafeExactFigures
   await app.register(eventRoutes);
   await app.register(neighborhoodRoutes);
   await app.register(surveyEditorRoutes);
+  await app.register(themeRoutes);
   await app.register(staffRoutes);
   await app.register(voidRoutes);
   await app.register(exportRoutes);

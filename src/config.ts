@@ -1,6 +1,35 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
-const booleanFlag = z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off']).transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+const TRUST_PROXY_FORMS = 'the number of proxies in front of the server (e.g. 1) or their addresses/CIDRs (e.g. 10.0.0.1,10.0.0.0/8)';
+// proxy-addr's names for whole ranges, which Fastify's trustProxy accepts beside addresses and CIDRs.
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (!version || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128));
+}
+
+/**
+ * false, a hop count, or the proxies' addresses, as Fastify's trustProxy takes them. `true` is refused: it trusts the
+ * leftmost X-Forwarded-For, which any client writes, so rotating it would dodge every per-client limit.
+ */
+const trustProxy = z.string().transform((value, ctx): false | number | string[] => {
+  const v = value.trim().toLowerCase();
+  if (['false', 'no', 'off', '0'].includes(v)) return false;
+  if (['true', 'yes', 'on'].includes(v)) {
+    ctx.addIssue({ code: 'custom', message: `"true" would let any client choose its address; give ${TRUST_PROXY_FORMS}` });
+    return z.NEVER;
+  }
+  if (/^\d{1,2}$/.test(v)) return Number(v);
+  const entries = v.split(',').map((e) => e.trim());
+  if (entries.every(isProxyAddress)) return entries;
+  ctx.addIssue({ code: 'custom', message: `must be false, ${TRUST_PROXY_FORMS}` });
+  return z.NEVER;
+});
 
 function isTimeZone(name: string): boolean {
   try {
@@ -17,7 +46,7 @@ const envShape = z.object({
   DATABASE_PATH: z.string().min(1).default('./data/commonground.db'),
   TIME_ZONE: z.string().refine(isTimeZone, 'must be an IANA time zone name such as America/Chicago').default('UTC'),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
-  TRUST_PROXY: booleanFlag.default(false),
+  TRUST_PROXY: trustProxy.default(false),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   SUBMIT_RATE_LIMIT: z.coerce.number().int().positive().default(20),
   LOGIN_RATE_LIMIT: z.coerce.number().int().positive().default(10),
@@ -35,6 +64,10 @@ const envShape = z.object({
   // Cost of scrypt as log2(N); OWASP's 2^17 in production, tests may lower it.
   PASSWORD_HASH_COST: z.coerce.number().int().min(10).max(20).default(17),
   NODE_ENV: z.string().default('development'),
+  // Seconds a client has to send a whole request (headers and body); also how long a silent connection is kept.
+  REQUEST_TIMEOUT: z.coerce.number().int().min(1).max(3600).default(60),
+  // Seconds SIGTERM waits for in-flight requests before closing their connections (queued submissions still commit).
+  SHUTDOWN_TIMEOUT: z.coerce.number().int().min(1).max(3600).default(10),
   // Origins (scheme://host[:port], comma-separated) allowed to frame the public embed; none by default.
   EMBED_ORIGINS: z
     .string()

@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { openDatabase } from './db/client.js';
+import { DatabaseFileError, openDatabase } from './db/client.js';
 
 const SETUP_LINK_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -10,7 +10,11 @@ const SETUP_LINK_TTL_MS = 24 * 60 * 60 * 1000;
 export async function startServer(config: Config) {
   const database = openDatabase(config.DATABASE_PATH);
   const app = await buildApp({ config, database });
-  app.addHook('onClose', async () => database.close());
+  // A submission whose connection the shutdown deadline cut is still committed before the database closes.
+  app.addHook('onClose', async () => {
+    await app.surveys.drain();
+    database.close();
+  });
 
   if (app.staff.count() === 0) {
     const token = app.staff.issueToken('setup', null, SETUP_LINK_TTL_MS);
@@ -24,6 +28,11 @@ export async function startServer(config: Config) {
     if (closing) return;
     closing = true;
     app.log.info(`${signal} received: finishing in-flight requests, then closing the database`);
+    // A request still unfinished after the deadline loses its connection; what it had queued still commits.
+    setTimeout(() => {
+      app.log.warn(`requests still in flight after ${config.SHUTDOWN_TIMEOUT} s: closing their connections`);
+      app.server.closeAllConnections();
+    }, config.SHUTDOWN_TIMEOUT * 1000).unref();
     app.close().then(
       () => process.exit(0),
       (err) => {
@@ -52,7 +61,7 @@ function main() {
     throw err;
   }
   startServer(config).catch((err) => {
-    console.error(err);
+    console.error(err instanceof DatabaseFileError ? `Not starting: ${err.message}` : err);
     process.exit(1);
   });
 }

@@ -2,9 +2,13 @@ import '@fastify/session';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/client.js';
 import type { StaffUser } from './db/schema.js';
+import type { StorageHealth } from './db/storage.js';
 import type { StaffRepository } from './auth/staff-repository.js';
 import type { ReleasePolicy } from './results/release.js';
 import type { SurveyRepository } from './survey/queries.js';
+import type { KioskLinks } from './outreach/links.js';
+import type { Signer } from '@fastify/cookie';
+import type { SigningPurpose } from './plugins/session-secret.js';
 
 declare module 'fastify' {
   interface Session {
@@ -17,8 +21,12 @@ declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     database: DatabaseHandle;
+    storage: StorageHealth;
     surveys: SurveyRepository;
     staff: StaffRepository;
+    kioskLinks: KioskLinks;
+    /** Cookie signers, one key per purpose (HKDF from the session secret). */
+    signers: Record<SigningPurpose, Signer>;
     routeList: { method: string; url: string }[];
     /** Who sees exact and who sees protected figures (src/results/release.ts). */
     release: ReleasePolicy;

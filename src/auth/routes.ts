@@ -1,3 +1,4 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { createLoginThrottle } from './login-throttle.js';
@@ -19,11 +20,25 @@ const setupBody = z
   })
   .refine((b) => b.password === b.confirm, { path: ['confirm'], message: 'The two passwords do not match.' });
 
-/** Only same-site paths may follow a login, so `?next=` cannot send anyone elsewhere. */
+const LOCAL_BASE = 'http://local.invalid';
+
+/**
+ * Only same-origin paths may follow a login: `next` is resolved as a browser would (which drops tabs and newlines, so
+ * `/\t/host` is `//host`) and refused unless it stays on this site; the normalised, percent-encoded path is returned.
+ */
 export function safeNext(next: unknown): string | undefined {
-  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.includes('\\')) return undefined;
-  return next;
+  if (typeof next !== 'string' || !next.startsWith('/') || /[\u0000-\u001f\u007f\\]/.test(next)) return undefined;
+  try {
+    const url = new URL(next, LOCAL_BASE);
+    return url.origin === LOCAL_BASE ? `${url.pathname}${url.search}${url.hash}` : undefined;
+  } catch {
+    return undefined;
+  }
 }
+
+// The login form's CSRF check needs no stored session (so anonymous visits write nothing): a random token in the
+// form and the same token in a cookie signed with its own key (signed double submit).
+const LOGIN_FORM_COOKIE = 'cg_login';
 
 const homeFor = (role: 'admin' | 'liaison') => (role === 'admin' ? '/admin' : '/results');
 
@@ -43,7 +58,27 @@ export async function authRoutes(app: FastifyInstance) {
   const throttle = createLoginThrottle();
 
   function renderLogin(reply: FastifyReply, status: number, data: { email?: string; next?: string; error?: string; fieldErrors?: Record<string, string> }) {
-    return reply.code(status).view('auth/login', { ...data, csrfToken: reply.generateCsrf() });
+    const token = randomBytes(24).toString('base64url');
+    reply.setCookie(LOGIN_FORM_COOKIE, app.signers['login-form'].sign(token), {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: config.PUBLIC_URL.startsWith('https:'),
+      path: '/login',
+      maxAge: 2 * 60 * 60,
+    });
+    return reply.code(status).view('auth/login', { ...data, csrfToken: token });
+  }
+
+  async function checkLoginForm(request: FastifyRequest) {
+    const sent = (request.body as Record<string, unknown> | undefined)?._csrf;
+    const cookie = app.signers['login-form'].unsign(request.cookies[LOGIN_FORM_COOKIE] ?? '');
+    const matches =
+      typeof sent === 'string' &&
+      cookie.valid &&
+      cookie.value !== null &&
+      sent.length === cookie.value.length &&
+      timingSafeEqual(Buffer.from(sent), Buffer.from(cookie.value));
+    if (!matches) throw Object.assign(new Error('Invalid csrf token'), { statusCode: 403, code: 'FST_CSRF_INVALID_TOKEN' });
   }
 
   app.get('/login', async (request, reply) => {
@@ -52,7 +87,7 @@ export async function authRoutes(app: FastifyInstance) {
     return renderLogin(reply, 200, { next });
   });
 
-  app.post('/login', { config: loginLimit, preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/login', { config: loginLimit, preHandler: checkLoginForm }, async (request, reply) => {
     const parsed = loginBody.safeParse(request.body ?? {});
     const next = safeNext((request.body as Record<string, unknown> | undefined)?.next);
     if (!parsed.success) {
@@ -60,7 +95,7 @@ export async function authRoutes(app: FastifyInstance) {
       return renderLogin(reply, 400, { email: typeof email === 'string' ? email : '', next, fieldErrors: issuesByField(parsed.error) });
     }
     const { email } = parsed.data;
-    const wait = throttle.lockedFor(email);
+    const wait = throttle.lockedFor(email, request.ip);
     if (wait > 0) {
       const minutes = Math.ceil(wait / 60_000);
       return renderLogin(reply, 429, {
@@ -72,10 +107,12 @@ export async function authRoutes(app: FastifyInstance) {
     const user = staff.findByEmail(email);
     const ok = await verifyPassword(parsed.data.password, user?.passwordHash ?? (await getDummyHash()));
     if (!user || !ok || user.disabled) {
-      throttle.fail(email);
+      const locked = throttle.fail(email, request.ip);
+      // Neither the email nor the client's address is logged.
+      if (locked > 0) request.log.warn({ lockedForSeconds: Math.ceil(locked / 1000) }, 'login locked for one email from one client after repeated failures');
       return renderLogin(reply, 401, { email, next, error: 'That email and password do not match an active staff account.' });
     }
-    throttle.succeed(email);
+    throttle.succeed(email, request.ip);
     // A fresh session id at login defeats session fixation.
     await request.session.regenerate();
     request.session.userId = user.id;

@@ -64,6 +64,25 @@ export const questions = sqliteTable(
   (t) => [uniqueIndex('questions_survey_code').on(t.surveyId, t.code), index('questions_survey_position').on(t.surveyId, t.position)],
 );
 
+/** Words and phrases per language code ("en", "es") that put an answer into a theme. */
+export type LocalizedKeywords = Record<string, string[]>;
+
+/** Admin-defined themes the "number one issue" answers are counted into, whatever the language they are written in. */
+export const themes = sqliteTable(
+  'themes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    surveyId: integer('survey_id')
+      .notNull()
+      .references(() => surveys.id, { onDelete: 'cascade' }),
+    code: text('code').notNull(),
+    label: text('label', { mode: 'json' }).$type<LocalizedText>().notNull(),
+    keywords: text('keywords', { mode: 'json' }).$type<LocalizedKeywords>().notNull(),
+    position: integer('position').notNull(),
+  },
+  (t) => [uniqueIndex('themes_survey_code').on(t.surveyId, t.code), index('themes_survey_position').on(t.surveyId, t.position)],
+);
+
 export const staffUsers = sqliteTable('staff_users', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   email: text('email').notNull().unique(),
@@ -105,11 +124,12 @@ export const importBatches = sqliteTable('import_batches', {
     .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
 });
 
-// Anonymous by design: no address, user agent, cookie id or time of day; only the calendar date.
+// Anonymous by design: no address, user agent, cookie id or time of day; only the calendar date. The id is random
+// (assigned by the recorder), so neither it nor the rowid follows submission order.
 export const responses = sqliteTable(
   'responses',
   {
-    id: integer('id').primaryKey({ autoIncrement: true }),
+    id: integer('id').primaryKey(),
     surveyId: integer('survey_id')
       .notNull()
       .references(() => surveys.id),
@@ -134,6 +154,8 @@ export const responses = sqliteTable(
   ],
 );
 
+// answers, response_scores and daily_rollups are WITHOUT ROWID tables (drizzle/0001_random_response_ids.sql, by hand):
+// no hidden rowid records the order rows were written in.
 export const answers = sqliteTable(
   'answers',
   {
@@ -217,6 +239,28 @@ export const auditLog = sqliteTable(
   (t) => [index('audit_log_at').on(t.at)],
 );
 
+/** Kiosk links staff issued (only a SHA-256 hash of each), so they are audited and can be revoked. */
+export const kioskLinks = sqliteTable(
+  'kiosk_links',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    surveyId: integer('survey_id')
+      .notNull()
+      .references(() => surveys.id, { onDelete: 'cascade' }),
+    neighborhoodId: integer('neighborhood_id')
+      .notNull()
+      .references(() => neighborhoods.id),
+    eventId: integer('event_id').references(() => events.id, { onDelete: 'set null' }),
+    validOn: text('valid_on').notNull(),
+    createdBy: integer('created_by').references(() => staffUsers.id),
+    createdAt: text('created_at')
+      .notNull()
+      .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
+    revokedAt: text('revoked_at'),
+  },
+  (t) => [index('kiosk_links_valid_on').on(t.validOn)],
+);
+
 export const settings = sqliteTable('settings', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
@@ -225,9 +269,12 @@ export const settings = sqliteTable('settings', {
 export type Neighborhood = typeof neighborhoods.$inferSelect;
 export type Survey = typeof surveys.$inferSelect;
 export type Question = typeof questions.$inferSelect;
+export type SurveyTheme = typeof themes.$inferSelect;
+export type NewSurveyTheme = typeof themes.$inferInsert;
 export type NewQuestion = typeof questions.$inferInsert;
 export type StaffUser = typeof staffUsers.$inferSelect;
 export type Event = typeof events.$inferSelect;
 export type Response = typeof responses.$inferSelect;
+export type KioskLink = typeof kioskLinks.$inferSelect;
 export type Channel = (typeof channels)[number];
 export type StaffRole = (typeof staffRoles)[number];

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { hashPassword } from '../auth/passwords.js';
 import { addDays } from '../dates.js';
 import type { DatabaseHandle } from '../db/client.js';
-import { events, neighborhoods, questions, staffUsers, surveys, type Question } from '../db/schema.js';
+import { events, neighborhoods, questions, settings, staffUsers, surveys, type Question } from '../db/schema.js';
 import { ensureStandardSurvey } from '../survey/queries.js';
 import { createResponseRecorder, type AnswerValue } from '../survey/response-recorder.js';
 import { standardSurvey } from '../survey/standard-survey.js';
@@ -12,7 +12,12 @@ export interface DemoOptions {
   seed: number;
   /** The last day with responses (YYYY-MM-DD); the data covers the 24 months ending in its month. */
   asOf: string;
-  /** Responses per neighborhood per day on average, before each neighborhood's own weight (default 11.5). */
+  /**
+   * Responses as a multiple of Chicago's rate (about 0.7 a month per 1,000 residents, ~120 a month for Riverton):
+   * 1 by default, as real departments get; 20 is the dense city earlier demos showed.
+   */
+  volume?: number;
+  /** Tests only: responses per neighborhood per day, before each neighborhood's own weight (overrides `volume`). */
   dailyRate?: number;
   /** scrypt cost for the demo passwords. */
   passwordCost: number;
@@ -119,12 +124,26 @@ const spanishIssues: Record<string, string> = {
   'Car break-ins': 'Robos en carros',
 };
 
-/** Days (relative to asOf) and effects of the stories the demo tells, on the 0–10 answer scale. */
+export const DEMO_VOLUME_SETTING = 'demo.volume';
+
+/** How a demo database's volume is remembered: "1" is Chicago's rate, "daily:4" a test's fixed daily rate. */
+export const demoVolumeLabel = (options: Pick<DemoOptions, 'volume' | 'dailyRate'>) =>
+  options.dailyRate !== undefined ? `daily:${options.dailyRate}` : String(options.volume ?? 1);
+
+/** The volume a demo database was built at, or undefined for another kind of database. */
+export function builtVolume({ db }: DatabaseHandle): string | undefined {
+  return db.select().from(settings).where(eq(settings.key, DEMO_VOLUME_SETTING)).get()?.value;
+}
+
+/** Chicago's Police Sentiment Scores: 1,500–2,000 responses a month for 2.7 million residents. */
+export const CHICAGO_MONTHLY_PER_THOUSAND = 0.7;
+
+/** Days (relative to asOf) and effects of the stories the demo tells, on the 0–10 answer scale (15 points on 0–100). */
 function storyEvents(asOf: string) {
   return {
-    cookout: { neighborhood: 'riverside', date: addDays(asOf, -240), lift: 1.1 },
+    cookout: { neighborhood: 'riverside', date: addDays(asOf, -240), lift: 1.5 },
     patrols: { neighborhood: 'northgate', date: addDays(asOf, -420), lift: 0.5 },
-    incident: { neighborhood: 'mill-district', date: addDays(asOf, -150), drop: 1.4 },
+    incident: { neighborhood: 'mill-district', date: addDays(asOf, -270), drop: 1.8 },
     policy: { date: addDays(asOf, -540) },
   };
 }
@@ -144,8 +163,8 @@ function trustLevel(n: DemoNeighborhood, day: string, start: string, stories: Re
     level += stories.patrols.lift * Math.min(1, since(stories.patrols.date) / 56);
   }
   if (n.slug === stories.incident.neighborhood && since(stories.incident.date) > 0) {
-    // A sharp drop that recovers slowly (half-life about three months).
-    level -= stories.incident.drop * Math.pow(0.5, since(stories.incident.date) / 90);
+    // A sharp drop that recovers slowly (half-life about a year).
+    level -= stories.incident.drop * Math.pow(0.5, since(stories.incident.date) / 365);
   }
   return level;
 }
@@ -214,6 +233,11 @@ export async function generateDemo(handle: DatabaseHandle, options: DemoOptions)
   let count = 0;
   try {
     sqlite.transaction(() => {
+      // Remembered so `npm run demo` rebuilds a database made at another volume.
+      db.insert(settings)
+        .values({ key: DEMO_VOLUME_SETTING, value: demoVolumeLabel(options) })
+        .onConflictDoUpdate({ target: settings.key, set: { value: demoVolumeLabel(options) } })
+        .run();
       // The demo city publishes its results, so the public transparency page has something to show.
       db.update(surveys).set({ published: true }).where(eq(surveys.id, survey.id)).run();
       demoStaff.forEach((s, i) => db.insert(staffUsers).values({ email: s.email, passwordHash: hashes[i], role: s.role }).onConflictDoNothing().run());
@@ -260,11 +284,13 @@ export async function generateDemo(handle: DatabaseHandle, options: DemoOptions)
         .all();
 
       const record = createResponseRecorder(sqlite, surveyQuestions);
-      const dailyRate = options.dailyRate ?? 11.5;
+      // Each neighborhood answers in proportion to its population, at `volume` times Chicago's rate.
+      const perDay = (n: DemoNeighborhood) =>
+        options.dailyRate !== undefined ? options.dailyRate * n.weight : ((options.volume ?? 1) * CHICAGO_MONTHLY_PER_THOUSAND * n.population) / 1000 / 30.44;
       for (let day = start; day <= options.asOf; day = addDays(day, 1)) {
         for (const n of demoNeighborhoods) {
           const level = trustLevel(n, day, start, stories);
-          const responsesToday = random.poisson(dailyRate * n.weight);
+          const responsesToday = random.poisson(perDay(n));
           for (let i = 0; i < responsesToday; i++) {
             const lang = random.next() < 0.2 ? 'es' : 'en';
             const person = demographics(random);

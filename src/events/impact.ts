@@ -9,7 +9,7 @@ import { noiseVarianceOfMean, subtractReleased, type ReleasedSums } from '../sta
 import { minimumDetectableChange, responsesToDetect } from '../stats/power.js';
 
 export const impactMonthOptions = [1, 3, 6] as const;
-export const DEFAULT_IMPACT_MONTHS = 3;
+export const DEFAULT_IMPACT_MONTHS = 6;
 /** Placebo windows needed before the verdict also asks that the change be unusual among them. */
 export const MIN_PLACEBOS = 20;
 /** The change liaisons ask about: how many more responses would detect one this large? */
@@ -71,7 +71,7 @@ const didOf = (t: { before: Cell; after: Cell }, c: { before: Cell; after: Cell 
  */
 function placeboTs(
   months: readonly string[],
-  series: { parts: ReleasedSums[][]; city: ReleasedSums[] },
+  series: { parts: ReleasedSums[][]; city: ReleasedSums[]; variance: number | undefined },
   neighborhoods: readonly Pick<Neighborhood, 'id'>[],
   events: readonly EventLike[],
   rules: ReleaseRules,
@@ -96,8 +96,11 @@ function placeboTs(
     }
     neighborhoods.forEach((n, j) => {
       if ((n.id === skip.neighborhood && months[c] === skip.month) || !quiet(c, eventMonths(n.id))) return;
-      const own = { before: cellFrom(pooled(series.parts[j], before), rules), after: cellFrom(pooled(series.parts[j], after), rules) };
-      const rest = (idx: number[]) => cellFrom(subtractReleased(pooled(series.city, idx), pooled(series.parts[j], idx)), rules);
+      const own = {
+        before: cellFrom(pooled(series.parts[j], before), rules, series.variance),
+        after: cellFrom(pooled(series.parts[j], after), rules, series.variance),
+      };
+      const rest = (idx: number[]) => cellFrom(subtractReleased(pooled(series.city, idx), pooled(series.parts[j], idx)), rules, series.variance);
       const t = cityWide ? tOf(changeBetween(own.before, own.after)) : tOf(didOf(own, { before: rest(before), after: rest(after) }));
       if (t !== null) ts.push(t);
     });
@@ -159,8 +162,8 @@ export function computeImpact(
   const areaSeries = home ? series.parts[homeIndex] : series.city;
 
   const impactOf = (sums: (idx: number[]) => ReleasedSums): AreaImpact => {
-    const b = cellFrom(sums(before), rules);
-    const a = after.length > 0 ? cellFrom(sums(after), rules) : cellFrom(sums([]), rules);
+    const b = cellFrom(sums(before), rules, series.variance);
+    const a = cellFrom(sums(after), rules, series.variance);
     return { before: b, after: a, difference: changeBetween(b, a) };
   };
   const area = impactOf((idx) => pooled(areaSeries, idx));

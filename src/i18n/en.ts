@@ -12,7 +12,10 @@ export const en = {
   'home.publicResults': 'See what residents have said',
   'consent.heading': 'Before you start',
   'consent.anonymous': 'This survey is anonymous. We do not ask for your name, and we do not store your address, your device or the time you answered.',
-  'consent.kept': 'We keep your answers, your neighborhood and the date (the day only).',
+  'consent.kept':
+    'We keep your answers, your neighborhood, the date (the day only), the language and how you reached the survey (web, QR code, paper or kiosk).',
+  'consent.notKept':
+    'We do not keep the time of day or the order in which answers arrive, and our server logs do not record your visit. Your browser keeps a note of the day you answered, for 30 days, only to tell you so if you come back.',
   'consent.who':
     'Police community liaisons and the public see only totals of whole months from at least {min} people, with a small random change added to every figure so that no one can work out one person’s answers by comparing figures. Researchers may receive the answers without anything that identifies you.',
   'consent.skip': 'You may skip any question unless it is marked required.',
@@ -54,9 +57,15 @@ export const en = {
   'notFound.body': 'We could not find that page. It may have moved, or the link may be mistyped.',
   'tooMany.title': 'Too many answers from this connection',
   'tooMany.body': 'Please wait a minute and try again. Your answers were not saved, so you can go back and send them again.',
+  'crossSite.title': 'This form was sent from another website',
+  'crossSite.body': 'Your answers were not saved. To answer, open the survey on this site and send the form from there.',
   'error.title': 'Something went wrong',
   'error.body': 'We could not complete your request. Please try again.',
   'badRequest.title': 'We could not read that request',
+  'notSaved.title': 'Your answers were not saved',
+  'notSaved.body': 'We could not store them just now. Your answers are still filled in below: please send them again in a few minutes.',
+  'unavailable.title': 'Nothing was saved',
+  'unavailable.body': 'We could not store this just now. Please try again in a few minutes.',
   'poster.heading': 'How do you feel about safety and the police here?',
   'poster.body': 'Tell us in three minutes. Anonymous: no name, no address. Your answers help {neighborhood} be heard.',
   'poster.scan': 'Scan the code with your phone camera, or type this address:',

@@ -76,7 +76,8 @@ export function rebuildRollups(sqlite: Database.Database): { responses: number; 
       WHERE r.survey_id = ? AND r.voided = 0 AND r.id > ? AND r.id <= ? AND a.value_number IS NOT NULL
       ORDER BY r.id`,
   );
-  const lastId = sqlite.prepare('SELECT max(id) AS id FROM responses WHERE survey_id = ?');
+  // Ids are random, so chunks are found by seeking: the last id of the next CHUNK responses bounds each read.
+  const chunkEnd = sqlite.prepare('SELECT max(id) FROM (SELECT id FROM responses WHERE survey_id = ? AND id > ? ORDER BY id LIMIT ?)').pluck();
   const insertScore = sqlite.prepare('INSERT INTO response_scores (response_id, measure, score) VALUES (?, ?, ?)');
   const totals = { responses: 0, scores: 0, rollups: 0 };
 
@@ -85,9 +86,12 @@ export function rebuildRollups(sqlite: Database.Database): { responses: number; 
     const rollups = createRollupAccumulator();
     for (const surveyId of surveyIds) {
       const measures = measuresOf(scoredQuestionsOf(sqlite, surveyId));
-      const maxId = (lastId.get(surveyId) as { id: number | null }).id ?? 0;
-      for (let from = 0; from < maxId; from += CHUNK) {
-        const rows = chunkOf.raw().all(surveyId, from, from + CHUNK) as [number, number, string, number, number, number][];
+      for (
+        let from = 0, to = chunkEnd.get(surveyId, 0, CHUNK) as number | null;
+        to !== null;
+        from = to, to = chunkEnd.get(surveyId, to, CHUNK) as number | null
+      ) {
+        const rows = chunkOf.raw().all(surveyId, from, to) as [number, number, string, number, number, number][];
         let i = 0;
         while (i < rows.length) {
           const [responseId, neighborhoodId, day, cellKey] = rows[i];

@@ -30,6 +30,7 @@ export function createOutreachQueries({ db }: DatabaseHandle) {
         .get();
       const event = target.event ? db.select().from(events).where(eq(events.id, target.event)).get() : undefined;
       return {
+        ids: survey && neighborhood ? { surveyId: survey.id, neighborhoodId: neighborhood.id, eventId: event?.id ?? null } : undefined,
         survey: survey ? localize(survey.title, 'en') : undefined,
         surveyTitles: survey ? { en: localize(survey.title, 'en'), es: localize(survey.title, 'es') } : undefined,
         neighborhood: neighborhood?.name,

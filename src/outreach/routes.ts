@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { requireRole } from '../auth/guards.js';
 import { addDays, dateIn, isIsoDate } from '../dates.js';
 import { translate } from '../i18n/index.js';
-import { KIOSK_COOKIE, kioskToken, linkTarget, readKioskToken, shortLink, surveyLink, type LinkTarget } from './links.js';
+import { recordAudit } from '../audit/record.js';
+import { KIOSK_COOKIE, kioskCookieValue, linkTarget, shortLink, surveyLink, type LinkTarget } from './links.js';
 import { createOutreachQueries } from './queries.js';
 
 const KIOSK_DAYS_AHEAD = 60;
@@ -47,8 +48,9 @@ export async function outreachRoutes(app: FastifyInstance) {
     return reply.type('image/png').send(await QRCode.toBuffer(link, { type: 'png', margin: 2, scale: 10, errorCorrectionLevel: 'M' }));
   }
 
-  app.get('/outreach', staffOnly, async (request, reply) => {
-    const parsed = outreachQuery.safeParse(request.query);
+  /** The outreach page for a query; `issued` is a kiosk link just made (its token is shown this once). */
+  function renderOutreach(request: FastifyRequest, reply: FastifyReply, input: unknown, issued?: { link: string; day: string }) {
+    const parsed = outreachQuery.safeParse(input);
     const query = parsed.success ? parsed.data : {};
     const today = dateIn(app.config.TIME_ZONE);
     const choices = queries.choices();
@@ -71,13 +73,16 @@ export async function outreachRoutes(app: FastifyInstance) {
               svg: `/outreach/qr.svg?${params}`,
               png: `/outreach/qr.png?${params}`,
               poster: `/outreach/poster?${params}`,
-              kiosk: kioskDayError ? undefined : `${app.config.PUBLIC_URL}/kiosk/${encodeURIComponent(kioskToken(app, resolved.target, kioskDay))}`,
+              canIssueKiosk: !kioskDayError,
+              target: resolved.target,
+              issued,
               kioskDay,
               names: resolved.names,
             };
           })()
         : undefined;
     const error = resolved && 'field' in resolved ? resolved : undefined;
+    const isAdmin = request.staffUser?.role === 'admin';
     return reply.code(error || kioskDayError ? 400 : 200).view('outreach/index', {
       title: 'QR codes and kiosk links',
       surveys: choices.surveys.map((s) => ({ ...s, selected: s.slug === query.survey })),
@@ -93,7 +98,50 @@ export async function outreachRoutes(app: FastifyInstance) {
         ...(kioskDayError ? [{ href: '#kioskDay', message: kioskDayError }] : []),
       ],
       result,
+      kioskLinks: app.kioskLinks.listFrom(today).map((k) => ({ ...k, canRevoke: isAdmin && !k.revokedAt })),
+      csrfToken: reply.generateCsrf(),
     });
+  }
+
+  app.get('/outreach', staffOnly, async (request, reply) => renderOutreach(request, reply, request.query));
+
+  // Issuing is a POST: every kiosk link is recorded (only its hash) with who made it, and can be revoked.
+  app.post('/outreach/kiosk-links', { preHandler: [requireRole('admin', 'liaison'), app.csrfProtection] }, async (request, reply) => {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const parsed = outreachQuery.safeParse(body);
+    const resolved = parsed.success ? resolveTarget({ ...parsed.data, event: parsed.data.event || undefined }) : undefined;
+    const today = dateIn(app.config.TIME_ZONE);
+    const day = parsed.success && parsed.data.kioskDay && isIsoDate(parsed.data.kioskDay) ? parsed.data.kioskDay : today;
+    if (!resolved || 'field' in resolved || !resolved.names.ids || day < today || day > addDays(today, KIOSK_DAYS_AHEAD)) {
+      return renderOutreach(request, reply, body);
+    }
+    const { ids } = resolved.names;
+    const userId = request.staffUser!.id;
+    const { token, hash } = app.database.sqlite.transaction(() => {
+      const issued = app.kioskLinks.issue(ids, day, userId);
+      recordAudit(app.database.db, {
+        userId,
+        action: 'kiosk-link.issue',
+        entity: 'kiosk-link',
+        entityId: issued.hash.slice(0, 12),
+        details: { survey: resolved.target.survey, neighborhood: resolved.target.neighborhood, event: resolved.target.event ?? null, validOn: day },
+      });
+      return issued;
+    })();
+    request.log.info({ link: hash.slice(0, 12) }, 'kiosk link issued');
+    return renderOutreach(request, reply, body, { link: `${app.config.PUBLIC_URL}/kiosk/${token}`, day });
+  });
+
+  app.post('/outreach/kiosk-links/:hash/revoke', { preHandler: [requireRole('admin'), app.csrfProtection] }, async (request, reply) => {
+    const { hash } = z.object({ hash: z.string().regex(/^[0-9a-f]{64}$/) }).parse(request.params);
+    const userId = request.staffUser!.id;
+    const revoked = app.database.sqlite.transaction(() => {
+      const done = app.kioskLinks.revoke(hash);
+      if (done) recordAudit(app.database.db, { userId, action: 'kiosk-link.revoke', entity: 'kiosk-link', entityId: hash.slice(0, 12) });
+      return done;
+    })();
+    if (!revoked) return reply.code(404).view('errors/error', { title: 'No such kiosk link', message: 'It does not exist or was already revoked.' });
+    return reply.redirect('/outreach', 303);
   });
 
   app.get('/outreach/qr.svg', staffOnly, (request, reply) => sendQr(request, reply, 'svg'));
@@ -131,15 +179,14 @@ export async function outreachRoutes(app: FastifyInstance) {
 
   app.get('/kiosk/:token', async (request, reply) => {
     const { token } = z.object({ token: z.string().max(2000) }).parse(request.params);
-    const target = readKioskToken(app, token);
+    const target = app.kioskLinks.open(token, dateIn(app.config.TIME_ZONE));
     if (!target || 'field' in resolveTarget(target)) {
       return reply.code(404).view('errors/error', {
         title: 'This kiosk link is not valid today',
-        message: 'Kiosk links work only on the day they were made for. Ask a staff member for today’s link.',
+        message: 'Kiosk links work only on the day they were made for, until staff revoke them. Ask a staff member for today’s link.',
       });
     }
-    reply.setCookie(KIOSK_COOKIE, target.validOn, {
-      signed: true,
+    reply.setCookie(KIOSK_COOKIE, kioskCookieValue(app, target.validOn, target.hash), {
       httpOnly: true,
       sameSite: 'lax',
       path: '/',

@@ -1,8 +1,11 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ZodError } from 'zod';
+import { isStorageError } from '../db/storage.js';
 import { translate } from '../i18n/index.js';
 import { setPageLanguage } from './request-context.js';
+
+export const RETRY_AFTER_SECONDS = 60;
 
 const wantsJson = (request: FastifyRequest) => request.url.startsWith('/api/');
 
@@ -25,6 +28,13 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
       const field = issue?.path.join('.') || 'request';
       if (wantsJson(request)) return reply.code(400).send({ error: 'Bad Request', message: `${field}: ${issue?.message ?? 'invalid'}`, field });
       return sendError(request, reply, 400, translate(request.lang, 'badRequest.title'), `${field}: ${issue?.message ?? 'invalid'}`);
+    }
+    // Disk full, read-only or deleted database: nothing was stored, and the client may try again later.
+    if (isStorageError(error)) {
+      app.storage.failed(error);
+      request.log.error({ err: error }, 'the database cannot be written');
+      reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+      return sendError(request, reply, 503, translate(request.lang, 'unavailable.title'), translate(request.lang, 'unavailable.body'));
     }
     const status = error.statusCode ?? 500;
     if (status === 429) {

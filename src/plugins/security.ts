@@ -3,10 +3,11 @@ import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySession from '@fastify/session';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { SqliteSessionStore } from '../auth/session-store.js';
-import { getSessionSecret } from './session-secret.js';
+import { translate } from '../i18n/index.js';
+import { getSessionSecret, purposeSigners } from './session-secret.js';
 
 export const SESSION_IDLE_MS = 2 * 60 * 60 * 1000;
 export const SESSION_ABSOLUTE_MS = 12 * 60 * 60 * 1000;
@@ -54,6 +55,7 @@ export const securityPlugin = fp(async (app: FastifyInstance) => {
   });
 
   await app.register(fastifyCookie, { secret });
+  app.decorate('signers', purposeSigners(secret));
   const store = new SqliteSessionStore(app.database.sqlite, SESSION_IDLE_MS);
   await app.register(fastifySession, {
     secret,
@@ -70,10 +72,11 @@ export const securityPlugin = fp(async (app: FastifyInstance) => {
 
   await app.register(fastifyCsrf, {
     sessionPlugin: '@fastify/session',
-    // Data exports are GET downloads, so their token travels in the query string (ASVS 3.5.1: CSRF on exports too).
+    // Data exports are GET downloads, so their token travels in the query string (ASVS 3.5.1: CSRF on exports too);
+    // a POST's token must be in its body or a header, never in a URL that proxies and histories keep.
     getToken: (request) => {
       const fromBody = (request.body as Record<string, unknown> | undefined)?._csrf;
-      const fromQuery = (request.query as Record<string, unknown> | undefined)?._csrf;
+      const fromQuery = request.method === 'GET' ? (request.query as Record<string, unknown> | undefined)?._csrf : undefined;
       const header = request.headers['csrf-token'];
       return [fromBody, fromQuery, header].find((v): v is string => typeof v === 'string') ?? '';
     },
@@ -81,3 +84,21 @@ export const securityPlugin = fp(async (app: FastifyInstance) => {
   // Limits are per route (login, submission); addresses are kept in memory only, never written anywhere.
   await app.register(fastifyRateLimit, { global: false });
 });
+
+/**
+ * Refuses a form posted from another site (403 with a page saying so): Sec-Fetch-Site when the browser sends it, else
+ * Origin against PUBLIC_URL or the request's own host. Old browsers that send neither are let through.
+ */
+export function sameSiteOnly(app: FastifyInstance) {
+  const publicOrigin = new URL(app.config.PUBLIC_URL).origin;
+  return async function refuseCrossSite(request: FastifyRequest, reply: FastifyReply) {
+    const fetchSite = request.headers['sec-fetch-site'];
+    const origin = request.headers.origin;
+    const allowed =
+      typeof fetchSite === 'string'
+        ? fetchSite === 'same-origin' || fetchSite === 'none'
+        : origin === undefined || origin === publicOrigin || origin === `${request.protocol}://${request.host}`;
+    if (allowed) return;
+    return reply.code(403).view('errors/error', { title: translate(request.lang, 'crossSite.title'), message: translate(request.lang, 'crossSite.body') });
+  };
+}

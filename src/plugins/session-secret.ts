@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
+import { Signer } from '@fastify/cookie';
 import { eq } from 'drizzle-orm';
 import type { DatabaseHandle } from '../db/client.js';
 import { settings } from '../db/schema.js';
@@ -12,4 +13,15 @@ export function getSessionSecret({ db }: DatabaseHandle, configured: string | un
     .onConflictDoNothing()
     .run();
   return db.select().from(settings).where(eq(settings.key, key)).get()!.value;
+}
+
+/** What a signature vouches for; each has its own key, so a value signed for one purpose is worthless for another. */
+export const signingPurposes = ['answered', 'kiosk-device', 'login-form'] as const;
+export type SigningPurpose = (typeof signingPurposes)[number];
+
+/** One signer per purpose, each keyed by HKDF-SHA256 from the session secret with the purpose as its info. */
+export function purposeSigners(secret: string): Record<SigningPurpose, Signer> {
+  return Object.fromEntries(
+    signingPurposes.map((purpose) => [purpose, new Signer(Buffer.from(hkdfSync('sha256', secret, '', `common-ground ${purpose}`, 32)))]),
+  ) as Record<SigningPurpose, Signer>;
 }

@@ -7,6 +7,7 @@ import { localize, translate } from '../i18n/index.js';
 import { viewsFolder } from '../paths.js';
 
 const partials = [
+  'release-rules',
   'public-cell',
   'public-trust',
   'head',
@@ -24,6 +25,7 @@ const partials = [
   'stat-cell',
   'change-cell',
   'results-filters',
+  'release-rules',
 ];
 
 /** Handlebars views: one layout, small partials, and two helpers for translated text. */

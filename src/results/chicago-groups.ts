@@ -4,7 +4,7 @@ import { meanOfItemMeans } from '../stats/item-means.js';
 import { addReleased, atomSalt, emptyReleased, releaseAtom, type ReleasedSums } from '../stats/perturbation.js';
 import { TRUST_MEASURE } from '../stats/scoring.js';
 import type { ResultsQueries } from './queries.js';
-import { CITY, pooled, trendWindows, type TrendRequest } from './trends.js';
+import { CITY, loadMonths, pooled, trendWindows, type TrendRequest } from './trends.js';
 
 /**
  * Chicago's demographic splits (`T_RESPECT_AGE_LOW` …) from the standard survey's questions: each Chicago group is a
@@ -54,6 +54,7 @@ export function chicagoSplits(queries: ResultsQueries, rules: ReleaseRules, requ
     for (const measure of measures) {
       const byGroup = new Map<string, Map<string, Cell[]>>();
       const city = new Map(groups.map((g) => [g.column, months.map(() => emptyReleased)]));
+      const { variance } = loadMonths(queries, rules, { ...request, measure, from: months[0], to: request.to });
       for (const n of request.neighborhoods) {
         const rows = queries.groupRows({ survey: request.survey.id, neighborhood: n.id, measure, from: months[0], to: request.to });
         for (const g of groups) {
@@ -68,7 +69,7 @@ export function chicagoSplits(queries: ResultsQueries, rules: ReleaseRules, requ
           const areas = byGroup.get(g.column) ?? new Map<string, Cell[]>();
           areas.set(
             n.slug,
-            windows.map((w) => cellFrom(pooled(perMonth, w), rules)),
+            windows.map((w) => cellFrom(pooled(perMonth, w), rules, variance)),
           );
           byGroup.set(g.column, areas);
         }
@@ -76,7 +77,7 @@ export function chicagoSplits(queries: ResultsQueries, rules: ReleaseRules, requ
       for (const g of groups)
         byGroup.get(g.column)?.set(
           CITY,
-          windows.map((w) => cellFrom(pooled(city.get(g.column)!, w), rules)),
+          windows.map((w) => cellFrom(pooled(city.get(g.column)!, w), rules, variance)),
         );
       cells.set(measure, byGroup);
     }

@@ -5,8 +5,9 @@ import { minimumDetectableChange } from '../stats/power.js';
 import { addReleased, atomSalt, emptyReleased, releaseAtom, releaseCount, type ReleasedSums } from '../stats/perturbation.js';
 import type { MeasureOption } from './filters.js';
 import type { ResultsQueries } from './queries.js';
-import { termsOf, topTerms, type Theme } from './themes.js';
-import { changeBetween, computeTrends, type Change, type TrendRequest } from './trends.js';
+import { localize } from '../i18n/index.js';
+import { termsOf, themesOf, topTerms, type Theme, type ThemeDefinition } from './themes.js';
+import { changeBetween, computeTrends, loadMonths, type Change, type TrendRequest } from './trends.js';
 
 export const TOP_ISSUE_CODE = 'top_issue';
 const agreeLabels = ['Strongly disagree', 'Disagree', 'Neither', 'Agree', 'Strongly agree'];
@@ -61,14 +62,15 @@ function sumMonths<R extends { month: string }>(rows: readonly R[], from: string
 function groupChanges(queries: ResultsQueries, rules: ReleaseRules, request: TrendRequest, neighborhood: Neighborhood, questions: readonly Question[]) {
   const { latest, previous } = lastTwoBuckets(request);
   const rows = queries.groupRows({ survey: request.survey.id, neighborhood: neighborhood.id, measure: request.measure, from: previous.start, to: latest.end });
+  const { variance } = loadMonths(queries, rules, { ...request, from: previous.start, to: latest.end });
   const changes: GroupChange[] = [];
   for (const q of questions.filter((q) => q.kind === 'choice')) {
     for (const o of q.options ?? []) {
       const salt = atomSalt('group', request.measure, q.code, o.value);
       const own = rows.filter((r) => r.question === q.code && r.value === o.value);
       const release = (r: (typeof own)[number]) => releaseAtom(r, salt, rules.perturb);
-      const before = cellFrom(sumMonths(own, previous.start, previous.end, release), rules);
-      const after = cellFrom(sumMonths(own, latest.start, latest.end, release), rules);
+      const before = cellFrom(sumMonths(own, previous.start, previous.end, release), rules, variance);
+      const after = cellFrom(sumMonths(own, latest.start, latest.end, release), rules, variance);
       changes.push({ question: q.prompt.en ?? q.code, group: o.label.en ?? o.value, previous: before, latest: after, change: changeBetween(before, after) });
     }
   }
@@ -123,46 +125,86 @@ function distributions(queries: ResultsQueries, rules: ReleaseRules, request: Tr
     });
 }
 
+export interface ThemeRow {
+  label: string;
+  /** Null under the privacy floor. */
+  answers: number | null;
+  hidden: boolean;
+}
+
 export interface Themes {
   answers: number | null;
   suppressed: boolean;
   words: Theme[];
   phrases: Theme[];
+  /** Answers per admin-defined theme (and "other"), each theme's monthly count perturbed as its own atom. */
+  counts: ThemeRow[];
 }
 
-/** Words and phrases residents name as the number one issue, each term's monthly count perturbed as its own atom. */
-function themes(queries: ResultsQueries, rules: ReleaseRules, request: TrendRequest, neighborhood: Neighborhood): Themes {
+type Atom = { n: number; keySum: number };
+type AtomsByMonth = Map<string, Atom>;
+
+/** Adds answers to a term's atom for a month. */
+function addAtom(map: Map<string, AtomsByMonth>, term: string, month: string, n: number, keySum: number) {
+  const byMonth = map.get(term) ?? new Map<string, Atom>();
+  const atom = byMonth.get(month) ?? { n: 0, keySum: 0 };
+  byMonth.set(month, { n: atom.n + n, keySum: atom.keySum + keySum });
+  map.set(term, byMonth);
+}
+
+/**
+ * Words, phrases and admin-defined themes residents name as the number one issue: each term's count per month is
+ * perturbed as its own atom, and a term is shown only from the privacy floor.
+ */
+function themes(
+  queries: ResultsQueries,
+  rules: ReleaseRules,
+  request: TrendRequest,
+  neighborhood: Neighborhood,
+  definitions: readonly ThemeDefinition[],
+): Themes {
   const rows = queries.issueRows({
     survey: request.survey.id,
     neighborhood: neighborhood.id,
     ...snapRange(request.from, request.to, request.bucket),
     code: TOP_ISSUE_CODE,
   });
-  // Per term and month: answers using it and the sum of their keys, so the noise is fixed by who used it.
-  const atoms = {
-    words: new Map<string, Map<string, { n: number; keySum: number }>>(),
-    phrases: new Map<string, Map<string, { n: number; keySum: number }>>(),
-  };
-  const add = (map: Map<string, Map<string, { n: number; keySum: number }>>, term: string, month: string, n: number, keySum: number) => {
-    const byMonth = map.get(term) ?? new Map<string, { n: number; keySum: number }>();
-    const atom = byMonth.get(month) ?? { n: 0, keySum: 0 };
-    byMonth.set(month, { n: atom.n + n, keySum: atom.keySum + keySum });
-    map.set(term, byMonth);
-  };
-  const totals = new Map<string, { n: number; keySum: number }>();
+  const atoms = { words: new Map<string, AtomsByMonth>(), phrases: new Map<string, AtomsByMonth>(), themes: new Map<string, AtomsByMonth>() };
+  const forms = new Map<string, string>();
+  const totals = new Map<string, AtomsByMonth>();
   for (const r of rows) {
     const terms = termsOf(r.text);
-    for (const w of terms.words) add(atoms.words, w, r.month, r.n, r.keySum);
-    for (const p of terms.phrases) add(atoms.phrases, p, r.month, r.n, r.keySum);
-    const total = totals.get(r.month) ?? { n: 0, keySum: 0 };
-    totals.set(r.month, { n: total.n + r.n, keySum: total.keySum + r.keySum });
+    for (const [key, surface] of terms.words) {
+      addAtom(atoms.words, key, r.month, r.n, r.keySum);
+      if (!forms.has(key)) forms.set(key, surface);
+    }
+    for (const [key, surface] of terms.phrases) {
+      addAtom(atoms.phrases, key, r.month, r.n, r.keySum);
+      if (!forms.has(key)) forms.set(key, surface);
+    }
+    const named = themesOf(r.text, definitions);
+    for (const id of named) addAtom(atoms.themes, String(id), r.month, r.n, r.keySum);
+    if (named.length === 0) addAtom(atoms.themes, 'other', r.month, r.n, r.keySum);
+    addAtom(totals, '', r.month, r.n, r.keySum);
   }
-  const released = (kind: string, term: string, byMonth: Map<string, { n: number; keySum: number }>) =>
-    [...byMonth.values()].reduce((acc, a) => acc + releaseCount(a.n, a.keySum, atomSalt('theme', kind, term), rules.perturb), 0);
-  const counts = (kind: 'words' | 'phrases') => new Map([...atoms[kind]].map(([term, byMonth]) => [term, released(kind, term, byMonth)]));
-  const answers = released('answers', '', totals);
-  if (answers < rules.minReliableSize) return { answers: answers >= rules.minGroupSize ? answers : null, suppressed: true, words: [], phrases: [] };
-  return { answers, suppressed: false, words: topTerms(counts('words'), rules.minGroupSize), phrases: topTerms(counts('phrases'), rules.minGroupSize) };
+  const released = (kind: string, term: string, byMonth: AtomsByMonth | undefined) =>
+    [...(byMonth?.values() ?? [])].reduce((acc, a) => acc + releaseCount(a.n, a.keySum, atomSalt('theme', kind, term), rules.perturb), 0);
+  const counts = (kind: 'words' | 'phrases') => new Map([...atoms[kind]].map(([key, byMonth]) => [forms.get(key) ?? key, released(kind, key, byMonth)]));
+  const answers = released('answers', '', totals.get(''));
+  if (answers < rules.minReliableSize) return { answers: answers >= rules.minGroupSize ? answers : null, suppressed: true, words: [], phrases: [], counts: [] };
+  const row = (label: string, key: string): ThemeRow => {
+    const n = released('defined', key, atoms.themes.get(key));
+    const shown = n >= rules.minGroupSize;
+    return { label, answers: shown ? n : null, hidden: !shown };
+  };
+  const themeRows = definitions.length === 0 ? [] : [...definitions.map((d) => row(localize(d.label, 'en'), String(d.id))), row('Other (no theme)', 'other')];
+  return {
+    answers,
+    suppressed: false,
+    words: topTerms(counts('words'), rules.minGroupSize),
+    phrases: topTerms(counts('phrases'), rules.minGroupSize),
+    counts: themeRows.sort((a, b) => (b.answers ?? -1) - (a.answers ?? -1)),
+  };
 }
 
 export interface NeighborhoodDetail {
@@ -182,6 +224,7 @@ export function neighborhoodDetail(
   neighborhood: Neighborhood,
   questions: readonly Question[],
   measures: readonly MeasureOption[],
+  themeDefinitions: readonly ThemeDefinition[] = [],
 ): NeighborhoodDetail {
   const only = { ...request, selected: new Set([neighborhood.slug]) };
   const dimensions = measures.map((m) => ({ ...latestChanges(queries, rules, { ...only, measure: m.value }).rows[1], measure: m.value, label: m.label }));
@@ -194,7 +237,7 @@ export function neighborhoodDetail(
     dimensions: [...dimensions].sort(byChange),
     groupsMoved,
     distributions: distributions(queries, rules, request, neighborhood, questions),
-    themes: themes(queries, rules, request, neighborhood),
+    themes: themes(queries, rules, request, neighborhood, themeDefinitions),
     ...lastTwoBuckets(request),
   };
 }

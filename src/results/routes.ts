@@ -11,6 +11,7 @@ import type { ReleaseRules } from '../stats/cells.js';
 import { aggregatesCsv, csvText } from './export.js';
 import { MAX_ROLLING, measureLabel, resolveFilters, trendQuerySchema, zodFieldErrors, type FieldErrors, type ResolvedFilters } from './filters.js';
 import { latestChanges, neighborhoodDetail } from './neighborhood.js';
+import { createThemeRepository } from '../themes/queries.js';
 import { createResultsQueries } from './queries.js';
 import { openingView } from './opening-view.js';
 import { CITY, computeTrends, type Trends } from './trends.js';
@@ -35,6 +36,7 @@ const neighborhoodParams = z.object({ neighborhood: z.string().max(200) });
 export async function resultsRoutes(app: FastifyInstance) {
   const queries = createResultsQueries(app.database);
   const eventQueries = createEventQueries(app.database);
+  const themeRepository = createThemeRepository(app.database);
   const staffOnly = requireRole('admin', 'liaison');
 
   function filters(request: FastifyRequest, rules: ReleaseRules): { ok: true; value: ResolvedFilters } | { ok: false; errors: FieldErrors } {
@@ -171,7 +173,7 @@ export async function resultsRoutes(app: FastifyInstance) {
     const { request: base, questions, measures } = resolved.value;
     const trendRequest = { ...base, selected: new Set([neighborhood.slug]) };
     const trends = computeTrends(queries, rules, trendRequest);
-    const detail = neighborhoodDetail(queries, rules, trendRequest, neighborhood, questions, measures);
+    const detail = neighborhoodDetail(queries, rules, trendRequest, neighborhood, questions, measures, themeRepository.definitions(base.survey.id));
     const own = eventQueries.ofNeighborhood(neighborhood.id);
     const cityWide = eventQueries.inRange(trends.from, trends.to).filter((e) => e.neighborhoodId === null);
     return reply.view('results/neighborhood', {

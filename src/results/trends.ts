@@ -1,6 +1,6 @@
 import type { Neighborhood } from '../db/schema.js';
 import { bucketEnd, bucketLabel, bucketsBetween, shiftBucket, snapRange, type BucketKind } from '../stats/buckets.js';
-import { cellFrom, groupOf, type Cell, type ReleaseRules } from '../stats/cells.js';
+import { cellFrom, groupOf, varianceOf, type Cell, type ReleaseRules } from '../stats/cells.js';
 import { welchDifference } from '../stats/difference.js';
 import { addReleased, atomSalt, emptyReleased, releaseAtom, type ReleasedSums } from '../stats/perturbation.js';
 import type { ResultsQueries } from './queries.js';
@@ -66,6 +66,8 @@ export interface MonthSeries {
   months: string[];
   parts: ReleasedSums[][];
   city: ReleasedSums[];
+  /** For perturbed figures: the measure's variance over every atom loaded, used as each figure's spread. */
+  variance: number | undefined;
 }
 
 /** Salt of a measure's neighborhood × month atoms. */
@@ -92,7 +94,38 @@ export function loadMonths(
     if (j !== undefined && i !== undefined) parts[j][i] = releaseAtom(row, salt, rules.perturb);
   }
   const city = months.map((_, i) => parts.reduce((acc, series) => addReleased(acc, series[i]), emptyReleased));
-  return { months, parts, city };
+  return {
+    months,
+    parts,
+    city,
+    variance: rules.perturb
+      ? varianceOf(
+          pooled(
+            city,
+            months.map((_, i) => i),
+          ),
+        )
+      : undefined,
+  };
+}
+
+/**
+ * The variance of scores within neighborhoods, pooled over every neighborhood and month loaded: the spread protected
+ * figures use, since one window's noisy sum of squares is too noisy to give its own (0 when nothing is loaded).
+ */
+export function withinVariance(parts: readonly ReleasedSums[][]): number {
+  let squares = 0;
+  let df = 0;
+  for (const series of parts) {
+    const total = pooled(
+      series,
+      series.map((_, i) => i),
+    );
+    if (total.n < 2) continue;
+    squares += varianceOf(total) * (total.n - 1);
+    df += total.n - 1;
+  }
+  return df > 0 ? squares / df : 0;
 }
 
 /** The released sums of a union of months. */
@@ -108,7 +141,8 @@ export function trendWindows(request: Pick<TrendRequest, 'bucket' | 'rolling' | 
   const { bucket, rolling } = request;
   const range = snapRange(request.from, request.to, bucket);
   const starts = bucketsBetween(range.from, range.to, bucket);
-  const months = bucketsBetween(shiftBucket(range.from, bucket, 1 - rolling), range.to, 'month');
+  // Months end with the request's last day, not its bucket's: a quarter still filling counts only the months it may show.
+  const months = bucketsBetween(shiftBucket(range.from, bucket, 1 - rolling), request.to, 'month');
   // Each reported bucket pools the months from the start of its rolling window to its own end.
   const windows = starts.map((start) => monthsWithin(months, shiftBucket(start, bucket, 1 - rolling), bucketEnd(start, bucket)));
   return { range, starts, months, windows };
@@ -121,11 +155,11 @@ export function trendWindows(request: Pick<TrendRequest, 'bucket' | 'rolling' | 
 export function computeTrends(queries: ResultsQueries, rules: ReleaseRules, request: TrendRequest): Trends {
   const { bucket, rolling } = request;
   const { range, starts, months, windows } = trendWindows(request);
-  const { parts, city } = loadMonths(queries, rules, { ...request, from: months[0], to: range.to });
-  const series: TrendSeries[] = [{ area: CITY, name: 'City-wide', cells: windows.map((w) => cellFrom(pooled(city, w), rules)) }];
+  const { parts, city, variance } = loadMonths(queries, rules, { ...request, from: months[0], to: range.to });
+  const series: TrendSeries[] = [{ area: CITY, name: 'City-wide', cells: windows.map((w) => cellFrom(pooled(city, w), rules, variance)) }];
   request.neighborhoods.forEach((n, j) => {
     if (!request.selected || request.selected.has(n.slug)) {
-      series.push({ area: n.slug, name: n.name, cells: windows.map((w) => cellFrom(pooled(parts[j], w), rules)) });
+      series.push({ area: n.slug, name: n.name, cells: windows.map((w) => cellFrom(pooled(parts[j], w), rules, variance)) });
     }
   });
   return {

@@ -43,9 +43,11 @@ const clampScore = (v: number) => Math.min(100, Math.max(0, v));
 
 /**
  * Applies the release rules to a figure's sums: nothing under the privacy floor, the count alone under the
- * reliability threshold, else the mean with a 95% t interval whose variance includes the noise's.
+ * reliability threshold, else the mean with a 95% t interval whose variance includes the noise's. A perturbed
+ * figure's spread is `pooledVariance` (the measure's variance over many atoms) when given: one window's noisy sum of
+ * squares would make its own standard deviation too noisy to use.
  */
-export function cellFrom(sums: ReleasedSums, rules: ReleaseRules): Cell {
+export function cellFrom(sums: ReleasedSums, rules: ReleaseRules, pooledVariance?: number): Cell {
   if (sums.n < rules.minGroupSize) return suppressedCell;
   if (sums.n < rules.minReliableSize || sums.n < 2) return { ...suppressedCell, n: sums.n };
   const low_reliability = sums.n < rules.lowReliabilitySize;
@@ -55,10 +57,16 @@ export function cellFrom(sums: ReleasedSums, rules: ReleaseRules): Cell {
   }
   const mean = clampScore(sums.sum / sums.n);
   // Scores lie in 0–100, so no variance exceeds 2,500; the noise on the sum of squares could suggest otherwise.
-  const variance = Math.min(2500, Math.max(0, (sums.sumSquares - (sums.sum * sums.sum) / sums.n) / (sums.n - 1)));
+  const variance = pooledVariance ?? varianceOf(sums);
   const se = Math.sqrt(variance / sums.n + noiseVarianceOfMean(mean, sums.n, sums.noisyAtoms));
   const half = tQuantile(0.975, sums.n - 1) * se;
   return { n: sums.n, mean, sd: Math.sqrt(variance), se, ci_low: mean - half, ci_high: mean + half, suppressed: false, low_reliability };
+}
+
+/** The sample variance of released sums, within what 0–100 scores allow (noise could suggest otherwise). */
+export function varianceOf(sums: ReleasedSums): number {
+  if (sums.n < 2) return 0;
+  return Math.min(2500, Math.max(0, (sums.sumSquares - (sums.sum * sums.sum) / sums.n) / (sums.n - 1)));
 }
 
 /** The n, mean and standard error of a shown cell, for differences; null when no mean is shown. */

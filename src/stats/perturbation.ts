@@ -20,8 +20,11 @@ export interface ReleasedSums extends Sums {
 
 /** Standard deviation of the noise on an atom's sum of 0–100 scores: sets the attack bound (see README, "Privacy"). */
 export const SUM_NOISE_SD = 45;
-/** Standard deviation of the (integer) noise on an atom's count. */
-export const COUNT_NOISE_SD = 2;
+/**
+ * Standard deviation of the (integer) noise on an atom's count. The mean's error from it is about the mean times it,
+ * so it stays small: the attack bound rests on the noise of the sums.
+ */
+export const COUNT_NOISE_SD = 1;
 /** Noise on an atom's sum of squared scores, on the same footing as the sum's (a score near 50 moves it 100× as much). */
 export const SUM_SQUARES_NOISE_SD = 100 * SUM_NOISE_SD;
 

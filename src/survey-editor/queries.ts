@@ -1,7 +1,8 @@
 import { and, asc, count, eq, gt, lt, desc, sql } from 'drizzle-orm';
 import { recordAudit } from '../audit/record.js';
 import type { DatabaseHandle } from '../db/client.js';
-import { answers, type LocalizedText, questions, responses, surveys, type Question } from '../db/schema.js';
+import { answers, type LocalizedText, questions, responses, surveys, themes, type Question } from '../db/schema.js';
+import { insertThemes } from '../themes/queries.js';
 import type { QuestionFields } from './rules.js';
 
 export interface SurveyDetails {
@@ -73,7 +74,7 @@ export function createSurveyEditor({ db }: DatabaseHandle) {
         recordAudit(tx, { userId, action: published ? 'survey.publish' : 'survey.unpublish', entity: 'survey', entityId: surveyId });
       });
     },
-    /** A draft copy with the same texts and questions, and no responses. */
+    /** A draft copy with the same texts, questions and themes, and no responses. */
     duplicate(userId: number, surveyId: number, slug: string) {
       return db.transaction((tx) => {
         const source = tx.select().from(surveys).where(eq(surveys.id, surveyId)).get()!;
@@ -87,6 +88,7 @@ export function createSurveyEditor({ db }: DatabaseHandle) {
           tx.insert(questions)
             .values(sourceQuestions.map(({ id: _id, surveyId: _s, ...q }) => ({ ...q, surveyId: copy.id })))
             .run();
+        insertThemes(tx, copy.id, tx.select().from(themes).where(eq(themes.surveyId, surveyId)).orderBy(asc(themes.position)).all());
         recordAudit(tx, { userId, action: 'survey.duplicate', entity: 'survey', entityId: copy.id, details: { from: source.slug, slug } });
         return copy;
       });

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { closeSync, fdatasync, fstatSync, openSync } from 'node:fs';
+import { StorageError } from '../db/storage.js';
 
 interface Pending<T> {
   work: () => T;
@@ -21,7 +22,7 @@ const FULL = 2;
  * sync the WAL first and the database after), then the WAL file is fdatasync'd and only then is anyone answered.
  * That is FULL's guarantee, while the next batch is already being parsed and written.
  */
-export function createGroupCommitter(sqlite: Database.Database, maxBatch = 256) {
+export function createGroupCommitter(sqlite: Database.Database, maxBatch = 256, fileProblem: () => string | null = () => null) {
   let queue: Pending<unknown>[] = [];
   let scheduled = false;
   let syncing = 0;
@@ -44,6 +45,12 @@ export function createGroupCommitter(sqlite: Database.Database, maxBatch = 256) 
     const batch = queue.splice(0, maxBatch);
     if (queue.length > 0) schedule();
     const outcomes: Outcome[] = [];
+    // A write to a deleted or replaced database file would be acknowledged and then lost.
+    const problem = fileProblem();
+    if (problem) {
+      batch.forEach((item) => item.reject(new StorageError(problem)));
+      return finish();
+    }
     const level = sqlite.pragma('synchronous', { simple: true }) as number;
     const offThread = !sqlite.memory && level >= FULL && sqlite.pragma('journal_mode', { simple: true }) === 'wal';
     const changesBefore = totalChanges.get() as number;
@@ -63,6 +70,8 @@ export function createGroupCommitter(sqlite: Database.Database, maxBatch = 256) 
             try {
               outcomes.push({ ok: true, value: sqlite.transaction(item.work)() });
             } catch (error) {
+              // A full disk (and a few other errors) rolls back the whole transaction: then nothing of the batch is stored.
+              if (!sqlite.inTransaction) throw error;
               outcomes.push({ ok: false, error });
             }
           }
@@ -82,12 +91,12 @@ export function createGroupCommitter(sqlite: Database.Database, maxBatch = 256) 
       fd = walHandle();
     } catch (error) {
       syncing--;
-      batch.forEach((item) => item.reject(error));
+      batch.forEach((item) => item.reject(new StorageError(`cannot open the write-ahead log ${walPath}`, { cause: error })));
       return finish();
     }
     fdatasync(fd, (error) => {
       syncing--;
-      if (error) batch.forEach((item) => item.reject(error));
+      if (error) batch.forEach((item) => item.reject(new StorageError(`cannot sync the write-ahead log ${walPath}`, { cause: error })));
       else settle(batch, outcomes);
       finish();
     });

@@ -4,7 +4,8 @@ import { createReadCache } from '../db/read-cache.js';
 import { events, neighborhoods, questions, surveys, type Neighborhood, type Question, type Survey } from '../db/schema.js';
 import { createGroupCommitter } from './group-commit.js';
 import { createResponseRecorder, type NewResponse, type RecordResponse } from './response-recorder.js';
-import { standardSurvey } from './standard-survey.js';
+import { insertThemes } from '../themes/queries.js';
+import { standardSurvey, standardThemes } from './standard-survey.js';
 
 export interface SurveyWithQuestions {
   survey: Survey;
@@ -12,7 +13,7 @@ export interface SurveyWithQuestions {
 }
 
 /** Survey data for residents: surveys, their questions, the neighborhoods they can pick, and storing answers. */
-export function createSurveyRepository({ db, sqlite }: DatabaseHandle) {
+export function createSurveyRepository({ db, sqlite, fileProblem }: DatabaseHandle) {
   const findBySlug = db
     .select()
     .from(surveys)
@@ -32,7 +33,7 @@ export function createSurveyRepository({ db, sqlite }: DatabaseHandle) {
     .from(events)
     .where(eq(events.id, sql.placeholder('id')))
     .prepare();
-  const committer = createGroupCommitter(sqlite);
+  const committer = createGroupCommitter(sqlite, undefined, fileProblem);
   // Every submission reads the survey, its questions and the neighborhoods: cached until anything but stored
   // submissions (which never touch them) changes the database.
   const cached = createReadCache(sqlite, { unrelatedChanges: () => committer.changes });
@@ -78,7 +79,7 @@ export function createSurveyRepository({ db, sqlite }: DatabaseHandle) {
 
 export type SurveyRepository = ReturnType<typeof createSurveyRepository>;
 
-/** Creates the standard Community Trust Survey (open) when the database has no survey yet. */
+/** Creates the standard Community Trust Survey (open, with its suggested themes) when the database has no survey yet. */
 export function ensureStandardSurvey({ db }: DatabaseHandle): void {
   db.transaction((tx) => {
     const existing = tx.select({ id: surveys.id }).from(surveys).limit(1).get();
@@ -92,5 +93,6 @@ export function ensureStandardSurvey({ db }: DatabaseHandle): void {
     tx.insert(questions)
       .values(definitions.map((q, i) => ({ ...q, surveyId: created.id, position: i + 1 })))
       .run();
+    insertThemes(tx, created.id, standardThemes);
   });
 }

@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Channel, Question } from '../db/schema.js';
 import { measuresOf, respondentScores } from '../stats/scoring.js';
@@ -20,6 +20,11 @@ export interface NewResponse {
   answers: readonly AnswerValue[];
 }
 
+/** A random response id in 1 … 2^53-1: safe as a JavaScript number, and nothing about when it was written. */
+export function randomResponseId(): number {
+  return Number(randomBytes(8).readBigUInt64BE() >> 11n) || 1;
+}
+
 const ADD_TO_ROLLUP = `INSERT INTO daily_rollups (survey_id, measure, day, neighborhood_id, n, sum, sum_squares, key_sum) VALUES (?, ?, ?, ?, 1, ?, ?, ?)
   ON CONFLICT (survey_id, measure, day, neighborhood_id)
   DO UPDATE SET n = n + 1, sum = sum + excluded.sum, sum_squares = sum_squares + excluded.sum_squares, key_sum = key_sum + excluded.key_sum`;
@@ -34,8 +39,8 @@ export const newCellKey = () => randomInt(0, 4294967296);
 export function createResponseRecorder(sqlite: Database.Database, questions: readonly Question[]) {
   const measures = measuresOf(questions);
   const insertResponse = sqlite.prepare(
-    `INSERT INTO responses (survey_id, neighborhood_id, submitted_on, channel, language, event_id, import_batch_id, cell_key)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO responses (id, survey_id, neighborhood_id, submitted_on, channel, language, event_id, import_batch_id, cell_key)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const insertAnswer = sqlite.prepare('INSERT INTO answers (response_id, question_id, value_number, value_text) VALUES (?, ?, ?, ?)');
   const insertScore = sqlite.prepare('INSERT INTO response_scores (response_id, measure, score) VALUES (?, ?, ?)');
@@ -43,17 +48,27 @@ export function createResponseRecorder(sqlite: Database.Database, questions: rea
 
   return function record(response: NewResponse): number {
     const cellKey = newCellKey();
-    const { lastInsertRowid } = insertResponse.run(
-      response.surveyId,
-      response.neighborhoodId,
-      response.submittedOn,
-      response.channel,
-      response.language,
-      response.eventId ?? null,
-      response.importBatchId ?? null,
-      cellKey,
-    );
-    const responseId = Number(lastInsertRowid);
+    let responseId = randomResponseId();
+    for (;;) {
+      try {
+        insertResponse.run(
+          responseId,
+          response.surveyId,
+          response.neighborhoodId,
+          response.submittedOn,
+          response.channel,
+          response.language,
+          response.eventId ?? null,
+          response.importBatchId ?? null,
+          cellKey,
+        );
+        break;
+      } catch (err) {
+        // One chance in billions: the random id is taken. Only this statement failed; draw again.
+        if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw err;
+        responseId = randomResponseId();
+      }
+    }
     const scalePoints = new Map<number, number>();
     for (const a of response.answers) {
       insertAnswer.run(responseId, a.questionId, a.valueNumber, a.valueText);

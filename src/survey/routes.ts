@@ -4,7 +4,10 @@ import { dateIn } from '../dates.js';
 import type { Neighborhood, Question, Survey } from '../db/schema.js';
 import { catalogs, formatDate, localize, negotiateLanguage, translate } from '../i18n/index.js';
 import { isKioskDevice } from '../outreach/links.js';
+import { isStorageError } from '../db/storage.js';
+import { RETRY_AFTER_SECONDS } from '../plugins/errors.js';
 import { LANGUAGE_COOKIE, setPageLanguage } from '../plugins/request-context.js';
+import { sameSiteOnly } from '../plugins/security.js';
 import { HONEYPOT_FIELD, answersFromForm, fieldErrors, surveyFormSchema } from './form-schema.js';
 import { surveyFormView, type FormState } from './form-view.js';
 
@@ -133,7 +136,7 @@ export async function surveyRoutes(app: FastifyInstance) {
         changeNeighborhood: query.change === '1',
       },
     );
-    const answered = channel === 'kiosk' ? null : request.unsignCookie(request.cookies[answeredCookie(survey)] ?? '');
+    const answered = channel === 'kiosk' ? null : app.signers.answered.unsign(request.cookies[answeredCookie(survey)] ?? '');
     return renderForm(request, reply, survey, form, {
       lang,
       channel,
@@ -147,6 +150,7 @@ export async function surveyRoutes(app: FastifyInstance) {
     '/surveys/:slug',
     {
       bodyLimit: 64 * 1024,
+      preHandler: sameSiteOnly(app),
       // A kiosk serves many residents from one device, so it is exempt from the per-client limit.
       config: { rateLimit: { max: app.config.SUBMIT_RATE_LIMIT, timeWindow: '1 minute', allowList: (request: FastifyRequest) => isKioskDevice(app, request) } },
     },
@@ -196,22 +200,39 @@ export async function surveyRoutes(app: FastifyInstance) {
 
       const neighborhood = neighborhoods.find((n) => n.slug === parsed.data.neighborhood)!;
       const submittedOn = dateIn(app.config.TIME_ZONE);
-      await surveys.submit(
-        {
-          surveyId: survey.id,
-          neighborhoodId: neighborhood.id,
-          submittedOn,
-          channel,
-          eventId: event ?? null,
-          language: lang,
-          answers: answersFromForm(parsed.data, questions),
-        },
-        questions,
-      );
+      try {
+        await surveys.submit(
+          {
+            surveyId: survey.id,
+            neighborhoodId: neighborhood.id,
+            submittedOn,
+            channel,
+            eventId: event ?? null,
+            language: lang,
+            answers: answersFromForm(parsed.data, questions),
+          },
+          questions,
+        );
+      } catch (err) {
+        if (!isStorageError(err)) throw err;
+        // Not stored: the resident gets the form back as filled in, told to send it again.
+        app.storage.failed(err as Error);
+        request.log.error({ err }, 'a submission could not be stored');
+        setPageLanguage(request, reply, lang);
+        return reply
+          .code(503)
+          .header('retry-after', String(RETRY_AFTER_SECONDS))
+          .view('survey/form', {
+            form: surveyFormView(survey, questions, neighborhoods, lang, { values: body, errors: new Map() }, { changeNeighborhood: true }),
+            notSaved: true,
+            channel,
+            event,
+            minGroupSize: app.config.MIN_GROUP_SIZE,
+          });
+      }
       // Only now, after the commit, is the resident told the answers were saved.
       if (channel !== 'kiosk') {
-        reply.setCookie(answeredCookie(survey), submittedOn, {
-          signed: true,
+        reply.setCookie(answeredCookie(survey), app.signers.answered.sign(submittedOn), {
           httpOnly: true,
           sameSite: 'lax',
           secure: app.config.PUBLIC_URL.startsWith('https:'),

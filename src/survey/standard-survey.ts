@@ -1,4 +1,5 @@
 import type { ChoiceOption, LocalizedText, NewQuestion } from '../db/schema.js';
+import type { ThemeFields } from '../themes/queries.js';
 
 type QuestionDefinition = Omit<NewQuestion, 'id' | 'surveyId' | 'position'>;
 
@@ -142,3 +143,118 @@ export const standardSurvey = {
     ]),
   ] satisfies QuestionDefinition[],
 };
+
+/**
+ * Themes the "number one issue" answers are counted into, with keywords in both languages (plurals, accents and
+ * capitals are folded, so "drug" also finds "Drugs"). Admins change them under the survey's themes page.
+ */
+export const standardThemes: ThemeFields[] = [
+  {
+    code: 'drugs',
+    label: { en: 'Drug dealing', es: 'Venta de drogas' },
+    keywords: {
+      en: ['drug', 'drug dealing', 'dealer', 'narcotics', 'fentanyl', 'heroin', 'meth', 'opioid', 'overdose', 'needle'],
+      es: ['droga', 'venta de drogas', 'narco', 'narcotráfico', 'narcomenudeo', 'fentanilo', 'heroína', 'sobredosis', 'jeringa'],
+    },
+  },
+  {
+    code: 'traffic',
+    label: { en: 'Speeding, traffic and parking', es: 'Exceso de velocidad, tráfico y estacionamiento' },
+    keywords: {
+      en: [
+        'speeding',
+        'speed',
+        'speeder',
+        'traffic',
+        'racing',
+        'reckless driving',
+        'drunk driving',
+        'red light',
+        'stop sign',
+        'hit and run',
+        'crosswalk',
+        'parking',
+      ],
+      es: ['velocidad', 'exceso de velocidad', 'tráfico', 'tránsito', 'carreras', 'arrancones', 'manejan rápido', 'semáforo', 'estacionamiento', 'choques'],
+    },
+  },
+  {
+    code: 'guns',
+    label: { en: 'Gun violence', es: 'Armas y balaceras' },
+    keywords: {
+      en: ['gun', 'gunfire', 'gunshot', 'shooting', 'shots fired', 'firearm'],
+      es: ['arma', 'armas de fuego', 'balacera', 'balazo', 'disparo', 'tiroteo', 'pistola'],
+    },
+  },
+  {
+    code: 'theft',
+    label: { en: 'Break-ins and theft', es: 'Robos' },
+    keywords: {
+      en: [
+        'break-in',
+        'breaking in',
+        'burglary',
+        'theft',
+        'thief',
+        'thieves',
+        'stolen',
+        'stealing',
+        'robbery',
+        'robbed',
+        'catalytic converter',
+        'porch pirate',
+      ],
+      es: ['robo', 'robar', 'roban', 'ladrón', 'hurto', 'asalto', 'allanamiento'],
+    },
+  },
+  {
+    code: 'homelessness',
+    label: { en: 'Homelessness', es: 'Personas sin hogar' },
+    keywords: {
+      en: ['homeless', 'homelessness', 'encampment', 'unhoused', 'panhandling', 'tent'],
+      es: ['sin hogar', 'sin techo', 'indigente', 'indigencia', 'situación de calle', 'campamento', 'vagabundo'],
+    },
+  },
+  {
+    code: 'noise',
+    label: { en: 'Noise', es: 'Ruido' },
+    keywords: { en: ['noise', 'noisy', 'loud', 'fireworks', 'parties'], es: ['ruido', 'ruidoso', 'música alta', 'fiesta', 'cohete'] },
+  },
+  {
+    code: 'response_times',
+    label: { en: 'Police response times', es: 'Tiempo de respuesta de la policía' },
+    keywords: {
+      en: ['response time', 'slow response', 'slow to respond', 'never come', 'show up', 'take forever', 'takes hours', 'waiting', '911'],
+      es: ['tiempo de respuesta', 'tarda', 'tardan', 'tardaron', 'no llegan', 'nunca llegan', 'no vienen', 'nunca vienen', '911'],
+    },
+  },
+  {
+    code: 'youth',
+    label: { en: 'Youth', es: 'Jóvenes' },
+    keywords: {
+      en: ['youth', 'young people', 'kids', 'teens', 'teenagers', 'juveniles', 'children'],
+      es: ['jóvenes', 'joven', 'niños', 'adolescentes', 'chavos', 'muchachos', 'menores'],
+    },
+  },
+  {
+    code: 'gangs',
+    label: { en: 'Gangs', es: 'Pandillas' },
+    keywords: { en: ['gang'], es: ['pandilla', 'pandillero', 'mara'] },
+  },
+  {
+    code: 'patrols',
+    label: { en: 'More patrols and presence', es: 'Más patrullaje y presencia' },
+    keywords: {
+      en: ['patrol', 'patrolling', 'presence', 'visibility', 'more officers', 'beat cop'],
+      es: ['patrulla', 'patrullaje', 'presencia', 'rondines', 'vigilancia'],
+    },
+  },
+  {
+    code: 'treatment',
+    label: { en: 'How police treat people', es: 'Trato de la policía' },
+    keywords: {
+      en: ['respect', 'disrespect', 'treat', 'treated', 'profiling', 'harassment', 'harass', 'excessive force', 'brutality', 'abuse', 'racism'],
+      es: ['respeto', 'trato', 'tratan', 'acoso', 'abuso', 'discriminación', 'perfil racial', 'brutalidad', 'racismo'],
+    },
+  },
+];

@@ -23,11 +23,26 @@ t.test('login with the right password starts a server-side session in a safe coo
 });
 
 t.test('Secure cookies when PUBLIC_URL is https (behind a TLS proxy)', async (t) => {
-  const { app } = await buildTestApp(t, { PUBLIC_URL: 'https://trust.example.org', TRUST_PROXY: 'true' });
-  const res = await app.inject({ url: '/login', headers: { 'x-forwarded-proto': 'https' } });
-  t.equal(res.cookies.find((c) => c.name === 'cg_session')?.secure, true);
-  t.match(res.headers['strict-transport-security'], 'max-age=');
-  const plain = await app.inject({ url: '/login' });
+  const { app } = await buildTestApp(t, { PUBLIC_URL: 'https://trust.example.org', TRUST_PROXY: '1' });
+  await createStaff(app, 'admin@example.org', 'correct horse battery', 'admin');
+  const headers = { 'x-forwarded-proto': 'https' };
+  const page = await app.inject({ url: '/login', headers });
+  const formCookie = page.cookies.find((c) => c.name === 'cg_login')!;
+  t.equal(formCookie.secure, true, "the login form's cookie is Secure");
+  t.match(page.headers['strict-transport-security'], 'max-age=');
+  const res = await app.inject({
+    method: 'POST',
+    url: '/login',
+    headers: { ...headers, cookie: `cg_login=${formCookie.value}`, 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ email: 'admin@example.org', password: 'correct horse battery', _csrf: csrfFrom(page.body) ?? '' }).toString(),
+  });
+  t.equal(res.cookies.find((c) => c.name === 'cg_session')?.secure, true, 'and so is the session');
+  const plain = await app.inject({
+    method: 'POST',
+    url: '/login',
+    headers: { cookie: `cg_login=${formCookie.value}`, 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ email: 'admin@example.org', password: 'correct horse battery', _csrf: csrfFrom(page.body) ?? '' }).toString(),
+  });
   t.notOk(
     plain.cookies.some((c) => c.name === 'cg_session'),
     'a Secure cookie is never sent over plain http',

@@ -33,6 +33,9 @@ t.test('admin pages pass axe (WCAG 2.2 AA) at 360 px, error states included', as
   for (const path of [
     '/admin/surveys/1',
     '/admin/surveys/1/questions/1/edit',
+    '/admin/surveys/1/themes',
+    '/admin/surveys/1/themes?answer=drug+dealing',
+    '/admin/surveys/1/themes/1/edit',
     '/admin/neighborhoods',
     '/admin/staff',
     '/admin/export',
@@ -53,4 +56,9 @@ t.test('admin pages pass axe (WCAG 2.2 AA) at 360 px, error states included', as
   await page.locator('.error-summary a[href="#field-code"]').click();
   t.equal(await page.evaluate(() => document.activeElement?.id), 'field-code', 'the summary link lands on the field');
   await audit('question form with errors');
+  await page.goto(`${base}/admin/surveys/1/themes/new`);
+  await page.getByRole('button', { name: 'Add theme' }).click();
+  await page.locator('.error-summary a[href="#field-keywords_en"]').click();
+  t.equal(await page.evaluate(() => document.activeElement?.id), 'field-keywords_en', 'the summary link lands on the keywords');
+  await audit('theme form with errors');
 });

@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import type { Page } from 'playwright-core';
 import { dateIn } from '../../src/dates.js';
-import { kioskToken } from '../../src/outreach/links.js';
-import { addNeighborhoods, buildTestApp, rowCount } from '../helper/app.js';
+import { createKioskLinks } from '../../src/outreach/links.js';
+import { addNeighborhoods, buildTestApp, createStaff, rowCount } from '../helper/app.js';
 import { axeViolations, serious } from '../helper/axe.js';
 import { artifactsDir, launchBrowser } from '../helper/browser.js';
 
@@ -186,13 +186,15 @@ async function thanksTitle(t: Test, browser: Awaited<ReturnType<typeof launchBro
 
 t.test('a kiosk left idle warns, then starts again blank; it offers no way out of the survey', async (t) => {
   const { app, database, config } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside');
+  const [riverside] = addNeighborhoods(database, 'Riverside');
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await launchBrowser(t);
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, bypassCSP: true });
   const page = await context.newPage();
   await page.clock.install();
-  const token = kioskToken(app, { survey: 'community-trust', neighborhood: 'riverside' }, dateIn(config.TIME_ZONE));
+  const admin = await createStaff(app, 'kiosk-admin@example.org', 'a long enough passphrase', 'admin');
+  const survey = app.surveys.findWithQuestions('community-trust')!.survey;
+  const { token } = createKioskLinks(database).issue({ surveyId: survey.id, neighborhoodId: riverside.id, eventId: null }, dateIn(config.TIME_ZONE), admin.id);
   await page.goto(`${base}/kiosk/${encodeURIComponent(token)}`);
   await page.getByRole('button', { name: 'Send my answers' }).waitFor();
   t.same(await page.locator('header a, footer a').count(), 0, 'no link leads away in kiosk mode');

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { openDatabase } from '../../src/db/client.js';
@@ -18,6 +19,7 @@ t.test('migrations build every table on an empty file, with durable settings', a
     'daily_rollups',
     'events',
     'import_batches',
+    'kiosk_links',
     'neighborhoods',
     'one_time_tokens',
     'questions',
@@ -34,7 +36,11 @@ t.test('migrations build every table on an empty file, with durable settings', a
   t.equal(handle.sqlite.pragma('busy_timeout', { simple: true }), 5000);
   handle.close();
   const again = openDatabase(path);
-  t.equal((again.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }).n, 1, 'migrations apply once');
+  t.equal(
+    (again.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }).n,
+    readdirSync(new URL('../../drizzle/', import.meta.url)).filter((f) => f.endsWith('.sql')).length,
+    'migrations apply once',
+  );
   again.close();
 });
 

@@ -62,3 +62,25 @@ export function expected(database: DatabaseHandle, neighborhoodId: number, from:
   const sd = Math.sqrt(scores.reduce((a, s) => a + (s - mean) ** 2, 0) / (n - 1));
   return { n, mean, sd, half: (t * sd) / Math.sqrt(n) };
 }
+
+/** Trust scores of counted responses in some neighborhoods over [from, to], from the answers table with plain SQL. */
+export function trustScores(database: DatabaseHandle, neighborhoodIds: readonly number[], from: string, to: string): number[] {
+  return database.sqlite
+    .prepare(
+      `SELECT (r1.value_number + r2.value_number) * 5.0 AS score
+       FROM responses r
+       JOIN answers r1 ON r1.response_id = r.id AND r1.question_id = (SELECT id FROM questions WHERE code = 'respect')
+       JOIN answers r2 ON r2.response_id = r.id AND r2.question_id = (SELECT id FROM questions WHERE code = 'listening')
+       WHERE r.neighborhood_id IN (${neighborhoodIds.map(() => '?').join(', ')}) AND r.submitted_on BETWEEN ? AND ? AND r.voided = 0`,
+    )
+    .pluck()
+    .all(...neighborhoodIds, from, to) as number[];
+}
+
+/** n, mean, sample sd and standard error of a list of scores, computed the textbook way. */
+export function describe(scores: readonly number[]) {
+  const n = scores.length;
+  const mean = scores.reduce((a, b) => a + b, 0) / n;
+  const sd = Math.sqrt(scores.reduce((a, s) => a + (s - mean) ** 2, 0) / (n - 1));
+  return { n, mean, sd, se: sd / Math.sqrt(n) };
+}

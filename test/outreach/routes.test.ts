@@ -1,10 +1,10 @@
 import jsqr from 'jsqr';
 import { PNG } from 'pngjs';
 import t from 'tap';
-import { dateIn } from '../../src/dates.js';
+import type { FastifyInstance } from 'fastify';
+import { addDays, dateIn } from '../../src/dates.js';
 import { events } from '../../src/db/schema.js';
-import { kioskToken } from '../../src/outreach/links.js';
-import { addNeighborhoods, buildTestApp, createStaff, form, login, rowCount } from '../helper/app.js';
+import { addNeighborhoods, buildTestApp, createStaff, csrfFrom, form, login, rowCount } from '../helper/app.js';
 
 // jsqr is CommonJS whose default export is itself under `default`.
 const jsQR = jsqr.default;
@@ -21,6 +21,28 @@ async function setup(t: Parameters<typeof buildTestApp>[0], env: Record<string, 
     .get();
   await createStaff(built.app, 'liaison@example.org', 'correct horse battery', 'liaison');
   return { ...built, event };
+}
+
+/** Issues kiosk links through the outreach page's form, as the given staff member; returns each link's path. */
+async function kioskIssuer(app: FastifyInstance, email: string, password: string) {
+  const { jar } = await login(app, email, password);
+  const headers = { cookie: jar.header() };
+  return {
+    headers,
+    async issue(fields: { survey: string; neighborhood: string; event?: number; kioskDay?: string }) {
+      const query = form(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, String(v)])));
+      const page = await app.inject({ url: `/outreach?${query}`, headers });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/outreach/kiosk-links',
+        headers: { ...headers, ...formHeaders },
+        payload: `${query}&_csrf=${encodeURIComponent(csrfFrom(page.body) ?? '')}`,
+      });
+      const link = /href="https?:\/\/[^/"]+(\/kiosk\/[^"]+)"/.exec(res.body)?.[1];
+      if (res.statusCode !== 200 || !link) throw new Error(`no kiosk link issued (${res.statusCode})`);
+      return link;
+    },
+  };
 }
 
 t.test('outreach pages are for staff only', async (t) => {
@@ -40,7 +62,8 @@ t.test('QR code, poster and short link for a logged-in liaison', async (t) => {
   t.equal(page.statusCode, 200);
   t.match(page.body, 'Links for Riverside at “Block party on 5th”');
   t.match(page.body, `http://trust.example.org/s/community-trust/riverside/${event.id}`);
-  t.match(page.body, 'http://trust.example.org/kiosk/');
+  t.notMatch(page.body, 'http://trust.example.org/kiosk/', 'a kiosk link is made only on request');
+  t.match(page.body, 'Make a kiosk link for');
 
   const png = await app.inject({ url: `/outreach/qr.png?survey=community-trust&neighborhood=riverside&event=${event.id}`, headers });
   t.equal(png.headers['content-type'], 'image/png');
@@ -89,12 +112,14 @@ t.test('kiosk links: valid only on their day; the device answers as a kiosk with
   const today = dateIn(config.TIME_ZONE);
   const target = { survey: 'community-trust', neighborhood: 'riverside', event: event.id };
 
-  const stale = await app.inject(`/kiosk/${encodeURIComponent(kioskToken(app, target, '2020-01-01'))}`);
-  t.equal(stale.statusCode, 404, 'a link for another day does not work');
-  const forged = await app.inject(`/kiosk/${encodeURIComponent(kioskToken(app, target, today).replace(/.$/, 'x'))}`);
+  const { issue } = await kioskIssuer(app, 'liaison@example.org', 'correct horse battery');
+  const tomorrow = await issue({ ...target, kioskDay: addDays(today, 1) });
+  t.equal((await app.inject(tomorrow)).statusCode, 404, 'a link for another day does not work');
+  const link = await issue(target);
+  const forged = await app.inject(link.replace(/.$/, (c) => (c === 'x' ? 'y' : 'x')));
   t.equal(forged.statusCode, 404, 'a tampered link does not work');
 
-  const open = await app.inject(`/kiosk/${encodeURIComponent(kioskToken(app, target, today))}`);
+  const open = await app.inject(link);
   t.equal(open.statusCode, 303);
   t.equal(open.headers.location, `/surveys/community-trust?neighborhood=riverside&channel=kiosk&event=${event.id}`);
   const kioskCookie = open.cookies.find((c) => c.name === 'cg_kiosk')!;
@@ -148,4 +173,68 @@ t.test('the event page counts the responses the event brought in', async (t) => 
   const page = await app.inject({ url: `/events/${event.id}`, headers: { cookie: jar.header() } });
   t.equal(page.statusCode, 200);
   t.match(page.body, "Responses brought in by this event's QR codes and kiosks: <strong>2</strong> (qr 2)");
+});
+
+t.test('kiosk links are recorded (only a hash), listed, and an admin can revoke one: the link and its devices stop working', async (t) => {
+  const { app, database, config } = await setup(t, { SUBMIT_RATE_LIMIT: '1', PUBLIC_URL: 'http://trust.example.org' });
+  await createStaff(app, 'admin@example.org', 'admin password 12', 'admin');
+  const { issue } = await kioskIssuer(app, 'liaison@example.org', 'correct horse battery');
+  const link = await issue({ survey: 'community-trust', neighborhood: 'riverside' });
+  const token = link.split('/').pop()!;
+  const stored = database.sqlite.prepare('SELECT token_hash, valid_on FROM kiosk_links').all() as { token_hash: string; valid_on: string }[];
+  t.equal(stored.length, 1, 'the issued link is recorded');
+  t.equal(stored[0].valid_on, dateIn(config.TIME_ZONE));
+  t.notMatch(JSON.stringify(database.sqlite.prepare('SELECT * FROM kiosk_links').all()), token, 'but not its token');
+  t.match(JSON.stringify(database.sqlite.prepare("SELECT * FROM audit_log WHERE action = 'kiosk-link.issue'").all()), 'riverside', 'issuing is audited');
+
+  const open = await app.inject(link);
+  t.equal(open.statusCode, 303);
+  const device = { cookie: `cg_kiosk=${open.cookies.find((c) => c.name === 'cg_kiosk')!.value}` };
+  const post = () => app.inject({ method: 'POST', url: '/surveys/community-trust', headers: { ...formHeaders, ...device }, payload: form(answers) });
+  t.same([(await post()).statusCode, (await post()).statusCode], [303, 303], 'a kiosk device is not limited');
+
+  const liaisonPage = await app.inject({ url: '/outreach', headers: (await kioskIssuer(app, 'liaison@example.org', 'correct horse battery')).headers });
+  t.match(liaisonPage.body, 'Kiosk links issued for today and later');
+  t.notMatch(liaisonPage.body, '/revoke', 'liaisons see the list without revoke buttons');
+  const adminJar = (await login(app, 'admin@example.org', 'admin password 12')).jar;
+  const adminPage = await app.inject({ url: '/outreach', headers: { cookie: adminJar.header() } });
+  const revokeUrl = /action="(\/outreach\/kiosk-links\/[0-9a-f]{64}\/revoke)"/.exec(adminPage.body)?.[1];
+  t.ok(revokeUrl, 'admins get a revoke button');
+  const revoked = await app.inject({
+    method: 'POST',
+    url: revokeUrl!,
+    headers: { cookie: adminJar.header(), ...formHeaders },
+    payload: form({ _csrf: csrfFrom(adminPage.body) ?? '' }),
+  });
+  t.equal(revoked.statusCode, 303);
+  t.equal((await app.inject(link)).statusCode, 404, 'a revoked link no longer makes a kiosk');
+  const after = await post();
+  t.equal(after.statusCode, 303);
+  t.equal((await post()).statusCode, 429, "the device's cookie stopped working: it is limited like any other");
+  t.equal(rowCount(database, "responses WHERE channel = 'kiosk'"), 2);
+  t.equal(rowCount(database, "audit_log WHERE action = 'kiosk-link.revoke'"), 1);
+  t.match((await app.inject({ url: '/outreach', headers: { cookie: adminJar.header() } })).body, 'Revoked');
+});
+
+t.test('an "already answered" cookie copied into the kiosk cookie makes no kiosk (each purpose has its own key)', async (t) => {
+  const { app, database, config } = await setup(t, { SUBMIT_RATE_LIMIT: '2' });
+  const first = await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: formHeaders, payload: form(answers) });
+  const answered = first.cookies.find((c) => c.name.startsWith('cg_answered_'))!;
+  t.match(answered.value, dateIn(config.TIME_ZONE));
+  const copied = { cookie: `cg_kiosk=${answered.value}` };
+  const statuses = [];
+  for (let i = 0; i < 2; i++) {
+    statuses.push(
+      (
+        await app.inject({
+          method: 'POST',
+          url: '/surveys/community-trust',
+          headers: { ...formHeaders, ...copied },
+          payload: form({ ...answers, channel: 'kiosk' }),
+        })
+      ).statusCode,
+    );
+  }
+  t.same(statuses, [303, 429], 'still rate limited');
+  t.equal(rowCount(database, "responses WHERE channel = 'kiosk'"), 0, 'and not recorded as kiosk answers');
 });

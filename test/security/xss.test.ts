@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import t from 'tap';
-import { events, neighborhoods, questions, surveys } from '../../src/db/schema.js';
+import { events, neighborhoods, questions, surveys, themes } from '../../src/db/schema.js';
 import { buildTestApp, createStaff, login } from '../helper/app.js';
 import { launchBrowser } from '../helper/browser.js';
 
@@ -17,6 +17,10 @@ async function seedPayload(t: Parameters<typeof buildTestApp>[0]) {
   db.update(questions)
     .set({ prompt: { en: `Respect ${payload}`, es: payload } })
     .where(eq(questions.code, 'respect'))
+    .run();
+  db.update(themes)
+    .set({ label: { en: `Drugs ${payload}`, es: payload }, keywords: { en: [payload], es: [payload] } })
+    .where(eq(themes.code, 'drugs'))
     .run();
   const neighborhood = db
     .insert(neighborhoods)
@@ -56,6 +60,9 @@ function pagesShowingText(eventId: number) {
     '/admin/surveys',
     '/admin/surveys/1',
     '/admin/surveys/1/preview',
+    '/admin/surveys/1/themes',
+    `/admin/surveys/1/themes?answer=${encodeURIComponent(`drugs ${payload}`)}`,
+    '/admin/surveys/1/themes/1/edit',
     '/admin/export',
     '/public',
     '/public/community-trust',

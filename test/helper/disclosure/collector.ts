@@ -1,0 +1,197 @@
+import type { Figure, NoiseTerm } from './engine.js';
+import { pointTo100, scoreCombo, scoreTruth, type GroundRecord, type SurveyShape } from './records.js';
+
+/** The records counted when a set of figures was read (figures read before and after a change see different sets). */
+export interface Phase {
+  name: string;
+  live: GroundRecord[];
+}
+
+/** What a figure sums: a measure's scores, or one scale item's scores (from an answer distribution). */
+export type Quantity = { kind: 'measure'; measure: string } | { kind: 'item'; code: string };
+
+/** A released cell as the routes show it; mean rounded to `step` (0 for JSON, 0.1 on pages, 0.01 in CSV). */
+export interface ShownCell {
+  n: number | null;
+  mean: number | null;
+  suppressed?: boolean;
+}
+
+export interface Candidate {
+  how: string;
+  measure: string;
+  records: string[];
+}
+
+export interface Noise {
+  /** SD of the noise added to each atom's released sum of scores. */
+  sum: number;
+  /** SD of the noise added to each atom's released count (answer distributions). */
+  count: number;
+}
+
+const month = (date: string) => date.slice(0, 7);
+
+/**
+ * Turns every released figure into a linear combination of per-record unknowns. Atoms are (neighborhood, calendar
+ * month, quantity[, group]); with perturbation each figure carries one noise unknown per atom version it covers —
+ * identified by the atom and its exact records, so re-reading shares the noise and any change of records gets fresh
+ * noise. A figure that is not a union of whole atoms is taken as exact (the conservative reading).
+ */
+export class Collector {
+  readonly figures: Figure[] = [];
+  readonly candidates: Candidate[] = [];
+  /** Shown figures whose n or sum disagrees with the ground truth: the mapping to records is wrong (checked when exact). */
+  readonly mismatches: string[] = [];
+  /** Shown figures that are not unions of whole atoms (e.g. weeks), kept as exact. */
+  readonly nonAtom = new Set<string>();
+  requests = 0;
+  private readonly seen = new Set<string>();
+
+  constructor(
+    private readonly shape: SurveyShape,
+    private readonly noise: Noise | null,
+    readonly neighborhoods: readonly string[],
+  ) {}
+
+  /** The measure a quantity's small groups are judged on (an item's own dimension). */
+  measureOf(q: Quantity): string | null {
+    if (q.kind === 'measure') return q.measure;
+    for (const [m, items] of this.shape.measures) if (items.length === 1 && items[0] === q.code) return m;
+    return null;
+  }
+
+  private readonly scored = new Map<string, Set<string>>();
+
+  /** Whether a record counts in a quantity (memoised: every cell filters every record). */
+  private has(r: GroundRecord, q: Quantity) {
+    if (q.kind === 'item') return r.items.has(q.code);
+    let measures = this.scored.get(r.key);
+    if (!measures) this.scored.set(r.key, (measures = new Set([...this.shape.measures.keys()].filter((m) => scoreCombo(this.shape, r, m)))));
+    return measures.has(q.measure);
+  }
+
+  members(phase: Phase, areas: readonly string[], from: string, to: string, q: Quantity, extra?: (r: GroundRecord) => boolean) {
+    return phase.live.filter((r) => areas.includes(r.neighborhood) && r.date >= from && r.date <= to && this.has(r, q) && (!extra || extra(r)));
+  }
+
+  private termsOf(records: readonly GroundRecord[], q: Quantity) {
+    const terms = new Map<string, number>();
+    let truth = 0;
+    for (const r of records) {
+      const combo = q.kind === 'measure' ? scoreCombo(this.shape, r, q.measure)! : new Map([[`${r.key}:${q.code}`, 1]]);
+      for (const [id, c] of combo) terms.set(id, (terms.get(id) ?? 0) + c);
+      truth += q.kind === 'measure' ? scoreTruth(this.shape, r, q.measure)! : r.items.get(q.code)!;
+    }
+    return { terms, truth };
+  }
+
+  /** Noise terms of the atoms a figure covers, or null when it covers part of an atom. */
+  private atomNoise(phase: Phase, family: string, records: readonly GroundRecord[], inFamily: (r: GroundRecord) => boolean, sd: number, coef = 1) {
+    const parts = new Map<string, GroundRecord[]>();
+    for (const r of records) {
+      const key = `${r.neighborhood}|${month(r.date)}`;
+      parts.set(key, [...(parts.get(key) ?? []), r]);
+    }
+    const terms: NoiseTerm[] = [];
+    for (const [key, part] of parts) {
+      const [area, m] = key.split('|');
+      const atom = phase.live.filter((r) => r.neighborhood === area && month(r.date) === m && inFamily(r));
+      if (atom.length !== part.length) return null;
+      terms.push({ id: `${family}|${key}#${atom.map((r) => r.id).join(',')}`, variance: sd * sd, coef });
+    }
+    return terms;
+  }
+
+  private push(figure: Figure, key: string) {
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.figures.push(figure);
+  }
+
+  /**
+   * A cell: the sum of `q` over the records of `areas` between `from` and `to` (and in `group`, when given).
+   * A hidden cell of 1–9 records becomes a candidate group for the search.
+   */
+  cell(
+    phase: Phase,
+    label: string,
+    areas: readonly string[],
+    from: string,
+    to: string,
+    q: Quantity,
+    cell: ShownCell,
+    step: number,
+    group?: { question: string; option: string },
+  ) {
+    const extra = group && ((r: GroundRecord) => r.choices.get(group.question) === group.option);
+    const records = this.members(phase, areas, from, to, q, extra);
+    const measure = this.measureOf(q);
+    if (cell.suppressed || cell.n === null || cell.mean === null) {
+      if (measure && records.length >= 1 && records.length <= 9) this.candidates.push({ how: `hidden: ${label}`, measure, records: records.map((r) => r.key) });
+      return;
+    }
+    const { terms, truth } = this.termsOf(records, q);
+    const value = cell.n * cell.mean;
+    if (!this.noise && (cell.n !== records.length || Math.abs(value - truth) > (cell.n * step) / 2 + 1e-6 * Math.max(1, Math.abs(truth))))
+      this.mismatches.push(`${label} [${phase.name}]: shown n=${cell.n} sum=${value.toFixed(3)}, records say n=${records.length} sum=${truth.toFixed(3)}`);
+    const noise: NoiseTerm[] = [];
+    // Rounding of the shown mean: independent of everything else, shared by every identical display (deduplicated).
+    if (step > 0) noise.push({ id: `round:${this.figures.length}`, variance: (cell.n * step) ** 2 / 12 });
+    const family = (q.kind === 'measure' ? `m:${q.measure}` : `i:${q.code}`) + (group ? `:g:${group.question}=${group.option}` : '');
+    if (this.noise) {
+      const inFamily = (r: GroundRecord) => this.has(r, q) && (!extra || extra(r));
+      const atoms = this.atomNoise(phase, family, records, inFamily, this.noise.sum);
+      if (atoms) noise.push(...atoms);
+      else this.nonAtom.add(label);
+    }
+    const key = `${family}|${records.map((r) => r.id).join(',')}|${step}|${noise.map((n) => (n.id.startsWith('round:') ? '' : n.id)).join(',')}`;
+    this.push({ label: `${label} [${phase.name}]`, terms, value, noise }, key);
+  }
+
+  /**
+   * An answer distribution (counts per scale point over a range): the weighted counts give the item's score sum
+   * over the records that answered it, exactly.
+   */
+  distribution(
+    phase: Phase,
+    label: string,
+    area: string,
+    from: string,
+    to: string,
+    code: string,
+    shown: { n: number | null; suppressed: boolean; points: { value: number; count: number }[] },
+  ) {
+    const q: Quantity = { kind: 'item', code };
+    const records = this.members(phase, [area], from, to, q);
+    const measure = this.measureOf(q);
+    if (shown.suppressed || shown.n === null) {
+      if (measure && records.length >= 1 && records.length <= 9) this.candidates.push({ how: `hidden: ${label}`, measure, records: records.map((r) => r.key) });
+      return;
+    }
+    const item = this.shape.items.find((i) => i.code === code)!;
+    const weight = (point: number) => pointTo100(item, point);
+    const value = shown.points.reduce((acc, p) => acc + weight(p.value) * p.count, 0);
+    const { terms, truth } = this.termsOf(records, q);
+    if (!this.noise && (shown.n !== records.length || Math.abs(value - truth) > 1e-6 * Math.max(1, truth)))
+      this.mismatches.push(`${label} [${phase.name}]: shown n=${shown.n} sum=${value}, records say n=${records.length} sum=${truth}`);
+    const noise: NoiseTerm[] = [];
+    if (this.noise) {
+      // Each scale point's count is an atom of its own: its noise enters the score sum with the point's weight.
+      for (const p of shown.points) {
+        const atoms = this.atomNoise(
+          phase,
+          `i:${code}=${p.value}`,
+          records.filter((r) => r.points.get(code) === p.value),
+          (r) => r.points.get(code) === p.value,
+          this.noise.count,
+          weight(p.value),
+        );
+        if (atoms) noise.push(...atoms);
+        else this.nonAtom.add(label);
+      }
+    }
+    const key = `d:${code}|${records.map((r) => r.id).join(',')}|${noise.map((n) => n.id).join(',')}`;
+    this.push({ label: `${label} [${phase.name}]`, terms, value, noise }, key);
+  }
+}

@@ -1,0 +1,104 @@
+import type { FastifyInstance } from 'fastify';
+import type { Combination } from './engine.js';
+
+/** A stored response as ground truth, read with plain SQL: item scores on 0–100 and choice answers. */
+export interface GroundRecord {
+  id: number;
+  /** Prefix of its unknowns' ids. */
+  key: string;
+  neighborhood: string;
+  date: string;
+  /** Scale item code → 0–100 score (our own mapping, not the app's). */
+  items: Map<string, number>;
+  /** Scale item code → the scale point answered. */
+  points: Map<string, number>;
+  choices: Map<string, string>;
+}
+
+export interface ScaleItem {
+  code: string;
+  scale: '0-10' | 'agree5';
+  reverse: boolean;
+}
+
+export interface SurveyShape {
+  items: ScaleItem[];
+  /** Measure → its item codes (every dimension, and trust = the items in the trust score). */
+  measures: Map<string, string[]>;
+  /** Choice question code → its English prompt and option value → English label. */
+  choices: Map<string, { prompt: string; options: Map<string, string> }>;
+}
+
+/** The published scoring rule, written out again so the attack does not trust the code it attacks. */
+export const pointTo100 = (item: ScaleItem, point: number) => {
+  const score = item.scale === '0-10' ? point * 10 : (point - 1) * 25;
+  return item.reverse ? 100 - score : score;
+};
+
+export function surveyShape(app: FastifyInstance, slug: string): SurveyShape {
+  const { questions } = app.surveys.findWithQuestions(slug)!;
+  const items: ScaleItem[] = [];
+  const measures = new Map<string, string[]>();
+  const choices = new Map<string, { prompt: string; options: Map<string, string> }>();
+  const add = (m: string, code: string) => measures.set(m, [...(measures.get(m) ?? []), code]);
+  for (const q of questions) {
+    if (q.kind === 'scale' && q.scale) {
+      items.push({ code: q.code, scale: q.scale, reverse: q.reverseScored });
+      if (q.inTrustScore) add('trust', q.code);
+      if (q.dimension) add(q.dimension, q.code);
+    }
+    if (q.kind === 'choice')
+      choices.set(q.code, { prompt: q.prompt.en ?? q.code, options: new Map((q.options ?? []).map((o) => [o.value, o.label.en ?? o.value])) });
+  }
+  return { items, measures, choices };
+}
+
+/** Every response of the survey with its answers; `live` only those not voided (what figures count now). */
+export function readRecords(app: FastifyInstance, shape: SurveyShape, slug: string): { all: Map<number, GroundRecord>; live: Set<number> } {
+  const { sqlite } = app.database;
+  const rows = sqlite
+    .prepare(
+      `SELECT r.id, n.slug AS neighborhood, r.submitted_on AS date, r.voided FROM responses r
+       JOIN neighborhoods n ON n.id = r.neighborhood_id JOIN surveys s ON s.id = r.survey_id WHERE s.slug = ? ORDER BY r.id`,
+    )
+    .all(slug) as { id: number; neighborhood: string; date: string; voided: number }[];
+  const all = new Map<number, GroundRecord>();
+  const live = new Set<number>();
+  for (const r of rows) {
+    all.set(r.id, { id: r.id, key: `r${r.id}`, neighborhood: r.neighborhood, date: r.date, items: new Map(), points: new Map(), choices: new Map() });
+    if (!r.voided) live.add(r.id);
+  }
+  const answers = sqlite
+    .prepare(
+      `SELECT a.response_id AS id, q.code, q.kind, a.value_number AS number, a.value_text AS text FROM answers a JOIN questions q ON q.id = a.question_id`,
+    )
+    .all() as { id: number; code: string; kind: string; number: number | null; text: string | null }[];
+  const itemByCode = new Map(shape.items.map((i) => [i.code, i]));
+  for (const a of answers) {
+    const record = all.get(a.id);
+    if (!record) continue;
+    const item = itemByCode.get(a.code);
+    if (item && a.number !== null) {
+      record.points.set(a.code, a.number);
+      record.items.set(a.code, pointTo100(item, a.number));
+    }
+    if (a.kind === 'choice' && a.text !== null) record.choices.set(a.code, a.text);
+  }
+  return { all, live };
+}
+
+/** A respondent's score on a measure as a combination of item unknowns, when more than half its items are answered. */
+export function scoreCombo(shape: SurveyShape, record: GroundRecord, measure: string): Combination | null {
+  const items = shape.measures.get(measure) ?? [];
+  const answered = items.filter((code) => record.items.has(code));
+  if (answered.length === 0 || answered.length * 2 <= items.length) return null;
+  return new Map(answered.map((code) => [`${record.key}:${code}`, 1 / answered.length]));
+}
+
+export function scoreTruth(shape: SurveyShape, record: GroundRecord, measure: string): number | null {
+  const combo = scoreCombo(shape, record, measure);
+  if (!combo) return null;
+  let total = 0;
+  for (const [id, c] of combo) total += c * record.items.get(id.slice(id.indexOf(':') + 1))!;
+  return total;
+}
