@@ -69,5 +69,5 @@ t.test('the embed is compact: chart and a scrolling table fit a frame of about 9
   t.comment(`embed height at 600 px: ${height} px`);
   t.ok(height <= 1000, `the embed is at most 1000 px tall (${height})`);
   t.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scrolling');
-  t.equal(await page.locator('.table-scroll table tbody tr').count() > 0, true, 'the figures are still there, in the table');
+  t.equal((await page.locator('.table-scroll table tbody tr').count()) > 0, true, 'the figures are still there, in the table');
 });
