@@ -98,7 +98,8 @@ export const events = sqliteTable(
   'events',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    title: text('title').notNull(),
+    // Per language, like every resident-facing text ({"en": …, "es": …}): public events appear on Spanish pages.
+    title: text('title', { mode: 'json' }).$type<LocalizedText>().notNull(),
     occurredOn: text('occurred_on').notNull(),
     // Null: a city-wide event.
     neighborhoodId: integer('neighborhood_id').references(() => neighborhoods.id),

@@ -249,7 +249,7 @@ export async function generateDemo(handle: DatabaseHandle, options: DemoOptions)
         .insert(events)
         .values([
           {
-            title: 'Cookout with officers at Riverside Park',
+            title: { en: 'Cookout with officers at Riverside Park', es: 'Parrillada con agentes en Riverside Park' },
             occurredOn: stories.cookout.date,
             neighborhoodId: ids.get('riverside'),
             kind: 'outreach',
@@ -257,7 +257,7 @@ export async function generateDemo(handle: DatabaseHandle, options: DemoOptions)
             isPublic: true,
           },
           {
-            title: 'Foot patrols start in Northgate',
+            title: { en: 'Foot patrols start in Northgate', es: 'Empiezan las patrullas a pie en Northgate' },
             occurredOn: stories.patrols.date,
             neighborhoodId: ids.get('northgate'),
             kind: 'outreach',
@@ -265,14 +265,20 @@ export async function generateDemo(handle: DatabaseHandle, options: DemoOptions)
             isPublic: true,
           },
           {
-            title: 'Use-of-force incident on Mill Street',
+            title: { en: 'Use-of-force incident on Mill Street', es: 'Incidente de uso de la fuerza en Mill Street' },
             occurredOn: stories.incident.date,
             neighborhoodId: ids.get('mill-district'),
             kind: 'incident',
             description: 'A widely shared video of an arrest during a traffic stop.',
             isPublic: true,
           },
-          { title: 'Body-worn camera policy takes effect', occurredOn: stories.policy.date, neighborhoodId: null, kind: 'policy', isPublic: true },
+          {
+            title: { en: 'Body-worn camera policy takes effect', es: 'Entra en vigor la política de cámaras corporales' },
+            occurredOn: stories.policy.date,
+            neighborhoodId: null,
+            kind: 'policy',
+            isPublic: true,
+          },
         ])
         .returning({ id: events.id })
         .all();

@@ -1,4 +1,5 @@
 import type { Event, Neighborhood } from '../db/schema.js';
+import { localize } from '../i18n/index.js';
 import type { ResultsQueries } from '../results/queries.js';
 import { changeBetween, computeTrends, loadMonths, monthsWithin, pooled, type Change, type Trends } from '../results/trends.js';
 import { bucketLabel, bucketStart, eventWindows, shiftBucket } from '../stats/buckets.js';
@@ -206,7 +207,7 @@ export function computeImpact(
   return {
     event: {
       id: event.id,
-      title: event.title,
+      title: localize(event.title, 'en'),
       occurredOn: event.occurredOn,
       kind: event.kind,
       neighborhood: home?.slug ?? null,

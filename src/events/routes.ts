@@ -3,6 +3,7 @@ import { confirmFirst } from '../admin/confirm.js';
 import { requireRole } from '../auth/guards.js';
 import { eventKinds, type Event } from '../db/schema.js';
 import { measureOptions, zodFieldErrors, type FieldErrors } from '../results/filters.js';
+import { catalogs, defaultLanguage, localize } from '../i18n/index.js';
 import { flash } from '../plugins/request-context.js';
 import { createResultsQueries } from '../results/queries.js';
 import { badQuery, chartScripts } from '../results/routes.js';
@@ -11,11 +12,11 @@ import { dateIn } from '../dates.js';
 import { computeImpact, impactMonthOptions } from './impact.js';
 import { verdictView } from './verdict-view.js';
 import { createEventQueries } from './queries.js';
-import { eventFormSchema, eventKindLabels, eventParams, impactQuerySchema } from './schemas.js';
+import { eventFormSchema, eventKindLabels, eventParams, titleField, titleLanguages, impactQuerySchema } from './schemas.js';
 
 type FormValues = Record<string, unknown>;
 
-const fieldOrder = ['title', 'occurredOn', 'neighborhood', 'kind', 'description', 'link', 'isPublic'];
+const fieldOrder = [...titleLanguages.map(titleField), 'occurredOn', 'neighborhood', 'kind', 'description', 'link', 'isPublic'];
 
 export async function eventRoutes(app: FastifyInstance) {
   const events = createEventQueries(app.database);
@@ -34,6 +35,7 @@ export async function eventRoutes(app: FastifyInstance) {
     const neighborhood = results.neighborhoods().find((n) => n.id === event.neighborhoodId);
     return {
       ...event,
+      ...Object.fromEntries(titleLanguages.map((lang) => [titleField(lang), event.title[lang] ?? ''])),
       neighborhood: neighborhood?.slug ?? '',
       description: event.description ?? '',
       link: event.link ?? '',
@@ -49,8 +51,15 @@ export async function eventRoutes(app: FastifyInstance) {
       title: data.heading,
       heading: data.heading,
       action: data.action,
+      titles: titleLanguages.map((lang) => ({
+        lang,
+        name: titleField(lang),
+        label: `Title in ${catalogs[lang].name}`,
+        required: lang === defaultLanguage,
+        value: text(titleField(lang)),
+        error: errors[titleField(lang)],
+      })),
       values: {
-        title: text('title'),
         occurredOn: text('occurredOn'),
         description: text('description'),
         link: text('link'),
@@ -65,7 +74,7 @@ export async function eventRoutes(app: FastifyInstance) {
   }
 
   app.get('/events', { preHandler: staffOnly }, async (request, reply) => {
-    const list = events.list().map((e) => ({ ...e, kindLabel: eventKindLabels[e.kind] }));
+    const list = events.list().map((e) => ({ ...e, title: localize(e.title, 'en'), kindLabel: eventKindLabels[e.kind] }));
     return reply.view('events/list', { title: 'Events', events: list, hasEvents: list.length > 0 });
   });
 
@@ -78,14 +87,14 @@ export async function eventRoutes(app: FastifyInstance) {
     const parsed = eventFormSchema(results.neighborhoods()).safeParse(body);
     if (!parsed.success) return renderForm(reply, 400, { action: '/events/new', heading: 'Add an event', values: body, errors: zodFieldErrors(parsed.error) });
     const id = events.create(parsed.data, request.staffUser!.id);
-    flash(request, `Event “${parsed.data.title}” added.`);
+    flash(request, `Event “${localize(parsed.data.title, 'en')}” added.`);
     return reply.redirect(`/events/${id}`, 303);
   });
 
   app.get('/events/:id/edit', { preHandler: staffOnly }, async (request, reply) => {
     const event = eventFromParams(request);
     if (!event) return notFound(reply);
-    return renderForm(reply, 200, { action: `/events/${event.id}/edit`, heading: `Edit “${event.title}”`, values: valuesOf(event) });
+    return renderForm(reply, 200, { action: `/events/${event.id}/edit`, heading: `Edit “${localize(event.title, 'en')}”`, values: valuesOf(event) });
   });
 
   app.post('/events/:id/edit', staffForm, async (request, reply) => {
@@ -96,13 +105,13 @@ export async function eventRoutes(app: FastifyInstance) {
     if (!parsed.success) {
       return renderForm(reply, 400, {
         action: `/events/${event.id}/edit`,
-        heading: `Edit “${event.title}”`,
+        heading: `Edit “${localize(event.title, 'en')}”`,
         values: body,
         errors: zodFieldErrors(parsed.error),
       });
     }
     if (!events.update(event.id, parsed.data, request.staffUser!.id)) return notFound(reply);
-    flash(request, `Event “${parsed.data.title}” saved.`);
+    flash(request, `Event “${localize(parsed.data.title, 'en')}” saved.`);
     return reply.redirect(`/events/${event.id}`, 303);
   });
 
@@ -110,14 +119,14 @@ export async function eventRoutes(app: FastifyInstance) {
     const event = eventFromParams(request);
     if (!event) return notFound(reply);
     const asked = confirmFirst(request, reply, {
-      heading: `Delete the event “${event.title}”?`,
+      heading: `Delete the event “${localize(event.title, 'en')}”?`,
       detail: 'It disappears from every results page, the public page and the impact figures. This cannot be undone.',
       button: 'Delete event',
       cancel: '/events',
     });
     if (asked) return asked;
     if (!events.remove(event.id, request.staffUser!.id)) return notFound(reply);
-    flash(request, `Event “${event.title}” deleted.`);
+    flash(request, `Event “${localize(event.title, 'en')}” deleted.`);
     return reply.redirect('/events', 303);
   });
 
@@ -163,8 +172,8 @@ export async function eventRoutes(app: FastifyInstance) {
     const broughtIn = { total: channels.reduce((sum, c) => sum + c.n, 0), channels };
     const rules = app.release.rulesFor(request);
     const common = {
-      title: event.title,
-      event: { ...event, kindLabel: eventKindLabels[event.kind] },
+      title: localize(event.title, 'en'),
+      event: { ...event, title: localize(event.title, 'en'), kindLabel: eventKindLabels[event.kind] },
       minGroupSize: rules.minGroupSize,
       minReliableSize: rules.minReliableSize,
       broughtIn,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isIsoDate } from '../dates.js';
-import { eventKinds, type Neighborhood } from '../db/schema.js';
+import { eventKinds, type LocalizedText, type Neighborhood } from '../db/schema.js';
+import { catalogs, defaultLanguage } from '../i18n/index.js';
 import { DEFAULT_IMPACT_MONTHS, impactMonthOptions } from './impact.js';
 
 export const eventKindLabels: Record<(typeof eventKinds)[number], string> = {
@@ -27,12 +28,22 @@ function isWebLink(value: string): boolean {
   }
 }
 
+/** Languages an event title is written in (those of the resident pages); the first is always required. */
+export const titleLanguages = Object.keys(catalogs);
+export const titleField = (lang: string) => `title_${lang}`;
+const titleText = z.string().trim().max(200, 'Use at most 200 characters.').optional();
+
 /** The event form; `neighborhood` is a slug among the given neighborhoods, or empty for a city-wide event. */
 export function eventFormSchema(neighborhoodList: readonly Pick<Neighborhood, 'id' | 'slug'>[]) {
   return z
     .object({
-      title: z.string('Enter a title.').trim().min(1, 'Enter a title.').max(200, 'Use at most 200 characters.'),
-      occurredOn: z.string('Enter the date as YYYY-MM-DD.').refine(isIsoDate, 'Enter a real date as YYYY-MM-DD.'),
+      ...Object.fromEntries(
+        titleLanguages.map((lang) => [
+          titleField(lang),
+          lang === defaultLanguage ? z.string('Enter a title.').trim().min(1, 'Enter a title.').max(200, 'Use at most 200 characters.') : titleText,
+        ]),
+      ),
+      occurredOn: z.string('Enter the date of the event.').refine(isIsoDate, 'Enter a real date.'),
       neighborhood: z
         .string()
         .optional()
@@ -48,8 +59,25 @@ export function eventFormSchema(neighborhoodList: readonly Pick<Neighborhood, 'i
         .optional()
         .transform((v) => v === 'on'),
     })
-    .transform(({ neighborhood, ...rest }) => ({
-      ...rest,
+    .superRefine((form, ctx) => {
+      // Public events are shown on resident pages in every language, so they need every title; others need English.
+      for (const lang of titleLanguages) {
+        if (form.isPublic && !(form as Record<string, unknown>)[titleField(lang)])
+          ctx.addIssue({ code: 'custom', path: [titleField(lang)], message: `Enter the title in ${catalogs[lang].name} for the public page.` });
+      }
+    })
+    .transform(({ neighborhood, occurredOn, kind, description, link, isPublic, ...titles }) => ({
+      title: Object.fromEntries(
+        titleLanguages.flatMap((lang) => {
+          const text = (titles as Record<string, string | undefined>)[titleField(lang)];
+          return text ? [[lang, text]] : [];
+        }),
+      ) as LocalizedText,
+      occurredOn,
+      kind,
+      description,
+      link,
+      isPublic,
       neighborhoodId: neighborhood ? neighborhoodList.find((n) => n.slug === neighborhood)!.id : null,
     }));
 }

@@ -11,7 +11,7 @@ import { importBatches, neighborhoods, questions as questionsTable, surveys } fr
 import { csvStringifier } from '../export/csv.js';
 import { localize } from '../i18n/index.js';
 import { checkInWorker, createImportStore } from './store.js';
-import { type ImportProblem, templateHeader } from './validate.js';
+import { type ImportProblem, columnCodes, exampleRow, templateHeader } from './validate.js';
 
 export const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
 
@@ -87,11 +87,29 @@ export async function importRoutes(app: FastifyInstance) {
     const slug = templateQuery.parse(request.query).survey;
     const survey = slug === undefined ? undefined : surveyBySlug(slug);
     if (!survey) return reply.code(404).view('errors/error', { title: 'Not found', message: 'There is no such survey.' });
+    const surveyQuestions = questionsOf(survey.id);
     const csv = csvStringifier();
-    csv.end(templateHeader(questionsOf(survey.id)));
+    csv.write(templateHeader(surveyQuestions));
+    // Import skips rows starting with #: the example shows an allowed value in every column and can stay in the file.
+    csv.end(exampleRow(survey, surveyQuestions, db.select().from(neighborhoods).where(eq(neighborhoods.retired, false)).orderBy(asc(neighborhoods.id)).all()));
     return reply
       .header('content-type', 'text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="${survey.slug}-import-template.csv"`)
+      .send(csv);
+  });
+
+  app.get('/admin/import/codes.csv', { preHandler: requireRole('admin') }, async (request, reply) => {
+    const slug = templateQuery.parse(request.query).survey;
+    const survey = slug === undefined ? undefined : surveyBySlug(slug);
+    if (!survey) return reply.code(404).view('errors/error', { title: 'Not found', message: 'There is no such survey.' });
+    const csv = csvStringifier();
+    csv.write(['column', 'code', 'meaning']);
+    for (const c of columnCodes(survey, questionsOf(survey.id), db.select().from(neighborhoods).orderBy(asc(neighborhoods.id)).all()))
+      csv.write([c.column, c.code, c.meaning]);
+    csv.end();
+    return reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${survey.slug}-import-codes.csv"`)
       .send(csv);
   });
 

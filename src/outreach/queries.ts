@@ -34,7 +34,7 @@ export function createOutreachQueries({ db }: DatabaseHandle) {
         survey: survey ? localize(survey.title, 'en') : undefined,
         surveyTitles: survey ? { en: localize(survey.title, 'en'), es: localize(survey.title, 'es') } : undefined,
         neighborhood: neighborhood?.name,
-        event: event?.title,
+        event: event ? localize(event.title, 'en') : undefined,
       };
     },
   };

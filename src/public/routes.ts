@@ -84,7 +84,7 @@ export async function publicRoutes(app: FastifyInstance) {
       .filter((e) => e.isPublic)
       .map((e) => ({
         id: e.id,
-        title: e.title,
+        title: localize(e.title, lang),
         occurredOn: e.occurredOn,
         date: localDate(e.occurredOn, lang),
         area: e.neighborhoodName ?? translate(lang, 'public.city'),

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { recordAudit } from '../audit/record.js';
 import { requireRole } from '../auth/guards.js';
 import { dateIn } from '../dates.js';
+import { localize } from '../i18n/index.js';
 import { eventKindLabels } from '../events/schemas.js';
 import { createEventQueries } from '../events/queries.js';
 import { bucketKinds, bucketLabel, bucketStart, snapRange } from '../stats/buckets.js';
@@ -84,7 +85,7 @@ export async function resultsRoutes(app: FastifyInstance) {
       .filter((e) => e.neighborhoodSlug === null || !areas || areas.has(e.neighborhoodSlug))
       .map((e) => ({
         id: e.id,
-        title: e.title,
+        title: localize(e.title, 'en'),
         occurredOn: e.occurredOn,
         kind: eventKindLabels[e.kind],
         area: e.neighborhoodName ?? 'City-wide',
@@ -183,7 +184,12 @@ export async function resultsRoutes(app: FastifyInstance) {
         { id: 'distribution-010', title: 'Answers on the 0–10 scale', questions: detail.distributions.filter((d) => d.scale === '0-10') },
         { id: 'distribution-agree5', title: 'Answers on the agreement scale', questions: detail.distributions.filter((d) => d.scale === 'agree5') },
       ].filter((c) => c.questions.length > 0),
-      events: [...own, ...cityWide].map((e) => ({ ...e, kindLabel: eventKindLabels[e.kind], cityWide: e.neighborhoodId === null })),
+      events: [...own, ...cityWide].map((e) => ({
+        ...e,
+        title: localize(e.title, 'en'),
+        kindLabel: eventKindLabels[e.kind],
+        cityWide: e.neighborhoodId === null,
+      })),
       chart: { trends, events: markers(trends.from, trends.to, trends, new Set([neighborhood.slug])), band: true },
     });
   });

@@ -14,6 +14,12 @@ import { duplicateBody, localized, moveBody, newSurveyBody, parseQuestion, quest
 
 const languageName = (code: string) => catalogs[code]?.name ?? code;
 const previewQuery = z.object({ lang: z.string().max(10).optional().catch(undefined) });
+// The embed code generator: the frame's language and height (its width always follows the host page's column).
+const embedQuery = z.object({
+  embed_lang: z.string().max(10).optional().catch(undefined),
+  embed_height: z.coerce.number().int().min(300).max(3000).catch(720),
+});
+const embedHeights = [560, 720, 900];
 
 export async function surveyEditorRoutes(app: FastifyInstance) {
   const editor = createSurveyEditor(app.database);
@@ -45,10 +51,13 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
     reply: FastifyReply,
     status: number,
     survey: Survey,
-    data: { values?: Record<string, unknown>; errors?: FormErrors; duplicateSlug?: string } = {},
+    data: { values?: Record<string, unknown>; errors?: FormErrors; duplicateSlug?: string; embed?: z.infer<typeof embedQuery> } = {},
   ) {
     const surveyQuestions = editor.questions(survey.id);
     const values = data.values ?? surveyValues(survey);
+    const embed = data.embed ?? embedQuery.parse({});
+    const embedLang = embed.embed_lang && survey.languages.includes(embed.embed_lang) ? embed.embed_lang : survey.languages[0];
+    const embedTitle = localize(survey.title, embedLang);
     return reply.code(status).view('survey-editor/survey', {
       title: `Survey ${survey.slug}`,
       survey,
@@ -64,6 +73,10 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
       })),
       missing: missingTexts(survey, surveyQuestions),
       previews: survey.languages.map((code) => ({ code, name: languageName(code) })),
+      embedCode: `<iframe src="${app.config.PUBLIC_URL}/public/${survey.slug}/embed?lang=${embedLang}" title="${embedTitle.replace(/"/g, '&quot;')}" width="100%" height="${embed.embed_height}" style="border:0;max-width:100%" loading="lazy"></iframe>`,
+      embedLanguages: survey.languages.map((code) => ({ code, name: languageName(code), selected: code === embedLang })),
+      embedHeights: [...new Set([...embedHeights, embed.embed_height])].sort((a, b) => a - b).map((h) => ({ value: h, selected: h === embed.embed_height })),
+      embedOrigins: app.config.EMBED_ORIGINS,
       values,
       duplicateSlug: data.duplicateSlug ?? `${survey.slug}-copy`,
       ...languageFields(values, survey.languages),
@@ -163,7 +176,7 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
   app.get(
     '/admin/surveys/:id',
     admin,
-    withSurvey((request, reply, survey) => renderSurvey(reply, 200, survey)),
+    withSurvey((request, reply, survey) => renderSurvey(reply, 200, survey, { embed: embedQuery.parse(request.query) })),
   );
 
   app.post(

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
+import { surveys } from '../../src/db/schema.js';
 import { addNeighborhoods, buildTestApp, createStaff } from '../helper/app.js';
 import { seedResponses } from '../helper/admin.js';
 import { launchBrowser } from '../helper/browser.js';
@@ -54,4 +55,19 @@ t.test('each neighborhood keeps its colour whatever else is selected; charts dow
     .replace(/^\ufeff/, '')
     .split('\r\n');
   t.match(lines[0], /^Period,City-wide,Birch,Hazel/, 'the table as CSV, headed like the table');
+});
+
+t.test('the embed is compact: chart and a scrolling table fit a frame of about 900 px', async (t) => {
+  const { app, database } = await buildTestApp(t, { EMBED_ORIGINS: 'https://city.example.gov' });
+  addNeighborhoods(database, 'Alder', 'Birch', 'Cedar', 'Dogwood', 'Elm', 'Fir', 'Gum', 'Hazel');
+  database.db.update(surveys).set({ published: true }).run();
+  const base = await app.listen({ port: 0, host: '127.0.0.1' });
+  const browser = await launchBrowser(t);
+  const page = await browser.newPage({ viewport: { width: 600, height: 900 } });
+  await page.goto(`${base}/public/community-trust/embed?bucket=month`);
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  t.comment(`embed height at 600 px: ${height} px`);
+  t.ok(height <= 1000, `the embed is at most 1000 px tall (${height})`);
+  t.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scrolling');
+  t.equal((await page.locator('.table-scroll table tbody tr').count()) > 0, true, 'the figures are still there, in the table');
 });

@@ -47,7 +47,9 @@ t.test('the demo is deterministic for a seed and date, covers 24 months and tell
   t.equal((handle.sqlite.prepare('SELECT count(*) AS n FROM neighborhoods').get() as { n: number }).n, 8);
   t.equal((handle.sqlite.prepare('SELECT count(*) AS n FROM staff_users').get() as { n: number }).n, 2);
   const broughtIn = handle.sqlite
-    .prepare("SELECT count(*) AS n, min(r.channel) AS channel FROM responses r JOIN events e ON e.id = r.event_id WHERE e.title LIKE 'Cookout%'")
+    .prepare(
+      "SELECT count(*) AS n, min(r.channel) AS channel FROM responses r JOIN events e ON e.id = r.event_id WHERE json_extract(e.title, '$.en') LIKE 'Cookout%'",
+    )
     .get() as { n: number; channel: string };
   t.ok(broughtIn.n > 0, `the cookout's QR cards brought in responses (${broughtIn.n})`);
   t.equal(broughtIn.channel, 'qr');
@@ -67,7 +69,7 @@ t.test('the demo is deterministic for a seed and date, covers 24 months and tell
           avg(CASE WHEN r.submitted_on <  e.occurred_on AND r.submitted_on >= date(e.occurred_on, ?) THEN s.score END) AS before,
           avg(CASE WHEN r.submitted_on >  e.occurred_on AND r.submitted_on <= date(e.occurred_on, ?) THEN s.score END) AS after
         FROM events e JOIN responses r ON r.neighborhood_id = e.neighborhood_id JOIN response_scores s ON s.response_id = r.id AND s.measure = 'trust'
-        WHERE e.title = ?`,
+        WHERE json_extract(e.title, '$.en') = ?`,
       )
       .get(`-${beforeDays} days`, `+${afterDays} days`, title) as { before: number; after: number };
   const cookout = trustAround('Cookout with officers at Riverside Park', 56, 84);

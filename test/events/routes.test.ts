@@ -38,22 +38,28 @@ t.test('liaisons add, edit and delete events; each change is audited', async (t)
   t.equal((await get('/events/new')).statusCode, 200);
 
   const bad = await post('/events/new', {
-    title: '  ',
+    title_en: '  ',
     occurredOn: '2026-02-30',
     neighborhood: 'nowhere',
     link: 'javascript:alert(1)',
     description: 'Kept <b>as text</b>',
   });
   t.equal(bad.statusCode, 400);
-  for (const field of ['title', 'occurredOn', 'neighborhood', 'kind', 'link']) t.match(bad.body, `href="#field-${field}"`, `${field} error linked`);
+  for (const field of ['title_en', 'occurredOn', 'neighborhood', 'kind', 'link']) t.match(bad.body, `href="#field-${field}"`, `${field} error linked`);
   t.match(bad.body, 'Kept &lt;b&gt;as text&lt;/b&gt;', 'values kept, escaped');
   t.match(bad.body, 'value="javascript:alert(1)"');
   t.equal(rowCount(database, 'events'), 0);
 
-  t.equal((await post('/events/new', { title: 'No token', occurredOn: '2026-03-18', kind: 'other' }, false)).statusCode, 403, 'CSRF token required');
+  t.equal((await post('/events/new', { title_en: 'No token', occurredOn: '2026-03-18', kind: 'other' }, false)).statusCode, 403, 'CSRF token required');
+
+  const publicOnlyInEnglish = await post('/events/new', { title_en: 'Block party', occurredOn: '2026-03-18', kind: 'outreach', isPublic: 'on' });
+  t.equal(publicOnlyInEnglish.statusCode, 400, 'a public event needs its title in every language');
+  t.match(publicOnlyInEnglish.body, 'Enter the title in Español for the public page.');
+  t.match(publicOnlyInEnglish.body, 'href="#field-title_es"');
 
   const created = await post('/events/new', {
-    title: 'Block party',
+    title_en: 'Block party',
+    title_es: 'Fiesta de barrio',
     occurredOn: '2026-03-18',
     neighborhood: 'alder',
     kind: 'outreach',
@@ -64,7 +70,7 @@ t.test('liaisons add, edit and delete events; each change is audited', async (t)
   const id = Number(/\/events\/(\d+)$/.exec(created.headers.location as string)![1]);
   const row = database.sqlite.prepare('SELECT title, occurred_on, neighborhood_id, kind, link, is_public, description FROM events WHERE id = ?').get(id);
   t.same(row, {
-    title: 'Block party',
+    title: '{"en":"Block party","es":"Fiesta de barrio"}',
     occurred_on: '2026-03-18',
     neighborhood_id: 1,
     kind: 'outreach',
@@ -78,16 +84,17 @@ t.test('liaisons add, edit and delete events; each change is audited', async (t)
   t.match(list.body, 'Alder');
   const editPage = await get(`/events/${id}/edit`);
   t.match(editPage.body, 'value="Block party"');
+  t.match(editPage.body, 'value="Fiesta de barrio"');
   t.match(editPage.body, '<option value="alder" selected>');
 
-  const edited = await post(`/events/${id}/edit`, { title: 'Block party on Elm', occurredOn: '2026-03-19', neighborhood: '', kind: 'other' });
+  const edited = await post(`/events/${id}/edit`, { title_en: 'Block party on Elm', occurredOn: '2026-03-19', neighborhood: '', kind: 'other' });
   t.equal(edited.statusCode, 303);
   t.same(database.sqlite.prepare('SELECT title, neighborhood_id, is_public FROM events WHERE id = ?').get(id), {
-    title: 'Block party on Elm',
+    title: '{"en":"Block party on Elm"}',
     neighborhood_id: null,
     is_public: 0,
   });
-  t.equal((await post(`/events/${id}/edit`, { title: '', occurredOn: '2026-03-19', kind: 'other' })).statusCode, 400);
+  t.equal((await post(`/events/${id}/edit`, { title_en: '', occurredOn: '2026-03-19', kind: 'other' })).statusCode, 400);
 
   const asked = await post(`/events/${id}/delete`, {});
   t.equal(asked.statusCode, 200, 'deleting asks first');
@@ -106,7 +113,7 @@ t.test('liaisons add, edit and delete events; each change is audited', async (t)
   );
   t.equal((await get(`/events/${id}`)).statusCode, 404);
   t.equal((await get(`/events/${id}/edit`)).statusCode, 404);
-  t.equal((await post(`/events/${id}/edit`, { title: 'x', occurredOn: '2026-03-19', kind: 'other' })).statusCode, 404);
+  t.equal((await post(`/events/${id}/edit`, { title_en: 'x', occurredOn: '2026-03-19', kind: 'other' })).statusCode, 404);
   t.equal((await post(`/events/${id}/delete`, {})).statusCode, 404);
   t.equal((await get('/events/abc')).statusCode, 404);
 });
@@ -133,7 +140,7 @@ t.test('impact: whole months either side, the event month left out, difference-i
   await submit(app, alder.id, '2026-04-10', high(40));
   await submit(app, birch.id, '2026-02-01', people(40, 7));
   await submit(app, birch.id, '2026-04-01', people(40, 9));
-  const id = await eventId({ title: 'Block party', occurredOn: '2026-03-18', neighborhood: 'alder', kind: 'outreach' });
+  const id = await eventId({ title_en: 'Block party', occurredOn: '2026-03-18', neighborhood: 'alder', kind: 'outreach' });
 
   const res = await admin(`/api/events/${id}/impact?months=1`);
   t.equal(res.statusCode, 200);
@@ -199,7 +206,7 @@ t.test('impact: whole months either side, the event month left out, difference-i
   t.match(page.body, 'No number of further responses after the event would detect a 10-point change');
   t.match(page.body, '2026-03 (event month, left out)');
 
-  const cityId = await eventId({ title: 'New chief', occurredOn: '2026-03-18', kind: 'policy' });
+  const cityId = await eventId({ title_en: 'New chief', occurredOn: '2026-03-18', kind: 'policy' });
   const city = (await admin(`/api/events/${cityId}/impact?months=1`)).json();
   t.equal(city.comparison, null);
   t.equal(city.differenceInDifferences, null);
@@ -214,7 +221,7 @@ t.test('impact: whole months either side, the event month left out, difference-i
 t.test('bad impact queries: 400 naming the field; unknown events 404', async (t) => {
   const { app, alder, get, eventId } = await setup(t);
   await submit(app, alder.id, '2026-02-10', people(30, 3));
-  const id = await eventId({ title: 'Block party', occurredOn: '2026-03-18', neighborhood: 'alder', kind: 'outreach' });
+  const id = await eventId({ title_en: 'Block party', occurredOn: '2026-03-18', neighborhood: 'alder', kind: 'outreach' });
   for (const months of ['5', '0', '12', 'x', '4']) {
     const res = await get(`/api/events/${id}/impact?months=${months}`);
     t.equal(res.statusCode, 400, `months=${months}`);
@@ -241,7 +248,7 @@ t.test('too few and no clear change: the verdict says which, and what more respo
   await submit(app, alder.id, '2026-04-25', people(40, 5));
   await submit(app, birch.id, '2026-02-01', people(40, 7));
   await submit(app, birch.id, '2026-04-01', people(40, 9));
-  const few = await eventId({ title: 'Block party', occurredOn: '2026-03-18', neighborhood: 'alder', kind: 'outreach' });
+  const few = await eventId({ title_en: 'Block party', occurredOn: '2026-03-18', neighborhood: 'alder', kind: 'outreach' });
   const impact = (await admin(`/api/events/${few}/impact?months=1`)).json();
   t.same([impact.area.before.n, impact.area.before.mean, impact.area.before.suppressed], [12, null, true]);
   t.equal(impact.area.difference, null);
@@ -259,7 +266,7 @@ t.test('too few and no clear change: the verdict says which, and what more respo
   await submit(app, birch.id, '2026-08-02', steady(40));
   await submit(app, alder.id, '2026-06-02', steady(40));
   await submit(app, alder.id, '2026-08-02', steady(40));
-  const flat = await eventId({ title: 'Walking beat', occurredOn: '2026-07-09', neighborhood: 'birch', kind: 'policy' });
+  const flat = await eventId({ title_en: 'Walking beat', occurredOn: '2026-07-09', neighborhood: 'birch', kind: 'policy' });
   const none = (await admin(`/api/events/${flat}/impact?months=1`)).json();
   t.equal(none.differenceInDifferences.estimate, 0);
   t.equal(none.verdict.kind, 'no-clear-change');
@@ -272,7 +279,7 @@ t.test('too few and no clear change: the verdict says which, and what more respo
   await submit(app, birch.id, '2025-04-02', steady(40));
   await submit(app, alder.id, '2025-06-02', people(30, 3));
   await submit(app, birch.id, '2025-06-02', steady(40));
-  const thin = await eventId({ title: 'Town hall', occurredOn: '2025-05-14', neighborhood: 'alder', kind: 'outreach' });
+  const thin = await eventId({ title_en: 'Town hall', occurredOn: '2025-05-14', neighborhood: 'alder', kind: 'outreach' });
   const more = (await admin(`/api/events/${thin}/impact?months=1`)).json();
   const others = [
     [alder.id, '2025-04-01', '2025-04-30'],
@@ -300,7 +307,7 @@ t.test('placebo windows: with two years of history, a change is clear only when 
     }
   }
   seedResponses(app, rows);
-  const jump = await eventId({ title: 'New community officer', occurredOn: '2026-01-20', neighborhood: 'alder', kind: 'policy' });
+  const jump = await eventId({ title_en: 'New community officer', occurredOn: '2026-01-20', neighborhood: 'alder', kind: 'policy' });
   const impact = (await admin(`/api/events/${jump}/impact?months=1`)).json();
   t.ok(impact.verdict.placebo.windows >= 20, `${impact.verdict.placebo.windows} placebo windows`);
   t.equal(impact.verdict.placebo.enough, true);
@@ -310,7 +317,7 @@ t.test('placebo windows: with two years of history, a change is clear only when 
   t.match(page, `The change is larger than 100% of the same changes at ${impact.verdict.placebo.windows} comparison windows with no event`);
 
   // An event in a quiet month changes nothing and is no more unusual than the placebos.
-  const quiet = await eventId({ title: 'Open house', occurredOn: '2025-06-11', neighborhood: 'birch', kind: 'outreach' });
+  const quiet = await eventId({ title_en: 'Open house', occurredOn: '2025-06-11', neighborhood: 'birch', kind: 'outreach' });
   const q = (await admin(`/api/events/${quiet}/impact?months=1`)).json();
   t.equal(q.verdict.kind, 'no-clear-change');
   t.ok(q.verdict.placebo.exceeded < 0.95, `not unusual (${q.verdict.placebo.exceeded})`);
@@ -325,7 +332,7 @@ t.test('liaisons: protected figures of complete months only, with the months sti
     await submit(app, id, before, people(40, 3));
     await submit(app, id, thisMonth, people(40, 5));
   }
-  const id = await eventId({ title: 'Block party', occurredOn: lastMonth, neighborhood: 'alder', kind: 'outreach' });
+  const id = await eventId({ title_en: 'Block party', occurredOn: lastMonth, neighborhood: 'alder', kind: 'outreach' });
   const exact = (await admin(`/api/events/${id}/impact?months=1`)).json();
   t.equal(exact.after_months_available, 1, 'admins: this month counts so far');
   t.equal(exact.area.after.n, 40);

@@ -76,6 +76,12 @@ t.test('one bad row: nothing is written and each bad row and field is listed', a
   }
   t.match(res.body, '&quot;atlantis&quot; is not a neighborhood slug');
   t.match(res.body, 'This date is in the future.');
+  // Problems speak to the admin: the bad value and what the column allows.
+  t.match(res.body, '&quot;11&quot; is not allowed here. Allowed: a whole number from 0 to 10 or dk (don&#x27;t know), or empty.');
+  t.match(res.body, '&quot;robot&quot; is not allowed here. Allowed: one of woman, man, another, prefer_not, or empty.');
+  t.match(res.body, '&quot;web&quot; is not a channel. Allowed: paper or kiosk');
+  t.match(res.body, 'The answer is 1001 characters long. Allowed: text of at most 1000 characters.');
+  t.notMatch(res.body, 'Please choose again');
   t.equal(rowCount(database, 'responses'), 0);
   t.equal(rowCount(database, 'import_batches'), 0);
   t.equal(rowCount(database, 'audit_log'), 0);
@@ -149,9 +155,10 @@ t.test('uploads: size limit, CSRF, role guard, and no multipart anywhere else', 
   t.equal(rowCount(database, 'responses'), 0);
 });
 
-t.test('blank template: the header of a wide export without response_id', async (t) => {
-  const { app } = await buildTestApp(t);
-  const { asAdmin } = await staffSessions(app);
+t.test('blank template: the header of a wide export without response_id, and an example row import skips', async (t) => {
+  const { app, database } = await buildTestApp(t);
+  addNeighborhoods(database, 'Riverside');
+  const { asAdmin, adminJar } = await staffSessions(app);
   const res = await asAdmin.get('/admin/import/template.csv?survey=community-trust');
   t.equal(res.statusCode, 200);
   t.equal(res.headers['content-disposition'], 'attachment; filename="community-trust-import-template.csv"');
@@ -174,8 +181,27 @@ t.test('blank template: the header of a wide export without response_id', async 
       'race_ethnicity',
       'years_in_neighborhood',
     ],
+    ['# 2026-03-31', 'riverside', 'paper', 'en', '10', '10', '10', '5', '5', '5', '10', 'Example text', '18_24', 'woman', 'black', 'under_1'],
   ]);
   t.ok(res.body.endsWith('\r\n'));
+  const withExample = `${res.body}2026-03-02,riverside,paper,en,5,,,,,,,,,,,\r\n`;
+  const imported = await upload(app, adminJar, 'community-trust', withExample);
+  t.equal(imported.statusCode, 303, 'the template with its example row imports');
+  t.equal(rowCount(database, 'responses'), 1, 'the example row is skipped');
+
+  const codes = await asAdmin.get('/admin/import/codes.csv?survey=community-trust');
+  t.equal(codes.statusCode, 200);
+  t.equal(codes.headers['content-disposition'], 'attachment; filename="community-trust-import-codes.csv"');
+  const rows = parse(codes.body) as string[][];
+  t.same(rows[0], ['column', 'code', 'meaning']);
+  t.same(
+    rows.filter((r) => r[0] === 'safety').map((r) => r[1]),
+    ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10', 'dk'],
+  );
+  t.ok(rows.some((r) => r[0] === 'safety' && r[1] === '0' && r[2] === '0 – Not safe at all'));
+  t.ok(rows.some((r) => r[0] === 'neighborhood' && r[1] === 'riverside' && r[2] === 'Riverside'));
+  t.ok(rows.some((r) => r[0] === 'gender' && r[1] === 'prefer_not' && r[2] === 'Prefer not to say'));
+  t.equal((await asAdmin.get('/admin/import/codes.csv?survey=nope')).statusCode, 404);
   t.equal((await asAdmin.get('/admin/import/template.csv?survey=nope')).statusCode, 404);
   t.equal((await asAdmin.get('/admin/import/template.csv')).statusCode, 404);
 });

@@ -14,7 +14,11 @@ const answers = { neighborhood: 'riverside', q_respect: '7', q_listening: '6' };
 async function setup(t: Parameters<typeof buildTestApp>[0], env: Record<string, string> = {}) {
   const built = await buildTestApp(t, { PUBLIC_URL: 'https://trust.example.org', ...env });
   addNeighborhoods(built.database, 'Riverside');
-  const event = built.database.db.insert(events).values({ title: 'Block party on 5th', occurredOn: '2026-06-01', kind: 'outreach' }).returning().get();
+  const event = built.database.db
+    .insert(events)
+    .values({ title: { en: 'Block party on 5th' }, occurredOn: '2026-06-01', kind: 'outreach' })
+    .returning()
+    .get();
   await createStaff(built.app, 'liaison@example.org', 'correct horse battery', 'liaison');
   return { ...built, event };
 }

@@ -29,7 +29,7 @@ t.test('the public page: trust over time with intervals, dimensions, public even
   const { app, database } = await demoApp(t);
   database.db
     .insert(events)
-    .values({ title: 'Private briefing', occurredOn: dateIn('UTC'), kind: 'other', isPublic: false })
+    .values({ title: { en: 'Private briefing' }, occurredOn: dateIn('UTC'), kind: 'other', isPublic: false })
     .run();
   const res = await app.inject('/public/community-trust');
   t.equal(res.statusCode, 200);

@@ -95,7 +95,7 @@ t.test('a fresh install fed through the import page at Chicago’s rate: coverag
     ['fall', 'mill-district', 'incident'],
     ['city', '', 'policy'],
   ] as const) {
-    const res = await session.asLiaison.post('/events/new', { title: `Event ${key}`, occurredOn: eventDay, neighborhood, kind }, '/events/new');
+    const res = await session.asLiaison.post('/events/new', { title_en: `Event ${key}`, occurredOn: eventDay, neighborhood, kind }, '/events/new');
     t.equal(res.statusCode, 303, `event ${key} created`);
     ids[key] = Number(/\/events\/(\d+)/.exec(res.headers.location as string)![1]);
   }

@@ -87,7 +87,10 @@ const body = fc.oneof(
 t.test('hostile input on every route: never a 5xx, a clear 4xx, and a refused request changes nothing', async (t) => {
   const { app, database, logs } = await buildTestApp(t, { LOGIN_RATE_LIMIT: '100000', SUBMIT_RATE_LIMIT: '100000', LOG_LEVEL: 'error' });
   addNeighborhoods(database, 'Riverside');
-  database.db.insert(events).values({ title: 'Cookout', occurredOn: '2026-05-01', kind: 'outreach' }).run();
+  database.db
+    .insert(events)
+    .values({ title: { en: 'Cookout' }, occurredOn: '2026-05-01', kind: 'outreach' })
+    .run();
   await createStaff(app, 'admin@example.org', 'correct horse battery', 'admin');
   const { jar } = await login(app, 'admin@example.org', 'correct horse battery');
   const csrf = csrfFrom((await app.inject({ url: '/outreach', headers: { cookie: jar.header() } })).body)!;

@@ -29,7 +29,13 @@ async function seedPayload(t: Parameters<typeof buildTestApp>[0]) {
     .get();
   const event = db
     .insert(events)
-    .values({ title: `Party ${payload}`, description: payload, occurredOn: '2026-05-01', kind: 'outreach', neighborhoodId: neighborhood.id })
+    .values({
+      title: { en: `Party ${payload}`, es: `Fiesta ${payload}` },
+      description: payload,
+      occurredOn: '2026-05-01',
+      kind: 'outreach',
+      neighborhoodId: neighborhood.id,
+    })
     .returning()
     .get();
   await createStaff(built.app, 'admin@example.org', 'correct horse battery', 'admin');

@@ -302,7 +302,15 @@ export async function runDisclosureAttack({ app, mode, sigma, seed = 12 }: Attac
     for (const neighborhoodId of [null, north.id, south.id])
       eventIds.push(
         events.create(
-          { title: `Event ${week}`, occurredOn: shiftPeriod(week, 'week', 0), kind: 'outreach', description: null, link: null, isPublic: true, neighborhoodId },
+          {
+            title: { en: `Event ${week}`, es: `Evento ${week}` },
+            occurredOn: shiftPeriod(week, 'week', 0),
+            kind: 'outreach',
+            description: null,
+            link: null,
+            isPublic: true,
+            neighborhoodId,
+          },
           sessions.admin.id,
         ),
       );

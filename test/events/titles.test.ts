@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { dateIn } from '../../src/dates.js';
+import { events, surveys } from '../../src/db/schema.js';
+import { projectRoot } from '../../src/paths.js';
+import { addNeighborhoods, buildTestApp } from '../helper/app.js';
+
+// Public pages show whole months already released, so the event is placed well inside the shown range.
+const twoMonthsAgo = () => new Date(Date.parse(dateIn('UTC')) - 60 * 86_400_000).toISOString().slice(0, 10);
+
+t.test('public pages show each event in the page language', async (t) => {
+  const { app, database } = await buildTestApp(t);
+  addNeighborhoods(database, 'Riverside');
+  database.db.update(surveys).set({ published: true }).run();
+  database.db
+    .insert(events)
+    .values({ title: { en: 'Cookout in the park', es: 'Parrillada en el parque' }, occurredOn: twoMonthsAgo(), kind: 'outreach', isPublic: true })
+    .run();
+  const spanish = await app.inject('/public/community-trust?lang=es');
+  t.equal(spanish.statusCode, 200);
+  t.match(spanish.body, 'Parrillada en el parque');
+  t.notMatch(spanish.body, 'Cookout in the park');
+  const english = await app.inject('/public/community-trust?lang=en');
+  t.match(english.body, 'Cookout in the park');
+});
+
+t.test('the migration keeps existing event titles as their English text', async (t) => {
+  const { database } = await buildTestApp(t);
+  database.sqlite.prepare("INSERT INTO events (title, occurred_on, kind) VALUES ('Block party on \"5th\"', '2026-03-01', 'outreach')").run();
+  database.sqlite.exec(readFileSync(join(projectRoot, 'drizzle', '0005_event_titles_per_language.sql'), 'utf8'));
+  t.same(database.db.select({ title: events.title }).from(events).all(), [{ title: { en: 'Block party on "5th"' } }]);
+});
