@@ -1,5 +1,5 @@
 import type { Neighborhood, Question } from '../db/schema.js';
-import { bucketEnd, bucketStart, shiftBucket, snapRange } from '../stats/buckets.js';
+import { bucketEnd, bucketStart, shiftBucket } from '../stats/buckets.js';
 import { cellFrom, type Cell, type ReleaseRules } from '../stats/cells.js';
 import { minimumDetectableChange, responsesToDetect, TARGET_CHANGE } from '../stats/power.js';
 import { addReleased, atomSalt, emptyReleased, releaseAtom, releaseCount, type ReleasedSums } from '../stats/perturbation.js';
@@ -68,8 +68,8 @@ function sumMonths<R extends { month: string }>(rows: readonly R[], from: string
 /** The chosen measure per demographic group in the last two buckets, each group-month atom perturbed on its own. */
 function groupChanges(queries: ResultsQueries, rules: ReleaseRules, request: TrendRequest, neighborhood: Neighborhood, questions: readonly Question[]) {
   const { latest, previous } = lastTwoBuckets(request);
-  const rows = queries.groupRows({ survey: request.survey.id, neighborhood: neighborhood.id, measure: request.measure, from: previous.start, to: latest.end });
-  const { variance } = loadMonths(queries, rules, { ...request, from: previous.start, to: latest.end });
+  const rows = queries.groupRows({ survey: request.survey.id, neighborhood: neighborhood.id, measure: request.measure, from: previous.start, to: request.to });
+  const { variance } = loadMonths(queries, rules, { ...request, from: previous.start, to: request.to });
   const changes: GroupChange[] = [];
   for (const q of questions.filter((q) => q.kind === 'choice')) {
     for (const o of q.options ?? []) {
@@ -98,7 +98,7 @@ export interface Distribution {
 
 /** Answer shares per scale question over the range, each point's count per month perturbed as its own atom. */
 function distributions(queries: ResultsQueries, rules: ReleaseRules, request: TrendRequest, neighborhood: Neighborhood, questions: readonly Question[]) {
-  const rows = queries.distributionRows({ survey: request.survey.id, neighborhood: neighborhood.id, ...snapRange(request.from, request.to, request.bucket) });
+  const rows = queries.distributionRows({ survey: request.survey.id, neighborhood: neighborhood.id, from: bucketStart(request.from, request.bucket), to: request.to });
   return questions
     .filter((q) => q.kind === 'scale' && q.scale !== null)
     .map((q): Distribution => {
@@ -173,7 +173,7 @@ function themes(
   const rows = queries.issueRows({
     survey: request.survey.id,
     neighborhood: neighborhood.id,
-    ...snapRange(request.from, request.to, request.bucket),
+    from: bucketStart(request.from, request.bucket), to: request.to,
     code: TOP_ISSUE_CODE,
   });
   const atoms = { words: new Map<string, AtomsByMonth>(), phrases: new Map<string, AtomsByMonth>(), themes: new Map<string, AtomsByMonth>() };

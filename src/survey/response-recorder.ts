@@ -149,25 +149,28 @@ export type ResponseVoider = ReturnType<typeof createResponseVoider>;
  * transaction that shows a whole batch stays short. Callers wrap `reveal` in a transaction.
  */
 export function createBatchRevealer(sqlite: Database.Database) {
-  const scoresOf = sqlite.prepare<[number], { measure: string; score: number }>('SELECT measure, score FROM response_scores WHERE response_id = ?');
+  const scoresOf = sqlite.prepare<[number], { measure: string; score: number; cellKey: number }>(
+    'SELECT s.measure, s.score, r.cell_key AS cellKey FROM response_scores s JOIN responses r ON r.id = s.response_id WHERE s.response_id = ?',
+  );
   const addCell = sqlite.prepare(
-    `INSERT INTO daily_rollups (survey_id, measure, day, neighborhood_id, n, sum, sum_squares) VALUES (?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO daily_rollups (survey_id, measure, day, neighborhood_id, n, sum, sum_squares, key_sum) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (survey_id, measure, day, neighborhood_id)
-     DO UPDATE SET n = n + excluded.n, sum = sum + excluded.sum, sum_squares = sum_squares + excluded.sum_squares`,
+     DO UPDATE SET n = n + excluded.n, sum = sum + excluded.sum, sum_squares = sum_squares + excluded.sum_squares, key_sum = key_sum + excluded.key_sum`,
   );
   const unhide = sqlite.prepare('UPDATE responses SET voided = 0, void_reason = NULL WHERE import_batch_id = ? AND voided = 1 AND void_reason = ?');
-  type Cell = [surveyId: number, measure: string, day: string, neighborhoodId: number, n: number, sum: number, sumSquares: number];
+  type Cell = [surveyId: number, measure: string, day: string, neighborhoodId: number, n: number, sum: number, sumSquares: number, keySum: number];
   const cells = new Map<string, Cell>();
   return {
     add(responseId: number, response: Pick<NewResponse, 'surveyId' | 'submittedOn' | 'neighborhoodId'>) {
-      for (const { measure, score } of scoresOf.all(responseId)) {
+      for (const { measure, score, cellKey } of scoresOf.all(responseId)) {
         const key = `${response.surveyId}|${measure}|${response.submittedOn}|${response.neighborhoodId}`;
         const cell = cells.get(key);
         if (cell) {
           cell[4] += 1;
           cell[5] += score;
           cell[6] += score * score;
-        } else cells.set(key, [response.surveyId, measure, response.submittedOn, response.neighborhoodId, 1, score, score * score]);
+          cell[7] += cellKey;
+        } else cells.set(key, [response.surveyId, measure, response.submittedOn, response.neighborhoodId, 1, score, score * score, cellKey]);
       }
     },
     reveal(batchId: number, reason: string): number {

@@ -72,10 +72,10 @@ export function seedResponses(app: FastifyInstance, rows: SeedResponse[], survey
 /** daily_rollups next to the same sums recomputed from the raw response_scores of counted responses. */
 export function rollupsAndRecomputation(app: FastifyInstance) {
   const { sqlite } = app.database;
-  const stored = sqlite.prepare('SELECT survey_id, measure, day, neighborhood_id, n, sum, sum_squares FROM daily_rollups ORDER BY 1, 2, 3, 4').all();
+  const stored = sqlite.prepare('SELECT survey_id, measure, day, neighborhood_id, n, sum, sum_squares, key_sum FROM daily_rollups ORDER BY 1, 2, 3, 4').all();
   const recomputed = sqlite
     .prepare(
-      `SELECT r.survey_id, s.measure, r.submitted_on AS day, r.neighborhood_id, count(*) AS n, sum(s.score) AS sum, sum(s.score * s.score) AS sum_squares
+      `SELECT r.survey_id, s.measure, r.submitted_on AS day, r.neighborhood_id, count(*) AS n, sum(s.score) AS sum, sum(s.score * s.score) AS sum_squares, sum(r.cell_key) AS key_sum
        FROM response_scores s JOIN responses r ON r.id = s.response_id WHERE r.voided = 0 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
     )
     .all();
