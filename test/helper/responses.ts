@@ -1,15 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import type { DatabaseHandle } from '../../src/db/client.js';
-import { createStaff, login, csrfFrom } from './app.js';
-
-/** A logged-in liaison's GET, and the cookie jar for posting forms. */
-export async function liaisonSession(app: FastifyInstance) {
-  await createStaff(app, 'liaison@example.org', 'a long liaison password', 'liaison');
-  const { jar } = await login(app, 'liaison@example.org', 'a long liaison password');
-  // GETs carry the session's CSRF token, as the export link on the results page does.
-  const token = csrfFrom((await app.inject({ url: '/account/password', headers: { cookie: jar.header() } })).body) ?? '';
-  return { jar, get: (url: string) => app.inject({ url, headers: { cookie: jar.header(), 'csrf-token': token } }) };
-}
 
 export interface Person {
   respect: number;
@@ -44,24 +34,6 @@ export async function submit(app: FastifyInstance, neighborhoodId: number, day: 
 
 export const people = (n: number, seed: number): Person[] =>
   Array.from({ length: n }, (_, i) => ({ respect: (i * seed) % 11, listening: (i * (seed + 2) + 3) % 11 }));
-
-/** Mean and 95% half-width of trust scores, from the answers table with plain SQL, not from rollups or our code. */
-export function expected(database: DatabaseHandle, neighborhoodId: number, from: string, to: string, t: number) {
-  const scores = database.sqlite
-    .prepare(
-      `SELECT (r1.value_number + r2.value_number) * 5.0 AS score
-       FROM responses r
-       JOIN answers r1 ON r1.response_id = r.id AND r1.question_id = (SELECT id FROM questions WHERE code = 'respect')
-       JOIN answers r2 ON r2.response_id = r.id AND r2.question_id = (SELECT id FROM questions WHERE code = 'listening')
-       WHERE r.neighborhood_id = ? AND r.submitted_on BETWEEN ? AND ? AND r.voided = 0`,
-    )
-    .pluck()
-    .all(neighborhoodId, from, to) as number[];
-  const n = scores.length;
-  const mean = scores.reduce((a, b) => a + b, 0) / n;
-  const sd = Math.sqrt(scores.reduce((a, s) => a + (s - mean) ** 2, 0) / (n - 1));
-  return { n, mean, sd, half: (t * sd) / Math.sqrt(n) };
-}
 
 /** Trust scores of counted responses in some neighborhoods over [from, to], from the answers table with plain SQL. */
 export function trustScores(database: DatabaseHandle, neighborhoodIds: readonly number[], from: string, to: string): number[] {
