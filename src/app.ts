@@ -44,10 +44,9 @@ const KEEP_ALIVE_MS = 5000;
 const IDLE_GRACE_MS = 5000;
 const HEADERS_TIMEOUT_MS = 20_000;
 
-/** Never log a client address, user agent or query string: method, path and status are enough. */
-// Pages residents answer on: a time-stamped line per request would tie an answer to its moment (joined with the
-// response's date and channel), so these requests are never logged one by one.
-const RESIDENT_PATH = /^\/(surveys|s|kiosk)(\/|$)/;
+// Pages residents answer on (and the styles, scripts and icon they load): a time-stamped line per request would tie
+// an answer to its moment (joined with the response's date and channel), so these requests are never logged one by one.
+const RESIDENT_PATH = /^\/(surveys|s|kiosk|static)(\/|$)/;
 // Secret tokens travel in these paths; logs show only which kind of link was used.
 const TOKEN_PATH = /^\/(kiosk|reset|setup)\/[^/?]+/;
 

@@ -15,6 +15,8 @@ t.test('defaults', async (t) => {
   t.equal(c.LOW_RELIABILITY_SIZE, 60);
   t.equal(c.PASSWORD_HASH_COST, 17);
   t.equal(c.SESSION_SECRET, undefined);
+  t.equal(c.REQUEST_TIMEOUT, 60);
+  t.equal(c.SHUTDOWN_TIMEOUT, 10);
 });
 
 t.test('values from the environment', async (t) => {

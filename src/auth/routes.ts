@@ -1,6 +1,6 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { checkFormToken, issueFormToken } from './form-token.js';
 import { createLoginThrottle } from './login-throttle.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 
@@ -36,10 +36,6 @@ export function safeNext(next: unknown): string | undefined {
   }
 }
 
-// The login form's CSRF check needs no stored session (so anonymous visits write nothing): a random token in the
-// form and the same token in a cookie signed with its own key (signed double submit).
-const LOGIN_FORM_COOKIE = 'cg_login';
-
 const homeFor = (role: 'admin' | 'liaison') => (role === 'admin' ? '/admin' : '/results');
 
 function issuesByField(error: z.ZodError) {
@@ -58,28 +54,10 @@ export async function authRoutes(app: FastifyInstance) {
   const throttle = createLoginThrottle();
 
   function renderLogin(reply: FastifyReply, status: number, data: { email?: string; next?: string; error?: string; fieldErrors?: Record<string, string> }) {
-    const token = randomBytes(24).toString('base64url');
-    reply.setCookie(LOGIN_FORM_COOKIE, app.signers['login-form'].sign(token), {
-      httpOnly: true,
-      sameSite: 'strict',
-      secure: config.PUBLIC_URL.startsWith('https:'),
-      path: '/login',
-      maxAge: 2 * 60 * 60,
-    });
-    return reply.code(status).view('auth/login', { ...data, csrfToken: token });
+    return reply.code(status).view('auth/login', { ...data, csrfToken: issueFormToken(app, reply) });
   }
 
-  async function checkLoginForm(request: FastifyRequest) {
-    const sent = (request.body as Record<string, unknown> | undefined)?._csrf;
-    const cookie = app.signers['login-form'].unsign(request.cookies[LOGIN_FORM_COOKIE] ?? '');
-    const matches =
-      typeof sent === 'string' &&
-      cookie.valid &&
-      cookie.value !== null &&
-      sent.length === cookie.value.length &&
-      timingSafeEqual(Buffer.from(sent), Buffer.from(cookie.value));
-    if (!matches) throw Object.assign(new Error('Invalid csrf token'), { statusCode: 403, code: 'FST_CSRF_INVALID_TOKEN' });
-  }
+  const formToken = checkFormToken(app);
 
   app.get('/login', async (request, reply) => {
     const next = safeNext((request.query as Record<string, unknown>).next);
@@ -87,7 +65,7 @@ export async function authRoutes(app: FastifyInstance) {
     return renderLogin(reply, 200, { next });
   });
 
-  app.post('/login', { config: loginLimit, preHandler: checkLoginForm }, async (request, reply) => {
+  app.post('/login', { config: loginLimit, preHandler: formToken }, async (request, reply) => {
     const parsed = loginBody.safeParse(request.body ?? {});
     const next = safeNext((request.body as Record<string, unknown> | undefined)?.next);
     if (!parsed.success) {
@@ -141,17 +119,17 @@ export async function authRoutes(app: FastifyInstance) {
 
   app.get('/setup/:token', async (request, reply) => {
     if (!usableSetupToken(request)) return setupExpired(reply);
-    return reply.view('auth/setup', { csrfToken: reply.generateCsrf(), minLength: MIN_PASSWORD_LENGTH });
+    return reply.view('auth/setup', { csrfToken: issueFormToken(app, reply), minLength: MIN_PASSWORD_LENGTH });
   });
 
-  app.post('/setup/:token', { config: loginLimit, preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/setup/:token', { config: loginLimit, preHandler: formToken }, async (request, reply) => {
     const token = usableSetupToken(request);
     if (!token) return setupExpired(reply);
     const parsed = setupBody.safeParse(request.body ?? {});
     if (!parsed.success) {
       const email = (request.body as Record<string, unknown> | undefined)?.email;
       return reply.code(400).view('auth/setup', {
-        csrfToken: reply.generateCsrf(),
+        csrfToken: issueFormToken(app, reply),
         minLength: MIN_PASSWORD_LENGTH,
         email: typeof email === 'string' ? email : '',
         fieldErrors: issuesByField(parsed.error),

@@ -111,6 +111,8 @@ export const events = sqliteTable(
   (t) => [index('events_occurred_on').on(t.occurredOn)],
 );
 
+export const importStatuses = ['importing', 'imported'] as const;
+
 export const importBatches = sqliteTable('import_batches', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   surveyId: integer('survey_id')
@@ -118,6 +120,8 @@ export const importBatches = sqliteTable('import_batches', {
     .references(() => surveys.id),
   fileName: text('file_name'),
   rowCount: integer('row_count').notNull(),
+  // 'importing' while its rows are being written (hidden); 'imported' once they all became visible in one commit.
+  status: text('status', { enum: importStatuses }).notNull().default('imported'),
   createdBy: integer('created_by').references(() => staffUsers.id),
   createdAt: text('created_at')
     .notNull()

@@ -6,14 +6,12 @@ import { bucketLabel, bucketStart, eventWindows, shiftBucket } from '../stats/bu
 import { cellFrom, groupOf, type Cell, type ReleaseRules } from '../stats/cells.js';
 import { differenceInDifferences } from '../stats/difference.js';
 import { noiseVarianceOfMean, subtractReleased, type ReleasedSums } from '../stats/perturbation.js';
-import { minimumDetectableChange, responsesToDetect } from '../stats/power.js';
+import { minimumDetectableChange, responsesToDetect, TARGET_CHANGE } from '../stats/power.js';
 
 export const impactMonthOptions = [1, 3, 6] as const;
 export const DEFAULT_IMPACT_MONTHS = 6;
 /** Placebo windows needed before the verdict also asks that the change be unusual among them. */
 export const MIN_PLACEBOS = 20;
-/** The change liaisons ask about: how many more responses would detect one this large? */
-export const TARGET_CHANGE = 10;
 // Months of history searched for placebo windows.
 const PLACEBO_HISTORY_MONTHS = 36;
 

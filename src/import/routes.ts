@@ -1,5 +1,5 @@
 import fastifyMultipart from '@fastify/multipart';
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { type FormErrors, blank, formErrors, noErrors } from '../admin/forms.js';
@@ -10,7 +10,8 @@ import { dateIn } from '../dates.js';
 import { importBatches, neighborhoods, questions as questionsTable, surveys } from '../db/schema.js';
 import { csvStringifier } from '../export/csv.js';
 import { localize } from '../i18n/index.js';
-import { type ImportProblem, columnCodes, exampleRow, templateHeader, validateImport } from './validate.js';
+import { checkInWorker, createImportStore } from './store.js';
+import { type ImportProblem, columnCodes, exampleRow, templateHeader } from './validate.js';
 
 export const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
 
@@ -25,6 +26,8 @@ const templateQuery = z.object({ survey: z.string().max(200).optional() });
 /** Paper and kiosk responses from CSV; multipart is registered here only, so no other route accepts uploads. */
 export async function importRoutes(app: FastifyInstance) {
   const { db } = app.database;
+  const imports = createImportStore(app.database, app.surveys);
+  imports.discardUnfinished();
   await app.register(fastifyMultipart, {
     attachFieldsToBody: 'keyValues',
     limits: { fileSize: MAX_IMPORT_BYTES, files: 1, fields: 10 },
@@ -69,7 +72,14 @@ export async function importRoutes(app: FastifyInstance) {
 
   app.get('/admin/import', { preHandler: requireRole('admin') }, async (request, reply) => {
     const { batch } = batchQuery.parse(request.query);
-    const imported = batch === undefined ? undefined : db.select().from(importBatches).where(eq(importBatches.id, batch)).get();
+    const imported =
+      batch === undefined
+        ? undefined
+        : db
+            .select()
+            .from(importBatches)
+            .where(and(eq(importBatches.id, batch), eq(importBatches.status, 'imported')))
+            .get();
     return render(reply, 200, { imported });
   });
 
@@ -114,37 +124,39 @@ export async function importRoutes(app: FastifyInstance) {
       if (!parsed.success || !parsed.data.file) errors.push(['file', 'Choose a CSV file to upload.']);
       return render(reply, 400, { survey: slug, errors: formErrors(errors) });
     }
+    // The whole file is in; checking and writing a large one can outlast the idle-connection timeout.
+    // (Fastify's inject hands routes a mock socket without timers.)
+    if (typeof request.raw.socket.setTimeout === 'function') request.raw.socket.setTimeout(0);
     const surveyQuestions = questionsOf(survey.id);
-    const result = validateImport(parsed.data.file.content, {
+    const checked = await checkInWorker(parsed.data.file.content, {
       survey,
       questions: surveyQuestions,
       neighborhoods: db.select().from(neighborhoods).all(),
       today: dateIn(app.config.TIME_ZONE),
     });
-    if (!result.ok)
+    if (!checked.ok)
       return render(reply, 400, {
         survey: slug,
-        problems: result.problems,
-        more: result.more,
+        problems: checked.problems,
+        more: checked.more,
         errors: formErrors({ file: 'Nothing was imported: correct the rows listed below and upload the file again.' }),
       });
 
     const fileName = parsed.data.file.fileName;
-    const batchId = app.surveys.recordInTransaction(survey.id, surveyQuestions, (record) => {
-      const batch = db
-        .insert(importBatches)
-        .values({ surveyId: survey.id, fileName, rowCount: result.responses.length, createdBy: actorId(request) })
-        .returning()
-        .get();
-      for (const response of result.responses) record({ ...response, importBatchId: batch.id });
-      recordAudit(db, {
-        userId: actorId(request),
-        action: 'import.create',
-        entity: 'import_batch',
-        entityId: batch.id,
-        details: { survey: survey.slug, fileName, rows: result.responses.length },
-      });
-      return batch.id;
+    const batchId = await imports.store({
+      surveyId: survey.id,
+      questions: surveyQuestions,
+      fileName,
+      createdBy: actorId(request),
+      file: checked,
+      finish: (id) =>
+        recordAudit(db, {
+          userId: actorId(request),
+          action: 'import.create',
+          entity: 'import_batch',
+          entityId: id,
+          details: { survey: survey.slug, fileName, rows: checked.count },
+        }),
     });
     return reply.redirect(`/admin/import?batch=${batchId}`, 303);
   });

@@ -82,7 +82,14 @@ function allowedText(q: Question): string {
  * Reads a wide CSV of paper or kiosk responses and checks every row with the web form's rules (whatever the survey's
  * status). Nothing is returned to store unless every row is good.
  */
-export function validateImport(file: Buffer, context: { survey: Survey; questions: Question[]; neighborhoods: Neighborhood[]; today: string }): ImportResult {
+export interface ImportContext {
+  survey: Survey;
+  questions: Question[];
+  neighborhoods: Neighborhood[];
+  today: string;
+}
+
+export function validateImport(file: Buffer, context: ImportContext): ImportResult {
   const { survey, questions, neighborhoods, today } = context;
   let text: string;
   try {

@@ -70,6 +70,7 @@ export function scoredQuestionsOf(sqlite: Database.Database, surveyId: number): 
  */
 export function rebuildRollups(sqlite: Database.Database): { responses: number; scores: number; rollups: number } {
   const surveyIds = (sqlite.prepare('SELECT id FROM surveys ORDER BY id').all() as { id: number }[]).map((r) => r.id);
+  // Response ids are random (spread over 1 … 2^53), so chunks are pages of the next CHUNK ids, not id ranges.
   const chunkOf = sqlite.prepare(
     `SELECT r.id, r.neighborhood_id, r.submitted_on, r.cell_key, a.question_id, a.value_number
        FROM responses r JOIN answers a ON a.response_id = r.id

@@ -6,6 +6,8 @@ import { addDays, dateIn, isIsoDate } from '../dates.js';
 import { translate } from '../i18n/index.js';
 import { recordAudit } from '../audit/record.js';
 import { KIOSK_COOKIE, kioskCookieValue, linkTarget, shortLink, surveyLink, type LinkTarget } from './links.js';
+import { createResultsQueries } from '../results/queries.js';
+import { outreachNeeds } from './needs.js';
 import { createOutreachQueries } from './queries.js';
 
 const KIOSK_DAYS_AHEAD = 60;
@@ -22,6 +24,7 @@ const shortParams = z.object({ survey: z.string().max(200), neighborhood: z.stri
 /** QR codes, short links, posters and kiosk links that bring residents to a survey from events and outreach. */
 export async function outreachRoutes(app: FastifyInstance) {
   const queries = createOutreachQueries(app.database);
+  const results = createResultsQueries(app.database);
   const staffOnly = { preHandler: requireRole('admin', 'liaison') };
 
   /** The target if its survey, neighborhood and event all exist; an error message naming the field otherwise. */
@@ -83,8 +86,15 @@ export async function outreachRoutes(app: FastifyInstance) {
         : undefined;
     const error = resolved && 'field' in resolved ? resolved : undefined;
     const isAdmin = request.staffUser?.role === 'admin';
+    const rules = app.release.rulesFor(request);
+    const needSurvey = results.surveys().find((s) => s.slug === query.survey) ?? results.surveys()[0];
+    const needs = needSurvey ? outreachNeeds(results, rules, { survey: needSurvey, neighborhoods: results.neighborhoods(), today }) : [];
     return reply.code(error || kioskDayError ? 400 : 200).view('outreach/index', {
       title: 'QR codes and kiosk links',
+      needs,
+      minReliableSize: rules.minReliableSize,
+      minGroupSize: rules.minGroupSize,
+      moreThan: rules.minReliableSize - rules.minGroupSize,
       surveys: choices.surveys.map((s) => ({ ...s, selected: s.slug === query.survey })),
       neighborhoods: choices.neighborhoods.map((n) => ({ ...n, selected: n.slug === query.neighborhood })),
       events: choices.events.map((e) => ({ ...e, selected: e.id === query.event })),
@@ -132,7 +142,7 @@ export async function outreachRoutes(app: FastifyInstance) {
     return renderOutreach(request, reply, body, { link: `${app.config.PUBLIC_URL}/kiosk/${token}`, day });
   });
 
-  app.post('/outreach/kiosk-links/:hash/revoke', { preHandler: [requireRole('admin'), app.csrfProtection] }, async (request, reply) => {
+  app.post('/admin/kiosk-links/:hash/revoke', { preHandler: [requireRole('admin'), app.csrfProtection] }, async (request, reply) => {
     const { hash } = z.object({ hash: z.string().regex(/^[0-9a-f]{64}$/) }).parse(request.params);
     const userId = request.staffUser!.id;
     const revoked = app.database.sqlite.transaction(() => {

@@ -16,7 +16,7 @@ export function getSessionSecret({ db }: DatabaseHandle, configured: string | un
 }
 
 /** What a signature vouches for; each has its own key, so a value signed for one purpose is worthless for another. */
-export const signingPurposes = ['answered', 'kiosk-device', 'login-form'] as const;
+export const signingPurposes = ['answered', 'kiosk-device', 'pre-login-form'] as const;
 export type SigningPurpose = (typeof signingPurposes)[number];
 
 /** One signer per purpose, each keyed by HKDF-SHA256 from the session secret with the purpose as its info. */

@@ -7,6 +7,7 @@ import { localize, translate } from '../i18n/index.js';
 import { viewsFolder } from '../paths.js';
 
 const partials = [
+  'detectable-cell',
   'release-rules',
   'public-cell',
   'public-trust',

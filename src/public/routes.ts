@@ -90,7 +90,10 @@ export async function publicRoutes(app: FastifyInstance) {
         area: e.neighborhoodName ?? translate(lang, 'public.city'),
         bucket: periodLabel(bucketStart(e.occurredOn, trends.bucket), trends.bucket, lang),
       }));
-    const counted = trends.series.find((s) => s.area === CITY)!.cells.reduce((sum, c) => sum + (c.n ?? 0), 0);
+    // Rolling windows overlap: each response is counted once, from single periods.
+    const counted = figures(survey, [TRUST_MEASURE], query.bucket)[0]
+      .series.find((s) => s.area === CITY)!
+      .cells.reduce((sum, c) => sum + (c.n ?? 0), 0);
     return {
       lang,
       survey,

@@ -1,7 +1,7 @@
 import type { Neighborhood, Question } from '../db/schema.js';
 import { bucketEnd, bucketStart, shiftBucket, snapRange } from '../stats/buckets.js';
 import { cellFrom, type Cell, type ReleaseRules } from '../stats/cells.js';
-import { minimumDetectableChange } from '../stats/power.js';
+import { minimumDetectableChange, responsesToDetect, TARGET_CHANGE } from '../stats/power.js';
 import { addReleased, atomSalt, emptyReleased, releaseAtom, releaseCount, type ReleasedSums } from '../stats/perturbation.js';
 import type { MeasureOption } from './filters.js';
 import type { ResultsQueries } from './queries.js';
@@ -20,6 +20,8 @@ export interface LatestChange {
   change: Change | null;
   /** The smallest change the comparison could tell from noise (80% power, 5% two-sided); null when it has no figures. */
   minimum_detectable: number | null;
+  /** More responses in the latest period that would detect a 10-point change; null when none would or there are no figures. */
+  responses_for_target: number | null;
 }
 
 /** The last bucket of a request's range and the one before it. */
@@ -39,8 +41,13 @@ export function latestChanges(queries: ResultsQueries, rules: ReleaseRules, requ
   return {
     ...buckets,
     rows: trends.series.map((s): LatestChange => {
-      const change = changeBetween(s.cells[0], s.cells[1]);
-      return { area: s.area, name: s.name, previous: s.cells[0], latest: s.cells[1], change, minimum_detectable: change && minimumDetectableChange(change.se) };
+      const [previous, latest] = s.cells;
+      const change = changeBetween(previous, latest);
+      const responses_for_target =
+        change && latest.n !== null && latest.sd !== null && previous.se !== null
+          ? responsesToDetect(TARGET_CHANGE, { n: latest.n, sd: latest.sd }, previous.se ** 2)
+          : null;
+      return { area: s.area, name: s.name, previous, latest, change, minimum_detectable: change && minimumDetectableChange(change.se), responses_for_target };
     }),
   };
 }

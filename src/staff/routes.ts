@@ -1,3 +1,4 @@
+import { checkFormToken, issueFormToken } from '../auth/form-token.js';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -119,11 +120,11 @@ export async function staffRoutes(app: FastifyInstance) {
       .code(404)
       .view('errors/error', { title: 'This password link is no longer valid', message: 'It has been used or has expired. Ask an admin for a new link.' });
   const renderReset = (reply: FastifyReply, status: number, errors: FormErrors) =>
-    reply.code(status).view('staff/reset', { title: 'Set your password', minLength: MIN_PASSWORD_LENGTH, ...errors, csrfToken: reply.generateCsrf() });
+    reply.code(status).view('staff/reset', { title: 'Set your password', minLength: MIN_PASSWORD_LENGTH, ...errors, csrfToken: issueFormToken(app, reply) });
 
   app.get('/reset/:token', async (request, reply) => (usableReset(request) ? renderReset(reply, 200, noErrors) : linkExpired(reply)));
 
-  app.post('/reset/:token', { config: loginLimit, preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/reset/:token', { config: loginLimit, preHandler: checkFormToken(app) }, async (request, reply) => {
     const reset = usableReset(request);
     if (!reset) return linkExpired(reply);
     const parsed = resetBody.safeParse(request.body ?? {});

@@ -1,6 +1,9 @@
 /** z(0.975) + z(0.80): a change of this many standard errors is detected with 80% power at 5% two-sided. */
 export const DETECTION_FACTOR = 2.8;
 
+/** The change liaisons ask about: how many more responses would detect one this large? */
+export const TARGET_CHANGE = 10;
+
 /** The minimum detectable change for an estimate with this standard error (80% power, 5% two-sided). */
 export function minimumDetectableChange(se: number): number {
   return DETECTION_FACTOR * se;

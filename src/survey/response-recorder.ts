@@ -142,3 +142,37 @@ export function createResponseVoider(sqlite: Database.Database) {
 }
 
 export type ResponseVoider = ReturnType<typeof createResponseVoider>;
+
+/**
+ * Reveals responses written hidden (voided with a reason) as one import batch: `add` notes each one's scores as it is
+ * written; `reveal` adds them to daily_rollups one cell at a time and makes the rows live in one statement, so the
+ * transaction that shows a whole batch stays short. Callers wrap `reveal` in a transaction.
+ */
+export function createBatchRevealer(sqlite: Database.Database) {
+  const scoresOf = sqlite.prepare<[number], { measure: string; score: number }>('SELECT measure, score FROM response_scores WHERE response_id = ?');
+  const addCell = sqlite.prepare(
+    `INSERT INTO daily_rollups (survey_id, measure, day, neighborhood_id, n, sum, sum_squares) VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (survey_id, measure, day, neighborhood_id)
+     DO UPDATE SET n = n + excluded.n, sum = sum + excluded.sum, sum_squares = sum_squares + excluded.sum_squares`,
+  );
+  const unhide = sqlite.prepare('UPDATE responses SET voided = 0, void_reason = NULL WHERE import_batch_id = ? AND voided = 1 AND void_reason = ?');
+  type Cell = [surveyId: number, measure: string, day: string, neighborhoodId: number, n: number, sum: number, sumSquares: number];
+  const cells = new Map<string, Cell>();
+  return {
+    add(responseId: number, response: Pick<NewResponse, 'surveyId' | 'submittedOn' | 'neighborhoodId'>) {
+      for (const { measure, score } of scoresOf.all(responseId)) {
+        const key = `${response.surveyId}|${measure}|${response.submittedOn}|${response.neighborhoodId}`;
+        const cell = cells.get(key);
+        if (cell) {
+          cell[4] += 1;
+          cell[5] += score;
+          cell[6] += score * score;
+        } else cells.set(key, [response.surveyId, measure, response.submittedOn, response.neighborhoodId, 1, score, score * score]);
+      }
+    },
+    reveal(batchId: number, reason: string): number {
+      for (const cell of cells.values()) addCell.run(...cell);
+      return unhide.run(batchId, reason).changes;
+    },
+  };
+}

@@ -1,8 +1,9 @@
-import { desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit } from '../audit/record.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { importBatches, neighborhoods, responses, staffUsers, surveys } from '../db/schema.js';
+import { IMPORT_IN_PROGRESS } from '../import/store.js';
 import { createResponseVoider } from '../survey/response-recorder.js';
 
 export const voidBody = z.object({
@@ -33,12 +34,18 @@ export function createVoidAdmin({ db, sqlite }: DatabaseHandle) {
     .from(responses)
     .innerJoin(surveys, eq(surveys.id, responses.surveyId))
     .innerJoin(neighborhoods, eq(neighborhoods.id, responses.neighborhoodId))
-    .where(eq(responses.id, sql.placeholder('id')))
+    // A row of an import still being written is not there yet for anyone.
+    .where(and(eq(responses.id, sql.placeholder('id')), sql`${responses.voidReason} IS NOT ${IMPORT_IN_PROGRESS}`))
     .prepare();
 
   return {
     response: (id: number) => detail.get({ id }),
-    batch: (id: number) => db.select().from(importBatches).where(eq(importBatches.id, id)).get(),
+    batch: (id: number) =>
+      db
+        .select()
+        .from(importBatches)
+        .where(and(eq(importBatches.id, id), eq(importBatches.status, 'imported')))
+        .get(),
     batches: () =>
       db
         .select({
@@ -53,6 +60,7 @@ export function createVoidAdmin({ db, sqlite }: DatabaseHandle) {
         .from(importBatches)
         .innerJoin(surveys, eq(surveys.id, importBatches.surveyId))
         .leftJoin(staffUsers, eq(staffUsers.id, importBatches.createdBy))
+        .where(eq(importBatches.status, 'imported'))
         .orderBy(desc(importBatches.id))
         .all(),
     setResponseVoided(userId: number, id: number, voided: boolean, reason: string | null) {

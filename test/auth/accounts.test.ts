@@ -105,7 +105,7 @@ t.test('anonymous login pages write no session; the login form still carries a C
   const mixed = await app.inject({
     method: 'POST',
     url: '/login',
-    headers: { ...formHeaders, cookie: `cg_login=${other.cookies.find((c) => c.name === 'cg_login')!.value}` },
+    headers: { ...formHeaders, cookie: `cg_form=${other.cookies.find((c) => c.name === 'cg_form')!.value}` },
     payload: form({ ...OWNER, _csrf: csrfFrom(page.body) ?? '' }),
   });
   t.equal(mixed.statusCode, 403, "another form's cookie does not fit");

@@ -27,20 +27,20 @@ t.test('Secure cookies when PUBLIC_URL is https (behind a TLS proxy)', async (t)
   await createStaff(app, 'admin@example.org', 'correct horse battery', 'admin');
   const headers = { 'x-forwarded-proto': 'https' };
   const page = await app.inject({ url: '/login', headers });
-  const formCookie = page.cookies.find((c) => c.name === 'cg_login')!;
+  const formCookie = page.cookies.find((c) => c.name === 'cg_form')!;
   t.equal(formCookie.secure, true, "the login form's cookie is Secure");
   t.match(page.headers['strict-transport-security'], 'max-age=');
   const res = await app.inject({
     method: 'POST',
     url: '/login',
-    headers: { ...headers, cookie: `cg_login=${formCookie.value}`, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { ...headers, cookie: `cg_form=${formCookie.value}`, 'content-type': 'application/x-www-form-urlencoded' },
     payload: new URLSearchParams({ email: 'admin@example.org', password: 'correct horse battery', _csrf: csrfFrom(page.body) ?? '' }).toString(),
   });
   t.equal(res.cookies.find((c) => c.name === 'cg_session')?.secure, true, 'and so is the session');
   const plain = await app.inject({
     method: 'POST',
     url: '/login',
-    headers: { cookie: `cg_login=${formCookie.value}`, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { cookie: `cg_form=${formCookie.value}`, 'content-type': 'application/x-www-form-urlencoded' },
     payload: new URLSearchParams({ email: 'admin@example.org', password: 'correct horse battery', _csrf: csrfFrom(page.body) ?? '' }).toString(),
   });
   t.notOk(

@@ -29,7 +29,11 @@ t.test('migrations build every table on an empty file, with durable settings', a
     'settings',
     'staff_users',
     'surveys',
+    'themes',
   ]);
+  const columns = (table: string) => (handle.sqlite.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name);
+  t.ok(columns('responses').includes('cell_key'), 'each response has its cell key');
+  t.ok(columns('daily_rollups').includes('key_sum'), 'each rollup the sum of its responses’ keys');
   t.equal(handle.sqlite.pragma('journal_mode', { simple: true }), 'wal');
   t.equal(handle.sqlite.pragma('synchronous', { simple: true }), 2, 'FULL');
   t.equal(handle.sqlite.pragma('foreign_keys', { simple: true }), 1);

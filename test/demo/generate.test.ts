@@ -4,11 +4,12 @@ import { openDatabase } from '../../src/db/client.js';
 import { generateDemo } from '../../src/demo/generate.js';
 import { tempDir } from '../helper/app.js';
 
+// Content only: response ids are random, so they differ between two runs of the same seed.
 const fingerprint = (path: string) => {
   const handle = openDatabase(path);
   const row = handle.sqlite
     .prepare(
-      `SELECT count(*) AS n, sum(r.id * 31 + a.question_id * 7 + coalesce(a.value_number, length(a.value_text))) AS checksum,
+      `SELECT count(*) AS n, sum((julianday(r.submitted_on) - 2460000) * 131 + r.neighborhood_id * 17 + a.question_id * 7 + coalesce(a.value_number, length(a.value_text))) AS checksum,
               min(r.submitted_on) AS first, max(r.submitted_on) AS last
               FROM responses r JOIN answers a ON a.response_id = r.id`,
     )
@@ -34,15 +35,12 @@ t.test('the demo is deterministic for a seed and date, covers 24 months and tell
   t.not(a.checksum, c.checksum, 'another seed, other data');
 
   const full = openDatabase(join(dir, 'full.db'));
-  const started = Date.now();
   const { responses } = await generateDemo(full, { seed: 1, asOf: '2026-06-15', passwordCost: 10 });
-  const ms = Date.now() - started;
   full.close();
-  t.ok(responses > 50_000 && responses < 70_000, `about 60,000 responses (${responses})`);
+  t.ok(responses > 2_500 && responses < 3_400, `Chicago's rate for 172,000 residents: about 2,900 responses (${responses})`);
   const span = fingerprint(join(dir, 'full.db'));
   t.equal(span.first, '2024-07-01', '24 whole months ending with the as-of month');
   t.equal(span.last, '2026-06-15');
-  t.ok(ms < 30_000, `generated in seconds (${ms} ms)`);
 
   const handle = openDatabase(join(dir, 'full.db'));
   t.teardown(() => handle.close());
@@ -53,15 +51,15 @@ t.test('the demo is deterministic for a seed and date, covers 24 months and tell
       "SELECT count(*) AS n, min(r.channel) AS channel FROM responses r JOIN events e ON e.id = r.event_id WHERE json_extract(e.title, '$.en') LIKE 'Cookout%'",
     )
     .get() as { n: number; channel: string };
-  t.ok(broughtIn.n > 10, `the cookout's QR cards brought in responses (${broughtIn.n})`);
+  t.ok(broughtIn.n > 0, `the cookout's QR cards brought in responses (${broughtIn.n})`);
   t.equal(broughtIn.channel, 'qr');
-  const weekly = handle.sqlite
+  const monthly = handle.sqlite
     .prepare(
-      `SELECT count(*) AS cells, sum(n >= 30) AS reportable FROM (
-      SELECT neighborhood_id, strftime('%Y-%W', submitted_on) AS week, count(*) AS n FROM responses GROUP BY 1, 2)`,
+      `SELECT min(n) AS fewest, max(n) AS most, avg(n) AS mean FROM (
+      SELECT neighborhood_id, substr(submitted_on, 1, 7) AS month, count(*) AS n FROM responses WHERE submitted_on < '2026-06-01' GROUP BY 1, 2)`,
     )
-    .get() as { cells: number; reportable: number };
-  t.ok(weekly.reportable / weekly.cells > 0.75, `most neighborhood × week cells reach 30 (${weekly.reportable}/${weekly.cells})`);
+    .get() as { fewest: number; most: number; mean: number };
+  t.ok(monthly.mean > 9 && monthly.mean < 21, `a neighborhood gets 9–21 responses a month, as real departments do (mean ${monthly.mean.toFixed(1)})`);
 
   // The stories: trust in Riverside after the cookout beats the months before it; Mill District dips after the incident.
   const trustAround = (title: string, beforeDays: number, afterDays: number) =>

@@ -1,11 +1,18 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
+import { dateIn } from '../../src/dates.js';
+import { bucketLabel, bucketStart, shiftBucket } from '../../src/stats/buckets.js';
+import { COUNT_NOISE_SD, SUM_NOISE_SD } from '../../src/stats/perturbation.js';
+import { DETECTION_FACTOR } from '../../src/stats/power.js';
+import { tQuantile } from '../../src/stats/t-distribution.js';
 import { addNeighborhoods, buildTestApp, csrfFrom, form, rowCount } from '../helper/app.js';
-import { expected, liaisonSession, people, submit } from '../helper/responses.js';
+import { seedResponses, staffSessions, type SeedResponse } from '../helper/admin.js';
+import { describe, people, submit, trustScores, type Person } from '../helper/responses.js';
 
 async function setup(t: { teardown(fn: () => unknown): void }) {
   const { app, database } = await buildTestApp(t);
   const [alder, birch] = addNeighborhoods(database, 'Alder', 'Birch');
-  const { jar, get } = await liaisonSession(app);
+  const { asAdmin, asLiaison, liaisonJar: jar } = await staffSessions(app);
+  const get = asLiaison.get;
   const post = async (url: string, fields: Record<string, string>, withToken = true) => {
     const page = await get('/events/new');
     return app.inject({
@@ -15,7 +22,8 @@ async function setup(t: { teardown(fn: () => unknown): void }) {
       payload: form({ ...fields, ...(withToken ? { _csrf: csrfFrom(page.body) ?? '' } : {}) }),
     });
   };
-  return { app, database, alder, birch, get, post };
+  const eventId = async (fields: Record<string, string>) => Number(/\/events\/(\d+)$/.exec((await post('/events/new', fields)).headers.location as string)![1]);
+  return { app, database, alder, birch, get, admin: asAdmin.get, post, eventId };
 }
 
 const audit = (database: Parameters<typeof rowCount>[0]) =>
@@ -110,93 +118,241 @@ t.test('liaisons add, edit and delete events; each change is audited', async (t)
   t.equal((await get('/events/abc')).statusCode, 404);
 });
 
-t.test('impact: whole weeks either side, the event week left out, difference-in-differences', async (t) => {
-  const { app, database, alder, birch, get, post } = await setup(t);
-  // Event on Wednesday 2026-03-18: its week is 2026-03-16..22; 4 weeks before are 2026-02-16..03-15, after 03-23..04-19.
-  await submit(app, alder.id, '2026-02-10', people(10, 1)); // in the 8-week window only
-  await submit(app, alder.id, '2026-03-02', people(30, 3));
+/** Scores of 80 and 90 (answers 8/8 and 9/9), alternating: a clear rise from `people`'s average of about 50. */
+const high = (n: number): Person[] => Array.from({ length: n }, (_, i) => (i % 2 ? { respect: 8, listening: 8 } : { respect: 9, listening: 9 }));
+/** Scores of 50 and 60, alternating: little spread, so small samples detect small changes. */
+const steady = (n: number): Person[] => Array.from({ length: n }, (_, i) => (i % 2 ? { respect: 5, listening: 5 } : { respect: 6, listening: 6 }));
+
+const close = (t: Test, actual: number | null | undefined, want: number, what: string) =>
+  t.ok(actual != null && Math.abs(actual - want) < 1e-9, `${what}: ${actual} ≈ ${want}`);
+
+t.test('impact: whole months either side, the event month left out, difference-in-differences and a verdict (exact for admins)', async (t) => {
+  const { app, database, alder, birch, admin, eventId } = await setup(t);
+  // Event on 2026-03-18: March is left out; one month either side is February and April.
+  await submit(app, alder.id, '2026-01-15', people(10, 1)); // only in the 3- and 6-month windows
+  await submit(app, alder.id, '2026-02-10', people(40, 3));
   await submit(
     app,
     alder.id,
-    '2026-03-18',
-    Array.from({ length: 10 }, () => ({ respect: 10, listening: 10 })),
-  ); // event week
-  await submit(app, alder.id, '2026-03-25', people(35, 5));
-  await submit(app, birch.id, '2026-03-01', people(40, 7));
+    '2026-03-25',
+    Array.from({ length: 10 }, () => ({ respect: 0, listening: 0 })),
+  ); // the event month, after the event: left out all the same
+  await submit(app, alder.id, '2026-04-10', high(40));
+  await submit(app, birch.id, '2026-02-01', people(40, 7));
   await submit(app, birch.id, '2026-04-01', people(40, 9));
-  const created = await post('/events/new', { title_en: 'Block party', occurredOn: '2026-03-18', neighborhood: 'alder', kind: 'outreach' });
-  const id = Number(/\/events\/(\d+)$/.exec(created.headers.location as string)![1]);
+  const id = await eventId({ title_en: 'Block party', occurredOn: '2026-03-18', neighborhood: 'alder', kind: 'outreach' });
 
-  const res = await get(`/api/events/${id}/impact?weeks=4`);
+  const res = await admin(`/api/events/${id}/impact?months=1`);
   t.equal(res.statusCode, 200);
   const impact = res.json();
-  t.same(impact.windows.before, { from: '2026-02-16', to: '2026-03-15' });
-  t.same(impact.windows.after, { from: '2026-03-23', to: '2026-04-19' });
-  const aBefore = expected(database, alder.id, '2026-02-16', '2026-03-15', 0);
-  const aAfter = expected(database, alder.id, '2026-03-23', '2026-04-19', 0);
-  const bBefore = expected(database, birch.id, '2026-02-16', '2026-03-15', 0);
-  const bAfter = expected(database, birch.id, '2026-03-23', '2026-04-19', 0);
-  t.equal(impact.area.before.n, 30);
-  t.equal(impact.area.after.n, 35, 'the event week is left out');
-  t.ok(Math.abs(impact.area.difference.estimate - (aAfter.mean - aBefore.mean)) < 1e-9);
-  t.equal(impact.comparison.before.n, 40);
+  t.equal(impact.months, 1);
+  t.same(impact.windows.before, { from: '2026-02-01', to: '2026-02-28' });
+  t.same(impact.windows.eventMonth, { from: '2026-03-01', to: '2026-03-31' });
+  t.same(impact.windows.after, { from: '2026-04-01', to: '2026-04-30' });
+  t.equal(impact.event.monthLabel, '2026-03');
+  const aBefore = describe(trustScores(database, [alder.id], '2026-02-01', '2026-02-28'));
+  const aAfter = describe(trustScores(database, [alder.id], '2026-04-01', '2026-04-30'));
+  const bBefore = describe(trustScores(database, [birch.id], '2026-02-01', '2026-02-28'));
+  const bAfter = describe(trustScores(database, [birch.id], '2026-04-01', '2026-04-30'));
+  t.equal(impact.area.before.n, 40);
+  t.equal(impact.area.after.n, 40, 'the event month is left out');
+  t.equal(impact.after_months_available, 1);
+  close(t, impact.area.before.mean, aBefore.mean, 'before mean');
+  close(t, impact.area.difference.estimate, aAfter.mean - aBefore.mean, 'before/after difference');
+  t.equal(impact.comparison.before.n, 40, 'the rest of the city');
   const did = aAfter.mean - aBefore.mean - (bAfter.mean - bBefore.mean);
-  t.ok(Math.abs(impact.differenceInDifferences.estimate - did) < 1e-9, 'DiD from plain means');
-  t.ok(impact.differenceInDifferences.ci_low < did && impact.differenceInDifferences.ci_high > did);
-  t.equal(impact.weekly.buckets.length, 9, '4 + 1 + 4 weeks');
+  close(t, impact.differenceInDifferences.estimate, did, 'DiD from plain means');
+  const se = Math.sqrt(aBefore.se ** 2 + aAfter.se ** 2 + bBefore.se ** 2 + bAfter.se ** 2);
+  close(t, impact.differenceInDifferences.se, se, 'its standard error from the four plain standard errors');
+  t.ok(impact.differenceInDifferences.ci_low > 0, 'the interval excludes 0');
+
+  const v = impact.verdict;
+  t.equal(v.kind, 'clear-rise');
+  t.same(v.estimate, impact.differenceInDifferences, 'a neighborhood event is judged on the difference-in-differences');
+  close(t, v.t, did / se, 't');
+  close(t, v.minimum_detectable, DETECTION_FACTOR * se, 'minimum detectable change');
+  t.equal(v.target, 10);
+  t.ok(v.placebo.windows < 20 && v.placebo.enough === false, 'too little history for placebo windows');
+  // The before-window and Birch's windows alone exceed the variance a 10-point change allows: no later responses help.
+  t.ok((10 / DETECTION_FACTOR) ** 2 < aBefore.se ** 2 + bBefore.se ** 2 + bAfter.se ** 2);
+  t.equal(v.responses_for_target, null, 'no number of responses after the event would detect 10 points');
+  t.equal(impact.monthly.buckets.length, 3, '1 + 1 + 1 months');
   t.same(
-    impact.weekly.series.map((s: { area: string }) => s.area),
+    impact.monthly.buckets.map((b: { label: string }) => b.label),
+    ['2026-02', '2026-03', '2026-04'],
+  );
+  t.same(
+    impact.monthly.series.map((s: { area: string }) => s.area),
     ['alder'],
   );
 
-  const eight = (await get(`/api/events/${id}/impact`)).json();
-  t.equal(eight.weeks, 8, 'default 8 weeks');
-  // With 8 weeks the before window holds the week of 2026-02-09 with 10 responses, hidden on its own: the window
-  // minus the shown weeks would reveal it, so the window is hidden too, and the difference with it.
-  t.equal(eight.area.before.suppressed, true);
-  t.equal(eight.comparison.before.suppressed, true);
-  t.equal(eight.differenceInDifferences, null);
+  const three = (await admin(`/api/events/${id}/impact`)).json();
+  t.equal(three.months, 3, 'default 3 months');
+  t.same(three.windows.before, { from: '2025-12-01', to: '2026-02-28' });
+  t.same(three.windows.after, { from: '2026-04-01', to: '2026-06-30' });
+  t.equal(three.area.before.n, 50, 'January’s 10 pool with February: no month hidden on its own');
+  t.equal(three.monthly.buckets.length, 7);
 
-  const page = await get(`/events/${id}?weeks=12`);
+  const page = await admin(`/events/${id}?months=6`);
   t.equal(page.statusCode, 200);
   t.match(page.body, 'association, not proof');
   t.match(page.body, 'Difference-in-differences');
-  t.match(page.body, '<option value="12" selected>');
+  t.match(page.body, '<option value="6" selected>6 months</option>');
+  t.match(page.body, '6 whole months before (2025-09-01 to 2026-02-28) and after (2026-04-01 to 2026-09-30)');
+  t.match(page.body, '<section class="verdict verdict-clear-rise"');
+  t.match(page.body, '<h2 id="verdict-title">Clear rise</h2>');
+  t.match(page.body, 'the smallest change that can be told from noise is');
+  t.match(page.body, '(20 are needed to judge how unusual a change is), so the verdict rests on the interval alone.');
+  t.match(page.body, 'No number of further responses after the event would detect a 10-point change');
+  t.match(page.body, '2026-03 (event month, left out)');
 
-  t.equal((await get(`/api/events/${id}/impact?weeks=5`)).json().field, 'weeks');
+  const cityId = await eventId({ title_en: 'New chief', occurredOn: '2026-03-18', kind: 'policy' });
+  const city = (await admin(`/api/events/${cityId}/impact?months=1`)).json();
+  t.equal(city.comparison, null);
+  t.equal(city.differenceInDifferences, null);
+  t.equal(city.area.before.n, 80);
+  t.same(city.verdict.estimate, city.area.difference, 'a city-wide event is judged on before/after');
+  t.same(
+    city.monthly.series.map((s: { area: string }) => s.area),
+    ['city'],
+  );
+});
+
+t.test('bad impact queries: 400 naming the field; unknown events 404', async (t) => {
+  const { app, alder, get, eventId } = await setup(t);
+  await submit(app, alder.id, '2026-02-10', people(30, 3));
+  const id = await eventId({ title_en: 'Block party', occurredOn: '2026-03-18', neighborhood: 'alder', kind: 'outreach' });
+  for (const months of ['5', '0', '12', 'x', '4']) {
+    const res = await get(`/api/events/${id}/impact?months=${months}`);
+    t.equal(res.statusCode, 400, `months=${months}`);
+    t.equal(res.json().field, 'months');
+    t.match(res.json().message, 'months: must be 1, 3 or 6');
+  }
+  t.equal((await get(`/api/events/${id}/impact?weeks=8`)).statusCode, 200, 'an unknown parameter is ignored');
   t.equal((await get(`/api/events/${id}/impact?measure=mood`)).json().field, 'measure');
   t.equal((await get(`/api/events/${id}/impact?survey=none`)).json().field, 'survey');
   t.equal((await get('/api/events/abc/impact')).statusCode, 400);
   const missing = await get('/api/events/999/impact');
   t.equal(missing.statusCode, 404);
   t.equal(missing.json().error, 'Not Found');
-  const badPage = await get(`/events/${id}?weeks=3`);
+  const badPage = await get(`/events/${id}?months=2`);
   t.equal(badPage.statusCode, 400);
-  t.match(badPage.body, 'weeks: must be 4, 8 or 12');
-
-  const cityWide = await post('/events/new', { title_en: 'New chief', occurredOn: '2026-03-18', kind: 'policy' });
-  const cityId = Number(/\/events\/(\d+)$/.exec(cityWide.headers.location as string)![1]);
-  const city = (await get(`/api/events/${cityId}/impact?weeks=4`)).json();
-  t.equal(city.comparison, null);
-  t.equal(city.differenceInDifferences, null);
-  t.equal(city.area.before.n, 70);
-  t.same(
-    city.weekly.series.map((s: { area: string }) => s.area),
-    ['city'],
-  );
+  t.match(badPage.body, 'months: must be 1, 3 or 6');
+  t.match(badPage.body, 'href="#impact-months"');
 });
 
-t.test('small windows are suppressed on both sides of the comparison', async (t) => {
-  const { app, alder, birch, get, post } = await setup(t);
-  await submit(app, alder.id, '2026-03-02', people(12, 3));
-  await submit(app, alder.id, '2026-03-25', people(40, 5));
-  await submit(app, birch.id, '2026-03-01', people(40, 7));
+t.test('too few and no clear change: the verdict says which, and what more responses would buy', async (t) => {
+  const { app, database, alder, birch, admin, eventId } = await setup(t);
+  // Twelve before the event: a count but no mean, so no difference and "too few".
+  await submit(app, alder.id, '2026-02-02', people(12, 3));
+  await submit(app, alder.id, '2026-04-25', people(40, 5));
+  await submit(app, birch.id, '2026-02-01', people(40, 7));
   await submit(app, birch.id, '2026-04-01', people(40, 9));
-  const created = await post('/events/new', { title_en: 'Block party', occurredOn: '2026-03-18', neighborhood: 'alder', kind: 'outreach' });
-  const impact = (await get(`${created.headers.location!.replace('/events/', '/api/events/')}/impact?weeks=4`)).json();
-  t.equal(impact.area.before.suppressed, true);
-  t.equal(impact.comparison.before.suppressed, true, 'the rest of the city is hidden too, or the city total would reveal it');
+  const few = await eventId({ title_en: 'Block party', occurredOn: '2026-03-18', neighborhood: 'alder', kind: 'outreach' });
+  const impact = (await admin(`/api/events/${few}/impact?months=1`)).json();
+  t.same([impact.area.before.n, impact.area.before.mean, impact.area.before.suppressed], [12, null, true]);
   t.equal(impact.area.difference, null);
   t.equal(impact.differenceInDifferences, null);
   t.equal(impact.area.after.n, 40);
+  t.equal(impact.verdict.kind, 'too-few');
+  t.equal(impact.verdict.minimum_detectable, null);
+  t.equal(impact.verdict.responses_for_target, null, 'no number of later responses makes up for a thin before-window');
+  const page = (await admin(`/events/${few}?months=1`)).body;
+  t.match(page, '<h2 id="verdict-title">Too few responses to tell</h2>');
+  t.match(page, 'No number of further responses after the event would detect a 10-point change');
+
+  // Birch: the same steady answers before and after, in Birch and elsewhere: no change, and enough to see 10 points.
+  await submit(app, birch.id, '2026-06-02', steady(40));
+  await submit(app, birch.id, '2026-08-02', steady(40));
+  await submit(app, alder.id, '2026-06-02', steady(40));
+  await submit(app, alder.id, '2026-08-02', steady(40));
+  const flat = await eventId({ title_en: 'Walking beat', occurredOn: '2026-07-09', neighborhood: 'birch', kind: 'policy' });
+  const none = (await admin(`/api/events/${flat}/impact?months=1`)).json();
+  t.equal(none.differenceInDifferences.estimate, 0);
+  t.equal(none.verdict.kind, 'no-clear-change');
+  t.ok(none.verdict.minimum_detectable < 10, `small enough to see 10 points (${none.verdict.minimum_detectable})`);
+  t.equal(none.verdict.responses_for_target, 0);
+  t.match((await admin(`/events/${flat}?months=1`)).body, '<h2 id="verdict-title">No clear change</h2>');
+
+  // A thin, spread-out after-window: more responses after the event would let it see 10 points.
+  await submit(app, alder.id, '2025-04-02', steady(40));
+  await submit(app, birch.id, '2025-04-02', steady(40));
+  await submit(app, alder.id, '2025-06-02', people(30, 3));
+  await submit(app, birch.id, '2025-06-02', steady(40));
+  const thin = await eventId({ title_en: 'Town hall', occurredOn: '2025-05-14', neighborhood: 'alder', kind: 'outreach' });
+  const more = (await admin(`/api/events/${thin}/impact?months=1`)).json();
+  const others = [
+    [alder.id, '2025-04-01', '2025-04-30'],
+    [birch.id, '2025-04-01', '2025-04-30'],
+    [birch.id, '2025-06-01', '2025-06-30'],
+  ] as const;
+  const budget = (10 / DETECTION_FACTOR) ** 2 - others.reduce((sum, [id, from, to]) => sum + describe(trustScores(database, [id], from, to)).se ** 2, 0);
+  const after = describe(trustScores(database, [alder.id], '2025-06-01', '2025-06-30'));
+  const needed = Math.ceil(after.sd ** 2 / budget) - after.n;
+  t.ok(needed > 0, `${needed} more responses needed`);
+  t.equal(more.verdict.responses_for_target, needed, 'responses needed for a 10-point change, from the plain variances');
+  t.match((await admin(`/events/${thin}?months=1`)).body, `About ${needed} more responses after the event would detect a 10-point change.`);
+});
+
+t.test('placebo windows: with two years of history, a change is clear only when it beats the same change at quiet months', async (t) => {
+  const { app, database, alder, birch, admin, eventId } = await setup(t);
+  const [cedar] = addNeighborhoods(database, 'Cedar');
+  const ids = [alder.id, birch.id, cedar.id];
+  const rows: SeedResponse[] = [];
+  // 2024-01 to 2026-04, forty steady answers a month everywhere; Alder jumps by 30 points from February 2026.
+  for (let month = '2024-01-01'; month <= '2026-04-01'; month = shiftBucket(month, 'month', 1)) {
+    for (const id of ids) {
+      const people = id === alder.id && month >= '2026-02-01' ? high(40) : steady(40);
+      for (const p of people) rows.push({ neighborhoodId: id, submittedOn: month, answers: { respect: p.respect, listening: p.listening } });
+    }
+  }
+  seedResponses(app, rows);
+  const jump = await eventId({ title_en: 'New community officer', occurredOn: '2026-01-20', neighborhood: 'alder', kind: 'policy' });
+  const impact = (await admin(`/api/events/${jump}/impact?months=1`)).json();
+  t.ok(impact.verdict.placebo.windows >= 20, `${impact.verdict.placebo.windows} placebo windows`);
+  t.equal(impact.verdict.placebo.enough, true);
+  t.equal(impact.verdict.placebo.exceeded, 1, 'larger than every placebo change');
+  t.equal(impact.verdict.kind, 'clear-rise');
+  const page = (await admin(`/events/${jump}?months=1`)).body;
+  t.match(page, `The change is larger than 100% of the same changes at ${impact.verdict.placebo.windows} comparison windows with no event`);
+
+  // An event in a quiet month changes nothing and is no more unusual than the placebos.
+  const quiet = await eventId({ title_en: 'Open house', occurredOn: '2025-06-11', neighborhood: 'birch', kind: 'outreach' });
+  const q = (await admin(`/api/events/${quiet}/impact?months=1`)).json();
+  t.equal(q.verdict.kind, 'no-clear-change');
+  t.ok(q.verdict.placebo.exceeded < 0.95, `not unusual (${q.verdict.placebo.exceeded})`);
+});
+
+t.test('liaisons: protected figures of complete months only, with the months still to come said plainly', async (t) => {
+  const { app, alder, birch, get, admin, eventId } = await setup(t);
+  const thisMonth = bucketStart(dateIn('UTC'), 'month');
+  const lastMonth = shiftBucket(thisMonth, 'month', -1);
+  const before = shiftBucket(lastMonth, 'month', -1);
+  for (const id of [alder.id, birch.id]) {
+    await submit(app, id, before, people(40, 3));
+    await submit(app, id, thisMonth, people(40, 5));
+  }
+  const id = await eventId({ title_en: 'Block party', occurredOn: lastMonth, neighborhood: 'alder', kind: 'outreach' });
+  const exact = (await admin(`/api/events/${id}/impact?months=1`)).json();
+  t.equal(exact.after_months_available, 1, 'admins: this month counts so far');
+  t.equal(exact.area.after.n, 40);
+
+  const res = await get(`/api/events/${id}/impact?months=1`);
+  t.equal(res.statusCode, 200);
+  const impact = res.json();
+  t.equal(impact.after_months_available, 0, 'liaisons: no complete month after the event yet');
+  t.same([impact.area.after.n, impact.area.after.mean], [null, null], 'nothing of this month');
+  t.equal(impact.verdict.kind, 'too-few');
+  t.notOk(
+    impact.monthly.buckets.some((b: { start: string }) => b.start >= thisMonth),
+    'no bucket of the current month',
+  );
+  t.equal(impact.monthly.buckets.at(-1).label, bucketLabel(lastMonth, 'month'));
+  const b = impact.area.before;
+  t.ok(b.n >= 30 && Math.abs(b.n - 40) <= 10, `before: perturbed n ${b.n}`);
+  t.not(b.mean, exact.area.before.mean, 'before: perturbed mean');
+  const se = Math.sqrt(b.sd ** 2 / b.n + (SUM_NOISE_SD ** 2 + b.mean ** 2 * COUNT_NOISE_SD ** 2) / b.n ** 2);
+  t.ok(Math.abs(b.ci_high - b.mean - tQuantile(0.975, b.n - 1) * se) < 1e-6, 'interval: sampling and noise variance');
+  const page = (await get(`/events/${id}`)).body;
+  t.match(page, '0 of 3 months after the event are complete so far.');
 });

@@ -198,7 +198,7 @@ t.test('kiosk links are recorded (only a hash), listed, and an admin can revoke 
   t.notMatch(liaisonPage.body, '/revoke', 'liaisons see the list without revoke buttons');
   const adminJar = (await login(app, 'admin@example.org', 'admin password 12')).jar;
   const adminPage = await app.inject({ url: '/outreach', headers: { cookie: adminJar.header() } });
-  const revokeUrl = /action="(\/outreach\/kiosk-links\/[0-9a-f]{64}\/revoke)"/.exec(adminPage.body)?.[1];
+  const revokeUrl = /action="(\/admin\/kiosk-links\/[0-9a-f]{64}\/revoke)"/.exec(adminPage.body)?.[1];
   t.ok(revokeUrl, 'admins get a revoke button');
   const revoked = await app.inject({
     method: 'POST',

@@ -12,7 +12,11 @@ function digest(database: DatabaseHandle): string {
   const tables = database.sqlite
     .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('sessions') AND name NOT LIKE 'sqlite_%' ORDER BY name")
     .all() as { name: string }[];
-  for (const { name } of tables) hash.update(name).update(JSON.stringify(database.sqlite.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).raw().all()));
+  // Rows sorted by their content: answers, scores and rollups have no rowid (nothing records the order of writes).
+  for (const { name } of tables) {
+    const rows = (database.sqlite.prepare(`SELECT * FROM "${name}"`).raw().all() as unknown[]).map((row) => JSON.stringify(row)).sort();
+    hash.update(name).update(rows.join('\n'));
+  }
   return hash.digest('hex');
 }
 
@@ -44,7 +48,8 @@ const hostileKey = fc.oneof(
     'from',
     'to',
     'bucket',
-    'weeks',
+    'months',
+    'rolling',
     'title',
     'occurredOn',
     'email',

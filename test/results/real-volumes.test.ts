@@ -1,0 +1,109 @@
+import t from 'tap';
+import { addDays, dateIn } from '../../src/dates.js';
+import { generateDemo } from '../../src/demo/generate.js';
+import { createRandom } from '../../src/demo/random.js';
+import { bucketStart, lastCompleteMonthEnd, shiftBucket } from '../../src/stats/buckets.js';
+import { multipart, staffSessions } from '../helper/admin.js';
+import { addNeighborhoods, buildTestApp, csrfFrom } from '../helper/app.js';
+
+type Session = Awaited<ReturnType<typeof staffSessions>>;
+const today = dateIn('UTC');
+const latest = lastCompleteMonthEnd(today);
+
+/** Share of the last year's neighborhood × quarter cells with a trust figure in the rolling 6-month view (a liaison's). */
+async function rollingSixCoverage(session: Session) {
+  const from = shiftBucket(bucketStart(latest, 'month'), 'month', -11);
+  const res = await session.asLiaison.get(`/api/trends?bucket=month&rolling=6&from=${from}&to=${latest}`);
+  const trends = res.json() as { buckets: { end: string }[]; series: { area: string; cells: { suppressed: boolean }[] }[] };
+  // A quarter's figure is the rolling window ending with its last month.
+  const quarterEnds = trends.buckets.flatMap((b, i) => (['03', '06', '09', '12'].includes(b.end.slice(5, 7)) ? [i] : []));
+  const cells = trends.series.filter((s) => s.area !== 'city').flatMap((s) => quarterEnds.map((i) => s.cells[i]));
+  return cells.filter((c) => !c.suppressed).length / cells.length;
+}
+
+async function verdict(session: Session, eventId: number) {
+  const res = await session.asLiaison.get(`/api/events/${eventId}/impact`);
+  return res.json() as { verdict: { kind: string; estimate: { estimate: number } | null } };
+}
+
+for (const volume of [1, 3, 20]) {
+  t.test(`the demo city at ${volume}× Chicago's rate: pooled figures for every neighborhood, and the stories are clear`, async (t) => {
+    const { app, database } = await buildTestApp(t);
+    await generateDemo(database, { seed: 11, asOf: today, volume, passwordCost: 10 });
+    const session = await staffSessions(app);
+    const coverage = await rollingSixCoverage(session);
+    t.ok(coverage >= 0.9, `rolling 6-month trust figures for ${(coverage * 100).toFixed(0)}% of neighborhood × quarter cells`);
+    const events = database.sqlite.prepare('SELECT id, title FROM events').all() as { id: number; title: string }[];
+    const id = (start: string) => events.find((e) => e.title.startsWith(start))!.id;
+    t.equal((await verdict(session, id('Cookout'))).verdict.kind, 'clear-rise', 'the cookout’s rise is clear');
+    t.equal((await verdict(session, id('Use-of-force'))).verdict.kind, 'clear-fall', 'the incident’s fall is clear');
+  });
+}
+
+/** 24 months of paper answers at Chicago's rate for a city of 172,000, with a +15 and a −15 point story. */
+function chicagoRateCsv(stories: { rise: { neighborhood: string; on: string }; fall: { neighborhood: string; on: string } }) {
+  const random = createRandom(7);
+  const populations: Record<string, number> = {
+    northgate: 24100,
+    riverside: 31800,
+    'old-town': 12900,
+    eastwood: 27400,
+    'mill-district': 19800,
+    southport: 22600,
+    'cedar-hill': 15200,
+    lakeview: 18300,
+  };
+  const rows = ['submitted_on,neighborhood,channel,language,safety,respect,listening'];
+  const first = shiftBucket(bucketStart(latest, 'month'), 'month', -23);
+  for (let day = first; day <= latest; day = addDays(day, 1)) {
+    for (const [slug, population] of Object.entries(populations)) {
+      const count = random.poisson((0.7 * population) / 1000 / 30.44);
+      for (let i = 0; i < count; i++) {
+        let level = 5.5 + random.normal(0, 1.8);
+        if (slug === stories.rise.neighborhood && day > stories.rise.on) level += 1.5;
+        if (slug === stories.fall.neighborhood && day > stories.fall.on) level -= 1.5;
+        const point = (v: number) => String(Math.min(10, Math.max(0, Math.round(v))));
+        rows.push(`${day},${slug},paper,en,${point(level + random.normal(0, 2))},${point(level + random.normal(0, 1))},${point(level + random.normal(0, 1))}`);
+      }
+    }
+  }
+  return rows.join('\r\n');
+}
+
+t.test('a fresh install fed through the import page at Chicago’s rate: coverage, clear changes, the city-wide event', async (t) => {
+  const { app, database } = await buildTestApp(t);
+  addNeighborhoods(database, 'Northgate', 'Riverside', 'Old Town', 'Eastwood', 'Mill District', 'Southport', 'Cedar Hill', 'Lakeview');
+  const session = await staffSessions(app);
+  // Events in median-rate neighborhoods, late enough to have six complete months after them.
+  const eventDay = addDays(shiftBucket(bucketStart(latest, 'month'), 'month', -7), 14);
+  const csv = chicagoRateCsv({ rise: { neighborhood: 'southport', on: eventDay }, fall: { neighborhood: 'mill-district', on: eventDay } });
+  const page = await app.inject({ url: '/admin/import', headers: { cookie: session.adminJar.header() } });
+  const body = multipart({ _csrf: csrfFrom(page.body) ?? '', survey: 'community-trust' }, { name: 'paper.csv', content: csv });
+  const imported = await app.inject({
+    method: 'POST',
+    url: '/admin/import',
+    headers: { cookie: session.adminJar.header(), 'content-type': body.contentType },
+    payload: body.payload,
+  });
+  t.equal(imported.statusCode, 303, 'imported');
+  const responses = database.sqlite.prepare('SELECT count(*) FROM responses').pluck().get() as number;
+  t.ok(responses > 2500 && responses < 3300, `${responses} responses over 24 months`);
+
+  const ids: Record<string, number> = {};
+  for (const [key, neighborhood, kind] of [
+    ['rise', 'southport', 'outreach'],
+    ['fall', 'mill-district', 'incident'],
+    ['city', '', 'policy'],
+  ] as const) {
+    const res = await session.asLiaison.post('/events/new', { title_en: `Event ${key}`, occurredOn: eventDay, neighborhood, kind }, '/events/new');
+    t.equal(res.statusCode, 303, `event ${key} created`);
+    ids[key] = Number(/\/events\/(\d+)/.exec(res.headers.location as string)![1]);
+  }
+
+  const coverage = await rollingSixCoverage(session);
+  t.ok(coverage >= 0.9, `rolling 6-month trust figures for ${(coverage * 100).toFixed(0)}% of neighborhood × quarter cells`);
+  t.equal((await verdict(session, ids.rise)).verdict.kind, 'clear-rise', 'a +15-point rise is clear');
+  t.equal((await verdict(session, ids.fall)).verdict.kind, 'clear-fall', 'a −15-point fall is clear');
+  const city = await verdict(session, ids.city);
+  t.not(city.verdict.estimate, null, 'the city-wide event is estimated');
+});
