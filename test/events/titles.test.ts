@@ -28,6 +28,6 @@ t.test('public pages show each event in the page language', async (t) => {
 t.test('the migration keeps existing event titles as their English text', async (t) => {
   const { database } = await buildTestApp(t);
   database.sqlite.prepare("INSERT INTO events (title, occurred_on, kind) VALUES ('Block party on \"5th\"', '2026-03-01', 'outreach')").run();
-  database.sqlite.exec(readFileSync(join(projectRoot, 'drizzle', '0005_event_titles_per_language.sql'), 'utf8'));
+  database.sqlite.exec(readFileSync(join(projectRoot, 'drizzle', '0006_event_titles_per_language.sql'), 'utf8'));
   t.same(database.db.select({ title: events.title }).from(events).all(), [{ title: { en: 'Block party on "5th"' } }]);
 });
