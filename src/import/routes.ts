@@ -10,7 +10,7 @@ import { dateIn } from '../dates.js';
 import { importBatches, neighborhoods, questions as questionsTable, surveys } from '../db/schema.js';
 import { csvStringifier } from '../export/csv.js';
 import { localize } from '../i18n/index.js';
-import { checkInWorker, createImportStore } from './store.js';
+import { checkFile, createImportStore } from './store.js';
 import { type ImportProblem, columnCodes, exampleRow, templateHeader } from './validate.js';
 
 export const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
@@ -128,7 +128,7 @@ export async function importRoutes(app: FastifyInstance) {
     // (Fastify's inject hands routes a mock socket without timers.)
     if (typeof request.raw.socket.setTimeout === 'function') request.raw.socket.setTimeout(0);
     const surveyQuestions = questionsOf(survey.id);
-    const checked = await checkInWorker(parsed.data.file.content, {
+    const checked = await checkFile(parsed.data.file.content, {
       survey,
       questions: surveyQuestions,
       neighborhoods: db.select().from(neighborhoods).all(),

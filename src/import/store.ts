@@ -6,21 +6,34 @@ import { importBatches } from '../db/schema.js';
 import type { SurveyRepository } from '../survey/queries.js';
 import { createBatchRevealer, createResponseVoider, type NewResponse } from '../survey/response-recorder.js';
 import type { ParseRequest } from './parse-worker.js';
-import type { ImportContext, ImportProblem } from './validate.js';
+import { type ImportContext, type ImportProblem, validateImport } from './validate.js';
 
 /** The void reason of rows written while their import is still running: hidden everywhere, like any voided row. */
 export const IMPORT_IN_PROGRESS = 'import in progress';
 // Rows the worker hands over at a time, and the longest the main thread writes before letting other requests run.
 const CHUNK_ROWS = 2000;
 const SLICE_MS = 20;
+// Files up to this size (about 2,000 rows) are checked in well under the time a worker takes to start.
+const IN_PROCESS_BYTES = 64 * 1024;
 
 type Row = Omit<NewResponse, 'importBatchId'>;
 export type CheckedFile = { ok: false; problems: ImportProblem[]; more: number } | { ok: true; count: number; nextChunk(): Promise<Row[]>; close(): void };
 
 const otherRequestsRun = () => new Promise((resolve) => setImmediate(resolve));
 
-/** Decodes, parses and checks a CSV file in a worker thread (validateImport's rules), so the event loop stays free. */
-export function checkInWorker(file: Buffer, context: ImportContext): Promise<CheckedFile> {
+/**
+ * Decodes, parses and checks a CSV file with validateImport's rules: a large one in a worker thread, so the event loop
+ * stays free; a small one (checked in milliseconds) right here, as starting a worker costs more.
+ */
+export async function checkFile(file: Buffer, context: ImportContext): Promise<CheckedFile> {
+  if (file.length > IN_PROCESS_BYTES) return checkInWorker(file, context);
+  const result = validateImport(file, context);
+  if (!result.ok) return result;
+  let next = 0;
+  return { ok: true, count: result.responses.length, close: () => undefined, nextChunk: async () => result.responses.slice(next, (next += CHUNK_ROWS)) };
+}
+
+function checkInWorker(file: Buffer, context: ImportContext): Promise<CheckedFile> {
   const request: ParseRequest = { file, context, chunkSize: CHUNK_ROWS };
   const worker = new Worker(new URL('./parse-worker.js', import.meta.url), { workerData: request });
   let waiting: { resolve(value: never): void; reject(err: unknown): void } | null = null;

@@ -76,10 +76,14 @@ t.test('residents are answered within a second during a large import, which appe
   t.same(rollups, recomputed, 'rollups hold exactly the live responses');
 });
 
-t.test('an import that fails part-way (database full) stores nothing and answers 503', async (t) => {
+t.test('a large file with a bad row, or an import that fails part-way (database full), stores nothing', async (t) => {
   const { app, database } = await buildTestApp(t);
   addNeighborhoods(database, 'Riverside', 'Old Town');
   const { adminJar } = await staffSessions(app);
+  const bad = await upload(app, adminJar, `${largeCsv(20_000)}\n2026-03-01,atlantis,paper,en,1,2,3,woman`);
+  t.equal(bad.statusCode, 400, 'a large file with one bad row is refused whole');
+  t.match(bad.body, /<tr><td>20002<\/td><td><code>neighborhood<\/code><\/td>/);
+  t.equal(rowCount(database, 'responses'), 0);
   database.sqlite.pragma(`max_page_count = ${(database.sqlite.pragma('page_count', { simple: true }) as number) + 40}`);
   const res = await upload(app, adminJar, largeCsv(20_000));
   t.equal(res.statusCode, 503);
