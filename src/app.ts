@@ -15,6 +15,7 @@ import { outreachRoutes } from './outreach/routes.js';
 import { publicRoutes } from './public/routes.js';
 import { chartVendorFolders, staticFolder } from './paths.js';
 import { errorsPlugin } from './plugins/errors.js';
+import { openapiPlugin, openapiRoutes } from './plugins/openapi.js';
 import { requestContextPlugin } from './plugins/request-context.js';
 import { resultsRoutes } from './results/routes.js';
 import { securityPlugin } from './plugins/security.js';
@@ -79,6 +80,8 @@ export async function buildApp({ config, database, logStream }: AppOptions): Pro
   await app.register(viewsPlugin);
   await app.register(requestContextPlugin);
   await app.register(errorsPlugin);
+  // Before the routes: it describes those registered after it.
+  await app.register(openapiPlugin);
 
   await app.register(homeRoutes);
   await app.register(surveyRoutes);
@@ -95,6 +98,7 @@ export async function buildApp({ config, database, logStream }: AppOptions): Pro
   await app.register(importRoutes);
   await app.register(outreachRoutes);
   await app.register(publicRoutes);
+  await app.register(openapiRoutes);
 
   return app;
 }

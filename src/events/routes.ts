@@ -2,9 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requireRole } from '../auth/guards.js';
 import { eventKinds, type Event } from '../db/schema.js';
 import { measureOptions, zodFieldErrors, type FieldErrors } from '../results/filters.js';
+import { apiErrorSchema, documented, staffErrors } from '../plugins/openapi.js';
 import { createResultsQueries } from '../results/queries.js';
 import { badQuery, chartScripts } from '../results/routes.js';
 import { TRUST_MEASURE } from '../stats/scoring.js';
+import { impactSchema } from './api-schemas.js';
 import { computeImpact, impactWeekOptions } from './impact.js';
 import { createEventQueries } from './queries.js';
 import { eventFormSchema, eventKindLabels, eventParams, impactQuerySchema } from './schemas.js';
@@ -122,15 +124,29 @@ export async function eventRoutes(app: FastifyInstance) {
     return { ok: true as const, impact, measures };
   }
 
-  app.get('/api/events/:id/impact', { preHandler: staffOnly }, async (request, reply) => {
-    const parsed = eventParams.safeParse(request.params);
-    if (!parsed.success) return badQuery(reply, { id: 'must be a positive whole number' });
-    const event = events.find(parsed.data.id);
-    if (!event) return reply.code(404).send({ error: 'Not Found', message: 'There is no event with this number.' });
-    const result = impactFor(request, event);
-    if (!result.ok) return badQuery(reply, result.errors);
-    return result.impact;
-  });
+  app.get(
+    '/api/events/:id/impact',
+    {
+      preHandler: staffOnly,
+      ...documented({
+        tags: ['events'],
+        summary: "An event's impact: before and after means, their difference and the difference-in-differences",
+        security: [{ staffSession: [] }],
+        params: eventParams,
+        querystring: impactQuerySchema,
+        response: { 200: impactSchema, ...staffErrors, 404: apiErrorSchema },
+      }),
+    },
+    async (request, reply) => {
+      const parsed = eventParams.safeParse(request.params);
+      if (!parsed.success) return badQuery(reply, { id: 'must be a positive whole number' });
+      const event = events.find(parsed.data.id);
+      if (!event) return reply.code(404).send({ error: 'Not Found', message: 'There is no event with this number.' });
+      const result = impactFor(request, event);
+      if (!result.ok) return badQuery(reply, result.errors);
+      return result.impact;
+    },
+  );
 
   app.get('/events/:id', { preHandler: staffOnly }, async (request, reply) => {
     const event = eventFromParams(request);

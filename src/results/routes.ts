@@ -6,6 +6,8 @@ import { dateIn } from '../dates.js';
 import { eventKindLabels } from '../events/schemas.js';
 import { createEventQueries } from '../events/queries.js';
 import { bucketKinds, bucketLabel, bucketStart, snapRange } from '../stats/buckets.js';
+import { documented, staffErrors } from '../plugins/openapi.js';
+import { trendsSchema } from './api-schemas.js';
 import { aggregatesCsv } from './export.js';
 import { MAX_ROLLING, measureLabel, resolveFilters, trendQuerySchema, zodFieldErrors, type FieldErrors, type ResolvedFilters } from './filters.js';
 import { latestChanges, neighborhoodDetail } from './neighborhood.js';
@@ -93,11 +95,24 @@ export async function resultsRoutes(app: FastifyInstance) {
     };
   }
 
-  app.get('/api/trends', { preHandler: staffOnly }, async (request, reply) => {
-    const resolved = filters(request);
-    if (!resolved.ok) return badQuery(reply, resolved.errors);
-    return computeTrends(queries, rules, resolved.value.request);
-  });
+  app.get(
+    '/api/trends',
+    {
+      preHandler: staffOnly,
+      ...documented({
+        tags: ['results'],
+        summary: 'Trust (or any measure) per neighborhood and for the city, per week, month or quarter',
+        security: [{ staffSession: [] }],
+        querystring: trendQuerySchema,
+        response: { 200: trendsSchema, ...staffErrors },
+      }),
+    },
+    async (request, reply) => {
+      const resolved = filters(request);
+      if (!resolved.ok) return badQuery(reply, resolved.errors);
+      return computeTrends(queries, rules, resolved.value.request);
+    },
+  );
 
   app.get('/results', { preHandler: staffOnly }, async (request, reply) => {
     const resolved = filters(request);
