@@ -31,14 +31,14 @@ export function startServerProcess(server: ServerCommand, env: Record<string, st
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const timer = setTimeout(() => reject(new Error('server did not start within 20 s')), 20_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
       if (match) {
         clearTimeout(timer);
         resolve({ child, url: match[1] });
       }
     });
-    child.stderr!.resume();
+    child.stderr.resume();
     child.on('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`server exited early with code ${code}`));

@@ -97,12 +97,10 @@ export async function authRoutes(app: FastifyInstance) {
   }
 
   const setupExpired = (reply: FastifyReply) =>
-    reply
-      .code(404)
-      .view('errors/error', {
-        title: 'This setup link is no longer valid',
-        message: 'It has been used, has expired, or an admin already exists. Ask an admin to create your account.',
-      });
+    reply.code(404).view('errors/error', {
+      title: 'This setup link is no longer valid',
+      message: 'It has been used, has expired, or an admin already exists. Ask an admin to create your account.',
+    });
 
   app.get('/setup/:token', async (request, reply) => {
     if (!usableSetupToken(request)) return setupExpired(reply);

@@ -75,7 +75,7 @@ export function computeImpact(
     comparison = impactOf(others, own, before, after, rules);
     const groups = [area.before, area.after, comparison.before, comparison.after].map(groupOf);
     const d = groups.every((g) => g !== null)
-      ? differenceInDifferences({ before: groups[0]!, after: groups[1]! }, { before: groups[2]!, after: groups[3]! })
+      ? differenceInDifferences({ before: groups[0], after: groups[1] }, { before: groups[2], after: groups[3] })
       : null;
     did = d && { estimate: d.estimate, ci_low: d.ciLow, ci_high: d.ciHigh, df: d.df };
   }

@@ -42,7 +42,7 @@ export async function eventRoutes(app: FastifyInstance) {
 
   function renderForm(reply: FastifyReply, status: number, data: { action: string; heading: string; values: FormValues; errors?: FieldErrors }) {
     const errors = data.errors ?? {};
-    const text = (key: string) => (typeof data.values[key] === 'string' ? (data.values[key] as string) : '');
+    const text = (key: string) => (typeof data.values[key] === 'string' ? data.values[key] : '');
     const errorList = fieldOrder.filter((f) => errors[f]).map((f) => ({ href: `#field-${f}`, message: errors[f] }));
     return reply.code(status).view('events/form', {
       title: data.heading,

@@ -133,12 +133,10 @@ export async function outreachRoutes(app: FastifyInstance) {
     const { token } = z.object({ token: z.string().max(2000) }).parse(request.params);
     const target = readKioskToken(app, token);
     if (!target || 'field' in resolveTarget(target)) {
-      return reply
-        .code(404)
-        .view('errors/error', {
-          title: 'This kiosk link is not valid today',
-          message: 'Kiosk links work only on the day they were made for. Ask a staff member for today’s link.',
-        });
+      return reply.code(404).view('errors/error', {
+        title: 'This kiosk link is not valid today',
+        message: 'Kiosk links work only on the day they were made for. Ask a staff member for today’s link.',
+      });
     }
     reply.setCookie(KIOSK_COOKIE, target.validOn, {
       signed: true,

@@ -50,7 +50,7 @@ export async function resultsRoutes(app: FastifyInstance) {
   /** The GET filter form, keeping what was asked for. */
   function filterForm(request: FastifyRequest, resolved: ResolvedFilters | null, errors: FieldErrors = {}) {
     const raw = request.query as Record<string, unknown>;
-    const text = (key: string) => (typeof raw[key] === 'string' ? (raw[key] as string) : '');
+    const text = (key: string) => (typeof raw[key] === 'string' ? raw[key] : '');
     const selected = new Set([raw.neighborhood ?? []].flat());
     const r = resolved?.request;
     const errorList = Object.entries(errors).map(([field, message]) => ({ href: `#filter-${field}`, message: `${field}: ${message}` }));

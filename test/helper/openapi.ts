@@ -22,7 +22,7 @@ export function checkResponsesAgainstDocument(app: FastifyInstance) {
     if (route === undefined || !(route.startsWith('/api/') || route.endsWith('.json')) || undocumentedApiPages.includes(route)) return payload;
     if (!document) {
       document = openapiDocument(app);
-      ajv.addSchema(document as object, 'openapi');
+      ajv.addSchema(document, 'openapi');
     }
     const method = request.method.toLowerCase() as OpenAPIV3.HttpMethods;
     const operation = document.paths[documentPath(route)]?.[method];

@@ -19,7 +19,7 @@ t.test('CSV in the Police Sentiment Scores shape, with n and intervals, suppress
   t.match(res.headers['content-disposition'], /^attachment; filename="community-trust-aggregates-\d{4}-\d{2}-\d{2}\.csv"$/);
   t.ok(res.body.includes('\r\n'), 'CRLF records');
   t.notOk(res.body.startsWith('\ufeff'), 'no BOM unless asked');
-  const rows = parse(res.body, { columns: true }) as Record<string, string>[];
+  const rows = parse<Record<string, string>>(res.body, { columns: true });
   const header = res.body.split('\r\n')[0].split(',');
   t.same(header.slice(0, 7), ['START_DATE', 'END_DATE', 'AREA', 'SAFETY', 'TRUST', 'T_LISTEN', 'T_RESPECT']);
   t.ok(header.includes('N_TRUST') && header.includes('TRUST_CI_LOW') && header.includes('T_RESPECT_CI_HIGH'));
