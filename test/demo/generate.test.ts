@@ -34,15 +34,13 @@ t.test('the demo is deterministic for a seed and date, covers 24 months and tell
   t.not(a.checksum, c.checksum, 'another seed, other data');
 
   const full = openDatabase(join(dir, 'full.db'));
-  const started = Date.now();
+  // How long this takes is measured by the bench (`demo.generateMs`), not asserted here.
   const { responses } = await generateDemo(full, { seed: 1, asOf: '2026-06-15', passwordCost: 10 });
-  const ms = Date.now() - started;
   full.close();
   t.ok(responses > 50_000 && responses < 70_000, `about 60,000 responses (${responses})`);
   const span = fingerprint(join(dir, 'full.db'));
   t.equal(span.first, '2024-07-01', '24 whole months ending with the as-of month');
   t.equal(span.last, '2026-06-15');
-  t.ok(ms < 30_000, `generated in seconds (${ms} ms)`);
 
   const handle = openDatabase(join(dir, 'full.db'));
   t.teardown(() => handle.close());
