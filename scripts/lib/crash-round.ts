@@ -30,7 +30,11 @@ export function startServerProcess(server: ServerCommand, env: Record<string, st
       env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', SUBMIT_RATE_LIMIT: '1000000', PASSWORD_HASH_COST: '10', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const timer = setTimeout(() => reject(new Error('server did not start within 20 s')), 20_000);
+    // A safety net, not a measurement: a busy machine may take a while, and a server that never starts is stopped.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('server did not start within 60 s'));
+    }, 60_000);
     createInterface({ input: child.stdout }).on('line', (line) => {
       const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
       if (match) {
