@@ -54,8 +54,15 @@ export async function chromiumLaunchOptions(): Promise<LaunchOptions> {
   ];
   if (process.env.CHROMIUM_PATH) return { executablePath: process.env.CHROMIUM_PATH, headless: true, args: ['--headless', ...args] };
   const executablePath = await unpackedChromium();
-  // The package's own flags (headless shell, no zygote, single process) plus ours; its fonts come with it.
-  return { executablePath, headless: true, args: [...sparticuz.args, ...args], env: { ...process.env, FONTCONFIG_PATH: join(unpackedDir, 'fonts') } };
+  // The package's own flags (headless shell, no zygote, single process) plus ours, without those that loosen the web's
+  // security model (the tests check what a real browser enforces); its fonts come with it.
+  const loosening = ['--disable-web-security', '--allow-running-insecure-content', '--disable-site-isolation-trials'];
+  return {
+    executablePath,
+    headless: true,
+    args: [...sparticuz.args.filter((arg) => !loosening.includes(arg)), ...args],
+    env: { ...process.env, FONTCONFIG_PATH: join(unpackedDir, 'fonts') },
+  };
 }
 
 export async function launchChromium(): Promise<Browser> {

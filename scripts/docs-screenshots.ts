@@ -22,14 +22,16 @@ try {
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await launchChromium();
   try {
+    // Each shot scrolls to what that user came for: the first questions, the public chart, the liaison's chart.
     const shots = [
-      { file: 'resident-phone.png', viewport: { width: 360, height: 740 }, path: '/surveys/community-trust?neighborhood=riverside', staff: false },
-      { file: 'liaison-results.png', viewport: { width: 1100, height: 900 }, path: '/results', staff: true },
-      { file: 'public-page.png', viewport: { width: 1100, height: 900 }, path: '/public/community-trust', staff: false },
+      { file: 'resident-phone.png', viewport: { width: 360, height: 740 }, path: '/surveys/community-trust', scrollTo: 'fieldset', staff: false },
+      { file: 'public-page.png', viewport: { width: 1100, height: 900 }, path: '/public/community-trust', scrollTo: 'h1', staff: false },
+      { file: 'liaison-results.png', viewport: { width: 1100, height: 900 }, path: '/results', scrollTo: 'figure', staff: true },
     ];
+    // One page throughout: the packaged Chromium runs as a single process, which a closed context can take down.
+    const page = await browser.newPage({ deviceScaleFactor: 1 });
     for (const shot of shots) {
-      const context = await browser.newContext({ viewport: shot.viewport, deviceScaleFactor: 1 });
-      const page = await context.newPage();
+      await page.setViewportSize(shot.viewport);
       if (shot.staff) {
         await page.goto(`${base}/login`);
         await page.getByLabel('Email').fill(liaison.email);
@@ -39,10 +41,13 @@ try {
       }
       await page.goto(`${base}${shot.path}`);
       await page.waitForLoadState('networkidle');
+      await page
+        .locator(shot.scrollTo)
+        .first()
+        .evaluate((element) => element.scrollIntoView({ block: 'start' }));
       const file = join(out, shot.file);
       await page.screenshot({ path: file, type: 'png' });
       console.log(`${file} (${Math.round(statSync(file).size / 1024)} KB)`);
-      await context.close();
     }
   } finally {
     await browser.close();
