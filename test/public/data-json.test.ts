@@ -4,10 +4,10 @@ import { surveys } from '../../src/db/schema.js';
 import { generateDemo } from '../../src/demo/generate.js';
 import { buildTestApp } from '../helper/app.js';
 
-async function demoApp(t: Parameters<typeof buildTestApp>[0], env: Record<string, string> = {}, publish = true) {
+async function demoApp(t: Parameters<typeof buildTestApp>[0], env: Record<string, string> = {}) {
   const built = await buildTestApp(t, env);
   await generateDemo(built.database, { seed: 3, asOf: dateIn('UTC'), passwordCost: 10, dailyRate: 4 });
-  built.database.db.update(surveys).set({ published: publish }).run();
+  built.database.db.update(surveys).set({ published: true }).run();
   return built;
 }
 
@@ -42,7 +42,7 @@ t.test('small groups are hidden in the JSON as on the page; unpublished surveys 
   );
   for (const c of cells) t.ok(c.n === null ? c.mean === null : c.n >= 200, 'a shown group has at least 200 responses; a hidden one has no mean');
 
-  const { app: unpublished } = await demoApp(t, {}, false);
+  const { app: unpublished } = await buildTestApp(t); // the standard survey, never published
   const res = await unpublished.inject('/public/community-trust/data.json');
   t.equal(res.statusCode, 404);
   t.equal(res.json().error, 'Not Found');
