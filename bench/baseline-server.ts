@@ -10,7 +10,7 @@ import { scoredQuestionsOf } from '../src/ops/rollups.js';
  * transaction per request, and no validation, cookies or rendering. SYNC=FULL (durable) or SYNC=OFF (ceiling).
  */
 const sync = process.env.SYNC === 'OFF' ? 'OFF' : 'FULL';
-const sqlite = new Database(process.env.DATABASE_PATH!);
+const sqlite = new Database(process.env.DATABASE_PATH);
 sqlite.pragma('journal_mode = WAL');
 sqlite.pragma(`synchronous = ${sync}`);
 sqlite.pragma('busy_timeout = 5000');
@@ -54,4 +54,4 @@ app.post('/surveys/community-trust', async (request, reply) => {
 });
 app.get('/healthz', async () => ({ status: 'ok' }));
 await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' });
-process.on('SIGTERM', () => app.close().then(() => process.exit(0)));
+process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));

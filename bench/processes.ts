@@ -57,7 +57,7 @@ export async function startServer(command: Command, env: Record<string, string>,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let gone = false;
   void exited.then(() => (gone = true));
@@ -116,14 +116,14 @@ export function runJsonChild<T>(command: Command): Promise<T> {
     const child = spawn(command.command, command.args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     child.once('exit', (code) => {
       if (code !== 0) return reject(new Error(`${command.args.join(' ')} exited with ${code}: ${err}`));
       try {
         resolve(JSON.parse(out.trim().split('\n').pop()!) as T);
       } catch (error) {
-        reject(error);
+        reject(new Error(`${command.args.join(' ')} did not end with a line of JSON: ${out}`, { cause: error }));
       }
     });
   });

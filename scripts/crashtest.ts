@@ -14,11 +14,11 @@ let failures = 0;
 let acknowledged = 0;
 try {
   for (let round = 1; round <= rounds; round++) {
-    const killAfterMs = 100 + Math.floor(Math.random() * 1500);
+    const killAfter = 1 + Math.floor(Math.random() * 400);
     const result = await crashRound({
       server: { command: process.execPath, args: [join(projectRoot, 'dist', 'src', 'server.js')] },
       databasePath: join(dir, 'crash.db'),
-      killAfterMs,
+      killAfter,
       concurrency,
       label: `round${round}`,
     });
@@ -27,7 +27,7 @@ try {
       result.lostAcknowledged.length === 0 && result.halfWritten === 0 && !result.rollupMismatch && result.integrity === 'ok' && result.restartedHealthy;
     if (!ok) failures++;
     console.log(
-      `round ${round}: kill at ${killAfterMs} ms, ${result.acknowledged} acknowledged, ${result.stored} stored in total, ` +
+      `round ${round}: kill after ${killAfter} acknowledged, ${result.acknowledged} acknowledged, ${result.stored} stored in total, ` +
         `${result.lostAcknowledged.length} lost, ${result.halfWritten} half-written, integrity ${result.integrity}, rollups ${result.rollupMismatch ? 'MISMATCH' : 'consistent'} ${ok ? 'ok' : 'FAILED'}`,
     );
   }

@@ -18,6 +18,7 @@ import { publicRoutes } from './public/routes.js';
 import { chartVendorFolders, staticFolder } from './paths.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { areaOrderPlugin } from './plugins/area-order.js';
+import { openapiPlugin, openapiRoutes } from './plugins/openapi.js';
 import { requestContextPlugin } from './plugins/request-context.js';
 import { createReleasePolicy } from './results/release.js';
 import { resultsRoutes } from './results/routes.js';
@@ -116,6 +117,8 @@ export async function buildApp({ config, database, logStream, unsafeExactFigures
   await app.register(requestContextPlugin);
   await app.register(areaOrderPlugin);
   await app.register(errorsPlugin);
+  // Before the routes: it describes those registered after it.
+  await app.register(openapiPlugin);
 
   await app.register(homeRoutes);
   await app.register(surveyRoutes);
@@ -133,6 +136,7 @@ export async function buildApp({ config, database, logStream, unsafeExactFigures
   await app.register(importRoutes);
   await app.register(outreachRoutes);
   await app.register(publicRoutes);
+  await app.register(openapiRoutes);
 
   return app;
 }

@@ -30,15 +30,19 @@ export function startServerProcess(server: ServerCommand, env: Record<string, st
       env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', SUBMIT_RATE_LIMIT: '1000000', PASSWORD_HASH_COST: '10', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const timer = setTimeout(() => reject(new Error('server did not start within 20 s')), 20_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    // A safety net, not a measurement: a busy machine may take a while, and a server that never starts is stopped.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('server did not start within 60 s'));
+    }, 60_000);
+    createInterface({ input: child.stdout }).on('line', (line) => {
       const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
       if (match) {
         clearTimeout(timer);
         resolve({ child, url: match[1] });
       }
     });
-    child.stderr!.resume();
+    child.stderr.resume();
     child.on('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`server exited early with code ${code}`));
@@ -65,10 +69,12 @@ export function submissionBody(marker: string) {
 
 /**
  * Concurrent submissions, each with a unique marker, until `stop()`; `acknowledged` lists the markers answered 303.
- * A worker ends quietly when the server goes away: what it was sending was never acknowledged.
+ * A worker ends quietly when the server goes away: what it was sending was never acknowledged. Tests wait for
+ * `whenAcknowledged(n)` rather than for a fixed time, so a slow machine only makes them slower, never wrong.
  */
 export function submissionLoad(url: string, concurrency: number, label: string) {
   const acknowledged: string[] = [];
+  const waiters: { n: number; resolve: () => void }[] = [];
   let stopped = false;
   let sequence = 0;
   const worker = async () => {
@@ -82,18 +88,35 @@ export function submissionLoad(url: string, concurrency: number, label: string) 
           redirect: 'manual',
         });
         await res.arrayBuffer();
-        if (res.status === 303) acknowledged.push(marker);
+        if (res.status === 303) {
+          acknowledged.push(marker);
+          for (const w of waiters.filter((w) => acknowledged.length >= w.n)) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve();
+          }
+        }
       } catch {
         return;
       }
     }
   };
   const workers = Array.from({ length: concurrency }, worker);
+  const ended = Promise.all(workers);
   return {
     acknowledged,
+    /** Resolves once `n` submissions in all are acknowledged; rejects if every worker ends first. */
+    whenAcknowledged: (n: number) =>
+      acknowledged.length >= n
+        ? Promise.resolve()
+        : Promise.race([
+            new Promise<void>((resolve) => waiters.push({ n, resolve })),
+            ended.then(() => {
+              throw new Error(`the load ended with ${acknowledged.length} of ${n} submissions acknowledged`);
+            }),
+          ]),
     stop: async () => {
       stopped = true;
-      await Promise.all(workers);
+      await ended;
     },
   };
 }
@@ -108,20 +131,21 @@ export function storedMarkers(sqlite: { prepare(sql: string): { all(): unknown[]
 }
 
 /**
- * One round: concurrent submissions against the real server, SIGKILL after `killAfterMs`, then check on the file
+ * One round: concurrent submissions against the real server, SIGKILL once `killAfter` are acknowledged, then check on the file
  * that every acknowledged (303) submission is stored whole, nothing is half-written, and the database is intact.
  */
 export async function crashRound(options: {
   server: ServerCommand;
   databasePath: string;
-  killAfterMs: number;
+  /** Acknowledged submissions before the kill: a point in the load, not in wall-clock time. */
+  killAfter: number;
   concurrency: number;
   label: string;
 }): Promise<CrashRoundResult> {
   prepareDatabase(options.databasePath);
   const { child, url } = await startServerProcess(options.server, { DATABASE_PATH: options.databasePath });
   const load = submissionLoad(url, options.concurrency, options.label);
-  await new Promise((resolve) => setTimeout(resolve, options.killAfterMs));
+  await load.whenAcknowledged(options.killAfter);
   child.kill('SIGKILL');
   await exited(child);
   await load.stop();

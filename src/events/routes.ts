@@ -11,6 +11,8 @@ import { TRUST_MEASURE } from '../stats/scoring.js';
 import { dateIn } from '../dates.js';
 import { computeImpact, impactMonthOptions } from './impact.js';
 import { verdictView } from './verdict-view.js';
+import { apiErrorSchema, documented, staffErrors } from '../plugins/openapi.js';
+import { impactSchema } from './api-schemas.js';
 import { createEventQueries } from './queries.js';
 import { eventFormSchema, eventKindLabels, eventParams, titleField, titleLanguages, impactQuerySchema } from './schemas.js';
 
@@ -45,7 +47,7 @@ export async function eventRoutes(app: FastifyInstance) {
 
   function renderForm(reply: FastifyReply, status: number, data: { action: string; heading: string; values: FormValues; errors?: FieldErrors }) {
     const errors = data.errors ?? {};
-    const text = (key: string) => (typeof data.values[key] === 'string' ? (data.values[key] as string) : '');
+    const text = (key: string) => (typeof data.values[key] === 'string' ? data.values[key] : '');
     const errorList = fieldOrder.filter((f) => errors[f]).map((f) => ({ href: `#field-${f}`, message: errors[f] }));
     return reply.code(status).view('events/form', {
       title: data.heading,
@@ -154,15 +156,29 @@ export async function eventRoutes(app: FastifyInstance) {
     return { ok: true as const, impact, measures, rules };
   }
 
-  app.get('/api/events/:id/impact', { preHandler: staffOnly }, async (request, reply) => {
-    const parsed = eventParams.safeParse(request.params);
-    if (!parsed.success) return badQuery(reply, { id: 'must be a positive whole number' });
-    const event = events.find(parsed.data.id);
-    if (!event) return reply.code(404).send({ error: 'Not Found', message: 'There is no event with this number.' });
-    const result = impactFor(request, event);
-    if (!result.ok) return badQuery(reply, result.errors);
-    return result.impact;
-  });
+  app.get(
+    '/api/events/:id/impact',
+    {
+      preHandler: staffOnly,
+      ...documented({
+        tags: ['events'],
+        summary: "An event's impact: before and after means, their difference and the difference-in-differences",
+        security: [{ staffSession: [] }],
+        params: eventParams,
+        querystring: impactQuerySchema,
+        response: { 200: impactSchema, ...staffErrors, 404: apiErrorSchema },
+      }),
+    },
+    async (request, reply) => {
+      const parsed = eventParams.safeParse(request.params);
+      if (!parsed.success) return badQuery(reply, { id: 'must be a positive whole number' });
+      const event = events.find(parsed.data.id);
+      if (!event) return reply.code(404).send({ error: 'Not Found', message: 'There is no event with this number.' });
+      const result = impactFor(request, event);
+      if (!result.ok) return badQuery(reply, result.errors);
+      return result.impact;
+    },
+  );
 
   app.get('/events/:id', { preHandler: staffOnly }, async (request, reply) => {
     const event = eventFromParams(request);

@@ -13,6 +13,8 @@ import { chartScripts, trendTable } from '../results/routes.js';
 import { CITY, computeTrends, type TrendRequest } from '../results/trends.js';
 import { bucketStart, shiftBucket } from '../stats/buckets.js';
 import { TRUST_MEASURE } from '../stats/scoring.js';
+import { apiErrorSchema, documented } from '../plugins/openapi.js';
+import { publicFiguresSchema } from './api-schemas.js';
 import { localDate, localizeTrends, measureName, periodLabel } from './view.js';
 
 // Public figures cover the last two years, in months or quarters only: never a window narrow enough to single anyone out.
@@ -137,6 +139,20 @@ export async function publicRoutes(app: FastifyInstance) {
     };
   }
 
+  /** Every dimension over the last twelve months, pooled, with the same suppression as each month. */
+  function dimensions(data: Pick<ReturnType<typeof pageData>, 'questions' | 'survey' | 'lang'>) {
+    const measures = measureOptions(data.questions).map((m) => m.value);
+    const pooled = figures(data.survey, measures, 'month', 12);
+    return {
+      measures: measures.map((measure) => ({ measure, name: measureName(measure, data.lang) })),
+      areas: pooled[0].series.map((s, i) => ({
+        area: s.area,
+        name: s.area === CITY ? translate(data.lang, 'public.city') : s.name,
+        cells: pooled.map((t) => t.series[i].cells.at(-1)!),
+      })),
+    };
+  }
+
   app.get('/public', async (request, reply) => {
     const surveys = app.surveys.publishedSurveys().map((s) => ({ slug: s.slug, title: localize(s.title, request.lang) }));
     return reply.view('public/index', { title: translate(request.lang, 'home.published'), surveys });
@@ -146,20 +162,42 @@ export async function publicRoutes(app: FastifyInstance) {
     const found = published(request);
     if (!found) return notFound(request, reply);
     const data = pageData(request, reply, found);
-    // Every dimension over the last twelve months, pooled, with the same suppression as each month.
-    const measures = measureOptions(data.questions).map((m) => m.value);
-    const pooled = figures(data.survey, measures, 'month', 12);
-    const areas = pooled[0].series.map((s, i) => ({
-      name: s.area === CITY ? translate(data.lang, 'public.city') : s.name,
-      cells: pooled.map((t) => t.series[i].cells.at(-1)!),
-    }));
+    const { measures, areas } = dimensions(data);
     return reply.view('public/page', {
       ...data.common,
       title: translate(data.lang, 'public.title', { survey: data.common.surveyTitle }),
       chart: data.chart,
-      dimensions: { measures: measures.map((m) => measureName(m, data.lang)), areas },
+      dimensions: { measures: measures.map((m) => m.name), areas },
     });
   });
+
+  // The page's figures as open data, for those who cannot log in: the same function, the same suppression.
+  app.get(
+    '/public/:surveySlug/data.json',
+    documented({
+      tags: ['public'],
+      summary: 'The figures of the public results page (trust over time, dimensions over the last 12 months, public events)',
+      params: slugParams,
+      querystring: publicQuery,
+      response: { 200: publicFiguresSchema, 404: apiErrorSchema },
+    }),
+    async (request, reply) => {
+      const found = published(request);
+      if (!found) return reply.code(404).send({ error: 'Not Found', message: translate(request.lang, 'notFound.body') });
+      const data = pageData(request, reply, found);
+      return {
+        survey: data.survey.slug,
+        title: data.common.surveyTitle,
+        language: data.lang,
+        minGroupSize: rules.minGroupSize,
+        minReliableSize: rules.minReliableSize,
+        lowReliabilitySize: rules.lowReliabilitySize,
+        trust: data.trends,
+        dimensions: dimensions(data),
+        events: data.events.map(({ title, occurredOn, area }) => ({ title, occurredOn, area })),
+      };
+    },
+  );
 
   app.get('/public/:surveySlug/embed', async (request, reply) => {
     const found = published(request);

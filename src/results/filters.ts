@@ -15,8 +15,7 @@ const blank = (v: unknown) => (v === '' ? undefined : v);
 const date = z.preprocess(blank, z.string().refine(isIsoDate, 'must be a date written YYYY-MM-DD').optional());
 
 // `dimension` is accepted as another name for `measure` (the issue's wording); `measure` wins when both are given.
-const withMeasureAlias = (v: unknown) =>
-  v && typeof v === 'object' && !('measure' in v) && 'dimension' in v ? { ...v, measure: (v as { dimension: unknown }).dimension } : v;
+const withMeasureAlias = (v: unknown) => (v && typeof v === 'object' && !('measure' in v) && 'dimension' in v ? { ...v, measure: v.dimension } : v);
 
 export const trendQuerySchema = z.preprocess(
   withMeasureAlias,

@@ -98,7 +98,12 @@ export interface Distribution {
 
 /** Answer shares per scale question over the range, each point's count per month perturbed as its own atom. */
 function distributions(queries: ResultsQueries, rules: ReleaseRules, request: TrendRequest, neighborhood: Neighborhood, questions: readonly Question[]) {
-  const rows = queries.distributionRows({ survey: request.survey.id, neighborhood: neighborhood.id, from: bucketStart(request.from, request.bucket), to: request.to });
+  const rows = queries.distributionRows({
+    survey: request.survey.id,
+    neighborhood: neighborhood.id,
+    from: bucketStart(request.from, request.bucket),
+    to: request.to,
+  });
   return questions
     .filter((q) => q.kind === 'scale' && q.scale !== null)
     .map((q): Distribution => {
@@ -173,7 +178,8 @@ function themes(
   const rows = queries.issueRows({
     survey: request.survey.id,
     neighborhood: neighborhood.id,
-    from: bucketStart(request.from, request.bucket), to: request.to,
+    from: bucketStart(request.from, request.bucket),
+    to: request.to,
     code: TOP_ISSUE_CODE,
   });
   const atoms = { words: new Map<string, AtomsByMonth>(), phrases: new Map<string, AtomsByMonth>(), themes: new Map<string, AtomsByMonth>() };

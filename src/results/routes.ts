@@ -8,6 +8,8 @@ import { eventKindLabels } from '../events/schemas.js';
 import { createEventQueries } from '../events/queries.js';
 import { bucketKinds, bucketLabel, bucketStart, snapRange } from '../stats/buckets.js';
 import type { ReleaseRules } from '../stats/cells.js';
+import { documented, staffErrors } from '../plugins/openapi.js';
+import { trendsSchema } from './api-schemas.js';
 import { aggregatesCsv, csvText } from './export.js';
 import { MAX_ROLLING, measureLabel, resolveFilters, trendQuerySchema, zodFieldErrors, type FieldErrors, type ResolvedFilters } from './filters.js';
 import { latestChanges, neighborhoodDetail } from './neighborhood.js';
@@ -60,7 +62,7 @@ export async function resultsRoutes(app: FastifyInstance) {
   /** The GET filter form, keeping what was asked for. */
   function filterForm(request: FastifyRequest, resolved: ResolvedFilters | null, errors: FieldErrors = {}) {
     const raw = request.query as Record<string, unknown>;
-    const text = (key: string) => (typeof raw[key] === 'string' ? (raw[key] as string) : '');
+    const text = (key: string) => (typeof raw[key] === 'string' ? raw[key] : '');
     const selected = new Set([raw.neighborhood ?? []].flat());
     const r = resolved?.request;
     const errorList = Object.entries(errors).map(([field, message]) => ({ href: `#filter-${field}`, message: `${field}: ${message}` }));
@@ -105,12 +107,25 @@ export async function resultsRoutes(app: FastifyInstance) {
     };
   }
 
-  app.get('/api/trends', { preHandler: staffOnly }, async (request, reply) => {
-    const rules = app.release.rulesFor(request);
-    const resolved = filters(request, rules);
-    if (!resolved.ok) return badQuery(reply, resolved.errors);
-    return computeTrends(queries, rules, resolved.value.request);
-  });
+  app.get(
+    '/api/trends',
+    {
+      preHandler: staffOnly,
+      ...documented({
+        tags: ['results'],
+        summary: 'Trust (or any measure) per neighborhood and for the city, per month, quarter, half-year or year (complete months, perturbed, for liaisons)',
+        security: [{ staffSession: [] }],
+        querystring: trendQuerySchema,
+        response: { 200: trendsSchema, ...staffErrors },
+      }),
+    },
+    async (request, reply) => {
+      const rules = app.release.rulesFor(request);
+      const resolved = filters(request, rules);
+      if (!resolved.ok) return badQuery(reply, resolved.errors);
+      return computeTrends(queries, rules, resolved.value.request);
+    },
+  );
 
   app.get('/results', { preHandler: staffOnly }, async (request, reply) => {
     const rules = app.release.rulesFor(request);

@@ -34,10 +34,12 @@ t.test('results pages in a real browser', async (t) => {
 
     const chart = await page.evaluate(() => {
       const canvas = document.getElementById('trend-chart') as HTMLCanvasElement;
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- chart.js is loaded by the page, its types are not
       const instance = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): any } }).Chart.getChart(canvas);
       return {
         labels: instance.data.labels.length,
         datasets: instance.data.datasets.map((d: { label: string; data: unknown[] }) => ({ label: d.label, points: d.data.length })),
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- chart.js annotation options, untyped in the page
         annotations: Object.values(instance.options.plugins.annotation.annotations).map((a: any) => ({ type: a.type, x: a.xMin, text: a.label.content })),
         width: canvas.getBoundingClientRect().width,
       };
@@ -79,6 +81,7 @@ t.test('results pages in a real browser', async (t) => {
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.goto(`${base}/results/riverside`);
     t.ok(
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- chart.js is loaded by the page, its types are not
       await page.evaluate(() => (window as any).Chart.getChart(document.getElementById('trend-chart')).data.datasets.length === 4),
       'band (2), Riverside and the city',
     );
@@ -86,6 +89,7 @@ t.test('results pages in a real browser', async (t) => {
     await page.getByRole('link', { name: 'Cookout with officers at Riverside Park' }).first().click();
     await page.getByRole('heading', { name: 'Cookout with officers at Riverside Park' }).waitFor();
     const boxes = await page.evaluate(() =>
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- chart.js is loaded by the page, its types are not
       Object.keys((window as any).Chart.getChart(document.getElementById('impact-chart')).options.plugins.annotation.annotations),
     );
     t.same(boxes.sort(), ['after', 'before', 'event']);

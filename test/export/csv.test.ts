@@ -33,7 +33,7 @@ t.test('RFC 4180: CRLF records, quoted fields with quotes, commas, CR or LF; BOM
   t.equal(csv, '\ufeffa,"b,c"\r\n"say ""hi""","one\ntwo"\r\n"lone\rcr",ñ\r\n');
 });
 
-t.test('any text survives export and import (property)', async (t) => {
+t.test('any text survives export and import (property)', async () => {
   await fc.assert(
     fc.asyncProperty(
       fc.array(fc.array(fc.string({ unit: 'grapheme', maxLength: 12 }), { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 5 }),

@@ -117,7 +117,9 @@ t.test('filters: dates, neighborhoods, channel; voided responses are left out', 
   ]);
   database.sqlite.prepare('UPDATE responses SET voided = 1 WHERE id = ?').run(ids[3]);
   const idsOf = async (query: Record<string, string | string[]>) =>
-    (parse((await asAdmin.get(`/admin/export.csv?${form({ survey: 'community-trust', ...query })}`)).body) as string[][]).slice(1).map((r) => Number(r[0]));
+    parse((await asAdmin.get(`/admin/export.csv?${form({ survey: 'community-trust', ...query })}`)).body)
+      .slice(1)
+      .map((r) => Number(r[0]));
   t.same(await idsOf({}), [ids[0], ids[1], ids[2], ids[4]]);
   t.same(await idsOf({ from: '2026-02-01', to: '2026-02-28' }), [ids[1], ids[2]], 'both ends included');
   t.same(await idsOf({ neighborhood: ['beta', 'gamma'] }), [ids[2]]);

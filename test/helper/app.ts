@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { neighborhoods, type StaffRole } from '../../src/db/schema.js';
 import { projectRoot } from '../../src/paths.js';
+import { checkResponsesAgainstDocument } from './openapi.js';
 
 interface Teardown {
   teardown(fn: () => unknown): void;
@@ -41,6 +42,7 @@ export async function buildTestApp(t: Teardown, env: Record<string, string> = {}
   const logStream = new PassThrough();
   logStream.on('data', (chunk: Buffer) => logs.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
   const app = await buildApp({ config, database, logStream });
+  checkResponsesAgainstDocument(app);
   t.teardown(async () => {
     await app.close();
     database.close();

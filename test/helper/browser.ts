@@ -1,26 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
+import { launchChromium } from '../../scripts/chromium.js';
 import { projectRoot } from '../../src/paths.js';
 
 export const artifactsDir = join(projectRoot, 'test', 'artifacts');
 
-/** Debian's Chromium, headless, with a fresh profile (playwright makes one per launch) and no background network traffic. */
+/** Headless Chromium from @sparticuz/chromium (or CHROMIUM_PATH), closed when the test ends. A launch failure fails the test. */
 export async function launchBrowser(t: { teardown(fn: () => unknown): void }): Promise<Browser> {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--headless',
-      '--disable-gpu',
-      '--disable-quic',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  const browser = await launchChromium();
   t.teardown(() => browser.close());
   mkdirSync(artifactsDir, { recursive: true });
   return browser;

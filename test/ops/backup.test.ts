@@ -10,11 +10,11 @@ t.test('an online backup under load is consistent and holds every response ackno
   addNeighborhoods(database, 'Crash Town');
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   const load = submissionLoad(url, 8, 'backup');
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  await load.whenAcknowledged(20);
   const before = [...load.acknowledged];
   const destination = join(config.DATABASE_PATH, '..', 'backup.db');
   await backupDatabase(config.DATABASE_PATH, destination);
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await load.whenAcknowledged(load.acknowledged.length + 10); // residents kept being answered after the copy
   await load.stop();
 
   t.ok(before.length > 5, `load was running (${before.length} acknowledged before the backup)`);

@@ -12,7 +12,7 @@ t.test('SIGTERM finishes in-flight submissions, stops accepting and closes the d
   prepareDatabase(databasePath);
   const { child, url } = await startServerProcess(server, { DATABASE_PATH: databasePath });
   const load = submissionLoad(url, 8, 'term');
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  await load.whenAcknowledged(20);
   child.kill('SIGTERM');
   const code = await exited(child);
   await load.stop();

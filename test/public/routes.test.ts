@@ -67,7 +67,7 @@ t.test('small groups are hidden on the public page and in its open data; complet
   const csv = await app.inject('/public/community-trust/data.csv?bucket=quarter');
   t.equal(csv.statusCode, 200);
   t.match(csv.headers['content-disposition'], /^attachment; filename="community-trust-public-quarter-\d{4}-\d{2}-\d{2}\.csv"$/);
-  const rows = parse(csv.body, { columns: true }) as Record<string, string>[];
+  const rows = parse<Record<string, string>>(csv.body, { columns: true });
   t.ok(rows.length > 0);
   for (const row of rows) {
     const what = `${row.AREA} ${row.START_DATE}`;

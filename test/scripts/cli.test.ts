@@ -54,7 +54,7 @@ t.test('npm run export: the CSV on stdout; npm run backup: a copy that opens', a
 
   const out = run('export', ['--survey', 'community-trust', '--format', 'wide'], env);
   t.equal(out.status, 0, out.stderr);
-  const rows = parse(out.stdout, { columns: true }) as Record<string, string>[];
+  const rows = parse<Record<string, string>>(out.stdout, { columns: true });
   t.equal(rows.length, 1);
   t.equal(rows[0].neighborhood, 'riverside');
   t.equal(rows[0].top_issue, `'=1+1, "quoted"`, 'formula neutralised, quotes kept');

@@ -43,7 +43,9 @@ t.test('voiding takes a response out of the rollups and the export; restoring br
   t.same(database.sqlite.prepare("SELECT count(*) AS n FROM daily_rollups WHERE measure = 'safety'").get(), { n: 0 }, 'an emptied cell is gone');
   let { stored, recomputed } = rollupsAndRecomputation(app);
   t.ok(close(stored, recomputed), 'rollups equal a recomputation from raw scores');
-  const exported = (parse((await asAdmin.get('/admin/export.csv?survey=community-trust')).body) as string[][]).slice(1).map((r) => Number(r[0]));
+  const exported = parse((await asAdmin.get('/admin/export.csv?survey=community-trust')).body)
+    .slice(1)
+    .map((r) => Number(r[0]));
   t.same(exported, [ids[1], ids[2]], 'a voided response is not exported');
   t.match((await asAdmin.get(`/admin/responses?id=${ids[0]}`)).body, 'Voided: entered twice');
 
