@@ -24,11 +24,20 @@ export interface LatestChange {
   responses_for_target: number | null;
 }
 
-/** The last bucket of a request's range and the one before it. */
+/** The end of the month holding a range's last day: like the trends, no figure counts a later month (for protected figures, one still filling). */
+const lastMonthEnd = (to: string) => bucketEnd(bucketStart(to, 'month'), 'month');
+
+/** A range's whole buckets, up to the end of the month holding its last day. */
+const shownRange = (request: Pick<TrendRequest, 'from' | 'to' | 'bucket'>) => ({
+  from: bucketStart(request.from, request.bucket),
+  to: lastMonthEnd(request.to),
+});
+
+/** The last bucket of a request's range (up to the month holding its last day) and the one before it. */
 export function lastTwoBuckets({ to, bucket }: Pick<TrendRequest, 'to' | 'bucket'>) {
   const last = bucketStart(to, bucket);
   const previous = shiftBucket(last, bucket, -1);
-  return { latest: { start: last, end: bucketEnd(last, bucket) }, previous: { start: previous, end: bucketEnd(previous, bucket) } };
+  return { latest: { start: last, end: lastMonthEnd(to) }, previous: { start: previous, end: bucketEnd(previous, bucket) } };
 }
 
 /**
@@ -98,12 +107,7 @@ export interface Distribution {
 
 /** Answer shares per scale question over the range, each point's count per month perturbed as its own atom. */
 function distributions(queries: ResultsQueries, rules: ReleaseRules, request: TrendRequest, neighborhood: Neighborhood, questions: readonly Question[]) {
-  const rows = queries.distributionRows({
-    survey: request.survey.id,
-    neighborhood: neighborhood.id,
-    from: bucketStart(request.from, request.bucket),
-    to: request.to,
-  });
+  const rows = queries.distributionRows({ survey: request.survey.id, neighborhood: neighborhood.id, ...shownRange(request) });
   return questions
     .filter((q) => q.kind === 'scale' && q.scale !== null)
     .map((q): Distribution => {
@@ -178,8 +182,7 @@ function themes(
   const rows = queries.issueRows({
     survey: request.survey.id,
     neighborhood: neighborhood.id,
-    from: bucketStart(request.from, request.bucket),
-    to: request.to,
+    ...shownRange(request),
     code: TOP_ISSUE_CODE,
   });
   const atoms = { words: new Map<string, AtomsByMonth>(), phrases: new Map<string, AtomsByMonth>(), themes: new Map<string, AtomsByMonth>() };

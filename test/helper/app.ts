@@ -34,14 +34,17 @@ export interface TestApp {
   logs: string[];
 }
 
-/** Builds the real app on a fresh temp database; closed at the end of the test. */
-export async function buildTestApp(t: Teardown, env: Record<string, string> = {}): Promise<TestApp> {
+/**
+ * Builds the real app on a fresh temp database; closed at the end of the test. `unsafeExactFigures` switches
+ * perturbation off for liaisons and the public (the disclosure attack's negative control only).
+ */
+export async function buildTestApp(t: Teardown, env: Record<string, string> = {}, options: { unsafeExactFigures?: boolean } = {}): Promise<TestApp> {
   const config = testConfig(t, env);
   const database = openDatabase(config.DATABASE_PATH);
   const logs: string[] = [];
   const logStream = new PassThrough();
   logStream.on('data', (chunk: Buffer) => logs.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
-  const app = await buildApp({ config, database, logStream });
+  const app = await buildApp({ config, database, logStream, unsafeExactFigures: options.unsafeExactFigures });
   checkResponsesAgainstDocument(app);
   t.teardown(async () => {
     await app.close();

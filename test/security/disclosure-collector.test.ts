@@ -91,3 +91,41 @@ t.test('an answer distribution is the item score sum over those who answered; pr
     ],
   );
 });
+
+t.test('a demographic split is a union of options: protected, each option has its own atoms', async (t) => {
+  const c = new Collector(shape, { sum: 10, count: 1 }, ['a']);
+  const people = july.map((r, i) => ({ ...r, choices: new Map([['age_band', ['18_24', '25_34', '65_plus'][i]]]) }));
+  const phase: Phase = { name: 'stored', live: people };
+  const young = { question: 'age_band', options: ['18_24', '25_34'] };
+  c.cell(phase, 'July respect, young', ['a'], '2026-07-01', '2026-07-31', { kind: 'measure', measure: 'respect' }, cellOf([60, 40]), 0, young);
+  t.same(Object.fromEntries(c.figures[0].terms), { 'r1:respect': 1, 'r2:respect': 1 });
+  t.same(
+    c.figures[0].noise.map((n) => n.id),
+    ['m:respect:g:age_band=18_24|a|2026-07#1', 'm:respect:g:age_band=25_34|a|2026-07#2'],
+  );
+  t.same([...c.nonAtom], []);
+});
+
+t.test('a distribution with a point under the floor: the shown points sum their records; the rest is a candidate', async (t) => {
+  const c = new Collector(shape, { sum: 10, count: 1 }, ['a']);
+  // r1 answered 8 (shown), r2 answered 2 (hidden: fewer than the floor).
+  const points = [
+    { value: 2, count: null },
+    { value: 8, count: 1 },
+  ];
+  c.distribution(stored, 'July listening', 'a', '2026-07-01', '2026-07-31', 'listening', { n: 2, suppressed: false, points });
+  t.same(Object.fromEntries(c.figures[0].terms), { 'r1:listening': 1 });
+  t.equal(c.figures[0].value, 80);
+  t.same(c.candidates, [{ how: 'hidden points: July listening', measure: 'listening', records: ['r2'] }]);
+});
+
+t.test('moved: a figure shown differently in two phases is listed with both values', async (t) => {
+  const c = new Collector(shape, null, ['a']);
+  const respect = { kind: 'measure', measure: 'respect' } as const;
+  const after: Phase = { name: 'after', live: [...july, record(4, '2026-07-30', 1)] };
+  c.cell(stored, 'July', ['a'], '2026-07-01', '2026-07-31', respect, { n: 3, mean: 200 / 3 }, 0);
+  c.cell(after, 'July', ['a'], '2026-07-01', '2026-07-31', respect, { n: 4, mean: 52.5 }, 0);
+  c.cell(stored, 'June', ['a'], '2026-06-01', '2026-06-30', respect, { n: null, mean: null, suppressed: true }, 0);
+  c.cell(after, 'June', ['a'], '2026-06-01', '2026-06-30', respect, { n: null, mean: null, suppressed: true }, 0);
+  t.same(c.moved('stored', 'after'), ['July: {"n":3,"mean":66.666667} → {"n":4,"mean":52.5}']);
+});

@@ -3,6 +3,10 @@
  * written as a linear combination of per-record unknowns (`collector.ts`), and the linear-Gaussian attacker
  * (`engine.ts`) computes how precisely the total score of any group of 1–9 responses can be estimated.
  *
+ * Release rules attacked: one grid (neighborhood × calendar month; buckets month|quarter|half|year, rolling 1–12),
+ * complete months only (up to the end of last month), a shown mean = noisy sum / noisy n with the noisy n shown (so
+ * n × mean is the noisy sum), city figures = the sum of the neighborhoods' atoms, event impact in whole months.
+ *
  * Plugging in release rules:
  *  - a new route or figure: add a reader method that fetches it and calls `collector.cell(...)` (a sum of a measure
  *    over neighborhoods × dates [× demographic group]) or `collector.distribution(...)` with what was shown;
@@ -14,6 +18,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import type { FastifyInstance } from 'fastify';
+import { CONFIRM_FIELD } from '../../../src/admin/confirm.js';
 import { dateIn } from '../../../src/dates.js';
 import { createEventQueries } from '../../../src/events/queries.js';
 import { multipart, seedResponses, staffSessions } from '../admin.js';
@@ -21,10 +26,25 @@ import { csrfFrom } from '../app.js';
 import { Collector, type Noise, type Phase, type Quantity, type ShownCell } from './collector.js';
 import { analyseGroups, solve, type GroupFinding } from './engine.js';
 import { freshAnswers, seedSparseCity } from './fixture.js';
-import { periodEnd, periodsBetween, periodStart, shiftPeriod, type Period } from './periods.js';
+import { lastCompleteMonthEnd, periodEnd, periodsBetween, periodStart, shiftPeriod, type Period } from './periods.js';
 import { readRecords, scoreCombo, scoreTruth, surveyShape, type SurveyShape } from './records.js';
 
 const SURVEY = 'community-trust';
+/** Chicago's demographic splits as docs/method.md maps them onto our options (written out again, not imported). */
+const chicagoGroups = [
+  { column: 'AGE_LOW', question: 'age_band', options: ['18_24', '25_34'] },
+  { column: 'AGE_MEDIUM', question: 'age_band', options: ['35_44', '45_54', '55_64'] },
+  { column: 'AGE_HIGH', question: 'age_band', options: ['65_plus'] },
+  { column: 'SEX_FEMALE', question: 'gender', options: ['woman'] },
+  { column: 'SEX_MALE', question: 'gender', options: ['man'] },
+  { column: 'RACE_AFRICAN_AMERICAN', question: 'race_ethnicity', options: ['black'] },
+  { column: 'RACE_ASIAN', question: 'race_ethnicity', options: ['asian'] },
+  { column: 'RACE_HISPANIC', question: 'race_ethnicity', options: ['hispanic'] },
+  { column: 'RACE_WHITE', question: 'race_ethnicity', options: ['white'] },
+  { column: 'RACE_OTHER', question: 'race_ethnicity', options: ['native', 'other'] },
+];
+/** Measures the CSV splits by group (TRUST_<group> is Chicago's TRUST, a nonlinear mean of item means: left out). */
+const splitMeasures = ['safety', 'listening', 'respect'];
 /** The promise: no group of 1–9 responses has its total score estimated more precisely than this (SD, 0–100 points). */
 export const BOUND = 15;
 const weak = { mean: 50, variance: 1000 ** 2 };
@@ -58,11 +78,17 @@ export interface AttackReport {
   inconsistencies: string[];
   /** Figures that are not unions of whole atoms (protected mode keeps them exact). */
   nonAtomFigures: string[];
+  /** Figures a submission today moved (liaisons and the public see complete months only: none should). */
+  liveMoves: string[];
+  /** Figures the import backdated into the last complete month moved. */
+  importMoves: string[];
+  /** Figures that did not return to their stored values once the import was voided. */
+  voidMoves: string[];
   perMeasure: { measure: string; records: number; provenByEigenvalue: boolean; worst: Leak }[];
   worst: Leak;
   /** Groups of 1–9 whose total's SD is under the bound, worst first (several per measure). */
   leaks: Leak[];
-  /** Every named candidate group (hidden cells, live changes, skipped questions, parts of weeks) with its SD. */
+  /** Every named candidate group (hidden cells, live changes, skipped questions, totals minus shown groups) with its SD. */
   candidates: Leak[];
   describe(limit?: number): string;
 }
@@ -99,15 +125,21 @@ const htmlCell = (html: string): ShownCell => {
 /** Reads everything a liaison and the public can read, in every phase, into the collector. */
 class Reader {
   private readonly all: string[];
+  /** Liaisons and the public see complete months only: a figure labelled to a later day ends here. */
+  readonly latest: string;
   constructor(
     private readonly c: Collector,
     private readonly shape: SurveyShape,
     private readonly get: (url: string) => Promise<{ statusCode: number; body: string }>,
     private readonly names: Map<string, string>,
-    private readonly today: string,
+    today: string,
   ) {
     this.all = [...c.neighborhoods];
+    this.latest = lastCompleteMonthEnd(today);
   }
+
+  /** A figure labelled to `to` counts months up to the one holding the request's last day, and never past `latest`. */
+  private cap = (to: string, requested = this.latest) => [to, periodEnd(requested, 'month'), this.latest].sort()[0];
 
   private async fetch(url: string) {
     this.c.requests++;
@@ -122,11 +154,20 @@ class Reader {
 
   private areas = (area: string) => (area === 'city' ? this.all : [area]);
 
-  trends(phase: Phase, label: string, t: TrendsJson, step = 0) {
+  trends(phase: Phase, label: string, t: TrendsJson, requested?: string, step = 0) {
     for (const s of t.series)
       t.buckets.forEach((b, i) => {
         const from = shiftPeriod(b.start, t.bucket, 1 - t.rolling);
-        this.c.cell(phase, `${label} ${s.area} ${b.label}`, this.areas(s.area), from, b.end, { kind: 'measure', measure: t.measure }, s.cells[i], step);
+        this.c.cell(
+          phase,
+          `${label} ${s.area} ${b.label}`,
+          this.areas(s.area),
+          from,
+          this.cap(b.end, requested),
+          { kind: 'measure', measure: t.measure },
+          s.cells[i],
+          step,
+        );
       });
   }
 
@@ -134,22 +175,22 @@ class Reader {
     const params = new URLSearchParams({ survey: SURVEY });
     for (const [k, v] of Object.entries(query)) for (const x of [v].flat()) params.append(k, x);
     const url = `/api/trends?${params}`;
-    this.trends(phase, `GET ${url} →`, JSON.parse(await this.fetch(url)) as TrendsJson);
+    this.trends(phase, `GET ${url} →`, JSON.parse(await this.fetch(url)) as TrendsJson, [query.to].flat()[0]);
   }
 
-  async impact(phase: Phase, eventId: number, weeks: number, measure: string) {
-    const url = `/api/events/${eventId}/impact?weeks=${weeks}&measure=${measure}`;
+  async impact(phase: Phase, eventId: number, months: number, measure: string) {
+    const url = `/api/events/${eventId}/impact?months=${months}&measure=${measure}`;
     const impact = JSON.parse(await this.fetch(url)) as {
       event: { neighborhood: string | null };
       windows: Record<'before' | 'after', { from: string; to: string }>;
       area: Record<'before' | 'after', ShownCell>;
       comparison: Record<'before' | 'after', ShownCell> | null;
-      weekly: TrendsJson;
+      monthly: TrendsJson;
     };
     const home = impact.event.neighborhood;
     const q: Quantity = { kind: 'measure', measure };
     for (const side of ['before', 'after'] as const) {
-      const w = impact.windows[side];
+      const w = { from: impact.windows[side].from, to: this.cap(impact.windows[side].to) };
       this.c.cell(phase, `GET ${url} → area ${side}`, home ? [home] : this.all, w.from, w.to, q, impact.area[side], 0);
       if (impact.comparison && home)
         this.c.cell(
@@ -163,7 +204,7 @@ class Reader {
           0,
         );
     }
-    this.trends(phase, `GET ${url} → weekly`, impact.weekly);
+    this.trends(phase, `GET ${url} → monthly`, impact.monthly);
   }
 
   /** One neighborhood's page: its trend data block, answer distributions and the demographic groups table. */
@@ -172,11 +213,11 @@ class Reader {
     const html = await this.fetch(url);
     const chart = jsonBlock<{ trends: TrendsJson }>(html, 'trend-chart-data');
     if (!chart) throw new Error(`${url}: no trend data block`);
-    this.trends(phase, `GET ${url} → trend`, chart.trends);
+    this.trends(phase, `GET ${url} → trend`, chart.trends, query.to);
     const range = chart.trends;
     for (const id of ['distribution-010-data', 'distribution-agree5-data']) {
-      for (const d of jsonBlock<{ code: string; n: number | null; suppressed: boolean; points: { value: number; count: number }[] }[]>(html, id) ?? [])
-        this.c.distribution(phase, `GET ${url} → distribution ${d.code} ${range.from}..${range.to}`, area, range.from, range.to, d.code, d);
+      for (const d of jsonBlock<{ code: string; n: number | null; suppressed: boolean; points: { value: number; count: number | null }[] }[]>(html, id) ?? [])
+        this.c.distribution(phase, `GET ${url} → distribution ${d.code} ${range.from}..${range.to}`, area, range.from, this.cap(range.to, query.to), d.code, d);
     }
     // "What moved": each demographic group's measure in the previous and the latest period.
     const periods = /(\d{4}-\d\d-\d\d) to (\d{4}-\d\d-\d\d) compared with (\d{4}-\d\d-\d\d) to (\d{4}-\d\d-\d\d)/.exec(html);
@@ -188,12 +229,12 @@ class Reader {
       const question = [...this.shape.choices].find(([, c]) => c.prompt === prompt);
       const option = question && [...question[1].options].find(([, l]) => l === label)?.[0];
       if (!periods || !question || !option) throw new Error(`${url}: cannot read group row ${label} (${prompt})`);
-      const group = { question: question[0], option };
-      this.c.cell(phase, `GET ${url} → group ${option} previous`, [area], periods[3], periods[4], q, htmlCell(previous), 0.1, group);
-      this.c.cell(phase, `GET ${url} → group ${option} latest`, [area], periods[1], periods[2], q, htmlCell(latest), 0.1, group);
+      const group = { question: question[0], options: [option] };
+      this.c.cell(phase, `GET ${url} → group ${option} previous`, [area], periods[3], this.cap(periods[4], query.to), q, htmlCell(previous), 0.1, group);
+      this.c.cell(phase, `GET ${url} → group ${option} latest`, [area], periods[1], this.cap(periods[2], query.to), q, htmlCell(latest), 0.1, group);
       for (const [side, cell, from, to] of [
-        ['previous', previous, periods[3], periods[4]],
-        ['latest', latest, periods[1], periods[2]],
+        ['previous', previous, periods[3], this.cap(periods[4], query.to)],
+        ['latest', latest, periods[1], this.cap(periods[2], query.to)],
       ])
         if (!htmlCell(cell).suppressed) {
           const key = `${group.question}|${side}|${from}|${to}`;
@@ -212,39 +253,82 @@ class Reader {
     }
   }
 
-  /** The aggregates CSV (staff or public): Chicago's columns with N_ per measure, means rounded to 2 decimals. */
-  csv(phase: Phase, label: string, text: string, bucket: Period, rolling: number) {
+  /**
+   * The aggregates CSV (staff or public): Chicago's columns with N_ per measure (our trust index is TRUST_INDEX),
+   * means rounded to 2 decimals, START_DATE the first day of a rolling window. Chicago's TRUST (the mean of two item
+   * means) is not linear in the records and is left out; each demographic split (T_RESPECT_AGE_LOW …) is a union of
+   * our options, i.e. of their group atoms.
+   */
+  csv(phase: Phase, label: string, text: string, requested?: string) {
     const rows = parse(text.replace(/^\uFEFF/, ''), { columns: true }) as Record<string, string>[];
-    const columns: Record<string, string> = { safety: 'SAFETY', trust: 'TRUST', listening: 'T_LISTEN', respect: 'T_RESPECT' };
+    const columns: Record<string, string> = { safety: 'SAFETY', trust: 'TRUST_INDEX', listening: 'T_LISTEN', respect: 'T_RESPECT' };
+    const column = (measure: string) => columns[measure] ?? measure.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+    const shownCell = (row: Record<string, string>, col: string): ShownCell =>
+      row[col] === ''
+        ? { n: row[`N_${col}`] ? Number(row[`N_${col}`]) : null, mean: null, suppressed: true }
+        : { n: Number(row[`N_${col}`]), mean: Number(row[col]) };
     for (const row of rows) {
       const area = row.AREA === 'CITYWIDE' ? 'city' : this.names.get(row.AREA);
       if (!area) throw new Error(`${label}: unknown area ${row.AREA}`);
+      const to = this.cap(row.END_DATE, requested);
       for (const measure of this.measures()) {
-        const col = columns[measure] ?? measure.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
-        if (!(col in row)) continue;
-        const cell: ShownCell = row[col] === '' ? { n: null, mean: null, suppressed: true } : { n: Number(row[`N_${col}`]), mean: Number(row[col]) };
-        const from = shiftPeriod(row.START_DATE, bucket, 1 - rolling);
-        this.c.cell(phase, `${label} → ${row.AREA} ${row.START_DATE} ${col}`, this.areas(area), from, row.END_DATE, { kind: 'measure', measure }, cell, 0.01);
+        const col = column(measure);
+        if (!(col in row)) throw new Error(`${label}: no column ${col}`);
+        this.c.cell(
+          phase,
+          `${label} → ${row.AREA} ${row.START_DATE} ${col}`,
+          this.areas(area),
+          row.START_DATE,
+          to,
+          { kind: 'measure', measure },
+          shownCell(row, col),
+          0.01,
+        );
       }
+      for (const measure of splitMeasures.filter((m) => this.shape.measures.has(m)))
+        for (const g of chicagoGroups) {
+          const col = `${column(measure)}_${g.column}`;
+          if (!(col in row)) throw new Error(`${label}: no column ${col}`);
+          const group = { question: g.question, options: g.options };
+          this.c.cell(
+            phase,
+            `${label} → ${row.AREA} ${row.START_DATE} ${col}`,
+            this.areas(area),
+            row.START_DATE,
+            to,
+            { kind: 'measure', measure },
+            shownCell(row, col),
+            0.01,
+            group,
+          );
+        }
     }
   }
 
   async resultsCsv(phase: Phase, bucket: Period, rolling: number, from: string, to: string) {
     const url = `/results/export.csv?${new URLSearchParams({ survey: SURVEY, bucket, rolling: String(rolling), from, to })}`;
-    this.csv(phase, `GET ${url}`, await this.fetch(url), bucket, rolling);
+    this.csv(phase, `GET ${url}`, await this.fetch(url), to);
   }
 
+  /** The public page and its open data, by month (its default rolling window and each one offered) and by quarter. */
   async publicPages(phase: Phase) {
-    for (const bucket of ['month', 'quarter'] as const) {
-      const url = `/public/${SURVEY}?bucket=${bucket}&lang=en`;
+    for (const [bucket, rolling] of [
+      ['month', ''],
+      ['month', '1'],
+      ['month', '3'],
+      ['month', '6'],
+      ['month', '12'],
+      ['quarter', ''],
+    ] as const) {
+      const query = `bucket=${bucket}${rolling ? `&rolling=${rolling}` : ''}`;
+      const url = `/public/${SURVEY}?${query}&lang=en`;
       const html = await this.fetch(url);
       const chart = jsonBlock<{ trends: TrendsJson }>(html, 'public-trend-data');
       if (!chart) throw new Error(`${url}: no trend data block`);
       this.trends(phase, `GET ${url} →`, chart.trends);
-      // Every dimension over the last twelve months, pooled: trust first, then the dimensions in question order.
+      // Every dimension over the last twelve complete months, pooled: trust first, then the dimensions in question order.
       const order = ['trust', ...this.measures().filter((m) => m !== 'trust')];
-      const from = shiftPeriod(periodStart(this.today, 'month'), 'month', -11);
-      const to = periodEnd(this.today, 'month');
+      const from = shiftPeriod(periodStart(this.latest, 'month'), 'month', -11);
       const section = /aria-labelledby="dimensions-title"[\s\S]*?<\/table>/.exec(html)?.[0] ?? '';
       for (const row of section.matchAll(/<tr><th scope="row">(.*?)<\/th>([\s\S]*?)<\/tr>/g)) {
         const area = this.names.get(decode(row[1])) ?? 'city';
@@ -254,15 +338,15 @@ class Reader {
             `GET ${url} → 12 months ${area} ${order[i]}`,
             this.areas(area),
             from,
-            to,
+            this.latest,
             { kind: 'measure', measure: order[i] },
             htmlCell(td[1]),
             0.1,
           ),
         );
       }
-      const csvUrl = `/public/${SURVEY}/data.csv?bucket=${bucket}`;
-      this.csv(phase, `GET ${csvUrl}`, await this.fetch(csvUrl), bucket, 1);
+      const csvUrl = `/public/${SURVEY}/data.csv?${query}`;
+      this.csv(phase, `GET ${csvUrl}`, await this.fetch(csvUrl));
     }
   }
 }
@@ -295,16 +379,17 @@ export async function runDisclosureAttack({ app, mode, sigma, seed = 12 }: Attac
   const get = (url: string) => app.inject({ url, headers: url.startsWith('/public') ? {} : { cookie: sessions.liaisonJar.header(), 'csrf-token': token } });
   const reader = new Reader(collector, shape, get, names, today);
 
-  // An event in every week of the range, city-wide and in each neighborhood.
+  // An event in the middle of every month of the range, city-wide and in each neighborhood.
   const events = createEventQueries(app.database);
   const eventIds: number[] = [];
-  for (let week = periodStart(first, 'week'); week <= today; week = shiftPeriod(week, 'week', 1))
+  const latest = reader.latest;
+  for (const month of periodsBetween(first, today, 'month'))
     for (const neighborhoodId of [null, north.id, south.id])
       eventIds.push(
         events.create(
           {
-            title: { en: `Event ${week}`, es: `Evento ${week}` },
-            occurredOn: shiftPeriod(week, 'week', 0),
+            title: { en: `Event ${month}`, es: `Evento ${month}` },
+            occurredOn: `${month.slice(0, 8)}15`,
             kind: 'outreach',
             description: null,
             link: null,
@@ -319,7 +404,7 @@ export async function runDisclosureAttack({ app, mode, sigma, seed = 12 }: Attac
     const { all, live } = readRecords(app, shape, SURVEY);
     return { name, live: [...all.values()].filter((r) => live.has(r.id)) };
   };
-  const buckets: Period[] = ['week', 'month', 'quarter'];
+  const buckets: Period[] = ['month', 'quarter', 'half', 'year'];
   const measures = reader.measures();
 
   /** Everything once: every trend query the schema allows over the data, every event impact, every page and CSV. */
@@ -327,8 +412,8 @@ export async function runDisclosureAttack({ app, mode, sigma, seed = 12 }: Attac
     for (const bucket of buckets)
       for (const measure of measures) {
         for (let rolling = 1; rolling <= 12; rolling++) await reader.apiTrends(phase, { bucket, measure, rolling: String(rolling), from: first, to: today });
-        // Ranges only choose which periods are returned; a few starts and ends check that nothing else moves.
-        for (const start of periodsBetween(first, today, 'month')) {
+        // Ranges only choose which periods are returned (a bucket still filling holds its months up to the range's end).
+        for (const start of periodsBetween(first, latest, 'month')) {
           await reader.apiTrends(phase, { bucket, measure, from: start, to: today });
           await reader.apiTrends(phase, { bucket, measure, from: first, to: periodEnd(start, 'month') });
         }
@@ -337,18 +422,16 @@ export async function runDisclosureAttack({ app, mode, sigma, seed = 12 }: Attac
       }
     // Every event × window for trust; the other measures at the default window (each adds the same kind of figure).
     for (const id of eventIds)
-      for (const weeks of [4, 8, 12]) for (const measure of weeks === 8 ? measures : ['trust']) await reader.impact(phase, id, weeks, measure);
+      for (const months of [1, 3, 6]) for (const measure of months === 3 ? measures : ['trust']) await reader.impact(phase, id, months, measure);
     for (const area of [north.slug, south.slug])
       for (const bucket of buckets)
-        for (const start of periodsBetween(first, today, bucket)) {
+        for (const start of periodsBetween(first, latest, bucket)) {
           const end = periodEnd(start, bucket);
           // Distributions cover the range: every single period and every prefix (differences give any interval).
           await reader.neighborhoodPage(phase, area, { bucket, from: start, to: end });
           await reader.neighborhoodPage(phase, area, { bucket, from: first, to: end });
-          // The groups table compares the range's last two periods, per measure; a group of a week never reaches the
-          // floor at this volume, so months and quarters carry them.
-          if (bucket !== 'week')
-            for (const measure of measures.filter((m) => m !== 'trust')) await reader.neighborhoodPage(phase, area, { bucket, measure, from: first, to: end });
+          // The groups table compares the range's last two periods, per measure.
+          for (const measure of measures.filter((m) => m !== 'trust')) await reader.neighborhoodPage(phase, area, { bucket, measure, from: first, to: end });
         }
     for (const bucket of buckets) for (let rolling = 1; rolling <= 12; rolling++) await reader.resultsCsv(phase, bucket, rolling, first, today);
     await reader.publicPages(phase);
@@ -361,15 +444,20 @@ export async function runDisclosureAttack({ app, mode, sigma, seed = 12 }: Attac
         for (let rolling = 1; rolling <= (measure === 'trust' ? 12 : 1); rolling++)
           await reader.apiTrends(phase, { bucket, measure, rolling: String(rolling), from: first, to: today });
     for (const area of [north.slug, south.slug])
-      for (const measure of measures) await reader.neighborhoodPage(phase, area, { measure, from: first, to: today });
+      for (const bucket of buckets)
+        for (const measure of bucket === 'month' ? measures : ['trust'])
+          await reader.neighborhoodPage(phase, area, { bucket, measure, from: first, to: today });
     for (const bucket of buckets) await reader.resultsCsv(phase, bucket, 1, first, today);
     await reader.publicPages(phase);
   }
 
-  await readEverything(snapshot('stored'));
-  const before = new Set(snapshot('').live.map((r) => r.key));
+  const stored = snapshot('stored');
+  await readEverything(stored);
+  await readLatest(stored);
+  const before = new Set(stored.live.map((r) => r.key));
 
-  // Live differencing: one resident answers today; then an import of three paper responses; then it is voided.
+  // Live differencing: one resident answers today (a month liaisons do not see yet); then an import of three paper
+  // responses backdated into the last complete month; then it is voided.
   seedResponses(app, [{ neighborhoodId: north.id, submittedOn: today, answers: freshAnswers(random) }]);
   const afterOne = snapshot('after one submission');
   await readLatest(afterOne);
@@ -380,7 +468,7 @@ export async function runDisclosureAttack({ app, mode, sigma, seed = 12 }: Attac
     ['submitted_on', 'neighborhood', 'channel', ...codes].join(','),
     ...[0, 1, 2].map(() => {
       const a = freshAnswers(random);
-      return [today, south.slug, 'paper', ...codes.map((c) => (a[c] === undefined ? '' : String(a[c])))].join(',');
+      return [latest, south.slug, 'paper', ...codes.map((c) => (a[c] === undefined ? '' : String(a[c])))].join(',');
     }),
   ].join('\r\n');
   const page = await app.inject({ url: '/admin/import', headers: { cookie: sessions.adminJar.header() } });
@@ -396,13 +484,12 @@ export async function runDisclosureAttack({ app, mode, sigma, seed = 12 }: Attac
   const afterImport = snapshot('after an import');
   await readLatest(afterImport);
   const importedKeys = afterImport.live.filter((r) => !before.has(r.key) && !submitted.includes(r.key)).map((r) => r.key);
-  const voided = await sessions.asAdmin.post(`/admin/import/batches/${batch}/void`, { reason: 'entered twice' }, '/admin/responses');
-  if (voided.statusCode !== 200) throw new Error(`void failed: ${voided.statusCode}`);
+  const voided = await sessions.asAdmin.post(`/admin/import/batches/${batch}/void`, { reason: 'entered twice', [CONFIRM_FIELD]: 'yes' }, '/admin/responses');
+  if (voided.statusCode !== 303) throw new Error(`void failed: ${voided.statusCode}`);
   await readLatest(snapshot('after voiding the import'));
 
-  // Groups worth a direct look besides hidden cells: what changed between readings, those who skipped a demographic
-  // question in a neighborhood-month, and the part of a week that falls in each of two months.
-  const stored = snapshot('stored');
+  // Groups worth a direct look besides hidden cells: what changed between readings and those who skipped a
+  // demographic question in a neighborhood-month.
   for (const measure of measures) {
     collector.candidates.push({ how: 'live: the one new submission', measure, records: submitted });
     collector.candidates.push({ how: 'live: the imported (then voided) responses', measure, records: importedKeys });
@@ -412,11 +499,6 @@ export async function runDisclosureAttack({ app, mode, sigma, seed = 12 }: Attac
         for (const question of shape.choices.keys()) {
           const skipped = inMonth.filter((r) => !r.choices.has(question)).map((r) => r.key);
           collector.candidates.push({ how: `skipped ${question}: ${area} ${month.slice(0, 7)}`, measure, records: skipped });
-        }
-        for (const week of periodsBetween(month, periodEnd(month, 'month'), 'week')) {
-          if (periodEnd(week, 'week').slice(0, 7) === week.slice(0, 7)) continue;
-          const part = inMonth.filter((r) => periodStart(r.date, 'week') === week).map((r) => r.key);
-          collector.candidates.push({ how: `week/month misalignment: ${area} week of ${week} within ${month.slice(0, 7)}`, measure, records: part });
         }
       }
   }
@@ -467,6 +549,9 @@ export async function runDisclosureAttack({ app, mode, sigma, seed = 12 }: Attac
     mismatches: collector.mismatches,
     inconsistencies: posterior.inconsistencies.map((i) => `${i.label}: off by ${i.residual}`),
     nonAtomFigures: [...collector.nonAtom],
+    liveMoves: collector.moved('stored', 'after one submission'),
+    importMoves: collector.moved('after one submission', 'after an import'),
+    voidMoves: collector.moved('stored', 'after voiding the import'),
     perMeasure: perMeasure.map((m) => ({ measure: m.measure, records: m.records, provenByEigenvalue: m.provenByEigenvalue, worst: m.worst })),
     worst,
     leaks,

@@ -43,10 +43,29 @@ export class Collector {
   readonly candidates: Candidate[] = [];
   /** Shown figures whose n or sum disagrees with the ground truth: the mapping to records is wrong (checked when exact). */
   readonly mismatches: string[] = [];
-  /** Shown figures that are not unions of whole atoms (e.g. weeks), kept as exact. */
+  /** Shown figures that are not unions of whole atoms (e.g. part of a month), kept as exact. */
   readonly nonAtom = new Set<string>();
   requests = 0;
+  /** What each phase showed, by figure label: a label whose shown value differs between two phases moved. */
+  readonly shown = new Map<string, Map<string, string>>();
   private readonly seen = new Set<string>();
+
+  private log(phase: Phase, label: string, value: unknown) {
+    const byLabel = this.shown.get(phase.name) ?? this.shown.set(phase.name, new Map()).get(phase.name)!;
+    // Sums of fractional scores may differ in the last bits once a response is added and removed again.
+    byLabel.set(
+      label,
+      JSON.stringify(value, (_, v: unknown) => (typeof v === 'number' ? Number(v.toFixed(6)) : v)),
+    );
+  }
+
+  /** Figures read in both phases whose shown value differs: label, then the value shown in each. */
+  moved(a: string, b: string): string[] {
+    const before = this.shown.get(a) ?? new Map<string, string>();
+    return [...(this.shown.get(b) ?? [])]
+      .filter(([label, v]) => before.has(label) && before.get(label) !== v)
+      .map(([label, v]) => `${label}: ${before.get(label)} → ${v}`);
+  }
 
   constructor(
     private readonly shape: SurveyShape,
@@ -110,7 +129,8 @@ export class Collector {
   }
 
   /**
-   * A cell: the sum of `q` over the records of `areas` between `from` and `to` (and in `group`, when given).
+   * A cell: the sum of `q` over the records of `areas` between `from` and `to` (and in `group`, when given: a union
+   * of a choice question's options, each option's neighborhood-months its own atoms).
    * A hidden cell of 1–9 records becomes a candidate group for the search.
    */
   cell(
@@ -122,9 +142,10 @@ export class Collector {
     q: Quantity,
     cell: ShownCell,
     step: number,
-    group?: { question: string; option: string },
+    group?: { question: string; options: readonly string[] },
   ) {
-    const extra = group && ((r: GroundRecord) => r.choices.get(group.question) === group.option);
+    this.log(phase, label, { n: cell.n, mean: cell.mean });
+    const extra = group && ((r: GroundRecord) => group.options.includes(r.choices.get(group.question) ?? ''));
     const records = this.members(phase, areas, from, to, q, extra);
     const measure = this.measureOf(q);
     if (cell.suppressed || cell.n === null || cell.mean === null) {
@@ -138,20 +159,28 @@ export class Collector {
     const noise: NoiseTerm[] = [];
     // Rounding of the shown mean: independent of everything else, shared by every identical display (deduplicated).
     if (step > 0) noise.push({ id: `round:${this.figures.length}`, variance: (cell.n * step) ** 2 / 12 });
-    const family = (q.kind === 'measure' ? `m:${q.measure}` : `i:${q.code}`) + (group ? `:g:${group.question}=${group.option}` : '');
+    const base = q.kind === 'measure' ? `m:${q.measure}` : `i:${q.code}`;
+    const family = base + (group ? `:g:${group.question}=${group.options.join('+')}` : '');
     if (this.noise) {
-      const inFamily = (r: GroundRecord) => this.has(r, q) && (!extra || extra(r));
-      const atoms = this.atomNoise(phase, family, records, inFamily, this.noise.sum);
-      if (atoms) noise.push(...atoms);
-      else this.nonAtom.add(label);
+      // One family per group option (each option's atoms have their own salt), or the measure's own.
+      const families: [string, (r: GroundRecord) => boolean][] = group
+        ? group.options.map((o) => [`${base}:g:${group.question}=${o}`, (r) => r.choices.get(group.question) === o])
+        : [[base, () => true]];
+      for (const [name, inOption] of families) {
+        const inFamily = (r: GroundRecord) => this.has(r, q) && inOption(r);
+        const atoms = this.atomNoise(phase, name, records.filter(inOption), inFamily, this.noise.sum);
+        if (atoms) noise.push(...atoms);
+        else this.nonAtom.add(label);
+      }
     }
     const key = `${family}|${records.map((r) => r.id).join(',')}|${step}|${noise.map((n) => (n.id.startsWith('round:') ? '' : n.id)).join(',')}`;
     this.push({ label: `${label} [${phase.name}]`, terms, value, noise }, key);
   }
 
   /**
-   * An answer distribution (counts per scale point over a range): the weighted counts give the item's score sum
-   * over the records that answered it, exactly.
+   * An answer distribution (counts per scale point over a range): the weighted counts of the points shown give the
+   * item's score sum over the records that answered one of them (the attacker is granted who those are); points
+   * under the floor show no count.
    */
   distribution(
     phase: Phase,
@@ -160,25 +189,33 @@ export class Collector {
     from: string,
     to: string,
     code: string,
-    shown: { n: number | null; suppressed: boolean; points: { value: number; count: number }[] },
+    shown: { n: number | null; suppressed: boolean; points: { value: number; count: number | null }[] },
   ) {
+    this.log(phase, label, shown);
     const q: Quantity = { kind: 'item', code };
-    const records = this.members(phase, [area], from, to, q);
+    const answered = this.members(phase, [area], from, to, q);
     const measure = this.measureOf(q);
     if (shown.suppressed || shown.n === null) {
-      if (measure && records.length >= 1 && records.length <= 9) this.candidates.push({ how: `hidden: ${label}`, measure, records: records.map((r) => r.key) });
+      if (measure && answered.length >= 1 && answered.length <= 9)
+        this.candidates.push({ how: `hidden: ${label}`, measure, records: answered.map((r) => r.key) });
       return;
     }
+    const visible = shown.points.filter((p): p is { value: number; count: number } => p.count !== null);
+    const hidden = answered.filter((r) => !visible.some((p) => p.value === r.points.get(code)));
+    if (measure && hidden.length >= 1 && hidden.length <= 9)
+      this.candidates.push({ how: `hidden points: ${label}`, measure, records: hidden.map((r) => r.key) });
+    const records = answered.filter((r) => visible.some((p) => p.value === r.points.get(code)));
+    if (records.length === 0) return;
     const item = this.shape.items.find((i) => i.code === code)!;
     const weight = (point: number) => pointTo100(item, point);
-    const value = shown.points.reduce((acc, p) => acc + weight(p.value) * p.count, 0);
+    const value = visible.reduce((acc, p) => acc + weight(p.value) * p.count, 0);
     const { terms, truth } = this.termsOf(records, q);
-    if (!this.noise && (shown.n !== records.length || Math.abs(value - truth) > 1e-6 * Math.max(1, truth)))
-      this.mismatches.push(`${label} [${phase.name}]: shown n=${shown.n} sum=${value}, records say n=${records.length} sum=${truth}`);
+    if (!this.noise && (shown.n !== answered.length || Math.abs(value - truth) > 1e-6 * Math.max(1, truth)))
+      this.mismatches.push(`${label} [${phase.name}]: shown n=${shown.n} sum=${value}, records say n=${answered.length} sum=${truth}`);
     const noise: NoiseTerm[] = [];
     if (this.noise) {
       // Each scale point's count is an atom of its own: its noise enters the score sum with the point's weight.
-      for (const p of shown.points) {
+      for (const p of visible) {
         const atoms = this.atomNoise(
           phase,
           `i:${code}=${p.value}`,

@@ -45,7 +45,7 @@ function answers(random: ReturnType<typeof seeded>, kiosk = false): Record<strin
 /**
  * A sparse city at Chicago-like volume: two neighborhoods over the last 180 days, ~10–20 responses per
  * neighborhood-month and some months with only 2–9, plus two kiosk days (event outreach) that bring a dozen answers
- * at once — one of them in a week that straddles two months. Stored through the real recorder (scores, rollups).
+ * at once — one of them on a month's last day. Stored through the real recorder (scores, rollups).
  */
 export function seedSparseCity(app: FastifyInstance, today: string, seed = 12) {
   const random = seeded(seed);
