@@ -40,5 +40,18 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true, argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  { files: ['static/**/*.js'], languageOptions: { globals: { window: 'readonly', document: 'readonly', Chart: 'readonly' } } },
+  {
+    files: ['static/**/*.js'],
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        Chart: 'readonly',
+        URL: 'readonly',
+        Blob: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+      },
+    },
+  },
 );

@@ -46,7 +46,9 @@ export async function generateBenchDatabase(path: string, count: number, seed = 
   const neighborhoodIds = benchNeighborhoods.map((n, i) => Number(insertNeighborhood.run(n.slug, n.name, 10_000 + i * 1000).lastInsertRowid));
   const totalWeight = benchNeighborhoods.reduce((s, n) => s + n.weight, 0);
 
-  const insertResponse = sqlite.prepare('INSERT INTO responses (id, survey_id, neighborhood_id, submitted_on, channel, language, cell_key) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const insertResponse = sqlite.prepare(
+    'INSERT INTO responses (id, survey_id, neighborhood_id, submitted_on, channel, language, cell_key) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
   // One multi-row INSERT per response and table: far fewer statement calls than one per row.
   const multiRow = (head: string, tuple: string, max: number) =>
     Array.from({ length: max + 1 }, (_, k) => (k === 0 ? null : sqlite.prepare(`${head} VALUES ${Array(k).fill(tuple).join(', ')}`)));

@@ -27,6 +27,8 @@ const LOCAL_BASE = 'http://local.invalid';
  * `/\t/host` is `//host`) and refused unless it stays on this site; the normalised, percent-encoded path is returned.
  */
 export function safeNext(next: unknown): string | undefined {
+  // Control characters are exactly what this refuses (a tab or newline after the slash reaches another host).
+  // eslint-disable-next-line no-control-regex
   if (typeof next !== 'string' || !next.startsWith('/') || /[\u0000-\u001f\u007f\\]/.test(next)) return undefined;
   try {
     const url = new URL(next, LOCAL_BASE);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isIsoDate } from '../dates.js';
-import { eventKinds, type LocalizedText, type Neighborhood } from '../db/schema.js';
+import { eventKinds, type Neighborhood } from '../db/schema.js';
 import { catalogs, defaultLanguage } from '../i18n/index.js';
 import { DEFAULT_IMPACT_MONTHS, impactMonthOptions } from './impact.js';
 
@@ -67,12 +67,12 @@ export function eventFormSchema(neighborhoodList: readonly Pick<Neighborhood, 'i
       }
     })
     .transform(({ neighborhood, occurredOn, kind, description, link, isPublic, ...titles }) => ({
-      title: Object.fromEntries(
+      title: Object.fromEntries<string>(
         titleLanguages.flatMap((lang) => {
           const text = (titles as Record<string, string | undefined>)[titleField(lang)];
-          return text ? [[lang, text]] : [];
+          return text ? [[lang, text] as const] : [];
         }),
-      ) as LocalizedText,
+      ),
       occurredOn,
       kind,
       description,

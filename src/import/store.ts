@@ -39,7 +39,7 @@ function checkInWorker(file: Buffer, context: ImportContext): Promise<CheckedFil
   let waiting: { resolve(value: never): void; reject(err: unknown): void } | null = null;
   const close = () => void worker.terminate();
   return new Promise<CheckedFile>((resolve, reject) => {
-    waiting = { resolve: resolve as (value: never) => void, reject };
+    waiting = { resolve: resolve, reject };
     worker.on('message', (message) => {
       const current = waiting;
       waiting = null;
@@ -54,7 +54,7 @@ function checkInWorker(file: Buffer, context: ImportContext): Promise<CheckedFil
               close,
               nextChunk: () =>
                 new Promise<Row[]>((resolveChunk, rejectChunk) => {
-                  waiting = { resolve: resolveChunk as (value: never) => void, reject: rejectChunk };
+                  waiting = { resolve: resolveChunk, reject: rejectChunk };
                   worker.postMessage('next');
                 }),
             }

@@ -23,7 +23,7 @@ const FULL = 2;
  * That is FULL's guarantee, while the next batch is already being parsed and written.
  */
 export function createGroupCommitter(sqlite: Database.Database, maxBatch = 256, fileProblem: () => string | null = () => null) {
-  let queue: Pending<unknown>[] = [];
+  const queue: Pending<unknown>[] = [];
   let scheduled = false;
   let syncing = 0;
   let idle: (() => void) | null = null;

@@ -71,7 +71,7 @@ export function parseTheme(body: Record<string, unknown>, languages: readonly st
   if (languages.every((l) => keywordList(body[`keywords_${l}`]).length === 0))
     errors.push([`keywords_${languages[0]}`, 'Give at least one keyword or phrase.']);
   if (!parsed.success || errors.length > 0) return { ok: false, errors: formErrors(errors) };
-  return { ok: true, fields: parsed.data as ThemeFields };
+  return { ok: true, fields: parsed.data };
 }
 
 /** The theme form's values for an existing theme (the same shape the form posts). */

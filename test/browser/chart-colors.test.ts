@@ -28,10 +28,11 @@ t.test('each neighborhood keeps its colour whatever else is selected; charts dow
     await page.goto(`${base}/results?${query}`);
     return page.evaluate(() => {
       const canvas = document.getElementById('trend-chart') as HTMLCanvasElement;
-      const chart = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): any } }).Chart.getChart(canvas);
+      type Dataset = { band?: boolean; area: string; borderColor: string; borderDash?: number[] };
+      const chart = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): { data: { datasets: Dataset[] } } } }).Chart.getChart(canvas);
       return Object.fromEntries(
-        chart.data.datasets.filter((d: any) => !d.band).map((d: any) => [d.area, { color: d.borderColor, dash: (d.borderDash ?? []).join(' ') }]),
-      ) as Record<string, { color: string; dash: string }>;
+        chart.data.datasets.filter((d) => !d.band).map((d) => [d.area, { color: d.borderColor, dash: (d.borderDash ?? []).join(' ') }]),
+      );
     });
   };
   const all = await styles(areas.map((n) => `neighborhood=${n.slug}`).join('&'));

@@ -1,5 +1,4 @@
 import t from 'tap';
-import { surveys } from '../../src/db/schema.js';
 import { ADMIN, staffSessions } from '../helper/admin.js';
 import { addNeighborhoods, buildTestApp, rowCount } from '../helper/app.js';
 import { axeViolations, serious } from '../helper/axe.js';

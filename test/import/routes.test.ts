@@ -192,7 +192,7 @@ t.test('blank template: the header of a wide export without response_id, and an 
   const codes = await asAdmin.get('/admin/import/codes.csv?survey=community-trust');
   t.equal(codes.statusCode, 200);
   t.equal(codes.headers['content-disposition'], 'attachment; filename="community-trust-import-codes.csv"');
-  const rows = parse(codes.body) as string[][];
+  const rows = parse(codes.body);
   t.same(rows[0], ['column', 'code', 'meaning']);
   t.same(
     rows.filter((r) => r[0] === 'safety').map((r) => r[1]),

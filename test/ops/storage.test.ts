@@ -61,7 +61,7 @@ t.test('a full database (max_page_count): 503 "not saved" with the form kept, /h
   const { app, database } = await buildTestApp(t);
   addNeighborhoods(database, 'Riverside');
   t.equal((await app.inject('/healthz')).statusCode, 200);
-  database.sqlite.pragma(`max_page_count = ${database.sqlite.pragma('page_count', { simple: true })}`);
+  database.sqlite.pragma(`max_page_count = ${Number(database.sqlite.pragma('page_count', { simple: true }))}`);
 
   const { acknowledged, refused } = await submitUntilRefused(app, 'full');
   checkNotSavedPage(t, refused);

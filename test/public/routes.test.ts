@@ -80,7 +80,7 @@ t.test('small groups are hidden on the public page and in its open data; complet
   }
   // The quarter still filling counts only complete months: its figures equal those of the months so far, pooled.
   const thisQuarter = rows.filter((r) => r.START_DATE === bucketStart(today, 'quarter') && r.AREA === 'CITYWIDE');
-  const monthly = parse((await app.inject('/public/community-trust/data.csv?bucket=month&rolling=1')).body, { columns: true }) as Record<string, string>[];
+  const monthly = parse<Record<string, string>>((await app.inject('/public/community-trust/data.csv?bucket=month&rolling=1')).body, { columns: true });
   const monthsSoFar = monthly.filter((r) => r.AREA === 'CITYWIDE' && r.START_DATE >= bucketStart(today, 'quarter'));
   t.ok(
     monthly.every((r) => r.END_DATE <= lastCompleteMonthEnd(today)),
@@ -105,8 +105,7 @@ t.test('small groups are hidden on the public page and in its open data; complet
 t.test('public figures are the protected ones, and bucket and rolling choose the window', async (t) => {
   const { app } = await demoApp(t);
   const today = dateIn('UTC');
-  const csv = async (query: string) =>
-    parse((await app.inject(`/public/community-trust/data.csv?${query}`)).body, { columns: true }) as Record<string, string>[];
+  const csv = async (query: string) => parse<Record<string, string>>((await app.inject(`/public/community-trust/data.csv?${query}`)).body, { columns: true });
   for (const [query, months] of [
     ['bucket=month&rolling=1', '1'],
     ['bucket=month&rolling=3', '3'],
@@ -190,7 +189,7 @@ t.test('the public page at low volume: a wide enough window, no small counts, th
   const counted = Number(/(\d+) responses are counted here/.exec(res.body)![1]);
   // 17 a month three to six months ago (5 a month since: mostly under the floor): about 51, not the windows' sum (near 300).
   t.ok(counted >= 20 && counted <= 100, `the responses counted are those of the six months, once each (${counted})`);
-  const csv = parse((await app.inject('/public/community-trust/data.csv')).body, { columns: true }) as Record<string, string>[];
+  const csv = parse<Record<string, string>>((await app.inject('/public/community-trust/data.csv')).body, { columns: true });
   t.ok(
     csv.every((r) => r.WINDOW_MONTHS === '6' && r.END_DATE <= lastCompleteMonthEnd(today)),
     'the open data uses the same window, complete months only',

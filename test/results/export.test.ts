@@ -80,7 +80,7 @@ async function setup(t: Test) {
   return { app, database, alder, formula, admin: asAdmin.get, liaison: asLiaison.get };
 }
 
-const rowsOf = (body: string) => parse(body, { columns: true }) as Row[];
+const rowsOf = (body: string) => parse<Row>(body, { columns: true });
 
 t.test('CSV in the Police Sentiment Scores shape: window columns, Chicago names, n and intervals, exact for admins', async (t) => {
   const { database, alder, admin } = await setup(t);

@@ -14,7 +14,7 @@ const latest = lastCompleteMonthEnd(today);
 async function rollingSixCoverage(session: Session) {
   const from = shiftBucket(bucketStart(latest, 'month'), 'month', -11);
   const res = await session.asLiaison.get(`/api/trends?bucket=month&rolling=6&from=${from}&to=${latest}`);
-  const trends = res.json() as { buckets: { end: string }[]; series: { area: string; cells: { suppressed: boolean }[] }[] };
+  const trends = res.json<{ buckets: { end: string }[]; series: { area: string; cells: { suppressed: boolean }[] }[] }>();
   // A quarter's figure is the rolling window ending with its last month.
   const quarterEnds = trends.buckets.flatMap((b, i) => (['03', '06', '09', '12'].includes(b.end.slice(5, 7)) ? [i] : []));
   const cells = trends.series.filter((s) => s.area !== 'city').flatMap((s) => quarterEnds.map((i) => s.cells[i]));
@@ -23,7 +23,7 @@ async function rollingSixCoverage(session: Session) {
 
 async function verdict(session: Session, eventId: number) {
   const res = await session.asLiaison.get(`/api/events/${eventId}/impact`);
-  return res.json() as { verdict: { kind: string; estimate: { estimate: number } | null } };
+  return res.json<{ verdict: { kind: string; estimate: { estimate: number } | null } }>();
 }
 
 for (const volume of [1, 3, 20]) {

@@ -14,7 +14,12 @@ function digest(database: DatabaseHandle): string {
     .all() as { name: string }[];
   // Rows sorted by their content: answers, scores and rollups have no rowid (nothing records the order of writes).
   for (const { name } of tables) {
-    const rows = (database.sqlite.prepare(`SELECT * FROM "${name}"`).raw().all() as unknown[]).map((row) => JSON.stringify(row)).sort();
+    const rows = database.sqlite
+      .prepare(`SELECT * FROM "${name}"`)
+      .raw()
+      .all()
+      .map((row) => JSON.stringify(row))
+      .sort();
     hash.update(name).update(rows.join('\n'));
   }
   return hash.digest('hex');

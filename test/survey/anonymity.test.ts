@@ -58,13 +58,13 @@ t.test('no id, rowid or export order follows the order answers were submitted in
   }
 
   const { asAdmin } = await staffSessions(app);
-  const rows = parse((await asAdmin.get('/admin/export.csv?survey=community-trust&format=wide')).body) as string[][];
+  const rows = parse((await asAdmin.get('/admin/export.csv?survey=community-trust&format=wide')).body);
   const header = rows[0];
   const issueColumn = header.indexOf('top_issue');
   const exported = rows.slice(1).map((r) => Number(r[issueColumn].slice(6)));
   t.equal(exported.length, count);
   t.ok(Math.abs(rankCorrelation(order, exported)) < 0.6, 'export rows within a date are not in submission order');
-  const longRows = parse((await asAdmin.get('/admin/export.csv?survey=community-trust&format=long')).body) as string[][];
+  const longRows = parse((await asAdmin.get('/admin/export.csv?survey=community-trust&format=long')).body);
   const longIds = [...new Set(longRows.slice(1).map((r) => Number(r[0])))];
   t.ok(
     Math.abs(

@@ -260,7 +260,7 @@ class Reader {
    * our options, i.e. of their group atoms.
    */
   csv(phase: Phase, label: string, text: string, requested?: string) {
-    const rows = parse(text.replace(/^\uFEFF/, ''), { columns: true }) as Record<string, string>[];
+    const rows = parse<Record<string, string>>(text.replace(/^\uFEFF/, ''), { columns: true });
     const columns: Record<string, string> = { safety: 'SAFETY', trust: 'TRUST_INDEX', listening: 'T_LISTEN', respect: 'T_RESPECT' };
     const column = (measure: string) => columns[measure] ?? measure.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
     const shownCell = (row: Record<string, string>, col: string): ShownCell =>

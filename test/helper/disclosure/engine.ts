@@ -162,8 +162,14 @@ export function solve(figures: readonly Figure[], prior: (id: string) => Prior, 
     // Sparse row a of the constraint a·z = value over this block.
     const idx: number[] = [];
     const coef: number[] = [];
-    for (const [id, c] of f.terms) (idx.push(comp.index.get(id)!), coef.push(c));
-    for (const t of noise) (idx.push(comp.index.get(t.id)!), coef.push(t.coef ?? 1));
+    for (const [id, c] of f.terms) {
+      idx.push(comp.index.get(id)!);
+      coef.push(c);
+    }
+    for (const t of noise) {
+      idx.push(comp.index.get(t.id)!);
+      coef.push(t.coef ?? 1);
+    }
     // s = Σa, q = aᵀΣa (the figure's current variance), q0 = its prior variance.
     const s = new Float64Array(n);
     for (let k = 0; k < idx.length; k++) {
@@ -310,7 +316,10 @@ export function analyseGroups(
         for (let r = 0; r < m; r++) {
           if (inGroup[r]) continue;
           const v = variance + 2 * rowSum[r] + K[r * m + r];
-          if (v < pickVariance) ((pick = r), (pickVariance = v));
+          if (v < pickVariance) {
+            pick = r;
+            pickVariance = v;
+          }
         }
         if (pick === -1) break;
         members.push(pick);
