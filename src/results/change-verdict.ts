@@ -23,9 +23,6 @@ export function changeVerdict(change: Change | null, minimumDetectable: number |
   if (change && minimumDetectable !== null && minimumDetectable <= TARGET_CHANGE) return { kind: 'no-clear-change', label: 'no clear change' };
   return {
     kind: 'too-few',
-    label:
-      minimumDetectable === null
-        ? 'too few responses to tell'
-        : `too few responses to tell a change smaller than ${points(minimumDetectable)} points`,
+    label: minimumDetectable === null ? 'too few responses to tell' : `too few responses to tell a change smaller than ${points(minimumDetectable)} points`,
   };
 }

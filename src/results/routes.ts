@@ -255,7 +255,13 @@ export async function resultsRoutes(app: FastifyInstance) {
           events: allEvents,
           latest,
         });
-        return { id: event.id, title: localize(event.title, 'en'), occurredOn: event.occurredOn, kindLabel: eventKindLabels[event.kind], verdict: verdictView(impact) };
+        return {
+          id: event.id,
+          title: localize(event.title, 'en'),
+          occurredOn: event.occurredOn,
+          kindLabel: eventKindLabels[event.kind],
+          verdict: verdictView(impact),
+        };
       });
     const own = trends.series.find((s) => s.area === neighborhood.slug);
     const city = trends.series.find((s) => s.area === CITY);
@@ -280,7 +286,12 @@ export async function resultsRoutes(app: FastifyInstance) {
       latestPeriod: detail.latest,
       previousPeriod: detail.previous,
       events: recent,
-      themes: { ...detail.themes, counts: detail.themes.counts.slice(0, 5), phrases: detail.themes.phrases.slice(0, 5), words: detail.themes.words.slice(0, 5) },
+      themes: {
+        ...detail.themes,
+        counts: detail.themes.counts.slice(0, 5),
+        phrases: detail.themes.phrases.slice(0, 5),
+        words: detail.themes.words.slice(0, 5),
+      },
       backUrl: `/results/${neighborhood.slug}${query}`,
       printedOn: dateIn(app.config.TIME_ZONE),
     });

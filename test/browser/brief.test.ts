@@ -46,7 +46,16 @@ t.test('the public neighborhood choice, the results summary and the meeting brie
     const tip = await page.evaluate(() => {
       const chart = (window as any).Chart.getChart(document.getElementById('public-trend-chart'));
       const tooltip = chart.tooltip;
-      return { lines: chart.data.datasets.length, shown: tooltip.opacity > 0, x: tooltip.x, y: tooltip.y, w: tooltip.width, h: tooltip.height, cw: chart.width, ch: chart.height };
+      return {
+        lines: chart.data.datasets.length,
+        shown: tooltip.opacity > 0,
+        x: tooltip.x,
+        y: tooltip.y,
+        w: tooltip.width,
+        h: tooltip.height,
+        cw: chart.width,
+        ch: chart.height,
+      };
     });
     t.equal(tip.lines, 2, 'the chart shows the city and Riverside');
     t.ok(tip.shown, 'a tooltip shows');
@@ -59,7 +68,11 @@ t.test('the public neighborhood choice, the results summary and the meeting brie
       await audit.goto(`${base}${path}`);
       const violations = await axeViolations(audit);
       for (const v of violations) t.comment(`${path}: ${v.impact} ${v.id}: ${v.help}`);
-      t.same(serious(violations).map((v) => v.id), [], `${path}: no serious or critical violations`);
+      t.same(
+        serious(violations).map((v) => v.id),
+        [],
+        `${path}: no serious or critical violations`,
+      );
     }
   });
 
@@ -73,7 +86,10 @@ t.test('the public neighborhood choice, the results summary and the meeting brie
       await p.waitForURL(`${base}/results`);
     }
     const summary = (await page.locator('.results-summary').boundingBox())!;
-    t.ok(summary.y >= 0 && summary.y + summary.height <= 800, `the whole summary is in the first 800 px (${Math.round(summary.y)}–${Math.round(summary.y + summary.height)})`);
+    t.ok(
+      summary.y >= 0 && summary.y + summary.height <= 800,
+      `the whole summary is in the first 800 px (${Math.round(summary.y)}–${Math.round(summary.y + summary.height)})`,
+    );
     t.equal(await page.locator('.filters').isVisible(), false, 'filters collapsed');
     await page.screenshot({ path: join(artifactsDir, 'results-summary-1280.png') });
     await page.locator('.filters-details > summary').click();
@@ -100,7 +116,11 @@ t.test('the public neighborhood choice, the results summary and the meeting brie
       await audit.goto(`${base}${path}`);
       const violations = await axeViolations(audit);
       for (const v of violations) t.comment(`${path}: ${v.impact} ${v.id}: ${v.help}`);
-      t.same(serious(violations).map((v) => v.id), [], `${path}: no serious or critical violations`);
+      t.same(
+        serious(violations).map((v) => v.id),
+        [],
+        `${path}: no serious or critical violations`,
+      );
     }
   });
 });

@@ -78,7 +78,13 @@ t.test('a visitor compares their neighborhood with the city, in English and Span
   t.equal(unknown.statusCode, 200, 'an unknown neighborhood is ignored');
   t.match(unknown.body, 'We do not know that neighborhood, so every neighborhood is shown.');
   t.equal(chartOf(unknown.body).trends.series.length, 9);
-  for (const url of ['?neighborhood=city', '?neighborhood=riverside&neighborhood=eastwood', '?neighborhood[a]=1', `?neighborhood=${'x'.repeat(5000)}`, '?neighborhood=']) {
+  for (const url of [
+    '?neighborhood=city',
+    '?neighborhood=riverside&neighborhood=eastwood',
+    '?neighborhood[a]=1',
+    `?neighborhood=${'x'.repeat(5000)}`,
+    '?neighborhood=',
+  ]) {
     const r = await app.inject(`/public/community-trust${url}`);
     t.equal(r.statusCode, 200, `${url.slice(0, 60)}: never a 500`);
   }

@@ -49,7 +49,11 @@ t.test('the results summary, and the one-page meeting brief per neighborhood', a
   t.match(brief.body, /Trust index now and its trend/);
   t.equal((brief.body.match(/<table class="brief-table">[\s\S]*?<\/table>/)![0].match(/<tr>/g) ?? []).length, 7, 'header and the last six periods');
   t.match(brief.body, 'What moved');
-  t.match(brief.body, /Cookout with officers at Riverside Park<\/strong> \(\d{4}-\d{2}-\d{2}, [^)]+\): (Clear rise|Clear fall|No clear change|Too few)/, 'events with verdicts');
+  t.match(
+    brief.body,
+    /Cookout with officers at Riverside Park<\/strong> \(\d{4}-\d{2}-\d{2}, [^)]+\): (Clear rise|Clear fall|No clear change|Too few)/,
+    'events with verdicts',
+  );
   t.ok((brief.body.match(/<ul class="brief-events">[\s\S]*?<\/ul>/)![0].match(/<li>/g) ?? []).length <= 3, 'at most three events');
   t.match(brief.body, 'What residents name as the number one issue');
   t.notMatch(brief.body, 'class="filters', 'no filters on the brief');
