@@ -105,6 +105,17 @@ export const es: Messages = {
   'public.interval': 'intervalo del 95 %',
   'public.axis': 'Puntaje (0–100)',
   'public.embedSource': 'Resultados completos y método',
+  'public.neighborhood': 'Su barrio',
+  'public.allNeighborhoods': 'Todos los barrios',
+  'public.unknownNeighborhood': 'No conocemos ese barrio, así que se muestran todos los barrios. Elija uno de la lista.',
+  'public.summaryHigher':
+    'En {area}, la confianza en la policía es de {mean} sobre 100 (entre {low} y {high}), más alta que en la ciudad en su conjunto ({city}).',
+  'public.summaryLower':
+    'En {area}, la confianza en la policía es de {mean} sobre 100 (entre {low} y {high}), más baja que en la ciudad en su conjunto ({city}).',
+  'public.summaryClose':
+    'En {area}, la confianza en la policía es de {mean} sobre 100 (entre {low} y {high}), parecida a la de la ciudad en su conjunto ({city}).',
+  'public.summaryAlone': 'En {area}, la confianza en la policía es de {mean} sobre 100 (entre {low} y {high}).',
+  'public.summaryNotEnough': 'En {area} todavía no hay suficientes respuestas para dar una cifra de confianza del último periodo.',
   'home.published': 'Resultados publicados hasta ahora',
   'measure.trust': 'Índice de confianza',
   'measure.safety': 'Sentirse seguro',

@@ -15,7 +15,7 @@ import { bucketStart, shiftBucket } from '../stats/buckets.js';
 import { TRUST_MEASURE } from '../stats/scoring.js';
 import { apiErrorSchema, documented } from '../plugins/openapi.js';
 import { publicFiguresSchema } from './api-schemas.js';
-import { localDate, localizeTrends, measureName, periodLabel } from './view.js';
+import { comparisonSentence, localDate, localizeTrends, measureName, periodLabel } from './view.js';
 
 // Public figures cover the last two years, in months or quarters only: never a window narrow enough to single anyone out.
 const MONTHS_SHOWN = 24;
@@ -28,6 +28,8 @@ const publicQuery = z.object({
     .optional()
     .catch(undefined),
   lang: z.string().max(10).optional().catch(undefined),
+  // A neighborhood's slug to compare with the city; an unknown one is ignored with a message.
+  neighborhood: z.string().optional().catch(undefined),
   bom: z.literal('1').optional().catch(undefined),
 });
 const slugParams = z.object({ surveySlug: z.string().max(200) });
@@ -80,7 +82,20 @@ export async function publicRoutes(app: FastifyInstance) {
     setPageLanguage(request, reply, lang);
     const rolling = rollingFor(survey, query);
     const [trustRaw] = figures(survey, [TRUST_MEASURE], query.bucket, rolling);
-    const trends = localizeTrends(trustRaw, lang);
+    const allTrends = localizeTrends(trustRaw, lang);
+    // A visitor's own neighborhood against the city: the chart and tables show just those two.
+    const asked = query.neighborhood?.trim() || undefined;
+    const chosen = asked === undefined ? undefined : allTrends.series.find((s) => s.area !== CITY && s.area === asked);
+    const trends = chosen ? { ...allTrends, series: allTrends.series.filter((s) => s.area === CITY || s === chosen) } : allTrends;
+    const cityCells = allTrends.series.find((s) => s.area === CITY)!.cells;
+    const choice = {
+      options: allTrends.series
+        .filter((s) => s.area !== CITY && !queries.neighborhoods().find((n) => n.slug === s.area)?.retired)
+        .map((s) => ({ slug: s.area, name: s.name, selected: s === chosen })),
+      chosen: chosen?.area ?? null,
+      unknown: asked !== undefined && !chosen,
+      sentence: chosen ? comparisonSentence(lang, chosen.name, chosen.cells.at(-1)!, cityCells.at(-1)!) : null,
+    };
     const events = eventQueries
       .inRange(trends.from, trends.to)
       .filter((e) => e.isPublic)
@@ -130,11 +145,12 @@ export async function publicRoutes(app: FastifyInstance) {
           selected: b === query.bucket,
         })),
         events,
+        choice,
         counted: new Intl.NumberFormat(lang).format(counted),
         from: localDate(trends.from, lang),
         to: localDate(trends.to, lang),
         dataUrl: `/public/${survey.slug}/data.csv?bucket=${query.bucket}&rolling=${rolling}`,
-        pageUrl: `/public/${survey.slug}?bucket=${query.bucket}&rolling=${rolling}&lang=${lang}`,
+        pageUrl: `/public/${survey.slug}?bucket=${query.bucket}&rolling=${rolling}&lang=${lang}${chosen ? `&neighborhood=${encodeURIComponent(chosen.area)}` : ''}`,
       },
     };
   }
@@ -162,7 +178,9 @@ export async function publicRoutes(app: FastifyInstance) {
     const found = published(request);
     if (!found) return notFound(request, reply);
     const data = pageData(request, reply, found);
-    const { measures, areas } = dimensions(data);
+    const { measures, areas: all } = dimensions(data);
+    const chosen = data.common.choice.chosen;
+    const areas = all.filter((a) => chosen === null || a.area === CITY || a.area === chosen);
     return reply.view('public/page', {
       ...data.common,
       title: translate(data.lang, 'public.title', { survey: data.common.surveyTitle }),

@@ -6,16 +6,19 @@ import { dateIn } from '../dates.js';
 import { localize } from '../i18n/index.js';
 import { eventKindLabels } from '../events/schemas.js';
 import { createEventQueries } from '../events/queries.js';
+import { computeImpact, DEFAULT_IMPACT_MONTHS } from '../events/impact.js';
+import { verdictView } from '../events/verdict-view.js';
 import { bucketKinds, bucketLabel, bucketStart, snapRange } from '../stats/buckets.js';
 import type { ReleaseRules } from '../stats/cells.js';
 import { documented, staffErrors } from '../plugins/openapi.js';
 import { trendsSchema } from './api-schemas.js';
 import { aggregatesCsv, csvText } from './export.js';
 import { MAX_ROLLING, measureLabel, resolveFilters, trendQuerySchema, zodFieldErrors, type FieldErrors, type ResolvedFilters } from './filters.js';
-import { latestChanges, neighborhoodDetail } from './neighborhood.js';
+import { latestChanges, neighborhoodDetail, type LatestChange } from './neighborhood.js';
 import { createThemeRepository } from '../themes/queries.js';
 import { createResultsQueries } from './queries.js';
 import { openingView } from './opening-view.js';
+import { changeVerdict } from './change-verdict.js';
 import { CITY, computeTrends, type Trends } from './trends.js';
 
 export const chartScripts = ['/static/vendor/chart.umd.min.js', '/static/vendor/chartjs-plugin-annotation.min.js', '/static/js/charts.js'];
@@ -31,6 +34,29 @@ export function badQuery(reply: FastifyReply, errors: FieldErrors) {
 /** Rows of a trend table: one per bucket, one cell per series. */
 export function trendTable(trends: Trends) {
   return trends.buckets.map((bucket, i) => ({ ...bucket, cells: trends.series.map((s) => s.cells[i]) }));
+}
+
+/** The request's query again ("?a=1&b=2", or "" without one), to carry the same filters to another page. */
+function queryString(query: unknown): string {
+  const entries = Object.entries((query ?? {}) as Record<string, unknown>).flatMap(([key, value]) =>
+    [value].flat().flatMap((v) => (typeof v === 'string' ? [[key, v] as [string, string]] : [])),
+  );
+  return entries.length ? `?${new URLSearchParams(entries)}` : '';
+}
+
+/** How many neighborhoods the results summary names as having moved most. */
+const MOVED_SHOWN = 3;
+
+/** The opening summary of the results page: the city-wide figure and its change, and the neighborhoods that moved most. */
+export function resultsSummary(rows: readonly LatestChange[], detailQuery: URLSearchParams) {
+  const withVerdict = (row: LatestChange) => ({ ...row, verdict: changeVerdict(row.change, row.minimum_detectable) });
+  const city = rows.find((r) => r.area === CITY);
+  const moved = rows
+    .filter((r) => r.area !== CITY && r.change !== null)
+    .sort((a, b) => Math.abs(b.change!.estimate) - Math.abs(a.change!.estimate))
+    .slice(0, MOVED_SHOWN)
+    .map((r) => ({ ...withVerdict(r), href: `/results/${r.area}?${detailQuery}` }));
+  return { city: city ? withVerdict(city) : null, moved };
 }
 
 const neighborhoodParams = z.object({ neighborhood: z.string().max(200) });
@@ -153,6 +179,7 @@ export async function resultsRoutes(app: FastifyInstance) {
       ...trendView(request, resolved.value, trends),
       opening,
       changes: { ...changes, rows: changes.rows.map((row) => ({ ...row, href: row.area === CITY ? null : `/results/${row.area}?${detailQuery}` })) },
+      summary: resultsSummary(changes.rows, detailQuery),
       chart: { trends, events: markers(trends.from, trends.to, trends, trendRequest.selected), band: false },
       exportUrl: `/results/export.csv?${exportQuery}&${new URLSearchParams({ _csrf: String(reply.locals.csrfToken) })}`,
     });
@@ -206,6 +233,82 @@ export async function resultsRoutes(app: FastifyInstance) {
         cityWide: e.neighborhoodId === null,
       })),
       chart: { trends, events: markers(trends.from, trends.to, trends, new Set([neighborhood.slug])), band: true },
+      briefUrl: `/results/${neighborhood.slug}/brief${queryString(request.query)}`,
+    });
+  });
+  /** Events on the meeting brief: the neighborhood's most recent ones that have happened. */
+  const BRIEF_EVENTS = 3;
+  // Periods of the trend on the meeting brief (the last ones of the range), so it fits one printed page.
+  const BRIEF_PERIODS = 6;
+
+  app.get('/results/:neighborhood/brief', { preHandler: staffOnly }, async (request, reply) => {
+    const params = neighborhoodParams.safeParse(request.params);
+    const slug = params.success ? params.data.neighborhood : undefined;
+    const neighborhoods = queries.neighborhoods();
+    const neighborhood = neighborhoods.find((n) => n.slug === slug);
+    if (!neighborhood) return reply.code(404).view('errors/error', { title: 'Not found', message: 'There is no neighborhood with this name.' });
+    const rules = app.release.rulesFor(request);
+    const resolved = filters(request, rules);
+    if (!resolved.ok) return badQuery(reply, resolved.errors);
+    const { request: base, questions, measures } = resolved.value;
+    const trendRequest = { ...base, selected: new Set([neighborhood.slug]) };
+    const trends = computeTrends(queries, rules, trendRequest);
+    const detail = neighborhoodDetail(queries, rules, trendRequest, neighborhood, questions, measures, themeRepository.definitions(base.survey.id));
+    const latest = app.release.latestDay(rules, dateIn(app.config.TIME_ZONE));
+    const allEvents = eventQueries.list();
+    const recent = eventQueries
+      .ofNeighborhood(neighborhood.id)
+      .filter((e) => e.occurredOn <= latest)
+      .slice(0, BRIEF_EVENTS)
+      .map((event) => {
+        const impact = computeImpact(queries, rules, {
+          event,
+          survey: base.survey,
+          measure: base.measure,
+          months: DEFAULT_IMPACT_MONTHS,
+          neighborhoods,
+          events: allEvents,
+          latest,
+        });
+        return {
+          id: event.id,
+          title: localize(event.title, 'en'),
+          occurredOn: event.occurredOn,
+          kindLabel: eventKindLabels[event.kind],
+          verdict: verdictView(impact),
+        };
+      });
+    const own = trends.series.find((s) => s.area === neighborhood.slug);
+    const city = trends.series.find((s) => s.area === CITY);
+    const trend = trends.buckets
+      .map((b, i) => ({ label: b.label, own: own?.cells[i], city: city?.cells[i] }))
+      .slice(-BRIEF_PERIODS)
+      .reverse();
+    const now = detail.dimensions.find((d) => d.measure === base.measure) ?? null;
+    const verdictOf = (row: LatestChange) => changeVerdict(row.change, row.minimum_detectable);
+    const query = queryString(request.query);
+    return reply.view('results/brief', {
+      title: `Meeting brief: ${neighborhood.name}`,
+      neighborhood,
+      ...thresholds(rules),
+      measureLabel: measureLabel(trends.measure),
+      trends,
+      trend,
+      rollingWindow: trends.rolling > 1,
+      impactMonths: DEFAULT_IMPACT_MONTHS,
+      now: now && { ...now, verdict: verdictOf(now) },
+      dimensions: detail.dimensions.map((d) => ({ ...d, verdict: verdictOf(d) })),
+      latestPeriod: detail.latest,
+      previousPeriod: detail.previous,
+      events: recent,
+      themes: {
+        ...detail.themes,
+        counts: detail.themes.counts.slice(0, 5),
+        phrases: detail.themes.phrases.slice(0, 5),
+        words: detail.themes.words.slice(0, 5),
+      },
+      backUrl: `/results/${neighborhood.slug}${query}`,
+      printedOn: dateIn(app.config.TIME_ZONE),
     });
   });
 }

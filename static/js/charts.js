@@ -61,21 +61,40 @@
     };
   }
 
-  function lineOptions(annotations, text) {
+  // Tooltips stay on screen: beside the nearest point, moved up or down so a tall one never leaves the chart.
+  var positioners = window.Chart.Tooltip && window.Chart.Tooltip.positioners;
+  if (positioners && positioners.nearest) {
+    positioners.onScreen = function (items, eventPosition) {
+      var pos = positioners.nearest.call(this, items, eventPosition);
+      if (!pos) return false;
+      var area = this.chart.chartArea;
+      var half = (this.height || 0) / 2;
+      return { x: pos.x, y: Math.max(area.top + half, Math.min(area.bottom - half, pos.y)) };
+    };
+  }
+
+  // On a narrow chart a tooltip names only the nearest line; on a wide one every line at that period.
+  function narrow(canvas) {
+    return canvas.parentElement.clientWidth < 480;
+  }
+
+  function lineOptions(annotations, text, small) {
     return {
       responsive: true,
       maintainAspectRatio: false,
       animation: false,
-      interaction: { mode: 'index', intersect: false },
+      interaction: small ? { mode: 'nearest', intersect: false } : { mode: 'index', intersect: false },
       scales: { y: { title: { display: true, text: text.axis } } },
       plugins: {
         legend: { labels: { filter: function (item, data) { return !data.datasets[item.datasetIndex].band; } } },
         tooltip: {
+          position: positioners && positioners.onScreen ? 'onScreen' : 'nearest',
           filter: function (item) { return !item.dataset.band; },
           callbacks: {
             label: function (ctx) {
               var cell = ctx.dataset.cells && ctx.dataset.cells[ctx.dataIndex];
-              return ctx.dataset.label + ': ' + cellText(cell, text);
+              // Two short lines rather than one wider than a phone.
+              return small ? [ctx.dataset.label + ':', cellText(cell, text)] : ctx.dataset.label + ': ' + cellText(cell, text);
             },
           },
         },
@@ -115,7 +134,7 @@
     return new window.Chart(canvas, {
       type: 'line',
       data: { labels: trends.buckets.map(function (b) { return b.label; }), datasets: datasets },
-      options: lineOptions(annotations, data.text || englishText),
+      options: lineOptions(annotations, data.text || englishText, narrow(canvas)),
     });
   }
 
@@ -145,7 +164,7 @@
     return new window.Chart(canvas, {
       type: 'line',
       data: { labels: labels, datasets: datasets },
-      options: lineOptions(annotations, data.text || englishText),
+      options: lineOptions(annotations, data.text || englishText, narrow(canvas)),
     });
   }
 

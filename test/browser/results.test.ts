@@ -114,6 +114,8 @@ t.test('results pages in a real browser', async (t) => {
       13,
       'header and twelve months',
     );
+    // The filters sit collapsed under the summary; a <details> element opens without JavaScript.
+    await page.getByText('Filters: survey, measure, period, neighborhoods').click();
     await page.getByLabel('Group by').selectOption('quarter');
     await page.getByRole('button', { name: 'Show results' }).click();
     t.match(page.url(), 'bucket=quarter');
