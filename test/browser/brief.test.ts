@@ -44,7 +44,11 @@ t.test('the public neighborhood choice, the results summary and the meeting brie
     // Hover near the right edge and the top, where a tooltip would most easily leave the chart.
     await page.mouse.move(box.x + box.width - 4, box.y + box.height / 3);
     const tip = await page.evaluate(() => {
-      const chart = (window as any).Chart.getChart(document.getElementById('public-trend-chart'));
+      type Tooltip = { opacity: number; x: number; y: number; width: number; height: number };
+      type ChartLike = { data: { datasets: unknown[] }; tooltip: Tooltip; width: number; height: number };
+      const chart = (window as unknown as { Chart: { getChart(c: HTMLElement | null): ChartLike } }).Chart.getChart(
+        document.getElementById('public-trend-chart'),
+      );
       const tooltip = chart.tooltip;
       return {
         lines: chart.data.datasets.length,
