@@ -54,9 +54,10 @@ export async function chromiumLaunchOptions(): Promise<LaunchOptions> {
   ];
   if (process.env.CHROMIUM_PATH) return { executablePath: process.env.CHROMIUM_PATH, headless: true, args: ['--headless', ...args] };
   const executablePath = await unpackedChromium();
-  // The package's own flags (headless shell, no zygote, single process) plus ours, without those that loosen the web's
-  // security model (the tests check what a real browser enforces); its fonts come with it.
-  const loosening = ['--disable-web-security', '--allow-running-insecure-content', '--disable-site-isolation-trials'];
+  // The package's own flags (headless shell, no zygote) plus ours, without those that loosen the web's security model
+  // (the tests check what a real browser enforces), and without --single-process: closing one browser context then
+  // takes the whole browser down. Its fonts come with it.
+  const loosening = ['--disable-web-security', '--allow-running-insecure-content', '--disable-site-isolation-trials', '--single-process'];
   return {
     executablePath,
     headless: true,

@@ -45,7 +45,9 @@ t.test('results pages in a real browser', async (t) => {
       };
     });
     const expectedEvents = database.sqlite
-      .prepare("SELECT title FROM events WHERE occurred_on >= date('now', '-11 months', 'start of month') ORDER BY occurred_on")
+      .prepare(
+        "SELECT json_extract(title, '$.en') FROM events WHERE occurred_on >= date('now', '-12 months', 'start of month') AND occurred_on < date('now', 'start of month') ORDER BY occurred_on",
+      )
       .pluck()
       .all();
     t.equal(chart.labels, 12, 'twelve months by default');
@@ -139,7 +141,7 @@ t.test('results pages in a real browser', async (t) => {
 
   t.test('in the demo city the cookout shows a rise and the incident a fall, beyond the city-wide drift', async (t) => {
     const { jar } = await login(app, demoStaff[1].email, demoStaff[1].password);
-    const id = (title: string) => database.sqlite.prepare('SELECT id FROM events WHERE title LIKE ?').pluck().get(`${title}%`) as number;
+    const id = (title: string) => database.sqlite.prepare("SELECT id FROM events WHERE json_extract(title, '$.en') LIKE ?").pluck().get(`${title}%`) as number;
     const impact = async (eventId: number) => (await app.inject({ url: `/api/events/${eventId}/impact?months=3`, headers: { cookie: jar.header() } })).json();
     const cookout = await impact(id('Cookout'));
     t.equal(cookout.months, 3);

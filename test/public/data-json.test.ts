@@ -33,7 +33,7 @@ t.test('the public figures as JSON: exactly what the page shows, without logging
 });
 
 t.test('small groups are hidden in the JSON as on the page; unpublished surveys are not found', async (t) => {
-  const { app } = await demoApp(t, { MIN_CELL_SIZE: '200', LOW_RELIABILITY_SIZE: '400' });
+  const { app } = await demoApp(t, { MIN_GROUP_SIZE: '200', MIN_RELIABLE_SIZE: '200', LOW_RELIABILITY_SIZE: '400' });
   const figures = (await app.inject('/public/community-trust/data.json?bucket=quarter')).json();
   const cells = [...figures.trust.series, ...figures.dimensions.areas].flatMap((s: { cells: { n: number | null; mean: number | null }[] }) => s.cells);
   t.ok(
