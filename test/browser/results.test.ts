@@ -10,7 +10,7 @@ import { artifactsDir, launchBrowser } from '../helper/browser.js';
 t.test('results pages in a real browser', async (t) => {
   const { app, database } = await buildTestApp(t);
   // Even the Mill District gets about 240 responses a month: enough for every month of the event windows to be shown.
-  await generateDemo(database, { seed: 11, asOf: dateIn('UTC'), passwordCost: 10, dailyRate: 9 });
+  await generateDemo(database, { seed: 11, asOf: dateIn('UTC'), passwordCost: 10, dailyRate: 3 });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await launchBrowser(t);
 
@@ -142,9 +142,9 @@ t.test('results pages in a real browser', async (t) => {
   t.test('in the demo city the cookout shows a rise and the incident a fall, beyond the city-wide drift', async (t) => {
     const { jar } = await login(app, demoStaff[1].email, demoStaff[1].password);
     const id = (title: string) => database.sqlite.prepare("SELECT id FROM events WHERE json_extract(title, '$.en') LIKE ?").pluck().get(`${title}%`) as number;
-    const impact = async (eventId: number) => (await app.inject({ url: `/api/events/${eventId}/impact?months=3`, headers: { cookie: jar.header() } })).json();
+    const impact = async (eventId: number) => (await app.inject({ url: `/api/events/${eventId}/impact?months=6`, headers: { cookie: jar.header() } })).json();
     const cookout = await impact(id('Cookout'));
-    t.equal(cookout.months, 3);
+    t.equal(cookout.months, 6);
     t.ok(cookout.differenceInDifferences.ci_low > 0, `cookout DiD ${cookout.differenceInDifferences.estimate.toFixed(1)} clearly above 0`);
     const incident = await impact(id('Use-of-force'));
     t.ok(incident.differenceInDifferences.ci_high < 0, `incident DiD ${incident.differenceInDifferences.estimate.toFixed(1)} clearly below 0`);

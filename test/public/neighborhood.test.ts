@@ -40,7 +40,7 @@ const sentence = /<p class="comparison-summary"><strong>([^<]*)<\/strong><\/p>/;
 
 t.test('a visitor compares their neighborhood with the city, in English and Spanish, without JavaScript', async (t) => {
   const { app, database } = await buildTestApp(t);
-  await generateDemo(database, { seed: 3, asOf: dateIn('UTC'), passwordCost: 10, dailyRate: 4 });
+  await generateDemo(database, { seed: 3, asOf: dateIn('UTC'), passwordCost: 10, dailyRate: 1.5 });
   database.db.update(surveys).set({ published: true }).run();
 
   const all = await app.inject('/public/community-trust');
