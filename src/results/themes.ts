@@ -170,18 +170,7 @@ export function topThemes(texts: readonly { text: string; n: number }[], limit =
   const wordCounts = new Map<string, { answers: number; forms: Map<string, number> }>();
   const phraseCounts = new Map<string, { answers: number; forms: Map<string, number> }>();
   for (const { text, n } of texts) {
-    const tokens = tokenize(text);
-    const words = new Map<string, string>();
-    const phrases = new Map<string, string>();
-    tokens.forEach((t, i) => {
-      if (!countable(t)) return;
-      if (!words.has(t.key)) words.set(t.key, t.surface);
-      const next = tokens[i + 1];
-      const after = tokens[i + 2];
-      if (next && countable(next)) phrases.set(`${t.key} ${next.key}`, `${t.surface} ${next.surface}`);
-      else if (next && after && connectors.has(next.plain) && countable(after))
-        phrases.set(`${t.key} ${next.key} ${after.key}`, `${t.surface} ${next.surface} ${after.surface}`);
-    });
+    const { words, phrases } = termsOf(text);
     tally(wordCounts, words, n);
     tally(phraseCounts, phrases, n);
   }
