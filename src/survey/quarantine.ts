@@ -58,6 +58,24 @@ export function createQuarantineGuard(sqlite: Database.Database, voider: Respons
     )
     .pluck();
 
+  // The previous days' mean, once per survey × neighborhood × day: counting weeks of rows on every busy submission would cost.
+  const means = new Map<string, number>();
+  let meansDay = '';
+  function meanDailyCount(response: NewResponse): number {
+    const day = response.submittedOn;
+    if (day !== meansDay) {
+      means.clear();
+      meansDay = day;
+    }
+    const key = `${response.surveyId}|${response.neighborhoodId}`;
+    let mean = means.get(key);
+    if (mean === undefined) {
+      mean = (counted.get(response.surveyId, response.neighborhoodId, addDays(day, -VOLUME_DAYS), day) as number) / VOLUME_DAYS;
+      means.set(key, mean);
+    }
+    return mean;
+  }
+
   function burstFor(response: NewResponse, reason: 'identical-answers' | 'volume'): number {
     const day = response.submittedOn;
     const open = openBurst.get(response.surveyId, response.neighborhoodId, reason);
@@ -92,9 +110,7 @@ export function createQuarantineGuard(sqlite: Database.Database, voider: Respons
     if (response.channel === 'kiosk') return false;
     const today = todayVolume.get(...key(response)) as number;
     if (today <= VOLUME_FLOOR) return false;
-    const day = response.submittedOn;
-    const mean = (counted.get(response.surveyId, response.neighborhoodId, addDays(day, -VOLUME_DAYS), day) as number) / VOLUME_DAYS;
-    if (today <= Math.max(VOLUME_FLOOR, VOLUME_FACTOR * mean)) return false;
+    if (today <= Math.max(VOLUME_FLOOR, VOLUME_FACTOR * meanDailyCount(response))) return false;
     hold(responseId, burstFor(response, 'volume'));
     return true;
   };

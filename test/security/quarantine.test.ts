@@ -35,8 +35,8 @@ const rolledUp = (app: FastifyInstance) =>
 
 async function figures(app: FastifyInstance, asAdmin: Awaited<ReturnType<typeof staffSessions>>['asAdmin']) {
   const today = dateIn(app.config.TIME_ZONE);
-  const csv = parse((await asAdmin.get('/admin/export.csv?survey=community-trust&format=wide')).body) as string[][];
-  const trends = (await asAdmin.get(`/api/trends?from=${today}&to=${today}`)).json() as { series: { area: string; cells: { n: number | null }[] }[] };
+  const csv: string[][] = parse((await asAdmin.get('/admin/export.csv?survey=community-trust&format=wide')).body);
+  const trends = (await asAdmin.get(`/api/trends?from=${today}&to=${today}`)).json<{ series: { area: string; cells: { n: number | null }[] }[] }>();
   return { exported: csv.length - 1, rolledUp: rolledUp(app), trendN: trends.series.find((s) => s.area === 'city')!.cells[0].n };
 }
 
@@ -107,7 +107,7 @@ t.test('500 identical answers from rotating addresses behind a trusted proxy are
   const columns = database.sqlite.prepare("SELECT name FROM pragma_table_info('responses')").pluck().all() as string[];
   t.notOk(
     columns.some((c) => /ip|addr|agent|time|_at$/.test(c)),
-    `responses columns: ${columns}`,
+    `responses columns: ${columns.join(', ')}`,
   );
 });
 
