@@ -30,6 +30,7 @@ import { surveyEditorRoutes } from './survey-editor/routes.js';
 import { surveyRoutes } from './survey/routes.js';
 import { themeRoutes } from './themes/routes.js';
 import { voidRoutes } from './voids/routes.js';
+import { quarantineRoutes } from './quarantine/routes.js';
 import './types.js';
 
 export interface AppOptions {
@@ -131,6 +132,7 @@ export async function buildApp({ config, database, logStream, unsafeExactFigures
   await app.register(themeRoutes);
   await app.register(staffRoutes);
   await app.register(voidRoutes);
+  await app.register(quarantineRoutes);
   await app.register(exportRoutes);
   // Encapsulated: multipart uploads (and their size limit) exist for the import route only.
   await app.register(importRoutes);

@@ -164,7 +164,7 @@ export async function crashRound(options: {
   ).n;
   const rollup = handle.sqlite
     .prepare(
-      "SELECT (SELECT coalesce(sum(n), 0) FROM daily_rollups WHERE measure = 'trust') AS rolled, (SELECT count(*) FROM response_scores WHERE measure = 'trust') AS scored",
+      "SELECT (SELECT coalesce(sum(n), 0) FROM daily_rollups WHERE measure = 'trust') AS rolled, (SELECT count(*) FROM response_scores s JOIN responses r ON r.id = s.response_id WHERE s.measure = 'trust' AND r.voided = 0) AS scored",
     )
     .get() as { rolled: number; scored: number };
   const total = (handle.sqlite.prepare('SELECT count(*) AS n FROM responses').get() as { n: number }).n;

@@ -128,6 +128,34 @@ export const importBatches = sqliteTable('import_batches', {
     .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
 });
 
+export const quarantineReasons = ['identical-answers', 'volume'] as const;
+export const quarantineStatuses = ['held', 'counted', 'voided'] as const;
+
+/**
+ * A burst of suspicious answers held out of every figure until an admin counts or voids it. Days only: nothing
+ * here records an address or a time of day.
+ */
+export const quarantines = sqliteTable(
+  'quarantines',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    surveyId: integer('survey_id')
+      .notNull()
+      .references(() => surveys.id),
+    neighborhoodId: integer('neighborhood_id')
+      .notNull()
+      .references(() => neighborhoods.id),
+    reason: text('reason', { enum: quarantineReasons }).notNull(),
+    status: text('status', { enum: quarantineStatuses }).notNull().default('held'),
+    firstDay: text('first_day').notNull(),
+    lastDay: text('last_day').notNull(),
+    decidedBy: integer('decided_by').references(() => staffUsers.id),
+    decidedOn: text('decided_on'),
+    decisionReason: text('decision_reason'),
+  },
+  (t) => [index('quarantines_open').on(t.surveyId, t.neighborhoodId, t.reason, t.status)],
+);
+
 // Anonymous by design: no address, user agent, cookie id or time of day; only the calendar date. The id is random
 // (assigned by the recorder), so neither it nor the rowid follows submission order.
 export const responses = sqliteTable(
@@ -149,8 +177,11 @@ export const responses = sqliteTable(
     voidReason: text('void_reason'),
     // Random 32-bit key drawn at insert: the perturbation of every figure is a fixed function of its records' keys.
     cellKey: integer('cell_key').notNull().default(0),
+    // Set while the response is part of a burst held for review (see src/survey/quarantine.ts), and kept after the decision.
+    quarantineId: integer('quarantine_id').references(() => quarantines.id),
   },
   (t) => [
+    index('responses_quarantine').on(t.quarantineId),
     index('responses_survey_date').on(t.surveyId, t.submittedOn),
     index('responses_survey_neighborhood_date').on(t.surveyId, t.neighborhoodId, t.submittedOn),
     index('responses_import_batch').on(t.importBatchId),
@@ -280,5 +311,6 @@ export type StaffUser = typeof staffUsers.$inferSelect;
 export type Event = typeof events.$inferSelect;
 export type Response = typeof responses.$inferSelect;
 export type KioskLink = typeof kioskLinks.$inferSelect;
+export type Quarantine = typeof quarantines.$inferSelect;
 export type Channel = (typeof channels)[number];
 export type StaffRole = (typeof staffRoles)[number];

@@ -3,7 +3,8 @@ import type { DatabaseHandle } from '../db/client.js';
 import { createReadCache } from '../db/read-cache.js';
 import { events, neighborhoods, questions, surveys, type Neighborhood, type Question, type Survey } from '../db/schema.js';
 import { createGroupCommitter } from './group-commit.js';
-import { createResponseRecorder, type NewResponse, type RecordResponse } from './response-recorder.js';
+import { createQuarantineGuard } from './quarantine.js';
+import { createResponseRecorder, createResponseVoider, type NewResponse, type RecordResponse } from './response-recorder.js';
 import { insertThemes } from '../themes/queries.js';
 import { standardSurvey, standardThemes } from './standard-survey.js';
 
@@ -39,6 +40,7 @@ export function createSurveyRepository({ db, sqlite, fileProblem }: DatabaseHand
   const cached = createReadCache(sqlite, { unrelatedChanges: () => committer.changes });
   // Recorders hold prepared statements and the survey's measures; rebuilt when what scoring depends on changes.
   const recorders = new Map<number, { key: string; record: RecordResponse }>();
+  const quarantine = createQuarantineGuard(sqlite, createResponseVoider(sqlite));
 
   function recorderFor(surveyId: number, surveyQuestions: Question[]): RecordResponse {
     const key = surveyQuestions.map((q) => [q.id, q.kind, q.scale, q.dimension, q.reverseScored, q.inTrustScore].join(':')).join('|');
@@ -67,10 +69,17 @@ export function createSurveyRepository({ db, sqlite, fileProblem }: DatabaseHand
       const record = recorderFor(surveyId, surveyQuestions);
       return sqlite.transaction(() => write(record))();
     },
-    /** Stores one response (sharing a commit with concurrent ones); resolves with its id once the commit is durable. */
+    /**
+     * Stores one response (sharing a commit with concurrent ones), held for review when it is part of a burst;
+     * resolves with its id once the commit is durable.
+     */
     submit(response: NewResponse, surveyQuestions: Question[]): Promise<number> {
       const record = recorderFor(response.surveyId, surveyQuestions);
-      return committer.run(() => record(response));
+      return committer.run(() => {
+        const id = record(response);
+        quarantine(id, response, surveyQuestions);
+        return id;
+      });
     },
     /** Waits for queued submissions to commit. */
     drain: () => committer.drain(),

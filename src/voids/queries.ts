@@ -4,6 +4,7 @@ import { recordAudit } from '../audit/record.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { importBatches, neighborhoods, responses, staffUsers, surveys } from '../db/schema.js';
 import { IMPORT_IN_PROGRESS } from '../import/store.js';
+import { QUARANTINED } from '../survey/quarantine.js';
 import { createResponseVoider } from '../survey/response-recorder.js';
 
 export const voidBody = z.object({
@@ -30,6 +31,8 @@ export function createVoidAdmin({ db, sqlite }: DatabaseHandle) {
       importBatchId: responses.importBatchId,
       voided: responses.voided,
       voidReason: responses.voidReason,
+      // Held with its burst for review on /admin/quarantine: decided there as a whole, never restored on its own.
+      held: sql<boolean>`${responses.voided} = 1 AND ${responses.voidReason} = ${QUARANTINED}`.mapWith(Boolean),
     })
     .from(responses)
     .innerJoin(surveys, eq(surveys.id, responses.surveyId))

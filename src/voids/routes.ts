@@ -54,6 +54,10 @@ export async function voidRoutes(app: FastifyInstance) {
   app.post('/admin/responses/:id/restore', adminPost, async (request, reply) => {
     const response = recordFrom(request.params, voids.response);
     if (!response) return notFound(reply);
+    if (response.held) {
+      flash(request, `Response ${response.id} is held with its burst: count or void the whole burst under Held answers.`);
+      return reply.redirect(`/admin/responses?id=${response.id}`, 303);
+    }
     voids.setResponseVoided(actorId(request), response.id, false, null);
     flash(request, `Response ${response.id} restored.`);
     return reply.redirect(`/admin/responses?id=${response.id}`, 303);

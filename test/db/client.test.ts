@@ -22,6 +22,7 @@ t.test('migrations build every table on an empty file, with durable settings', a
     'kiosk_links',
     'neighborhoods',
     'one_time_tokens',
+    'quarantines',
     'questions',
     'response_scores',
     'responses',
