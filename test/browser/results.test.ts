@@ -31,6 +31,11 @@ t.test('results pages in a real browser', async (t) => {
     await page.getByLabel('Password').fill(demoStaff[1].password);
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.waitForURL(`${base}/results`);
+    // The chart is drawn by the page's script once it has loaded: wait for it rather than race it.
+    await page.waitForFunction(() => {
+      const charts = (window as unknown as { Chart?: { getChart(c: HTMLElement | null): unknown } }).Chart;
+      return charts?.getChart(document.getElementById('trend-chart')) !== undefined;
+    });
 
     const chart = await page.evaluate(() => {
       const canvas = document.getElementById('trend-chart') as HTMLCanvasElement;
