@@ -65,7 +65,15 @@ t.test('residents are answered within a second during a large import, which appe
   t.same([...new Set(seenDuringImport)], [0], 'no imported row was visible before the whole file was in');
   t.equal(liveImported(app), ROWS, 'then every row is');
   t.equal(rowCount(database, 'import_batches'), 1);
-  t.equal(database.sqlite.prepare('SELECT count(*) FROM responses WHERE void_reason = ? OR voided = 1').pluck().get(IMPORT_IN_PROGRESS), 0);
+  // (Residents' own answers may be held by the volume rule: 148 in a day in a new neighborhood is a burst.)
+  t.equal(
+    database.sqlite
+      .prepare('SELECT count(*) FROM responses WHERE import_batch_id IS NOT NULL AND (void_reason = ? OR voided = 1)')
+      .pluck()
+      .get(IMPORT_IN_PROGRESS),
+    0,
+    'no imported row is left hidden',
+  );
   const stored = new Set(database.sqlite.prepare("SELECT value_text FROM answers WHERE value_text LIKE 'during-%'").pluck().all());
   t.same(
     acknowledged.filter((m) => !stored.has(m)),

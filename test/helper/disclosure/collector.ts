@@ -204,6 +204,10 @@ export class Collector {
     const hidden = answered.filter((r) => !visible.some((p) => p.value === r.points.get(code)));
     if (measure && hidden.length >= 1 && hidden.length <= 9)
       this.candidates.push({ how: `hidden points: ${label}`, measure, records: hidden.map((r) => r.key) });
+    // With a point hidden, the shown points' weighted counts are a score sum only over the records that chose them,
+    // and granting the attacker who those are would hand it their answers: such a figure is not a linear function of
+    // scores over a known set, so the score analysis leaves it out (the count analysis still reads its counts).
+    if (this.noise && hidden.length > 0) return;
     const records = answered.filter((r) => visible.some((p) => p.value === r.points.get(code)));
     if (records.length === 0) return;
     const item = this.shape.items.find((i) => i.code === code)!;
