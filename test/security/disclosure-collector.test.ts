@@ -106,17 +106,22 @@ t.test('a demographic split is a union of options: protected, each option has it
   t.same([...c.nonAtom], []);
 });
 
-t.test('a distribution with a point under the floor: the shown points sum their records; the rest is a candidate', async (t) => {
-  const c = new Collector(shape, { sum: 10, count: 1 }, ['a']);
+t.test('a distribution with a point under the floor: exact, the shown points sum their records; the rest is a candidate', async (t) => {
   // r1 answered 8 (shown), r2 answered 2 (hidden: fewer than the floor).
   const points = [
     { value: 2, count: null },
     { value: 8, count: 1 },
   ];
-  c.distribution(stored, 'July listening', 'a', '2026-07-01', '2026-07-31', 'listening', { n: 2, suppressed: false, points });
-  t.same(Object.fromEntries(c.figures[0].terms), { 'r1:listening': 1 });
-  t.equal(c.figures[0].value, 80);
-  t.same(c.candidates, [{ how: 'hidden points: July listening', measure: 'listening', records: ['r2'] }]);
+  const exact = new Collector(shape, null, ['a']);
+  exact.distribution(stored, 'July listening', 'a', '2026-07-01', '2026-07-31', 'listening', { n: 2, suppressed: false, points });
+  t.same(Object.fromEntries(exact.figures[0].terms), { 'r1:listening': 1 });
+  t.equal(exact.figures[0].value, 80);
+  t.same(exact.candidates, [{ how: 'hidden points: July listening', measure: 'listening', records: ['r2'] }]);
+  // Perturbed, such a figure is no linear function of scores over a set the attacker knows: left to the count analysis.
+  const perturbed = new Collector(shape, { sum: 10, count: 1 }, ['a']);
+  perturbed.distribution(stored, 'July listening', 'a', '2026-07-01', '2026-07-31', 'listening', { n: 2, suppressed: false, points });
+  t.same(perturbed.figures, []);
+  t.same(perturbed.candidates, [{ how: 'hidden points: July listening', measure: 'listening', records: ['r2'] }]);
 });
 
 t.test('moved: a figure shown differently in two phases is listed with both values', async (t) => {
