@@ -41,16 +41,21 @@ export function lastTwoBuckets({ to, bucket }: Pick<TrendRequest, 'to' | 'bucket
 }
 
 /**
- * The last bucket of the range against the one before it, per area, without rolling windows (overlapping
- * windows are not independent samples, which Welch's interval assumes).
+ * The latest window of the view against the window just before it, per area: single buckets, or for a rolling view
+ * the last `rolling` buckets against the `rolling` before them (never overlapping windows, which are not independent
+ * samples, as Welch's interval assumes). At real volumes single months rarely reach a figure; 6-month windows do.
  */
 export function latestChanges(queries: ResultsQueries, rules: ReleaseRules, request: TrendRequest) {
-  const buckets = lastTwoBuckets(request);
-  const trends = computeTrends(queries, rules, { ...request, rolling: 1, from: buckets.previous.start, to: request.to });
+  const r = request.rolling;
+  const lastStart = bucketStart(request.to, request.bucket);
+  const previousStart = shiftBucket(lastStart, request.bucket, -r);
+  const trends = computeTrends(queries, rules, { ...request, from: previousStart, to: request.to });
+  const windowOf = (start: string, end: string) => ({ start: shiftBucket(start, request.bucket, 1 - r), end });
   return {
-    ...buckets,
+    latest: windowOf(lastStart, lastMonthEnd(request.to)),
+    previous: windowOf(previousStart, bucketEnd(previousStart, request.bucket)),
     rows: trends.series.map((s): LatestChange => {
-      const [previous, latest] = s.cells;
+      const [previous, latest] = [s.cells[0], s.cells[s.cells.length - 1]];
       const change = changeBetween(previous, latest);
       const responses_for_target =
         change && latest.n !== null && latest.sd !== null && previous.se !== null

@@ -105,6 +105,13 @@ t.test('a fresh install fed through the import page at Chicago’s rate: coverag
   const rise = await verdict(session, ids.rise);
   t.equal(rise.verdict.kind, 'clear-rise', `a +15-point rise is clear (${JSON.stringify(rise.verdict)})`);
   t.equal((await verdict(session, ids.fall)).verdict.kind, 'clear-fall', 'a −15-point fall is clear');
+  const results = await session.asLiaison.get('/results');
+  t.match(results.body, 'Showing rolling 6-month figures', 'the results page opens on rolling 6-month windows');
+  t.notMatch(
+    results.body,
+    'No neighborhood has enough responses in both periods',
+    'its summary compares whole 6-month windows, so neighborhoods have figures to compare',
+  );
   const city = await verdict(session, ids.city);
   t.not(city.verdict.estimate, null, 'the city-wide event is estimated');
 });
