@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { hashPassword } from '../src/auth/passwords.js';
 import { addDays } from '../src/dates.js';
-import { openDatabase } from '../src/db/client.js';
+import { openDatabase } from '../src/db/sqlite/client.js';
 import { questions, surveys } from '../src/db/schema.js';
 import { createRandom } from '../src/demo/random.js';
 import { createRollupAccumulator } from '../src/ops/rollups.js';

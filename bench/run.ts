@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { openDatabase } from '../src/db/client.js';
+import { openDatabase } from '../src/db/sqlite/client.js';
 import { generateDemo } from '../src/demo/generate.js';
 import { projectRoot } from '../src/paths.js';
 import { BENCH_FIRST_DAY, BENCH_LAST_DAY, benchStaff, generateBenchDatabase } from './generate.js';

@@ -2,7 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { dateIn } from '../src/dates.js';
-import { openDatabase } from '../src/db/client.js';
+import { openDatabase } from '../src/db/sqlite/client.js';
 import { builtVolume, demoStaff, demoVolumeLabel, generateDemo } from '../src/demo/generate.js';
 import { startServer } from '../src/server.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { dateIn } from '../src/dates.js';
-import { openDatabase } from '../src/db/client.js';
+import { openStore } from '../src/db/open.js';
 import { demoStaff, generateDemo } from '../src/demo/generate.js';
 import { projectRoot } from '../src/paths.js';
 import { launchChromium } from './chromium.js';
@@ -14,11 +14,11 @@ const dir = mkdtempSync(join(tmpdir(), 'cg-screenshots-'));
 const out = join(projectRoot, 'docs', 'screenshots');
 mkdirSync(out, { recursive: true });
 const config = loadConfig({ DATABASE_PATH: join(dir, 'demo.db'), LOG_LEVEL: 'silent', PASSWORD_HASH_COST: '10' });
-const database = openDatabase(config.DATABASE_PATH);
+const { store, database } = openStore(config);
 const liaison = demoStaff.find((s) => s.role === 'liaison')!;
 try {
   await generateDemo(database, { seed: 2026, asOf: dateIn(config.TIME_ZONE), passwordCost: config.PASSWORD_HASH_COST });
-  const app = await buildApp({ config, database });
+  const app = await buildApp({ config, store, database });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await launchChromium();
   try {
@@ -54,6 +54,6 @@ try {
     await app.close();
   }
 } finally {
-  database.close();
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 }

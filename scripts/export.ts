@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { recordAudit } from '../src/audit/record.js';
 import { loadConfig } from '../src/config.js';
-import { openDatabase } from '../src/db/client.js';
+import { openDatabase } from '../src/db/sqlite/client.js';
 import { auditedFilters, exportFilters } from '../src/export/options.js';
 import { resolveExport } from '../src/export/resolve.js';
 import { exportCsvStream } from '../src/export/stream.js';

@@ -1,5 +1,5 @@
 import { loadConfig } from '../src/config.js';
-import { openDatabase } from '../src/db/client.js';
+import { openDatabase } from '../src/db/sqlite/client.js';
 import { rebuildRollups } from '../src/ops/rollups.js';
 
 // `npm run rollups:rebuild`: recomputes scores and daily rollups of DATABASE_PATH from the stored answers.

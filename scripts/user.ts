@@ -4,7 +4,7 @@ import { MIN_PASSWORD_LENGTH } from '../src/auth/routes.js';
 import { hashPassword } from '../src/auth/passwords.js';
 import { createStaffRepository } from '../src/auth/staff-repository.js';
 import { loadConfig } from '../src/config.js';
-import { openDatabase } from '../src/db/client.js';
+import { openDatabase } from '../src/db/sqlite/client.js';
 import { staffRoles } from '../src/db/schema.js';
 
 const usage = `Usage:

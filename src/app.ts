@@ -6,8 +6,8 @@ import { authRoutes } from './auth/routes.js';
 import { createStaffRepository } from './auth/staff-repository.js';
 import { eventRoutes } from './events/routes.js';
 import type { Config } from './config.js';
-import type { DatabaseHandle } from './db/client.js';
-import { createStorageHealth } from './db/storage.js';
+import type { DatabaseHandle } from './db/sqlite/client.js';
+import type { Store } from './db/store.js';
 import { exportRoutes } from './export/routes.js';
 import { homeRoutes } from './home/routes.js';
 import { importRoutes } from './import/routes.js';
@@ -25,7 +25,7 @@ import { resultsRoutes } from './results/routes.js';
 import { securityPlugin } from './plugins/security.js';
 import { staffRoutes } from './staff/routes.js';
 import { viewsPlugin } from './plugins/views.js';
-import { createSurveyRepository, ensureStandardSurvey } from './survey/queries.js';
+import { createSurveyRepository } from './survey/queries.js';
 import { surveyEditorRoutes } from './survey-editor/routes.js';
 import { surveyRoutes } from './survey/routes.js';
 import { themeRoutes } from './themes/routes.js';
@@ -35,6 +35,8 @@ import './types.js';
 
 export interface AppOptions {
   config: Config;
+  store: Store;
+  /** The SQLite connection behind `store`, for features not yet moved behind repositories. */
   database: DatabaseHandle;
   /** Where log lines go (tests capture them to prove no client address is logged). */
   logStream?: NodeJS.WritableStream;
@@ -72,7 +74,7 @@ export function loggerOptions(config: Config, stream?: NodeJS.WritableStream): F
 const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
 
 /** Builds the whole application without listening, so tests can `inject` into it. */
-export async function buildApp({ config, database, logStream, unsafeExactFigures = false }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, store, database, logStream, unsafeExactFigures = false }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(config, logStream),
     logController: new LogController({ disableRequestLogging: (request) => RESIDENT_PATH.test(request.url) }),
@@ -97,13 +99,11 @@ export async function buildApp({ config, database, logStream, unsafeExactFigures
     for (const method of [route.method].flat()) if (method !== 'HEAD') routeList.push({ method, url: route.url });
   });
 
-  ensureStandardSurvey(database);
   app.decorate('config', config);
+  app.decorate('store', store);
   app.decorate('database', database);
-  app.decorate('storage', createStorageHealth(database));
-  app.decorate('surveys', createSurveyRepository(database));
-  // Queued submissions commit before the database closes.
-  app.addHook('preClose', () => app.surveys.drain());
+  app.decorate('surveys', createSurveyRepository(store, database));
+  await app.surveys.ensureStandardSurvey();
   app.decorate('staff', createStaffRepository(database));
   app.decorate('release', createReleasePolicy(config, { perturb: !unsafeExactFigures }));
   app.decorate('kioskLinks', createKioskLinks(database));

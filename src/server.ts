@@ -2,19 +2,17 @@ import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { DatabaseFileError, openDatabase } from './db/client.js';
+import { openStore } from './db/open.js';
+import { DatabaseFileError } from './db/sqlite/client.js';
 
 const SETUP_LINK_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** Opens the database (applying migrations), builds the app and listens; SIGTERM/SIGINT shut down gracefully. */
 export async function startServer(config: Config) {
-  const database = openDatabase(config.DATABASE_PATH);
-  const app = await buildApp({ config, database });
+  const { store, database } = openStore(config);
+  const app = await buildApp({ config, store, database });
   // A submission whose connection the shutdown deadline cut is still committed before the database closes.
-  app.addHook('onClose', async () => {
-    await app.surveys.drain();
-    database.close();
-  });
+  app.addHook('onClose', () => store.close());
 
   if (app.staff.count() === 0) {
     const token = app.staff.issueToken('setup', null, SETUP_LINK_TTL_MS);

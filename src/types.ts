@@ -1,8 +1,8 @@
 import '@fastify/session';
 import type { Config } from './config.js';
-import type { DatabaseHandle } from './db/client.js';
+import type { DatabaseHandle } from './db/sqlite/client.js';
 import type { StaffUser } from './db/schema.js';
-import type { StorageHealth } from './db/storage.js';
+import type { Store } from './db/store.js';
 import type { StaffRepository } from './auth/staff-repository.js';
 import type { ReleasePolicy } from './results/release.js';
 import type { SurveyRepository } from './survey/queries.js';
@@ -21,7 +21,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     database: DatabaseHandle;
-    storage: StorageHealth;
+    /** The persistence boundary (src/db/store.ts): repositories reach the database through it only. */
+    store: Store;
     surveys: SurveyRepository;
     staff: StaffRepository;
     kioskLinks: KioskLinks;

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { openDatabase } from '../../src/db/client.js';
+import { openDatabase } from '../../src/db/sqlite/client.js';
 import { neighborhoods } from '../../src/db/schema.js';
 import { ensureStandardSurvey } from '../../src/survey/queries.js';
 

@@ -1,5 +1,5 @@
 import { and, asc, count, desc, eq, gte, isNull, lt, type SQL } from 'drizzle-orm';
-import type { DatabaseHandle } from '../db/client.js';
+import type { DatabaseHandle } from '../db/sqlite/client.js';
 import { auditLog, staffUsers } from '../db/schema.js';
 
 export const AUDIT_PAGE_SIZE = 50;

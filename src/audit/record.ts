@@ -1,4 +1,4 @@
-import type { Db } from '../db/client.js';
+import type { Db } from '../db/sqlite/client.js';
 import { auditLog } from '../db/schema.js';
 
 export interface AuditEntry {

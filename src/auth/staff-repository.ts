@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, count, eq, gt, isNull, sql } from 'drizzle-orm';
-import type { DatabaseHandle } from '../db/client.js';
+import type { DatabaseHandle } from '../db/sqlite/client.js';
 import { oneTimeTokens, sessions, staffUsers, type StaffRole } from '../db/schema.js';
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { hashPassword } from '../auth/passwords.js';
 import { addDays } from '../dates.js';
-import type { DatabaseHandle } from '../db/client.js';
+import type { DatabaseHandle } from '../db/sqlite/client.js';
 import { events, neighborhoods, questions, settings, staffUsers, surveys, type Question } from '../db/schema.js';
 import { ensureStandardSurvey } from '../survey/queries.js';
 import { createResponseRecorder, type AnswerValue } from '../survey/response-recorder.js';

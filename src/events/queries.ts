@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, gte, lte, sql } from 'drizzle-orm';
 import { recordAudit } from '../audit/record.js';
-import type { DatabaseHandle } from '../db/client.js';
+import type { DatabaseHandle } from '../db/sqlite/client.js';
 import { events, neighborhoods, responses } from '../db/schema.js';
 import type { EventInput } from './schemas.js';
 

@@ -1,5 +1,5 @@
 import { asc, eq, inArray } from 'drizzle-orm';
-import type { DatabaseHandle } from '../db/client.js';
+import type { DatabaseHandle } from '../db/sqlite/client.js';
 import { neighborhoods, questions, surveys } from '../db/schema.js';
 import type { ExportFilters } from './options.js';
 import type { ExportRequest } from './stream.js';

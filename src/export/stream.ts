@@ -1,5 +1,5 @@
 import { Readable, pipeline } from 'node:stream';
-import { openDatabase } from '../db/client.js';
+import { openDatabase } from '../db/sqlite/client.js';
 import type { Channel, Question, Survey } from '../db/schema.js';
 import { localize } from '../i18n/index.js';
 import { scalePoints } from '../survey/form-schema.js';

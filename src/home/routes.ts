@@ -9,8 +9,7 @@ export async function homeRoutes(app: FastifyInstance) {
   });
 
   app.get('/healthz', async (request, reply) => {
-    app.database.sqlite.prepare('SELECT 1').get();
-    const problem = app.storage.problem();
+    const problem = await app.store.problem();
     if (problem) return reply.code(503).send({ status: 'unwritable', problem });
     return reply.send({ status: 'ok' });
   });

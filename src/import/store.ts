@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import type { DatabaseHandle } from '../db/client.js';
+import type { DatabaseHandle } from '../db/sqlite/client.js';
 import { importBatches } from '../db/schema.js';
 import type { SurveyRepository } from '../survey/queries.js';
 import { createBatchRevealer, createResponseVoider, type NewResponse } from '../survey/response-recorder.js';

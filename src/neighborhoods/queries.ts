@@ -1,7 +1,7 @@
 import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit } from '../audit/record.js';
-import type { DatabaseHandle } from '../db/client.js';
+import type { DatabaseHandle } from '../db/sqlite/client.js';
 import { neighborhoods } from '../db/schema.js';
 import { SLUG_PATTERN, blank } from '../admin/forms.js';
 

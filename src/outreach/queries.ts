@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, ne } from 'drizzle-orm';
-import type { DatabaseHandle } from '../db/client.js';
+import type { DatabaseHandle } from '../db/sqlite/client.js';
 import { events, neighborhoods, surveys } from '../db/schema.js';
 import { localize } from '../i18n/index.js';
 import type { LinkTarget } from './links.js';

@@ -1,7 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ZodError } from 'zod';
-import { isStorageError } from '../db/storage.js';
 import { translate } from '../i18n/index.js';
 import { setPageLanguage } from './request-context.js';
 
@@ -30,8 +29,8 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
       return sendError(request, reply, 400, translate(request.lang, 'badRequest.title'), `${field}: ${issue?.message ?? 'invalid'}`);
     }
     // Disk full, read-only or deleted database: nothing was stored, and the client may try again later.
-    if (isStorageError(error)) {
-      app.storage.failed(error);
+    if (app.store.isStorageError(error)) {
+      app.store.failed(error);
       request.log.error({ err: error }, 'the database cannot be written');
       reply.header('retry-after', String(RETRY_AFTER_SECONDS));
       return sendError(request, reply, 503, translate(request.lang, 'unavailable.title'), translate(request.lang, 'unavailable.body'));

@@ -1,7 +1,7 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
 import { Signer } from '@fastify/cookie';
 import { eq } from 'drizzle-orm';
-import type { DatabaseHandle } from '../db/client.js';
+import type { DatabaseHandle } from '../db/sqlite/client.js';
 import { settings } from '../db/schema.js';
 
 /** SESSION_SECRET when set; otherwise one generated on first start and kept in the database so sessions survive restarts. */

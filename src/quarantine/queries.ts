@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { recordAudit } from '../audit/record.js';
 import { dateIn } from '../dates.js';
-import type { DatabaseHandle } from '../db/client.js';
+import type { DatabaseHandle } from '../db/sqlite/client.js';
 import { QUARANTINED, STRAIGHT_LINE_MIN_ITEMS } from '../survey/quarantine.js';
 import { createResponseVoider } from '../survey/response-recorder.js';
 

@@ -1,5 +1,5 @@
 import { asc } from 'drizzle-orm';
-import type { DatabaseHandle } from '../db/client.js';
+import type { DatabaseHandle } from '../db/sqlite/client.js';
 import { createReadCache } from '../db/read-cache.js';
 import { neighborhoods, surveys } from '../db/schema.js';
 import type { KeyedSums } from '../stats/perturbation.js';

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { recordAudit } from '../audit/record.js';
 import { MIN_PASSWORD_LENGTH } from '../auth/routes.js';
 import { hashToken } from '../auth/staff-repository.js';
-import type { DatabaseHandle } from '../db/client.js';
+import type { DatabaseHandle } from '../db/sqlite/client.js';
 import { oneTimeTokens, sessions, staffRoles, staffUsers, type StaffRole } from '../db/schema.js';
 
 /** How long a password link (new account or reset) works. */

@@ -1,6 +1,6 @@
 import { and, asc, count, eq, gt, lt, desc, sql } from 'drizzle-orm';
 import { recordAudit } from '../audit/record.js';
-import type { DatabaseHandle } from '../db/client.js';
+import type { DatabaseHandle } from '../db/sqlite/client.js';
 import { answers, type LocalizedText, questions, responses, surveys, themes, type Question } from '../db/schema.js';
 import { insertThemes } from '../themes/queries.js';
 import type { QuestionFields } from './rules.js';

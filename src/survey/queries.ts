@@ -1,8 +1,7 @@
 import { asc, eq, sql } from 'drizzle-orm';
-import type { DatabaseHandle } from '../db/client.js';
-import { createReadCache } from '../db/read-cache.js';
+import type { DatabaseHandle } from '../db/sqlite/client.js';
 import { events, neighborhoods, questions, surveys, type Neighborhood, type Question, type Survey } from '../db/schema.js';
-import { createGroupCommitter } from './group-commit.js';
+import type { Store } from '../db/store.js';
 import { createQuarantineGuard } from './quarantine.js';
 import { createResponseRecorder, createResponseVoider, type NewResponse, type RecordResponse } from './response-recorder.js';
 import { insertThemes } from '../themes/queries.js';
@@ -14,7 +13,7 @@ export interface SurveyWithQuestions {
 }
 
 /** Survey data for residents: surveys, their questions, the neighborhoods they can pick, and storing answers. */
-export function createSurveyRepository({ db, sqlite, fileProblem }: DatabaseHandle) {
+export function createSurveyRepository(store: Store, { db, sqlite }: DatabaseHandle) {
   const findBySlug = db
     .select()
     .from(surveys)
@@ -34,10 +33,8 @@ export function createSurveyRepository({ db, sqlite, fileProblem }: DatabaseHand
     .from(events)
     .where(eq(events.id, sql.placeholder('id')))
     .prepare();
-  const committer = createGroupCommitter(sqlite, undefined, fileProblem);
-  // Every submission reads the survey, its questions and the neighborhoods: cached until anything but stored
-  // submissions (which never touch them) changes the database.
-  const cached = createReadCache(sqlite, { unrelatedChanges: () => committer.changes });
+  // Transitional, until this repository reads through the store: uncached prepared reads (microseconds each).
+  const cached = <T>(_key: string, read: () => T) => read();
   // Recorders hold prepared statements and the survey's measures; rebuilt when what scoring depends on changes.
   const recorders = new Map<number, { key: string; record: RecordResponse }>();
   const quarantine = createQuarantineGuard(sqlite, createResponseVoider(sqlite));
@@ -75,21 +72,21 @@ export function createSurveyRepository({ db, sqlite, fileProblem }: DatabaseHand
      */
     submit(response: NewResponse, surveyQuestions: Question[]): Promise<number> {
       const record = recorderFor(response.surveyId, surveyQuestions);
-      return committer.run(() => {
+      return store.submit(() => {
         const id = record(response);
         quarantine(id, response, surveyQuestions);
-        return id;
+        return Promise.resolve(id);
       });
     },
-    /** Waits for queued submissions to commit. */
-    drain: () => committer.drain(),
+    /** Creates the standard Community Trust Survey (open, with its suggested themes) when the database has no survey yet. */
+    ensureStandardSurvey: () => store.transaction(() => Promise.resolve(ensureStandardSurvey({ db }))),
   };
 }
 
 export type SurveyRepository = ReturnType<typeof createSurveyRepository>;
 
 /** Creates the standard Community Trust Survey (open, with its suggested themes) when the database has no survey yet. */
-export function ensureStandardSurvey({ db }: DatabaseHandle): void {
+export function ensureStandardSurvey({ db }: Pick<DatabaseHandle, 'db'>): void {
   db.transaction((tx) => {
     const existing = tx.select({ id: surveys.id }).from(surveys).limit(1).get();
     if (existing) return;

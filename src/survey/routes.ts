@@ -4,7 +4,6 @@ import { dateIn } from '../dates.js';
 import type { Neighborhood, Question, Survey } from '../db/schema.js';
 import { catalogs, formatDate, localize, negotiateLanguage, translate } from '../i18n/index.js';
 import { isKioskDevice } from '../outreach/links.js';
-import { isStorageError } from '../db/storage.js';
 import { RETRY_AFTER_SECONDS } from '../plugins/errors.js';
 import { LANGUAGE_COOKIE, setPageLanguage } from '../plugins/request-context.js';
 import { sameSiteOnly } from '../plugins/security.js';
@@ -214,9 +213,9 @@ export async function surveyRoutes(app: FastifyInstance) {
           questions,
         );
       } catch (err) {
-        if (!isStorageError(err)) throw err;
+        if (!app.store.isStorageError(err)) throw err;
         // Not stored: the resident gets the form back as filled in, told to send it again.
-        app.storage.failed(err as Error);
+        app.store.failed(err as Error);
         request.log.error({ err }, 'a submission could not be stored');
         setPageLanguage(request, reply, lang);
         return reply

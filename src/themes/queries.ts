@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { recordAudit } from '../audit/record.js';
-import type { Db, DatabaseHandle } from '../db/client.js';
+import type { Db, DatabaseHandle } from '../db/sqlite/client.js';
 import { themes, type NewSurveyTheme, type SurveyTheme } from '../db/schema.js';
 import { standardThemes } from '../survey/standard-survey.js';
 

@@ -1,7 +1,7 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit } from '../audit/record.js';
-import type { DatabaseHandle } from '../db/client.js';
+import type { DatabaseHandle } from '../db/sqlite/client.js';
 import { importBatches, neighborhoods, responses, staffUsers, surveys } from '../db/schema.js';
 import { IMPORT_IN_PROGRESS } from '../import/store.js';
 import { QUARANTINED } from '../survey/quarantine.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import t from 'tap';
 import { recordAudit } from '../../src/audit/record.js';
-import { openDatabase } from '../../src/db/client.js';
+import { openDatabase } from '../../src/db/sqlite/client.js';
 import { tempDir } from '../helper/app.js';
 
 t.test('audit entries are written with the transaction they belong to', async (t) => {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Session } from 'fastify';
 import t from 'tap';
 import { SESSION_TOUCH_INTERVAL_MS, SqliteSessionStore } from '../../src/auth/session-store.js';
-import { openDatabase } from '../../src/db/client.js';
+import { openDatabase } from '../../src/db/sqlite/client.js';
 import { tempDir } from '../helper/app.js';
 
 t.test('an unchanged session is rewritten only when its expiry moves by the touch interval or more', (t) => {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import t from 'tap';
-import { openDatabase } from '../../src/db/client.js';
+import { openDatabase } from '../../src/db/sqlite/client.js';
 import { createReadCache } from '../../src/db/read-cache.js';
 import { tempDir } from '../helper/app.js';
 

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { openDatabase } from '../../src/db/client.js';
+import { openDatabase } from '../../src/db/sqlite/client.js';
 import { submissionBody } from '../../scripts/lib/crash-round.js';
 import { addNeighborhoods, buildTestApp, compiledServer, tempDir } from '../helper/app.js';
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import t from 'tap';
-import { openDatabase } from '../../src/db/client.js';
+import { openDatabase } from '../../src/db/sqlite/client.js';
 import { generateDemo } from '../../src/demo/generate.js';
 import { tempDir } from '../helper/app.js';
 

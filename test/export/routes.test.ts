@@ -4,7 +4,7 @@ import { type IncomingMessage, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t from 'tap';
 import { dateIn } from '../../src/dates.js';
-import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
+import { openDatabase, type DatabaseHandle } from '../../src/db/sqlite/client.js';
 import { exportQuery } from '../../src/export/stream.js';
 import { auditActions, seedResponses, staffSessions } from '../helper/admin.js';
 import { addNeighborhoods, buildTestApp, csrfFrom, form } from '../helper/app.js';
@@ -208,7 +208,7 @@ t.test('destroying the export stream (the client went away) stops the query and 
   );
   const opened: DatabaseHandle[] = [];
   const { exportCsvStream } = await t.mockImport<typeof import('../../src/export/stream.js')>('../../src/export/stream.js', {
-    '../../src/db/client.js': {
+    '../../src/db/sqlite/client.js': {
       openDatabase: (path: string, options?: { readonly?: boolean }) => {
         const handle = openDatabase(path, options);
         opened.push(handle);

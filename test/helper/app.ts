@@ -6,7 +6,9 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
+import { openStore } from '../../src/db/open.js';
+import type { DatabaseHandle } from '../../src/db/sqlite/client.js';
+import type { Store } from '../../src/db/store.js';
 import { neighborhoods, type StaffRole } from '../../src/db/schema.js';
 import { projectRoot } from '../../src/paths.js';
 import { checkResponsesAgainstDocument } from './openapi.js';
@@ -29,6 +31,7 @@ export function testConfig(t: Teardown, env: Record<string, string> = {}): Confi
 
 export interface TestApp {
   app: FastifyInstance;
+  store: Store;
   database: DatabaseHandle;
   config: Config;
   logs: string[];
@@ -40,17 +43,17 @@ export interface TestApp {
  */
 export async function buildTestApp(t: Teardown, env: Record<string, string> = {}, options: { unsafeExactFigures?: boolean } = {}): Promise<TestApp> {
   const config = testConfig(t, env);
-  const database = openDatabase(config.DATABASE_PATH);
+  const { store, database } = openStore(config);
   const logs: string[] = [];
   const logStream = new PassThrough();
   logStream.on('data', (chunk: Buffer) => logs.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
-  const app = await buildApp({ config, database, logStream, unsafeExactFigures: options.unsafeExactFigures });
+  const app = await buildApp({ config, store, database, logStream, unsafeExactFigures: options.unsafeExactFigures });
   checkResponsesAgainstDocument(app);
   t.teardown(async () => {
     await app.close();
-    database.close();
+    await store.close();
   });
-  return { app, database, config, logs };
+  return { app, store, database, config, logs };
 }
 
 export function addNeighborhoods(database: DatabaseHandle, ...names: string[]) {

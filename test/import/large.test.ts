@@ -4,7 +4,7 @@ import t from 'tap';
 import { IMPORT_IN_PROGRESS } from '../../src/import/store.js';
 import { multipart, rollupsAndRecomputation, staffSessions } from '../helper/admin.js';
 import { addNeighborhoods, buildTestApp, csrfFrom, form, rowCount, tempDir } from '../helper/app.js';
-import { openDatabase } from '../../src/db/client.js';
+import { openDatabase } from '../../src/db/sqlite/client.js';
 import { join } from 'node:path';
 
 const ROWS = 30_000;

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { join } from 'node:path';
-import { openDatabase } from '../../src/db/client.js';
+import { openDatabase } from '../../src/db/sqlite/client.js';
 import { generateDemo } from '../../src/demo/generate.js';
 import { rebuildRollups } from '../../src/ops/rollups.js';
 import { tempDir } from '../helper/app.js';

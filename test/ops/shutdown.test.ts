@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { openDatabase } from '../../src/db/client.js';
+import { openDatabase } from '../../src/db/sqlite/client.js';
 import { exited, prepareDatabase, startServerProcess, storedMarkers, submissionLoad } from '../../scripts/lib/crash-round.js';
 import { compiledServer, tempDir } from '../helper/app.js';
 

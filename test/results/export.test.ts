@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import t, { type Test } from 'tap';
 import { dateIn } from '../../src/dates.js';
-import type { DatabaseHandle } from '../../src/db/client.js';
+import type { DatabaseHandle } from '../../src/db/sqlite/client.js';
 import { bucketEnd, bucketStart, lastCompleteMonthEnd } from '../../src/stats/buckets.js';
 import { tQuantile } from '../../src/stats/t-distribution.js';
 import { seedResponses, staffSessions, type SeedResponse } from '../helper/admin.js';

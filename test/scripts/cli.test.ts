@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import t from 'tap';
 import { verifyPassword } from '../../src/auth/passwords.js';
-import { openDatabase } from '../../src/db/client.js';
+import { openDatabase } from '../../src/db/sqlite/client.js';
 import { neighborhoods } from '../../src/db/schema.js';
 import { ensureStandardSurvey } from '../../src/survey/queries.js';
 import { compiledServer, tempDir } from '../helper/app.js';

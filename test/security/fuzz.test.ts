@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import t from 'tap';
-import type { DatabaseHandle } from '../../src/db/client.js';
+import type { DatabaseHandle } from '../../src/db/sqlite/client.js';
 import { events } from '../../src/db/schema.js';
 import { addNeighborhoods, buildTestApp, createStaff, csrfFrom, login } from '../helper/app.js';
 import { fillParams, routesOf } from '../helper/routes.js';

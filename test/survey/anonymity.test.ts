@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'csv-parse/sync';
 import t from 'tap';
-import { openDatabase } from '../../src/db/client.js';
+import { openDatabase } from '../../src/db/sqlite/client.js';
 import { migrationsFolder } from '../../src/paths.js';
 import { staffSessions } from '../helper/admin.js';
 import { addNeighborhoods, buildTestApp, form, tempDir } from '../helper/app.js';

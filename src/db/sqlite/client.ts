@@ -3,8 +3,8 @@ import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { migrationsFolder } from '../paths.js';
-import * as schema from './schema.js';
+import { migrationsFolder } from '../../paths.js';
+import * as schema from '../schema.js';
 
 export type Db = BetterSQLite3Database<typeof schema>;
 

@@ -1,17 +1,14 @@
 import Database from 'better-sqlite3';
 import { accessSync, constants, statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { StorageError } from '../store.js';
 import type { DatabaseHandle } from './client.js';
-
-/** The database cannot be written (disk full, read-only, file gone): the request is answered 503, never 500. */
-export class StorageError extends Error {
-  override name = 'StorageError';
-}
 
 // SQLite's answers when the file or disk will not take a write (extended codes start with these).
 const STORAGE_CODES = /^SQLITE_(FULL|READONLY|IOERR|CANTOPEN|CORRUPT|NOTADB|BUSY|LOCKED)/;
 
-export const isStorageError = (err: unknown): boolean => err instanceof StorageError || (err instanceof Database.SqliteError && STORAGE_CODES.test(err.code));
+export const isSqliteStorageError = (err: unknown): boolean =>
+  err instanceof StorageError || (err instanceof Database.SqliteError && STORAGE_CODES.test(err.code));
 
 // Below this much room (on the disk, or under max_page_count) the next writes are about to fail.
 const MIN_FREE_BYTES = 1024 * 1024;
@@ -63,7 +60,7 @@ export function createStorageHealth(handle: DatabaseHandle) {
         lastFailure = null;
         return null;
       } catch (err) {
-        if (!isStorageError(err)) throw err;
+        if (!isSqliteStorageError(err)) throw err;
         lastFailure = (err as Error).message;
         return `writes fail: ${lastFailure}`;
       }

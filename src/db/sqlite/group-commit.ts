@@ -1,9 +1,10 @@
 import type Database from 'better-sqlite3';
 import { closeSync, fdatasync, fstatSync, openSync } from 'node:fs';
-import { StorageError } from '../db/storage.js';
+import { StorageError } from '../store.js';
+import type { ConnectionLock } from './lock.js';
 
 interface Pending<T> {
-  work: () => T;
+  work: () => Promise<T>;
   resolve: (value: T) => void;
   reject: (err: unknown) => void;
 }
@@ -22,15 +23,18 @@ const FULL = 2;
  * sync the WAL first and the database after), then the WAL file is fdatasync'd and only then is anyone answered.
  * That is FULL's guarantee, while the next batch is already being parsed and written.
  */
-export function createGroupCommitter(sqlite: Database.Database, maxBatch = 256, fileProblem: () => string | null = () => null) {
+export function createGroupCommitter(
+  sqlite: Database.Database,
+  lock: ConnectionLock,
+  { maxBatch = 256, fileProblem = () => null, onCommit = () => {} }: { maxBatch?: number; fileProblem?: () => string | null; onCommit?: () => void } = {},
+) {
   const queue: Pending<unknown>[] = [];
   let scheduled = false;
-  let syncing = 0;
+  // Batches taken from the queue and not yet answered.
+  let active = 0;
   let idle: (() => void) | null = null;
   let walFd: number | null = null;
   const walPath = `${sqlite.name}-wal`;
-  const totalChanges = sqlite.prepare('SELECT total_changes()').pluck();
-  let changes = 0;
 
   // The WAL file is removed when the last connection closes; a handle to a removed file is reopened.
   function walHandle(): number {
@@ -40,65 +44,88 @@ export function createGroupCommitter(sqlite: Database.Database, maxBatch = 256, 
     return walFd;
   }
 
-  function flush() {
+  // Runs the batch in one transaction; the caller holds the connection exclusively.
+  async function write(batch: Pending<unknown>[]): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    try {
+      // Writes rarely fail: run the batch without a savepoint per write, which costs as much as a small write.
+      sqlite.exec('BEGIN IMMEDIATE');
+      for (const item of batch) outcomes.push({ ok: true, value: await item.work() });
+      sqlite.exec('COMMIT');
+      return outcomes;
+    } catch {
+      if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+    }
+    // One failed and the whole batch rolled back: again, each write in its own savepoint, so a failure rolls back
+    // only that write.
+    outcomes.length = 0;
+    sqlite.exec('BEGIN IMMEDIATE');
+    try {
+      for (const item of batch) {
+        sqlite.exec('SAVEPOINT submission');
+        try {
+          outcomes.push({ ok: true, value: await item.work() });
+          sqlite.exec('RELEASE submission');
+        } catch (error) {
+          // A full disk (and a few other errors) rolls back the whole transaction: then nothing of the batch is stored.
+          if (!sqlite.inTransaction) throw error;
+          sqlite.exec('ROLLBACK TO submission');
+          sqlite.exec('RELEASE submission');
+          outcomes.push({ ok: false, error });
+        }
+      }
+      sqlite.exec('COMMIT');
+    } catch (error) {
+      if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+      throw error;
+    }
+    return outcomes;
+  }
+
+  async function flush() {
     scheduled = false;
     const batch = queue.splice(0, maxBatch);
     if (queue.length > 0) schedule();
-    const outcomes: Outcome[] = [];
+    active++;
     // A write to a deleted or replaced database file would be acknowledged and then lost.
     const problem = fileProblem();
     if (problem) {
       batch.forEach((item) => item.reject(new StorageError(problem)));
-      return finish();
+      return done();
     }
-    const level = sqlite.pragma('synchronous', { simple: true }) as number;
-    const offThread = !sqlite.memory && level >= FULL && sqlite.pragma('journal_mode', { simple: true }) === 'wal';
-    const changesBefore = totalChanges.get() as number;
+    let outcomes: Outcome[];
+    let offThread = false;
     try {
-      if (offThread) sqlite.pragma('synchronous = NORMAL');
-      try {
-        // Writes rarely fail: run the batch without a savepoint per write, which costs as much as a small write.
-        sqlite.transaction(() => {
-          for (const item of batch) outcomes.push({ ok: true, value: item.work() });
-        })();
-      } catch {
-        // One failed and the whole batch rolled back: again, each write in its own savepoint (a nested
-        // better-sqlite3 transaction), so a failure rolls back only that write.
-        outcomes.length = 0;
-        sqlite.transaction(() => {
-          for (const item of batch) {
-            try {
-              outcomes.push({ ok: true, value: sqlite.transaction(item.work)() });
-            } catch (error) {
-              // A full disk (and a few other errors) rolls back the whole transaction: then nothing of the batch is stored.
-              if (!sqlite.inTransaction) throw error;
-              outcomes.push({ ok: false, error });
-            }
-          }
-        })();
-      }
+      outcomes = await lock.run('exclusive', async () => {
+        const level = sqlite.pragma('synchronous', { simple: true }) as number;
+        offThread = !sqlite.memory && level >= FULL && sqlite.pragma('journal_mode', { simple: true }) === 'wal';
+        if (offThread) sqlite.pragma('synchronous = NORMAL');
+        try {
+          return await write(batch);
+        } finally {
+          if (offThread) sqlite.pragma(`synchronous = ${level}`);
+          onCommit();
+        }
+      });
     } catch (error) {
       batch.forEach((item) => item.reject(error));
-      return finish();
-    } finally {
-      changes += (totalChanges.get() as number) - changesBefore;
-      if (offThread) sqlite.pragma(`synchronous = ${level}`);
+      return done();
     }
-    if (!offThread) return settle(batch, outcomes);
-    syncing++;
+    if (!offThread) {
+      settle(batch, outcomes);
+      return done();
+    }
     let fd: number;
     try {
       fd = walHandle();
     } catch (error) {
-      syncing--;
       batch.forEach((item) => item.reject(new StorageError(`cannot open the write-ahead log ${walPath}`, { cause: error })));
-      return finish();
+      return done();
     }
     fdatasync(fd, (error) => {
-      syncing--;
       if (error) batch.forEach((item) => item.reject(new StorageError(`cannot sync the write-ahead log ${walPath}`, { cause: error })));
       else settle(batch, outcomes);
-      finish();
+      done();
     });
   }
 
@@ -108,11 +135,11 @@ export function createGroupCommitter(sqlite: Database.Database, maxBatch = 256, 
       if (outcome.ok) item.resolve(outcome.value);
       else item.reject(outcome.error);
     });
-    finish();
   }
 
-  function finish() {
-    if (queue.length === 0 && !scheduled && syncing === 0 && idle) {
+  function done() {
+    active--;
+    if (queue.length === 0 && !scheduled && active === 0 && idle) {
       idle();
       idle = null;
     }
@@ -121,12 +148,12 @@ export function createGroupCommitter(sqlite: Database.Database, maxBatch = 256, 
   function schedule() {
     if (scheduled) return;
     scheduled = true;
-    setImmediate(flush);
+    setImmediate(() => void flush());
   }
 
   return {
     /** Runs `work` inside the next group transaction; resolves with its result once the commit is durable. */
-    run<T>(work: () => T): Promise<T> {
+    run<T>(work: () => Promise<T>): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         queue.push({ work, resolve, reject } as Pending<unknown>);
         schedule();
@@ -134,16 +161,12 @@ export function createGroupCommitter(sqlite: Database.Database, maxBatch = 256, 
     },
     /** Resolves when every queued write has been committed and synced (used at shutdown); releases the WAL handle. */
     async drain(): Promise<void> {
-      if (queue.length > 0 || scheduled || syncing > 0) await new Promise<void>((resolve) => (idle = resolve));
+      if (queue.length > 0 || scheduled || active > 0) await new Promise<void>((resolve) => (idle = resolve));
       if (walFd !== null) closeSync(walFd);
       walFd = null;
     },
     get pending() {
       return queue.length;
-    },
-    /** Rows changed by group transactions so far (whether committed or rolled back). */
-    get changes() {
-      return changes;
     },
   };
 }

@@ -1,0 +1,73 @@
+import type { Column, SQL } from 'drizzle-orm';
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import type * as schema from './schema.js';
+
+/** The tables, as repositories see them: the one schema that types the whole app (each dialect's tables match it). */
+export type Tables = typeof schema;
+
+/**
+ * The query builder handed to repositories inside `read` and `transaction`. Typed with SQLite's builder; on PostgreSQL
+ * it is the pg database, whose builder has the same methods. Always `await` a query: never `.get()`, `.all()`,
+ * `.run()` or `.prepare()`, which only SQLite has (take the first row of an awaited select with `first`).
+ */
+export type Db = BetterSQLite3Database<Tables>;
+
+/** The database cannot be written (disk full, read-only, file gone, server down): the request is answered 503, never 500. */
+export class StorageError extends Error {
+  override name = 'StorageError';
+}
+
+/** SQL that differs between dialects. */
+export interface DialectSql {
+  /** The first day of the month of a date column, as 'YYYY-MM-DD': the release grid's base cell. */
+  monthOf(column: Column | SQL): SQL;
+}
+
+/** What caches are kept for: reading settings (surveys, neighborhoods, staff) or figures (anything built from responses). */
+export type CacheScope = 'settings' | 'figures';
+
+/**
+ * The persistence boundary: every repository reaches the database through one store, created once per app. The
+ * SQLite adapter holds the connection exclusively for a transaction (better-sqlite3 is synchronous, so an awaited
+ * statement of another request would otherwise join it); the PostgreSQL adapter uses a pool.
+ */
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly tables: Tables;
+  readonly sql: DialectSql;
+  /** Statements outside a transaction; on SQLite they wait while a transaction holds the connection. */
+  read<T>(work: (db: Db) => Promise<T>): Promise<T>;
+  /**
+   * One transaction, durably committed before the promise resolves; rolled back when `work` throws. A transaction
+   * started inside another's `work` joins it. `responsesOnly` marks writes that change responses and nothing else, so
+   * they leave settings caches alone.
+   */
+  transaction<T>(work: (tx: Db) => Promise<T>, options?: { responsesOnly?: boolean }): Promise<T>;
+  /**
+   * A resident's submission: on SQLite it shares one durable commit with the submissions queued in the same turn of
+   * the event loop (group commit); a failing one is rolled back alone. Resolves once committed.
+   */
+  submit<T>(work: (tx: Db) => Promise<T>): Promise<T>;
+  /** Rows of a raw SQL query (quote camelCase aliases: `AS "neighborhoodId"`); numbers come back as numbers. */
+  rows<T>(db: Db, query: SQL): Promise<T[]>;
+  /** Runs a raw SQL statement; resolves with the number of rows it changed. */
+  execute(db: Db, query: SQL): Promise<number>;
+  /**
+   * Memoizes a read until data of its scope changes: a committed write to anything empties 'figures'; 'settings' is
+   * emptied by every write except submissions and other `responsesOnly` writes. Cached values are shared: read-only.
+   */
+  cached<T>(scope: CacheScope, key: string, read: () => Promise<T>): Promise<T>;
+  /** Whether an error means the database cannot take writes (answered 503). */
+  isStorageError(err: unknown): boolean;
+  /** Why the database cannot take writes now, or null when it can (for /healthz). */
+  problem(): Promise<string | null>;
+  /** Notes a write that failed for lack of storage: `problem` reports it until a write succeeds again. */
+  failed(err: Error): void;
+  /** Waits for queued submissions to commit, then closes the database. */
+  close(): Promise<void>;
+}
+
+/** The first row of an awaited select, or undefined. */
+export async function first<T>(rows: Promise<T[]> | PromiseLike<T[]>): Promise<T | undefined> {
+  return (await rows)[0];
+}
