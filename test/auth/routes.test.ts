@@ -177,7 +177,7 @@ t.test('login is rate limited', async (t) => {
 });
 
 t.test('the first admin is created once through the setup link', async (t) => {
-  const { app, database } = await buildTestApp(t);
+  const { app, store, database } = await buildTestApp(t);
   const token = app.staff.issueToken('setup', null, 60_000);
   t.equal(rowCount(database, `one_time_tokens WHERE token_hash = '${hashToken(token)}'`), 1, 'only the hash is stored');
   t.equal(rowCount(database, `one_time_tokens WHERE token_hash = '${token}'`), 0);
@@ -207,7 +207,7 @@ t.test('the first admin is created once through the setup link', async (t) => {
   t.equal(reuse.statusCode, 404, 'the link works once');
   const expired = app.staff.issueToken('setup', null, -1);
   t.equal((await app.inject(`/setup/${expired}`)).statusCode, 404);
-  addNeighborhoods(database, 'Unused');
+  await addNeighborhoods(store, 'Unused');
 });
 
 t.test('repeated failures lock the email out, whether or not the account exists', async (t) => {

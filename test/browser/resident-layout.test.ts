@@ -42,8 +42,8 @@ const scaleOptions = (page: Page) =>
   );
 
 t.test('scales read and tap well at 320, 360 and 1280 px in English and Spanish, and say what each option means', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside', 'Old Town');
+  const { app, store } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Riverside', 'Old Town');
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await launchBrowser(t);
 
@@ -95,8 +95,8 @@ t.test('scales read and tap well at 320, 360 and 1280 px in English and Spanish,
 });
 
 t.test('the language choice at the top keeps every answer, with JavaScript off', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside', 'Old Town');
+  const { app, store, database } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Riverside', 'Old Town');
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await launchBrowser(t);
   const context = await browser.newContext({ viewport: { width: 360, height: 740 }, javaScriptEnabled: false });
@@ -141,8 +141,8 @@ t.test('the language choice at the top keeps every answer, with JavaScript off',
 });
 
 t.test('a failed submit is announced in the title and focuses the error summary; its links land with the label and error in view', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside');
+  const { app, store } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Riverside');
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await launchBrowser(t);
 
@@ -185,8 +185,8 @@ async function thanksTitle(t: Test, browser: Awaited<ReturnType<typeof launchBro
 }
 
 t.test('a kiosk left idle warns, then starts again blank; it offers no way out of the survey', async (t) => {
-  const { app, database, config } = await buildTestApp(t);
-  const [riverside] = addNeighborhoods(database, 'Riverside');
+  const { app, store, database, config } = await buildTestApp(t);
+  const [riverside] = await addNeighborhoods(store, 'Riverside');
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await launchBrowser(t);
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, bypassCSP: true });

@@ -30,8 +30,8 @@ t.test('admins add, rename, set the population, retire and bring back neighborho
 });
 
 t.test('bad neighborhood input re-renders the form with values and linked errors', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside');
+  const { app, store, database } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Riverside');
   const { asAdmin } = await staffSessions(app);
   const bad = await asAdmin.post('/admin/neighborhoods', { name: '', slug: 'Bad Slug!', population: '-3' });
   t.equal(bad.statusCode, 400);

@@ -13,7 +13,7 @@ const answers = { neighborhood: 'riverside', q_respect: '7', q_listening: '6' };
 
 async function setup(t: Parameters<typeof buildTestApp>[0], env: Record<string, string> = {}) {
   const built = await buildTestApp(t, { PUBLIC_URL: 'https://trust.example.org', ...env });
-  addNeighborhoods(built.database, 'Riverside');
+  await addNeighborhoods(built.store, 'Riverside');
   const event = built.database.db
     .insert(events)
     .values({ title: { en: 'Block party on 5th' }, occurredOn: '2026-06-01', kind: 'outreach' })

@@ -4,8 +4,8 @@ import { accessFor, fillParams, routesOf } from '../helper/routes.js';
 
 // Generated from Fastify's own route table: a new route without a guard, or one outside the route plan, fails here.
 t.test('authorization matrix: every route × anonymous, liaison, admin', async (t) => {
-  const { app, database } = await buildTestApp(t, { LOGIN_RATE_LIMIT: '1000', SUBMIT_RATE_LIMIT: '1000' });
-  addNeighborhoods(database, 'Riverside');
+  const { app, store } = await buildTestApp(t, { LOGIN_RATE_LIMIT: '1000', SUBMIT_RATE_LIMIT: '1000' });
+  await addNeighborhoods(store, 'Riverside');
   await createStaff(app, 'admin@example.org', 'correct horse battery', 'admin');
   await createStaff(app, 'liaison@example.org', 'correct horse battery', 'liaison');
 
@@ -58,8 +58,8 @@ t.test('authorization matrix: every route × anonymous, liaison, admin', async (
 });
 
 t.test('every state-changing staff route refuses a request without the session CSRF token, form or JSON', async (t) => {
-  const { app, database } = await buildTestApp(t, { LOGIN_RATE_LIMIT: '1000' });
-  addNeighborhoods(database, 'Riverside');
+  const { app, store, database } = await buildTestApp(t, { LOGIN_RATE_LIMIT: '1000' });
+  await addNeighborhoods(store, 'Riverside');
   await createStaff(app, 'admin@example.org', 'correct horse battery', 'admin');
   const { jar } = await login(app, 'admin@example.org', 'correct horse battery');
   const before = database.sqlite

@@ -50,8 +50,8 @@ async function newSurvey(asAdmin: Session, fields: Record<string, string | strin
 }
 
 t.test('an admin runs a new survey from the browser alone: create, questions, preview, open, answer, close', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside');
+  const { app, store, database } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Riverside');
   const { asAdmin } = await staffSessions(app);
   const { res, id } = await newSurvey(asAdmin, { title_es: '' });
   t.equal(res.statusCode, 303);
@@ -215,8 +215,8 @@ t.test('reorder, remove and the open survey that must stay complete', async (t) 
 });
 
 t.test('once a survey has responses, changes that would corrupt them are refused; wording fixes are not', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  const [riverside] = addNeighborhoods(database, 'Riverside');
+  const { app, store, database } = await buildTestApp(t);
+  const [riverside] = await addNeighborhoods(store, 'Riverside');
   const { asAdmin } = await staffSessions(app);
   seedResponses(app, [{ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { respect: 7, gender: 'woman' } }]);
   const q = (code: string) => database.sqlite.prepare('SELECT * FROM questions WHERE survey_id = 1 AND code = ?').get(code) as { id: number };
@@ -283,8 +283,8 @@ t.test('once a survey has responses, changes that would corrupt them are refused
 });
 
 t.test('duplicate: a draft copy with every question and no responses', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  const [riverside] = addNeighborhoods(database, 'Riverside');
+  const { app, store, database } = await buildTestApp(t);
+  const [riverside] = await addNeighborhoods(store, 'Riverside');
   const { asAdmin } = await staffSessions(app);
   seedResponses(app, [{ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { respect: 7 } }]);
   const bad = await asAdmin.post('/admin/surveys/1/duplicate', { slug: 'community-trust' });
@@ -328,8 +328,8 @@ t.test('CSRF and role guard on the survey editor', async (t) => {
 });
 
 t.test('the cached response recorder follows the scoring fields of the questions', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside');
+  const { app, store, database } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Riverside');
   const submit = () =>
     app.inject({
       method: 'POST',
@@ -348,8 +348,8 @@ t.test('the cached response recorder follows the scoring fields of the questions
 });
 
 t.test('the survey list counts every response of each survey, not voided ones', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  const [riverside] = addNeighborhoods(database, 'Riverside');
+  const { app, store, database } = await buildTestApp(t);
+  const [riverside] = await addNeighborhoods(store, 'Riverside');
   const { asAdmin } = await staffSessions(app);
   seedResponses(
     app,

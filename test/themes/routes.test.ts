@@ -227,8 +227,8 @@ t.test('CSRF and role guard on the theme pages', async (t) => {
 });
 
 t.test('the neighborhood results page counts answers into the themes, English and Spanish together, small counts hidden', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  const [alder] = addNeighborhoods(database, 'Alder');
+  const { app, store } = await buildTestApp(t);
+  const [alder] = await addNeighborhoods(store, 'Alder');
   await submit(app, alder.id, '2026-04-02', people(20, 3), { top_issue: 'Drug dealing near the park' });
   await submit(app, alder.id, '2026-04-03', people(12, 4), { top_issue: 'Venta de drogas cerca del parque' });
   await submit(app, alder.id, '2026-04-04', people(6, 5), { top_issue: 'Bad police, call and nothing' });

@@ -18,8 +18,8 @@ function trustRollup(app: Awaited<ReturnType<typeof buildTestApp>>['app'], day: 
 }
 
 t.test('voiding takes a response out of the rollups and the export; restoring brings it back', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  const [riverside, oldTown] = addNeighborhoods(database, 'Riverside', 'Old Town');
+  const { app, store, database } = await buildTestApp(t);
+  const [riverside, oldTown] = await addNeighborhoods(store, 'Riverside', 'Old Town');
   const { asAdmin } = await staffSessions(app);
   const ids = seedResponses(app, [
     { neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { respect: 8, listening: 6, safety: 3 } },
@@ -60,8 +60,8 @@ t.test('voiding takes a response out of the rollups and the export; restoring br
 });
 
 t.test('voiding and restoring a whole import batch', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  const [riverside] = addNeighborhoods(database, 'Riverside');
+  const { app, store, database } = await buildTestApp(t);
+  const [riverside] = await addNeighborhoods(store, 'Riverside');
   const { asAdmin, admin, adminJar } = await staffSessions(app);
   const next = async () => (await app.inject({ url: '/admin/responses', headers: { cookie: adminJar.header() } })).body;
   const batch = database.sqlite
@@ -92,8 +92,8 @@ t.test('voiding and restoring a whole import batch', async (t) => {
 });
 
 t.test('the voider keeps rollups equal to a recomputation through many voids and restores', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  const [a, b] = addNeighborhoods(database, 'Alpha', 'Beta');
+  const { app, store, database } = await buildTestApp(t);
+  const [a, b] = await addNeighborhoods(store, 'Alpha', 'Beta');
   const ids = seedResponses(
     app,
     Array.from({ length: 60 }, (_, i) => ({
@@ -113,8 +113,8 @@ t.test('the voider keeps rollups equal to a recomputation through many voids and
 });
 
 t.test('void pages: validation, unknown ids, CSRF and role guard', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  const [riverside] = addNeighborhoods(database, 'Riverside');
+  const { app, store, database } = await buildTestApp(t);
+  const [riverside] = await addNeighborhoods(store, 'Riverside');
   const { asAdmin, asLiaison } = await staffSessions(app);
   const [id] = seedResponses(app, [{ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { respect: 5 } }]);
   const noReason = await asAdmin.post(`/admin/responses/${id}/void`, { reason: '' });
