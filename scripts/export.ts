@@ -1,11 +1,9 @@
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { recordAudit } from '../src/audit/record.js';
 import { loadConfig } from '../src/config.js';
-import { openDatabase } from '../src/db/sqlite/client.js';
-import { auditedFilters, exportFilters } from '../src/export/options.js';
-import { resolveExport } from '../src/export/resolve.js';
-import { exportCsvStream } from '../src/export/stream.js';
+import { openStore } from '../src/db/open.js';
+import { exportFilters } from '../src/export/options.js';
+import { createExportRepository } from '../src/export/queries.js';
 
 const usage = `Usage: npm run --silent export -- --survey SLUG [--format wide|long] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
          [--neighborhood SLUG ...] [--channel web|qr|paper|kiosk] [--bom] > answers.csv`;
@@ -33,8 +31,9 @@ if (!parsed.success) {
   process.exit(2);
 }
 const config = loadConfig();
-const handle = openDatabase(config.DATABASE_PATH);
-const resolved = resolveExport(handle, parsed.data);
+const { store } = openStore(config);
+const exports = createExportRepository(store);
+const resolved = await exports.resolve(parsed.data);
 if (!resolved.ok) {
   console.error(
     Object.entries(resolved.errors)
@@ -44,12 +43,9 @@ if (!resolved.ok) {
   process.exit(1);
 }
 // A scheduled export is audited like one from the browser, with no staff member.
-recordAudit(handle.db, {
-  userId: null,
-  action: `export.${parsed.data.format}`,
-  entity: 'survey',
-  entityId: resolved.request.survey.id,
-  details: { ...auditedFilters(parsed.data), via: 'command line' },
-});
-handle.close();
-await pipeline(exportCsvStream(config.DATABASE_PATH, resolved.request), process.stdout);
+await exports.recordExport(null, resolved.request, parsed.data, 'command line');
+try {
+  await pipeline(exports.csv(resolved.request), process.stdout);
+} finally {
+  await store.close();
+}

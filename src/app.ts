@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import { adminRoutes } from './admin/routes.js';
 import { authRoutes } from './auth/routes.js';
 import { createStaffRepository } from './auth/staff-repository.js';
+import { createEventRepository } from './events/queries.js';
 import { eventRoutes } from './events/routes.js';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/sqlite/client.js';
@@ -20,6 +21,7 @@ import { errorsPlugin } from './plugins/errors.js';
 import { areaOrderPlugin } from './plugins/area-order.js';
 import { openapiPlugin, openapiRoutes } from './plugins/openapi.js';
 import { requestContextPlugin } from './plugins/request-context.js';
+import { createResultsRepository } from './results/queries.js';
 import { createReleasePolicy } from './results/release.js';
 import { resultsRoutes } from './results/routes.js';
 import { securityPlugin } from './plugins/security.js';
@@ -106,6 +108,8 @@ export async function buildApp({ config, store, database, logStream, unsafeExact
   await app.surveys.ensureStandardSurvey();
   app.decorate('staff', createStaffRepository(database));
   app.decorate('release', createReleasePolicy(config, { perturb: !unsafeExactFigures }));
+  app.decorate('results', createResultsRepository(store));
+  app.decorate('events', createEventRepository(store));
   app.decorate('kioskLinks', createKioskLinks(database));
 
   await app.register(fastifyFormbody);

@@ -4,7 +4,9 @@ import type { DatabaseHandle } from './db/sqlite/client.js';
 import type { StaffUser } from './db/schema.js';
 import type { Store } from './db/store.js';
 import type { StaffRepository } from './auth/staff-repository.js';
+import type { EventRepository } from './events/queries.js';
 import type { ReleasePolicy } from './results/release.js';
+import type { ResultsRepository } from './results/queries.js';
 import type { SurveyRepository } from './survey/queries.js';
 import type { KioskLinks } from './outreach/links.js';
 import type { Signer } from '@fastify/cookie';
@@ -31,6 +33,9 @@ declare module 'fastify' {
     routeList: { method: string; url: string }[];
     /** Who sees exact and who sees protected figures (src/results/release.ts). */
     release: ReleasePolicy;
+    /** The sums every figure is computed from (one repository, one cache, for results, public pages, events and outreach). */
+    results: ResultsRepository;
+    events: EventRepository;
   }
   interface FastifyReply {
     /** Template data shared by every page (set by @fastify/view, which does not type it). */

@@ -1,7 +1,7 @@
 import type { Event, Neighborhood } from '../db/schema.js';
 import { localize } from '../i18n/index.js';
-import type { ResultsQueries } from '../results/queries.js';
-import { changeBetween, computeTrends, loadMonths, monthsWithin, pooled, type Change, type Trends } from '../results/trends.js';
+import { spanning, type DayRange, type MonthSums } from '../results/sums.js';
+import { changeBetween, computeTrends, monthSeries, monthsWithin, pooled, trendMonths, type Change, type TrendRequest, type Trends } from '../results/trends.js';
 import { bucketLabel, bucketStart, eventWindows, shiftBucket } from '../stats/buckets.js';
 import { cellFrom, groupOf, type Cell, type ReleaseRules } from '../stats/cells.js';
 import { differenceInDifferences } from '../stats/difference.js';
@@ -128,31 +128,47 @@ function verdictOf(
   return { kind: minimum_detectable > TARGET_CHANGE ? 'too-few' : 'no-clear-change', minimum_detectable, ...common };
 }
 
+export interface ImpactInput {
+  event: Event;
+  survey: { id: number; slug: string };
+  measure: string;
+  months: number;
+  neighborhoods: readonly Pick<Neighborhood, 'id' | 'slug' | 'name'>[];
+  /** Other events (for placebo windows without an event inside). */
+  events: readonly EventLike[];
+  /** The last day that may be shown. */
+  latest: string;
+}
+
+/** The history placebo windows are searched in, and the monthly trend drawn around the event. */
+function impactRanges(input: Pick<ImpactInput, 'event' | 'months' | 'latest'>) {
+  const windows = eventWindows(input.event.occurredOn, input.months);
+  const history: DayRange = { from: shiftBucket(windows.eventMonth.from, 'month', -PLACEBO_HISTORY_MONTHS), to: input.latest };
+  const monthly: Pick<TrendRequest, 'bucket' | 'from' | 'to' | 'rolling'> = {
+    bucket: 'month',
+    from: windows.before.from,
+    to: windows.after.to < input.latest ? windows.after.to : input.latest,
+    rolling: 1,
+  };
+  return { windows, history, monthly };
+}
+
+/** The months an event's impact reads. */
+export function impactMonths(input: Pick<ImpactInput, 'event' | 'months' | 'latest'>): DayRange {
+  const { history, monthly } = impactRanges(input);
+  return spanning(history, trendMonths(monthly));
+}
+
 /**
  * Before/after means around an event in whole months (its own month left out), their Welch difference and, for a
  * neighborhood's event, the difference-in-differences against every other neighborhood, with a verdict checked
  * against placebo windows. Only months up to `latest` are used: protected figures never include a month still filling.
  */
-export function computeImpact(
-  queries: ResultsQueries,
-  rules: ReleaseRules,
-  input: {
-    event: Event;
-    survey: { id: number; slug: string };
-    measure: string;
-    months: number;
-    neighborhoods: readonly Pick<Neighborhood, 'id' | 'slug' | 'name'>[];
-    /** Other events (for placebo windows without an event inside). */
-    events: readonly EventLike[];
-    /** The last day that may be shown. */
-    latest: string;
-  },
-): Impact {
+export function computeImpact(sums: MonthSums, rules: ReleaseRules, input: ImpactInput): Impact {
   const { event, survey, measure, months: w } = input;
-  const windows = eventWindows(event.occurredOn, w);
+  const { windows, history, monthly: monthlyRange } = impactRanges(input);
   const lastMonth = bucketStart(input.latest, 'month');
-  const historyFrom = shiftBucket(windows.eventMonth.from, 'month', -PLACEBO_HISTORY_MONTHS);
-  const series = loadMonths(queries, rules, { survey, measure, neighborhoods: input.neighborhoods, from: historyFrom, to: input.latest });
+  const series = monthSeries(sums, rules, { measure, neighborhoods: input.neighborhoods, ...history });
   const before = monthsWithin(series.months, windows.before.from, windows.before.to);
   const after = monthsWithin(series.months, windows.after.from, windows.after.to).filter((i) => series.months[i] <= lastMonth);
   const homeIndex = input.neighborhoods.findIndex((n) => n.id === event.neighborhoodId);
@@ -193,16 +209,7 @@ export function computeImpact(
     otherVariance,
   );
 
-  const monthly = computeTrends(queries, rules, {
-    survey,
-    measure,
-    bucket: 'month',
-    from: windows.before.from,
-    to: windows.after.to < input.latest ? windows.after.to : input.latest,
-    rolling: 1,
-    neighborhoods: input.neighborhoods,
-    selected: new Set(home ? [home.slug] : []),
-  });
+  const monthly = computeTrends(sums, rules, { ...monthlyRange, survey, measure, neighborhoods: input.neighborhoods, selected: new Set(home ? [home.slug] : []) });
   if (home) monthly.series = monthly.series.filter((s) => s.area === home.slug);
   return {
     event: {

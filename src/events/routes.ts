@@ -5,15 +5,13 @@ import { eventKinds, type Event } from '../db/schema.js';
 import { measureOptions, zodFieldErrors, type FieldErrors } from '../results/filters.js';
 import { catalogs, defaultLanguage, localize } from '../i18n/index.js';
 import { flash } from '../plugins/request-context.js';
-import { createResultsQueries } from '../results/queries.js';
 import { badQuery, chartScripts } from '../results/routes.js';
 import { TRUST_MEASURE } from '../stats/scoring.js';
 import { dateIn } from '../dates.js';
-import { computeImpact, impactMonthOptions } from './impact.js';
+import { computeImpact, impactMonthOptions, impactMonths } from './impact.js';
 import { verdictView } from './verdict-view.js';
 import { apiErrorSchema, documented, staffErrors } from '../plugins/openapi.js';
 import { impactSchema } from './api-schemas.js';
-import { createEventQueries } from './queries.js';
 import { eventFormSchema, eventKindLabels, eventParams, titleField, titleLanguages, impactQuerySchema } from './schemas.js';
 
 type FormValues = Record<string, unknown>;
@@ -21,20 +19,19 @@ type FormValues = Record<string, unknown>;
 const fieldOrder = [...titleLanguages.map(titleField), 'occurredOn', 'neighborhood', 'kind', 'description', 'link', 'isPublic'];
 
 export async function eventRoutes(app: FastifyInstance) {
-  const events = createEventQueries(app.database);
-  const results = createResultsQueries(app.database);
+  const { events, results } = app;
   const staffOnly = requireRole('admin', 'liaison');
   const staffForm = { preHandler: [staffOnly, app.csrfProtection] };
 
   const notFound = (reply: FastifyReply) => reply.code(404).view('errors/error', { title: 'Not found', message: 'There is no event with this number.' });
 
-  function eventFromParams(request: FastifyRequest): Event | undefined {
+  async function eventFromParams(request: FastifyRequest): Promise<Event | undefined> {
     const parsed = eventParams.safeParse(request.params);
     return parsed.success ? events.find(parsed.data.id) : undefined;
   }
 
-  function valuesOf(event: Event): FormValues {
-    const neighborhood = results.neighborhoods().find((n) => n.id === event.neighborhoodId);
+  async function valuesOf(event: Event): Promise<FormValues> {
+    const neighborhood = (await results.neighborhoods()).find((n) => n.id === event.neighborhoodId);
     return {
       ...event,
       ...Object.fromEntries(titleLanguages.map((lang) => [titleField(lang), event.title[lang] ?? ''])),
@@ -45,7 +42,7 @@ export async function eventRoutes(app: FastifyInstance) {
     };
   }
 
-  function renderForm(reply: FastifyReply, status: number, data: { action: string; heading: string; values: FormValues; errors?: FieldErrors }) {
+  async function renderForm(reply: FastifyReply, status: number, data: { action: string; heading: string; values: FormValues; errors?: FieldErrors }) {
     const errors = data.errors ?? {};
     const text = (key: string) => (typeof data.values[key] === 'string' ? data.values[key] : '');
     const errorList = fieldOrder.filter((f) => errors[f]).map((f) => ({ href: `#field-${f}`, message: errors[f] }));
@@ -67,7 +64,7 @@ export async function eventRoutes(app: FastifyInstance) {
         link: text('link'),
         isPublic: data.values.isPublic === 'on',
       },
-      neighborhoods: results.neighborhoods().map((n) => ({ slug: n.slug, name: n.name, selected: n.slug === text('neighborhood') })),
+      neighborhoods: (await results.neighborhoods()).map((n) => ({ slug: n.slug, name: n.name, selected: n.slug === text('neighborhood') })),
       kinds: eventKinds.map((k) => ({ value: k, label: eventKindLabels[k], checked: k === text('kind') })),
       errors,
       errorList,
@@ -76,7 +73,7 @@ export async function eventRoutes(app: FastifyInstance) {
   }
 
   app.get('/events', { preHandler: staffOnly }, async (request, reply) => {
-    const list = events.list().map((e) => ({ ...e, title: localize(e.title, 'en'), kindLabel: eventKindLabels[e.kind] }));
+    const list = (await events.list()).map((e) => ({ ...e, title: localize(e.title, 'en'), kindLabel: eventKindLabels[e.kind] }));
     return reply.view('events/list', { title: 'Events', events: list, hasEvents: list.length > 0 });
   });
 
@@ -86,24 +83,24 @@ export async function eventRoutes(app: FastifyInstance) {
 
   app.post('/events/new', staffForm, async (request, reply) => {
     const body = (request.body ?? {}) as FormValues;
-    const parsed = eventFormSchema(results.neighborhoods()).safeParse(body);
+    const parsed = eventFormSchema(await results.neighborhoods()).safeParse(body);
     if (!parsed.success) return renderForm(reply, 400, { action: '/events/new', heading: 'Add an event', values: body, errors: zodFieldErrors(parsed.error) });
-    const id = events.create(parsed.data, request.staffUser!.id);
+    const id = await events.create(parsed.data, request.staffUser!.id);
     flash(request, `Event “${localize(parsed.data.title, 'en')}” added.`);
     return reply.redirect(`/events/${id}`, 303);
   });
 
   app.get('/events/:id/edit', { preHandler: staffOnly }, async (request, reply) => {
-    const event = eventFromParams(request);
+    const event = await eventFromParams(request);
     if (!event) return notFound(reply);
-    return renderForm(reply, 200, { action: `/events/${event.id}/edit`, heading: `Edit “${localize(event.title, 'en')}”`, values: valuesOf(event) });
+    return renderForm(reply, 200, { action: `/events/${event.id}/edit`, heading: `Edit “${localize(event.title, 'en')}”`, values: await valuesOf(event) });
   });
 
   app.post('/events/:id/edit', staffForm, async (request, reply) => {
-    const event = eventFromParams(request);
+    const event = await eventFromParams(request);
     if (!event) return notFound(reply);
     const body = (request.body ?? {}) as FormValues;
-    const parsed = eventFormSchema(results.neighborhoods()).safeParse(body);
+    const parsed = eventFormSchema(await results.neighborhoods()).safeParse(body);
     if (!parsed.success) {
       return renderForm(reply, 400, {
         action: `/events/${event.id}/edit`,
@@ -112,13 +109,13 @@ export async function eventRoutes(app: FastifyInstance) {
         errors: zodFieldErrors(parsed.error),
       });
     }
-    if (!events.update(event.id, parsed.data, request.staffUser!.id)) return notFound(reply);
+    if (!(await events.update(event.id, parsed.data, request.staffUser!.id))) return notFound(reply);
     flash(request, `Event “${localize(parsed.data.title, 'en')}” saved.`);
     return reply.redirect(`/events/${event.id}`, 303);
   });
 
   app.post('/events/:id/delete', staffForm, async (request, reply) => {
-    const event = eventFromParams(request);
+    const event = await eventFromParams(request);
     if (!event) return notFound(reply);
     const asked = confirmFirst(request, reply, {
       heading: `Delete the event “${localize(event.title, 'en')}”?`,
@@ -127,32 +124,33 @@ export async function eventRoutes(app: FastifyInstance) {
       cancel: '/events',
     });
     if (asked) return asked;
-    if (!events.remove(event.id, request.staffUser!.id)) return notFound(reply);
+    if (!(await events.remove(event.id, request.staffUser!.id))) return notFound(reply);
     flash(request, `Event “${localize(event.title, 'en')}” deleted.`);
     return reply.redirect('/events', 303);
   });
 
   /** Parses ?months=&measure=&survey= and computes the impact, or says which field is wrong. */
-  function impactFor(request: FastifyRequest, event: Event) {
+  async function impactFor(request: FastifyRequest, event: Event) {
     const rules = app.release.rulesFor(request);
     const parsed = impactQuerySchema.safeParse(request.query);
     if (!parsed.success) return { ok: false as const, errors: zodFieldErrors(parsed.error) };
-    const slug = parsed.data.survey ?? results.surveys()[0]?.slug;
-    const found = slug === undefined ? undefined : app.surveys.findWithQuestions(slug);
+    const slug = parsed.data.survey ?? (await results.surveys())[0]?.slug;
+    const found = slug === undefined ? undefined : await app.surveys.findWithQuestions(slug);
     if (!found) return { ok: false as const, errors: { survey: 'no survey with this name' } };
     const measures = measureOptions(found.questions);
     const measure = parsed.data.measure ?? TRUST_MEASURE;
     if (!measures.some((m) => m.value === measure))
       return { ok: false as const, errors: { measure: `must be one of ${measures.map((m) => m.value).join(', ')}` } };
-    const impact = computeImpact(results, rules, {
+    const input = {
       event,
       survey: found.survey,
       measure,
       months: parsed.data.months,
-      neighborhoods: results.neighborhoods(),
-      events: events.list(),
+      neighborhoods: await results.neighborhoods(),
+      events: await events.list(),
       latest: app.release.latestDay(rules, dateIn(app.config.TIME_ZONE)),
-    });
+    };
+    const impact = computeImpact(await results.monthSums(found.survey.id, [measure], impactMonths(input)), rules, input);
     return { ok: true as const, impact, measures, rules };
   }
 
@@ -172,19 +170,19 @@ export async function eventRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const parsed = eventParams.safeParse(request.params);
       if (!parsed.success) return badQuery(reply, { id: 'must be a positive whole number' });
-      const event = events.find(parsed.data.id);
+      const event = await events.find(parsed.data.id);
       if (!event) return reply.code(404).send({ error: 'Not Found', message: 'There is no event with this number.' });
-      const result = impactFor(request, event);
+      const result = await impactFor(request, event);
       if (!result.ok) return badQuery(reply, result.errors);
       return result.impact;
     },
   );
 
   app.get('/events/:id', { preHandler: staffOnly }, async (request, reply) => {
-    const event = eventFromParams(request);
+    const event = await eventFromParams(request);
     if (!event) return notFound(reply);
-    const result = impactFor(request, event);
-    const channels = events.responsesBroughtIn(event.id);
+    const result = await impactFor(request, event);
+    const channels = await events.responsesBroughtIn(event.id);
     const broughtIn = { total: channels.reduce((sum, c) => sum + c.n, 0), channels };
     const rules = app.release.rulesFor(request);
     const common = {
@@ -204,7 +202,7 @@ export async function eventRoutes(app: FastifyInstance) {
       });
     }
     const { impact, measures } = result;
-    const home = results.neighborhoods().find((n) => n.id === event.neighborhoodId);
+    const home = (await results.neighborhoods()).find((n) => n.id === event.neighborhoodId);
     return reply.view('events/impact', {
       ...common,
       scripts: chartScripts,

@@ -1,6 +1,7 @@
+import { sql, type SQL } from 'drizzle-orm';
 import { Readable, pipeline } from 'node:stream';
-import { openDatabase } from '../db/sqlite/client.js';
 import type { Channel, Question, Survey } from '../db/schema.js';
+import type { Store } from '../db/store.js';
 import { localize } from '../i18n/index.js';
 import { scalePoints } from '../survey/form-schema.js';
 import { csvStringifier } from './csv.js';
@@ -19,43 +20,52 @@ export interface ExportRequest {
 
 export const META_COLUMNS = ['submitted_on', 'neighborhood', 'channel', 'language'] as const;
 
-type Row = [
-  id: number,
-  submittedOn: string,
-  neighborhood: string,
-  channel: string,
-  language: string,
-  questionId: number | null,
-  valueNumber: number | null,
-  valueText: string | null,
-];
+/** Rows per batch read from the database: large enough to amortise the read, small enough to keep memory flat. */
+const BATCH_ROWS = 500;
+
+interface ResponseRow {
+  id: number;
+  submittedOn: string;
+  neighborhood: string;
+  channel: string;
+  language: string;
+}
+
+/** Wide: one value per question, `q0`, `q1`, … in question order. */
+type WideRow = ResponseRow & Record<`q${number}`, number | string | null>;
+
+interface LongRow extends ResponseRow {
+  questionId: number | null;
+  valueNumber: number | null;
+  valueText: string | null;
+}
 
 /**
- * The query behind an export: counted responses of the survey by date then response id. Wide is pivoted by SQLite
- * itself (one answer lookup per question on the answers' primary key), so one row per response reaches JavaScript;
- * long reads one row per answer.
+ * The query behind an export: counted responses of the survey by date then response id. Wide is pivoted by the
+ * database itself (one answer lookup per question on the answers' primary key, in the column its kind fills), so one
+ * row per response reaches JavaScript; long reads one row per answer.
  */
-export function exportQuery(request: ExportRequest): { sql: string; params: (string | number)[] } {
-  const where = ['r.voided = 0'];
-  const params: (string | number)[] = [];
-  const filter = (clause: string, ...values: (string | number)[]) => {
-    where.push(clause);
-    params.push(...values);
-  };
-  filter('r.survey_id = ?', request.survey.id);
-  if (request.from) filter('r.submitted_on >= ?', request.from);
-  if (request.to) filter('r.submitted_on <= ?', request.to);
-  if (request.channel) filter('r.channel = ?', request.channel);
-  if (request.neighborhoodIds.length > 0) filter(`r.neighborhood_id IN (${request.neighborhoodIds.map(() => '?').join(', ')})`, ...request.neighborhoodIds);
+export function exportQuery(request: ExportRequest): SQL {
+  const where = [sql`r.survey_id = ${request.survey.id}`, sql`NOT r.voided`];
+  if (request.from) where.push(sql`r.submitted_on >= ${request.from}`);
+  if (request.to) where.push(sql`r.submitted_on <= ${request.to}`);
+  if (request.channel) where.push(sql`r.channel = ${request.channel}`);
+  // The unary plus keeps SQLite off the (survey, neighborhood, date) index, whose rows would have to be sorted first.
+  if (request.neighborhoodIds.length > 0) where.push(sql`+r.neighborhood_id IN ${request.neighborhoodIds}`);
   const wide = request.format === 'wide';
   const answerColumns = wide
-    ? request.questions.map(() => '(SELECT coalesce(a.value_number, a.value_text) FROM answers a WHERE a.response_id = r.id AND a.question_id = ?)').join(', ')
-    : 'a.question_id, a.value_number, a.value_text';
+    ? sql.join(
+        request.questions.map(
+          (q, i) =>
+            sql`(SELECT a.${sql.raw(q.kind === 'scale' ? 'value_number' : 'value_text')} FROM answers a WHERE a.response_id = r.id AND a.question_id = ${q.id}) AS ${sql.identifier(`q${i}`)}`,
+        ),
+        sql`, `,
+      )
+    : sql`a.question_id AS "questionId", a.value_number AS "valueNumber", a.value_text AS "valueText"`;
   // Walking the (survey, date) index in its own order streams rows as found: no sort of the whole export first.
-  const sql = `SELECT r.id, r.submitted_on, n.slug, r.channel, r.language, ${answerColumns}
-    FROM responses r INDEXED BY responses_survey_date JOIN neighborhoods n ON n.id = r.neighborhood_id${wide ? '' : ' LEFT JOIN answers a ON a.response_id = r.id'}
-    WHERE ${where.join(' AND ')} ORDER BY r.submitted_on, r.id`;
-  return { sql, params: wide ? [...request.questions.map((q) => q.id), ...params] : params };
+  return sql`SELECT r.id AS "id", r.submitted_on AS "submittedOn", n.slug AS "neighborhood", r.channel AS "channel", r.language AS "language"${request.questions.length > 0 || !wide ? sql`, ` : sql``}${answerColumns}
+    FROM responses r JOIN neighborhoods n ON n.id = r.neighborhood_id${wide ? sql`` : sql` LEFT JOIN answers a ON a.response_id = r.id`}
+    WHERE ${sql.join(where, sql` AND `)} ORDER BY r.submitted_on, r.id`;
 }
 
 /** Long format's label: the option's wording for a choice, the end label at either end of a scale (primary language). */
@@ -72,57 +82,49 @@ function labeller(questions: readonly Question[], lang: string) {
   return (questionId: number, value: string) => labels.get(`${questionId}:${value}`) ?? '';
 }
 
-/**
- * Rows of the export, read from the database file on a connection of its own (read-only), so that iterating the
- * statement never blocks the app's connection; the connection closes when the rows end or the reader stops early.
- */
-function* exportRecords(databasePath: string, request: ExportRequest): Generator<string[]> {
+const text = (value: number | string | null) => (value === null ? '' : String(value));
+
+/** Records of the export, read in batches through the store (never holding the app's connection); stopping early stops the query. */
+async function* exportRecords(store: Store, request: ExportRequest): AsyncGenerator<string[]> {
   const { questions, format } = request;
   const order = new Map(questions.map((q, i) => [q.id, i]));
   const labelOf = labeller(questions, request.survey.languages[0] ?? 'en');
-  const handle = openDatabase(databasePath, { readonly: true });
-  try {
-    const { sql, params } = exportQuery(request);
-    const statement = handle.sqlite.prepare(sql).raw(true);
-    yield format === 'wide'
-      ? ['response_id', ...META_COLUMNS, ...questions.map((q) => q.code)]
-      : ['response_id', ...META_COLUMNS, 'question_code', 'value', 'label'];
+  const meta = (row: ResponseRow) => [String(row.id), row.submittedOn, row.neighborhood, row.channel, row.language];
+  yield format === 'wide'
+    ? ['response_id', ...META_COLUMNS, ...questions.map((q) => q.code)]
+    : ['response_id', ...META_COLUMNS, 'question_code', 'value', 'label'];
 
-    const text = (value: number | string | null) => (value === null ? '' : String(value));
-    if (format === 'wide') {
-      for (const [id, ...rest] of statement.iterate(...params) as IterableIterator<[number, ...(string | number | null)[]]>) {
-        yield [String(id), ...rest.map(text)];
-      }
-      return;
+  if (format === 'wide') {
+    for await (const batch of store.stream<WideRow>(exportQuery(request), BATCH_ROWS))
+      for (const row of batch) yield [...meta(row), ...questions.map((_, i) => text(row[`q${i}`]))];
+    return;
+  }
+  let current: string[] | null = null;
+  let answers: (string | undefined)[] = [];
+  function* flush(): Generator<string[]> {
+    if (!current) return;
+    for (const [i, q] of questions.entries()) {
+      const value = answers[i];
+      if (value !== undefined) yield [...current, q.code, value, labelOf(q.id, value)];
     }
-    let meta: string[] | null = null;
-    let answers: (string | undefined)[] = [];
-    function* flush(): Generator<string[]> {
-      if (!meta) return;
-      for (const [i, q] of questions.entries()) {
-        const value = answers[i];
-        if (value !== undefined) yield [...meta, q.code, value, labelOf(q.id, value)];
-      }
-    }
-    for (const row of statement.iterate(...params) as IterableIterator<Row>) {
-      const [id, submittedOn, neighborhood, channel, language, questionId, valueNumber, valueText] = row;
-      if (meta?.[0] !== String(id)) {
+  }
+  for await (const batch of store.stream<LongRow>(exportQuery(request), BATCH_ROWS)) {
+    for (const row of batch) {
+      if (current?.[0] !== String(row.id)) {
         yield* flush();
-        meta = [String(id), submittedOn, neighborhood, channel, language];
+        current = meta(row);
         answers = [];
       }
-      const index = questionId === null ? undefined : order.get(questionId);
-      if (index !== undefined) answers[index] = valueNumber !== null ? String(valueNumber) : (valueText ?? '');
+      const index = row.questionId === null ? undefined : order.get(row.questionId);
+      if (index !== undefined) answers[index] = row.valueNumber !== null ? String(row.valueNumber) : (row.valueText ?? '');
     }
-    yield* flush();
-  } finally {
-    handle.close();
   }
+  yield* flush();
 }
 
 /** The export as a CSV byte stream with backpressure; destroying it (client gone) stops the query. */
-export function exportCsvStream(databasePath: string, request: ExportRequest): Readable {
+export function exportCsvStream(store: Store, request: ExportRequest): Readable {
   const stringifier = csvStringifier({ bom: request.bom });
   // Errors reach whoever reads the stringifier; pipeline destroys the source when it fails or is destroyed.
-  return pipeline(Readable.from(exportRecords(databasePath, request)), stringifier, () => {});
+  return pipeline(Readable.from(exportRecords(store, request)), stringifier, () => {});
 }

@@ -1,6 +1,6 @@
 import type { Neighborhood } from '../db/schema.js';
-import type { ResultsQueries } from '../results/queries.js';
-import { loadMonths, pooled } from '../results/trends.js';
+import type { DayRange, MonthSums } from '../results/sums.js';
+import { monthSeries, pooled } from '../results/trends.js';
 import { bucketStart, shiftBucket } from '../stats/buckets.js';
 import type { ReleaseRules } from '../stats/cells.js';
 import { TRUST_MEASURE } from '../stats/scoring.js';
@@ -13,18 +13,16 @@ export interface NeighborhoodNeed {
   needed: number | null;
 }
 
+/** The months the needs count: this month and the two before it. */
+export const needsMonths = (today: string): DayRange => ({ from: shiftBucket(bucketStart(today, 'month'), 'month', -2), to: today });
+
 /**
  * Where outreach is needed: per active neighborhood, how many more trust responses the rolling 3-month window
  * ending this month needs before it shows a figure.
  */
-export function outreachNeeds(
-  queries: ResultsQueries,
-  rules: ReleaseRules,
-  input: { survey: { id: number; slug: string }; neighborhoods: readonly Neighborhood[]; today: string },
-): NeighborhoodNeed[] {
+export function outreachNeeds(sums: MonthSums, rules: ReleaseRules, input: { neighborhoods: readonly Neighborhood[]; today: string }): NeighborhoodNeed[] {
   const active = input.neighborhoods.filter((n) => !n.retired);
-  const from = shiftBucket(bucketStart(input.today, 'month'), 'month', -2);
-  const { parts, months } = loadMonths(queries, rules, { survey: input.survey, measure: TRUST_MEASURE, neighborhoods: active, from, to: input.today });
+  const { parts, months } = monthSeries(sums, rules, { measure: TRUST_MEASURE, neighborhoods: active, ...needsMonths(input.today) });
   return active
     .map((n, j) => {
       const count = Math.max(

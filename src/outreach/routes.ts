@@ -6,9 +6,9 @@ import { addDays, dateIn, isIsoDate } from '../dates.js';
 import { translate } from '../i18n/index.js';
 import { recordAudit } from '../audit/record.js';
 import { KIOSK_COOKIE, kioskCookieValue, linkTarget, shortLink, surveyLink, type LinkTarget } from './links.js';
-import { createResultsQueries } from '../results/queries.js';
-import { outreachNeeds } from './needs.js';
-import { createOutreachQueries } from './queries.js';
+import { TRUST_MEASURE } from '../stats/scoring.js';
+import { needsMonths, outreachNeeds } from './needs.js';
+import { createOutreachRepository } from './queries.js';
 
 const KIOSK_DAYS_AHEAD = 60;
 
@@ -23,18 +23,20 @@ const shortParams = z.object({ survey: z.string().max(200), neighborhood: z.stri
 
 /** QR codes, short links, posters and kiosk links that bring residents to a survey from events and outreach. */
 export async function outreachRoutes(app: FastifyInstance) {
-  const queries = createOutreachQueries(app.database);
-  const results = createResultsQueries(app.database);
+  const queries = createOutreachRepository(app.store);
+  const { results } = app;
   const staffOnly = { preHandler: requireRole('admin', 'liaison') };
 
   /** The target if its survey, neighborhood and event all exist; an error message naming the field otherwise. */
-  function resolveTarget(input: unknown): { target: LinkTarget; names: ReturnType<typeof queries.describe> } | { field: string; message: string } {
+  async function resolveTarget(
+    input: unknown,
+  ): Promise<{ target: LinkTarget; names: Awaited<ReturnType<typeof queries.describe>> } | { field: string; message: string }> {
     const parsed = linkTarget.safeParse(input);
     if (!parsed.success) {
       const field = String(parsed.error.issues[0].path[0]);
       return { field, message: `Choose a ${field}.` };
     }
-    const names = queries.describe(parsed.data);
+    const names = await queries.describe(parsed.data);
     if (!names.survey) return { field: 'survey', message: 'That survey does not exist.' };
     if (!names.neighborhood) return { field: 'neighborhood', message: 'That neighborhood does not exist or is retired.' };
     if (parsed.data.event && !names.event) return { field: 'event', message: 'That event does not exist.' };
@@ -42,7 +44,7 @@ export async function outreachRoutes(app: FastifyInstance) {
   }
 
   async function sendQr(request: FastifyRequest, reply: FastifyReply, type: 'svg' | 'png') {
-    const resolved = resolveTarget(request.query);
+    const resolved = await resolveTarget(request.query);
     if ('field' in resolved) return reply.code(404).send({ error: 'Not Found', message: resolved.message, field: resolved.field });
     const link = surveyLink(app.config.PUBLIC_URL, resolved.target);
     const name = `qr-${resolved.target.survey}-${resolved.target.neighborhood}${resolved.target.event ? `-event-${resolved.target.event}` : ''}.${type}`;
@@ -52,13 +54,13 @@ export async function outreachRoutes(app: FastifyInstance) {
   }
 
   /** The outreach page for a query; `issued` is a kiosk link just made (its token is shown this once). */
-  function renderOutreach(request: FastifyRequest, reply: FastifyReply, input: unknown, issued?: { link: string; day: string }) {
+  async function renderOutreach(request: FastifyRequest, reply: FastifyReply, input: unknown, issued?: { link: string; day: string }) {
     const parsed = outreachQuery.safeParse(input);
     const query = parsed.success ? parsed.data : {};
     const today = dateIn(app.config.TIME_ZONE);
-    const choices = queries.choices();
+    const choices = await queries.choices();
     const wanted = query.survey !== undefined;
-    const resolved = wanted ? resolveTarget({ ...query, event: query.event || undefined }) : undefined;
+    const resolved = wanted ? await resolveTarget({ ...query, event: query.event || undefined }) : undefined;
     const kioskDay = query.kioskDay && isIsoDate(query.kioskDay) ? query.kioskDay : today;
     const kioskDayError =
       kioskDay < today || kioskDay > addDays(today, KIOSK_DAYS_AHEAD) ? `Choose a day from today to ${KIOSK_DAYS_AHEAD} days ahead.` : undefined;
@@ -87,8 +89,14 @@ export async function outreachRoutes(app: FastifyInstance) {
     const error = resolved && 'field' in resolved ? resolved : undefined;
     const isAdmin = request.staffUser?.role === 'admin';
     const rules = app.release.rulesFor(request);
-    const needSurvey = results.surveys().find((s) => s.slug === query.survey) ?? results.surveys()[0];
-    const needs = needSurvey ? outreachNeeds(results, rules, { survey: needSurvey, neighborhoods: results.neighborhoods(), today }) : [];
+    const surveys = await results.surveys();
+    const needSurvey = surveys.find((s) => s.slug === query.survey) ?? surveys[0];
+    const needs = needSurvey
+      ? outreachNeeds(await results.monthSums(needSurvey.id, [TRUST_MEASURE], needsMonths(today)), rules, {
+          neighborhoods: await results.neighborhoods(),
+          today,
+        })
+      : [];
     return reply.code(error || kioskDayError ? 400 : 200).view('outreach/index', {
       title: 'QR codes and kiosk links',
       needs,
@@ -119,7 +127,7 @@ export async function outreachRoutes(app: FastifyInstance) {
   app.post('/outreach/kiosk-links', { preHandler: [requireRole('admin', 'liaison'), app.csrfProtection] }, async (request, reply) => {
     const body = (request.body ?? {}) as Record<string, unknown>;
     const parsed = outreachQuery.safeParse(body);
-    const resolved = parsed.success ? resolveTarget({ ...parsed.data, event: parsed.data.event || undefined }) : undefined;
+    const resolved = parsed.success ? await resolveTarget({ ...parsed.data, event: parsed.data.event || undefined }) : undefined;
     const today = dateIn(app.config.TIME_ZONE);
     const day = parsed.success && parsed.data.kioskDay && isIsoDate(parsed.data.kioskDay) ? parsed.data.kioskDay : today;
     if (!resolved || 'field' in resolved || !resolved.names.ids || day < today || day > addDays(today, KIOSK_DAYS_AHEAD)) {
@@ -158,7 +166,7 @@ export async function outreachRoutes(app: FastifyInstance) {
   app.get('/outreach/qr.png', staffOnly, (request, reply) => sendQr(request, reply, 'png'));
 
   app.get('/outreach/poster', staffOnly, async (request, reply) => {
-    const resolved = resolveTarget(request.query);
+    const resolved = await resolveTarget(request.query);
     if ('field' in resolved) return reply.code(404).view('errors/error', { title: 'Nothing to print', message: resolved.message });
     const params = new URLSearchParams(request.query as Record<string, string>);
     return reply.view('outreach/poster', {
@@ -178,7 +186,7 @@ export async function outreachRoutes(app: FastifyInstance) {
 
   const shortHandler = async (request: FastifyRequest, reply: FastifyReply) => {
     const parsed = shortParams.safeParse(request.params);
-    const resolved = parsed.success ? resolveTarget(parsed.data) : undefined;
+    const resolved = parsed.success ? await resolveTarget(parsed.data) : undefined;
     if (!resolved || 'field' in resolved) {
       return reply.code(404).view('errors/error', { title: translate(request.lang, 'notFound.title'), message: translate(request.lang, 'notFound.body') });
     }
@@ -190,7 +198,7 @@ export async function outreachRoutes(app: FastifyInstance) {
   app.get('/kiosk/:token', async (request, reply) => {
     const { token } = z.object({ token: z.string().max(2000) }).parse(request.params);
     const target = app.kioskLinks.open(token, dateIn(app.config.TIME_ZONE));
-    if (!target || 'field' in resolveTarget(target)) {
+    if (!target || 'field' in (await resolveTarget(target))) {
       return reply.code(404).view('errors/error', {
         title: 'This kiosk link is not valid today',
         message: 'Kiosk links work only on the day they were made for, until staff revoke them. Ask a staff member for today’s link.',

@@ -1,16 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { dateIn } from '../dates.js';
-import type { Survey } from '../db/schema.js';
-import { createEventQueries } from '../events/queries.js';
+import type { Neighborhood, Survey } from '../db/schema.js';
 import { localize, negotiateLanguage, translate } from '../i18n/index.js';
 import { LANGUAGE_COOKIE, setPageLanguage } from '../plugins/request-context.js';
 import { aggregatesCsv, csvText } from '../results/export.js';
-import { openingView } from '../results/opening-view.js';
+import { openingMonths, openingView, openingWindows } from '../results/opening-view.js';
 import { measureOptions } from '../results/filters.js';
-import { createResultsQueries } from '../results/queries.js';
 import { chartScripts, trendTable } from '../results/routes.js';
-import { CITY, computeTrends, type TrendRequest } from '../results/trends.js';
+import { spanning } from '../results/sums.js';
+import { CITY, computeTrends, trendMonths, type TrendRequest } from '../results/trends.js';
 import { bucketStart, shiftBucket } from '../stats/buckets.js';
 import { TRUST_MEASURE } from '../stats/scoring.js';
 import { apiErrorSchema, documented } from '../plugins/openapi.js';
@@ -36,13 +35,12 @@ const slugParams = z.object({ surveySlug: z.string().max(200) });
 
 /** The public transparency page, its embeddable version and its open data: aggregates only, suppressed like everywhere. */
 export async function publicRoutes(app: FastifyInstance) {
-  const queries = createResultsQueries(app.database);
-  const eventQueries = createEventQueries(app.database);
+  const { results, events } = app;
   const rules = app.release.public;
 
-  function published(request: FastifyRequest) {
+  async function published(request: FastifyRequest) {
     const params = slugParams.safeParse(request.params);
-    const found = params.success ? app.surveys.findWithQuestions(params.data.surveySlug) : undefined;
+    const found = params.success ? await app.surveys.findWithQuestions(params.data.surveySlug) : undefined;
     return found?.survey.published ? found : undefined;
   }
 
@@ -50,29 +48,50 @@ export async function publicRoutes(app: FastifyInstance) {
     return reply.code(404).view('errors/error', { title: translate(request.lang, 'notFound.title'), message: translate(request.lang, 'notFound.body') });
   }
 
+  type Published = NonNullable<Awaited<ReturnType<typeof published>>>;
+
   /** The public window: the last two years of complete months. */
-  function publicRequest(survey: Survey, bucket: 'month' | 'quarter', rolling: number): TrendRequest {
+  function publicRequest(survey: Survey, neighborhoods: Neighborhood[], bucket: 'month' | 'quarter', rolling: number): TrendRequest {
     const to = app.release.latestDay(rules, dateIn(app.config.TIME_ZONE));
     const from = shiftBucket(bucketStart(to, 'month'), 'month', 1 - MONTHS_SHOWN);
-    return { survey, measure: TRUST_MEASURE, bucket, from, to, rolling, neighborhoods: queries.neighborhoods(), selected: null };
+    return { survey, measure: TRUST_MEASURE, bucket, from, to, rolling, neighborhoods, selected: null };
   }
+
+  /**
+   * Every figure the public pages of a survey show, in one read (the same for every visitor until the data changes):
+   * each measure, over every window a visitor may choose.
+   */
+  async function publicFigures(found: Published) {
+    const neighborhoods = await results.neighborhoods();
+    const request = (bucket: 'month' | 'quarter', rolling: number) => publicRequest(found.survey, neighborhoods, bucket, rolling);
+    // The windows a visitor may choose are the opening view's.
+    const months = spanning(
+      openingMonths(request('month', 1)),
+      ...(['month', 'quarter'] as const).flatMap((b) => openingWindows.map((r) => trendMonths(request(b, r)))),
+    );
+    const measures = measureOptions(found.questions).map((m) => m.value);
+    const sums = await results.monthSums(found.survey.id, [TRUST_MEASURE, ...measures], months);
+    return { neighborhoods, request, sums, measures };
+  }
+
+  type Figures = Awaited<ReturnType<typeof publicFigures>>;
 
   /** The rolling window asked for, or for months the finest in which every neighborhood has a figure. */
-  function rollingFor(survey: Survey, query: z.infer<typeof publicQuery>): number {
+  function rollingFor({ neighborhoods, request, sums }: Figures, query: z.infer<typeof publicQuery>): number {
     if (query.rolling !== undefined) return query.rolling;
     if (query.bucket !== 'month') return 1;
-    return openingView(queries, rules, publicRequest(survey, 'month', 1), activeSlugs()).rolling;
+    const active = new Set(neighborhoods.flatMap((n) => (n.retired ? [] : [n.slug])));
+    return openingView(sums, rules, request('month', 1), active).rolling;
   }
-
-  const activeSlugs = () => new Set(queries.neighborhoods().flatMap((n) => (n.retired ? [] : [n.slug])));
 
   /** Every measure's trends for the survey over the public window. */
-  function figures(survey: Survey, measures: string[], bucket: 'month' | 'quarter', rolling = 1) {
-    return measures.map((measure) => computeTrends(queries, rules, { ...publicRequest(survey, bucket, rolling), measure }));
+  function figures({ request, sums }: Figures, measures: string[], bucket: 'month' | 'quarter', rolling = 1) {
+    return measures.map((measure) => computeTrends(sums, rules, { ...request(bucket, rolling), measure }));
   }
 
-  function pageData(request: FastifyRequest, reply: FastifyReply, found: NonNullable<ReturnType<typeof published>>) {
+  async function pageData(request: FastifyRequest, reply: FastifyReply, found: Published) {
     const { survey, questions } = found;
+    const all = await publicFigures(found);
     const query = publicQuery.parse(request.query);
     const lang = negotiateLanguage(survey.languages, {
       query: query.lang,
@@ -80,8 +99,8 @@ export async function publicRoutes(app: FastifyInstance) {
       acceptLanguage: request.headers['accept-language'],
     });
     setPageLanguage(request, reply, lang);
-    const rolling = rollingFor(survey, query);
-    const [trustRaw] = figures(survey, [TRUST_MEASURE], query.bucket, rolling);
+    const rolling = rollingFor(all, query);
+    const [trustRaw] = figures(all, [TRUST_MEASURE], query.bucket, rolling);
     const allTrends = localizeTrends(trustRaw, lang);
     // A visitor's own neighborhood against the city: the chart and tables show just those two.
     const asked = query.neighborhood?.trim() || undefined;
@@ -90,14 +109,13 @@ export async function publicRoutes(app: FastifyInstance) {
     const cityCells = allTrends.series.find((s) => s.area === CITY)!.cells;
     const choice = {
       options: allTrends.series
-        .filter((s) => s.area !== CITY && !queries.neighborhoods().find((n) => n.slug === s.area)?.retired)
+        .filter((s) => s.area !== CITY && !all.neighborhoods.find((n) => n.slug === s.area)?.retired)
         .map((s) => ({ slug: s.area, name: s.name, selected: s === chosen })),
       chosen: chosen?.area ?? null,
       unknown: asked !== undefined && !chosen,
       sentence: chosen ? comparisonSentence(lang, chosen.name, chosen.cells.at(-1)!, cityCells.at(-1)!) : null,
     };
-    const events = eventQueries
-      .inRange(trends.from, trends.to)
+    const shownEvents = (await events.inRange(trends.from, trends.to))
       .filter((e) => e.isPublic)
       .map((e) => ({
         id: e.id,
@@ -108,19 +126,20 @@ export async function publicRoutes(app: FastifyInstance) {
         bucket: periodLabel(bucketStart(e.occurredOn, trends.bucket), trends.bucket, lang),
       }));
     // Rolling windows overlap: each response is counted once, from single periods.
-    const counted = figures(survey, [TRUST_MEASURE], query.bucket)[0]
+    const counted = figures(all, [TRUST_MEASURE], query.bucket)[0]
       .series.find((s) => s.area === CITY)!
       .cells.reduce((sum, c) => sum + (c.n ?? 0), 0);
     return {
       lang,
       survey,
       questions,
+      figures: all,
       query,
       trends,
-      events,
+      events: shownEvents,
       chart: {
         trends,
-        events,
+        events: shownEvents,
         band: false,
         text: {
           notEnough: translate(lang, 'public.notEnough', { min: rules.minReliableSize }),
@@ -144,7 +163,7 @@ export async function publicRoutes(app: FastifyInstance) {
           label: translate(lang, b === 'month' ? 'public.months' : 'public.quarters'),
           selected: b === query.bucket,
         })),
-        events,
+        events: shownEvents,
         choice,
         counted: new Intl.NumberFormat(lang).format(counted),
         from: localDate(trends.from, lang),
@@ -156,9 +175,9 @@ export async function publicRoutes(app: FastifyInstance) {
   }
 
   /** Every dimension over the last twelve months, pooled, with the same suppression as each month. */
-  function dimensions(data: Pick<ReturnType<typeof pageData>, 'questions' | 'survey' | 'lang'>) {
-    const measures = measureOptions(data.questions).map((m) => m.value);
-    const pooled = figures(data.survey, measures, 'month', 12);
+  function dimensions(data: Pick<Awaited<ReturnType<typeof pageData>>, 'figures' | 'lang'>) {
+    const { measures } = data.figures;
+    const pooled = figures(data.figures, measures, 'month', 12);
     return {
       measures: measures.map((measure) => ({ measure, name: measureName(measure, data.lang) })),
       areas: pooled[0].series.map((s, i) => ({
@@ -170,14 +189,14 @@ export async function publicRoutes(app: FastifyInstance) {
   }
 
   app.get('/public', async (request, reply) => {
-    const surveys = app.surveys.publishedSurveys().map((s) => ({ slug: s.slug, title: localize(s.title, request.lang) }));
+    const surveys = (await app.surveys.publishedSurveys()).map((s) => ({ slug: s.slug, title: localize(s.title, request.lang) }));
     return reply.view('public/index', { title: translate(request.lang, 'home.published'), surveys });
   });
 
   app.get('/public/:surveySlug', async (request, reply) => {
-    const found = published(request);
+    const found = await published(request);
     if (!found) return notFound(request, reply);
-    const data = pageData(request, reply, found);
+    const data = await pageData(request, reply, found);
     const { measures, areas: all } = dimensions(data);
     const chosen = data.common.choice.chosen;
     const areas = all.filter((a) => chosen === null || a.area === CITY || a.area === chosen);
@@ -200,9 +219,9 @@ export async function publicRoutes(app: FastifyInstance) {
       response: { 200: publicFiguresSchema, 404: apiErrorSchema },
     }),
     async (request, reply) => {
-      const found = published(request);
+      const found = await published(request);
       if (!found) return reply.code(404).send({ error: 'Not Found', message: translate(request.lang, 'notFound.body') });
-      const data = pageData(request, reply, found);
+      const data = await pageData(request, reply, found);
       return {
         survey: data.survey.slug,
         title: data.common.surveyTitle,
@@ -218,9 +237,9 @@ export async function publicRoutes(app: FastifyInstance) {
   );
 
   app.get('/public/:surveySlug/embed', async (request, reply) => {
-    const found = published(request);
+    const found = await published(request);
     if (!found) return notFound(request, reply);
-    const data = pageData(request, reply, found);
+    const data = await pageData(request, reply, found);
     // Only the configured sites may frame the embed; every other page refuses framing altogether.
     const origins = app.config.EMBED_ORIGINS;
     const csp = String(reply.getHeader('content-security-policy') ?? '');
@@ -231,11 +250,18 @@ export async function publicRoutes(app: FastifyInstance) {
   });
 
   app.get('/public/:surveySlug/data.csv', async (request, reply) => {
-    const found = published(request);
+    const found = await published(request);
     if (!found) return notFound(request, reply);
     const query = publicQuery.parse(request.query);
-    const rolling = rollingFor(found.survey, query);
-    const rows = aggregatesCsv(queries, rules, publicRequest(found.survey, query.bucket, rolling), measureOptions(found.questions), found.questions);
+    const all = await publicFigures(found);
+    const trendRequest = all.request(query.bucket, rollingFor(all, query));
+    const measures = measureOptions(found.questions);
+    const sums = await results.aggregateSums(
+      trendRequest,
+      measures.map((m) => m.value),
+      found.questions,
+    );
+    const rows = aggregatesCsv(sums, rules, trendRequest, measures, found.questions);
     const fileName = `${found.survey.slug}-public-${query.bucket}-${dateIn(app.config.TIME_ZONE)}.csv`;
     return reply
       .type('text/csv; charset=utf-8')

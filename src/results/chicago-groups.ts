@@ -3,8 +3,8 @@ import { cellFrom, type Cell, type ReleaseRules } from '../stats/cells.js';
 import { meanOfItemMeans } from '../stats/item-means.js';
 import { addReleased, atomSalt, emptyReleased, releaseAtom, type ReleasedSums } from '../stats/perturbation.js';
 import { TRUST_MEASURE } from '../stats/scoring.js';
-import type { ResultsQueries } from './queries.js';
-import { CITY, loadMonths, pooled, trendWindows, type TrendRequest } from './trends.js';
+import type { AggregateSums, DayRange } from './sums.js';
+import { CITY, monthSeries, pooled, trendWindows, type TrendRequest } from './trends.js';
 
 /**
  * Chicago's demographic splits (`T_RESPECT_AGE_LOW` …) from the standard survey's questions: each Chicago group is a
@@ -39,11 +39,18 @@ interface SplitFigure {
 
 const none: SplitFigure = { mean: null, n: null, ci_low: null, ci_high: null };
 
+/** The measures and days the splits count (none without the standard survey's choice questions). */
+export function splitsNeed(request: TrendRequest, questions: readonly Question[]): { measures: string[]; range: DayRange } {
+  const codes = new Set(questions.filter((q) => q.kind === 'choice').map((q) => q.code));
+  const grouped = chicagoGroups.some((g) => codes.has(g.question));
+  return { measures: grouped ? [...splitMeasures.map((m) => m.measure), TRUST_MEASURE] : [], range: { from: trendWindows(request).months[0], to: request.to } };
+}
+
 /**
  * Per Chicago group and measure, released sums per month for every neighborhood and the city, from the same group
  * atoms (same salt) the neighborhood page perturbs, so the two never disagree about one atom's noise.
  */
-export function chicagoSplits(queries: ResultsQueries, rules: ReleaseRules, request: TrendRequest, questions: readonly Question[]) {
+export function chicagoSplits(sums: AggregateSums, rules: ReleaseRules, request: TrendRequest, questions: readonly Question[]) {
   const codes = new Set(questions.filter((q) => q.kind === 'choice').map((q) => q.code));
   const groups = chicagoGroups.filter((g) => codes.has(g.question));
   const { months, windows } = trendWindows(request);
@@ -54,9 +61,9 @@ export function chicagoSplits(queries: ResultsQueries, rules: ReleaseRules, requ
     for (const measure of measures) {
       const byGroup = new Map<string, Map<string, Cell[]>>();
       const city = new Map(groups.map((g) => [g.column, months.map(() => emptyReleased)]));
-      const { variance } = loadMonths(queries, rules, { ...request, measure, from: months[0], to: request.to });
+      const { variance } = monthSeries(sums.months, rules, { ...request, measure, from: months[0], to: request.to });
       for (const n of request.neighborhoods) {
-        const rows = queries.groupRows({ survey: request.survey.id, neighborhood: n.id, measure, from: months[0], to: request.to });
+        const rows = sums.groups.filter((r) => r.measure === measure && r.neighborhoodId === n.id);
         for (const g of groups) {
           const perMonth: ReleasedSums[] = months.map(() => emptyReleased);
           for (const r of rows) {

@@ -5,7 +5,7 @@ import { meanOfItemMeans } from '../stats/item-means.js';
 import { TRUST_MEASURE } from '../stats/scoring.js';
 import type { MeasureOption } from './filters.js';
 import { chicagoSplits } from './chicago-groups.js';
-import type { ResultsQueries } from './queries.js';
+import type { AggregateSums } from './sums.js';
 import { CITY, computeTrends, type TrendRequest, type Trends } from './trends.js';
 
 // Chicago's Police Sentiment Scores name these measures; our per-respondent trust index is TRUST_INDEX, because
@@ -40,13 +40,13 @@ function chicagoTrust(byMeasure: ReadonlyMap<string, Cell | undefined>): Figure 
  * START_DATE and END_DATE are the period the figure covers. Demographic splits use Chicago's names.
  */
 export function aggregatesCsv(
-  queries: ResultsQueries,
+  sums: AggregateSums,
   rules: ReleaseRules,
   request: TrendRequest,
   measures: readonly MeasureOption[],
   questions: readonly Question[],
 ): string[][] {
-  const trends = measures.map((m) => computeTrends(queries, rules, { ...request, measure: m.value, selected: null }));
+  const trends = measures.map((m) => computeTrends(sums.months, rules, { ...request, measure: m.value, selected: null }));
   const byMeasure = new Map(trends.map((t) => [t.measure, t]));
   const ordered = [...trends].sort((a, b) => {
     const rank = (m: string) => (chicagoOrder.includes(m) ? chicagoOrder.indexOf(m) : chicagoOrder.length);
@@ -55,7 +55,7 @@ export function aggregatesCsv(
   const hasTrust = byMeasure.has('listening') && byMeasure.has('respect') && byMeasure.has(TRUST_MEASURE);
   const names = [...ordered.map((t) => columnName(t.measure))];
   if (hasTrust) names.splice(1, 0, 'TRUST');
-  const splits = chicagoSplits(queries, rules, request, questions);
+  const splits = chicagoSplits(sums, rules, request, questions);
   const splitNames = splits.columns;
   const header = [
     'START_DATE',

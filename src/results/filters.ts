@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { isIsoDate } from '../dates.js';
-import type { Question } from '../db/schema.js';
+import type { Neighborhood, Question, Survey } from '../db/schema.js';
 import { bucketKinds, bucketsBetween, bucketStart, shiftBucket } from '../stats/buckets.js';
 import { measuresOf, TRUST_MEASURE } from '../stats/scoring.js';
-import type { ResultsQueries } from './queries.js';
 import type { TrendRequest } from './trends.js';
 
 /** Longest series a view may ask for (twenty years of months). */
@@ -75,17 +74,22 @@ export interface ResolvedFilters {
  * the defaults: the survey first created, the last twelve months to `latest`, the last day the asker may see (a
  * later end is cut back to it).
  */
-export function resolveFilters(
+export async function resolveFilters(
   query: TrendQuery,
-  deps: { queries: ResultsQueries; findSurvey: (slug: string) => { survey: { id: number; slug: string }; questions: Question[] } | undefined; latest: string },
-): { ok: true; value: ResolvedFilters } | { ok: false; errors: FieldErrors } {
-  const slug = query.survey ?? deps.queries.surveys()[0]?.slug;
-  const found = slug === undefined ? undefined : deps.findSurvey(slug);
+  deps: {
+    surveys: () => Promise<Pick<Survey, 'slug'>[]>;
+    neighborhoods: () => Promise<Neighborhood[]>;
+    findSurvey: (slug: string) => Promise<{ survey: Pick<Survey, 'id' | 'slug'>; questions: Question[] } | undefined>;
+    latest: string;
+  },
+): Promise<{ ok: true; value: ResolvedFilters } | { ok: false; errors: FieldErrors }> {
+  const slug = query.survey ?? (await deps.surveys())[0]?.slug;
+  const found = slug === undefined ? undefined : await deps.findSurvey(slug);
   if (!found) return { ok: false, errors: { survey: 'no survey with this name' } };
   const measures = measureOptions(found.questions);
   const errors: FieldErrors = {};
   if (!measures.some((m) => m.value === query.measure)) errors.measure = `must be one of ${measures.map((m) => m.value).join(', ')}`;
-  const neighborhoods = deps.queries.neighborhoods();
+  const neighborhoods = await deps.neighborhoods();
   const unknown = query.neighborhood.filter((s) => !neighborhoods.some((n) => n.slug === s));
   if (unknown.length > 0) errors.neighborhood = `no neighborhood named ${unknown.join(', ')}`;
   const to = query.to === undefined || query.to > deps.latest ? deps.latest : query.to;

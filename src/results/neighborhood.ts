@@ -4,10 +4,10 @@ import { cellFrom, type Cell, type ReleaseRules } from '../stats/cells.js';
 import { minimumDetectableChange, responsesToDetect, TARGET_CHANGE } from '../stats/power.js';
 import { addReleased, atomSalt, emptyReleased, releaseAtom, releaseCount, type ReleasedSums } from '../stats/perturbation.js';
 import type { MeasureOption } from './filters.js';
-import type { ResultsQueries } from './queries.js';
 import { localize } from '../i18n/index.js';
+import type { DayRange, DistributionRow, IssueRow, MonthSums, NeighborhoodSums } from './sums.js';
 import { termsOf, themesOf, topTerms, type Theme, type ThemeDefinition } from './themes.js';
-import { changeBetween, computeTrends, loadMonths, type Change, type TrendRequest } from './trends.js';
+import { changeBetween, computeTrends, monthSeries, trendMonths, type Change, type TrendRequest } from './trends.js';
 
 export const TOP_ISSUE_CODE = 'top_issue';
 const agreeLabels = ['Strongly disagree', 'Disagree', 'Neither', 'Agree', 'Strongly agree'];
@@ -27,8 +27,8 @@ export interface LatestChange {
 /** The end of the month holding a range's last day: like the trends, no figure counts a later month (for protected figures, one still filling). */
 const lastMonthEnd = (to: string) => bucketEnd(bucketStart(to, 'month'), 'month');
 
-/** A range's whole buckets, up to the end of the month holding its last day. */
-const shownRange = (request: Pick<TrendRequest, 'from' | 'to' | 'bucket'>) => ({
+/** A range's whole buckets, up to the end of the month holding its last day: what distributions and themes count. */
+export const shownRange = (request: Pick<TrendRequest, 'from' | 'to' | 'bucket'>) => ({
   from: bucketStart(request.from, request.bucket),
   to: lastMonthEnd(request.to),
 });
@@ -45,11 +45,11 @@ export function lastTwoBuckets({ to, bucket }: Pick<TrendRequest, 'to' | 'bucket
  * the last `rolling` buckets against the `rolling` before them (never overlapping windows, which are not independent
  * samples, as Welch's interval assumes). At real volumes single months rarely reach a figure; 6-month windows do.
  */
-export function latestChanges(queries: ResultsQueries, rules: ReleaseRules, request: TrendRequest) {
+export function latestChanges(sums: MonthSums, rules: ReleaseRules, request: TrendRequest) {
   const r = request.rolling;
   const lastStart = bucketStart(request.to, request.bucket);
   const previousStart = shiftBucket(lastStart, request.bucket, -r);
-  const trends = computeTrends(queries, rules, { ...request, from: previousStart, to: request.to });
+  const trends = computeTrends(sums, rules, { ...request, from: previousStart, to: request.to });
   const windowOf = (start: string, end: string) => ({ start: shiftBucket(start, request.bucket, 1 - r), end });
   return {
     latest: windowOf(lastStart, lastMonthEnd(request.to)),
@@ -66,6 +66,15 @@ export function latestChanges(queries: ResultsQueries, rules: ReleaseRules, requ
   };
 }
 
+/** The months the latest changes read: the last window and the one before it. */
+export function latestChangeMonths(request: Pick<TrendRequest, 'bucket' | 'rolling' | 'to'>): DayRange {
+  const previousStart = shiftBucket(bucketStart(request.to, request.bucket), request.bucket, -request.rolling);
+  return trendMonths({ ...request, from: previousStart });
+}
+
+/** The days the group changes count: the bucket before the last one, to the end of the range. */
+export const groupRange = (request: Pick<TrendRequest, 'to' | 'bucket'>): DayRange => ({ from: lastTwoBuckets(request).previous.start, to: request.to });
+
 export interface GroupChange {
   question: string;
   group: string;
@@ -80,10 +89,10 @@ function sumMonths<R extends { month: string }>(rows: readonly R[], from: string
 }
 
 /** The chosen measure per demographic group in the last two buckets, each group-month atom perturbed on its own. */
-function groupChanges(queries: ResultsQueries, rules: ReleaseRules, request: TrendRequest, neighborhood: Neighborhood, questions: readonly Question[]) {
+function groupChanges(sums: NeighborhoodSums, rules: ReleaseRules, request: TrendRequest, neighborhood: Neighborhood, questions: readonly Question[]) {
   const { latest, previous } = lastTwoBuckets(request);
-  const rows = queries.groupRows({ survey: request.survey.id, neighborhood: neighborhood.id, measure: request.measure, from: previous.start, to: request.to });
-  const { variance } = loadMonths(queries, rules, { ...request, from: previous.start, to: request.to });
+  const rows = sums.groups.filter((r) => r.measure === request.measure && r.neighborhoodId === neighborhood.id);
+  const { variance } = monthSeries(sums.months, rules, { ...request, ...groupRange(request) });
   const changes: GroupChange[] = [];
   for (const q of questions.filter((q) => q.kind === 'choice')) {
     for (const o of q.options ?? []) {
@@ -111,8 +120,7 @@ export interface Distribution {
 }
 
 /** Answer shares per scale question over the range, each point's count per month perturbed as its own atom. */
-function distributions(queries: ResultsQueries, rules: ReleaseRules, request: TrendRequest, neighborhood: Neighborhood, questions: readonly Question[]) {
-  const rows = queries.distributionRows({ survey: request.survey.id, neighborhood: neighborhood.id, ...shownRange(request) });
+function distributions(rows: readonly DistributionRow[], rules: ReleaseRules, questions: readonly Question[]) {
   return questions
     .filter((q) => q.kind === 'scale' && q.scale !== null)
     .map((q): Distribution => {
@@ -177,19 +185,7 @@ function addAtom(map: Map<string, AtomsByMonth>, term: string, month: string, n:
  * Words, phrases and admin-defined themes residents name as the number one issue: each term's count per month is
  * perturbed as its own atom, and a term is shown only from the privacy floor.
  */
-function themes(
-  queries: ResultsQueries,
-  rules: ReleaseRules,
-  request: TrendRequest,
-  neighborhood: Neighborhood,
-  definitions: readonly ThemeDefinition[],
-): Themes {
-  const rows = queries.issueRows({
-    survey: request.survey.id,
-    neighborhood: neighborhood.id,
-    ...shownRange(request),
-    code: TOP_ISSUE_CODE,
-  });
+function themes(rows: readonly IssueRow[], rules: ReleaseRules, definitions: readonly ThemeDefinition[]): Themes {
   const atoms = { words: new Map<string, AtomsByMonth>(), phrases: new Map<string, AtomsByMonth>(), themes: new Map<string, AtomsByMonth>() };
   const forms = new Map<string, string>();
   const totals = new Map<string, AtomsByMonth>();
@@ -239,7 +235,7 @@ export interface NeighborhoodDetail {
 
 /** What a liaison needs to act on one neighborhood's change: dimensions and groups that moved, answers, themes. */
 export function neighborhoodDetail(
-  queries: ResultsQueries,
+  sums: NeighborhoodSums,
   rules: ReleaseRules,
   request: TrendRequest,
   neighborhood: Neighborhood,
@@ -248,17 +244,17 @@ export function neighborhoodDetail(
   themeDefinitions: readonly ThemeDefinition[] = [],
 ): NeighborhoodDetail {
   const only = { ...request, selected: new Set([neighborhood.slug]) };
-  const dimensions = measures.map((m) => ({ ...latestChanges(queries, rules, { ...only, measure: m.value }).rows[1], measure: m.value, label: m.label }));
+  const dimensions = measures.map((m) => ({ ...latestChanges(sums.months, rules, { ...only, measure: m.value }).rows[1], measure: m.value, label: m.label }));
   const byChange = (a: { change: Change | null }, b: { change: Change | null }) => Math.abs(b.change?.estimate ?? 0) - Math.abs(a.change?.estimate ?? 0);
-  const groupsMoved = groupChanges(queries, rules, request, neighborhood, questions)
+  const groupsMoved = groupChanges(sums, rules, request, neighborhood, questions)
     .filter((g) => g.change !== null)
     .sort(byChange)
     .slice(0, 6);
   return {
     dimensions: [...dimensions].sort(byChange),
     groupsMoved,
-    distributions: distributions(queries, rules, request, neighborhood, questions),
-    themes: themes(queries, rules, request, neighborhood, themeDefinitions),
+    distributions: distributions(sums.distributions, rules, questions),
+    themes: themes(sums.issues, rules, themeDefinitions),
     ...lastTwoBuckets(request),
   };
 }

@@ -1,6 +1,6 @@
 import type { ReleaseRules } from '../stats/cells.js';
-import type { ResultsQueries } from './queries.js';
-import { computeTrends, type TrendRequest } from './trends.js';
+import { spanning, type DayRange, type MonthSums } from './sums.js';
+import { computeTrends, trendMonths, type TrendRequest } from './trends.js';
 
 /** Rolling windows tried for the opening view, finest first. */
 export const openingWindows = [1, 3, 6, 12] as const;
@@ -12,16 +12,22 @@ export interface OpeningView {
   sentence: string;
 }
 
+/** The view tried with each window: the months before the request's last one, in single months. */
+const candidate = (request: TrendRequest, rolling: number): TrendRequest => ({ ...request, bucket: 'month', rolling, from: request.to, selected: null });
+
+/** The months the opening view reads. */
+export const openingMonths = (request: TrendRequest): DayRange => spanning(...openingWindows.map((rolling) => trendMonths(candidate(request, rolling))));
+
 const windowName = (rolling: number) => (rolling === 1 ? 'single-month' : `rolling ${rolling}-month`);
 
 /**
  * The finest monthly view (single months, then rolling 3, 6 and 12 months) in which every neighborhood has a figure
  * for the latest month, with one sentence saying so: at real volumes single months rarely reach the threshold.
  */
-export function openingView(queries: ResultsQueries, rules: ReleaseRules, request: TrendRequest, active: ReadonlySet<string>): OpeningView {
+export function openingView(sums: MonthSums, rules: ReleaseRules, request: TrendRequest, active: ReadonlySet<string>): OpeningView {
   let fewest = { rolling: openingWindows[openingWindows.length - 1] as number, missing: Infinity };
   for (const rolling of openingWindows) {
-    const trends = computeTrends(queries, rules, { ...request, bucket: 'month', rolling, from: request.to, selected: null });
+    const trends = computeTrends(sums, rules, candidate(request, rolling));
     const missing = trends.series.filter((s) => active.has(s.area) && s.cells.at(-1)?.suppressed).length;
     if (missing === 0) {
       return {

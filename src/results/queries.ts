@@ -1,82 +1,132 @@
-import { asc } from 'drizzle-orm';
-import type { DatabaseHandle } from '../db/sqlite/client.js';
-import { createReadCache } from '../db/read-cache.js';
-import { neighborhoods, surveys } from '../db/schema.js';
-import type { KeyedSums } from '../stats/perturbation.js';
-
-/** SQL for the first day of the month holding a YYYY-MM-DD column: the release grid's base cell. */
-const monthSql = (column: string) => `substr(${column}, 1, 7) || '-01'`;
-
-export interface MonthRow extends KeyedSums {
-  month: string;
-  neighborhoodId: number;
-}
-
-type TrendParams = { survey: number; measure: string; from: string; to: string };
-type Range = { survey: number; neighborhood: number; from: string; to: string };
-
-// Voided responses are never counted: every query on responses filters them, and rollups never include them.
-const liveResponses = 'r.survey_id = :survey AND r.neighborhood_id = :neighborhood AND r.voided = 0 AND r.submitted_on BETWEEN :from AND :to';
+import { asc, sql } from 'drizzle-orm';
+import type { Question } from '../db/schema.js';
+import type { Store } from '../db/store.js';
+import { snapRange } from '../stats/buckets.js';
+import { splitsNeed } from './chicago-groups.js';
+import { groupRange, latestChangeMonths, shownRange, TOP_ISSUE_CODE } from './neighborhood.js';
+import { openingMonths, openingWindows } from './opening-view.js';
+import { spanning, type AggregateSums, type DayRange, type DistributionRow, type GroupRow, type IssueRow, type MonthRow, type MonthSums, type NeighborhoodSums } from './sums.js';
+import { trendMonths, type TrendRequest } from './trends.js';
 
 /**
- * Grouped reads for the results pages, one row per base cell of the release grid (neighborhood × month) with the sum
- * of its records' cell keys: rollups for trends and impact, responses for distributions, groups and themes.
+ * The sums results are computed from, one query per kind of sum (every measure and neighborhood at once), each row a
+ * base cell of the release grid (neighborhood × month) with the sum of its records' cell keys: rollups for trends and
+ * impact, responses for distributions, groups and themes. Voided responses are never counted (rollups never hold them).
  */
-export function createResultsQueries({ db, sqlite }: DatabaseHandle) {
-  const monthlyTrends = sqlite.prepare<TrendParams, MonthRow>(
-    `SELECT ${monthSql('day')} AS month, neighborhood_id AS neighborhoodId,
-            sum(n) AS n, sum(sum) AS sum, sum(sum_squares) AS sumSquares, sum(key_sum) AS keySum
-     FROM daily_rollups
-     WHERE survey_id = :survey AND measure = :measure AND day BETWEEN :from AND :to
-     GROUP BY month, neighborhood_id`,
-  );
+export function createResultsRepository(store: Store) {
+  const { surveys, neighborhoods } = store.tables;
+  const monthOf = (column: string) => store.sql.monthOf(sql.raw(column));
+  const liveResponses = (survey: number, range: DayRange) => sql`r.survey_id = ${survey} AND NOT r.voided AND r.submitted_on BETWEEN ${range.from} AND ${range.to}`;
 
-  // Grouping the rollups over years of days costs tens of milliseconds; dashboards ask the same question repeatedly.
-  const cachedTrends = createReadCache(sqlite, { maxEntries: 64 });
+  async function loadMonthSums(survey: number, measures: readonly string[], range: DayRange): Promise<MonthSums> {
+    const rows = await store.read((db) =>
+      store.rows<MonthRow>(
+        db,
+        sql`SELECT measure AS "measure", ${monthOf('day')} AS "month", neighborhood_id AS "neighborhoodId",
+                   sum(n) AS "n", sum(sum) AS "sum", sum(sum_squares) AS "sumSquares", sum(key_sum) AS "keySum"
+            FROM daily_rollups
+            WHERE survey_id = ${survey} AND measure IN ${measures} AND day BETWEEN ${range.from} AND ${range.to}
+            GROUP BY measure, ${monthOf('day')}, neighborhood_id`,
+      ),
+    );
+    return { measures, ...range, rows };
+  }
 
-  const distributions = sqlite.prepare<Range, { questionId: number; month: string; value: number; n: number; keySum: number }>(
-    `SELECT a.question_id AS questionId, ${monthSql('r.submitted_on')} AS month, a.value_number AS value, count(*) AS n, sum(r.cell_key) AS keySum
-     FROM responses r
-     JOIN answers a ON a.response_id = r.id
-     JOIN questions q ON q.id = a.question_id AND q.kind = 'scale'
-     WHERE ${liveResponses} AND a.value_number IS NOT NULL
-     GROUP BY a.question_id, month, a.value_number`,
-  );
+  /**
+   * Rollup sums of some measures per neighborhood × month over the whole months holding `range` (shared, read-only
+   * rows): grouping rollups over years of days costs tens of milliseconds, and dashboards ask the same repeatedly.
+   */
+  function monthSums(survey: number, measures: readonly string[], range: DayRange): Promise<MonthSums> {
+    const months = snapRange(range.from, range.to, 'month');
+    const sorted = [...new Set(measures)].sort();
+    if (sorted.length === 0) return Promise.resolve({ measures: sorted, ...months, rows: [] });
+    return store.cached('figures', `months:${survey}:${sorted.join(',')}:${months.from}:${months.to}`, () => loadMonthSums(survey, sorted, months));
+  }
 
-  const groups = sqlite.prepare<Range & { measure: string }, KeyedSums & { question: string; value: string; month: string }>(
-    `SELECT q.code AS question, a.value_text AS value, ${monthSql('r.submitted_on')} AS month,
-            count(*) AS n, sum(s.score) AS sum, sum(s.score * s.score) AS sumSquares, sum(r.cell_key) AS keySum
-     FROM responses r
-     JOIN response_scores s ON s.response_id = r.id AND s.measure = :measure
-     JOIN answers a ON a.response_id = r.id
-     JOIN questions q ON q.id = a.question_id AND q.kind = 'choice'
-     WHERE ${liveResponses}
-     GROUP BY q.code, a.value_text, month`,
-  );
+  /** Sums of some measures per choice answer and month, in every neighborhood or one. */
+  function groupRows(survey: number, measures: readonly string[], range: DayRange, neighborhood?: number): Promise<GroupRow[]> {
+    if (measures.length === 0) return Promise.resolve([]);
+    const month = monthOf('r.submitted_on');
+    return store.read((db) =>
+      store.rows<GroupRow>(
+        db,
+        sql`SELECT s.measure AS "measure", r.neighborhood_id AS "neighborhoodId", q.code AS "question", a.value_text AS "value", ${month} AS "month",
+                   count(*) AS "n", sum(s.score) AS "sum", sum(s.score * s.score) AS "sumSquares", sum(r.cell_key) AS "keySum"
+            FROM responses r
+            JOIN response_scores s ON s.response_id = r.id AND s.measure IN ${measures}
+            JOIN answers a ON a.response_id = r.id
+            JOIN questions q ON q.id = a.question_id AND q.kind = 'choice'
+            WHERE ${liveResponses(survey, range)}${neighborhood === undefined ? sql`` : sql` AND r.neighborhood_id = ${neighborhood}`}
+            GROUP BY s.measure, r.neighborhood_id, q.code, a.value_text, ${month}
+            ORDER BY s.measure, r.neighborhood_id, q.code, a.value_text, ${month}`,
+      ),
+    );
+  }
 
-  // Identical answers are grouped in SQL, so only distinct texts (with their counts and key sums) reach the counter.
-  const issueTexts = sqlite.prepare<Range & { code: string }, { text: string; month: string; n: number; keySum: number }>(
-    `SELECT lower(trim(a.value_text)) AS text, ${monthSql('r.submitted_on')} AS month, count(*) AS n, sum(r.cell_key) AS keySum
-     FROM responses r
-     JOIN answers a ON a.response_id = r.id
-     JOIN questions q ON q.id = a.question_id AND q.code = :code AND q.kind = 'text'
-     WHERE ${liveResponses} AND a.value_text IS NOT NULL
-     GROUP BY text, month`,
-  );
+  /** Scale answers per question, point and month in one neighborhood. */
+  function distributionRows(survey: number, neighborhood: number, range: DayRange): Promise<DistributionRow[]> {
+    const month = monthOf('r.submitted_on');
+    return store.read((db) =>
+      store.rows<DistributionRow>(
+        db,
+        sql`SELECT a.question_id AS "questionId", ${month} AS "month", a.value_number AS "value", count(*) AS "n", sum(r.cell_key) AS "keySum"
+            FROM responses r
+            JOIN answers a ON a.response_id = r.id
+            JOIN questions q ON q.id = a.question_id AND q.kind = 'scale'
+            WHERE ${liveResponses(survey, range)} AND r.neighborhood_id = ${neighborhood} AND a.value_number IS NOT NULL
+            GROUP BY a.question_id, ${month}, a.value_number`,
+      ),
+    );
+  }
 
-  const allSurveys = db.select({ id: surveys.id, slug: surveys.slug, title: surveys.title }).from(surveys).orderBy(asc(surveys.id)).prepare();
-  const allNeighborhoods = db.select().from(neighborhoods).orderBy(asc(neighborhoods.name)).prepare();
+  /** Texts answering one question per month in one neighborhood: identical answers are grouped, so only distinct texts reach the counter. */
+  function issueRows(survey: number, neighborhood: number, range: DayRange, code: string): Promise<IssueRow[]> {
+    const month = monthOf('r.submitted_on');
+    return store.read((db) =>
+      store.rows<IssueRow>(
+        db,
+        sql`SELECT lower(trim(a.value_text)) AS "text", ${month} AS "month", count(*) AS "n", sum(r.cell_key) AS "keySum"
+            FROM responses r
+            JOIN answers a ON a.response_id = r.id
+            JOIN questions q ON q.id = a.question_id AND q.code = ${code} AND q.kind = 'text'
+            WHERE ${liveResponses(survey, range)} AND r.neighborhood_id = ${neighborhood} AND a.value_text IS NOT NULL
+            GROUP BY lower(trim(a.value_text)), ${month}`,
+      ),
+    );
+  }
 
   return {
-    /** Rollup sums per neighborhood × month (shared, read-only rows), read again only after the database changed. */
-    monthRows: (params: TrendParams): readonly MonthRow[] =>
-      cachedTrends(`${params.survey}:${params.measure}:${params.from}:${params.to}`, () => monthlyTrends.all(params)),
-    distributionRows: (params: Range) => distributions.all(params),
-    groupRows: (params: Range & { measure: string }) => groups.all(params),
-    issueRows: (params: Range & { code: string }) => issueTexts.all(params),
-    surveys: () => allSurveys.all(),
-    neighborhoods: () => allNeighborhoods.all(),
+    monthSums,
+    /** What the results page counts: the opening view when it is chosen, and the trends and latest changes at any window it may choose. */
+    cityPageSums(request: TrendRequest, choosingOpening: boolean): Promise<MonthSums> {
+      const views = choosingOpening ? openingWindows.map((rolling) => ({ ...request, rolling })) : [request];
+      const ranges = views.flatMap((view) => [trendMonths(view), latestChangeMonths(view)]);
+      return monthSums(request.survey.id, [request.measure], spanning(...ranges, ...(choosingOpening ? [openingMonths(request)] : [])));
+    },
+    /** Everything a neighborhood's page counts, for its trends and its detail: one query per kind of sum. */
+    async neighborhoodSums(request: TrendRequest, neighborhood: number, measures: readonly string[]): Promise<NeighborhoodSums> {
+      const survey = request.survey.id;
+      const shown = shownRange(request);
+      const [months, groups, distributions, issues] = await Promise.all([
+        monthSums(survey, [request.measure, ...measures], spanning(trendMonths(request), latestChangeMonths(request), groupRange(request))),
+        groupRows(survey, [request.measure], groupRange(request), neighborhood),
+        distributionRows(survey, neighborhood, shown),
+        issueRows(survey, neighborhood, shown, TOP_ISSUE_CODE),
+      ]);
+      return { months, groups, distributions, issues };
+    },
+    /** Everything the aggregates CSV counts: every measure's trends and the Chicago splits. */
+    async aggregateSums(request: TrendRequest, measures: readonly string[], questions: readonly Question[]): Promise<AggregateSums> {
+      const splits = splitsNeed(request, questions);
+      const [months, groups] = await Promise.all([
+        monthSums(request.survey.id, [...measures, ...splits.measures], trendMonths(request)),
+        groupRows(request.survey.id, splits.measures, splits.range),
+      ]);
+      return { months, groups };
+    },
+    surveys: () => store.read((db) => db.select({ id: surveys.id, slug: surveys.slug, title: surveys.title }).from(surveys).orderBy(asc(surveys.id))),
+    neighborhoods: () => store.read((db) => db.select().from(neighborhoods).orderBy(asc(neighborhoods.name))),
   };
 }
 
-export type ResultsQueries = ReturnType<typeof createResultsQueries>;
+export type ResultsRepository = ReturnType<typeof createResultsRepository>;

@@ -1,12 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { recordAudit } from '../audit/record.js';
+import { audit } from '../audit/record.js';
 import { requireRole } from '../auth/guards.js';
 import { dateIn } from '../dates.js';
 import { localize } from '../i18n/index.js';
 import { eventKindLabels } from '../events/schemas.js';
-import { createEventQueries } from '../events/queries.js';
-import { computeImpact, DEFAULT_IMPACT_MONTHS } from '../events/impact.js';
+import { computeImpact, DEFAULT_IMPACT_MONTHS, impactMonths } from '../events/impact.js';
 import { verdictView } from '../events/verdict-view.js';
 import { bucketKinds, bucketLabel, bucketStart, snapRange } from '../stats/buckets.js';
 import type { ReleaseRules } from '../stats/cells.js';
@@ -16,10 +15,10 @@ import { aggregatesCsv, csvText } from './export.js';
 import { MAX_ROLLING, measureLabel, resolveFilters, trendQuerySchema, zodFieldErrors, type FieldErrors, type ResolvedFilters } from './filters.js';
 import { latestChanges, neighborhoodDetail, type LatestChange } from './neighborhood.js';
 import { createThemeRepository } from '../themes/queries.js';
-import { createResultsQueries } from './queries.js';
 import { openingView } from './opening-view.js';
 import { changeVerdict } from './change-verdict.js';
-import { CITY, computeTrends, type Trends } from './trends.js';
+import { spanning } from './sums.js';
+import { CITY, computeTrends, trendMonths, type Trends } from './trends.js';
 
 export const chartScripts = ['/static/vendor/chart.umd.min.js', '/static/vendor/chartjs-plugin-annotation.min.js', '/static/js/charts.js'];
 
@@ -62,17 +61,17 @@ export function resultsSummary(rows: readonly LatestChange[], detailQuery: URLSe
 const neighborhoodParams = z.object({ neighborhood: z.string().max(200) });
 
 export async function resultsRoutes(app: FastifyInstance) {
-  const queries = createResultsQueries(app.database);
-  const eventQueries = createEventQueries(app.database);
+  const { results, events } = app;
   const themeRepository = createThemeRepository(app.database);
   const staffOnly = requireRole('admin', 'liaison');
 
-  function filters(request: FastifyRequest, rules: ReleaseRules): { ok: true; value: ResolvedFilters } | { ok: false; errors: FieldErrors } {
+  async function filters(request: FastifyRequest, rules: ReleaseRules): Promise<{ ok: true; value: ResolvedFilters } | { ok: false; errors: FieldErrors }> {
     const parsed = trendQuerySchema.safeParse(request.query);
     if (!parsed.success) return { ok: false, errors: zodFieldErrors(parsed.error) };
     return resolveFilters(parsed.data, {
-      queries,
-      findSurvey: (slug) => app.surveys.findWithQuestions(slug),
+      surveys: results.surveys,
+      neighborhoods: results.neighborhoods,
+      findSurvey: async (slug) => app.surveys.findWithQuestions(slug),
       latest: app.release.latestDay(rules, dateIn(app.config.TIME_ZONE)),
     });
   }
@@ -86,30 +85,29 @@ export async function resultsRoutes(app: FastifyInstance) {
   });
 
   /** The GET filter form, keeping what was asked for. */
-  function filterForm(request: FastifyRequest, resolved: ResolvedFilters | null, errors: FieldErrors = {}) {
+  async function filterForm(request: FastifyRequest, resolved: ResolvedFilters | null, errors: FieldErrors = {}) {
     const raw = request.query as Record<string, unknown>;
     const text = (key: string) => (typeof raw[key] === 'string' ? raw[key] : '');
     const selected = new Set([raw.neighborhood ?? []].flat());
     const r = resolved?.request;
     const errorList = Object.entries(errors).map(([field, message]) => ({ href: `#filter-${field}`, message: `${field}: ${message}` }));
     return {
-      surveys: queries.surveys().map((s) => ({ slug: s.slug, title: s.title.en ?? s.slug, selected: s.slug === (r?.survey.slug ?? text('survey')) })),
+      surveys: (await results.surveys()).map((s) => ({ slug: s.slug, title: s.title.en ?? s.slug, selected: s.slug === (r?.survey.slug ?? text('survey')) })),
       from: r?.from ?? text('from'),
       to: r?.to ?? text('to'),
       rolling: r?.rolling ?? text('rolling'),
       maxRolling: MAX_ROLLING,
       buckets: bucketKinds.map((b) => ({ value: b, label: bucketNames[b], selected: b === (r?.bucket ?? (text('bucket') || 'month')) })),
       measures: (resolved?.measures ?? []).map((m) => ({ ...m, selected: m.value === r?.measure })),
-      neighborhoods: queries.neighborhoods().map((n) => ({ slug: n.slug, name: n.name, checked: selected.has(n.slug) })),
+      neighborhoods: (await results.neighborhoods()).map((n) => ({ slug: n.slug, name: n.name, checked: selected.has(n.slug) })),
       errors,
       errorList,
       hasErrors: errorList.length > 0,
     };
   }
 
-  function markers(from: string, to: string, trends: Trends, areas: ReadonlySet<string> | null) {
-    return eventQueries
-      .inRange(from, to)
+  async function markers(from: string, to: string, trends: Trends, areas: ReadonlySet<string> | null) {
+    return (await events.inRange(from, to))
       .filter((e) => e.neighborhoodSlug === null || !areas || areas.has(e.neighborhoodSlug))
       .map((e) => ({
         id: e.id,
@@ -122,10 +120,10 @@ export async function resultsRoutes(app: FastifyInstance) {
   }
 
   /** What both trend pages show: the filter form, the chart's series and the same figures as a table. */
-  function trendView(request: FastifyRequest, resolved: ResolvedFilters, trends: Trends) {
+  async function trendView(request: FastifyRequest, resolved: ResolvedFilters, trends: Trends) {
     return {
       scripts: chartScripts,
-      filters: filterForm(request, resolved),
+      filters: await filterForm(request, resolved),
       measureLabel: measureLabel(trends.measure),
       trends,
       table: trendTable(trends),
@@ -147,25 +145,28 @@ export async function resultsRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const rules = app.release.rulesFor(request);
-      const resolved = filters(request, rules);
+      const resolved = await filters(request, rules);
       if (!resolved.ok) return badQuery(reply, resolved.errors);
-      return computeTrends(queries, rules, resolved.value.request);
+      const trendRequest = resolved.value.request;
+      return computeTrends(await results.monthSums(trendRequest.survey.id, [trendRequest.measure], trendMonths(trendRequest)), rules, trendRequest);
     },
   );
 
   app.get('/results', { preHandler: staffOnly }, async (request, reply) => {
     const rules = app.release.rulesFor(request);
-    const resolved = filters(request, rules);
+    const resolved = await filters(request, rules);
     const common = { title: 'Results', filterAction: '/results', showNeighborhoodFilter: true, ...thresholds(rules) };
-    if (!resolved.ok) return reply.code(400).view('results/city', { ...common, filters: filterForm(request, null, resolved.errors) });
+    if (!resolved.ok) return reply.code(400).view('results/city', { ...common, filters: await filterForm(request, null, resolved.errors) });
     const raw = request.query as Record<string, unknown>;
     // With no view asked for, open on the finest rolling window in which every neighborhood has a figure.
-    const active = new Set(queries.neighborhoods().flatMap((n) => (n.retired ? [] : [n.slug])));
-    const opening = raw.bucket || raw.rolling ? null : openingView(queries, rules, resolved.value.request, active);
+    const choosingOpening = !(raw.bucket || raw.rolling);
+    const sums = await results.cityPageSums(resolved.value.request, choosingOpening);
+    const active = new Set((await results.neighborhoods()).flatMap((n) => (n.retired ? [] : [n.slug])));
+    const opening = choosingOpening ? openingView(sums, rules, resolved.value.request, active) : null;
     if (opening) resolved.value.request.rolling = opening.rolling;
     const { request: trendRequest } = resolved.value;
-    const trends = computeTrends(queries, rules, trendRequest);
-    const changes = latestChanges(queries, rules, trendRequest);
+    const trends = computeTrends(sums, rules, trendRequest);
+    const changes = latestChanges(sums, rules, trendRequest);
     const exportQuery = new URLSearchParams({
       survey: trends.survey,
       from: trends.from,
@@ -176,29 +177,36 @@ export async function resultsRoutes(app: FastifyInstance) {
     const detailQuery = new URLSearchParams({ ...Object.fromEntries(exportQuery), measure: trends.measure });
     return reply.view('results/city', {
       ...common,
-      ...trendView(request, resolved.value, trends),
+      ...(await trendView(request, resolved.value, trends)),
       opening,
       changes: { ...changes, rows: changes.rows.map((row) => ({ ...row, href: row.area === CITY ? null : `/results/${row.area}?${detailQuery}` })) },
       summary: resultsSummary(changes.rows, detailQuery),
-      chart: { trends, events: markers(trends.from, trends.to, trends, trendRequest.selected), band: false },
+      chart: { trends, events: await markers(trends.from, trends.to, trends, trendRequest.selected), band: false },
       exportUrl: `/results/export.csv?${exportQuery}&${new URLSearchParams({ _csrf: String(reply.locals.csrfToken) })}`,
     });
   });
 
   app.get('/results/export.csv', { preHandler: [staffOnly, app.csrfProtection] }, async (request, reply) => {
     const rules = app.release.rulesFor(request);
-    const resolved = filters(request, rules);
+    const resolved = await filters(request, rules);
     if (!resolved.ok) return badQuery(reply, resolved.errors);
     const { request: trendRequest, measures, questions } = resolved.value;
-    const csv = aggregatesCsv(queries, rules, trendRequest, measures, questions);
+    const sums = await results.aggregateSums(
+      trendRequest,
+      measures.map((m) => m.value),
+      questions,
+    );
+    const csv = aggregatesCsv(sums, rules, trendRequest, measures, questions);
     const bom = (request.query as Record<string, unknown>).bom === '1';
-    recordAudit(app.database.db, {
-      userId: request.staffUser!.id,
-      action: 'export.aggregates',
-      entity: 'survey',
-      entityId: trendRequest.survey.id,
-      details: { ...snapRange(trendRequest.from, trendRequest.to, trendRequest.bucket), bucket: trendRequest.bucket, rolling: trendRequest.rolling },
-    });
+    await app.store.transaction((tx) =>
+      audit(tx, app.store.tables, {
+        userId: request.staffUser!.id,
+        action: 'export.aggregates',
+        entity: 'survey',
+        entityId: trendRequest.survey.id,
+        details: { ...snapRange(trendRequest.from, trendRequest.to, trendRequest.bucket), bucket: trendRequest.bucket, rolling: trendRequest.rolling },
+      }),
+    );
     const fileName = `${trendRequest.survey.slug}-aggregates-${dateIn(app.config.TIME_ZONE)}.csv`;
     return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${fileName}"`).send(csvText(csv, { bom }));
   });
@@ -206,21 +214,26 @@ export async function resultsRoutes(app: FastifyInstance) {
   app.get('/results/:neighborhood', { preHandler: staffOnly }, async (request, reply) => {
     const params = neighborhoodParams.safeParse(request.params);
     const slug = params.success ? params.data.neighborhood : undefined;
-    const neighborhood = queries.neighborhoods().find((n) => n.slug === slug);
+    const neighborhood = (await results.neighborhoods()).find((n) => n.slug === slug);
     if (!neighborhood) return reply.code(404).view('errors/error', { title: 'Not found', message: 'There is no neighborhood with this name.' });
     const rules = app.release.rulesFor(request);
-    const resolved = filters(request, rules);
+    const resolved = await filters(request, rules);
     const common = { title: `Results: ${neighborhood.name}`, neighborhood, filterAction: `/results/${neighborhood.slug}`, ...thresholds(rules) };
-    if (!resolved.ok) return reply.code(400).view('results/neighborhood', { ...common, filters: filterForm(request, null, resolved.errors) });
+    if (!resolved.ok) return reply.code(400).view('results/neighborhood', { ...common, filters: await filterForm(request, null, resolved.errors) });
     const { request: base, questions, measures } = resolved.value;
     const trendRequest = { ...base, selected: new Set([neighborhood.slug]) };
-    const trends = computeTrends(queries, rules, trendRequest);
-    const detail = neighborhoodDetail(queries, rules, trendRequest, neighborhood, questions, measures, themeRepository.definitions(base.survey.id));
-    const own = eventQueries.ofNeighborhood(neighborhood.id);
-    const cityWide = eventQueries.inRange(trends.from, trends.to).filter((e) => e.neighborhoodId === null);
+    const sums = await results.neighborhoodSums(
+      trendRequest,
+      neighborhood.id,
+      measures.map((m) => m.value),
+    );
+    const trends = computeTrends(sums.months, rules, trendRequest);
+    const detail = neighborhoodDetail(sums, rules, trendRequest, neighborhood, questions, measures, await themeRepository.definitions(base.survey.id));
+    const own = await events.ofNeighborhood(neighborhood.id);
+    const cityWide = (await events.inRange(trends.from, trends.to)).filter((e) => e.neighborhoodId === null);
     return reply.view('results/neighborhood', {
       ...common,
-      ...trendView(request, resolved.value, trends),
+      ...(await trendView(request, resolved.value, trends)),
       detail,
       scaleCharts: [
         { id: 'distribution-010', title: 'Answers on the 0–10 scale', questions: detail.distributions.filter((d) => d.scale === '0-10') },
@@ -232,7 +245,7 @@ export async function resultsRoutes(app: FastifyInstance) {
         kindLabel: eventKindLabels[e.kind],
         cityWide: e.neighborhoodId === null,
       })),
-      chart: { trends, events: markers(trends.from, trends.to, trends, new Set([neighborhood.slug])), band: true },
+      chart: { trends, events: await markers(trends.from, trends.to, trends, new Set([neighborhood.slug])), band: true },
       briefUrl: `/results/${neighborhood.slug}/brief${queryString(request.query)}`,
     });
   });
@@ -244,40 +257,48 @@ export async function resultsRoutes(app: FastifyInstance) {
   app.get('/results/:neighborhood/brief', { preHandler: staffOnly }, async (request, reply) => {
     const params = neighborhoodParams.safeParse(request.params);
     const slug = params.success ? params.data.neighborhood : undefined;
-    const neighborhoods = queries.neighborhoods();
+    const neighborhoods = await results.neighborhoods();
     const neighborhood = neighborhoods.find((n) => n.slug === slug);
     if (!neighborhood) return reply.code(404).view('errors/error', { title: 'Not found', message: 'There is no neighborhood with this name.' });
     const rules = app.release.rulesFor(request);
-    const resolved = filters(request, rules);
+    const resolved = await filters(request, rules);
     if (!resolved.ok) return badQuery(reply, resolved.errors);
     const { request: base, questions, measures } = resolved.value;
     const trendRequest = { ...base, selected: new Set([neighborhood.slug]) };
-    const trends = computeTrends(queries, rules, trendRequest);
-    const detail = neighborhoodDetail(queries, rules, trendRequest, neighborhood, questions, measures, themeRepository.definitions(base.survey.id));
+    const sums = await results.neighborhoodSums(
+      trendRequest,
+      neighborhood.id,
+      measures.map((m) => m.value),
+    );
+    const trends = computeTrends(sums.months, rules, trendRequest);
+    const detail = neighborhoodDetail(sums, rules, trendRequest, neighborhood, questions, measures, await themeRepository.definitions(base.survey.id));
     const latest = app.release.latestDay(rules, dateIn(app.config.TIME_ZONE));
-    const allEvents = eventQueries.list();
-    const recent = eventQueries
-      .ofNeighborhood(neighborhood.id)
-      .filter((e) => e.occurredOn <= latest)
-      .slice(0, BRIEF_EVENTS)
-      .map((event) => {
-        const impact = computeImpact(queries, rules, {
-          event,
-          survey: base.survey,
-          measure: base.measure,
-          months: DEFAULT_IMPACT_MONTHS,
-          neighborhoods,
-          events: allEvents,
-          latest,
-        });
-        return {
+    const allEvents = await events.list();
+    const shownEvents = (await events.ofNeighborhood(neighborhood.id)).filter((e) => e.occurredOn <= latest).slice(0, BRIEF_EVENTS);
+    // One read for every event's impact: their histories overlap.
+    const impactRanges = shownEvents.map((event) => impactMonths({ event, months: DEFAULT_IMPACT_MONTHS, latest }));
+    const impactSums = impactRanges.length > 0 ? await results.monthSums(base.survey.id, [base.measure], spanning(...impactRanges)) : null;
+    const recent = shownEvents.flatMap((event) => {
+      if (!impactSums) return [];
+      const impact = computeImpact(impactSums, rules, {
+        event,
+        survey: base.survey,
+        measure: base.measure,
+        months: DEFAULT_IMPACT_MONTHS,
+        neighborhoods,
+        events: allEvents,
+        latest,
+      });
+      return [
+        {
           id: event.id,
           title: localize(event.title, 'en'),
           occurredOn: event.occurredOn,
           kindLabel: eventKindLabels[event.kind],
           verdict: verdictView(impact),
-        };
-      });
+        },
+      ];
+    });
     const own = trends.series.find((s) => s.area === neighborhood.slug);
     const city = trends.series.find((s) => s.area === CITY);
     const trend = trends.buckets

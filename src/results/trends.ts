@@ -3,7 +3,7 @@ import { bucketEnd, bucketLabel, bucketsBetween, shiftBucket, snapRange, type Bu
 import { cellFrom, groupOf, varianceOf, type Cell, type ReleaseRules } from '../stats/cells.js';
 import { welchDifference } from '../stats/difference.js';
 import { addReleased, atomSalt, emptyReleased, releaseAtom, type ReleasedSums } from '../stats/perturbation.js';
-import type { ResultsQueries } from './queries.js';
+import type { DayRange, MonthSums } from './sums.js';
 
 export const CITY = 'city';
 
@@ -75,20 +75,24 @@ export const measureSalt = (measure: string) => atomSalt('measure', measure);
 
 /**
  * Each neighborhood's released sums per month (its atoms, perturbed for protected figures) and the city's as their
- * sum, so every figure built from them is a union of whole atoms and carries their noise.
+ * sum, so every figure built from them is a union of whole atoms and carries their noise. `sums` must hold the
+ * measure over every month of the request.
  */
-export function loadMonths(
-  queries: ResultsQueries,
+export function monthSeries(
+  sums: MonthSums,
   rules: ReleaseRules,
-  request: Pick<TrendRequest, 'survey' | 'measure' | 'neighborhoods'> & { from: string; to: string },
+  request: Pick<TrendRequest, 'measure' | 'neighborhoods'> & DayRange,
 ): MonthSeries {
   const months = bucketsBetween(request.from, request.to, 'month');
+  const range = snapRange(request.from, request.to, 'month');
+  if (!sums.measures.includes(request.measure) || range.from < sums.from || range.to > sums.to)
+    throw new Error(`The sums loaded (${sums.measures.join(', ')} from ${sums.from} to ${sums.to}) do not hold ${request.measure} from ${range.from} to ${range.to}.`);
   const position = new Map(months.map((start, i) => [start, i]));
   const index = new Map(request.neighborhoods.map((n, j) => [n.id, j]));
   const parts = request.neighborhoods.map(() => months.map(() => emptyReleased));
   const salt = measureSalt(request.measure);
-  const range = snapRange(request.from, request.to, 'month');
-  for (const row of queries.monthRows({ survey: request.survey.id, measure: request.measure, ...range })) {
+  for (const row of sums.rows) {
+    if (row.measure !== request.measure) continue;
     const j = index.get(row.neighborhoodId);
     const i = position.get(row.month);
     if (j !== undefined && i !== undefined) parts[j][i] = releaseAtom(row, salt, rules.perturb);
@@ -148,14 +152,20 @@ export function trendWindows(request: Pick<TrendRequest, 'bucket' | 'rolling' | 
   return { range, starts, months, windows };
 }
 
+/** The months a request's trends read: its buckets with their rolling lead-in. */
+export function trendMonths(request: Pick<TrendRequest, 'bucket' | 'rolling' | 'from' | 'to'>): DayRange {
+  const { range, months } = trendWindows(request);
+  return { from: months[0], to: range.to };
+}
+
 /**
  * Cells per bucket for the city and each neighborhood: every bucket (and rolling window of buckets) is a union of
  * whole months, each month's atom perturbed once, so no two views can be differenced below the privacy floor.
  */
-export function computeTrends(queries: ResultsQueries, rules: ReleaseRules, request: TrendRequest): Trends {
+export function computeTrends(sums: MonthSums, rules: ReleaseRules, request: TrendRequest): Trends {
   const { bucket, rolling } = request;
-  const { range, starts, months, windows } = trendWindows(request);
-  const { parts, city, variance } = loadMonths(queries, rules, { ...request, from: months[0], to: range.to });
+  const { range, starts, windows } = trendWindows(request);
+  const { parts, city, variance } = monthSeries(sums, rules, { ...request, ...trendMonths(request) });
   const series: TrendSeries[] = [{ area: CITY, name: 'City-wide', cells: windows.map((w) => cellFrom(pooled(city, w), rules, variance)) }];
   request.neighborhoods.forEach((n, j) => {
     if (!request.selected || request.selected.has(n.slug)) {

@@ -2,10 +2,12 @@ import { parse } from 'csv-parse/sync';
 import { once } from 'node:events';
 import { type IncomingMessage, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { desc, eq, sql } from 'drizzle-orm';
 import t from 'tap';
 import { dateIn } from '../../src/dates.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/sqlite/client.js';
-import { exportQuery } from '../../src/export/stream.js';
+import type { Store } from '../../src/db/store.js';
+import { exportCsvStream, exportQuery } from '../../src/export/stream.js';
 import { auditActions, seedResponses, staffSessions } from '../helper/admin.js';
 import { addNeighborhoods, buildTestApp, csrfFrom, form } from '../helper/app.js';
 
@@ -22,7 +24,7 @@ const tricky = [
 ];
 
 t.test('wide and long exports: parsed with csv-parse, every value back, formulas neutralised', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   const [riverside, oldTown] = await addNeighborhoods(store, 'Riverside', 'Old Town');
   const { asAdmin } = await staffSessions(app);
   const ids = seedResponses(
@@ -90,22 +92,29 @@ t.test('wide and long exports: parsed with csv-parse, every value back, formulas
   t.same(longRows[first + 2], [String(ids[0]), '2026-03-01', 'riverside', 'qr', 'en', 'top_issue', tricky[0], '']);
   t.same(longRows[first + 3], [String(ids[0]), '2026-03-01', 'riverside', 'qr', 'en', 'gender', 'woman', 'Woman']);
   t.same(auditActions(app), ['export.wide', 'export.long']);
-  const details = JSON.parse((database.sqlite.prepare('SELECT details FROM audit_log ORDER BY id DESC').get() as { details: string }).details);
-  t.match(details, { survey: 'community-trust', format: 'long', bom: true, channel: null });
+  const { auditLog } = store.tables;
+  const [last] = await store.read((db) => db.select({ details: auditLog.details }).from(auditLog).orderBy(desc(auditLog.id)).limit(1));
+  t.match(last.details, { survey: 'community-trust', format: 'long', bom: true, channel: null });
 });
 
 t.test('survey text in an export is neutralised too', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   const [riverside] = await addNeighborhoods(store, 'Riverside');
   const { asAdmin } = await staffSessions(app);
-  database.sqlite.prepare(`UPDATE questions SET options = json('[{"value":"woman","label":{"en":"=cmd|'' /C calc''!A0"}}]') WHERE code = 'gender'`).run();
+  const { questions } = store.tables;
+  await store.transaction((tx) =>
+    tx
+      .update(questions)
+      .set({ options: [{ value: 'woman', label: { en: "=cmd|' /C calc'!A0" } }] })
+      .where(eq(questions.code, 'gender')),
+  );
   seedResponses(app, [{ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { gender: 'woman' } }]);
   const rows: string[][] = parse((await asAdmin.get('/admin/export.csv?survey=community-trust&format=long')).body);
   t.equal(rows[1][7], "'=cmd|' /C calc'!A0");
 });
 
 t.test('filters: dates, neighborhoods, channel; voided responses are left out', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   const [a, b, c] = await addNeighborhoods(store, 'Alpha', 'Beta', 'Gamma');
   const { asAdmin } = await staffSessions(app);
   const ids = seedResponses(app, [
@@ -115,7 +124,8 @@ t.test('filters: dates, neighborhoods, channel; voided responses are left out', 
     { neighborhoodId: c.id, submittedOn: '2026-02-28', answers: { safety: 4 } },
     { neighborhoodId: a.id, submittedOn: '2026-03-01', answers: { safety: 5 } },
   ]);
-  database.sqlite.prepare('UPDATE responses SET voided = 1 WHERE id = ?').run(ids[3]);
+  const { responses } = store.tables;
+  await store.transaction((tx) => tx.update(responses).set({ voided: true }).where(eq(responses.id, ids[3])));
   const idsOf = async (query: Record<string, string | string[]>) =>
     parse((await asAdmin.get(`/admin/export.csv?${form({ survey: 'community-trust', ...query })}`)).body)
       .slice(1)
@@ -163,7 +173,7 @@ function startDownload(url: string, cookie: string) {
 }
 
 t.test('a submission arriving mid-export succeeds; the export streams its own snapshot', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   const [riverside] = await addNeighborhoods(store, 'Riverside');
   const { adminJar } = await staffSessions(app);
   const filler = 'x'.repeat(900);
@@ -190,7 +200,8 @@ t.test('a submission arriving mid-export succeeds; the export streams its own sn
     payload: form({ neighborhood: 'riverside', q_safety: '7' }),
   });
   t.equal(submit.statusCode, 303, 'the resident is not blocked by the export');
-  t.equal((database.sqlite.prepare('SELECT count(*) AS n FROM responses').get() as { n: number }).n, 4001);
+  const [count] = await store.read((db) => store.rows<{ n: number }>(db, sql`SELECT count(*) AS "n" FROM responses`));
+  t.equal(count.n, 4001);
   res.on('data', (c: Buffer) => chunks.push(c));
   res.resume();
   await once(res, 'end');
@@ -207,7 +218,7 @@ t.test('destroying the export stream (the client went away) stops the query and 
     Array.from({ length: 2000 }, () => ({ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { top_issue: 'y'.repeat(900) } })),
   );
   const opened: DatabaseHandle[] = [];
-  const { exportCsvStream } = await t.mockImport<typeof import('../../src/export/stream.js')>('../../src/export/stream.js', {
+  const { streamRows } = await t.mockImport<typeof import('../../src/db/sqlite/stream.js')>('../../src/db/sqlite/stream.js', {
     '../../src/db/sqlite/client.js': {
       openDatabase: (path: string, options?: { readonly?: boolean }) => {
         const handle = openDatabase(path, options);
@@ -216,9 +227,12 @@ t.test('destroying the export stream (the client went away) stops the query and 
       },
     },
   });
-  const { survey, questions } = app.surveys.findWithQuestions('community-trust')!;
-  const stream = exportCsvStream(config.DATABASE_PATH, { survey, questions, neighborhoodIds: [], format: 'wide', bom: false });
-  await new Promise((resolve) => stream.once('data', () => resolve(stream.pause())));
+  const exporting: Store = { ...store, stream: (query, batchSize) => streamRows(config.DATABASE_PATH, query, batchSize) };
+  const { survey, questions } = (await app.surveys.findWithQuestions('community-trust'))!;
+  const stream = exportCsvStream(exporting, { survey, questions, neighborhoodIds: [], format: 'wide', bom: false });
+  // The header comes first; the next chunk holds a response.
+  let chunks = 0;
+  await new Promise((resolve) => stream.on('data', () => ++chunks === 2 && resolve(stream.pause())));
   t.equal(opened.length, 1);
   t.ok(opened[0].sqlite.readonly, 'a read-only connection of its own');
   t.ok(opened[0].sqlite.open, 'open while rows are read');
@@ -230,12 +244,12 @@ t.test('destroying the export stream (the client went away) stops the query and 
 });
 
 t.test('the export query streams in index order: SQLite never sorts the whole export first', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  const { survey, questions } = app.surveys.findWithQuestions('community-trust')!;
+  const { app, store } = await buildTestApp(t);
+  const { survey, questions } = (await app.surveys.findWithQuestions('community-trust'))!;
   for (const format of ['wide', 'long'] as const) {
     for (const filters of [{}, { from: '2026-01-01', to: '2026-02-01' }, { neighborhoodIds: [1, 2], channel: 'paper' as const }]) {
-      const { sql, params } = exportQuery({ survey, questions, neighborhoodIds: [], format, bom: false, ...filters });
-      const plan = (database.sqlite.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail);
+      const query = exportQuery({ survey, questions, neighborhoodIds: [], format, bom: false, ...filters });
+      const plan = (await store.read((db) => store.rows<{ detail: string }>(db, sql`EXPLAIN QUERY PLAN ${query}`))).map((r) => r.detail);
       t.notOk(
         plan.some((d) => d.includes('TEMP B-TREE')),
         `${format}: ${plan.join('; ')}`,

@@ -6,6 +6,7 @@ import type { DatabaseHandle } from './client.js';
 import { createGroupCommitter } from './group-commit.js';
 import { createStorageHealth, isSqliteStorageError } from './health.js';
 import { ConnectionLock } from './lock.js';
+import { streamRows } from './stream.js';
 
 /**
  * The store on one SQLite connection. Reads share the connection; a transaction holds it alone from BEGIN to COMMIT
@@ -17,15 +18,26 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
   const lock = new ConnectionLock();
   const cache = createScopedCache();
   const health = createStorageHealth(handle);
-  const committer = createGroupCommitter(sqlite, lock, { fileProblem: handle.fileProblem, onCommit: () => cache.invalidate('figures') });
   const dataVersion = sqlite.prepare('SELECT data_version FROM pragma_data_version').pluck();
+  const totalChanges = sqlite.prepare('SELECT total_changes()').pluck();
   let seenVersion = -1;
+  let ownChanges = -1;
+  const committer = createGroupCommitter(sqlite, lock, {
+    fileProblem: handle.fileProblem,
+    onCommit: () => {
+      cache.invalidate('figures');
+      ownChanges = totalChanges.get() as number;
+    },
+  });
 
-  // data_version changes when another connection (a command-line tool, the import worker) commits.
+  // data_version changes when another connection (a command-line tool, the import worker) commits; total_changes
+  // when this connection wrote outside the store (features still on the DatabaseHandle).
   function noticeOtherWriters() {
     const version = dataVersion.get() as number;
-    if (version !== seenVersion) cache.invalidate('settings', 'figures');
+    const changes = totalChanges.get() as number;
+    if (version !== seenVersion || changes !== ownChanges) cache.invalidate('settings', 'figures');
     seenVersion = version;
+    ownChanges = changes;
   }
 
   async function transaction<T>(work: (tx: Db) => Promise<T>, options: { responsesOnly?: boolean } = {}): Promise<T> {
@@ -43,6 +55,7 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
         throw err;
       } finally {
         cache.invalidate(...(options.responsesOnly ? (['figures'] as const) : (['settings', 'figures'] as const)));
+        ownChanges = totalChanges.get() as number;
       }
     });
   }
@@ -64,6 +77,7 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
     },
     rows: <T>(tx: Db, query: SQL) => Promise.resolve(tx.all<T>(query)),
     execute: (tx: Db, query: SQL) => Promise.resolve(tx.run(query).changes),
+    stream: <T>(query: SQL, batchSize: number) => streamRows<T>(handle.path, query, batchSize),
     cached<T>(scope: 'settings' | 'figures', key: string, read: () => Promise<T>): Promise<T> {
       noticeOtherWriters();
       return cache.get(scope, key, read);

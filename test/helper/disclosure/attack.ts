@@ -17,10 +17,10 @@
  *    atom plus its exact records, so re-reads share it and any change of records draws a fresh one.
  */
 import { parse } from 'csv-parse/sync';
+import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { CONFIRM_FIELD } from '../../../src/admin/confirm.js';
 import { dateIn } from '../../../src/dates.js';
-import { createEventQueries } from '../../../src/events/queries.js';
 import { multipart, seedResponses, staffSessions } from '../admin.js';
 import { csrfFrom } from '../app.js';
 import { Collector, type Noise, type Phase, type Quantity, type ShownCell } from './collector.js';
@@ -364,8 +364,9 @@ export const describeLeak = (l: Leak) =>
 export async function runDisclosureAttack({ app, mode, sigma, seed = 12 }: AttackOptions): Promise<AttackReport> {
   const today = dateIn(app.config.TIME_ZONE);
   const { north, south, first, random } = await seedSparseCity(app, today, seed);
-  app.database.sqlite.prepare('UPDATE surveys SET published = 1 WHERE slug = ?').run(SURVEY);
-  const shape = surveyShape(app, SURVEY);
+  const { surveys } = app.store.tables;
+  await app.store.transaction((tx) => tx.update(surveys).set({ published: true }).where(eq(surveys.slug, SURVEY)));
+  const shape = await surveyShape(app, SURVEY);
   const noise: Noise | null = mode === 'protected' ? (typeof sigma === 'number' ? { sum: sigma, count: sigma / 50 } : sigma) : null;
   const collector = new Collector(shape, noise, [north.slug, south.slug]);
   const names = new Map([
@@ -380,13 +381,12 @@ export async function runDisclosureAttack({ app, mode, sigma, seed = 12 }: Attac
   const reader = new Reader(collector, shape, get, names, today);
 
   // An event in the middle of every month of the range, city-wide and in each neighborhood.
-  const events = createEventQueries(app.database);
   const eventIds: number[] = [];
   const latest = reader.latest;
   for (const month of periodsBetween(first, today, 'month'))
     for (const neighborhoodId of [null, north.id, south.id])
       eventIds.push(
-        events.create(
+        await app.events.create(
           {
             title: { en: `Event ${month}`, es: `Evento ${month}` },
             occurredOn: `${month.slice(0, 8)}15`,
@@ -400,8 +400,8 @@ export async function runDisclosureAttack({ app, mode, sigma, seed = 12 }: Attac
         ),
       );
 
-  const snapshot = (name: string): Phase => {
-    const { all, live } = readRecords(app, shape, SURVEY);
+  const snapshot = async (name: string): Promise<Phase> => {
+    const { all, live } = await readRecords(app, shape, SURVEY);
     return { name, live: [...all.values()].filter((r) => live.has(r.id)) };
   };
   const buckets: Period[] = ['month', 'quarter', 'half', 'year'];
@@ -451,7 +451,7 @@ export async function runDisclosureAttack({ app, mode, sigma, seed = 12 }: Attac
     await reader.publicPages(phase);
   }
 
-  const stored = snapshot('stored');
+  const stored = await snapshot('stored');
   await readEverything(stored);
   await readLatest(stored);
   const before = new Set(stored.live.map((r) => r.key));
@@ -459,7 +459,7 @@ export async function runDisclosureAttack({ app, mode, sigma, seed = 12 }: Attac
   // Live differencing: one resident answers today (a month liaisons do not see yet); then an import of three paper
   // responses backdated into the last complete month; then it is voided.
   seedResponses(app, [{ neighborhoodId: north.id, submittedOn: today, answers: freshAnswers(random) }]);
-  const afterOne = snapshot('after one submission');
+  const afterOne = await snapshot('after one submission');
   await readLatest(afterOne);
   const submitted = afterOne.live.filter((r) => !before.has(r.key)).map((r) => r.key);
 
@@ -481,12 +481,12 @@ export async function runDisclosureAttack({ app, mode, sigma, seed = 12 }: Attac
   });
   const batch = /batch=(\d+)/.exec(String(imported.headers.location))?.[1];
   if (imported.statusCode !== 303 || !batch) throw new Error(`import failed: ${imported.statusCode} ${imported.body.slice(0, 300)}`);
-  const afterImport = snapshot('after an import');
+  const afterImport = await snapshot('after an import');
   await readLatest(afterImport);
   const importedKeys = afterImport.live.filter((r) => !before.has(r.key) && !submitted.includes(r.key)).map((r) => r.key);
   const voided = await sessions.asAdmin.post(`/admin/import/batches/${batch}/void`, { reason: 'entered twice', [CONFIRM_FIELD]: 'yes' }, '/admin/responses');
   if (voided.statusCode !== 303) throw new Error(`void failed: ${voided.statusCode}`);
-  await readLatest(snapshot('after voiding the import'));
+  await readLatest(await snapshot('after voiding the import'));
 
   // Groups worth a direct look besides hidden cells: what changed between readings and those who skipped a
   // demographic question in a neighborhood-month.
@@ -516,7 +516,7 @@ export async function runDisclosureAttack({ app, mode, sigma, seed = 12 }: Attac
     aliases.set(key, [...(aliases.get(key) ?? []), c.how]);
   }
   const posterior = solve(collector.figures, () => weak);
-  const { all } = readRecords(app, shape, SURVEY);
+  const { all } = await readRecords(app, shape, SURVEY);
   const perMeasure = measures.map((measure) => {
     const targets = [...all.values()].flatMap((r) => {
       const combo = scoreCombo(shape, r, measure);

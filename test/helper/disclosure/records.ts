@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { Combination } from './engine.js';
 
@@ -35,8 +36,8 @@ export const pointTo100 = (item: ScaleItem, point: number) => {
   return item.reverse ? 100 - score : score;
 };
 
-export function surveyShape(app: FastifyInstance, slug: string): SurveyShape {
-  const { questions } = app.surveys.findWithQuestions(slug)!;
+export async function surveyShape(app: FastifyInstance, slug: string): Promise<SurveyShape> {
+  const { questions } = (await app.surveys.findWithQuestions(slug))!;
   const items: ScaleItem[] = [];
   const measures = new Map<string, string[]>();
   const choices = new Map<string, { prompt: string; options: Map<string, string> }>();
@@ -54,25 +55,27 @@ export function surveyShape(app: FastifyInstance, slug: string): SurveyShape {
 }
 
 /** Every response of the survey with its answers; `live` only those not voided (what figures count now). */
-export function readRecords(app: FastifyInstance, shape: SurveyShape, slug: string): { all: Map<number, GroundRecord>; live: Set<number> } {
-  const { sqlite } = app.database;
-  const rows = sqlite
-    .prepare(
-      `SELECT r.id, n.slug AS neighborhood, r.submitted_on AS date, r.voided FROM responses r
-       JOIN neighborhoods n ON n.id = r.neighborhood_id JOIN surveys s ON s.id = r.survey_id WHERE s.slug = ? ORDER BY r.id`,
-    )
-    .all(slug) as { id: number; neighborhood: string; date: string; voided: number }[];
+export async function readRecords(app: FastifyInstance, shape: SurveyShape, slug: string): Promise<{ all: Map<number, GroundRecord>; live: Set<number> }> {
+  const { store } = app;
+  const rows = await store.read((db) =>
+    store.rows<{ id: number; neighborhood: string; date: string; voided: number }>(
+      db,
+      sql`SELECT r.id AS "id", n.slug AS "neighborhood", r.submitted_on AS "date", r.voided AS "voided" FROM responses r
+          JOIN neighborhoods n ON n.id = r.neighborhood_id JOIN surveys s ON s.id = r.survey_id WHERE s.slug = ${slug} ORDER BY r.id`,
+    ),
+  );
   const all = new Map<number, GroundRecord>();
   const live = new Set<number>();
   for (const r of rows) {
     all.set(r.id, { id: r.id, key: `r${r.id}`, neighborhood: r.neighborhood, date: r.date, items: new Map(), points: new Map(), choices: new Map() });
     if (!r.voided) live.add(r.id);
   }
-  const answers = sqlite
-    .prepare(
-      `SELECT a.response_id AS id, q.code, q.kind, a.value_number AS number, a.value_text AS text FROM answers a JOIN questions q ON q.id = a.question_id`,
-    )
-    .all() as { id: number; code: string; kind: string; number: number | null; text: string | null }[];
+  const answers = await store.read((db) =>
+    store.rows<{ id: number; code: string; kind: string; number: number | null; text: string | null }>(
+      db,
+      sql`SELECT a.response_id AS "id", q.code AS "code", q.kind AS "kind", a.value_number AS "number", a.value_text AS "text" FROM answers a JOIN questions q ON q.id = a.question_id`,
+    ),
+  );
   const itemByCode = new Map(shape.items.map((i) => [i.code, i]));
   for (const a of answers) {
     const record = all.get(a.id);

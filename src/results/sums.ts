@@ -1,0 +1,64 @@
+import type { KeyedSums } from '../stats/perturbation.js';
+
+// The sums figures are computed from, as the results repository loads them (one query per kind); pure code computes.
+
+/** A span of days, inclusive, written YYYY-MM-DD. */
+export interface DayRange {
+  from: string;
+  to: string;
+}
+
+export interface MonthRow extends KeyedSums {
+  measure: string;
+  month: string;
+  neighborhoodId: number;
+}
+
+/** Rollup sums per measure × neighborhood × month (the release grid's base cells) over the whole months [from, to]. */
+export interface MonthSums extends DayRange {
+  measures: readonly string[];
+  rows: readonly MonthRow[];
+}
+
+export interface GroupRow extends KeyedSums {
+  measure: string;
+  neighborhoodId: number;
+  question: string;
+  value: string;
+  month: string;
+}
+
+export interface DistributionRow {
+  questionId: number;
+  month: string;
+  value: number;
+  n: number;
+  keySum: number;
+}
+
+export interface IssueRow {
+  text: string;
+  month: string;
+  n: number;
+  keySum: number;
+}
+
+/** The smallest range holding all of them. */
+export function spanning(...ranges: DayRange[]): DayRange {
+  return ranges.reduce((a, b) => ({ from: a.from < b.from ? a.from : b.from, to: a.to > b.to ? a.to : b.to }));
+}
+
+/** What a neighborhood's page counts: every measure's month sums, and its groups, answers and issues. */
+export interface NeighborhoodSums {
+  months: MonthSums;
+  /** The chosen measure's sums per choice answer in the neighborhood. */
+  groups: readonly GroupRow[];
+  distributions: readonly DistributionRow[];
+  issues: readonly IssueRow[];
+}
+
+/** What the aggregates CSV counts: every measure's month sums, and the Chicago splits' sums per choice answer in every neighborhood. */
+export interface AggregateSums {
+  months: MonthSums;
+  groups: readonly GroupRow[];
+}
