@@ -1,5 +1,7 @@
+import { eq } from 'drizzle-orm';
 import t, { type Test } from 'tap';
 import { dateIn } from '../../src/dates.js';
+import type { Store } from '../../src/db/store.js';
 import { bucketLabel, bucketStart, shiftBucket } from '../../src/stats/buckets.js';
 import { COUNT_NOISE_SD, SUM_NOISE_SD } from '../../src/stats/perturbation.js';
 import { DETECTION_FACTOR } from '../../src/stats/power.js';
@@ -23,18 +25,36 @@ async function setup(t: { teardown(fn: () => unknown): void }) {
     });
   };
   const eventId = async (fields: Record<string, string>) => Number(/\/events\/(\d+)$/.exec((await post('/events/new', fields)).headers.location as string)![1]);
-  return { app, database, alder, birch, jar, get, admin: asAdmin.get, post, eventId };
+  return { app, store, database, alder, birch, jar, get, admin: asAdmin.get, post, eventId };
 }
 
-const audit = (database: Parameters<typeof rowCount>[0]) =>
-  database.sqlite.prepare('SELECT action, entity_id AS entityId, user_id AS userId FROM audit_log ORDER BY id').all() as {
-    action: string;
-    entityId: string;
-    userId: number;
-  }[];
+const audit = (store: Store) => {
+  const { auditLog } = store.tables;
+  return store.read((db) => db.select({ action: auditLog.action, entityId: auditLog.entityId, userId: auditLog.userId }).from(auditLog).orderBy(auditLog.id));
+};
+
+/** An event as stored. */
+const storedEvent = async (store: Store, id: number) => {
+  const { events } = store.tables;
+  const [row] = await store.read((db) =>
+    db
+      .select({
+        title: events.title,
+        occurredOn: events.occurredOn,
+        neighborhoodId: events.neighborhoodId,
+        kind: events.kind,
+        link: events.link,
+        isPublic: events.isPublic,
+        description: events.description,
+      })
+      .from(events)
+      .where(eq(events.id, id)),
+  );
+  return row;
+};
 
 t.test('liaisons add, edit and delete events; each change is audited', async (t) => {
-  const { app, database, get, post, jar } = await setup(t);
+  const { app, store, database, get, post, jar } = await setup(t);
   t.equal((await get('/events/new')).statusCode, 200);
 
   const bad = await post('/events/new', {
@@ -68,14 +88,13 @@ t.test('liaisons add, edit and delete events; each change is audited', async (t)
   });
   t.equal(created.statusCode, 303);
   const id = Number(/\/events\/(\d+)$/.exec(created.headers.location as string)![1]);
-  const row = database.sqlite.prepare('SELECT title, occurred_on, neighborhood_id, kind, link, is_public, description FROM events WHERE id = ?').get(id);
-  t.same(row, {
-    title: '{"en":"Block party","es":"Fiesta de barrio"}',
-    occurred_on: '2026-03-18',
-    neighborhood_id: 1,
+  t.same(await storedEvent(store, id), {
+    title: { en: 'Block party', es: 'Fiesta de barrio' },
+    occurredOn: '2026-03-18',
+    neighborhoodId: 1,
     kind: 'outreach',
     link: 'https://news.example/party',
-    is_public: 1,
+    isPublic: true,
     description: null,
   });
 
@@ -89,11 +108,12 @@ t.test('liaisons add, edit and delete events; each change is audited', async (t)
 
   const edited = await post(`/events/${id}/edit`, { title_en: 'Block party on Elm', occurredOn: '2026-03-19', neighborhood: '', kind: 'other' });
   t.equal(edited.statusCode, 303);
-  t.same(database.sqlite.prepare('SELECT title, neighborhood_id, is_public FROM events WHERE id = ?').get(id), {
-    title: '{"en":"Block party on Elm"}',
-    neighborhood_id: null,
-    is_public: 0,
+  t.match(await storedEvent(store, id), {
+    title: { en: 'Block party on Elm' },
+    neighborhoodId: null,
+    isPublic: false,
   });
+  t.same((await storedEvent(store, id)).title, { en: 'Block party on Elm' }, 'the Spanish title removed');
   t.equal((await post(`/events/${id}/edit`, { title_en: '', occurredOn: '2026-03-19', kind: 'other' })).statusCode, 400);
 
   const asked = await post(`/events/${id}/delete`, {});
@@ -106,7 +126,7 @@ t.test('liaisons add, edit and delete events; each change is audited', async (t)
   const afterDelete = await app.inject({ url: '/events', headers: { cookie: jar.header() } });
   t.match(afterDelete.body, 'Event “Block party on Elm” deleted.', 'a message says it is done');
   t.same(
-    audit(database).map((a) => [a.action, a.entityId]),
+    (await audit(store)).map((a) => [a.action, a.entityId]),
     [
       ['event.create', String(id)],
       ['event.update', String(id)],

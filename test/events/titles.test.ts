@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { dateIn } from '../../src/dates.js';
-import { events, surveys } from '../../src/db/schema.js';
+import { events } from '../../src/db/schema.js';
 import { projectRoot } from '../../src/paths.js';
 import { addNeighborhoods, buildTestApp } from '../helper/app.js';
 
@@ -10,13 +10,14 @@ import { addNeighborhoods, buildTestApp } from '../helper/app.js';
 const twoMonthsAgo = () => new Date(Date.parse(dateIn('UTC')) - 60 * 86_400_000).toISOString().slice(0, 10);
 
 t.test('public pages show each event in the page language', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   await addNeighborhoods(store, 'Riverside');
-  database.db.update(surveys).set({ published: true }).run();
-  database.db
-    .insert(events)
-    .values({ title: { en: 'Cookout in the park', es: 'Parrillada en el parque' }, occurredOn: twoMonthsAgo(), kind: 'outreach', isPublic: true })
-    .run();
+  await store.transaction(async (tx) => {
+    await tx.update(store.tables.surveys).set({ published: true });
+    await tx
+      .insert(store.tables.events)
+      .values({ title: { en: 'Cookout in the park', es: 'Parrillada en el parque' }, occurredOn: twoMonthsAgo(), kind: 'outreach', isPublic: true });
+  });
   const spanish = await app.inject('/public/community-trust?lang=es');
   t.equal(spanish.statusCode, 200);
   t.match(spanish.body, 'Parrillada en el parque');

@@ -1,13 +1,12 @@
 import t from 'tap';
 import { dateIn } from '../../src/dates.js';
-import { surveys } from '../../src/db/schema.js';
 import { generateDemo } from '../../src/demo/generate.js';
 import { buildTestApp } from '../helper/app.js';
 
 async function demoApp(t: Parameters<typeof buildTestApp>[0], env: Record<string, string> = {}) {
   const built = await buildTestApp(t, env);
   await generateDemo(built.database, { seed: 3, asOf: dateIn('UTC'), passwordCost: 10, dailyRate: 1.5 });
-  built.database.db.update(surveys).set({ published: true }).run();
+  await built.store.transaction((tx) => tx.update(built.store.tables.surveys).set({ published: true }));
   return built;
 }
 

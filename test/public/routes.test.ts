@@ -1,8 +1,8 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { parse } from 'csv-parse/sync';
 import t from 'tap';
 import { dateIn } from '../../src/dates.js';
-import { events, surveys } from '../../src/db/schema.js';
+import type { Store } from '../../src/db/store.js';
 import { demoStaff, generateDemo } from '../../src/demo/generate.js';
 import { bucketEnd, bucketStart, lastCompleteMonthEnd, shiftBucket } from '../../src/stats/buckets.js';
 import { addNeighborhoods, buildTestApp, createStaff, csrfFrom, form, login } from '../helper/app.js';
@@ -12,9 +12,11 @@ import { people, submit } from '../helper/responses.js';
 async function demoApp(t: Parameters<typeof buildTestApp>[0], env: Record<string, string> = {}, publish = true) {
   const built = await buildTestApp(t, env);
   await generateDemo(built.database, { seed: 3, asOf: dateIn('UTC'), passwordCost: 10, dailyRate: 1.5 });
-  built.database.db.update(surveys).set({ published: publish }).run();
+  await publishAll(built.store, publish);
   return built;
 }
+
+const publishAll = (store: Store, published = true) => store.transaction((tx) => tx.update(store.tables.surveys).set({ published }));
 
 t.test('unpublished results are not found', async (t) => {
   const { app } = await demoApp(t, {}, false);
@@ -26,11 +28,10 @@ t.test('unpublished results are not found', async (t) => {
 });
 
 t.test('the public page: trust over time with intervals, dimensions, public events, method; never free text', async (t) => {
-  const { app, database } = await demoApp(t);
-  database.db
-    .insert(events)
-    .values({ title: { en: 'Private briefing' }, occurredOn: dateIn('UTC'), kind: 'other', isPublic: false })
-    .run();
+  const { app, store } = await demoApp(t);
+  await store.transaction((tx) =>
+    tx.insert(store.tables.events).values({ title: { en: 'Private briefing' }, occurredOn: dateIn('UTC'), kind: 'other', isPublic: false }),
+  );
   const res = await app.inject('/public/community-trust');
   t.equal(res.statusCode, 200);
   t.match(res.body, 'What residents told us: Community Trust Survey');
@@ -44,18 +45,19 @@ t.test('the public page: trust over time with intervals, dimensions, public even
   t.notMatch(res.body, 'Private briefing', 'non-public events left out');
   t.match(res.body, 'People chose to answer: this is not a random sample');
   t.match(res.body, 'Police treat everyone fairly', 'dimension scores');
-  const texts = database.sqlite
-    .prepare("SELECT DISTINCT value_text AS v FROM answers a JOIN questions q ON q.id = a.question_id WHERE q.code = 'top_issue'")
-    .all() as { v: string }[];
+  const { answers, questions } = store.tables;
+  const texts = await store.read((db) =>
+    db.selectDistinct({ v: answers.valueText }).from(answers).innerJoin(questions, eq(questions.id, answers.questionId)).where(eq(questions.code, 'top_issue')),
+  );
   t.ok(texts.length > 0);
-  for (const { v } of texts) t.notMatch(res.body, v, 'no free-text answer appears');
+  for (const { v } of texts) t.notMatch(res.body, v!, 'no free-text answer appears');
   t.match(res.body, '<script type="application/json" id="public-trend-data" data-chart="trend"');
   const home = await app.inject('/');
   t.match(home.body, 'href="/public/community-trust?lang=en"');
 });
 
 t.test('small groups are hidden on the public page and in its open data; complete months only', async (t) => {
-  const { app, database } = await demoApp(t, { MIN_GROUP_SIZE: '100', MIN_RELIABLE_SIZE: '200', LOW_RELIABILITY_SIZE: '400' });
+  const { app, store } = await demoApp(t, { MIN_GROUP_SIZE: '100', MIN_RELIABLE_SIZE: '200', LOW_RELIABILITY_SIZE: '400' });
   const res = await app.inject('/public/community-trust?bucket=quarter');
   t.equal(res.statusCode, 200);
   t.match(res.body, 'not enough responses (fewer than 200)');
@@ -94,12 +96,19 @@ t.test('small groups are hidden on the public page and in its open data; complet
     );
   }
   // Quarter × neighborhood: the raw count of the smallest group, recomputed directly, is under the threshold.
-  const counts = database.sqlite
-    .prepare(
-      `SELECT min(n) AS smallest FROM (SELECT count(*) AS n FROM responses r JOIN response_scores s ON s.response_id = r.id AND s.measure = 'trust' GROUP BY r.neighborhood_id, substr(r.submitted_on, 1, 4), (CAST(substr(r.submitted_on, 6, 2) AS INTEGER) - 1) / 3)`,
-    )
-    .get() as { smallest: number };
-  t.ok(counts.smallest < 200, 'some groups really are small, so hiding was needed');
+  const { responses, responseScores } = store.tables;
+  const scored = await store.read((db) =>
+    db
+      .select({ neighborhood: responses.neighborhoodId, day: responses.submittedOn })
+      .from(responses)
+      .innerJoin(responseScores, and(eq(responseScores.responseId, responses.id), eq(responseScores.measure, 'trust'))),
+  );
+  const groups = new Map<string, number>();
+  for (const r of scored) {
+    const key = `${r.neighborhood}:${bucketStart(r.day, 'quarter')}`;
+    groups.set(key, (groups.get(key) ?? 0) + 1);
+  }
+  t.ok(Math.min(...groups.values()) < 200, 'some groups really are small, so hiding was needed');
 });
 
 t.test('public figures are the protected ones, and bucket and rolling choose the window', async (t) => {
@@ -153,8 +162,8 @@ t.test('public figures are the protected ones, and bucket and rolling choose the
 });
 
 t.test('the public page at low volume: a wide enough window, no small counts, the current month left out', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
-  database.db.update(surveys).set({ published: true }).run();
+  const { app, store } = await buildTestApp(t);
+  await publishAll(store);
   const [alder, birch] = await addNeighborhoods(store, 'Alder', 'Birch');
   const today = dateIn('UTC');
   const thisMonth = bucketStart(today, 'month');
@@ -225,10 +234,11 @@ t.test('the embed: framing allowed only for the configured origins', async (t) =
 });
 
 t.test('admins publish and unpublish from the survey editor, audited', async (t) => {
-  const { app, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   await createStaff(app, 'admin@example.org', 'correct horse battery', 'admin');
   const { jar } = await login(app, 'admin@example.org', 'correct horse battery');
-  const survey = database.db.select().from(surveys).get()!;
+  const { surveys, auditLog } = store.tables;
+  const [survey] = await store.read((db) => db.select().from(surveys).limit(1));
   const page = await app.inject({ url: `/admin/surveys/${survey.id}`, headers: { cookie: jar.header() } });
   t.match(page.body, 'Publish the results');
   const publish = await app.inject({
@@ -238,10 +248,11 @@ t.test('admins publish and unpublish from the survey editor, audited', async (t)
     payload: form({ _csrf: csrfFrom(page.body)!, confirmed: 'yes' }),
   });
   t.equal(publish.statusCode, 303);
-  t.equal(database.db.select().from(surveys).where(eq(surveys.id, survey.id)).get()!.published, true);
+  const [stored] = await store.read((db) => db.select().from(surveys).where(eq(surveys.id, survey.id)));
+  t.equal(stored.published, true);
   t.equal((await app.inject('/public/community-trust')).statusCode, 200);
-  const audit = database.sqlite.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'survey.publish'").get() as { n: number };
-  t.equal(audit.n, 1);
+  const audit = await store.read((db) => db.select().from(auditLog).where(eq(auditLog.action, 'survey.publish')));
+  t.equal(audit.length, 1);
   const unpublish = await app.inject({
     method: 'POST',
     url: `/admin/surveys/${survey.id}/unpublish`,

@@ -1,7 +1,8 @@
 import { parse } from 'csv-parse/sync';
+import { sql, type SQL } from 'drizzle-orm';
 import t, { type Test } from 'tap';
 import { dateIn } from '../../src/dates.js';
-import type { DatabaseHandle } from '../../src/db/sqlite/client.js';
+import type { Store } from '../../src/db/store.js';
 import { bucketEnd, bucketStart, lastCompleteMonthEnd } from '../../src/stats/buckets.js';
 import { tQuantile } from '../../src/stats/t-distribution.js';
 import { seedResponses, staffSessions, type SeedResponse } from '../helper/admin.js';
@@ -11,34 +12,31 @@ import { describe, people, submit } from '../helper/responses.js';
 type Row = Record<string, string>;
 
 /** Scores (answer × 10) of one question among counted responses, optionally only those giving `group` to `question`. */
-function itemScores(database: DatabaseHandle, code: string, neighborhoodId: number, from: string, to: string, group?: { question: string; values: string[] }) {
+function itemScores(store: Store, code: string, neighborhoodId: number, from: string, to: string, group?: { question: string; values: string[] }) {
   const groupJoin = group
-    ? `JOIN answers g ON g.response_id = r.id AND g.question_id = (SELECT id FROM questions WHERE code = '${group.question}')
-         AND g.value_text IN (${group.values.map((v) => `'${v}'`).join(', ')})`
-    : '';
-  return database.sqlite
-    .prepare(
-      `SELECT a.value_number * 10.0 FROM responses r
-       JOIN answers a ON a.response_id = r.id AND a.question_id = (SELECT id FROM questions WHERE code = ?)
-       ${groupJoin}
-       WHERE r.neighborhood_id = ? AND r.submitted_on BETWEEN ? AND ? AND r.voided = 0 AND a.value_number IS NOT NULL`,
-    )
-    .pluck()
-    .all(code, neighborhoodId, from, to) as number[];
+    ? sql`JOIN answers g ON g.response_id = r.id AND g.question_id = (SELECT id FROM questions WHERE code = ${group.question}) AND g.value_text IN ${group.values}`
+    : sql``;
+  return scores(
+    store,
+    sql`SELECT a.value_number * 10.0 AS "score" FROM responses r
+        JOIN answers a ON a.response_id = r.id AND a.question_id = (SELECT id FROM questions WHERE code = ${code})
+        ${groupJoin}
+        WHERE r.neighborhood_id = ${neighborhoodId} AND r.submitted_on BETWEEN ${from} AND ${to} AND NOT r.voided AND a.value_number IS NOT NULL`,
+  );
 }
 
 /** Trust index scores: the mean of respect and listening for those who answered both. */
-function indexScores(database: DatabaseHandle, neighborhoodId: number, from: string, to: string) {
-  return database.sqlite
-    .prepare(
-      `SELECT (a.value_number + b.value_number) * 5.0 FROM responses r
-       JOIN answers a ON a.response_id = r.id AND a.question_id = (SELECT id FROM questions WHERE code = 'respect')
-       JOIN answers b ON b.response_id = r.id AND b.question_id = (SELECT id FROM questions WHERE code = 'listening')
-       WHERE r.neighborhood_id = ? AND r.submitted_on BETWEEN ? AND ? AND r.voided = 0`,
-    )
-    .pluck()
-    .all(neighborhoodId, from, to) as number[];
+function indexScores(store: Store, neighborhoodId: number, from: string, to: string) {
+  return scores(
+    store,
+    sql`SELECT (a.value_number + b.value_number) * 5.0 AS "score" FROM responses r
+        JOIN answers a ON a.response_id = r.id AND a.question_id = (SELECT id FROM questions WHERE code = 'respect')
+        JOIN answers b ON b.response_id = r.id AND b.question_id = (SELECT id FROM questions WHERE code = 'listening')
+        WHERE r.neighborhood_id = ${neighborhoodId} AND r.submitted_on BETWEEN ${from} AND ${to} AND NOT r.voided`,
+  );
 }
+
+const scores = async (store: Store, query: SQL) => (await store.read((db) => store.rows<{ score: number }>(db, query))).map((r) => r.score);
 
 /** A CSV figure (2 decimals) against the value computed here. */
 const near = (t: Test, actual: string, want: number, what: string) =>
@@ -55,7 +53,7 @@ function checkColumn(t: Test, row: Row, column: string, scores: number[]) {
 }
 
 async function setup(t: Test) {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   // A neighborhood name that a spreadsheet would run as a formula.
   const [alder, formula] = await addNeighborhoods(store, 'Alder', '=HYPERLINK("http://evil.example")');
   const march: SeedResponse[] = Array.from({ length: 100 }, (_, i) => ({
@@ -77,13 +75,13 @@ async function setup(t: Test) {
   await submit(app, alder.id, '2026-04-10', people(31, 3));
   await submit(app, formula.id, '2026-04-10', people(33, 5));
   const { asAdmin, asLiaison } = await staffSessions(app);
-  return { app, database, alder, formula, admin: asAdmin.get, liaison: asLiaison.get };
+  return { app, store, alder, formula, admin: asAdmin.get, liaison: asLiaison.get };
 }
 
 const rowsOf = (body: string) => parse<Row>(body, { columns: true });
 
 t.test('CSV in the Police Sentiment Scores shape: window columns, Chicago names, n and intervals, exact for admins', async (t) => {
-  const { database, alder, admin } = await setup(t);
+  const { store, alder, admin } = await setup(t);
   const res = await admin('/results/export.csv?from=2026-03-01&to=2026-04-30');
   t.equal(res.statusCode, 200);
   t.match(res.headers['content-type'], 'text/csv');
@@ -128,30 +126,30 @@ t.test('CSV in the Police Sentiment Scores shape: window columns, Chicago names,
     ],
   );
   const [march, april] = [rows[4], rows[5]];
-  const m = (code: string) => itemScores(database, code, alder.id, '2026-03-01', '2026-03-31');
-  checkColumn(t, march, 'SAFETY', m('safety'));
-  checkColumn(t, march, 'T_LISTEN', m('listening'));
-  checkColumn(t, march, 'T_RESPECT', m('respect'));
-  checkColumn(t, march, 'TRUST_INDEX', indexScores(database, alder.id, '2026-03-01', '2026-03-31'));
+  const m = (code: string) => itemScores(store, code, alder.id, '2026-03-01', '2026-03-31');
+  checkColumn(t, march, 'SAFETY', await m('safety'));
+  checkColumn(t, march, 'T_LISTEN', await m('listening'));
+  checkColumn(t, march, 'T_RESPECT', await m('respect'));
+  checkColumn(t, march, 'TRUST_INDEX', await indexScores(store, alder.id, '2026-03-01', '2026-03-31'));
   t.equal(march.N_T_RESPECT, '106', 'the six who answered only respect count in T_RESPECT');
   t.equal(march.N_TRUST_INDEX, '100', 'but not in the trust index');
-  const chicago = (describe(m('listening')).mean + describe(m('respect')).mean) / 2;
+  const chicago = (describe(await m('listening')).mean + describe(await m('respect')).mean) / 2;
   near(t, march.TRUST, chicago, 'Chicago’s TRUST is the mean of the two item means');
   t.not(march.TRUST, march.TRUST_INDEX, 'which differs from the index when some answered one item');
   t.equal(march.N_TRUST, '100', 'its n: the smaller item n');
   t.ok(Number(march.TRUST_CI_LOW) < Number(march.TRUST) && Number(march.TRUST) < Number(march.TRUST_CI_HIGH));
   // Everyone in April answered both items: Chicago's TRUST and its interval equal the index's.
   t.same([april.TRUST, april.TRUST_CI_LOW, april.TRUST_CI_HIGH], [april.TRUST_INDEX, april.TRUST_INDEX_CI_LOW, april.TRUST_INDEX_CI_HIGH]);
-  checkColumn(t, april, 'TRUST_INDEX', indexScores(database, alder.id, '2026-04-01', '2026-04-30'));
+  checkColumn(t, april, 'TRUST_INDEX', await indexScores(store, alder.id, '2026-04-01', '2026-04-30'));
   t.same([april.SAFETY, april.N_SAFETY], ['', ''], 'no one answered safety in April');
 
   const young = { question: 'age_band', values: ['18_24', '25_34'] };
-  checkColumn(t, march, 'SAFETY_AGE_LOW', itemScores(database, 'safety', alder.id, '2026-03-01', '2026-03-31', young));
+  checkColumn(t, march, 'SAFETY_AGE_LOW', await itemScores(store, 'safety', alder.id, '2026-03-01', '2026-03-31', young));
   checkColumn(
     t,
     march,
     'T_RESPECT_SEX_FEMALE',
-    itemScores(database, 'respect', alder.id, '2026-03-01', '2026-03-31', { question: 'gender', values: ['woman'] }),
+    await itemScores(store, 'respect', alder.id, '2026-03-01', '2026-03-31', { question: 'gender', values: ['woman'] }),
   );
   t.same([march.SAFETY_AGE_HIGH, march.N_SAFETY_AGE_HIGH], ['', '20'], '20 aged 65 or more: the count, no mean');
   t.same([march.SAFETY_AGE_MEDIUM, march.N_SAFETY_AGE_MEDIUM], ['', ''], 'nobody: nothing');
@@ -162,18 +160,19 @@ t.test('CSV in the Police Sentiment Scores shape: window columns, Chicago names,
 
   const bom = await admin('/results/export.csv?from=2026-03-01&to=2026-04-30&bom=1');
   t.ok(bom.body.startsWith('\ufeff'));
-  t.same(database.sqlite.prepare('SELECT action, entity FROM audit_log').all(), [
+  const { auditLog } = store.tables;
+  t.same(await store.read((db) => db.select({ action: auditLog.action, entity: auditLog.entity }).from(auditLog)), [
     { action: 'export.aggregates', entity: 'survey' },
     { action: 'export.aggregates', entity: 'survey' },
   ]);
 });
 
 t.test('rolling windows and quarters: START_DATE is where the window starts, WINDOW_MONTHS how many months it pools', async (t) => {
-  const { database, alder, admin } = await setup(t);
+  const { store, alder, admin } = await setup(t);
   const rolling = rowsOf((await admin('/results/export.csv?from=2026-04-01&to=2026-04-30&rolling=2')).body);
   const alderRow = rolling.find((r) => r.AREA === 'Alder')!;
   t.same([alderRow.START_DATE, alderRow.END_DATE, alderRow.WINDOW_MONTHS], ['2026-03-01', '2026-04-30', '2']);
-  checkColumn(t, alderRow, 'TRUST_INDEX', indexScores(database, alder.id, '2026-03-01', '2026-04-30'));
+  checkColumn(t, alderRow, 'TRUST_INDEX', await indexScores(store, alder.id, '2026-03-01', '2026-04-30'));
 
   const quarters = rowsOf((await admin('/results/export.csv?from=2026-01-01&to=2026-06-30&bucket=quarter&rolling=2')).body).filter((r) => r.AREA === 'Alder');
   t.same(

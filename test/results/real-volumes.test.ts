@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import t from 'tap';
 import { addDays, dateIn } from '../../src/dates.js';
 import { generateDemo } from '../../src/demo/generate.js';
@@ -28,13 +29,14 @@ async function verdict(session: Session, eventId: number) {
 
 for (const volume of [1, 3, 20]) {
   t.test(`the demo city at ${volume}× Chicago's rate: pooled figures for every neighborhood, and the stories are clear`, async (t) => {
-    const { app, database } = await buildTestApp(t);
+    const { app, store, database } = await buildTestApp(t);
     await generateDemo(database, { seed: 11, asOf: today, volume, passwordCost: 10 });
     const session = await staffSessions(app);
     const coverage = await rollingSixCoverage(session);
     t.ok(coverage >= 0.9, `rolling 6-month trust figures for ${(coverage * 100).toFixed(0)}% of neighborhood × quarter cells`);
-    const events = database.sqlite.prepare("SELECT id, json_extract(title, '$.en') AS title FROM events").all() as { id: number; title: string }[];
-    const id = (start: string) => events.find((e) => e.title.startsWith(start))!.id;
+    const { events: eventsTable } = store.tables;
+    const events = await store.read((db) => db.select({ id: eventsTable.id, title: eventsTable.title }).from(eventsTable));
+    const id = (start: string) => events.find((e) => e.title.en?.startsWith(start))!.id;
     t.equal((await verdict(session, id('Cookout'))).verdict.kind, 'clear-rise', 'the cookout’s rise is clear');
     t.equal((await verdict(session, id('Use-of-force'))).verdict.kind, 'clear-fall', 'the incident’s fall is clear');
   });
@@ -71,7 +73,7 @@ function chicagoRateCsv(stories: { rise: { neighborhood: string; on: string }; f
 }
 
 t.test('a fresh install fed through the import page at Chicago’s rate: coverage, clear changes, the city-wide event', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   await addNeighborhoods(store, 'Northgate', 'Riverside', 'Old Town', 'Eastwood', 'Mill District', 'Southport', 'Cedar Hill', 'Lakeview');
   const session = await staffSessions(app);
   // Events in median-rate neighborhoods, late enough to have six complete months after them.
@@ -86,7 +88,7 @@ t.test('a fresh install fed through the import page at Chicago’s rate: coverag
     payload: body.payload,
   });
   t.equal(imported.statusCode, 303, 'imported');
-  const responses = database.sqlite.prepare('SELECT count(*) FROM responses').pluck().get() as number;
+  const [{ responses }] = await store.read((db) => store.rows<{ responses: number }>(db, sql`SELECT count(*) AS "responses" FROM responses`));
   t.ok(responses > 2500 && responses < 3300, `${responses} responses over 24 months`);
 
   const ids: Record<string, number> = {};

@@ -1,7 +1,6 @@
 import t, { type Test } from 'tap';
 import { dateIn } from '../../src/dates.js';
 import { eq } from 'drizzle-orm';
-import { neighborhoods } from '../../src/db/schema.js';
 import { bucketLabel, bucketStart, lastCompleteMonthEnd, shiftBucket } from '../../src/stats/buckets.js';
 import { COUNT_NOISE_SD, SUM_NOISE_SD } from '../../src/stats/perturbation.js';
 import { tQuantile } from '../../src/stats/t-distribution.js';
@@ -414,11 +413,12 @@ t.test('distributions: exact counts for admins, points under the floor hidden; p
 });
 
 t.test('with no view asked for, /results opens on the finest rolling window covering every neighborhood, and says so', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   const [a, b] = await addNeighborhoods(store, 'Alder', 'Birch');
   // A retired neighborhood with no responses does not hold the view back.
   await addNeighborhoods(store, 'Old Town');
-  database.db.update(neighborhoods).set({ retired: true }).where(eq(neighborhoods.slug, 'old-town')).run();
+  const { neighborhoods } = store.tables;
+  await store.transaction((tx) => tx.update(neighborhoods).set({ retired: true }).where(eq(neighborhoods.slug, 'old-town')));
   const lastMonth = shiftBucket(bucketStart(dateIn('UTC'), 'month'), 'month', -1);
   for (let k = 0; k < 3; k++) {
     const month = shiftBucket(lastMonth, 'month', -k);
