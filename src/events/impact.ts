@@ -1,7 +1,17 @@
 import type { Event, Neighborhood } from '../db/schema.js';
 import { localize } from '../i18n/index.js';
 import { spanning, type DayRange, type MonthSums } from '../results/sums.js';
-import { changeBetween, computeTrends, monthSeries, monthsWithin, pooled, trendMonths, type Change, type TrendRequest, type Trends } from '../results/trends.js';
+import {
+  changeBetween,
+  computeTrends,
+  monthSeries,
+  monthsWithin,
+  pooled,
+  trendMonths,
+  type Change,
+  type TrendRequest,
+  type Trends,
+} from '../results/trends.js';
 import { bucketLabel, bucketStart, eventWindows, shiftBucket } from '../stats/buckets.js';
 import { cellFrom, groupOf, type Cell, type ReleaseRules } from '../stats/cells.js';
 import { differenceInDifferences } from '../stats/difference.js';
@@ -209,7 +219,13 @@ export function computeImpact(sums: MonthSums, rules: ReleaseRules, input: Impac
     otherVariance,
   );
 
-  const monthly = computeTrends(sums, rules, { ...monthlyRange, survey, measure, neighborhoods: input.neighborhoods, selected: new Set(home ? [home.slug] : []) });
+  const monthly = computeTrends(sums, rules, {
+    ...monthlyRange,
+    survey,
+    measure,
+    neighborhoods: input.neighborhoods,
+    selected: new Set(home ? [home.slug] : []),
+  });
   if (home) monthly.series = monthly.series.filter((s) => s.area === home.slug);
   return {
     event: {

@@ -16,8 +16,7 @@ export function createEventRepository(store: Store) {
     neighborhoodSlug: neighborhoods.slug,
     neighborhoodName: neighborhoods.name,
   };
-  const listed = (db: Db) =>
-    db.select(listColumns).from(events).leftJoin(neighborhoods, eq(neighborhoods.id, events.neighborhoodId));
+  const listed = (db: Db) => db.select(listColumns).from(events).leftJoin(neighborhoods, eq(neighborhoods.id, events.neighborhoodId));
 
   return {
     list: () => store.read((db) => listed(db).orderBy(desc(events.occurredOn), desc(events.id))),

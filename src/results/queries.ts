@@ -5,7 +5,17 @@ import { snapRange } from '../stats/buckets.js';
 import { splitsNeed } from './chicago-groups.js';
 import { groupRange, latestChangeMonths, shownRange, TOP_ISSUE_CODE } from './neighborhood.js';
 import { openingMonths, openingWindows } from './opening-view.js';
-import { spanning, type AggregateSums, type DayRange, type DistributionRow, type GroupRow, type IssueRow, type MonthRow, type MonthSums, type NeighborhoodSums } from './sums.js';
+import {
+  spanning,
+  type AggregateSums,
+  type DayRange,
+  type DistributionRow,
+  type GroupRow,
+  type IssueRow,
+  type MonthRow,
+  type MonthSums,
+  type NeighborhoodSums,
+} from './sums.js';
 import { trendMonths, type TrendRequest } from './trends.js';
 
 /**
@@ -16,7 +26,8 @@ import { trendMonths, type TrendRequest } from './trends.js';
 export function createResultsRepository(store: Store) {
   const { surveys, neighborhoods } = store.tables;
   const monthOf = (column: string) => store.sql.monthOf(sql.raw(column));
-  const liveResponses = (survey: number, range: DayRange) => sql`r.survey_id = ${survey} AND NOT r.voided AND r.submitted_on BETWEEN ${range.from} AND ${range.to}`;
+  const liveResponses = (survey: number, range: DayRange) =>
+    sql`r.survey_id = ${survey} AND NOT r.voided AND r.submitted_on BETWEEN ${range.from} AND ${range.to}`;
 
   async function loadMonthSums(survey: number, measures: readonly string[], range: DayRange): Promise<MonthSums> {
     const rows = await store.read((db) =>

@@ -78,15 +78,13 @@ export const measureSalt = (measure: string) => atomSalt('measure', measure);
  * sum, so every figure built from them is a union of whole atoms and carries their noise. `sums` must hold the
  * measure over every month of the request.
  */
-export function monthSeries(
-  sums: MonthSums,
-  rules: ReleaseRules,
-  request: Pick<TrendRequest, 'measure' | 'neighborhoods'> & DayRange,
-): MonthSeries {
+export function monthSeries(sums: MonthSums, rules: ReleaseRules, request: Pick<TrendRequest, 'measure' | 'neighborhoods'> & DayRange): MonthSeries {
   const months = bucketsBetween(request.from, request.to, 'month');
   const range = snapRange(request.from, request.to, 'month');
   if (!sums.measures.includes(request.measure) || range.from < sums.from || range.to > sums.to)
-    throw new Error(`The sums loaded (${sums.measures.join(', ')} from ${sums.from} to ${sums.to}) do not hold ${request.measure} from ${range.from} to ${range.to}.`);
+    throw new Error(
+      `The sums loaded (${sums.measures.join(', ')} from ${sums.from} to ${sums.to}) do not hold ${request.measure} from ${range.from} to ${range.to}.`,
+    );
   const position = new Map(months.map((start, i) => [start, i]));
   const index = new Map(request.neighborhoods.map((n, j) => [n.id, j]));
   const parts = request.neighborhoods.map(() => months.map(() => emptyReleased));

@@ -228,7 +228,7 @@ t.test('destroying the export stream (the client went away) stops the query and 
     },
   });
   const exporting: Store = { ...store, stream: (query, batchSize) => streamRows(config.DATABASE_PATH, query, batchSize) };
-  const { survey, questions } = (await app.surveys.findWithQuestions('community-trust'))!;
+  const { survey, questions } = (await Promise.resolve(app.surveys.findWithQuestions('community-trust')))!;
   const stream = exportCsvStream(exporting, { survey, questions, neighborhoodIds: [], format: 'wide', bom: false });
   // The header comes first; the next chunk holds a response.
   let chunks = 0;
@@ -245,7 +245,7 @@ t.test('destroying the export stream (the client went away) stops the query and 
 
 t.test('the export query streams in index order: SQLite never sorts the whole export first', async (t) => {
   const { app, store } = await buildTestApp(t);
-  const { survey, questions } = (await app.surveys.findWithQuestions('community-trust'))!;
+  const { survey, questions } = (await Promise.resolve(app.surveys.findWithQuestions('community-trust')))!;
   for (const format of ['wide', 'long'] as const) {
     for (const filters of [{}, { from: '2026-01-01', to: '2026-02-01' }, { neighborhoodIds: [1, 2], channel: 'paper' as const }]) {
       const query = exportQuery({ survey, questions, neighborhoodIds: [], format, bom: false, ...filters });
