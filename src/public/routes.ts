@@ -51,7 +51,7 @@ export async function publicRoutes(app: FastifyInstance) {
   type Published = NonNullable<Awaited<ReturnType<typeof published>>>;
 
   /** The public window: the last two years of complete months. */
-  function publicRequest(survey: Survey, neighborhoods: Neighborhood[], bucket: 'month' | 'quarter', rolling: number): TrendRequest {
+  function publicRequest(survey: Survey, neighborhoods: readonly Neighborhood[], bucket: 'month' | 'quarter', rolling: number): TrendRequest {
     const to = app.release.latestDay(rules, dateIn(app.config.TIME_ZONE));
     const from = shiftBucket(bucketStart(to, 'month'), 'month', 1 - MONTHS_SHOWN);
     return { survey, measure: TRUST_MEASURE, bucket, from, to, rolling, neighborhoods, selected: null };

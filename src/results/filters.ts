@@ -77,8 +77,8 @@ export interface ResolvedFilters {
 export async function resolveFilters(
   query: TrendQuery,
   deps: {
-    surveys: () => Promise<Pick<Survey, 'slug'>[]>;
-    neighborhoods: () => Promise<Neighborhood[]>;
+    surveys: () => Promise<readonly Pick<Survey, 'slug'>[]>;
+    neighborhoods: () => Promise<readonly Neighborhood[]>;
     findSurvey: (slug: string) => Promise<{ survey: Pick<Survey, 'id' | 'slug'>; questions: Question[] } | undefined>;
     latest: string;
   },

@@ -1,5 +1,5 @@
 import { asc, sql } from 'drizzle-orm';
-import type { Question } from '../db/schema.js';
+import type { Neighborhood, Question, Survey } from '../db/schema.js';
 import type { Store } from '../db/store.js';
 import { snapRange } from '../stats/buckets.js';
 import { splitsNeed } from './chicago-groups.js';
@@ -135,8 +135,14 @@ export function createResultsRepository(store: Store) {
       ]);
       return { months, groups };
     },
-    surveys: () => store.read((db) => db.select({ id: surveys.id, slug: surveys.slug, title: surveys.title }).from(surveys).orderBy(asc(surveys.id))),
-    neighborhoods: () => store.read((db) => db.select().from(neighborhoods).orderBy(asc(neighborhoods.name))),
+    /** Every survey, first created first (a shared, read-only list). */
+    surveys: (): Promise<readonly Pick<Survey, 'id' | 'slug' | 'title'>[]> =>
+      store.cached('settings', 'results:surveys', () =>
+        store.read((db) => db.select({ id: surveys.id, slug: surveys.slug, title: surveys.title }).from(surveys).orderBy(asc(surveys.id))),
+      ),
+    /** Every neighborhood, retired ones too, by name (a shared, read-only list). */
+    neighborhoods: (): Promise<readonly Neighborhood[]> =>
+      store.cached('settings', 'results:neighborhoods', () => store.read((db) => db.select().from(neighborhoods).orderBy(asc(neighborhoods.name)))),
   };
 }
 

@@ -26,7 +26,12 @@ const FULL = 2;
 export function createGroupCommitter(
   sqlite: Database.Database,
   lock: ConnectionLock,
-  { maxBatch = 256, fileProblem = () => null, onCommit = () => {} }: { maxBatch?: number; fileProblem?: () => string | null; onCommit?: () => void } = {},
+  {
+    maxBatch = 256,
+    fileProblem = () => null,
+    onBegin = () => {},
+    onCommit = () => {},
+  }: { maxBatch?: number; fileProblem?: () => string | null; onBegin?: () => void; onCommit?: () => void } = {},
 ) {
   const queue: Pending<unknown>[] = [];
   let scheduled = false;
@@ -49,6 +54,7 @@ export function createGroupCommitter(
     const outcomes: Outcome[] = [];
     try {
       // Writes rarely fail: run the batch without a savepoint per write, which costs as much as a small write.
+      onBegin();
       sqlite.exec('BEGIN IMMEDIATE');
       for (const item of batch) outcomes.push({ ok: true, value: await item.work() });
       sqlite.exec('COMMIT');

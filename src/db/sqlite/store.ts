@@ -24,6 +24,7 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
   let ownChanges = -1;
   const committer = createGroupCommitter(sqlite, lock, {
     fileProblem: handle.fileProblem,
+    onBegin: () => noticeOtherWriters(),
     onCommit: () => {
       cache.invalidate('figures');
       ownChanges = totalChanges.get() as number;
@@ -31,7 +32,8 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
   });
 
   // data_version changes when another connection (a command-line tool, the import worker) commits; total_changes
-  // when this connection wrote outside the store (features still on the DatabaseHandle).
+  // when this connection wrote outside the store (features still on the DatabaseHandle): checked before each read of
+  // a cache and each write, since the store's own commits then take the count as theirs.
   function noticeOtherWriters() {
     const version = dataVersion.get() as number;
     const changes = totalChanges.get() as number;
@@ -45,6 +47,7 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
     if (held === 'exclusive') return work(db);
     if (held === 'shared') throw new Error('A transaction cannot start inside a read: it would wait for itself.');
     return lock.run('exclusive', async () => {
+      noticeOtherWriters();
       sqlite.exec('BEGIN IMMEDIATE');
       try {
         const result = await work(db);
