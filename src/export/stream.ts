@@ -84,47 +84,77 @@ function labeller(questions: readonly Question[], lang: string) {
 
 const text = (value: number | string | null) => (value === null ? '' : String(value));
 
-/** Records of the export, read in batches through the store (never holding the app's connection); stopping early stops the query. */
-async function* exportRecords(store: Store, request: ExportRequest): AsyncGenerator<string[]> {
+/**
+ * Records of the export, a batch of them per batch of rows read through the store (which never holds the app's
+ * connection); the header comes first, alone. Stopping early stops the query.
+ */
+async function* exportBatches(store: Store, request: ExportRequest): AsyncGenerator<string[][]> {
   const { questions, format } = request;
   const order = new Map(questions.map((q, i) => [q.id, i]));
   const labelOf = labeller(questions, request.survey.languages[0] ?? 'en');
   const meta = (row: ResponseRow) => [String(row.id), row.submittedOn, row.neighborhood, row.channel, row.language];
-  yield format === 'wide'
-    ? ['response_id', ...META_COLUMNS, ...questions.map((q) => q.code)]
-    : ['response_id', ...META_COLUMNS, 'question_code', 'value', 'label'];
+  yield [
+    format === 'wide' ? ['response_id', ...META_COLUMNS, ...questions.map((q) => q.code)] : ['response_id', ...META_COLUMNS, 'question_code', 'value', 'label'],
+  ];
 
   if (format === 'wide') {
+    const columns = questions.map((_, i) => `q${i}` as const);
     for await (const batch of store.stream<WideRow>(exportQuery(request), BATCH_ROWS))
-      for (const row of batch) yield [...meta(row), ...questions.map((_, i) => text(row[`q${i}`]))];
+      yield batch.map((row) => [...meta(row), ...columns.map((c) => text(row[c]))]);
     return;
   }
   let current: string[] | null = null;
   let answers: (string | undefined)[] = [];
-  function* flush(): Generator<string[]> {
+  const flush = (records: string[][]) => {
     if (!current) return;
     for (const [i, q] of questions.entries()) {
       const value = answers[i];
-      if (value !== undefined) yield [...current, q.code, value, labelOf(q.id, value)];
+      if (value !== undefined) records.push([...current, q.code, value, labelOf(q.id, value)]);
     }
-  }
+  };
   for await (const batch of store.stream<LongRow>(exportQuery(request), BATCH_ROWS)) {
+    const records: string[][] = [];
     for (const row of batch) {
       if (current?.[0] !== String(row.id)) {
-        yield* flush();
+        flush(records);
         current = meta(row);
         answers = [];
       }
       const index = row.questionId === null ? undefined : order.get(row.questionId);
       if (index !== undefined) answers[index] = row.valueNumber !== null ? String(row.valueNumber) : (row.valueText ?? '');
     }
+    yield records;
   }
-  yield* flush();
+  const last: string[][] = [];
+  flush(last);
+  yield last;
+}
+
+/** Records one at a time from batches of them: a whole batch is handed on at once, so memory holds one batch at most. */
+function recordStream(batches: AsyncGenerator<string[][]>): Readable {
+  return new Readable({
+    objectMode: true,
+    read() {
+      const pull = () =>
+        batches.next().then(
+          ({ value, done }) => {
+            if (done) this.push(null);
+            else if (value.length === 0) void pull();
+            else for (const record of value) this.push(record);
+          },
+          (err: Error) => this.destroy(err),
+        );
+      void pull();
+    },
+    destroy(err, callback) {
+      batches.return(undefined).then(() => callback(err), callback);
+    },
+  });
 }
 
 /** The export as a CSV byte stream with backpressure; destroying it (client gone) stops the query. */
 export function exportCsvStream(store: Store, request: ExportRequest): Readable {
   const stringifier = csvStringifier({ bom: request.bom });
   // Errors reach whoever reads the stringifier; pipeline destroys the source when it fails or is destroyed.
-  return pipeline(Readable.from(exportRecords(store, request)), stringifier, () => {});
+  return pipeline(recordStream(exportBatches(store, request)), stringifier, () => {});
 }
