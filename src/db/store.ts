@@ -52,10 +52,7 @@ export interface Store {
   rows<T>(db: Db, query: SQL): Promise<T[]>;
   /** Runs a raw SQL statement; resolves with the number of rows it changed. */
   execute(db: Db, query: SQL): Promise<number>;
-  /**
-   * Rows of a long read-only query (quoted aliases, as `rows`) in batches of `batchSize`, holding neither the app's connection nor the event loop
-   * between batches (SQLite: a read-only connection of its own; PostgreSQL: a server-side cursor); stopping the loop early closes it.
-   */
+  /** A long read's rows in batches, never holding the app's connection (SQLite: a read-only one of its own; PostgreSQL: a cursor); breaking off closes it. */
   stream<T>(query: SQL, batchSize: number): AsyncIterable<T[]>;
   /**
    * Memoizes a read until data of its scope changes: a committed write to anything empties 'figures'; 'settings' is
