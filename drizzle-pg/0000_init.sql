@@ -116,7 +116,7 @@ CREATE TABLE "response_scores" (
 );
 --> statement-breakpoint
 CREATE TABLE "responses" (
-	"id" bigint PRIMARY KEY NOT NULL,
+	"id" bigint PRIMARY KEY DEFAULT floor(random() * 9007199254740991)::bigint + 1 NOT NULL,
 	"survey_id" integer NOT NULL,
 	"neighborhood_id" integer NOT NULL,
 	"submitted_on" date NOT NULL,
