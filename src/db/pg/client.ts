@@ -25,6 +25,9 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (text: string) => {
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (text: string) => Number(text));
 // A calendar day stays the 'YYYY-MM-DD' the app compares and prints (a Date would shift it by the time zone).
 pg.types.setTypeParser(pg.types.builtins.DATE, (text: string) => text);
+// JSON stays text, as SQLite returns it to raw SQL; Drizzle's json columns parse it themselves.
+pg.types.setTypeParser(pg.types.builtins.JSON, (text: string) => text);
+pg.types.setTypeParser(pg.types.builtins.JSONB, (text: string) => text);
 
 // Every session: a commit is acknowledged only once durable (whatever the server's or role's default), and times in UTC.
 const SESSION_OPTIONS = '-c synchronous_commit=on -c TimeZone=UTC';

@@ -14,19 +14,16 @@ import {
   type LocalizedKeywords,
   type LocalizedText,
 } from '../schema.js';
+import { isoMoment } from './moment.js';
 
 // The same tables, columns and TypeScript types as ../schema.ts (SQLite), in PostgreSQL's own types; test/db/schemas.test.ts
 // proves they match, which is what lets the store hand these tables to repositories typed as SQLite's.
 export { channels, eventKinds, importStatuses, questionKinds, quarantineReasons, quarantineStatuses, scaleTypes, staffRoles, surveyStatuses };
 
-/**
- * A moment, read back as the app writes it on SQLite ('2026-03-17T09:30:00.000Z'): milliseconds, like
- * strftime('%Y-%m-%dT%H:%M:%fZ') and Date.toISOString(). Drizzle hands it over as PostgreSQL's text form.
- */
+/** A moment, kept to the millisecond like strftime('%Y-%m-%dT%H:%M:%fZ') and Date.toISOString(), read back in that form. */
 const isoTimestamp = customType<{ data: string; driverData: string }>({
   dataType: () => 'timestamp (3) with time zone',
-  fromDriver: (value) =>
-    new Date(value.replace(' ', 'T').replace(/([+-]\d\d)(?::?(\d\d))?$/, (_, hours: string, minutes = '00') => `${hours}:${minutes}`)).toISOString(),
+  fromDriver: isoMoment,
 });
 
 // Response ids are random up to 2^53, cell keys 32-bit unsigned, expiries milliseconds since 1970: past int4.
@@ -159,7 +156,10 @@ export const quarantines = pgTable(
 export const responses = pgTable(
   'responses',
   {
-    id: bigNumber('id').primaryKey(),
+    // Random like the recorder's, where SQLite would fill an omitted id with the next rowid.
+    id: bigNumber('id')
+      .primaryKey()
+      .default(sql`floor(random() * 9007199254740991)::bigint + 1`),
     surveyId: integer('survey_id')
       .notNull()
       .references(() => surveys.id),
