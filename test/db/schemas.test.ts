@@ -33,7 +33,7 @@ function jsType(column: Column): string {
 }
 
 function describe(table: SQLiteTable | PgTable) {
-  const config = is(table, PgTable) ? pgTableConfig(table) : sqliteTableConfig(table as SQLiteTable);
+  const config = is(table, PgTable) ? pgTableConfig(table) : sqliteTableConfig(table);
   const columns = Object.fromEntries(
     Object.entries(table as unknown as Record<string, Column>)
       .filter(([, column]) => config.columns.includes(column as never))

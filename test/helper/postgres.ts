@@ -107,7 +107,7 @@ async function startCluster(): Promise<string> {
   try {
     run(binaries.initdb, ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-locale', '--no-sync']);
   } catch (err) {
-    throw new Error(`initdb failed: ${(err as { stderr?: string }).stderr ?? (err as Error).message}\n${INSTALL_HINT}`);
+    throw new Error(`initdb failed: ${(err as { stderr?: string }).stderr ?? (err as Error).message}\n${INSTALL_HINT}`, { cause: err });
   }
   // fsync off: the cluster is thrown away, durability is the server's configuration and not what tests check. The
   // default synchronous_commit is off so that a test can see the store turn it on for its own connections.
@@ -121,7 +121,7 @@ async function startCluster(): Promise<string> {
       // Another process may have taken the port between our check and the server's start.
       if (attempt === 3) {
         const log = existsSync(join(dir, 'server.log')) ? readFileSync(join(dir, 'server.log'), 'utf8') : '';
-        throw new Error(`PostgreSQL did not start: ${(err as Error).message}\n${log}`);
+        throw new Error(`PostgreSQL did not start: ${(err as Error).message}\n${log}`, { cause: err });
       }
     }
   }

@@ -61,14 +61,16 @@ async function migrateLocked(pool: pg.Pool) {
   }
 }
 
-/** Opens a pool on the PostgreSQL database at `url` and applies pending migrations. */
-export async function openPgDatabase(url: string, { max = 10 }: { max?: number } = {}): Promise<PgHandle> {
+/** Opens a pool on the PostgreSQL database at `url` and applies pending migrations (unless told not to). */
+export async function openPgDatabase(url: string, { max = 10, migrate = true }: { max?: number; migrate?: boolean } = {}): Promise<PgHandle> {
   const connection = connectionConfig(url);
   const pool = new pg.Pool({ ...connection, max });
-  // An idle connection the server closed (restart, failover) is dropped by the pool; the next query opens a new one.
+  // A connection the server closes (restart, failover, administrator) fails the query using it, if any, and is then
+  // dropped by the pool; its 'error' event, unheard, would end the process.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   try {
-    await migrateLocked(pool);
+    if (migrate) await migrateLocked(pool);
   } catch (err) {
     await pool.end();
     throw err;

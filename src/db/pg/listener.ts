@@ -27,7 +27,7 @@ export async function createCacheListener(connection: pg.ClientConfig, channel: 
   }
 
   async function connect() {
-    const candidate = new pg.Client({ ...connection, keepAlive: true, query_timeout: 5000 });
+    const candidate = new pg.Client({ ...connection, keepAlive: true, query_timeout: 5000, application_name: 'common-ground cache listener' });
     candidate.on('error', () => drop(candidate));
     candidate.on('end', () => drop(candidate));
     candidate.on('notification', (message) => {
