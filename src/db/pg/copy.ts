@@ -186,7 +186,7 @@ export async function copySqliteToPg(
           await tx.execute(
             sql`SELECT setval(pg_get_serial_sequence(${config.name}, ${column.name}), (SELECT coalesce(max(${sql.identifier(column.name)}), 0) + 1 FROM ${pair.pg}), false)`,
           );
-        progress(`${getTableName(pair.pg)}: ${copied} rows copied`);
+        progress(`${getTableName(pair.pg)}: ${copied} ${copied === 1 ? 'row' : 'rows'} copied`);
       }
       const report: CopiedTable[] = [];
       for (const pair of pairs) {
