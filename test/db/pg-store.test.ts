@@ -101,7 +101,10 @@ t.test('every connection commits durably (synchronous_commit on), whatever the d
   await client.query(`ALTER DATABASE "${new URL(url).pathname.slice(1)}" SET synchronous_commit = off`);
   const withOptions = new URL(url);
   withOptions.searchParams.set('options', '-c statement_timeout=60000');
-  const store = await open(t, withOptions.toString());
+  const store = await openPgStore(withOptions.toString(), { max: 2 });
+  t.teardown(() => store.close());
+  // Each commit is followed by a notification sent without waiting for a flush: that setting stays with it.
+  await Promise.all([1, 2].map((i) => store.transaction((tx) => tx.insert(store.tables.settings).values({ key: `k${i}`, value: 'v' }))));
   const settings = await Promise.all(
     Array.from({ length: 4 }, () =>
       store.transaction(async (tx) => {
@@ -115,7 +118,7 @@ t.test('every connection commits durably (synchronous_commit on), whatever the d
       }),
     ),
   );
-  t.same(settings, Array(4).fill({ commit: 'on', timeout: '1min' }), "on for each of the pool's connections, and the URL's own options kept");
+  t.same(settings, Array(4).fill({ commit: 'on', timeout: '1min' }), "on for both of the pool's connections, and the URL's own options kept");
 });
 
 t.test('storage errors: an unreachable server, a read-only database, a connection cut mid-transaction', async (t) => {

@@ -1,7 +1,7 @@
 import { sql, type Column, type SQL } from 'drizzle-orm';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import pg from 'pg';
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { createScopedCache } from '../cache.js';
 import type { CacheScope, Db, Store, Tables } from '../store.js';
 import type { PgDb, PgHandle } from './client.js';
@@ -45,9 +45,10 @@ export async function createPgStore(handle: PgHandle): Promise<Store> {
 
   // Other servers are told after the commit, and the writer answered once they have been: a client that reads from
   // another server next sees the write. One NOTIFY per commit would serialize commits (PostgreSQL takes a database-wide
-  // lock to queue notifications), so concurrent commits share one.
+  // lock to queue notifications), so concurrent commits share one. It is delivered at its commit, before that commit
+  // reaches the disk: a notification needs no durability, so it does not wait for a flush of its own.
   const announce = coalesce<CacheScope>(async (scopes) => {
-    await pool.query('SELECT pg_notify($1, $2)', [CACHE_CHANNEL, `${instance}:${[...scopes].join(',')}`]);
+    await pool.query(`SET LOCAL synchronous_commit = off; SELECT pg_notify('${CACHE_CHANNEL}', '${instance}:${[...scopes].join(',')}')`);
   });
 
   const active = () => {
