@@ -46,7 +46,7 @@ t.test("ipfn's two-way test: raking the table's cells reproduces the fitted tabl
 });
 
 t.test("R survey's rake() on apiclus1: the same weights, margins met", async (t) => {
-  const rows = parse(fixture('apiclus1.csv'), { columns: true }) as { stype: string; sch_wide: string; pw: string }[];
+  const rows = parse<{ stype: string; sch_wide: string; pw: string }>(fixture('apiclus1.csv'), { columns: true });
   const r = JSON.parse(fixture('r-survey-rake.json')) as { weights: number[]; margins: { stype: Record<string, number>; sch_wide: Record<string, number> } };
   const input: RakingInput = {
     margins: [margin('stype', r.margins.stype), margin('sch_wide', r.margins.sch_wide)],
@@ -73,7 +73,14 @@ t.test("R survey's rake() on apiclus1: the same weights, margins met", async (t)
 });
 
 t.test('categories with fewer than 5 respondents are merged with the neighbour that has fewer', async (t) => {
-  t.same(mergeSmallCells([2, 10, 20, 3], [100, 200, 300, 400], 5), [[0, 1], [2, 3]], 'the ends join their only neighbours');
+  t.same(
+    mergeSmallCells([2, 10, 20, 3], [100, 200, 300, 400], 5),
+    [
+      [0, 1],
+      [2, 3],
+    ],
+    'the ends join their only neighbours',
+  );
   t.same(mergeSmallCells([10, 2, 6, 10], [1, 1, 1, 1], 5), [[0], [1, 2], [3]], 'a middle category joins the smaller neighbour');
   t.same(mergeSmallCells([6, 2, 6], [1, 1, 1], 5), [[0, 1], [2]], 'the preceding neighbour on a tie');
   t.same(mergeSmallCells([10, 4, 3, 10], [1, 1, 1, 1], 5), [[0], [1, 2], [3]], 'the smallest short category merges first');
@@ -252,7 +259,7 @@ t.test('bad input is refused', async (t) => {
 t.test('property: weights are positive, sum to the population, and meet every used margin when converged', async () => {
   const category = (k: number) => fc.integer({ min: 0, max: k - 1 }).map((i) => `c${i}`);
   const answer = (k: number) => fc.option(category(k), { freq: 8 });
-  await fc.assert(
+  fc.assert(
     fc.property(
       fc.array(fc.tuple(answer(3), answer(4)), { minLength: 1, maxLength: 120 }),
       fc.array(fc.integer({ min: 1, max: 1000 }), { minLength: 3, maxLength: 3 }),
