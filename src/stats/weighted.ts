@@ -75,10 +75,9 @@ export function summarizeWeighted(s: WeightedSums, confidence = 0.95): WeightedS
   const kishDeff = s.n / nEff;
   if (s.n < 2) return { n: s.n, nEff, mean, sd: null, variance: null, se: null, deff: null, kishDeff, ciLow: null, ciHigh: null };
   const bessel = s.n / (s.n - 1);
-  // Clamp tiny negative sums of squares that come from floating-point cancellation.
-  const spread = Math.max(0, s.sumW2Y2 - 2 * mean * s.sumW2Y + mean * mean * s.sumW2);
+  const spread = net(s.sumW2Y2 - 2 * mean * s.sumW2Y + mean * mean * s.sumW2, s.sumW2Y2);
   const variance = (bessel * spread) / (s.sumW * s.sumW);
-  const sdSquared = (bessel * Math.max(0, s.sumWY2 - mean * s.sumWY)) / s.sumW;
+  const sdSquared = (bessel * net(s.sumWY2 - mean * s.sumWY, s.sumWY2)) / s.sumW;
   const se = Math.sqrt(variance);
   const half = tQuantile(1 - (1 - confidence) / 2, s.n - 1) * se;
   return {
@@ -94,6 +93,9 @@ export function summarizeWeighted(s: WeightedSums, confidence = 0.95): WeightedS
     ciHigh: mean + half,
   };
 }
+
+/** Sums cancel: a spread within rounding of the sum it came from is none, so scores that all agree give exactly 0. */
+const net = (spread: number, scale: number) => (spread > 1e-10 * scale ? spread : 0);
 
 /** What difference.ts needs; weighted means have design degrees of freedom n − 1, as unweighted ones do. */
 const group = (s: WeightedSummary) => (s.se === null ? null : { n: s.n, mean: s.mean, se: s.se });

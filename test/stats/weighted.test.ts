@@ -100,6 +100,15 @@ t.test('scores that all agree: zero variance and no design effect to speak of', 
   t.equal(s.variance, 0);
   t.equal(s.deff, null);
   t.equal(s.ciLow, 60);
+  // fast-check's counterexample: the sums' cancellation left a spread of rounding error, and a design effect of noise.
+  for (const w of [
+    [0.12113486804301579, 0.05],
+    [0.00012113486804301579, 0.00005],
+  ]) {
+    const agreeing = summary([96, 96], w);
+    t.equal(agreeing.variance, 0);
+    t.equal(agreeing.deff, null);
+  }
 });
 
 t.test('bad input is refused', async (t) => {
