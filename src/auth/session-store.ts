@@ -56,9 +56,7 @@ export class DatabaseSessionStore {
   /** Deletes expired sessions; resolves with how many. */
   purgeExpired(): Promise<number> {
     const { sessions } = this.store.tables;
-    return this.store.transaction(
-      async (tx) => (await tx.delete(sessions).where(lte(sessions.expiresAt, Date.now())).returning({ id: sessions.id })).length,
-    );
+    return this.store.transaction(async (tx) => (await tx.delete(sessions).where(lte(sessions.expiresAt, Date.now())).returning({ id: sessions.id })).length);
   }
 
   private async save(sessionId: string, session: Session): Promise<void> {

@@ -11,9 +11,7 @@ export const areaOrderPlugin = fp(async (app: FastifyInstance) => {
   const { neighborhoods } = store.tables;
   const areaOrder = () =>
     store.cached('settings', 'area-order', () =>
-      store.read(async (db) =>
-        (await db.select({ slug: neighborhoods.slug }).from(neighborhoods).orderBy(asc(neighborhoods.id))).map((n) => n.slug).join(' '),
-      ),
+      store.read(async (db) => (await db.select({ slug: neighborhoods.slug }).from(neighborhoods).orderBy(asc(neighborhoods.id))).map((n) => n.slug).join(' ')),
     );
   app.addHook('preHandler', async (request, reply) => {
     if (request.method !== 'GET' || !chartPages.test(request.url)) return;

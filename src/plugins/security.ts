@@ -68,9 +68,12 @@ export const securityPlugin = fp(async (app: FastifyInstance) => {
     rolling: true,
     cookie: { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: SESSION_IDLE_MS },
   });
-  const purge = setInterval(() => {
-    store.purgeExpired().catch((err: unknown) => app.log.warn({ err }, 'expired sessions could not be purged; the next hour tries again'));
-  }, 60 * 60 * 1000);
+  const purge = setInterval(
+    () => {
+      store.purgeExpired().catch((err: unknown) => app.log.warn({ err }, 'expired sessions could not be purged; the next hour tries again'));
+    },
+    60 * 60 * 1000,
+  );
   purge.unref();
   app.addHook('onClose', async () => clearInterval(purge));
 

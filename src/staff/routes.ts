@@ -21,7 +21,14 @@ export async function staffRoutes(app: FastifyInstance) {
   const linkHours = RESET_LINK_TTL_MS / 3600_000;
 
   async function renderList(reply: FastifyReply, status: number, values: Record<string, unknown> = {}, errors: FormErrors = noErrors) {
-    const users = (await staff.all()).map((u) => ({ id: u.id, email: u.email, role: u.role, disabled: u.disabled, createdAt: u.createdAt, isAdmin: u.role === 'admin' }));
+    const users = (await staff.all()).map((u) => ({
+      id: u.id,
+      email: u.email,
+      role: u.role,
+      disabled: u.disabled,
+      createdAt: u.createdAt,
+      isAdmin: u.role === 'admin',
+    }));
     return reply
       .code(status)
       .view('staff/index', { title: 'Staff', users, values, newRoleAdmin: values.role === 'admin', ...errors, csrfToken: reply.generateCsrf() });

@@ -34,8 +34,10 @@ export function createSurveyEditor(store: Store) {
       store.read(async (db) => (await first(db.select({ id: surveys.id }).from(surveys).where(eq(surveys.slug, slug)))) !== undefined),
     questions: (surveyId: number): Promise<Question[]> => store.read((db) => questionsOf(db, surveyId)),
     /** Every response, voided or not: a voided one can be restored, so it still pins the questions. */
-    responseCount: (surveyId: number) => store.read(async (db) => (await db.select({ n: count() }).from(responses).where(eq(responses.surveyId, surveyId)))[0].n),
-    answerCount: (questionId: number) => store.read(async (db) => (await db.select({ n: count() }).from(answers).where(eq(answers.questionId, questionId)))[0].n),
+    responseCount: (surveyId: number) =>
+      store.read(async (db) => (await db.select({ n: count() }).from(responses).where(eq(responses.surveyId, surveyId)))[0].n),
+    answerCount: (questionId: number) =>
+      store.read(async (db) => (await db.select({ n: count() }).from(answers).where(eq(answers.questionId, questionId)))[0].n),
     optionValuesInUse: (questionId: number) =>
       store.read(async (db) =>
         (await db.selectDistinct({ value: answers.valueText }).from(answers).where(eq(answers.questionId, questionId))).flatMap((a) =>
@@ -81,7 +83,8 @@ export function createSurveyEditor(store: Store) {
           .values({ slug, title: source.title, intro: source.intro, languages: source.languages, status: 'draft' })
           .returning();
         const sourceQuestions = await questionsOf(tx, surveyId);
-        if (sourceQuestions.length > 0) await tx.insert(questions).values(sourceQuestions.map(({ id: _id, surveyId: _s, ...q }) => ({ ...q, surveyId: copy.id })));
+        if (sourceQuestions.length > 0)
+          await tx.insert(questions).values(sourceQuestions.map(({ id: _id, surveyId: _s, ...q }) => ({ ...q, surveyId: copy.id })));
         await insertThemes(tx, tables, copy.id, await tx.select().from(themes).where(eq(themes.surveyId, surveyId)).orderBy(asc(themes.position)));
         await audit(tx, tables, { userId, action: 'survey.duplicate', entity: 'survey', entityId: copy.id, details: { from: source.slug, slug } });
         return copy;
@@ -90,18 +93,19 @@ export function createSurveyEditor(store: Store) {
     addQuestion(userId: number, surveyId: number, fields: QuestionFields): Promise<Question> {
       return store.transaction(async (tx) => {
         const last = await first(
-          tx
-            .select({ position: questions.position })
-            .from(questions)
-            .where(eq(questions.surveyId, surveyId))
-            .orderBy(desc(questions.position))
-            .limit(1),
+          tx.select({ position: questions.position }).from(questions).where(eq(questions.surveyId, surveyId)).orderBy(desc(questions.position)).limit(1),
         );
         const [created] = await tx
           .insert(questions)
           .values({ ...fields, surveyId, position: (last?.position ?? 0) + 1 })
           .returning();
-        await audit(tx, tables, { userId, action: 'question.create', entity: 'question', entityId: created.id, details: { survey: surveyId, code: fields.code } });
+        await audit(tx, tables, {
+          userId,
+          action: 'question.create',
+          entity: 'question',
+          entityId: created.id,
+          details: { survey: surveyId, code: fields.code },
+        });
         return created;
       });
     },
@@ -148,7 +152,13 @@ export function createSurveyEditor(store: Store) {
         if (!neighbour) return;
         await tx.update(questions).set({ position: neighbour.position }).where(eq(questions.id, question.id));
         await tx.update(questions).set({ position: question.position }).where(eq(questions.id, neighbour.id));
-        await audit(tx, tables, { userId, action: 'question.move', entity: 'question', entityId: question.id, details: { survey: question.surveyId, direction } });
+        await audit(tx, tables, {
+          userId,
+          action: 'question.move',
+          entity: 'question',
+          entityId: question.id,
+          details: { survey: question.surveyId, direction },
+        });
       });
     },
   };

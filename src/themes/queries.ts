@@ -26,13 +26,7 @@ export function createThemeRepository(store: Store) {
   return {
     /** The survey's theme definitions in the admin's order, for counting answers into them. */
     definitions: (surveyId: number): Promise<SurveyTheme[]> =>
-      store.read((db) =>
-        db
-          .select()
-          .from(themes)
-          .where(eq(themes.surveyId, surveyId))
-          .orderBy(asc(themes.position), asc(themes.id)),
-      ),
+      store.read((db) => db.select().from(themes).where(eq(themes.surveyId, surveyId)).orderBy(asc(themes.position), asc(themes.id))),
     find: (surveyId: number, id: number): Promise<SurveyTheme | undefined> =>
       store.read((db) =>
         first(
@@ -52,7 +46,13 @@ export function createThemeRepository(store: Store) {
     update(userId: number, theme: SurveyTheme, fields: ThemeFields): Promise<void> {
       return store.transaction(async (tx) => {
         await tx.update(themes).set({ code: fields.code, label: fields.label, keywords: fields.keywords }).where(eq(themes.id, theme.id));
-        await audit(tx, tables, { userId, action: 'theme.update', entity: 'theme', entityId: theme.id, details: { survey: theme.surveyId, code: fields.code } });
+        await audit(tx, tables, {
+          userId,
+          action: 'theme.update',
+          entity: 'theme',
+          entityId: theme.id,
+          details: { survey: theme.surveyId, code: fields.code },
+        });
       });
     },
     remove(userId: number, theme: SurveyTheme): Promise<void> {

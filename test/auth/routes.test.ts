@@ -252,7 +252,12 @@ t.test('sessions end after the absolute lifetime even when active', async (t) =>
   const [row] = await store.read((db) => db.select().from(sessions).where(isNotNull(sessions.userId)));
   const data = JSON.parse(row.data) as { loggedInAt: number };
   data.loggedInAt = Date.now() - 13 * 60 * 60 * 1000;
-  await store.transaction((tx) => tx.update(sessions).set({ data: JSON.stringify(data) }).where(eq(sessions.id, row.id)));
+  await store.transaction((tx) =>
+    tx
+      .update(sessions)
+      .set({ data: JSON.stringify(data) })
+      .where(eq(sessions.id, row.id)),
+  );
   const res = await app.inject({ url: '/admin', headers: { cookie: jar.header() } });
   t.equal(res.statusCode, 303, 'sent back to log in');
   t.equal(rowCount(database, 'sessions WHERE user_id IS NOT NULL'), 0, 'the session is gone from the server');

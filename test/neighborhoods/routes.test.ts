@@ -16,11 +16,7 @@ t.test('admins add, rename, set the population, retire and bring back neighborho
   const edit = await asAdmin.get(`/admin/neighborhoods/${row.id}/edit`);
   t.match(edit.body, 'value="Old Town"');
   t.equal((await asAdmin.post(`/admin/neighborhoods/${row.id}`, { name: 'Old Town Centre', population: '' })).statusCode, 303);
-  t.match(
-    (await all())[0],
-    { name: 'Old Town Centre', population: null, slug: 'old-town' },
-    'the slug stays',
-  );
+  t.match((await all())[0], { name: 'Old Town Centre', population: null, slug: 'old-town' }, 'the slug stays');
 
   t.equal((await asAdmin.post(`/admin/neighborhoods/${row.id}/retire`, {})).statusCode, 303);
   t.same(app.surveys.activeNeighborhoods(), [], 'a retired neighborhood leaves the resident form');

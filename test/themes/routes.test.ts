@@ -194,7 +194,7 @@ t.test('theme form validation: 400 with the form, values kept and errors by fiel
 });
 
 t.test('themes belong to their survey: suggested themes for a new survey, copied with a duplicate, not editable from another survey', async (t) => {
-  const { app, database } = await buildTestApp(t);
+  const { app } = await buildTestApp(t);
   const { asAdmin } = await staffSessions(app);
   const created = await asAdmin.post(
     '/admin/surveys',
