@@ -2,6 +2,9 @@ import { createHmac } from 'node:crypto';
 import { and, eq, gte, lt, sql } from 'drizzle-orm';
 import { first, type Store } from '../db/store.js';
 
+// Lockouts are never cached: counting a failure must not empty the caches of settings and figures.
+const NO_CACHED_DATA = { invalidates: [] } as const;
+
 const FREE_FAILURES = 5;
 const BASE_LOCK_MS = 30_000;
 const MAX_LOCK_MS = 15 * 60_000;
@@ -54,12 +57,12 @@ export function createLoginThrottle(store: Store, secret: Buffer, now: () => num
           .where(eq(loginFailures.key, key));
         await tx.delete(loginFailures).where(lt(loginFailures.forgetAt, at));
         return Math.max(0, lockedUntil - at);
-      });
+      }, NO_CACHED_DATA);
     },
     async succeed(email: string, client: string): Promise<void> {
       await store.transaction(async (tx) => {
         await tx.delete(loginFailures).where(eq(loginFailures.key, keyOf(email, client)));
-      });
+      }, NO_CACHED_DATA);
     },
   };
 }

@@ -3,6 +3,9 @@ import type { Session } from 'fastify';
 import { first, type Store } from '../db/store.js';
 import '../types.js';
 
+// Sessions are never cached: writing one must not empty the caches of settings and figures.
+const NO_CACHED_DATA = { invalidates: [] } as const;
+
 type Callback = (err?: unknown) => void;
 
 /**
@@ -49,14 +52,17 @@ export class DatabaseSessionStore {
     this.store
       .transaction(async (tx) => {
         await tx.delete(sessions).where(eq(sessions.id, sessionId));
-      })
+      }, NO_CACHED_DATA)
       .then(() => callback(), callback);
   }
 
   /** Deletes expired sessions; resolves with how many. */
   purgeExpired(): Promise<number> {
     const { sessions } = this.store.tables;
-    return this.store.transaction(async (tx) => (await tx.delete(sessions).where(lte(sessions.expiresAt, Date.now())).returning({ id: sessions.id })).length);
+    return this.store.transaction(
+      async (tx) => (await tx.delete(sessions).where(lte(sessions.expiresAt, Date.now())).returning({ id: sessions.id })).length,
+      NO_CACHED_DATA,
+    );
   }
 
   private async save(sessionId: string, session: Session): Promise<void> {
@@ -76,6 +82,6 @@ export class DatabaseSessionStore {
         .insert(sessions)
         .values({ id: sessionId, ...row })
         .onConflictDoUpdate({ target: sessions.id, set: row });
-    });
+    }, NO_CACHED_DATA);
   }
 }
