@@ -1,5 +1,6 @@
-import type { Db } from '../db/sqlite/client.js';
+import type { Db as SyncDb } from '../db/sqlite/client.js';
 import { auditLog } from '../db/schema.js';
+import type { Db, Tables } from '../db/store.js';
 
 export interface AuditEntry {
   /** The staff member who acted (null for the system or the command line). */
@@ -13,15 +14,20 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-/** Records a staff action. Pass the transaction's `tx` so the entry commits (or rolls back) with the change. */
-export function recordAudit(db: Pick<Db, 'insert'>, entry: AuditEntry): void {
-  db.insert(auditLog)
-    .values({
-      userId: entry.userId,
-      action: entry.action,
-      entity: entry.entity,
-      entityId: entry.entityId === undefined || entry.entityId === null ? null : String(entry.entityId),
-      details: entry.details ?? null,
-    })
-    .run();
+const row = (entry: AuditEntry) => ({
+  userId: entry.userId,
+  action: entry.action,
+  entity: entry.entity,
+  entityId: entry.entityId === undefined || entry.entityId === null ? null : String(entry.entityId),
+  details: entry.details ?? null,
+});
+
+/** Records a staff action inside the transaction `tx`, so the entry commits (or rolls back) with the change. */
+export async function audit(tx: Db, { auditLog }: Pick<Tables, 'auditLog'>, entry: AuditEntry): Promise<void> {
+  await tx.insert(auditLog).values(row(entry));
+}
+
+/** Transitional (synchronous callers not yet behind the store): as `audit`. */
+export function recordAudit(db: Pick<SyncDb, 'insert'>, entry: AuditEntry): void {
+  db.insert(auditLog).values(row(entry)).run();
 }

@@ -3,8 +3,7 @@ import QRCode from 'qrcode';
 import { z } from 'zod';
 import { requireRole } from '../auth/guards.js';
 import { addDays, dateIn, isIsoDate } from '../dates.js';
-import { translate } from '../i18n/index.js';
-import { recordAudit } from '../audit/record.js';
+import { localize, translate } from '../i18n/index.js';
 import { KIOSK_COOKIE, kioskCookieValue, linkTarget, shortLink, surveyLink, type LinkTarget } from './links.js';
 import { createResultsQueries } from '../results/queries.js';
 import { outreachNeeds } from './needs.js';
@@ -52,7 +51,7 @@ export async function outreachRoutes(app: FastifyInstance) {
   }
 
   /** The outreach page for a query; `issued` is a kiosk link just made (its token is shown this once). */
-  function renderOutreach(request: FastifyRequest, reply: FastifyReply, input: unknown, issued?: { link: string; day: string }) {
+  async function renderOutreach(request: FastifyRequest, reply: FastifyReply, input: unknown, issued?: { link: string; day: string }) {
     const parsed = outreachQuery.safeParse(input);
     const query = parsed.success ? parsed.data : {};
     const today = dateIn(app.config.TIME_ZONE);
@@ -108,7 +107,7 @@ export async function outreachRoutes(app: FastifyInstance) {
         ...(kioskDayError ? [{ href: '#kioskDay', message: kioskDayError }] : []),
       ],
       result,
-      kioskLinks: app.kioskLinks.listFrom(today).map((k) => ({ ...k, canRevoke: isAdmin && !k.revokedAt })),
+      kioskLinks: (await app.kioskLinks.listFrom(today)).map((k) => ({ ...k, event: k.event && localize(k.event, 'en'), canRevoke: isAdmin && !k.revokedAt })),
       csrfToken: reply.generateCsrf(),
     });
   }
@@ -127,17 +126,12 @@ export async function outreachRoutes(app: FastifyInstance) {
     }
     const { ids } = resolved.names;
     const userId = request.staffUser!.id;
-    const { token, hash } = app.database.sqlite.transaction(() => {
-      const issued = app.kioskLinks.issue(ids, day, userId);
-      recordAudit(app.database.db, {
-        userId,
-        action: 'kiosk-link.issue',
-        entity: 'kiosk-link',
-        entityId: issued.hash.slice(0, 12),
-        details: { survey: resolved.target.survey, neighborhood: resolved.target.neighborhood, event: resolved.target.event ?? null, validOn: day },
-      });
-      return issued;
-    })();
+    const { token, hash } = await app.kioskLinks.issue(ids, day, userId, {
+      survey: resolved.target.survey,
+      neighborhood: resolved.target.neighborhood,
+      event: resolved.target.event ?? null,
+      validOn: day,
+    });
     request.log.info({ link: hash.slice(0, 12) }, 'kiosk link issued');
     return renderOutreach(request, reply, body, { link: `${app.config.PUBLIC_URL}/kiosk/${token}`, day });
   });
@@ -145,11 +139,7 @@ export async function outreachRoutes(app: FastifyInstance) {
   app.post('/admin/kiosk-links/:hash/revoke', { preHandler: [requireRole('admin'), app.csrfProtection] }, async (request, reply) => {
     const { hash } = z.object({ hash: z.string().regex(/^[0-9a-f]{64}$/) }).parse(request.params);
     const userId = request.staffUser!.id;
-    const revoked = app.database.sqlite.transaction(() => {
-      const done = app.kioskLinks.revoke(hash);
-      if (done) recordAudit(app.database.db, { userId, action: 'kiosk-link.revoke', entity: 'kiosk-link', entityId: hash.slice(0, 12) });
-      return done;
-    })();
+    const revoked = await app.kioskLinks.revoke(hash, userId);
     if (!revoked) return reply.code(404).view('errors/error', { title: 'No such kiosk link', message: 'It does not exist or was already revoked.' });
     return reply.redirect('/outreach', 303);
   });
@@ -189,7 +179,7 @@ export async function outreachRoutes(app: FastifyInstance) {
 
   app.get('/kiosk/:token', async (request, reply) => {
     const { token } = z.object({ token: z.string().max(2000) }).parse(request.params);
-    const target = app.kioskLinks.open(token, dateIn(app.config.TIME_ZONE));
+    const target = await app.kioskLinks.open(token, dateIn(app.config.TIME_ZONE));
     if (!target || 'field' in resolveTarget(target)) {
       return reply.code(404).view('errors/error', {
         title: 'This kiosk link is not valid today',

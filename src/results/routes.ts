@@ -64,7 +64,7 @@ const neighborhoodParams = z.object({ neighborhood: z.string().max(200) });
 export async function resultsRoutes(app: FastifyInstance) {
   const queries = createResultsQueries(app.database);
   const eventQueries = createEventQueries(app.database);
-  const themeRepository = createThemeRepository(app.database);
+  const themeRepository = createThemeRepository(app.store);
   const staffOnly = requireRole('admin', 'liaison');
 
   function filters(request: FastifyRequest, rules: ReleaseRules): { ok: true; value: ResolvedFilters } | { ok: false; errors: FieldErrors } {
@@ -215,7 +215,7 @@ export async function resultsRoutes(app: FastifyInstance) {
     const { request: base, questions, measures } = resolved.value;
     const trendRequest = { ...base, selected: new Set([neighborhood.slug]) };
     const trends = computeTrends(queries, rules, trendRequest);
-    const detail = neighborhoodDetail(queries, rules, trendRequest, neighborhood, questions, measures, themeRepository.definitions(base.survey.id));
+    const detail = neighborhoodDetail(queries, rules, trendRequest, neighborhood, questions, measures, await themeRepository.definitions(base.survey.id));
     const own = eventQueries.ofNeighborhood(neighborhood.id);
     const cityWide = eventQueries.inRange(trends.from, trends.to).filter((e) => e.neighborhoodId === null);
     return reply.view('results/neighborhood', {
@@ -253,7 +253,7 @@ export async function resultsRoutes(app: FastifyInstance) {
     const { request: base, questions, measures } = resolved.value;
     const trendRequest = { ...base, selected: new Set([neighborhood.slug]) };
     const trends = computeTrends(queries, rules, trendRequest);
-    const detail = neighborhoodDetail(queries, rules, trendRequest, neighborhood, questions, measures, themeRepository.definitions(base.survey.id));
+    const detail = neighborhoodDetail(queries, rules, trendRequest, neighborhood, questions, measures, await themeRepository.definitions(base.survey.id));
     const latest = app.release.latestDay(rules, dateIn(app.config.TIME_ZONE));
     const allEvents = eventQueries.list();
     const recent = eventQueries

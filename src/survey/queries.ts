@@ -1,10 +1,10 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import type { DatabaseHandle } from '../db/sqlite/client.js';
-import { events, neighborhoods, questions, surveys, type Neighborhood, type Question, type Survey } from '../db/schema.js';
+import { events, neighborhoods, questions, surveys, themes, type Neighborhood, type Question, type Survey } from '../db/schema.js';
+import { createReadCache } from '../db/read-cache.js';
 import type { Store } from '../db/store.js';
 import { createQuarantineGuard } from './quarantine.js';
 import { createResponseRecorder, createResponseVoider, type NewResponse, type RecordResponse } from './response-recorder.js';
-import { insertThemes } from '../themes/queries.js';
 import { standardSurvey, standardThemes } from './standard-survey.js';
 
 export interface SurveyWithQuestions {
@@ -33,8 +33,8 @@ export function createSurveyRepository(store: Store, { db, sqlite }: DatabaseHan
     .from(events)
     .where(eq(events.id, sql.placeholder('id')))
     .prepare();
-  // Transitional, until this repository reads through the store: uncached prepared reads (microseconds each).
-  const cached = <T>(_key: string, read: () => T) => read();
+  // Transitional, until this repository reads through the store: cached until the database changes.
+  const cached = createReadCache(sqlite);
   // Recorders hold prepared statements and the survey's measures; rebuilt when what scoring depends on changes.
   const recorders = new Map<number, { key: string; record: RecordResponse }>();
   const quarantine = createQuarantineGuard(sqlite, createResponseVoider(sqlite));
@@ -99,6 +99,9 @@ export function ensureStandardSurvey({ db }: Pick<DatabaseHandle, 'db'>): void {
     tx.insert(questions)
       .values(definitions.map((q, i) => ({ ...q, surveyId: created.id, position: i + 1 })))
       .run();
-    insertThemes(tx, created.id, standardThemes);
+    // A new survey has no themes yet: they take positions from 1 (insertThemes is async, this is not yet).
+    tx.insert(themes)
+      .values(standardThemes.map((f, i) => ({ code: f.code, label: f.label, keywords: f.keywords, surveyId: created.id, position: i + 1 })))
+      .run();
   });
 }

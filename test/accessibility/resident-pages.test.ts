@@ -4,8 +4,8 @@ import { axeViolations, serious } from '../helper/axe.js';
 import { launchBrowser } from '../helper/browser.js';
 
 t.test('axe finds no serious or critical violations on resident and login pages', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside');
+  const { app, store } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Riverside');
   await createStaff(app, 'admin@example.org', 'correct horse battery', 'admin');
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await launchBrowser(t);

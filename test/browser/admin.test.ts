@@ -5,8 +5,8 @@ import { axeViolations } from '../helper/axe.js';
 import { launchBrowser } from '../helper/browser.js';
 
 t.test('admin pages pass axe (WCAG 2.2 AA) at 360 px, error states included', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside');
+  const { app, store } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Riverside');
   await staffSessions(app);
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await launchBrowser(t);

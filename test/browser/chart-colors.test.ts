@@ -6,8 +6,8 @@ import { seedResponses } from '../helper/admin.js';
 import { launchBrowser } from '../helper/browser.js';
 
 t.test('each neighborhood keeps its colour whatever else is selected; charts download as PNG and their tables as CSV', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  const areas = addNeighborhoods(database, 'Alder', 'Birch', 'Cedar', 'Dogwood', 'Elm', 'Fir', 'Gum', 'Hazel', 'Ironwood');
+  const { app, store } = await buildTestApp(t);
+  const areas = await addNeighborhoods(store, 'Alder', 'Birch', 'Cedar', 'Dogwood', 'Elm', 'Fir', 'Gum', 'Hazel', 'Ironwood');
   const today = new Date().toISOString().slice(0, 10);
   seedResponses(
     app,
@@ -59,8 +59,8 @@ t.test('each neighborhood keeps its colour whatever else is selected; charts dow
 });
 
 t.test('the embed is compact: chart and a scrolling table fit a frame of about 900 px', async (t) => {
-  const { app, database } = await buildTestApp(t, { EMBED_ORIGINS: 'https://city.example.gov' });
-  addNeighborhoods(database, 'Alder', 'Birch', 'Cedar', 'Dogwood', 'Elm', 'Fir', 'Gum', 'Hazel');
+  const { app, store, database } = await buildTestApp(t, { EMBED_ORIGINS: 'https://city.example.gov' });
+  await addNeighborhoods(store, 'Alder', 'Birch', 'Cedar', 'Dogwood', 'Elm', 'Fir', 'Gum', 'Hazel');
   database.db.update(surveys).set({ published: true }).run();
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await launchBrowser(t);

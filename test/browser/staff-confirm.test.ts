@@ -5,8 +5,8 @@ import { axeViolations, serious } from '../helper/axe.js';
 import { launchBrowser } from '../helper/browser.js';
 
 t.test('deleting an event asks first on its own page, then says it is done; changed staff pages pass axe', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside');
+  const { app, store, database } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Riverside');
   await staffSessions(app);
   database.db
     .update((await import('../../src/db/schema.js')).surveys)

@@ -4,8 +4,8 @@ import { addNeighborhoods, buildTestApp, rowCount } from '../helper/app.js';
 import { artifactsDir, launchBrowser } from '../helper/browser.js';
 
 t.test('a resident answers the survey on a 360 px phone, with JavaScript off', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside', 'Old Town');
+  const { app, store, database } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Riverside', 'Old Town');
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await launchBrowser(t);
   const context = await browser.newContext({ viewport: { width: 360, height: 740 }, javaScriptEnabled: false });
@@ -46,8 +46,8 @@ t.test('a resident answers the survey on a 360 px phone, with JavaScript off', a
 });
 
 t.test('the whole form can be answered and sent with the keyboard alone', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside');
+  const { app, store, database } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Riverside');
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await launchBrowser(t);
   const page = await browser.newPage();

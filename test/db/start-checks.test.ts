@@ -118,8 +118,8 @@ t.test('submissions are stored and acknowledged when DATABASE_PATH is a symbolic
   const path = migratedDatabase(dir);
   const link = join(dir, 'link.db');
   symlinkSync(path, link);
-  const { app, database } = await buildTestApp(t, { DATABASE_PATH: link });
-  addNeighborhoods(database, 'Crash Town');
+  const { app, store, database } = await buildTestApp(t, { DATABASE_PATH: link });
+  await addNeighborhoods(store, 'Crash Town');
   const res = await app.inject({
     method: 'POST',
     url: '/surveys/community-trust',

@@ -9,8 +9,8 @@ import { seedResponses, staffSessions, type SeedResponse } from '../helper/admin
 import { describe, people, submit, trustScores, type Person } from '../helper/responses.js';
 
 async function setup(t: { teardown(fn: () => unknown): void }) {
-  const { app, database } = await buildTestApp(t);
-  const [alder, birch] = addNeighborhoods(database, 'Alder', 'Birch');
+  const { app, store, database } = await buildTestApp(t);
+  const [alder, birch] = await addNeighborhoods(store, 'Alder', 'Birch');
   const { asAdmin, asLiaison, liaisonJar: jar } = await staffSessions(app);
   const get = asLiaison.get;
   const post = async (url: string, fields: Record<string, string>, withToken = true) => {
@@ -298,8 +298,8 @@ t.test('too few and no clear change: the verdict says which, and what more respo
 });
 
 t.test('placebo windows: with two years of history, a change is clear only when it beats the same change at quiet months', async (t) => {
-  const { app, database, alder, birch, admin, eventId } = await setup(t);
-  const [cedar] = addNeighborhoods(database, 'Cedar');
+  const { app, alder, birch, admin, eventId } = await setup(t);
+  const [cedar] = await addNeighborhoods(app.store, 'Cedar');
   const ids = [alder.id, birch.id, cedar.id];
   const rows: SeedResponse[] = [];
   // 2024-01 to 2026-04, forty steady answers a month everywhere; Alder jumps by 30 points from February 2026.

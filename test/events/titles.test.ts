@@ -10,8 +10,8 @@ import { addNeighborhoods, buildTestApp } from '../helper/app.js';
 const twoMonthsAgo = () => new Date(Date.parse(dateIn('UTC')) - 60 * 86_400_000).toISOString().slice(0, 10);
 
 t.test('public pages show each event in the page language', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside');
+  const { app, store, database } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Riverside');
   database.db.update(surveys).set({ published: true }).run();
   database.db
     .insert(events)

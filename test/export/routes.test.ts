@@ -22,8 +22,8 @@ const tricky = [
 ];
 
 t.test('wide and long exports: parsed with csv-parse, every value back, formulas neutralised', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  const [riverside, oldTown] = addNeighborhoods(database, 'Riverside', 'Old Town');
+  const { app, store, database } = await buildTestApp(t);
+  const [riverside, oldTown] = await addNeighborhoods(store, 'Riverside', 'Old Town');
   const { asAdmin } = await staffSessions(app);
   const ids = seedResponses(
     app,
@@ -89,14 +89,14 @@ t.test('wide and long exports: parsed with csv-parse, every value back, formulas
   t.same(longRows[first + 1], [String(ids[0]), '2026-03-01', 'riverside', 'qr', 'en', 'respect', '10', '10 – Strongly agree']);
   t.same(longRows[first + 2], [String(ids[0]), '2026-03-01', 'riverside', 'qr', 'en', 'top_issue', tricky[0], '']);
   t.same(longRows[first + 3], [String(ids[0]), '2026-03-01', 'riverside', 'qr', 'en', 'gender', 'woman', 'Woman']);
-  t.same(auditActions(app), ['export.wide', 'export.long']);
+  t.same(await auditActions(app), ['export.wide', 'export.long']);
   const details = JSON.parse((database.sqlite.prepare('SELECT details FROM audit_log ORDER BY id DESC').get() as { details: string }).details);
   t.match(details, { survey: 'community-trust', format: 'long', bom: true, channel: null });
 });
 
 t.test('survey text in an export is neutralised too', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  const [riverside] = addNeighborhoods(database, 'Riverside');
+  const { app, store, database } = await buildTestApp(t);
+  const [riverside] = await addNeighborhoods(store, 'Riverside');
   const { asAdmin } = await staffSessions(app);
   database.sqlite.prepare(`UPDATE questions SET options = json('[{"value":"woman","label":{"en":"=cmd|'' /C calc''!A0"}}]') WHERE code = 'gender'`).run();
   seedResponses(app, [{ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { gender: 'woman' } }]);
@@ -105,8 +105,8 @@ t.test('survey text in an export is neutralised too', async (t) => {
 });
 
 t.test('filters: dates, neighborhoods, channel; voided responses are left out', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  const [a, b, c] = addNeighborhoods(database, 'Alpha', 'Beta', 'Gamma');
+  const { app, store, database } = await buildTestApp(t);
+  const [a, b, c] = await addNeighborhoods(store, 'Alpha', 'Beta', 'Gamma');
   const { asAdmin } = await staffSessions(app);
   const ids = seedResponses(app, [
     { neighborhoodId: a.id, submittedOn: '2026-01-31', answers: { safety: 1 } },
@@ -128,8 +128,8 @@ t.test('filters: dates, neighborhoods, channel; voided responses are left out', 
 });
 
 t.test('bad export filters re-render the form; liaisons may not export', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside');
+  const { app, store } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Riverside');
   const { asAdmin, asLiaison } = await staffSessions(app);
   const page = await asAdmin.get('/admin/export');
   t.equal(page.statusCode, 200);
@@ -150,7 +150,7 @@ t.test('bad export filters re-render the form; liaisons may not export', async (
   t.match(badPlace.body, 'id="neighborhood-riverside" name="neighborhood" value="riverside" checked');
   t.equal((await asLiaison.get('/admin/export.csv?survey=community-trust')).statusCode, 403);
   t.equal((await asLiaison.get('/admin/export')).statusCode, 403);
-  t.same(auditActions(app), [], 'refused exports are not audited');
+  t.same(await auditActions(app), [], 'refused exports are not audited');
 });
 
 /** Starts a GET over real HTTP; resolves with the response as soon as its headers arrive. */
@@ -163,8 +163,8 @@ function startDownload(url: string, cookie: string) {
 }
 
 t.test('a submission arriving mid-export succeeds; the export streams its own snapshot', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  const [riverside] = addNeighborhoods(database, 'Riverside');
+  const { app, store, database } = await buildTestApp(t);
+  const [riverside] = await addNeighborhoods(store, 'Riverside');
   const { adminJar } = await staffSessions(app);
   const filler = 'x'.repeat(900);
   seedResponses(
@@ -200,8 +200,8 @@ t.test('a submission arriving mid-export succeeds; the export streams its own sn
 });
 
 t.test('destroying the export stream (the client went away) stops the query and closes its connection', async (t) => {
-  const { app, database, config } = await buildTestApp(t);
-  const [riverside] = addNeighborhoods(database, 'Riverside');
+  const { app, store, config } = await buildTestApp(t);
+  const [riverside] = await addNeighborhoods(store, 'Riverside');
   seedResponses(
     app,
     Array.from({ length: 2000 }, () => ({ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { top_issue: 'y'.repeat(900) } })),
@@ -250,8 +250,8 @@ t.test('the export query streams in index order: SQLite never sorts the whole ex
 });
 
 t.test('exports need the CSRF token of the session, like every staff form', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside');
+  const { app, store } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Riverside');
   const { adminJar } = await staffSessions(app);
   const page = await app.inject({ url: '/admin/export', headers: { cookie: adminJar.header() } });
   const token = csrfFrom(page.body)!;

@@ -9,7 +9,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { openStore } from '../../src/db/open.js';
 import type { DatabaseHandle } from '../../src/db/sqlite/client.js';
 import type { Store } from '../../src/db/store.js';
-import { neighborhoods, type StaffRole } from '../../src/db/schema.js';
+import type { StaffRole } from '../../src/db/schema.js';
 import { projectRoot } from '../../src/paths.js';
 import { checkResponsesAgainstDocument } from './openapi.js';
 
@@ -56,13 +56,13 @@ export async function buildTestApp(t: Teardown, env: Record<string, string> = {}
   return { app, store, database, config, logs };
 }
 
-export function addNeighborhoods(database: DatabaseHandle, ...names: string[]) {
-  return names.map((name) =>
-    database.db
-      .insert(neighborhoods)
-      .values({ name, slug: name.toLowerCase().replace(/[^a-z0-9]+/g, '-') })
-      .returning()
-      .get(),
+/** Adds neighborhoods (slugs made from their names) and returns them in the order given. */
+export function addNeighborhoods(store: Store, ...names: string[]) {
+  return store.transaction((tx) =>
+    tx
+      .insert(store.tables.neighborhoods)
+      .values(names.map((name) => ({ name, slug: name.toLowerCase().replace(/[^a-z0-9]+/g, '-') })))
+      .returning(),
   );
 }
 

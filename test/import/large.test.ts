@@ -34,8 +34,8 @@ const liveImported = (app: FastifyInstance) =>
   app.database.sqlite.prepare('SELECT count(*) FROM responses WHERE import_batch_id IS NOT NULL AND voided = 0').pluck().get() as number;
 
 t.test('residents are answered within a second during a large import, which appears all at once', async (t) => {
-  const { app, database } = await buildTestApp(t, { SUBMIT_RATE_LIMIT: '100000' });
-  addNeighborhoods(database, 'Riverside', 'Old Town');
+  const { app, store, database } = await buildTestApp(t, { SUBMIT_RATE_LIMIT: '100000' });
+  await addNeighborhoods(store, 'Riverside', 'Old Town');
   const { adminJar } = await staffSessions(app);
   const csv = largeCsv(ROWS);
 
@@ -85,8 +85,8 @@ t.test('residents are answered within a second during a large import, which appe
 });
 
 t.test('a large file with a bad row, or an import that fails part-way (database full), stores nothing', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside', 'Old Town');
+  const { app, store, database } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Riverside', 'Old Town');
   const { adminJar } = await staffSessions(app);
   const bad = await upload(app, adminJar, `${largeCsv(20_000)}\n2026-03-01,atlantis,paper,en,1,2,3,woman`);
   t.equal(bad.statusCode, 400, 'a large file with one bad row is refused whole');

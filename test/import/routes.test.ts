@@ -20,8 +20,8 @@ const good = [
 ].join('\r\n');
 
 t.test('a good file is imported in one batch through the recorder, on a closed survey too', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside', 'Old Town');
+  const { app, store, database } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Riverside', 'Old Town');
   database.sqlite.prepare("UPDATE surveys SET status = 'closed'").run();
   const { adminJar } = await staffSessions(app);
   const res = await upload(app, adminJar, 'community-trust', good);
@@ -46,12 +46,12 @@ t.test('a good file is imported in one batch through the recorder, on a closed s
   t.same(database.sqlite.prepare("SELECT n, sum FROM daily_rollups WHERE measure = 'trust'").all(), [{ n: 1, sum: 70 }]);
   const { stored, recomputed } = rollupsAndRecomputation(app);
   t.same(stored, recomputed);
-  t.same(auditActions(app), ['import.create']);
+  t.same(await auditActions(app), ['import.create']);
 });
 
 t.test('one bad row: nothing is written and each bad row and field is listed', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside');
+  const { app, store, database } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Riverside');
   const { adminJar } = await staffSessions(app);
   const tomorrow = addDays(dateIn('UTC'), 2);
   const csv = [
@@ -88,8 +88,8 @@ t.test('one bad row: nothing is written and each bad row and field is listed', a
 });
 
 t.test('unreadable files and headers are refused with the reason', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside');
+  const { app, store, database } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Riverside');
   const { adminJar } = await staffSessions(app);
   const cases: [string | Buffer, string][] = [
     ['neighborhood,safety,colour\nriverside,5,red', 'The column &quot;submitted_on&quot; is missing.'],
@@ -115,8 +115,8 @@ t.test('unreadable files and headers are refused with the reason', async (t) => 
 });
 
 t.test('uploads: size limit, CSRF, role guard, and no multipart anywhere else', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside');
+  const { app, store, database } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Riverside');
   const { adminJar, liaisonJar } = await staffSessions(app);
   const big = await upload(app, adminJar, 'community-trust', 'submitted_on,neighborhood,top_issue\n' + 'x'.repeat(5 * 1024 * 1024 + 10));
   t.equal(big.statusCode, 413);
@@ -156,8 +156,8 @@ t.test('uploads: size limit, CSRF, role guard, and no multipart anywhere else', 
 });
 
 t.test('blank template: the header of a wide export without response_id, and an example row import skips', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside');
+  const { app, store, database } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Riverside');
   const { asAdmin, adminJar } = await staffSessions(app);
   const res = await asAdmin.get('/admin/import/template.csv?survey=community-trust');
   t.equal(res.statusCode, 200);
@@ -207,8 +207,8 @@ t.test('blank template: the header of a wide export without response_id, and an 
 });
 
 t.test('round trip: export wide, import into a duplicated survey, export again: the same answers', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  const [riverside, oldTown] = addNeighborhoods(database, 'Riverside', 'Old Town');
+  const { app, store } = await buildTestApp(t);
+  const [riverside, oldTown] = await addNeighborhoods(store, 'Riverside', 'Old Town');
   const { adminJar, asAdmin } = await staffSessions(app);
   seedResponses(app, [
     {

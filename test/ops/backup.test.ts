@@ -1,13 +1,13 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import t from 'tap';
-import { backupDatabase } from '../../src/ops/backup.js';
+import { backupDatabase } from '../../src/db/sqlite/backup.js';
 import { storedMarkers, submissionLoad } from '../../scripts/lib/crash-round.js';
 import { addNeighborhoods, buildTestApp } from '../helper/app.js';
 
 t.test('an online backup under load is consistent and holds every response acknowledged before it began', async (t) => {
-  const { app, database, config } = await buildTestApp(t, { SUBMIT_RATE_LIMIT: '1000000' });
-  addNeighborhoods(database, 'Crash Town');
+  const { app, store, config } = await buildTestApp(t, { SUBMIT_RATE_LIMIT: '1000000' });
+  await addNeighborhoods(store, 'Crash Town');
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   const load = submissionLoad(url, 8, 'backup');
   await load.whenAcknowledged(20);

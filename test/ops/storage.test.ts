@@ -58,8 +58,8 @@ function checkNotSavedPage(t: Test, res: Awaited<ReturnType<FastifyInstance['inj
 }
 
 t.test('a full database (max_page_count): 503 "not saved" with the form kept, /healthz 503, and recovery', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside');
+  const { app, store, database } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Riverside');
   t.equal((await app.inject('/healthz')).statusCode, 200);
   database.sqlite.pragma(`max_page_count = ${Number(database.sqlite.pragma('page_count', { simple: true }))}`);
 
@@ -82,8 +82,8 @@ t.test('a full database (max_page_count): 503 "not saved" with the form kept, /h
 });
 
 t.test('the database file deleted under the server: 503, never acknowledged, /healthz says so', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside');
+  const { app, store, database } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Riverside');
   t.equal((await submit(app, 'before-0')).statusCode, 303);
   unlinkSync(database.path);
   checkNotSavedPage(t, await submit(app, 'gone-0'));
@@ -102,8 +102,8 @@ t.test('a full disk (tmpfs): 503 "not saved", /healthz 503, and recovery once sp
     return t.plan(0, 'cannot mount a tmpfs here (not root?)');
   }
   t.teardown(() => execFileSync('umount', ['-l', mountPoint]));
-  const { app, database } = await buildTestApp(t, { DATABASE_PATH: join(mountPoint, 'test.db') });
-  addNeighborhoods(database, 'Riverside');
+  const { app, store, database } = await buildTestApp(t, { DATABASE_PATH: join(mountPoint, 'test.db') });
+  await addNeighborhoods(store, 'Riverside');
   t.equal((await submit(app, 'ok-0')).statusCode, 303);
 
   // Fill the disk.

@@ -153,9 +153,9 @@ t.test('public figures are the protected ones, and bucket and rolling choose the
 });
 
 t.test('the public page at low volume: a wide enough window, no small counts, the current month left out', async (t) => {
-  const { app, database } = await buildTestApp(t);
+  const { app, store, database } = await buildTestApp(t);
   database.db.update(surveys).set({ published: true }).run();
-  const [alder, birch] = addNeighborhoods(database, 'Alder', 'Birch');
+  const [alder, birch] = await addNeighborhoods(store, 'Alder', 'Birch');
   const today = dateIn('UTC');
   const thisMonth = bucketStart(today, 'month');
   // Six complete months: Alder 15 a month three to six months ago and 3 a month since (9 in three months, 54 in six);

@@ -55,9 +55,9 @@ function checkColumn(t: Test, row: Row, column: string, scores: number[]) {
 }
 
 async function setup(t: Test) {
-  const { app, database } = await buildTestApp(t);
+  const { app, store, database } = await buildTestApp(t);
   // A neighborhood name that a spreadsheet would run as a formula.
-  const [alder, formula] = addNeighborhoods(database, 'Alder', '=HYPERLINK("http://evil.example")');
+  const [alder, formula] = await addNeighborhoods(store, 'Alder', '=HYPERLINK("http://evil.example")');
   const march: SeedResponse[] = Array.from({ length: 100 }, (_, i) => ({
     neighborhoodId: alder.id,
     submittedOn: '2026-03-10',

@@ -71,8 +71,8 @@ function chicagoRateCsv(stories: { rise: { neighborhood: string; on: string }; f
 }
 
 t.test('a fresh install fed through the import page at Chicago’s rate: coverage, clear changes, the city-wide event', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Northgate', 'Riverside', 'Old Town', 'Eastwood', 'Mill District', 'Southport', 'Cedar Hill', 'Lakeview');
+  const { app, store, database } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Northgate', 'Riverside', 'Old Town', 'Eastwood', 'Mill District', 'Southport', 'Cedar Hill', 'Lakeview');
   const session = await staffSessions(app);
   // Events in median-rate neighborhoods, late enough to have six complete months after them.
   const eventDay = addDays(shiftBucket(bucketStart(latest, 'month'), 'month', -7), 14);

@@ -26,8 +26,8 @@ type Series = Record<string, Cell[]>;
 const steady = (n: number): Person[] => Array.from({ length: n }, (_, i) => (i % 2 ? { respect: 5, listening: 5 } : { respect: 6, listening: 6 }));
 
 async function setup(t: { teardown(fn: () => unknown): void }) {
-  const { app, database } = await buildTestApp(t);
-  const [a, b, c, d, e] = addNeighborhoods(database, 'Alder', 'Birch', 'Cedar', 'Dogwood', 'Elm');
+  const { app, store, database } = await buildTestApp(t);
+  const [a, b, c, d, e] = await addNeighborhoods(store, 'Alder', 'Birch', 'Cedar', 'Dogwood', 'Elm');
   // March: Birch one short of the reliability threshold, Dogwood under the privacy floor.
   await submit(app, a.id, '2026-03-10', people(30, 3));
   await submit(app, b.id, '2026-03-11', people(29, 5));
@@ -166,8 +166,8 @@ t.test('liaisons see protected figures: floor, reliability, noise within a few p
 });
 
 t.test('liaisons never see the current month; admins see it to today', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  const [a] = addNeighborhoods(database, 'Alder');
+  const { app, store } = await buildTestApp(t);
+  const [a] = await addNeighborhoods(store, 'Alder');
   const today = dateIn('UTC');
   const thisMonth = bucketStart(today, 'month');
   const lastMonth = shiftBucket(thisMonth, 'month', -1);
@@ -414,10 +414,10 @@ t.test('distributions: exact counts for admins, points under the floor hidden; p
 });
 
 t.test('with no view asked for, /results opens on the finest rolling window covering every neighborhood, and says so', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  const [a, b] = addNeighborhoods(database, 'Alder', 'Birch');
+  const { app, store, database } = await buildTestApp(t);
+  const [a, b] = await addNeighborhoods(store, 'Alder', 'Birch');
   // A retired neighborhood with no responses does not hold the view back.
-  addNeighborhoods(database, 'Old Town');
+  await addNeighborhoods(store, 'Old Town');
   database.db.update(neighborhoods).set({ retired: true }).where(eq(neighborhoods.slug, 'old-town')).run();
   const lastMonth = shiftBucket(bucketStart(dateIn('UTC'), 'month'), 'month', -1);
   for (let k = 0; k < 3; k++) {
@@ -444,14 +444,14 @@ t.test('with no view asked for, /results opens on the finest rolling window cove
   t.notMatch(asked.body, 'class="notice"', 'a window asked for is kept, without the sentence');
 
   // A neighborhood with no responses at all: no window covers it, and the sentence says so.
-  addNeighborhoods(database, 'Cedar');
+  await addNeighborhoods(store, 'Cedar');
   const short = await asLiaison.get('/results');
   t.match(short.body, /even so, 1 neighborhood has fewer than 30 responses for the latest month\./);
 });
 
 t.test('the neighborhood page leaves the current month out of answers, themes and groups, in quarters too', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  const [a] = addNeighborhoods(database, 'Alder');
+  const { app, store } = await buildTestApp(t);
+  const [a] = await addNeighborhoods(store, 'Alder');
   const today = dateIn('UTC');
   const lastMonth = shiftBucket(bucketStart(today, 'month'), 'month', -1);
   await submit(app, a.id, lastMonth, people(35, 3), { gender: 'woman' });

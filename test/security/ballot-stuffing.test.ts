@@ -6,8 +6,8 @@ const answers = { neighborhood: 'riverside', q_respect: '7', q_listening: '6' };
 
 t.test('behind a proxy, a rotated X-Forwarded-For does not dodge the per-client limit', async (t) => {
   for (const TRUST_PROXY of ['1', '10.0.0.1']) {
-    const { app, database } = await buildTestApp(t, { TRUST_PROXY, SUBMIT_RATE_LIMIT: '2' });
-    addNeighborhoods(database, 'Riverside');
+    const { app, store, database } = await buildTestApp(t, { TRUST_PROXY, SUBMIT_RATE_LIMIT: '2' });
+    await addNeighborhoods(store, 'Riverside');
     const statuses = [];
     for (let i = 0; i < 4; i++) {
       // The client writes any X-Forwarded-For it likes; the proxy (10.0.0.1) appends the address it really saw.
@@ -34,8 +34,8 @@ t.test('behind a proxy, a rotated X-Forwarded-For does not dodge the per-client 
 });
 
 t.test('a survey form posted from another site is refused with a page saying so; same-site and old browsers pass', async (t) => {
-  const { app, database } = await buildTestApp(t, { PUBLIC_URL: 'https://trust.example.org', SUBMIT_RATE_LIMIT: '100' });
-  addNeighborhoods(database, 'Riverside');
+  const { app, store, database } = await buildTestApp(t, { PUBLIC_URL: 'https://trust.example.org', SUBMIT_RATE_LIMIT: '100' });
+  await addNeighborhoods(store, 'Riverside');
   const post = (headers: Record<string, string>) =>
     app.inject({ method: 'POST', url: '/surveys/community-trust?lang=es', headers: { ...formHeaders, ...headers }, payload: form(answers) });
 

@@ -90,8 +90,8 @@ const body = fc.oneof(
 );
 
 t.test('hostile input on every route: never a 5xx, a clear 4xx, and a refused request changes nothing', async (t) => {
-  const { app, database, logs } = await buildTestApp(t, { LOGIN_RATE_LIMIT: '100000', SUBMIT_RATE_LIMIT: '100000', LOG_LEVEL: 'error' });
-  addNeighborhoods(database, 'Riverside');
+  const { app, store, database, logs } = await buildTestApp(t, { LOGIN_RATE_LIMIT: '100000', SUBMIT_RATE_LIMIT: '100000', LOG_LEVEL: 'error' });
+  await addNeighborhoods(store, 'Riverside');
   database.db
     .insert(events)
     .values({ title: { en: 'Cookout' }, occurredOn: '2026-05-01', kind: 'outreach' })
@@ -142,8 +142,8 @@ t.test('hostile input on every route: never a 5xx, a clear 4xx, and a refused re
 });
 
 t.test('hostile CSV imports: never a 5xx, and a refused file writes nothing', async (t) => {
-  const { app, database, logs } = await buildTestApp(t, { LOG_LEVEL: 'error' });
-  addNeighborhoods(database, 'Riverside');
+  const { app, store, database, logs } = await buildTestApp(t, { LOG_LEVEL: 'error' });
+  await addNeighborhoods(store, 'Riverside');
   await createStaff(app, 'admin@example.org', 'correct horse battery', 'admin');
   const { jar } = await login(app, 'admin@example.org', 'correct horse battery');
   const csrf = csrfFrom((await app.inject({ url: '/admin/import', headers: { cookie: jar.header() } })).body)!;

@@ -41,8 +41,8 @@ async function figures(app: FastifyInstance, asAdmin: Awaited<ReturnType<typeof 
 }
 
 t.test('500 identical answers from rotating addresses behind a trusted proxy are held, not counted, until an admin decides', async (t) => {
-  const { app, database } = await buildTestApp(t, { TRUST_PROXY: '1', SUBMIT_RATE_LIMIT: '5' });
-  addNeighborhoods(database, 'Riverside', 'Old Town');
+  const { app, store, database } = await buildTestApp(t, { TRUST_PROXY: '1', SUBMIT_RATE_LIMIT: '5' });
+  await addNeighborhoods(store, 'Riverside', 'Old Town');
   const session = await staffSessions(app);
   const { asAdmin } = session;
   for (let i = 0; i < 3; i++) await post(app, 1000 + i, varied(i));
@@ -112,8 +112,8 @@ t.test('500 identical answers from rotating addresses behind a trusted proxy are
 });
 
 t.test('a voided burst stays out of every figure; a later burst the same day is held again', async (t) => {
-  const { app, database } = await buildTestApp(t, { TRUST_PROXY: '1' });
-  addNeighborhoods(database, 'Riverside');
+  const { app, store, database } = await buildTestApp(t, { TRUST_PROXY: '1' });
+  await addNeighborhoods(store, 'Riverside');
   const { asAdmin } = await staffSessions(app);
   for (let i = 0; i < 20; i++) await post(app, i, stuffed);
   t.equal(held(app), 20);
@@ -130,8 +130,8 @@ t.test('a voided burst stays out of every figure; a later burst the same day is 
 });
 
 t.test('a volume burst of varied answers is held; the same burst on a staff kiosk link is not', async (t) => {
-  const { app, database } = await buildTestApp(t, { TRUST_PROXY: '1', PUBLIC_URL: 'http://trust.example.org' });
-  addNeighborhoods(database, 'Riverside', 'Old Town');
+  const { app, store, database } = await buildTestApp(t, { TRUST_PROXY: '1', PUBLIC_URL: 'http://trust.example.org' });
+  await addNeighborhoods(store, 'Riverside', 'Old Town');
   const { asAdmin } = await staffSessions(app);
   for (let i = 0; i < 45; i++) await post(app, i, varied(i));
   t.equal(rowCount(database, 'responses WHERE neighborhood_id = 1 AND voided = 0'), 30, 'the first 30 of the day count');
@@ -153,8 +153,8 @@ t.test('a volume burst of varied answers is held; the same burst on a staff kios
 });
 
 t.test('a neighborhood used to many answers a day is held only far above its own rate', async (t) => {
-  const { app, database } = await buildTestApp(t, { TRUST_PROXY: '1' });
-  const [riverside] = addNeighborhoods(database, 'Riverside');
+  const { app, store } = await buildTestApp(t, { TRUST_PROXY: '1' });
+  const [riverside] = await addNeighborhoods(store, 'Riverside');
   const today = dateIn(app.config.TIME_ZONE);
   // 20 a day for the previous 28 days: held beyond 5 × 20 = 100 today.
   seedResponses(

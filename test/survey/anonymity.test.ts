@@ -25,8 +25,8 @@ function rankCorrelation(a: number[], b: number[]): number {
 }
 
 t.test('no id, rowid or export order follows the order answers were submitted in', async (t) => {
-  const { app, database } = await buildTestApp(t, { SUBMIT_RATE_LIMIT: '1000' });
-  addNeighborhoods(database, 'Riverside', 'Old Town');
+  const { app, store, database } = await buildTestApp(t, { SUBMIT_RATE_LIMIT: '1000' });
+  await addNeighborhoods(store, 'Riverside', 'Old Town');
   const count = 60;
   for (let i = 0; i < count; i++) {
     const res = await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: formHeaders, payload: form(answersFor(i)) });
@@ -108,8 +108,8 @@ function momentPatterns(from: number, to: number, timeZone: string): { label: st
 
 t.test('after answering, nothing finer than the date is in the database, its WAL, the logs or the exports', async (t) => {
   const timeZone = 'America/Chicago';
-  const { app, database, config, logs } = await buildTestApp(t, { LOG_LEVEL: 'info', TIME_ZONE: timeZone });
-  addNeighborhoods(database, 'Riverside', 'Old Town');
+  const { app, store, config, logs } = await buildTestApp(t, { LOG_LEVEL: 'info', TIME_ZONE: timeZone });
+  await addNeighborhoods(store, 'Riverside', 'Old Town');
   // Start-up writes (the survey's creation time) belong to the second before.
   await sleep(1100);
   const logsBefore = logs.length;
@@ -145,8 +145,8 @@ t.test('after answering, nothing finer than the date is in the database, its WAL
 });
 
 t.test('the consent notice says what is kept and what is not, in English and Spanish', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside');
+  const { app, store } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Riverside');
   const en = (await app.inject('/surveys/community-trust?lang=en')).body;
   t.match(en, 'the date (the day only)');
   t.match(en, 'We do not keep the time of day or the order in which answers arrive');

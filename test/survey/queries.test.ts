@@ -3,8 +3,8 @@ import t from 'tap';
 import { addNeighborhoods, buildTestApp } from '../helper/app.js';
 
 t.test('cached survey reads see every change, from this connection or another', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'North End');
+  const { app, store, database } = await buildTestApp(t);
+  await addNeighborhoods(store, 'North End');
   const first = app.surveys.findWithQuestions('community-trust')!;
   t.equal(app.surveys.findWithQuestions('community-trust'), first, 'unchanged data is served from the cache');
   t.equal(first.survey.status, 'open');
@@ -28,8 +28,8 @@ t.test('cached survey reads see every change, from this connection or another', 
 });
 
 t.test('a submission after a neighborhood is retired is refused for it', async (t) => {
-  const { app, database } = await buildTestApp(t, { SUBMIT_RATE_LIMIT: '1000' });
-  addNeighborhoods(database, 'North End', 'Old Town');
+  const { app, store, database } = await buildTestApp(t, { SUBMIT_RATE_LIMIT: '1000' });
+  await addNeighborhoods(store, 'North End', 'Old Town');
   const submit = (neighborhood: string) =>
     app.inject({
       method: 'POST',

@@ -28,8 +28,8 @@ const counts = (database: Awaited<ReturnType<typeof buildTestApp>>['database']) 
 });
 
 t.test('the form renders in English with every question, labelled and grouped', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside', 'Old Town');
+  const { app, store } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Riverside', 'Old Town');
   const res = await app.inject('/surveys/community-trust');
   t.equal(res.statusCode, 200);
   t.match(res.body, '<html lang="en">');
@@ -47,8 +47,8 @@ t.test('the form renders in English with every question, labelled and grouped', 
 });
 
 t.test('the form renders in Spanish with ?lang=es', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside');
+  const { app, store } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Riverside');
   const res = await app.inject('/surveys/community-trust?lang=es');
   t.equal(res.statusCode, 200);
   t.match(res.body, '<html lang="es">');
@@ -59,8 +59,8 @@ t.test('the form renders in Spanish with ?lang=es', async (t) => {
 });
 
 t.test('a valid submission is stored with every answer, its scores and rollups, then redirects', async (t) => {
-  const { app, database } = await buildTestApp(t, { TIME_ZONE: 'America/Chicago' });
-  const [riverside] = addNeighborhoods(database, 'Riverside');
+  const { app, store, database } = await buildTestApp(t, { TIME_ZONE: 'America/Chicago' });
+  const [riverside] = await addNeighborhoods(store, 'Riverside');
   const res = await app.inject({
     method: 'POST',
     url: '/surveys/community-trust',
@@ -122,8 +122,8 @@ t.test('a valid submission is stored with every answer, its scores and rollups, 
 });
 
 t.test('no address, user agent or cookie id is stored or logged', async (t) => {
-  const { app, database, logs } = await buildTestApp(t, { LOG_LEVEL: 'info' });
-  addNeighborhoods(database, 'Riverside');
+  const { app, store, database, logs } = await buildTestApp(t, { LOG_LEVEL: 'info' });
+  await addNeighborhoods(store, 'Riverside');
   await app.inject({
     method: 'POST',
     url: '/surveys/community-trust?neighborhood=riverside',
@@ -149,8 +149,8 @@ t.test('no address, user agent or cookie id is stored or logged', async (t) => {
 });
 
 t.test('invalid answers: 400, the form again with every answer kept and each error by its field', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside');
+  const { app, store, database } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Riverside');
   const bad = { ...fullAnswers, neighborhood: 'atlantis', q_respect: '11', q_gender: 'robot', q_top_issue: 'x'.repeat(1001) };
   const res = await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: formHeaders, payload: form(bad) });
   t.equal(res.statusCode, 400);
@@ -171,8 +171,8 @@ t.test('invalid answers: 400, the form again with every answer kept and each err
 });
 
 t.test('missing neighborhood, repeated keys and required questions are refused', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside');
+  const { app, store, database } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Riverside');
   database.db.update(questions).set({ required: true }).where(eq(questions.code, 'confidence')).run();
 
   const noNeighborhood = await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: formHeaders, payload: form({ q_confidence: '5' }) });
@@ -211,8 +211,8 @@ t.test('missing neighborhood, repeated keys and required questions are refused',
 });
 
 t.test('a filled honeypot looks accepted but stores nothing', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside');
+  const { app, store, database } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Riverside');
   const res = await app.inject({
     method: 'POST',
     url: '/surveys/community-trust',
@@ -225,8 +225,8 @@ t.test('a filled honeypot looks accepted but stores nothing', async (t) => {
 });
 
 t.test('closed and draft surveys say they are not accepting answers', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside');
+  const { app, store, database } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Riverside');
   for (const status of ['closed', 'draft'] as const) {
     database.db.update(surveys).set({ status }).run();
     const page = await app.inject('/surveys/community-trust');
@@ -252,8 +252,8 @@ t.test('unknown surveys and pages are 404 pages', async (t) => {
 });
 
 t.test('a QR link presets the neighborhood with a way to change it, and records the channel', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside', 'Old Town');
+  const { app, store } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Riverside', 'Old Town');
   const res = await app.inject('/surveys/community-trust?neighborhood=old-town&channel=qr');
   t.match(res.body, '<input type="hidden" name="neighborhood" value="old-town">');
   t.match(res.body, '<input type="hidden" name="channel" value="qr">');
@@ -265,8 +265,8 @@ t.test('a QR link presets the neighborhood with a way to change it, and records 
 });
 
 t.test('a browser that answered is told so next time', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside');
+  const { app, store } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Riverside');
   const res = await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: formHeaders, payload: form(fullAnswers) });
   const cookie = res.cookies.find((c) => c.name.startsWith('cg_answered_'));
   t.ok(cookie, 'a signed cookie notes the answer');
@@ -279,8 +279,8 @@ t.test('a browser that answered is told so next time', async (t) => {
 });
 
 t.test('submissions are rate limited per client', async (t) => {
-  const { app, database } = await buildTestApp(t, { SUBMIT_RATE_LIMIT: '3' });
-  addNeighborhoods(database, 'Riverside');
+  const { app, store, database } = await buildTestApp(t, { SUBMIT_RATE_LIMIT: '3' });
+  await addNeighborhoods(store, 'Riverside');
   const statuses: number[] = [];
   for (let i = 0; i < 4; i++) {
     const res = await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: formHeaders, payload: form(fullAnswers) });
@@ -309,8 +309,8 @@ t.test('home lists open surveys; healthz answers', async (t) => {
 });
 
 t.test('the language button re-renders the form in the other language with every answer kept, storing nothing', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside', 'Old Town');
+  const { app, store, database } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Riverside', 'Old Town');
   const english = await app.inject('/surveys/community-trust');
   t.match(english.body, /<button type="submit" form="survey-form" name="switch_lang" value="es" lang="es"/);
   t.notMatch(english.body, 'href="/surveys/community-trust?lang=es"', 'no language link that would lose the answers');
@@ -343,8 +343,8 @@ t.test('the language button re-renders the form in the other language with every
 });
 
 t.test('each resident page has its own title, marked when the form has errors', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  addNeighborhoods(database, 'Riverside');
+  const { app, store, database } = await buildTestApp(t);
+  await addNeighborhoods(store, 'Riverside');
   const bad = await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: formHeaders, payload: form({ q_safety: '3' }) });
   t.equal(bad.statusCode, 400);
   t.match(bad.body, '<title>Error: Community Trust Survey · Common Ground</title>');

@@ -18,8 +18,8 @@ function trustRollup(app: Awaited<ReturnType<typeof buildTestApp>>['app'], day: 
 }
 
 t.test('voiding takes a response out of the rollups and the export; restoring brings it back', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  const [riverside, oldTown] = addNeighborhoods(database, 'Riverside', 'Old Town');
+  const { app, store, database } = await buildTestApp(t);
+  const [riverside, oldTown] = await addNeighborhoods(store, 'Riverside', 'Old Town');
   const { asAdmin } = await staffSessions(app);
   const ids = seedResponses(app, [
     { neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { respect: 8, listening: 6, safety: 3 } },
@@ -56,12 +56,12 @@ t.test('voiding takes a response out of the rollups and the export; restoring br
   t.equal(stored.length, recomputed.length);
   t.same(database.sqlite.prepare('SELECT voided, void_reason FROM responses WHERE id = ?').get(ids[0]), { voided: 0, void_reason: null });
   t.equal((await asAdmin.post(`/admin/responses/${ids[0]}/restore`, {})).statusCode, 303, 'restoring twice changes nothing');
-  t.same(auditActions(app), ['response.void', 'export.wide', 'response.restore']);
+  t.same(await auditActions(app), ['response.void', 'export.wide', 'response.restore']);
 });
 
 t.test('voiding and restoring a whole import batch', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  const [riverside] = addNeighborhoods(database, 'Riverside');
+  const { app, store, database } = await buildTestApp(t);
+  const [riverside] = await addNeighborhoods(store, 'Riverside');
   const { asAdmin, admin, adminJar } = await staffSessions(app);
   const next = async () => (await app.inject({ url: '/admin/responses', headers: { cookie: adminJar.header() } })).body;
   const batch = database.sqlite
@@ -88,12 +88,12 @@ t.test('voiding and restoring a whole import batch', async (t) => {
   await asAdmin.post(`/admin/import/batches/${batch}/restore`, {});
   t.match(await next(), '2 responses restored');
   t.ok(close(rollupsAndRecomputation(app).stored, before), 'back to exactly what it was');
-  t.same(auditActions(app), ['import.void', 'import.restore']);
+  t.same(await auditActions(app), ['import.void', 'import.restore']);
 });
 
 t.test('the voider keeps rollups equal to a recomputation through many voids and restores', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  const [a, b] = addNeighborhoods(database, 'Alpha', 'Beta');
+  const { app, store, database } = await buildTestApp(t);
+  const [a, b] = await addNeighborhoods(store, 'Alpha', 'Beta');
   const ids = seedResponses(
     app,
     Array.from({ length: 60 }, (_, i) => ({
@@ -113,8 +113,8 @@ t.test('the voider keeps rollups equal to a recomputation through many voids and
 });
 
 t.test('void pages: validation, unknown ids, CSRF and role guard', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  const [riverside] = addNeighborhoods(database, 'Riverside');
+  const { app, store, database } = await buildTestApp(t);
+  const [riverside] = await addNeighborhoods(store, 'Riverside');
   const { asAdmin, asLiaison } = await staffSessions(app);
   const [id] = seedResponses(app, [{ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { respect: 5 } }]);
   const noReason = await asAdmin.post(`/admin/responses/${id}/void`, { reason: '' });

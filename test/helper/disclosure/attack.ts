@@ -363,7 +363,7 @@ export const describeLeak = (l: Leak) =>
  */
 export async function runDisclosureAttack({ app, mode, sigma, seed = 12 }: AttackOptions): Promise<AttackReport> {
   const today = dateIn(app.config.TIME_ZONE);
-  const { north, south, first, random } = seedSparseCity(app, today, seed);
+  const { north, south, first, random } = await seedSparseCity(app, today, seed);
   app.database.sqlite.prepare('UPDATE surveys SET published = 1 WHERE slug = ?').run(SURVEY);
   const shape = surveyShape(app, SURVEY);
   const noise: Noise | null = mode === 'protected' ? (typeof sigma === 'number' ? { sum: sigma, count: sigma / 50 } : sigma) : null;

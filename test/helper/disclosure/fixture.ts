@@ -47,9 +47,9 @@ function answers(random: ReturnType<typeof seeded>, kiosk = false): Record<strin
  * neighborhood-month and some months with only 2–9, plus two kiosk days (event outreach) that bring a dozen answers
  * at once — one of them on a month's last day. Stored through the real recorder (scores, rollups).
  */
-export function seedSparseCity(app: FastifyInstance, today: string, seed = 12) {
+export async function seedSparseCity(app: FastifyInstance, today: string, seed = 12) {
   const random = seeded(seed);
-  const [north, south] = addNeighborhoods(app.database, 'North Park', 'South Shore');
+  const [north, south] = await addNeighborhoods(app.store, 'North Park', 'South Shore');
   const first = addDays(today, 1 - FIXTURE_DAYS);
   const rows: SeedResponse[] = [];
   // Responses per calendar month touched by the range, per neighborhood; small months are on purpose.
