@@ -127,6 +127,7 @@ async function seededSqlite(t: Teardown) {
       .values(
         ['Zeta', 'alpha', 'éclair', '_x', 'B2'].map((id, i) => ({ id, userId: i % 2 ? admin.id : null, data: `{"n":${i}}`, expiresAt: 1_800_000_000_000 + i })),
       );
+    await tx.insert(x.loginFailures).values({ key: 'hmac-of-email-and-client', failures: 5, lockedUntil: 1_800_000_000_000, forgetAt: 1_800_000_900_000 });
     await tx.insert(x.oneTimeTokens).values({ tokenHash: 'abc', purpose: 'reset', userId: admin.id, expiresAt: 1_800_000_000_000, usedAt: 1_799_000_000_000 });
     await tx.insert(x.auditLog).values([
       { userId: admin.id, action: 'survey.publish', entity: 'survey', entityId: String(survey.id), details: { z: 1, a: [true, null, 'é'] } },
@@ -178,6 +179,7 @@ t.test('copies every table in batches, verified by count and checksum, and ids c
     daily_rollups: 3,
     sessions: 5,
     one_time_tokens: 1,
+    login_failures: 1,
     audit_log: 2,
     kiosk_links: 1,
     settings: 3,
@@ -188,7 +190,18 @@ t.test('copies every table in batches, verified by count and checksum, and ids c
 
   const pg = await openPgStore(url);
   t.teardown(() => pg.close());
-  for (const name of ['surveys', 'questions', 'responses', 'responseScores', 'dailyRollups', 'sessions', 'auditLog', 'kioskLinks', 'quarantines'] as const) {
+  for (const name of [
+    'surveys',
+    'questions',
+    'responses',
+    'responseScores',
+    'dailyRollups',
+    'sessions',
+    'loginFailures',
+    'auditLog',
+    'kioskLinks',
+    'quarantines',
+  ] as const) {
     const from = await sqlite.read((db) => db.select().from(sqlite.tables[name]));
     const to = await pg.read((db) => db.select().from(pg.tables[name]));
     const byKey = (rows: Record<string, unknown>[]) => [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));

@@ -51,6 +51,10 @@ t.test('two servers on one database: a commit on one empties the other’s cache
   t.equal(await countNeighborhoods(other, settings), 2);
   t.equal(settings.reads, 2);
 
+  await one.transaction((tx) => tx.insert(one.tables.sessions).values({ id: 's', data: '{}', expiresAt: Date.now() }), { invalidates: [] });
+  t.equal(await countNeighborhoods(other, settings), 2);
+  t.equal(settings.reads, 2, 'a write naming no cache scope (sessions, lockouts) empties nothing elsewhere either');
+
   // Many writers at once still reach every server before their callers are answered.
   await Promise.all(Array.from({ length: 20 }, (_, i) => one.transaction((tx) => tx.insert(neighborhoods).values({ name: `N${i}`, slug: `n${i}` }))));
   t.equal(await countNeighborhoods(other, settings), 22);

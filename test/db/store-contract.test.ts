@@ -268,11 +268,16 @@ for (const { dialect, open } of stores) {
       t.equal(await count('settings'), 0, 'a submission leaves settings caches alone');
       t.equal(await count('figures'), 1, 'figures are read afresh');
       t.equal(reads, 2);
-      await store.transaction(async (tx) => store.execute(tx, sql`UPDATE neighborhoods SET population = 5`), { responsesOnly: true });
-      t.equal(await count('settings'), 0, 'nor does another responses-only write');
+      await store.transaction(async (tx) => store.execute(tx, sql`UPDATE neighborhoods SET population = 5`), { invalidates: ['figures'] });
+      t.equal(await count('settings'), 0, 'nor does another write that only changes figures');
+      t.equal(await count('figures'), 1);
+      t.equal(reads, 3, 'which empties figures');
+      await store.transaction(async (tx) => tx.insert(neighborhoods).values({ name: 'Unseen', slug: 'unseen' }), { invalidates: [] });
+      t.same([await count('settings'), await count('figures'), reads], [0, 1, 3], 'a write that names no scope (sessions, lockouts) leaves every cache alone');
+      await store.transaction(async (tx) => tx.delete(neighborhoods).where(sql`${neighborhoods.slug} = 'unseen'`));
       await store.transaction(async (tx) => store.execute(tx, sql`UPDATE neighborhoods SET population = 6`));
       t.equal(await count('settings'), 1, 'an admin write empties them');
-      t.equal(reads, 3);
+      t.equal(reads, 4);
       await t.rejects(
         store.transaction(async (tx) => {
           await tx.insert(neighborhoods).values({ name: 'Rolled back', slug: 'rolled-back' });

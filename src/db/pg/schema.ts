@@ -26,7 +26,7 @@ const isoTimestamp = customType<{ data: string; driverData: string }>({
   fromDriver: isoMoment,
 });
 
-// Response ids are random up to 2^53, cell keys 32-bit unsigned, expiries milliseconds since 1970: past int4.
+// Response ids are random up to 2^53, cell keys 32-bit unsigned, expiries and lockouts milliseconds since 1970: past int4.
 const bigNumber = (name: string) => bigint(name, { mode: 'number' });
 const day = (name: string) => date(name, { mode: 'string' });
 
@@ -245,6 +245,17 @@ export const oneTimeTokens = pgTable('one_time_tokens', {
   expiresAt: bigNumber('expires_at').notNull(),
   usedAt: bigNumber('used_at'),
 });
+
+export const loginFailures = pgTable(
+  'login_failures',
+  {
+    key: text('key').primaryKey(),
+    failures: integer('failures').notNull(),
+    lockedUntil: bigNumber('locked_until').notNull(),
+    forgetAt: bigNumber('forget_at').notNull(),
+  },
+  (t) => [index('login_failures_forget_at').on(t.forgetAt)],
+);
 
 export const auditLog = pgTable(
   'audit_log',

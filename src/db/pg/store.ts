@@ -14,7 +14,7 @@ import * as schema from './schema.js';
 interface Context {
   kind: 'read' | 'transaction';
   tx: PgDb;
-  /** Scopes the joined transaction's writes change (a joined write that is not responses-only widens them). */
+  /** Cache scopes the transaction's writes change (a joined transaction adds its own). */
   scopes: Set<CacheScope>;
   active: boolean;
 }
@@ -66,14 +66,17 @@ export async function createPgStore(handle: PgHandle): Promise<Store> {
     }
   }
 
-  async function transaction<T>(work: (tx: Db) => Promise<T>, options: { responsesOnly?: boolean } = {}): Promise<T> {
+  async function transaction<T>(
+    work: (tx: Db) => Promise<T>,
+    { invalidates = ['settings', 'figures'] }: { invalidates?: readonly CacheScope[] } = {},
+  ): Promise<T> {
     const held = active();
     if (held?.kind === 'transaction') {
-      if (!options.responsesOnly) held.scopes.add('settings');
+      for (const scope of invalidates) held.scopes.add(scope);
       return work(held.tx as unknown as Db);
     }
     if (held) throw new Error('A transaction cannot start inside a read: it would wait for itself.');
-    const scopes = new Set<CacheScope>(options.responsesOnly ? ['figures'] : ['settings', 'figures']);
+    const scopes = new Set<CacheScope>(invalidates);
     const run = (async () => {
       let committed = false;
       try {
@@ -84,7 +87,7 @@ export async function createPgStore(handle: PgHandle): Promise<Store> {
         // Also after a failed COMMIT, whose outcome the client cannot know.
         cache.invalidate(...scopes);
         // The write is committed whatever happens to the notification: never answered as failed for it.
-        if (committed) await announce(scopes).catch(() => {});
+        if (committed && scopes.size > 0) await announce(scopes).catch(() => {});
       }
     })();
     inFlight.add(run);
@@ -111,7 +114,7 @@ export async function createPgStore(handle: PgHandle): Promise<Store> {
     transaction,
     submit<T>(work: (tx: Db) => Promise<T>): Promise<T> {
       if (active()) throw new Error('A submission cannot be queued from inside a read or transaction: it would wait for itself.');
-      return transaction(work, { responsesOnly: true });
+      return transaction(work, { invalidates: ['figures'] });
     },
     async rows<T>(tx: Db, query: SQL): Promise<T[]> {
       const result = await (tx as unknown as PgDb).execute(query);
