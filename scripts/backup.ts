@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../src/config.js';
-import { backupDatabase } from '../src/ops/backup.js';
+import { backupDatabase } from '../src/db/sqlite/backup.js';
 
-// `npm run backup -- <file>`: an online, consistent copy of DATABASE_PATH, safe while the server is serving.
+// `npm run backup -- <file>`: an online, consistent copy of the SQLite file at DATABASE_PATH, safe while the server is serving.
 const destination = process.argv[2];
 if (!destination) {
   console.error('Usage: npm run backup -- <destination file>');

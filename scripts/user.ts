@@ -4,7 +4,7 @@ import { MIN_PASSWORD_LENGTH } from '../src/auth/routes.js';
 import { hashPassword } from '../src/auth/passwords.js';
 import { createStaffRepository } from '../src/auth/staff-repository.js';
 import { loadConfig } from '../src/config.js';
-import { openDatabase } from '../src/db/sqlite/client.js';
+import { openStore } from '../src/db/open.js';
 import { staffRoles } from '../src/db/schema.js';
 
 const usage = `Usage:
@@ -40,23 +40,23 @@ if (password.length < MIN_PASSWORD_LENGTH) {
   console.error(`The password must have at least ${MIN_PASSWORD_LENGTH} characters.`);
   process.exit(2);
 }
-const handle = openDatabase(config.DATABASE_PATH);
-const staff = createStaffRepository(handle);
+const { store } = openStore(config);
+const staff = createStaffRepository(store);
 const passwordHash = await hashPassword(password, config.PASSWORD_HASH_COST);
-const existing = staff.findByEmail(email.data);
+const existing = await staff.findByEmail(email.data);
 if (command === 'add') {
   if (existing) {
     console.error(`A staff account for ${email.data} already exists.`);
     process.exit(1);
   }
-  staff.create(email.data, passwordHash, role.data!);
+  await staff.create(email.data, passwordHash, role.data!);
   console.log(`Created ${role.data} ${email.data}.`);
 } else {
   if (!existing) {
     console.error(`No staff account for ${email.data}.`);
     process.exit(1);
   }
-  staff.setPassword(existing.id, passwordHash);
+  await staff.setPassword(existing.id, passwordHash);
   console.log(`Password changed for ${email.data}; their sessions were ended.`);
 }
-handle.close();
+await store.close();

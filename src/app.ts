@@ -106,11 +106,11 @@ export async function buildApp({ config, store, database, logStream, unsafeExact
   app.decorate('database', database);
   app.decorate('surveys', createSurveyRepository(store, database));
   await app.surveys.ensureStandardSurvey();
-  app.decorate('staff', createStaffRepository(database));
+  app.decorate('staff', createStaffRepository(store));
   app.decorate('release', createReleasePolicy(config, { perturb: !unsafeExactFigures }));
   app.decorate('results', createResultsRepository(store));
   app.decorate('events', createEventRepository(store));
-  app.decorate('kioskLinks', createKioskLinks(database));
+  app.decorate('kioskLinks', createKioskLinks(store));
 
   await app.register(fastifyFormbody);
   const maxAge = config.NODE_ENV === 'production' ? '1d' : 0;

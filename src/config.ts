@@ -44,6 +44,12 @@ const envShape = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_PATH: z.string().min(1).default('./data/commonground.db'),
+  // PostgreSQL instead of the SQLite file at DATABASE_PATH.
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a PostgreSQL URL such as postgres://user:password@host:5432/commonground')
+    .refine((v) => URL.canParse(v), 'is not a valid URL')
+    .optional(),
   TIME_ZONE: z.string().refine(isTimeZone, 'must be an IANA time zone name such as America/Chicago').default('UTC'),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   TRUST_PROXY: trustProxy.default(false),
@@ -101,12 +107,16 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+// Values never echoed in an error message (they end up in logs): a database URL carries its password.
+const SECRETS = new Set(['SESSION_SECRET', 'DATABASE_URL']);
+
 /** Reads the configuration from environment variables; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const relevant = Object.fromEntries(Object.keys(envShape.shape).flatMap((key) => (env[key] === undefined || env[key] === '' ? [] : [[key, env[key]]])));
   const parsed = configSchema.safeParse(relevant);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(relevant[String(i.path[0])])})`);
+    const shown = (key: string) => (SECRETS.has(key) ? 'a value not shown here' : JSON.stringify(relevant[key]));
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${shown(String(i.path[0]))})`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   return parsed.data;

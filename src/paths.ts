@@ -15,6 +15,7 @@ function findProjectRoot(): string {
 
 export const projectRoot = findProjectRoot();
 export const migrationsFolder = join(projectRoot, 'drizzle');
+export const pgMigrationsFolder = join(projectRoot, 'drizzle-pg');
 export const viewsFolder = join(projectRoot, 'views');
 export const staticFolder = join(projectRoot, 'static');
 export const chartVendorFolders = [

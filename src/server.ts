@@ -14,8 +14,8 @@ export async function startServer(config: Config) {
   // A submission whose connection the shutdown deadline cut is still committed before the database closes.
   app.addHook('onClose', () => store.close());
 
-  if (app.staff.count() === 0) {
-    const token = app.staff.issueToken('setup', null, SETUP_LINK_TTL_MS);
+  if ((await app.staff.count()) === 0) {
+    const token = await app.staff.issueToken('setup', null, SETUP_LINK_TTL_MS);
     app.log.warn(`No staff account exists yet. Create the first admin within 24 hours at ${config.PUBLIC_URL}/setup/${token}`);
   }
 

@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/sqlite/client.js';
 import type { StaffUser } from './db/schema.js';
 import type { Store } from './db/store.js';
+import type { LoginThrottle } from './auth/login-throttle.js';
 import type { StaffRepository } from './auth/staff-repository.js';
 import type { EventRepository } from './events/queries.js';
 import type { ReleasePolicy } from './results/release.js';
@@ -27,6 +28,8 @@ declare module 'fastify' {
     store: Store;
     surveys: SurveyRepository;
     staff: StaffRepository;
+    /** Failed logins per email and client, in the database (src/auth/login-throttle.ts). */
+    loginThrottle: LoginThrottle;
     kioskLinks: KioskLinks;
     /** Cookie signers, one key per purpose (HKDF from the session secret). */
     signers: Record<SigningPurpose, Signer>;

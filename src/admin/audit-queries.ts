@@ -1,6 +1,5 @@
 import { and, asc, count, desc, eq, gte, isNull, lt, type SQL } from 'drizzle-orm';
-import type { DatabaseHandle } from '../db/sqlite/client.js';
-import { auditLog, staffUsers } from '../db/schema.js';
+import type { Store } from '../db/store.js';
 
 export const AUDIT_PAGE_SIZE = 50;
 
@@ -14,7 +13,8 @@ export interface AuditFilter {
 }
 
 /** The audit log newest first, one page at a time, with the email of whoever acted; filtered by person, action and time. */
-export function createAuditLogReader({ db }: DatabaseHandle) {
+export function createAuditLogReader(store: Store) {
+  const { auditLog, staffUsers } = store.tables;
   const where = (filter: AuditFilter) => {
     const conditions: SQL[] = [];
     if (filter.who === 'system') conditions.push(isNull(auditLog.userId));
@@ -26,32 +26,28 @@ export function createAuditLogReader({ db }: DatabaseHandle) {
   };
   return {
     page: (pageNumber: number, filter: AuditFilter = {}) =>
-      db
-        .select({
-          id: auditLog.id,
-          at: auditLog.at,
-          email: staffUsers.email,
-          action: auditLog.action,
-          entity: auditLog.entity,
-          entityId: auditLog.entityId,
-          details: auditLog.details,
-        })
-        .from(auditLog)
-        .leftJoin(staffUsers, eq(staffUsers.id, auditLog.userId))
-        .where(where(filter))
-        .orderBy(desc(auditLog.id))
-        .limit(AUDIT_PAGE_SIZE)
-        .offset((pageNumber - 1) * AUDIT_PAGE_SIZE)
-        .all(),
-    total: (filter: AuditFilter = {}) => db.select({ n: count() }).from(auditLog).where(where(filter)).get()!.n,
+      store.read((db) =>
+        db
+          .select({
+            id: auditLog.id,
+            at: auditLog.at,
+            email: staffUsers.email,
+            action: auditLog.action,
+            entity: auditLog.entity,
+            entityId: auditLog.entityId,
+            details: auditLog.details,
+          })
+          .from(auditLog)
+          .leftJoin(staffUsers, eq(staffUsers.id, auditLog.userId))
+          .where(where(filter))
+          .orderBy(desc(auditLog.id))
+          .limit(AUDIT_PAGE_SIZE)
+          .offset((pageNumber - 1) * AUDIT_PAGE_SIZE),
+      ),
+    total: (filter: AuditFilter = {}) => store.read(async (db) => (await db.select({ n: count() }).from(auditLog).where(where(filter)))[0].n),
     /** Every action recorded so far, for the filter's list. */
     actions: () =>
-      db
-        .selectDistinct({ action: auditLog.action })
-        .from(auditLog)
-        .orderBy(asc(auditLog.action))
-        .all()
-        .map((r) => r.action),
-    people: () => db.select({ id: staffUsers.id, email: staffUsers.email }).from(staffUsers).orderBy(asc(staffUsers.email)).all(),
+      store.read(async (db) => (await db.selectDistinct({ action: auditLog.action }).from(auditLog).orderBy(asc(auditLog.action))).map((r) => r.action)),
+    people: () => store.read((db) => db.select({ id: staffUsers.id, email: staffUsers.email }).from(staffUsers).orderBy(asc(staffUsers.email))),
   };
 }

@@ -14,8 +14,8 @@ export function notFound(reply: FastifyReply) {
 /** The staff member acting (routes using this run behind requireRole, so one is always logged in). */
 export const actorId = (request: FastifyRequest) => request.staffUser!.id;
 
-/** The record named by the `:id` parameter, or undefined when the id is malformed or unknown. */
-export function recordFrom<T>(params: unknown, find: (id: number) => T | undefined): T | undefined {
+/** What `find` gives for the `:id` parameter (a record, or a promise of one), or undefined when the id is malformed. */
+export function recordFrom<T>(params: unknown, find: (id: number) => T): T | undefined {
   const parsed = idParams.safeParse(params);
   return parsed.success ? find(parsed.data.id) : undefined;
 }

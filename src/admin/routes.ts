@@ -18,7 +18,7 @@ const readableDetails = (details: Record<string, unknown> | null) =>
   Object.entries(details ?? {}).map(([key, value]) => ({ key, value: typeof value === 'string' ? value : JSON.stringify(value) }));
 
 export async function adminRoutes(app: FastifyInstance) {
-  const audit = createAuditLogReader(app.database);
+  const audit = createAuditLogReader(app.store);
   const timeZone = app.config.TIME_ZONE;
   const localTime = new Intl.DateTimeFormat('en-US', { timeZone, dateStyle: 'medium', timeStyle: 'medium' });
 
@@ -35,10 +35,10 @@ export async function adminRoutes(app: FastifyInstance) {
       from: query.from ? startOfDayIn(timeZone, query.from) : undefined,
       before: query.to ? startOfDayIn(timeZone, addDays(query.to, 1)) : undefined,
     };
-    const total = audit.total(filter);
+    const total = await audit.total(filter);
     const pages = Math.max(1, Math.ceil(total / AUDIT_PAGE_SIZE));
     const page = Math.min(query.page, pages);
-    const entries = audit.page(page, filter).map((e) => ({
+    const entries = (await audit.page(page, filter)).map((e) => ({
       ...e,
       when: localTime.format(new Date(e.at)),
       who: e.email ?? 'system or command line',
@@ -58,10 +58,10 @@ export async function adminRoutes(app: FastifyInstance) {
       filtered: filters.length > 0,
       values: { from: query.from ?? '', to: query.to ?? '' },
       people: [
-        ...audit.people().map((p) => ({ value: String(p.id), label: p.email, selected: query.who === p.id })),
+        ...(await audit.people()).map((p) => ({ value: String(p.id), label: p.email, selected: query.who === p.id })),
         { value: 'system', label: 'system or command line', selected: query.who === 'system' },
       ],
-      actions: audit.actions().map((a) => ({ value: a, selected: a === query.action })),
+      actions: (await audit.actions()).map((a) => ({ value: a, selected: a === query.action })),
       newer: page > 1 ? pageLink(page - 1) : undefined,
       older: page < pages ? pageLink(page + 1) : undefined,
     });

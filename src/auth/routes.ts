@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { checkFormToken, issueFormToken } from './form-token.js';
-import { createLoginThrottle } from './login-throttle.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 
 export const MIN_PASSWORD_LENGTH = 12;
@@ -47,13 +46,12 @@ function issuesByField(error: z.ZodError) {
 }
 
 export async function authRoutes(app: FastifyInstance) {
-  const { staff, config } = app;
+  const { staff, config, loginThrottle: throttle } = app;
   // Verifying against a throwaway hash makes an unknown email cost the same time as a wrong password.
   // Made on first use rather than at start, which it would slow by a full hash.
   let dummyHash: Promise<string> | undefined;
   const getDummyHash = () => (dummyHash ??= hashPassword('not a real password', config.PASSWORD_HASH_COST));
   const loginLimit = { rateLimit: { max: config.LOGIN_RATE_LIMIT, timeWindow: '15 minutes' } };
-  const throttle = createLoginThrottle();
 
   function renderLogin(reply: FastifyReply, status: number, data: { email?: string; next?: string; error?: string; fieldErrors?: Record<string, string> }) {
     return reply.code(status).view('auth/login', { ...data, csrfToken: issueFormToken(app, reply) });
@@ -75,7 +73,7 @@ export async function authRoutes(app: FastifyInstance) {
       return renderLogin(reply, 400, { email: typeof email === 'string' ? email : '', next, fieldErrors: issuesByField(parsed.error) });
     }
     const { email } = parsed.data;
-    const wait = throttle.lockedFor(email, request.ip);
+    const wait = await throttle.lockedFor(email, request.ip);
     if (wait > 0) {
       const minutes = Math.ceil(wait / 60_000);
       return renderLogin(reply, 429, {
@@ -84,15 +82,15 @@ export async function authRoutes(app: FastifyInstance) {
         error: `Too many failed attempts for this email. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
       });
     }
-    const user = staff.findByEmail(email);
+    const user = await staff.findByEmail(email);
     const ok = await verifyPassword(parsed.data.password, user?.passwordHash ?? (await getDummyHash()));
     if (!user || !ok || user.disabled) {
-      const locked = throttle.fail(email, request.ip);
+      const locked = await throttle.fail(email, request.ip);
       // Neither the email nor the client's address is logged.
       if (locked > 0) request.log.warn({ lockedForSeconds: Math.ceil(locked / 1000) }, 'login locked for one email from one client after repeated failures');
       return renderLogin(reply, 401, { email, next, error: 'That email and password do not match an active staff account.' });
     }
-    throttle.succeed(email, request.ip);
+    await throttle.succeed(email, request.ip);
     // A fresh session id at login defeats session fixation.
     await request.session.regenerate();
     request.session.userId = user.id;
@@ -107,10 +105,10 @@ export async function authRoutes(app: FastifyInstance) {
 
   const tokenParams = z.object({ token: z.string().min(1).max(200) });
 
-  function usableSetupToken(request: FastifyRequest) {
+  async function usableSetupToken(request: FastifyRequest) {
     const parsed = tokenParams.safeParse(request.params);
-    if (!parsed.success || staff.count() > 0) return undefined;
-    return staff.findUsableToken(parsed.data.token, 'setup') ? parsed.data.token : undefined;
+    if (!parsed.success || (await staff.count()) > 0) return undefined;
+    return (await staff.findUsableToken(parsed.data.token, 'setup')) ? parsed.data.token : undefined;
   }
 
   const setupExpired = (reply: FastifyReply) =>
@@ -120,12 +118,12 @@ export async function authRoutes(app: FastifyInstance) {
     });
 
   app.get('/setup/:token', async (request, reply) => {
-    if (!usableSetupToken(request)) return setupExpired(reply);
+    if (!(await usableSetupToken(request))) return setupExpired(reply);
     return reply.view('auth/setup', { csrfToken: issueFormToken(app, reply), minLength: MIN_PASSWORD_LENGTH });
   });
 
   app.post('/setup/:token', { config: loginLimit, preHandler: formToken }, async (request, reply) => {
-    const token = usableSetupToken(request);
+    const token = await usableSetupToken(request);
     if (!token) return setupExpired(reply);
     const parsed = setupBody.safeParse(request.body ?? {});
     if (!parsed.success) {
@@ -138,8 +136,8 @@ export async function authRoutes(app: FastifyInstance) {
       });
     }
     const passwordHash = await hashPassword(parsed.data.password, config.PASSWORD_HASH_COST);
-    if (!staff.markTokenUsed(token)) return setupExpired(reply);
-    const user = staff.create(parsed.data.email, passwordHash, 'admin');
+    if (!(await staff.markTokenUsed(token))) return setupExpired(reply);
+    const user = await staff.create(parsed.data.email, passwordHash, 'admin');
     await request.session.regenerate();
     request.session.userId = user.id;
     request.session.loggedInAt = Date.now();

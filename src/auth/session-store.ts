@@ -1,6 +1,10 @@
-import type Database from 'better-sqlite3';
+import { and, eq, gt, lte } from 'drizzle-orm';
 import type { Session } from 'fastify';
+import { first, type Store } from '../db/store.js';
 import '../types.js';
+
+// Sessions are never cached: writing one must not empty the caches of settings and figures.
+const NO_CACHED_DATA = { invalidates: [] } as const;
 
 type Callback = (err?: unknown) => void;
 
@@ -15,61 +19,69 @@ const withoutCookie = (data: string) => {
   return JSON.stringify(rest);
 };
 
-/** Server-side sessions in SQLite, so that staff sessions survive restarts and can be revoked per user. */
-export class SqliteSessionStore {
-  private readonly getStatement;
-  private readonly storedStatement;
-  private readonly setStatement;
-  private readonly destroyStatement;
-  private readonly purgeStatement;
-
+/**
+ * Server-side sessions in the database, so that staff sessions survive restarts, are shared by every app server and
+ * can be revoked per user. @fastify/session calls back; the work is async.
+ */
+export class DatabaseSessionStore {
   constructor(
-    sqlite: Database.Database,
+    private readonly store: Store,
     private readonly defaultMaxAgeMs: number,
-  ) {
-    this.getStatement = sqlite.prepare<[string, number], { data: string }>('SELECT data FROM sessions WHERE id = ? AND expires_at > ?');
-    this.storedStatement = sqlite.prepare<[string], { data: string; expiresAt: number }>('SELECT data, expires_at AS expiresAt FROM sessions WHERE id = ?');
-    this.setStatement = sqlite.prepare(
-      `INSERT INTO sessions (id, user_id, data, expires_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, expires_at = excluded.expires_at`,
-    );
-    this.destroyStatement = sqlite.prepare('DELETE FROM sessions WHERE id = ?');
-    this.purgeStatement = sqlite.prepare('DELETE FROM sessions WHERE expires_at <= ?');
-  }
+  ) {}
 
   get(sessionId: string, callback: (err: unknown, session?: Session | null) => void): void {
-    try {
-      const row = this.getStatement.get(sessionId, Date.now());
-      callback(null, row ? (JSON.parse(row.data) as Session) : null);
-    } catch (err) {
-      callback(err);
-    }
+    const { sessions } = this.store.tables;
+    this.store
+      .read((db) =>
+        first(
+          db
+            .select({ data: sessions.data })
+            .from(sessions)
+            .where(and(eq(sessions.id, sessionId), gt(sessions.expiresAt, Date.now()))),
+        ),
+      )
+      .then((row) => callback(null, row ? (JSON.parse(row.data) as Session) : null), callback);
   }
 
   set(sessionId: string, session: Session, callback: Callback): void {
-    try {
-      const expires = session.cookie.expires ? new Date(session.cookie.expires).getTime() : Date.now() + this.defaultMaxAgeMs;
-      const data = JSON.stringify(session);
-      const stored = this.storedStatement.get(sessionId);
-      const onlyTouched =
-        stored && expires >= stored.expiresAt && expires - stored.expiresAt < SESSION_TOUCH_INTERVAL_MS && withoutCookie(stored.data) === withoutCookie(data);
-      if (!onlyTouched) this.setStatement.run(sessionId, session.userId ?? null, data, expires);
-      callback();
-    } catch (err) {
-      callback(err);
-    }
+    this.save(sessionId, session).then(() => callback(), callback);
   }
 
   destroy(sessionId: string, callback: Callback): void {
-    try {
-      this.destroyStatement.run(sessionId);
-      callback();
-    } catch (err) {
-      callback(err);
-    }
+    const { sessions } = this.store.tables;
+    this.store
+      .transaction(async (tx) => {
+        await tx.delete(sessions).where(eq(sessions.id, sessionId));
+      }, NO_CACHED_DATA)
+      .then(() => callback(), callback);
   }
 
-  purgeExpired(): number {
-    return this.purgeStatement.run(Date.now()).changes;
+  /** Deletes expired sessions; resolves with how many. */
+  purgeExpired(): Promise<number> {
+    const { sessions } = this.store.tables;
+    return this.store.transaction(
+      async (tx) => (await tx.delete(sessions).where(lte(sessions.expiresAt, Date.now())).returning({ id: sessions.id })).length,
+      NO_CACHED_DATA,
+    );
+  }
+
+  private async save(sessionId: string, session: Session): Promise<void> {
+    const { sessions } = this.store.tables;
+    const expires = session.cookie.expires ? new Date(session.cookie.expires).getTime() : Date.now() + this.defaultMaxAgeMs;
+    const data = JSON.stringify(session);
+    // Read first, outside a transaction: a session only touched writes nothing, so it empties no cache.
+    const stored = await this.store.read((db) =>
+      first(db.select({ data: sessions.data, expiresAt: sessions.expiresAt }).from(sessions).where(eq(sessions.id, sessionId))),
+    );
+    const onlyTouched =
+      stored && expires >= stored.expiresAt && expires - stored.expiresAt < SESSION_TOUCH_INTERVAL_MS && withoutCookie(stored.data) === withoutCookie(data);
+    if (onlyTouched) return;
+    const row = { userId: session.userId ?? null, data, expiresAt: expires };
+    await this.store.transaction(async (tx) => {
+      await tx
+        .insert(sessions)
+        .values({ id: sessionId, ...row })
+        .onConflictDoUpdate({ target: sessions.id, set: row });
+    }, NO_CACHED_DATA);
   }
 }

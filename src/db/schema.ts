@@ -258,6 +258,22 @@ export const oneTimeTokens = sqliteTable('one_time_tokens', {
   usedAt: integer('used_at'),
 });
 
+/**
+ * Failed logins per email and client, so a lockout holds on every app server. The key is a keyed hash of both: no
+ * address or email is stored.
+ */
+export const loginFailures = sqliteTable(
+  'login_failures',
+  {
+    key: text('key').primaryKey(),
+    failures: integer('failures').notNull(),
+    lockedUntil: integer('locked_until').notNull(),
+    /** When these failures are forgotten (15 quiet minutes after the last one or the end of its lock). */
+    forgetAt: integer('forget_at').notNull(),
+  },
+  (t) => [index('login_failures_forget_at').on(t.forgetAt)],
+);
+
 export const auditLog = sqliteTable(
   'audit_log',
   {

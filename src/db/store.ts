@@ -39,10 +39,10 @@ export interface Store {
   read<T>(work: (db: Db) => Promise<T>): Promise<T>;
   /**
    * One transaction, durably committed before the promise resolves; rolled back when `work` throws. A transaction
-   * started inside another's `work` joins it. `responsesOnly` marks writes that change responses and nothing else, so
-   * they leave settings caches alone.
+   * started inside another's `work` joins it. `invalidates` names the cache scopes the write can change (both by
+   * default): responses only change figures; sessions and lockouts change neither.
    */
-  transaction<T>(work: (tx: Db) => Promise<T>, options?: { responsesOnly?: boolean }): Promise<T>;
+  transaction<T>(work: (tx: Db) => Promise<T>, options?: { invalidates?: readonly CacheScope[] }): Promise<T>;
   /**
    * A resident's submission: on SQLite it shares one durable commit with the submissions queued in the same turn of
    * the event loop (group commit); a failing one is rolled back alone. Resolves once committed.
@@ -56,7 +56,7 @@ export interface Store {
   stream<T>(query: SQL, batchSize: number): AsyncIterable<T[]>;
   /**
    * Memoizes a read until data of its scope changes: a committed write to anything empties 'figures'; 'settings' is
-   * emptied by every write except submissions and other `responsesOnly` writes. Cached values are shared: read-only.
+   * emptied by every write except submissions and writes whose `invalidates` leaves it out. Cached values are shared: read-only.
    */
   cached<T>(scope: CacheScope, key: string, read: () => Promise<T>): Promise<T>;
   /** Whether an error means the database cannot take writes (answered 503). */

@@ -1,8 +1,8 @@
 import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { recordAudit } from '../audit/record.js';
-import type { DatabaseHandle } from '../db/sqlite/client.js';
-import { neighborhoods } from '../db/schema.js';
+import { audit } from '../audit/record.js';
+import type { Neighborhood } from '../db/schema.js';
+import { first, type Store } from '../db/store.js';
 import { SLUG_PATTERN, blank } from '../admin/forms.js';
 
 const population = z.preprocess(
@@ -27,35 +27,37 @@ export const neighborhoodCreateBody = neighborhoodEditBody.extend({
 });
 
 /** Neighborhoods as admins manage them; every change is audited in its own transaction. */
-export function createNeighborhoodAdmin({ db }: DatabaseHandle) {
+export function createNeighborhoodAdmin(store: Store) {
+  const { tables } = store;
+  const { neighborhoods } = tables;
   return {
-    all: () => db.select().from(neighborhoods).orderBy(asc(neighborhoods.name)).all(),
-    find: (id: number) => db.select().from(neighborhoods).where(eq(neighborhoods.id, id)).get(),
-    slugTaken: (slug: string) => db.select({ id: neighborhoods.id }).from(neighborhoods).where(eq(neighborhoods.slug, slug)).get() !== undefined,
-    create(userId: number, values: z.infer<typeof neighborhoodCreateBody>) {
-      return db.transaction((tx) => {
-        const created = tx
+    all: () => store.read((db) => db.select().from(neighborhoods).orderBy(asc(neighborhoods.name))),
+    find: (id: number): Promise<Neighborhood | undefined> => store.read((db) => first(db.select().from(neighborhoods).where(eq(neighborhoods.id, id)))),
+    slugTaken: (slug: string) =>
+      store.read(async (db) => (await first(db.select({ id: neighborhoods.id }).from(neighborhoods).where(eq(neighborhoods.slug, slug)))) !== undefined),
+    create(userId: number, values: z.infer<typeof neighborhoodCreateBody>): Promise<Neighborhood> {
+      return store.transaction(async (tx) => {
+        const [created] = await tx
           .insert(neighborhoods)
           .values({ slug: values.slug, name: values.name, population: values.population ?? null })
-          .returning()
-          .get();
-        recordAudit(tx, { userId, action: 'neighborhood.create', entity: 'neighborhood', entityId: created.id, details: values });
+          .returning();
+        await audit(tx, tables, { userId, action: 'neighborhood.create', entity: 'neighborhood', entityId: created.id, details: values });
         return created;
       });
     },
-    update(userId: number, id: number, values: z.infer<typeof neighborhoodEditBody>) {
-      db.transaction((tx) => {
-        tx.update(neighborhoods)
+    update(userId: number, id: number, values: z.infer<typeof neighborhoodEditBody>): Promise<void> {
+      return store.transaction(async (tx) => {
+        await tx
+          .update(neighborhoods)
           .set({ name: values.name, population: values.population ?? null })
-          .where(eq(neighborhoods.id, id))
-          .run();
-        recordAudit(tx, { userId, action: 'neighborhood.update', entity: 'neighborhood', entityId: id, details: values });
+          .where(eq(neighborhoods.id, id));
+        await audit(tx, tables, { userId, action: 'neighborhood.update', entity: 'neighborhood', entityId: id, details: values });
       });
     },
-    setRetired(userId: number, id: number, retired: boolean) {
-      db.transaction((tx) => {
-        tx.update(neighborhoods).set({ retired }).where(eq(neighborhoods.id, id)).run();
-        recordAudit(tx, { userId, action: retired ? 'neighborhood.retire' : 'neighborhood.unretire', entity: 'neighborhood', entityId: id });
+    setRetired(userId: number, id: number, retired: boolean): Promise<void> {
+      return store.transaction(async (tx) => {
+        await tx.update(neighborhoods).set({ retired }).where(eq(neighborhoods.id, id));
+        await audit(tx, tables, { userId, action: retired ? 'neighborhood.retire' : 'neighborhood.unretire', entity: 'neighborhood', entityId: id });
       });
     },
   };

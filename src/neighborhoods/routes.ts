@@ -7,14 +7,14 @@ import type { Neighborhood } from '../db/schema.js';
 import { createNeighborhoodAdmin, neighborhoodCreateBody, neighborhoodEditBody } from './queries.js';
 
 export async function neighborhoodRoutes(app: FastifyInstance) {
-  const neighborhoods = createNeighborhoodAdmin(app.database);
+  const neighborhoods = createNeighborhoodAdmin(app.store);
   const admin = { preHandler: requireRole('admin') };
   const adminPost = { preHandler: [requireRole('admin'), app.csrfProtection] };
 
-  function renderList(reply: FastifyReply, status: number, values: Record<string, unknown>, errors: FormErrors) {
+  async function renderList(reply: FastifyReply, status: number, values: Record<string, unknown>, errors: FormErrors) {
     return reply
       .code(status)
-      .view('neighborhoods/index', { title: 'Neighborhoods', neighborhoods: neighborhoods.all(), values, ...errors, csrfToken: reply.generateCsrf() });
+      .view('neighborhoods/index', { title: 'Neighborhoods', neighborhoods: await neighborhoods.all(), values, ...errors, csrfToken: reply.generateCsrf() });
   }
 
   function renderEdit(reply: FastifyReply, status: number, neighborhood: Neighborhood, values: Record<string, unknown>, errors: FormErrors) {
@@ -29,26 +29,26 @@ export async function neighborhoodRoutes(app: FastifyInstance) {
     const values = keptValues(request.body);
     const parsed = neighborhoodCreateBody.safeParse(values);
     if (!parsed.success) return renderList(reply, 400, values, zodFormErrors(parsed.error));
-    if (neighborhoods.slugTaken(parsed.data.slug))
+    if (await neighborhoods.slugTaken(parsed.data.slug))
       return renderList(reply, 400, values, formErrors({ slug: 'Another neighborhood already uses this slug. Slugs never change, so choose another.' }));
-    neighborhoods.create(actorId(request), parsed.data);
+    await neighborhoods.create(actorId(request), parsed.data);
     flash(request, `${parsed.data.name} added.`);
     return reply.redirect('/admin/neighborhoods', 303);
   });
 
   app.get('/admin/neighborhoods/:id/edit', admin, async (request, reply) => {
-    const found = recordFrom(request.params, neighborhoods.find);
+    const found = await recordFrom(request.params, neighborhoods.find);
     if (!found) return notFound(reply);
     return renderEdit(reply, 200, found, { name: found.name, population: found.population === null ? '' : String(found.population) }, noErrors);
   });
 
   app.post('/admin/neighborhoods/:id', adminPost, async (request, reply) => {
-    const found = recordFrom(request.params, neighborhoods.find);
+    const found = await recordFrom(request.params, neighborhoods.find);
     if (!found) return notFound(reply);
     const values = keptValues(request.body);
     const parsed = neighborhoodEditBody.safeParse(values);
     if (!parsed.success) return renderEdit(reply, 400, found, values, zodFormErrors(parsed.error));
-    neighborhoods.update(actorId(request), found.id, parsed.data);
+    await neighborhoods.update(actorId(request), found.id, parsed.data);
     flash(request, `${parsed.data.name} saved.`);
     return reply.redirect('/admin/neighborhoods', 303);
   });
@@ -58,9 +58,9 @@ export async function neighborhoodRoutes(app: FastifyInstance) {
     ['unretire', false],
   ] as const) {
     app.post(`/admin/neighborhoods/:id/${action}`, adminPost, async (request, reply) => {
-      const found = recordFrom(request.params, neighborhoods.find);
+      const found = await recordFrom(request.params, neighborhoods.find);
       if (!found) return notFound(reply);
-      neighborhoods.setRetired(actorId(request), found.id, retired);
+      await neighborhoods.setRetired(actorId(request), found.id, retired);
       flash(request, retired ? `${found.name} retired: it is no longer offered to residents.` : `${found.name} is offered to residents again.`);
       return reply.redirect('/admin/neighborhoods', 303);
     });

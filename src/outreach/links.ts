@@ -2,7 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { dateIn } from '../dates.js';
-import type { DatabaseHandle } from '../db/sqlite/client.js';
+import { and, asc, eq, gte, isNull } from 'drizzle-orm';
+import { audit } from '../audit/record.js';
+import { first, type Store } from '../db/store.js';
 
 export const KIOSK_COOKIE = 'cg_kiosk';
 
@@ -25,54 +27,92 @@ export function shortLink(publicUrl: string, target: LinkTarget): string {
 }
 
 /** Kiosk links: a random token handed to staff once; only its hash is kept, with what it opens and who made it. */
-export function createKioskLinks({ sqlite }: DatabaseHandle) {
+export function createKioskLinks(store: Store) {
+  const { tables } = store;
+  const { events, kioskLinks, neighborhoods, staffUsers, surveys } = tables;
   const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
-  const insert = sqlite.prepare('INSERT INTO kiosk_links (token_hash, survey_id, neighborhood_id, event_id, valid_on, created_by) VALUES (?, ?, ?, ?, ?, ?)');
-  const byHash = sqlite.prepare<[string], { survey: string; neighborhood: string; event: number | null; validOn: string; revoked: number }>(
-    `SELECT s.slug AS survey, n.slug AS neighborhood, k.event_id AS event, k.valid_on AS validOn, k.revoked_at IS NOT NULL AS revoked
-     FROM kiosk_links k JOIN surveys s ON s.id = k.survey_id JOIN neighborhoods n ON n.id = k.neighborhood_id WHERE k.token_hash = ?`,
-  );
-  const revoke = sqlite.prepare("UPDATE kiosk_links SET revoked_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE token_hash = ? AND revoked_at IS NULL");
-  const fromDay = sqlite.prepare<[string], KioskLinkListing>(
-    `SELECT k.token_hash AS hash, s.slug AS survey, n.name AS neighborhood, e.title AS event, k.valid_on AS validOn, u.email AS createdBy,
-       k.created_at AS createdAt, k.revoked_at AS revokedAt
-     FROM kiosk_links k JOIN surveys s ON s.id = k.survey_id JOIN neighborhoods n ON n.id = k.neighborhood_id
-       LEFT JOIN events e ON e.id = k.event_id LEFT JOIN staff_users u ON u.id = k.created_by
-     WHERE k.valid_on >= ? ORDER BY k.valid_on, k.created_at`,
-  );
+  const byHash = (hash: string) =>
+    store.read((db) =>
+      first(
+        db
+          .select({
+            survey: surveys.slug,
+            neighborhood: neighborhoods.slug,
+            event: kioskLinks.eventId,
+            validOn: kioskLinks.validOn,
+            revokedAt: kioskLinks.revokedAt,
+          })
+          .from(kioskLinks)
+          .innerJoin(surveys, eq(surveys.id, kioskLinks.surveyId))
+          .innerJoin(neighborhoods, eq(neighborhoods.id, kioskLinks.neighborhoodId))
+          .where(eq(kioskLinks.tokenHash, hash)),
+      ),
+    );
   return {
     hashOf,
-    /** Records a new link and returns its token (shown once, never stored). */
-    issue(ids: { surveyId: number; neighborhoodId: number; eventId: number | null }, validOn: string, createdBy: number): { token: string; hash: string } {
+    /** Records a new link with its audit entry (`details` says what it opens); returns its token (shown once, never stored). */
+    issue(
+      ids: { surveyId: number; neighborhoodId: number; eventId: number | null },
+      validOn: string,
+      createdBy: number,
+      details: Record<string, unknown>,
+    ): Promise<{ token: string; hash: string }> {
       const token = randomBytes(24).toString('base64url');
-      insert.run(hashOf(token), ids.surveyId, ids.neighborhoodId, ids.eventId, validOn, createdBy);
-      return { token, hash: hashOf(token) };
+      const hash = hashOf(token);
+      return store.transaction(async (tx) => {
+        await tx.insert(kioskLinks).values({ tokenHash: hash, ...ids, validOn, createdBy });
+        await audit(tx, tables, { userId: createdBy, action: 'kiosk-link.issue', entity: 'kiosk-link', entityId: hash.slice(0, 12), details });
+        return { token, hash };
+      });
     },
     /** What a token opens if it was issued, is not revoked and is for `today`; else null. */
-    open(token: string, today: string): (LinkTarget & { hash: string; validOn: string }) | null {
+    async open(token: string, today: string): Promise<(LinkTarget & { hash: string; validOn: string }) | null> {
       const hash = hashOf(token);
-      const link = byHash.get(hash);
-      if (!link || link.revoked || link.validOn !== today) return null;
+      const link = await byHash(hash);
+      if (!link || link.revokedAt !== null || link.validOn !== today) return null;
       return { hash, validOn: link.validOn, survey: link.survey, neighborhood: link.neighborhood, ...(link.event ? { event: link.event } : {}) };
     },
     /** True while the link with this hash exists and is not revoked. */
-    isActive: (hash: string) => byHash.get(hash)?.revoked === 0,
-    /** Revokes a link; false when it does not exist or was already revoked. */
-    revoke: (hash: string) => revoke.run(hash).changes === 1,
+    isActive: async (hash: string) => {
+      const link = await byHash(hash);
+      return link !== undefined && link.revokedAt === null;
+    },
+    /** Revokes a link, audited in the same transaction; false when it does not exist or was already revoked. */
+    revoke(hash: string, userId: number): Promise<boolean> {
+      return store.transaction(async (tx) => {
+        const revoked = await tx
+          .update(kioskLinks)
+          .set({ revokedAt: new Date().toISOString() })
+          .where(and(eq(kioskLinks.tokenHash, hash), isNull(kioskLinks.revokedAt)))
+          .returning({ hash: kioskLinks.tokenHash });
+        if (revoked.length !== 1) return false;
+        await audit(tx, tables, { userId, action: 'kiosk-link.revoke', entity: 'kiosk-link', entityId: hash.slice(0, 12) });
+        return true;
+      });
+    },
     /** Links for today and later days, for the outreach page. */
-    listFrom: (day: string) => fromDay.all(day),
+    listFrom: (day: string) =>
+      store.read((db) =>
+        db
+          .select({
+            hash: kioskLinks.tokenHash,
+            survey: surveys.slug,
+            neighborhood: neighborhoods.name,
+            event: events.title,
+            validOn: kioskLinks.validOn,
+            createdBy: staffUsers.email,
+            createdAt: kioskLinks.createdAt,
+            revokedAt: kioskLinks.revokedAt,
+          })
+          .from(kioskLinks)
+          .innerJoin(surveys, eq(surveys.id, kioskLinks.surveyId))
+          .innerJoin(neighborhoods, eq(neighborhoods.id, kioskLinks.neighborhoodId))
+          .leftJoin(events, eq(events.id, kioskLinks.eventId))
+          .leftJoin(staffUsers, eq(staffUsers.id, kioskLinks.createdBy))
+          .where(gte(kioskLinks.validOn, day))
+          .orderBy(asc(kioskLinks.validOn), asc(kioskLinks.createdAt)),
+      ),
   };
-}
-
-export interface KioskLinkListing {
-  hash: string;
-  survey: string;
-  neighborhood: string;
-  event: string | null;
-  validOn: string;
-  createdBy: string | null;
-  createdAt: string;
-  revokedAt: string | null;
 }
 
 export type KioskLinks = ReturnType<typeof createKioskLinks>;
@@ -83,11 +123,11 @@ export function kioskCookieValue(app: FastifyInstance, validOn: string, hash: st
 }
 
 /** True on a device set up today through a kiosk link that has not been revoked since. */
-export function isKioskDevice(app: FastifyInstance, request: FastifyRequest): boolean {
+export async function isKioskDevice(app: FastifyInstance, request: FastifyRequest): Promise<boolean> {
   const raw = request.cookies[KIOSK_COOKIE];
   if (!raw) return false;
   const unsigned = app.signers['kiosk-device'].unsign(raw);
   if (!unsigned.valid || !unsigned.value) return false;
   const [day, hash] = unsigned.value.split('.');
-  return day === dateIn(app.config.TIME_ZONE) && hash !== undefined && app.kioskLinks.isActive(hash);
+  return day === dateIn(app.config.TIME_ZONE) && hash !== undefined && (await app.kioskLinks.isActive(hash));
 }

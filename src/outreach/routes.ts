@@ -3,8 +3,7 @@ import QRCode from 'qrcode';
 import { z } from 'zod';
 import { requireRole } from '../auth/guards.js';
 import { addDays, dateIn, isIsoDate } from '../dates.js';
-import { translate } from '../i18n/index.js';
-import { recordAudit } from '../audit/record.js';
+import { localize, translate } from '../i18n/index.js';
 import { KIOSK_COOKIE, kioskCookieValue, linkTarget, shortLink, surveyLink, type LinkTarget } from './links.js';
 import { TRUST_MEASURE } from '../stats/scoring.js';
 import { needsMonths, outreachNeeds } from './needs.js';
@@ -116,7 +115,7 @@ export async function outreachRoutes(app: FastifyInstance) {
         ...(kioskDayError ? [{ href: '#kioskDay', message: kioskDayError }] : []),
       ],
       result,
-      kioskLinks: app.kioskLinks.listFrom(today).map((k) => ({ ...k, canRevoke: isAdmin && !k.revokedAt })),
+      kioskLinks: (await app.kioskLinks.listFrom(today)).map((k) => ({ ...k, event: k.event && localize(k.event, 'en'), canRevoke: isAdmin && !k.revokedAt })),
       csrfToken: reply.generateCsrf(),
     });
   }
@@ -135,17 +134,12 @@ export async function outreachRoutes(app: FastifyInstance) {
     }
     const { ids } = resolved.names;
     const userId = request.staffUser!.id;
-    const { token, hash } = app.database.sqlite.transaction(() => {
-      const issued = app.kioskLinks.issue(ids, day, userId);
-      recordAudit(app.database.db, {
-        userId,
-        action: 'kiosk-link.issue',
-        entity: 'kiosk-link',
-        entityId: issued.hash.slice(0, 12),
-        details: { survey: resolved.target.survey, neighborhood: resolved.target.neighborhood, event: resolved.target.event ?? null, validOn: day },
-      });
-      return issued;
-    })();
+    const { token, hash } = await app.kioskLinks.issue(ids, day, userId, {
+      survey: resolved.target.survey,
+      neighborhood: resolved.target.neighborhood,
+      event: resolved.target.event ?? null,
+      validOn: day,
+    });
     request.log.info({ link: hash.slice(0, 12) }, 'kiosk link issued');
     return renderOutreach(request, reply, body, { link: `${app.config.PUBLIC_URL}/kiosk/${token}`, day });
   });
@@ -153,11 +147,7 @@ export async function outreachRoutes(app: FastifyInstance) {
   app.post('/admin/kiosk-links/:hash/revoke', { preHandler: [requireRole('admin'), app.csrfProtection] }, async (request, reply) => {
     const { hash } = z.object({ hash: z.string().regex(/^[0-9a-f]{64}$/) }).parse(request.params);
     const userId = request.staffUser!.id;
-    const revoked = app.database.sqlite.transaction(() => {
-      const done = app.kioskLinks.revoke(hash);
-      if (done) recordAudit(app.database.db, { userId, action: 'kiosk-link.revoke', entity: 'kiosk-link', entityId: hash.slice(0, 12) });
-      return done;
-    })();
+    const revoked = await app.kioskLinks.revoke(hash, userId);
     if (!revoked) return reply.code(404).view('errors/error', { title: 'No such kiosk link', message: 'It does not exist or was already revoked.' });
     return reply.redirect('/outreach', 303);
   });
@@ -197,7 +187,7 @@ export async function outreachRoutes(app: FastifyInstance) {
 
   app.get('/kiosk/:token', async (request, reply) => {
     const { token } = z.object({ token: z.string().max(2000) }).parse(request.params);
-    const target = app.kioskLinks.open(token, dateIn(app.config.TIME_ZONE));
+    const target = await app.kioskLinks.open(token, dateIn(app.config.TIME_ZONE));
     if (!target || 'field' in (await resolveTarget(target))) {
       return reply.code(404).view('errors/error', {
         title: 'This kiosk link is not valid today',

@@ -58,7 +58,7 @@ export const requestContextPlugin = fp(async (app: FastifyInstance) => {
     }
     const { userId, loggedInAt } = request.session;
     if (userId === undefined) return;
-    const user = app.staff.findById(userId);
+    const user = await app.staff.findById(userId);
     if (!user || user.disabled || !loggedInAt || Date.now() - loggedInAt > SESSION_ABSOLUTE_MS) {
       await request.session.destroy();
       return;

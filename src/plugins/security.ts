@@ -5,9 +5,10 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySession from '@fastify/session';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { SqliteSessionStore } from '../auth/session-store.js';
+import { createLoginThrottle } from '../auth/login-throttle.js';
+import { DatabaseSessionStore } from '../auth/session-store.js';
 import { translate } from '../i18n/index.js';
-import { getSessionSecret, purposeSigners } from './session-secret.js';
+import { getSessionSecret, purposeKey, purposeSigners } from './session-secret.js';
 
 export const SESSION_IDLE_MS = 2 * 60 * 60 * 1000;
 export const SESSION_ABSOLUTE_MS = 12 * 60 * 60 * 1000;
@@ -15,7 +16,7 @@ export const SESSION_ABSOLUTE_MS = 12 * 60 * 60 * 1000;
 /** Security headers, cookies, server-side sessions, CSRF tokens and rate limiting, all from @fastify plugins. */
 export const securityPlugin = fp(async (app: FastifyInstance) => {
   const secure = app.config.PUBLIC_URL.startsWith('https:');
-  const secret = getSessionSecret(app.database, app.config.SESSION_SECRET);
+  const secret = await getSessionSecret(app.store, app.config.SESSION_SECRET);
 
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
@@ -56,7 +57,8 @@ export const securityPlugin = fp(async (app: FastifyInstance) => {
 
   await app.register(fastifyCookie, { secret });
   app.decorate('signers', purposeSigners(secret));
-  const store = new SqliteSessionStore(app.database.sqlite, SESSION_IDLE_MS);
+  app.decorate('loginThrottle', createLoginThrottle(app.store, purposeKey(secret, 'login-throttle')));
+  const store = new DatabaseSessionStore(app.store, SESSION_IDLE_MS);
   await app.register(fastifySession, {
     secret,
     cookieName: 'cg_session',
@@ -66,7 +68,12 @@ export const securityPlugin = fp(async (app: FastifyInstance) => {
     rolling: true,
     cookie: { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: SESSION_IDLE_MS },
   });
-  const purge = setInterval(() => store.purgeExpired(), 60 * 60 * 1000);
+  const purge = setInterval(
+    () => {
+      store.purgeExpired().catch((err: unknown) => app.log.warn({ err }, 'expired sessions could not be purged; the next hour tries again'));
+    },
+    60 * 60 * 1000,
+  );
   purge.unref();
   app.addHook('onClose', async () => clearInterval(purge));
 
@@ -81,7 +88,7 @@ export const securityPlugin = fp(async (app: FastifyInstance) => {
       return [fromBody, fromQuery, header].find((v): v is string => typeof v === 'string') ?? '';
     },
   });
-  // Limits are per route (login, submission); addresses are kept in memory only, never written anywhere.
+  // Limits are per route (login, submission) and count per app server; addresses are kept in memory only, never written anywhere.
   await app.register(fastifyRateLimit, { global: false });
 });
 

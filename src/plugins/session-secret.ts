@@ -1,27 +1,31 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
 import { Signer } from '@fastify/cookie';
 import { eq } from 'drizzle-orm';
-import type { DatabaseHandle } from '../db/sqlite/client.js';
-import { settings } from '../db/schema.js';
+import type { Store } from '../db/store.js';
 
 /** SESSION_SECRET when set; otherwise one generated on first start and kept in the database so sessions survive restarts. */
-export function getSessionSecret({ db }: DatabaseHandle, configured: string | undefined): string {
+export async function getSessionSecret(store: Store, configured: string | undefined): Promise<string> {
   if (configured) return configured;
+  const { settings } = store.tables;
   const key = 'session_secret';
-  db.insert(settings)
-    .values({ key, value: randomBytes(48).toString('base64url') })
-    .onConflictDoNothing()
-    .run();
-  return db.select().from(settings).where(eq(settings.key, key)).get()!.value;
+  return store.transaction(async (tx) => {
+    // Two servers starting together keep whichever secret was stored first.
+    await tx
+      .insert(settings)
+      .values({ key, value: randomBytes(48).toString('base64url') })
+      .onConflictDoNothing();
+    return (await tx.select().from(settings).where(eq(settings.key, key)))[0].value;
+  });
 }
 
 /** What a signature vouches for; each has its own key, so a value signed for one purpose is worthless for another. */
 export const signingPurposes = ['answered', 'kiosk-device', 'pre-login-form'] as const;
 export type SigningPurpose = (typeof signingPurposes)[number];
 
-/** One signer per purpose, each keyed by HKDF-SHA256 from the session secret with the purpose as its info. */
+/** A key for one purpose, by HKDF-SHA256 from the session secret with the purpose as its info. */
+export const purposeKey = (secret: string, purpose: string) => Buffer.from(hkdfSync('sha256', secret, '', `common-ground ${purpose}`, 32));
+
+/** One signer per purpose, each with its own key. */
 export function purposeSigners(secret: string): Record<SigningPurpose, Signer> {
-  return Object.fromEntries(
-    signingPurposes.map((purpose) => [purpose, new Signer(Buffer.from(hkdfSync('sha256', secret, '', `common-ground ${purpose}`, 32)))]),
-  ) as Record<SigningPurpose, Signer>;
+  return Object.fromEntries(signingPurposes.map((purpose) => [purpose, new Signer(purposeKey(secret, purpose))])) as Record<SigningPurpose, Signer>;
 }

@@ -62,7 +62,7 @@ const neighborhoodParams = z.object({ neighborhood: z.string().max(200) });
 
 export async function resultsRoutes(app: FastifyInstance) {
   const { results, events } = app;
-  const themeRepository = createThemeRepository(app.database);
+  const themeRepository = createThemeRepository(app.store);
   const staffOnly = requireRole('admin', 'liaison');
 
   async function filters(request: FastifyRequest, rules: ReleaseRules): Promise<{ ok: true; value: ResolvedFilters } | { ok: false; errors: FieldErrors }> {
@@ -228,15 +228,7 @@ export async function resultsRoutes(app: FastifyInstance) {
       measures.map((m) => m.value),
     );
     const trends = computeTrends(sums.months, rules, trendRequest);
-    const detail = neighborhoodDetail(
-      sums,
-      rules,
-      trendRequest,
-      neighborhood,
-      questions,
-      measures,
-      await Promise.resolve(themeRepository.definitions(base.survey.id)),
-    );
+    const detail = neighborhoodDetail(sums, rules, trendRequest, neighborhood, questions, measures, await themeRepository.definitions(base.survey.id));
     const own = await events.ofNeighborhood(neighborhood.id);
     const cityWide = (await events.inRange(trends.from, trends.to)).filter((e) => e.neighborhoodId === null);
     return reply.view('results/neighborhood', {
@@ -279,15 +271,7 @@ export async function resultsRoutes(app: FastifyInstance) {
       measures.map((m) => m.value),
     );
     const trends = computeTrends(sums.months, rules, trendRequest);
-    const detail = neighborhoodDetail(
-      sums,
-      rules,
-      trendRequest,
-      neighborhood,
-      questions,
-      measures,
-      await Promise.resolve(themeRepository.definitions(base.survey.id)),
-    );
+    const detail = neighborhoodDetail(sums, rules, trendRequest, neighborhood, questions, measures, await themeRepository.definitions(base.survey.id));
     const latest = app.release.latestDay(rules, dateIn(app.config.TIME_ZONE));
     const allEvents = await events.list();
     const shownEvents = (await events.ofNeighborhood(neighborhood.id)).filter((e) => e.occurredOn <= latest).slice(0, BRIEF_EVENTS);

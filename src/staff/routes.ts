@@ -15,15 +15,20 @@ import { RESET_LINK_TTL_MS, StaffRuleError, addStaffBody, changePasswordBody, cr
 const tokenParams = z.object({ token: z.string().min(1).max(200) });
 
 export async function staffRoutes(app: FastifyInstance) {
-  const staff = createStaffAdmin(app.database);
+  const staff = createStaffAdmin(app.store);
   const { config } = app;
   const adminPost = { preHandler: [requireRole('admin'), app.csrfProtection] };
   const linkHours = RESET_LINK_TTL_MS / 3600_000;
 
-  function renderList(reply: FastifyReply, status: number, values: Record<string, unknown> = {}, errors: FormErrors = noErrors) {
-    const users = staff
-      .all()
-      .map((u) => ({ id: u.id, email: u.email, role: u.role, disabled: u.disabled, createdAt: u.createdAt, isAdmin: u.role === 'admin' }));
+  async function renderList(reply: FastifyReply, status: number, values: Record<string, unknown> = {}, errors: FormErrors = noErrors) {
+    const users = (await staff.all()).map((u) => ({
+      id: u.id,
+      email: u.email,
+      role: u.role,
+      disabled: u.disabled,
+      createdAt: u.createdAt,
+      isAdmin: u.role === 'admin',
+    }));
     return reply
       .code(status)
       .view('staff/index', { title: 'Staff', users, values, newRoleAdmin: values.role === 'admin', ...errors, csrfToken: reply.generateCsrf() });
@@ -34,9 +39,9 @@ export async function staffRoutes(app: FastifyInstance) {
   }
 
   /** Runs a staff change; a refused one shows the list again with the reason linked to that person's row. */
-  function change(request: FastifyRequest, reply: FastifyReply, user: StaffUser, run: () => void, done: string) {
+  async function change(request: FastifyRequest, reply: FastifyReply, user: StaffUser, run: () => Promise<void>, done: string) {
     try {
-      run();
+      await run();
     } catch (err) {
       if (!(err instanceof StaffRuleError)) throw err;
       return renderList(reply, 409, {}, formErrors({ [`staff-${user.id}`]: err.message }));
@@ -54,7 +59,7 @@ export async function staffRoutes(app: FastifyInstance) {
     // Nobody ever learns this password: the new staff member sets their own through the link.
     const unusable = await hashPassword(randomBytes(32).toString('base64url'), config.PASSWORD_HASH_COST);
     try {
-      const { user, token } = staff.add(actorId(request), parsed.data.email, parsed.data.role, unusable);
+      const { user, token } = await staff.add(actorId(request), parsed.data.email, parsed.data.role, unusable);
       return renderLink(reply, user, token, true);
     } catch (err) {
       if (!(err instanceof StaffRuleError)) throw err;
@@ -63,7 +68,7 @@ export async function staffRoutes(app: FastifyInstance) {
   });
 
   app.post('/admin/staff/:id/role', adminPost, async (request, reply) => {
-    const user = recordFrom(request.params, staff.find);
+    const user = await recordFrom(request.params, staff.find);
     if (!user) return notFound(reply);
     const parsed = roleBody.safeParse(request.body ?? {});
     if (!parsed.success) return renderList(reply, 400, {}, formErrors({ [`staff-${user.id}`]: 'Choose admin or liaison.' }));
@@ -81,7 +86,7 @@ export async function staffRoutes(app: FastifyInstance) {
     ['enable', false],
   ] as const) {
     app.post(`/admin/staff/:id/${action}`, adminPost, async (request, reply) => {
-      const user = recordFrom(request.params, staff.find);
+      const user = await recordFrom(request.params, staff.find);
       if (!user) return notFound(reply);
       if (disabled) {
         const asked = confirmFirst(request, reply, {
@@ -103,16 +108,16 @@ export async function staffRoutes(app: FastifyInstance) {
   }
 
   app.post('/admin/staff/:id/reset-link', adminPost, async (request, reply) => {
-    const user = recordFrom(request.params, staff.find);
+    const user = await recordFrom(request.params, staff.find);
     if (!user) return notFound(reply);
-    return renderLink(reply, user, staff.issueResetLink(actorId(request), user.id), false);
+    return renderLink(reply, user, await staff.issueResetLink(actorId(request), user.id), false);
   });
 
   // Password links: public pages, limited like the login.
   const loginLimit = { rateLimit: { max: config.LOGIN_RATE_LIMIT, timeWindow: '15 minutes' } };
-  function usableReset(request: FastifyRequest) {
+  async function usableReset(request: FastifyRequest) {
     const parsed = tokenParams.safeParse(request.params);
-    const found = parsed.success ? app.staff.findUsableToken(parsed.data.token, 'reset') : undefined;
+    const found = parsed.success ? await app.staff.findUsableToken(parsed.data.token, 'reset') : undefined;
     return found?.userId ? { token: parsed.data!.token, userId: found.userId } : undefined;
   }
   const linkExpired = (reply: FastifyReply) =>
@@ -122,15 +127,15 @@ export async function staffRoutes(app: FastifyInstance) {
   const renderReset = (reply: FastifyReply, status: number, errors: FormErrors) =>
     reply.code(status).view('staff/reset', { title: 'Set your password', minLength: MIN_PASSWORD_LENGTH, ...errors, csrfToken: issueFormToken(app, reply) });
 
-  app.get('/reset/:token', async (request, reply) => (usableReset(request) ? renderReset(reply, 200, noErrors) : linkExpired(reply)));
+  app.get('/reset/:token', async (request, reply) => ((await usableReset(request)) ? renderReset(reply, 200, noErrors) : linkExpired(reply)));
 
   app.post('/reset/:token', { config: loginLimit, preHandler: checkFormToken(app) }, async (request, reply) => {
-    const reset = usableReset(request);
+    const reset = await usableReset(request);
     if (!reset) return linkExpired(reply);
     const parsed = resetBody.safeParse(request.body ?? {});
     if (!parsed.success) return renderReset(reply, 400, zodFormErrors(parsed.error));
     const passwordHash = await hashPassword(parsed.data.password, config.PASSWORD_HASH_COST);
-    if (!staff.completeReset(reset.token, reset.userId, passwordHash)) return linkExpired(reply);
+    if (!(await staff.completeReset(reset.token, reset.userId, passwordHash))) return linkExpired(reply);
     return reply.view('staff/done', { title: 'Password set', message: 'Your password is set. You can now log in with it.' });
   });
 
@@ -146,7 +151,7 @@ export async function staffRoutes(app: FastifyInstance) {
     if (!parsed.success) return renderChange(reply, 400, zodFormErrors(parsed.error));
     if (!(await verifyPassword(parsed.data.current, user.passwordHash)))
       return renderChange(reply, 400, formErrors({ current: 'That is not your current password.' }));
-    staff.changeOwnPassword(user.id, await hashPassword(parsed.data.password, config.PASSWORD_HASH_COST));
+    await staff.changeOwnPassword(user.id, await hashPassword(parsed.data.password, config.PASSWORD_HASH_COST));
     // Every other session ended with the change; this one continues under a fresh id.
     await request.session.regenerate();
     request.session.userId = user.id;

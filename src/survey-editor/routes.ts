@@ -22,12 +22,12 @@ const embedQuery = z.object({
 const embedHeights = [560, 720, 900];
 
 export async function surveyEditorRoutes(app: FastifyInstance) {
-  const editor = createSurveyEditor(app.database);
+  const editor = createSurveyEditor(app.store);
   const admin = { preHandler: requireRole('admin') };
   const adminPost = { preHandler: [requireRole('admin'), app.csrfProtection] };
-  const findQuestion = (survey: Survey, params: unknown) => {
+  const findQuestion = async (survey: Survey, params: unknown) => {
     const parsed = childParams.safeParse(params);
-    return parsed.success ? editor.questions(survey.id).find((q) => q.id === parsed.data.childId) : undefined;
+    return parsed.success ? (await editor.questions(survey.id)).find((q) => q.id === parsed.data.childId) : undefined;
   };
 
   /** Checkboxes for every language, and text inputs for those offered (or just ticked). */
@@ -47,13 +47,13 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
     return values;
   }
 
-  function renderSurvey(
+  async function renderSurvey(
     reply: FastifyReply,
     status: number,
     survey: Survey,
     data: { values?: Record<string, unknown>; errors?: FormErrors; duplicateSlug?: string; embed?: z.infer<typeof embedQuery> } = {},
   ) {
-    const surveyQuestions = editor.questions(survey.id);
+    const surveyQuestions = await editor.questions(survey.id);
     const values = data.values ?? surveyValues(survey);
     const embed = data.embed ?? embedQuery.parse({});
     const embedLang = embed.embed_lang && survey.languages.includes(embed.embed_lang) ? embed.embed_lang : survey.languages[0];
@@ -63,7 +63,7 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
       survey,
       surveyTitle: localize(survey.title, 'en'),
       isOpen: survey.status === 'open',
-      responses: editor.responseCount(survey.id),
+      responses: await editor.responseCount(survey.id),
       questions: surveyQuestions.map((q, i) => ({
         ...q,
         number: i + 1,
@@ -140,7 +140,7 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
 
   const withSurvey =
     (handler: (request: FastifyRequest, reply: FastifyReply, survey: Survey) => unknown) => async (request: FastifyRequest, reply: FastifyReply) => {
-      const survey = recordFrom(request.params, editor.find);
+      const survey = await recordFrom(request.params, editor.find);
       return survey ? handler(request, reply, survey) : notFound(reply);
     };
   const missingErrors = (missing: ReturnType<typeof missingTexts>, intro: string): FormErrors => ({
@@ -152,7 +152,7 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
   app.get('/admin/surveys', admin, async (request, reply) =>
     reply.view('survey-editor/list', {
       title: 'Surveys',
-      surveys: editor.list().map(({ survey, responses }) => ({ ...survey, surveyTitle: localize(survey.title, 'en'), responses })),
+      surveys: (await editor.list()).map(({ survey, responses }) => ({ ...survey, surveyTitle: localize(survey.title, 'en'), responses })),
     }),
   );
 
@@ -162,9 +162,9 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
     const values = keptValues(request.body);
     const parsed = newSurveyBody.safeParse(values);
     if (!parsed.success) return renderNew(reply, 400, values, zodFormErrors(parsed.error));
-    if (editor.slugTaken(parsed.data.slug)) return renderNew(reply, 400, values, formErrors({ slug: 'Another survey already uses this slug.' }));
+    if (await editor.slugTaken(parsed.data.slug)) return renderNew(reply, 400, values, formErrors({ slug: 'Another survey already uses this slug.' }));
     const { languages } = parsed.data;
-    const created = editor.create(actorId(request), parsed.data.slug, {
+    const created = await editor.create(actorId(request), parsed.data.slug, {
       languages,
       title: localized(parsed.data, 'title', languages),
       intro: localized(parsed.data, 'intro', languages),
@@ -182,21 +182,21 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
   app.post(
     '/admin/surveys/:id',
     adminPost,
-    withSurvey((request, reply, survey) => {
+    withSurvey(async (request, reply, survey) => {
       const values = keptValues(request.body);
       const parsed = surveyDetailsBody.safeParse(values);
       if (!parsed.success) return renderSurvey(reply, 400, survey, { values, errors: zodFormErrors(parsed.error) });
       const { languages } = parsed.data;
       const details = { languages, title: localized(parsed.data, 'title', languages), intro: localized(parsed.data, 'intro', languages) };
       if (survey.status === 'open') {
-        const missing = missingTexts({ ...survey, ...details }, editor.questions(survey.id));
+        const missing = missingTexts({ ...survey, ...details }, await editor.questions(survey.id));
         if (missing.length > 0)
           return renderSurvey(reply, 400, survey, {
             values,
             errors: missingErrors(missing, 'The survey is open, so every text must be written in each of its languages. Missing:'),
           });
       }
-      editor.update(actorId(request), survey.id, details);
+      await editor.update(actorId(request), survey.id, details);
       flash(request, 'Survey texts saved.');
       return reply.redirect(`/admin/surveys/${survey.id}`, 303);
     }),
@@ -205,13 +205,13 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
   app.post(
     '/admin/surveys/:id/open',
     adminPost,
-    withSurvey((request, reply, survey) => {
-      const missing = missingTexts(survey, editor.questions(survey.id));
+    withSurvey(async (request, reply, survey) => {
+      const missing = missingTexts(survey, await editor.questions(survey.id));
       if (missing.length > 0)
         return renderSurvey(reply, 400, survey, {
           errors: missingErrors(missing, 'The survey cannot open until every text is written in each of its languages. Missing:'),
         });
-      editor.setStatus(actorId(request), survey.id, 'open');
+      await editor.setStatus(actorId(request), survey.id, 'open');
       flash(request, 'The survey is open: residents can answer it now.');
       return reply.redirect(`/admin/surveys/${survey.id}`, 303);
     }),
@@ -220,7 +220,7 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
   app.post(
     '/admin/surveys/:id/close',
     adminPost,
-    withSurvey((request, reply, survey) => {
+    withSurvey(async (request, reply, survey) => {
       const asked = confirmFirst(request, reply, {
         heading: `Close the survey ${survey.slug}?`,
         detail: 'Residents can no longer answer it: its QR codes, posters and kiosk links say it is closed until it is opened again.',
@@ -228,7 +228,7 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
         cancel: `/admin/surveys/${survey.id}`,
       });
       if (asked) return asked;
-      editor.setStatus(actorId(request), survey.id, 'closed');
+      await editor.setStatus(actorId(request), survey.id, 'closed');
       flash(request, 'The survey is closed.');
       return reply.redirect(`/admin/surveys/${survey.id}`, 303);
     }),
@@ -241,7 +241,7 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
     app.post(
       `/admin/surveys/:id/${action}`,
       adminPost,
-      withSurvey((request, reply, survey) => {
+      withSurvey(async (request, reply, survey) => {
         const asked = confirmFirst(request, reply, {
           heading: published ? `Publish the results of ${survey.slug}?` : `Unpublish the results of ${survey.slug}?`,
           detail: published
@@ -251,7 +251,7 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
           cancel: `/admin/surveys/${survey.id}`,
         });
         if (asked) return asked;
-        editor.setPublished(actorId(request), survey.id, published);
+        await editor.setPublished(actorId(request), survey.id, published);
         flash(request, published ? 'The results are published.' : 'The results are no longer public.');
         return reply.redirect(`/admin/surveys/${survey.id}`, 303);
       }),
@@ -261,12 +261,12 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
   app.post(
     '/admin/surveys/:id/duplicate',
     adminPost,
-    withSurvey((request, reply, survey) => {
+    withSurvey(async (request, reply, survey) => {
       const values = keptValues(request.body);
       const parsed = duplicateBody.safeParse(values);
       const slugError = !parsed.success
         ? parsed.error.issues[0].message
-        : editor.slugTaken(parsed.data.slug)
+        : (await editor.slugTaken(parsed.data.slug))
           ? 'Another survey already uses this slug.'
           : undefined;
       if (slugError || !parsed.success)
@@ -274,7 +274,7 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
           errors: formErrors({ slug: slugError! }),
           duplicateSlug: typeof values.slug === 'string' ? values.slug : '',
         });
-      const copy = editor.duplicate(actorId(request), survey.id, parsed.data.slug);
+      const copy = await editor.duplicate(actorId(request), survey.id, parsed.data.slug);
       flash(request, `Copied as the draft ${parsed.data.slug}.`);
       return reply.redirect(`/admin/surveys/${copy.id}`, 303);
     }),
@@ -283,12 +283,12 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
   app.get(
     '/admin/surveys/:id/preview',
     admin,
-    withSurvey((request, reply, survey) => {
+    withSurvey(async (request, reply, survey) => {
       const wanted = previewQuery.parse(request.query).lang;
       const lang = wanted && survey.languages.includes(wanted) ? wanted : survey.languages[0];
       const form = surveyFormView(
         survey,
-        editor.questions(survey.id),
+        await editor.questions(survey.id),
         app.surveys.activeNeighborhoods(),
         lang,
         { values: {}, errors: new Map() },
@@ -305,17 +305,17 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
   );
 
   /** Validates a question form and the rules for surveys with responses; errors re-render the form. */
-  function saveQuestion(request: FastifyRequest, reply: FastifyReply, survey: Survey, question: Question | undefined) {
+  async function saveQuestion(request: FastifyRequest, reply: FastifyReply, survey: Survey, question: Question | undefined) {
     const values = keptValues(request.body);
     const parsed = parseQuestion(values, survey.languages);
     if (!parsed.ok) return renderQuestion(reply, 400, survey, question, values, formErrors(parsed.errors));
     const fields: QuestionFields = parsed.fields;
-    const others = editor.questions(survey.id).filter((q) => q.id !== question?.id);
+    const others = (await editor.questions(survey.id)).filter((q) => q.id !== question?.id);
     if (others.some((q) => q.code === fields.code))
       return renderQuestion(reply, 400, survey, question, values, formErrors({ code: 'Another question of this survey has this code.' }));
     const refused = refusedChanges(question ?? null, fields, {
-      surveyHasResponses: editor.responseCount(survey.id) > 0,
-      optionValuesInUse: question ? editor.optionValuesInUse(question.id) : [],
+      surveyHasResponses: (await editor.responseCount(survey.id)) > 0,
+      optionValuesInUse: question ? await editor.optionValuesInUse(question.id) : [],
     });
     if (Object.keys(refused).length > 0) return renderQuestion(reply, 409, survey, question, values, formErrors(refused));
     if (survey.status === 'open') {
@@ -337,8 +337,8 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
           ),
         );
     }
-    if (question) editor.updateQuestion(actorId(request), question, fields);
-    else editor.addQuestion(actorId(request), survey.id, fields);
+    if (question) await editor.updateQuestion(actorId(request), question, fields);
+    else await editor.addQuestion(actorId(request), survey.id, fields);
     flash(request, question ? `Question ${fields.code} saved.` : `Question ${fields.code} added.`);
     return reply.redirect(`/admin/surveys/${survey.id}#questions`, 303);
   }
@@ -357,16 +357,16 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
   app.get(
     '/admin/surveys/:id/questions/:childId/edit',
     admin,
-    withSurvey((request, reply, survey) => {
-      const question = findQuestion(survey, request.params);
+    withSurvey(async (request, reply, survey) => {
+      const question = await findQuestion(survey, request.params);
       return question ? renderQuestion(reply, 200, survey, question, questionFormValues(question), noErrors) : notFound(reply);
     }),
   );
   app.post(
     '/admin/surveys/:id/questions/:childId',
     adminPost,
-    withSurvey((request, reply, survey) => {
-      const question = findQuestion(survey, request.params);
+    withSurvey(async (request, reply, survey) => {
+      const question = await findQuestion(survey, request.params);
       return question ? saveQuestion(request, reply, survey, question) : notFound(reply);
     }),
   );
@@ -374,12 +374,12 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
   app.post(
     '/admin/surveys/:id/questions/:childId/move',
     adminPost,
-    withSurvey((request, reply, survey) => {
-      const question = findQuestion(survey, request.params);
+    withSurvey(async (request, reply, survey) => {
+      const question = await findQuestion(survey, request.params);
       if (!question) return notFound(reply);
       const parsed = moveBody.safeParse(request.body ?? {});
       if (!parsed.success) return renderSurvey(reply, 400, survey, { errors: formErrors({ [`question-${question.id}`]: 'Move the question up or down.' }) });
-      editor.moveQuestion(actorId(request), question, parsed.data.direction);
+      await editor.moveQuestion(actorId(request), question, parsed.data.direction);
       flash(request, `Question ${question.code} moved ${parsed.data.direction}.`);
       return reply.redirect(`/admin/surveys/${survey.id}#question-${question.id}`, 303);
     }),
@@ -388,12 +388,15 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
   app.post(
     '/admin/surveys/:id/questions/:childId/remove',
     adminPost,
-    withSurvey((request, reply, survey) => {
-      const question = findQuestion(survey, request.params);
+    withSurvey(async (request, reply, survey) => {
+      const question = await findQuestion(survey, request.params);
       if (!question) return notFound(reply);
-      const refusal = removalRefusal(question, { surveyHasResponses: editor.responseCount(survey.id) > 0, answers: editor.answerCount(question.id) });
+      const refusal = removalRefusal(question, {
+        surveyHasResponses: (await editor.responseCount(survey.id)) > 0,
+        answers: await editor.answerCount(question.id),
+      });
       if (refusal) return renderSurvey(reply, 409, survey, { errors: formErrors({ [`question-${question.id}`]: refusal }) });
-      editor.removeQuestion(actorId(request), question);
+      await editor.removeQuestion(actorId(request), question);
       flash(request, `Question ${question.code} removed.`);
       return reply.redirect(`/admin/surveys/${survey.id}#questions`, 303);
     }),

@@ -1,11 +1,10 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import type { DatabaseHandle } from '../db/sqlite/client.js';
-import { events, neighborhoods, questions, surveys, type Neighborhood, type Question, type Survey } from '../db/schema.js';
+import { events, neighborhoods, questions, surveys, themes, type Neighborhood, type Question, type Survey } from '../db/schema.js';
 import { createReadCache } from '../db/read-cache.js';
 import type { Store } from '../db/store.js';
 import { createQuarantineGuard } from './quarantine.js';
 import { createResponseRecorder, createResponseVoider, type NewResponse, type RecordResponse } from './response-recorder.js';
-import { insertThemes } from '../themes/queries.js';
 import { standardSurvey, standardThemes } from './standard-survey.js';
 
 export interface SurveyWithQuestions {
@@ -100,6 +99,9 @@ export function ensureStandardSurvey({ db }: Pick<DatabaseHandle, 'db'>): void {
     tx.insert(questions)
       .values(definitions.map((q, i) => ({ ...q, surveyId: created.id, position: i + 1 })))
       .run();
-    insertThemes(tx, created.id, standardThemes);
+    // A new survey has no themes yet: they take positions from 1 (insertThemes is async, this is not yet).
+    tx.insert(themes)
+      .values(standardThemes.map((f, i) => ({ code: f.code, label: f.label, keywords: f.keywords, surveyId: created.id, position: i + 1 })))
+      .run();
   });
 }

@@ -43,8 +43,8 @@ export async function surveyRoutes(app: FastifyInstance) {
   const { surveys } = app;
 
   // Only a device set up with a staff kiosk link answers as a kiosk, and such a device always does.
-  function channelFor(request: FastifyRequest, asked: 'web' | 'qr' | 'kiosk') {
-    if (isKioskDevice(app, request)) return 'kiosk' as const;
+  async function channelFor(request: FastifyRequest, asked: 'web' | 'qr' | 'kiosk') {
+    if (await isKioskDevice(app, request)) return 'kiosk' as const;
     return asked === 'kiosk' ? ('web' as const) : asked;
   }
 
@@ -122,7 +122,7 @@ export async function surveyRoutes(app: FastifyInstance) {
     const lang = surveyLanguage(request, survey, query.lang);
     if (survey.status !== 'open') return renderClosed(request, reply, survey, lang, 200);
 
-    const channel = channelFor(request, query.channel);
+    const channel = await channelFor(request, query.channel);
     const event = knownEvent(query.event);
     const form = surveyFormView(
       survey,
@@ -161,7 +161,7 @@ export async function surveyRoutes(app: FastifyInstance) {
       // A form posts an object; anything else (a JSON array, say) is read as an empty form.
       const body = isRecord(request.body) ? request.body : {};
       const meta = submissionMeta.parse(body);
-      const channel = channelFor(request, meta.channel);
+      const channel = await channelFor(request, meta.channel);
       const event = knownEvent(meta.event);
       const lang = surveyLanguage(request, survey, meta.lang);
       if (survey.status !== 'open') return renderClosed(request, reply, survey, lang, 409);
@@ -249,7 +249,7 @@ export async function surveyRoutes(app: FastifyInstance) {
     const found = surveys.findWithQuestions(slug);
     if (!found) return notFound(request, reply);
     const lang = surveyLanguage(request, found.survey, query.lang);
-    const channel = channelFor(request, query.channel);
+    const channel = await channelFor(request, query.channel);
     const again = `/surveys/${slug}?${queryOf({ lang, channel, neighborhood: query.neighborhood, event: query.event })}`;
     setPageLanguage(request, reply, lang);
     const kiosk = channel === 'kiosk';

@@ -13,26 +13,26 @@ const languageName = (code: string) => catalogs[code]?.name ?? code;
 
 /** Admin pages for the themes a survey's "number one issue" answers are counted into. */
 export async function themeRoutes(app: FastifyInstance) {
-  const editor = createSurveyEditor(app.database);
-  const repository = createThemeRepository(app.database);
+  const editor = createSurveyEditor(app.store);
+  const repository = createThemeRepository(app.store);
   const admin = { preHandler: requireRole('admin') };
   const adminPost = { preHandler: [requireRole('admin'), app.csrfProtection] };
   const listUrl = (survey: Survey) => `/admin/surveys/${survey.id}/themes`;
 
   const withSurvey =
     (handler: (request: FastifyRequest, reply: FastifyReply, survey: Survey) => unknown) => async (request: FastifyRequest, reply: FastifyReply) => {
-      const survey = recordFrom(request.params, editor.find);
+      const survey = await recordFrom(request.params, editor.find);
       return survey ? handler(request, reply, survey) : notFound(reply);
     };
   const withTheme = (handler: (request: FastifyRequest, reply: FastifyReply, survey: Survey, theme: SurveyTheme) => unknown) =>
-    withSurvey((request, reply, survey) => {
+    withSurvey(async (request, reply, survey) => {
       const parsed = childParams.safeParse(request.params);
-      const theme = parsed.success ? repository.find(survey.id, parsed.data.childId) : undefined;
+      const theme = parsed.success ? await repository.find(survey.id, parsed.data.childId) : undefined;
       return theme ? handler(request, reply, survey, theme) : notFound(reply);
     });
 
-  function renderList(request: FastifyRequest, reply: FastifyReply, survey: Survey) {
-    const definitions = repository.definitions(survey.id);
+  async function renderList(request: FastifyRequest, reply: FastifyReply, survey: Survey) {
+    const definitions = await repository.definitions(survey.id);
     const answer = tryQuery.parse(request.query ?? {}).answer;
     const matched = answer ? new Set(themesOf(answer, definitions)) : new Set<number>();
     const first = survey.languages[0] ?? 'en';
@@ -79,14 +79,14 @@ export async function themeRoutes(app: FastifyInstance) {
   }
 
   /** Validates the theme form (its code unique in the survey); errors re-render it with the values typed. */
-  function save(request: FastifyRequest, reply: FastifyReply, survey: Survey, theme: SurveyTheme | undefined) {
+  async function save(request: FastifyRequest, reply: FastifyReply, survey: Survey, theme: SurveyTheme | undefined) {
     const values = keptValues(request.body);
     const parsed = parseTheme(values, survey.languages);
     if (!parsed.ok) return renderForm(reply, 400, survey, theme, values, parsed.errors);
-    if (repository.definitions(survey.id).some((t) => t.code === parsed.fields.code && t.id !== theme?.id))
+    if ((await repository.definitions(survey.id)).some((t) => t.code === parsed.fields.code && t.id !== theme?.id))
       return renderForm(reply, 400, survey, theme, values, formErrors({ code: 'Another theme of this survey has this code.' }));
-    if (theme) repository.update(actorId(request), theme, parsed.fields);
-    else repository.create(actorId(request), survey.id, parsed.fields);
+    if (theme) await repository.update(actorId(request), theme, parsed.fields);
+    else await repository.create(actorId(request), survey.id, parsed.fields);
     return reply.redirect(listUrl(survey), 303);
   }
 
@@ -108,8 +108,8 @@ export async function themeRoutes(app: FastifyInstance) {
   app.post(
     '/admin/surveys/:id/themes/suggested',
     adminPost,
-    withSurvey((request, reply, survey) => {
-      repository.addSuggested(actorId(request), survey.id);
+    withSurvey(async (request, reply, survey) => {
+      await repository.addSuggested(actorId(request), survey.id);
       return reply.redirect(listUrl(survey), 303);
     }),
   );
@@ -126,8 +126,8 @@ export async function themeRoutes(app: FastifyInstance) {
   app.post(
     '/admin/surveys/:id/themes/:childId/remove',
     adminPost,
-    withTheme((request, reply, survey, theme) => {
-      repository.remove(actorId(request), theme);
+    withTheme(async (request, reply, survey, theme) => {
+      await repository.remove(actorId(request), theme);
       return reply.redirect(listUrl(survey), 303);
     }),
   );

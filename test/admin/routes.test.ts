@@ -1,5 +1,5 @@
 import t from 'tap';
-import { recordAudit } from '../../src/audit/record.js';
+import { audit } from '../../src/audit/record.js';
 import { staffSessions } from '../helper/admin.js';
 import { buildTestApp } from '../helper/app.js';
 
@@ -24,16 +24,18 @@ t.test('the admin home links every admin page', async (t) => {
 });
 
 t.test('the audit log: newest first, who, what, which record, paginated with links', async (t) => {
-  const { app } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   const { admin, asAdmin, asLiaison } = await staffSessions(app);
-  for (let i = 1; i <= 120; i++)
-    recordAudit(app.database.db, {
-      userId: i % 2 ? admin.id : null,
-      action: `test.action${i}`,
-      entity: 'survey',
-      entityId: i,
-      details: { n: i, note: '<script>' },
-    });
+  await store.transaction(async (tx) => {
+    for (let i = 1; i <= 120; i++)
+      await audit(tx, store.tables, {
+        userId: i % 2 ? admin.id : null,
+        action: `test.action${i}`,
+        entity: 'survey',
+        entityId: i,
+        details: { n: i, note: '<script>' },
+      });
+  });
   const first = await asAdmin.get('/admin/audit');
   t.equal(first.statusCode, 200);
   t.match(first.body, '120 entries; page 1 of 3.');
@@ -66,11 +68,12 @@ t.test('the audit log: newest first, who, what, which record, paginated with lin
 });
 
 t.test('the audit log shows local times and filters by local days (TIME_ZONE)', async (t) => {
-  const { app } = await buildTestApp(t, { TIME_ZONE: 'America/Chicago' });
+  const { app, store } = await buildTestApp(t, { TIME_ZONE: 'America/Chicago' });
   const { asAdmin } = await staffSessions(app);
   // 03:30 UTC on 2 March is still 1 March (21:30) in Chicago.
-  recordAudit(app.database.db, { userId: null, action: 'test.late', entity: 'survey', entityId: 1 });
-  app.database.sqlite.prepare("UPDATE audit_log SET at = '2026-03-02T03:30:00.000Z' WHERE action = 'test.late'").run();
+  await store.transaction((tx) =>
+    tx.insert(store.tables.auditLog).values({ at: '2026-03-02T03:30:00.000Z', action: 'test.late', entity: 'survey', entityId: '1' }),
+  );
   const page = await asAdmin.get('/admin/audit');
   t.match(page.body, 'When (America/Chicago)');
   t.match(page.body, '<time datetime="2026-03-02T03:30:00.000Z">Mar 1, 2026, 9:30:00 PM</time>');

@@ -1,3 +1,4 @@
+import { eq, isNotNull } from 'drizzle-orm';
 import t from 'tap';
 import { hashToken } from '../../src/auth/staff-repository.js';
 import { addNeighborhoods, buildTestApp, cookieJar, createStaff, csrfFrom, form, login, rowCount } from '../helper/app.js';
@@ -16,7 +17,7 @@ t.test('login with the right password starts a server-side session in a safe coo
   t.equal(cookie.sameSite, 'Lax');
   t.notOk(cookie.secure, 'not Secure on an http PUBLIC_URL');
   t.not(cookie.value, before.cookies.find((c) => c.name === 'cg_session')?.value, 'a new session id at login');
-  t.equal(rowCount(database, 'sessions WHERE user_id IS NOT NULL'), 1, 'kept in SQLite');
+  t.equal(rowCount(database, 'sessions WHERE user_id IS NOT NULL'), 1, 'kept in the database');
   const admin = await app.inject({ url: '/admin', headers: { cookie: jar.header() } });
   t.equal(admin.statusCode, 200);
   t.match(admin.body, 'admin@example.org');
@@ -65,9 +66,9 @@ t.test('wrong password and unknown email get the same answer', async (t) => {
 });
 
 t.test('a disabled account cannot log in', async (t) => {
-  const { app, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   const user = await createStaff(app, 'gone@example.org', 'correct horse battery', 'admin');
-  database.sqlite.prepare('UPDATE staff_users SET disabled = 1 WHERE id = ?').run(user.id);
+  await store.transaction((tx) => tx.update(store.tables.staffUsers).set({ disabled: true }).where(eq(store.tables.staffUsers.id, user.id)));
   const { res } = await login(app, 'gone@example.org', 'correct horse battery');
   t.equal(res.statusCode, 401);
 });
@@ -178,7 +179,7 @@ t.test('login is rate limited', async (t) => {
 
 t.test('the first admin is created once through the setup link', async (t) => {
   const { app, store, database } = await buildTestApp(t);
-  const token = app.staff.issueToken('setup', null, 60_000);
+  const token = await app.staff.issueToken('setup', null, 60_000);
   t.equal(rowCount(database, `one_time_tokens WHERE token_hash = '${hashToken(token)}'`), 1, 'only the hash is stored');
   t.equal(rowCount(database, `one_time_tokens WHERE token_hash = '${token}'`), 0);
   const jar = cookieJar();
@@ -202,10 +203,10 @@ t.test('the first admin is created once through the setup link', async (t) => {
   });
   t.equal(ok.statusCode, 303);
   t.equal(ok.headers.location, '/admin');
-  t.equal(app.staff.findByEmail('first@example.org')?.role, 'admin');
+  t.equal((await app.staff.findByEmail('first@example.org'))?.role, 'admin');
   const reuse = await app.inject(`/setup/${token}`);
   t.equal(reuse.statusCode, 404, 'the link works once');
-  const expired = app.staff.issueToken('setup', null, -1);
+  const expired = await app.staff.issueToken('setup', null, -1);
   t.equal((await app.inject(`/setup/${expired}`)).statusCode, 404);
   await addNeighborhoods(store, 'Unused');
 });
@@ -243,23 +244,29 @@ t.test('an unknown email costs a password check too', async (t) => {
 });
 
 t.test('sessions end after the absolute lifetime even when active', async (t) => {
-  const { app, database } = await buildTestApp(t);
+  const { app, store, database } = await buildTestApp(t);
+  const { sessions } = store.tables;
   await createStaff(app, 'admin@example.org', 'correct horse battery', 'admin');
   const { jar } = await login(app, 'admin@example.org', 'correct horse battery');
   t.equal((await app.inject({ url: '/admin', headers: { cookie: jar.header() } })).statusCode, 200);
-  const row = database.sqlite.prepare('SELECT id, data FROM sessions WHERE user_id IS NOT NULL').get() as { id: string; data: string };
-  const data = JSON.parse(row.data);
+  const [row] = await store.read((db) => db.select().from(sessions).where(isNotNull(sessions.userId)));
+  const data = JSON.parse(row.data) as { loggedInAt: number };
   data.loggedInAt = Date.now() - 13 * 60 * 60 * 1000;
-  database.sqlite.prepare('UPDATE sessions SET data = ? WHERE id = ?').run(JSON.stringify(data), row.id);
+  await store.transaction((tx) =>
+    tx
+      .update(sessions)
+      .set({ data: JSON.stringify(data) })
+      .where(eq(sessions.id, row.id)),
+  );
   const res = await app.inject({ url: '/admin', headers: { cookie: jar.header() } });
   t.equal(res.statusCode, 303, 'sent back to log in');
   t.equal(rowCount(database, 'sessions WHERE user_id IS NOT NULL'), 0, 'the session is gone from the server');
 });
 
 t.test('a disabled user loses their open session at once', async (t) => {
-  const { app, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   const user = await createStaff(app, 'admin@example.org', 'correct horse battery', 'admin');
   const { jar } = await login(app, 'admin@example.org', 'correct horse battery');
-  database.sqlite.prepare('UPDATE staff_users SET disabled = 1 WHERE id = ?').run(user.id);
+  await store.transaction((tx) => tx.update(store.tables.staffUsers).set({ disabled: true }).where(eq(store.tables.staffUsers.id, user.id)));
   t.equal((await app.inject({ url: '/admin', headers: { cookie: jar.header() } })).statusCode, 303);
 });

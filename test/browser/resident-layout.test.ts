@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import type { Page } from 'playwright-core';
 import { dateIn } from '../../src/dates.js';
-import { createKioskLinks } from '../../src/outreach/links.js';
 import { addNeighborhoods, buildTestApp, createStaff, rowCount } from '../helper/app.js';
 import { axeViolations, serious } from '../helper/axe.js';
 import { artifactsDir, launchBrowser } from '../helper/browser.js';
@@ -185,7 +184,7 @@ async function thanksTitle(t: Test, browser: Awaited<ReturnType<typeof launchBro
 }
 
 t.test('a kiosk left idle warns, then starts again blank; it offers no way out of the survey', async (t) => {
-  const { app, store, database, config } = await buildTestApp(t);
+  const { app, store, config } = await buildTestApp(t);
   const [riverside] = await addNeighborhoods(store, 'Riverside');
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await launchBrowser(t);
@@ -194,7 +193,7 @@ t.test('a kiosk left idle warns, then starts again blank; it offers no way out o
   await page.clock.install();
   const admin = await createStaff(app, 'kiosk-admin@example.org', 'a long enough passphrase', 'admin');
   const survey = app.surveys.findWithQuestions('community-trust')!.survey;
-  const { token } = createKioskLinks(database).issue({ surveyId: survey.id, neighborhoodId: riverside.id, eventId: null }, dateIn(config.TIME_ZONE), admin.id);
+  const { token } = await app.kioskLinks.issue({ surveyId: survey.id, neighborhoodId: riverside.id, eventId: null }, dateIn(config.TIME_ZONE), admin.id, {});
   await page.goto(`${base}/kiosk/${encodeURIComponent(token)}`);
   await page.getByRole('button', { name: 'Send my answers' }).waitFor();
   t.same(await page.locator('header a, footer a').count(), 0, 'no link leads away in kiosk mode');

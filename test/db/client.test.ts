@@ -20,6 +20,7 @@ t.test('migrations build every table on an empty file, with durable settings', a
     'events',
     'import_batches',
     'kiosk_links',
+    'login_failures',
     'neighborhoods',
     'one_time_tokens',
     'quarantines',

@@ -91,7 +91,7 @@ t.test('wide and long exports: parsed with csv-parse, every value back, formulas
   t.same(longRows[first + 1], [String(ids[0]), '2026-03-01', 'riverside', 'qr', 'en', 'respect', '10', '10 – Strongly agree']);
   t.same(longRows[first + 2], [String(ids[0]), '2026-03-01', 'riverside', 'qr', 'en', 'top_issue', tricky[0], '']);
   t.same(longRows[first + 3], [String(ids[0]), '2026-03-01', 'riverside', 'qr', 'en', 'gender', 'woman', 'Woman']);
-  t.same(auditActions(app), ['export.wide', 'export.long']);
+  t.same(await auditActions(app), ['export.wide', 'export.long']);
   const { auditLog } = store.tables;
   const [last] = await store.read((db) => db.select({ details: auditLog.details }).from(auditLog).orderBy(desc(auditLog.id)).limit(1));
   t.match(last.details, { survey: 'community-trust', format: 'long', bom: true, channel: null });
@@ -160,7 +160,7 @@ t.test('bad export filters re-render the form; liaisons may not export', async (
   t.match(badPlace.body, 'id="neighborhood-riverside" name="neighborhood" value="riverside" checked');
   t.equal((await asLiaison.get('/admin/export.csv?survey=community-trust')).statusCode, 403);
   t.equal((await asLiaison.get('/admin/export')).statusCode, 403);
-  t.same(auditActions(app), [], 'refused exports are not audited');
+  t.same(await auditActions(app), [], 'refused exports are not audited');
 });
 
 /** Starts a GET over real HTTP; resolves with the response as soon as its headers arrive. */

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { createStaff, csrfFrom, form, login } from './app.js';
 
@@ -34,8 +35,9 @@ export async function staffSessions(app: FastifyInstance) {
 }
 
 /** Audit actions in order, read with plain SQL. */
-export function auditActions(app: FastifyInstance): string[] {
-  return (app.database.sqlite.prepare('SELECT action FROM audit_log ORDER BY id').all() as { action: string }[]).map((r) => r.action);
+export async function auditActions(app: FastifyInstance): Promise<string[]> {
+  const { store } = app;
+  return (await store.read((db) => store.rows<{ action: string }>(db, sql`SELECT action FROM audit_log ORDER BY id`))).map((r) => r.action);
 }
 
 export interface SeedResponse {

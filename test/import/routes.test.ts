@@ -46,7 +46,7 @@ t.test('a good file is imported in one batch through the recorder, on a closed s
   t.same(database.sqlite.prepare("SELECT n, sum FROM daily_rollups WHERE measure = 'trust'").all(), [{ n: 1, sum: 70 }]);
   const { stored, recomputed } = rollupsAndRecomputation(app);
   t.same(stored, recomputed);
-  t.same(auditActions(app), ['import.create']);
+  t.same(await auditActions(app), ['import.create']);
 });
 
 t.test('one bad row: nothing is written and each bad row and field is listed', async (t) => {

@@ -3,30 +3,27 @@ import { auditActions, staffSessions } from '../helper/admin.js';
 import { addNeighborhoods, buildTestApp, rowCount } from '../helper/app.js';
 
 t.test('admins add, rename, set the population, retire and bring back neighborhoods', async (t) => {
-  const { app, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
+  const all = () => store.read((db) => db.select().from(store.tables.neighborhoods));
   const { asAdmin } = await staffSessions(app);
   const created = await asAdmin.post('/admin/neighborhoods', { name: 'Old Town', slug: 'old-town', population: '12900' });
   t.equal(created.statusCode, 303);
-  const row = database.sqlite.prepare('SELECT * FROM neighborhoods').get() as { id: number; slug: string; name: string; population: number; retired: number };
-  t.match(row, { slug: 'old-town', name: 'Old Town', population: 12900, retired: 0 });
+  const [row] = await all();
+  t.match(row, { slug: 'old-town', name: 'Old Town', population: 12900, retired: false });
 
   const list = await asAdmin.get('/admin/neighborhoods');
   t.match(list.body, '<code>old-town</code>');
   const edit = await asAdmin.get(`/admin/neighborhoods/${row.id}/edit`);
   t.match(edit.body, 'value="Old Town"');
   t.equal((await asAdmin.post(`/admin/neighborhoods/${row.id}`, { name: 'Old Town Centre', population: '' })).statusCode, 303);
-  t.match(
-    database.sqlite.prepare('SELECT name, population, slug FROM neighborhoods').get(),
-    { name: 'Old Town Centre', population: null, slug: 'old-town' },
-    'the slug stays',
-  );
+  t.match((await all())[0], { name: 'Old Town Centre', population: null, slug: 'old-town' }, 'the slug stays');
 
   t.equal((await asAdmin.post(`/admin/neighborhoods/${row.id}/retire`, {})).statusCode, 303);
   t.same(app.surveys.activeNeighborhoods(), [], 'a retired neighborhood leaves the resident form');
   t.notMatch((await app.inject('/surveys/community-trust')).body, 'Old Town Centre');
   t.equal((await asAdmin.post(`/admin/neighborhoods/${row.id}/unretire`, {})).statusCode, 303);
   t.equal(app.surveys.activeNeighborhoods().length, 1);
-  t.same(auditActions(app), ['neighborhood.create', 'neighborhood.update', 'neighborhood.retire', 'neighborhood.unretire']);
+  t.same(await auditActions(app), ['neighborhood.create', 'neighborhood.update', 'neighborhood.retire', 'neighborhood.unretire']);
 });
 
 t.test('bad neighborhood input re-renders the form with values and linked errors', async (t) => {

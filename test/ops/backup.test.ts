@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import t from 'tap';
-import { backupDatabase } from '../../src/ops/backup.js';
+import { backupDatabase } from '../../src/db/sqlite/backup.js';
 import { storedMarkers, submissionLoad } from '../../scripts/lib/crash-round.js';
 import { addNeighborhoods, buildTestApp } from '../helper/app.js';
 

@@ -1,9 +1,9 @@
 import jsqr from 'jsqr';
 import { PNG } from 'pngjs';
+import { and, eq, isNotNull } from 'drizzle-orm';
 import t from 'tap';
 import type { FastifyInstance } from 'fastify';
 import { addDays, dateIn } from '../../src/dates.js';
-import { events } from '../../src/db/schema.js';
 import { addNeighborhoods, buildTestApp, createStaff, csrfFrom, form, login, rowCount } from '../helper/app.js';
 
 // jsqr is CommonJS whose default export is itself under `default`.
@@ -14,11 +14,13 @@ const answers = { neighborhood: 'riverside', q_respect: '7', q_listening: '6' };
 async function setup(t: Parameters<typeof buildTestApp>[0], env: Record<string, string> = {}) {
   const built = await buildTestApp(t, { PUBLIC_URL: 'https://trust.example.org', ...env });
   await addNeighborhoods(built.store, 'Riverside');
-  const event = built.database.db
-    .insert(events)
-    .values({ title: { en: 'Block party on 5th' }, occurredOn: '2026-06-01', kind: 'outreach' })
-    .returning()
-    .get();
+  const { events } = built.store.tables;
+  const [event] = await built.store.transaction((tx) =>
+    tx
+      .insert(events)
+      .values({ title: { en: 'Block party on 5th' }, occurredOn: '2026-06-01', kind: 'outreach' })
+      .returning(),
+  );
   await createStaff(built.app, 'liaison@example.org', 'correct horse battery', 'liaison');
   return { ...built, event };
 }
@@ -112,8 +114,9 @@ t.test('kiosk links: valid only on their day; the device answers as a kiosk with
   const today = dateIn(config.TIME_ZONE);
   const target = { survey: 'community-trust', neighborhood: 'riverside', event: event.id };
 
-  const { issue } = await kioskIssuer(app, 'liaison@example.org', 'correct horse battery');
+  const { issue, headers } = await kioskIssuer(app, 'liaison@example.org', 'correct horse battery');
   const tomorrow = await issue({ ...target, kioskDay: addDays(today, 1) });
+  t.match((await app.inject({ url: '/outreach', headers })).body, '<td>Riverside</td><td>Block party on 5th</td>', 'the list names the event');
   t.equal((await app.inject(tomorrow)).statusCode, 404, 'a link for another day does not work');
   const link = await issue(target);
   const forged = await app.inject(link.replace(/.$/, (c) => (c === 'x' ? 'y' : 'x')));
@@ -158,7 +161,8 @@ t.test('kiosk links: valid only on their day; the device answers as a kiosk with
 });
 
 t.test('the event page counts the responses the event brought in', async (t) => {
-  const { app, database, event } = await setup(t, { PUBLIC_URL: 'http://trust.example.org' });
+  const { app, store, event } = await setup(t, { PUBLIC_URL: 'http://trust.example.org' });
+  const { responses } = store.tables;
   for (const channel of ['qr', 'qr', 'web']) {
     await app.inject({
       method: 'POST',
@@ -168,7 +172,12 @@ t.test('the event page counts the responses the event brought in', async (t) => 
     });
   }
   await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: formHeaders, payload: form(answers) });
-  database.sqlite.prepare("UPDATE responses SET voided = 1 WHERE channel = 'web' AND event_id IS NOT NULL").run();
+  await store.transaction((tx) =>
+    tx
+      .update(responses)
+      .set({ voided: true })
+      .where(and(eq(responses.channel, 'web'), isNotNull(responses.eventId))),
+  );
   const { jar } = await login(app, 'liaison@example.org', 'correct horse battery');
   const page = await app.inject({ url: `/events/${event.id}`, headers: { cookie: jar.header() } });
   t.equal(page.statusCode, 200);
@@ -176,16 +185,21 @@ t.test('the event page counts the responses the event brought in', async (t) => 
 });
 
 t.test('kiosk links are recorded (only a hash), listed, and an admin can revoke one: the link and its devices stop working', async (t) => {
-  const { app, database, config } = await setup(t, { SUBMIT_RATE_LIMIT: '1', PUBLIC_URL: 'http://trust.example.org' });
+  const { app, store, database, config } = await setup(t, { SUBMIT_RATE_LIMIT: '1', PUBLIC_URL: 'http://trust.example.org' });
+  const { auditLog, kioskLinks } = store.tables;
   await createStaff(app, 'admin@example.org', 'admin password 12', 'admin');
   const { issue } = await kioskIssuer(app, 'liaison@example.org', 'correct horse battery');
   const link = await issue({ survey: 'community-trust', neighborhood: 'riverside' });
   const token = link.split('/').pop()!;
-  const stored = database.sqlite.prepare('SELECT token_hash, valid_on FROM kiosk_links').all() as { token_hash: string; valid_on: string }[];
+  const stored = await store.read((db) => db.select().from(kioskLinks));
   t.equal(stored.length, 1, 'the issued link is recorded');
-  t.equal(stored[0].valid_on, dateIn(config.TIME_ZONE));
-  t.notMatch(JSON.stringify(database.sqlite.prepare('SELECT * FROM kiosk_links').all()), token, 'but not its token');
-  t.match(JSON.stringify(database.sqlite.prepare("SELECT * FROM audit_log WHERE action = 'kiosk-link.issue'").all()), 'riverside', 'issuing is audited');
+  t.equal(stored[0].validOn, dateIn(config.TIME_ZONE));
+  t.notMatch(JSON.stringify(stored), token, 'but not its token');
+  t.match(
+    JSON.stringify(await store.read((db) => db.select().from(auditLog).where(eq(auditLog.action, 'kiosk-link.issue')))),
+    'riverside',
+    'issuing is audited',
+  );
 
   const open = await app.inject(link);
   t.equal(open.statusCode, 303);

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import t from 'tap';
 import { addNeighborhoods, buildTestApp, cookieJar, createStaff, csrfFrom, login } from '../helper/app.js';
 import { accessFor, fillParams, routesOf } from '../helper/routes.js';
@@ -58,13 +59,20 @@ t.test('authorization matrix: every route × anonymous, liaison, admin', async (
 });
 
 t.test('every state-changing staff route refuses a request without the session CSRF token, form or JSON', async (t) => {
-  const { app, store, database } = await buildTestApp(t, { LOGIN_RATE_LIMIT: '1000' });
+  const { app, store } = await buildTestApp(t, { LOGIN_RATE_LIMIT: '1000' });
   await addNeighborhoods(store, 'Riverside');
   await createStaff(app, 'admin@example.org', 'correct horse battery', 'admin');
   const { jar } = await login(app, 'admin@example.org', 'correct horse battery');
-  const before = database.sqlite
-    .prepare('SELECT (SELECT count(*) FROM audit_log) + (SELECT count(*) FROM neighborhoods) + (SELECT count(*) FROM events) AS n')
-    .get() as { n: number };
+  const changes = async () =>
+    (
+      await store.read((db) =>
+        store.rows<{ n: number }>(
+          db,
+          sql`SELECT (SELECT count(*) FROM audit_log) + (SELECT count(*) FROM neighborhoods) + (SELECT count(*) FROM events) AS "n"`,
+        ),
+      )
+    )[0].n;
+  const before = await changes();
   const routes = routesOf(app).filter((r) => r.method !== 'GET' && accessFor(r.url) !== 'public');
   t.ok(routes.length > 20, `${routes.length} state-changing staff routes`);
   for (const route of routes) {
@@ -81,8 +89,5 @@ t.test('every state-changing staff route refuses a request without the session C
       t.equal(res.statusCode, 403, `${route.method} ${route.url} (${type}) without a valid token`);
     }
   }
-  const after = database.sqlite
-    .prepare('SELECT (SELECT count(*) FROM audit_log) + (SELECT count(*) FROM neighborhoods) + (SELECT count(*) FROM events) AS n')
-    .get() as { n: number };
-  t.equal(after.n, before.n, 'nothing changed');
+  t.equal(await changes(), before, 'nothing changed');
 });

@@ -1,3 +1,4 @@
+import { and, count, eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import t from 'tap';
 import { hashToken } from '../../src/auth/staff-repository.js';
@@ -21,7 +22,7 @@ async function setPassword(app: FastifyInstance, token: string, password: string
 }
 
 t.test('an admin adds staff, who set their password once through the link', async (t) => {
-  const { app, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   const { asAdmin } = await staffSessions(app);
   const added = await asAdmin.post('/admin/staff', { email: ' New.Liaison@Example.org ', role: 'liaison' });
   t.equal(added.statusCode, 200);
@@ -30,8 +31,10 @@ t.test('an admin adds staff, who set their password once through the link', asyn
   t.ok(token);
   t.match(added.body, `http://127.0.0.1:3000/reset/${token}`);
   t.same(
-    database.sqlite.prepare('SELECT token_hash, purpose FROM one_time_tokens').all(),
-    [{ token_hash: hashToken(token), purpose: 'reset' }],
+    await store.read((db) =>
+      db.select({ tokenHash: store.tables.oneTimeTokens.tokenHash, purpose: store.tables.oneTimeTokens.purpose }).from(store.tables.oneTimeTokens),
+    ),
+    [{ tokenHash: hashToken(token), purpose: 'reset' }],
     'only the hash is stored',
   );
   t.equal((await login(app, 'new.liaison@example.org', 'anything at all')).res.statusCode, 401, 'no usable password before the link');
@@ -47,16 +50,22 @@ t.test('an admin adds staff, who set their password once through the link', asyn
   t.equal((await login(app, 'new.liaison@example.org', 'a long new passphrase')).res.statusCode, 303);
   t.equal((await app.inject(`/reset/${token}`)).statusCode, 404, 'the link works once');
   t.equal((await setPassword(app, token, 'yet another passphrase')).statusCode, 404);
-  t.same(auditActions(app), ['staff.create', 'staff.password_reset']);
+  t.same(await auditActions(app), ['staff.create', 'staff.password_reset']);
 });
 
 t.test('reset links expire, replace older ones, and end the sessions of the account', async (t) => {
-  const { app, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
+  const { oneTimeTokens } = store.tables;
   const { asAdmin, liaison, asLiaison } = await staffSessions(app);
   const first = tokenOf((await asAdmin.post(`/admin/staff/${liaison.id}/reset-link`, {})).body)!;
   const second = tokenOf((await asAdmin.post(`/admin/staff/${liaison.id}/reset-link`, {})).body)!;
   t.equal((await app.inject(`/reset/${first}`)).statusCode, 404, 'a newer link replaces an unused one');
-  database.sqlite.prepare('UPDATE one_time_tokens SET expires_at = ? WHERE token_hash = ?').run(Date.now() - 1, hashToken(second));
+  await store.transaction((tx) =>
+    tx
+      .update(oneTimeTokens)
+      .set({ expiresAt: Date.now() - 1 })
+      .where(eq(oneTimeTokens.tokenHash, hashToken(second))),
+  );
   const expired = await app.inject(`/reset/${second}`);
   t.equal(expired.statusCode, 404);
   t.match(expired.body, 'no longer valid');
@@ -70,7 +79,8 @@ t.test('reset links expire, replace older ones, and end the sessions of the acco
 });
 
 t.test('roles, disabling and the last active admin', async (t) => {
-  const { app, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
+  const { sessions, staffUsers } = store.tables;
   const { admin, liaison, asAdmin, asLiaison, adminJar } = await staffSessions(app);
   const demoteSelf = await asAdmin.post(`/admin/staff/${admin.id}/role`, { role: 'liaison' });
   t.equal(demoteSelf.statusCode, 409);
@@ -91,7 +101,7 @@ t.test('roles, disabling and the last active admin', async (t) => {
     'liaison@example.org is disabled.',
     'a message says it is done',
   );
-  t.same(database.sqlite.prepare('SELECT count(*) AS n FROM sessions WHERE user_id = ?').get(liaison.id), { n: 0 }, 'sessions deleted');
+  t.same(await store.read((db) => db.select({ n: count() }).from(sessions).where(eq(sessions.userId, liaison.id))), [{ n: 0 }], 'sessions deleted');
   t.equal((await asLiaison.get('/account/password')).statusCode, 303, 'logged out at once');
   t.equal((await login(app, LIAISON.email, LIAISON.password)).res.statusCode, 401, 'cannot log in while disabled');
   t.equal((await asAdmin.post(`/admin/staff/${liaison.id}/enable`, {})).statusCode, 303);
@@ -106,8 +116,16 @@ t.test('roles, disabling and the last active admin', async (t) => {
     app.inject({ method: 'POST', url, headers: { ...formHeaders, cookie: other.header() }, payload: form({ _csrf: csrfFrom(page.body) ?? '', ...fields }) });
   t.equal((await post(`/admin/staff/${liaison.id}/role`, { role: 'liaison' })).statusCode, 409, 'the last admin cannot demote themselves');
   t.equal((await post(`/admin/staff/${liaison.id}/role`, { role: 'boss' })).statusCode, 400);
-  t.same(database.sqlite.prepare("SELECT count(*) AS n FROM staff_users WHERE role = 'admin' AND disabled = 0").get(), { n: 1 });
-  t.same(auditActions(app), ['staff.disable', 'staff.enable', 'staff.role', 'staff.role']);
+  t.same(
+    await store.read((db) =>
+      db
+        .select({ n: count() })
+        .from(staffUsers)
+        .where(and(eq(staffUsers.role, 'admin'), eq(staffUsers.disabled, false))),
+    ),
+    [{ n: 1 }],
+  );
+  t.same(await auditActions(app), ['staff.disable', 'staff.enable', 'staff.role', 'staff.role']);
 });
 
 t.test('add-staff validation, unknown ids, CSRF and role guard', async (t) => {
@@ -152,5 +170,5 @@ t.test('staff change their own password; their other sessions end', async (t) =>
   t.equal((await login(app, LIAISON.email, 'liaison new passphrase')).res.statusCode, 303);
   t.equal((await app.inject(from)).statusCode, 303, 'anonymous visitors log in first');
   t.equal((await login(app, ADMIN.email, ADMIN.password)).res.statusCode, 303);
-  t.same(auditActions(app), ['staff.password_change']);
+  t.same(await auditActions(app), ['staff.password_change']);
 });

@@ -1,3 +1,4 @@
+import { and, asc, eq } from 'drizzle-orm';
 import t from 'tap';
 import { auditActions, seedResponses, staffSessions } from '../helper/admin.js';
 import { addNeighborhoods, buildTestApp, form, rowCount } from '../helper/app.js';
@@ -50,17 +51,18 @@ async function newSurvey(asAdmin: Session, fields: Record<string, string | strin
 }
 
 t.test('an admin runs a new survey from the browser alone: create, questions, preview, open, answer, close', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
+  const { questions, responseScores, surveys } = store.tables;
   await addNeighborhoods(store, 'Riverside');
   const { asAdmin } = await staffSessions(app);
   const { res, id } = await newSurvey(asAdmin, { title_es: '' });
   t.equal(res.statusCode, 303);
-  t.match(database.sqlite.prepare('SELECT slug, status, languages, title FROM surveys WHERE id = ?').get(id), {
-    slug: 'trust-2027',
-    status: 'draft',
-    languages: '["en","es"]',
-    title: '{"en":"Trust 2027"}',
-  });
+  t.same(
+    await store.read((db) =>
+      db.select({ slug: surveys.slug, status: surveys.status, languages: surveys.languages, title: surveys.title }).from(surveys).where(eq(surveys.id, id)),
+    ),
+    [{ slug: 'trust-2027', status: 'draft', languages: ['en', 'es'], title: { en: 'Trust 2027' } }],
+  );
 
   const refused = await asAdmin.post(`/admin/surveys/${id}/open`, {});
   t.equal(refused.statusCode, 400, 'not complete yet');
@@ -85,7 +87,7 @@ t.test('an admin runs a new survey from the browser alone: create, questions, pr
   const missingOption = await asAdmin.post(`/admin/surveys/${id}/open`, {});
   t.equal(missingOption.statusCode, 400);
   t.match(missingOption.body, 'Question 2, tenure: option &quot;own&quot; (es)');
-  const [tenure] = database.sqlite.prepare("SELECT id FROM questions WHERE code = 'tenure'").all() as { id: number }[];
+  const [tenure] = await store.read((db) => db.select({ id: questions.id }).from(questions).where(eq(questions.code, 'tenure')));
   t.match(missingOption.body, `href="/admin/surveys/${id}/questions/${tenure.id}/edit#field-option_label_1_es"`);
   t.equal((await asAdmin.post(`/admin/surveys/${id}/questions/${tenure.id}`, choiceQuestion)).statusCode, 303);
 
@@ -105,7 +107,11 @@ t.test('an admin runs a new survey from the browser alone: create, questions, pr
     payload: form({ neighborhood: 'riverside', q_trust_police: '7', q_tenure: 'own' }),
   });
   t.equal(answered.statusCode, 303);
-  t.same(database.sqlite.prepare('SELECT measure, score FROM response_scores').all(), [{ measure: 'confidence', score: 70 }], 'scored with the new dimension');
+  t.same(
+    await store.read((db) => db.select({ measure: responseScores.measure, score: responseScores.score }).from(responseScores)),
+    [{ measure: 'confidence', score: 70 }],
+    'scored with the new dimension',
+  );
   const asked = await asAdmin.post(`/admin/surveys/${id}/close`, {});
   t.match(asked.body, 'Close the survey trust-2027?');
   t.equal((await asAdmin.post(`/admin/surveys/${id}/close`, { confirmed: 'yes' })).statusCode, 303);
@@ -120,7 +126,7 @@ t.test('an admin runs a new survey from the browser alone: create, questions, pr
     ).statusCode,
     409,
   );
-  t.same(auditActions(app), ['survey.create', 'survey.update', 'question.create', 'question.create', 'question.update', 'survey.open', 'survey.close']);
+  t.same(await auditActions(app), ['survey.create', 'survey.update', 'question.create', 'question.create', 'question.update', 'survey.open', 'survey.close']);
 });
 
 t.test('survey and question forms: validation keeps values and links each error', async (t) => {
@@ -186,22 +192,32 @@ t.test('survey and question forms: validation keeps values and links each error'
 });
 
 t.test('reorder, remove and the open survey that must stay complete', async (t) => {
-  const { app, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
+  const { questions } = store.tables;
   const { asAdmin } = await staffSessions(app);
   const { id } = await newSurvey(asAdmin);
   await asAdmin.post(`/admin/surveys/${id}/questions`, scaleQuestion);
   await asAdmin.post(`/admin/surveys/${id}/questions`, choiceQuestion);
-  const codes = () =>
-    (database.sqlite.prepare('SELECT code FROM questions WHERE survey_id = ? ORDER BY position').all(id) as { code: string }[]).map((r) => r.code);
-  const idOf = (code: string) => (database.sqlite.prepare('SELECT id FROM questions WHERE survey_id = ? AND code = ?').get(id, code) as { id: number }).id;
-  t.equal((await asAdmin.post(`/admin/surveys/${id}/questions/${idOf('tenure')}/move`, { direction: 'up' })).statusCode, 303);
-  t.same(codes(), ['tenure', 'trust_police']);
-  await asAdmin.post(`/admin/surveys/${id}/questions/${idOf('tenure')}/move`, { direction: 'up' });
-  t.same(codes(), ['tenure', 'trust_police'], 'the first stays first');
-  t.equal((await asAdmin.post(`/admin/surveys/${id}/questions/${idOf('tenure')}/move`, { direction: 'sideways' })).statusCode, 400);
+  const codes = async () =>
+    (await store.read((db) => db.select({ code: questions.code }).from(questions).where(eq(questions.surveyId, id)).orderBy(asc(questions.position)))).map(
+      (r) => r.code,
+    );
+  const tenureId = (
+    await store.read((db) =>
+      db
+        .select({ id: questions.id })
+        .from(questions)
+        .where(and(eq(questions.surveyId, id), eq(questions.code, 'tenure'))),
+    )
+  )[0].id;
+  t.equal((await asAdmin.post(`/admin/surveys/${id}/questions/${tenureId}/move`, { direction: 'up' })).statusCode, 303);
+  t.same(await codes(), ['tenure', 'trust_police']);
+  await asAdmin.post(`/admin/surveys/${id}/questions/${tenureId}/move`, { direction: 'up' });
+  t.same(await codes(), ['tenure', 'trust_police'], 'the first stays first');
+  t.equal((await asAdmin.post(`/admin/surveys/${id}/questions/${tenureId}/move`, { direction: 'sideways' })).statusCode, 400);
 
   t.equal((await asAdmin.post(`/admin/surveys/${id}/open`, {})).statusCode, 303);
-  const blanked = await asAdmin.post(`/admin/surveys/${id}/questions/${idOf('tenure')}`, { ...choiceQuestion, prompt_es: '' });
+  const blanked = await asAdmin.post(`/admin/surveys/${id}/questions/${tenureId}`, { ...choiceQuestion, prompt_es: '' });
   t.equal(blanked.statusCode, 400);
   t.match(blanked.body, 'The survey is open');
   t.match(blanked.body, 'href="#field-prompt_es"');
@@ -209,17 +225,29 @@ t.test('reorder, remove and the open survey that must stay complete', async (t) 
   t.equal(untitled.statusCode, 400);
   t.match(untitled.body, 'Title (es)');
 
-  t.equal((await asAdmin.post(`/admin/surveys/${id}/questions/${idOf('tenure')}/remove`, {})).statusCode, 303, 'no responses yet: removal is fine');
-  t.same(codes(), ['trust_police']);
-  t.match(auditActions(app), ['survey.create', 'question.create', 'question.create', 'question.move', 'survey.open', 'question.remove']);
+  t.equal((await asAdmin.post(`/admin/surveys/${id}/questions/${tenureId}/remove`, {})).statusCode, 303, 'no responses yet: removal is fine');
+  t.same(await codes(), ['trust_police']);
+  t.match(await auditActions(app), ['survey.create', 'question.create', 'question.create', 'question.move', 'survey.open', 'question.remove']);
 });
 
 t.test('once a survey has responses, changes that would corrupt them are refused; wording fixes are not', async (t) => {
   const { app, store, database } = await buildTestApp(t);
+  const { questions } = store.tables;
   const [riverside] = await addNeighborhoods(store, 'Riverside');
   const { asAdmin } = await staffSessions(app);
   seedResponses(app, [{ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { respect: 7, gender: 'woman' } }]);
-  const q = (code: string) => database.sqlite.prepare('SELECT * FROM questions WHERE survey_id = 1 AND code = ?').get(code) as { id: number };
+  const questionOf = async (code: string) =>
+    (
+      await store.read((db) =>
+        db
+          .select()
+          .from(questions)
+          .where(and(eq(questions.surveyId, 1), eq(questions.code, code))),
+      )
+    )[0];
+  const ids = new Map<string, number>();
+  for (const code of ['respect', 'gender', 'fairness', 'top_issue']) ids.set(code, (await questionOf(code)).id);
+  const q = (code: string) => ({ id: ids.get(code)! });
   const editPage = await asAdmin.get(`/admin/surveys/1/questions/${q('respect').id}/edit`);
   const fieldsOf = (html: string) => {
     const values: Record<string, string> = {};
@@ -254,10 +282,7 @@ t.test('once a survey has responses, changes that would corrupt them are refused
 
   const wording = await edit(q('respect').id, { ...respect, prompt_en: 'Police here treat residents with respect.', required: 'on' });
   t.equal(wording.statusCode, 303, 'a wording fix is allowed');
-  t.match(database.sqlite.prepare('SELECT prompt, required FROM questions WHERE id = ?').get(q('respect').id), {
-    prompt: /treat residents with respect/,
-    required: 1,
-  });
+  t.match(await questionOf('respect'), { prompt: { en: /treat residents with respect/ }, required: true });
 
   const gender = fieldsOf((await asAdmin.get(`/admin/surveys/1/questions/${q('gender').id}/edit`)).body);
   const withoutWoman = Object.fromEntries(Object.entries(gender).filter(([k]) => !/^option_(value|label)_0/.test(k)));
@@ -283,7 +308,8 @@ t.test('once a survey has responses, changes that would corrupt them are refused
 });
 
 t.test('duplicate: a draft copy with every question and no responses', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
+  const { questions, surveys } = store.tables;
   const [riverside] = await addNeighborhoods(store, 'Riverside');
   const { asAdmin } = await staffSessions(app);
   seedResponses(app, [{ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { respect: 7 } }]);
@@ -296,25 +322,25 @@ t.test('duplicate: a draft copy with every question and no responses', async (t)
   const copy = await asAdmin.post('/admin/surveys/1/duplicate', { slug: 'community-trust-2' });
   t.equal(copy.statusCode, 303);
   const copyId = Number(/(\d+)$/.exec(copy.headers.location as string)![1]);
-  const columns = 'position, code, kind, prompt, required, scale, min_label, max_label, allow_dont_know, dimension, reverse_scored, in_trust_score, options';
-  t.same(
-    database.sqlite.prepare(`SELECT ${columns} FROM questions WHERE survey_id = ? ORDER BY position`).all(copyId),
-    database.sqlite.prepare(`SELECT ${columns} FROM questions WHERE survey_id = 1 ORDER BY position`).all(),
-  );
-  t.match(database.sqlite.prepare('SELECT status, title, languages FROM surveys WHERE id = ?').get(copyId), {
+  const questionsOf = async (surveyId: number) =>
+    (await store.read((db) => db.select().from(questions).where(eq(questions.surveyId, surveyId)).orderBy(asc(questions.position)))).map(
+      ({ id: _id, surveyId: _surveyId, ...fields }) => fields,
+    );
+  t.same(await questionsOf(copyId), await questionsOf(1));
+  t.match((await store.read((db) => db.select().from(surveys).where(eq(surveys.id, copyId))))[0], {
     status: 'draft',
-    title: /Community Trust Survey/,
-    languages: '["en","es"]',
+    title: { en: /Community Trust Survey/ },
+    languages: ['en', 'es'],
   });
   const page = await asAdmin.get(`/admin/surveys/${copyId}`);
   t.match(page.body, '0 responses');
   const list = await asAdmin.get('/admin/surveys');
   t.match(list.body, '<code>community-trust-2</code>');
-  t.same(auditActions(app), ['survey.duplicate']);
+  t.same(await auditActions(app), ['survey.duplicate']);
 });
 
 t.test('CSRF and role guard on the survey editor', async (t) => {
-  const { app, database } = await buildTestApp(t);
+  const { app, store, database } = await buildTestApp(t);
   const { asAdmin, asLiaison } = await staffSessions(app);
   t.equal((await asAdmin.postWithoutToken('/admin/surveys', { slug: 'x', languages: 'en' })).statusCode, 403);
   t.equal((await asAdmin.postWithoutToken('/admin/surveys/1/close', {})).statusCode, 403);
@@ -323,12 +349,13 @@ t.test('CSRF and role guard on the survey editor', async (t) => {
   }
   t.equal((await asLiaison.post('/admin/surveys/1/close', {}, '/')).statusCode, 403);
   t.equal((await asLiaison.post('/admin/surveys/1/questions/1/remove', {}, '/')).statusCode, 403);
-  t.same(database.sqlite.prepare('SELECT status FROM surveys').get(), { status: 'open' });
+  t.same(await store.read((db) => db.select({ status: store.tables.surveys.status }).from(store.tables.surveys)), [{ status: 'open' }]);
   t.equal(rowCount(database, 'questions'), 12);
 });
 
 t.test('the cached response recorder follows the scoring fields of the questions', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
+  const { questions, responseScores } = store.tables;
   await addNeighborhoods(store, 'Riverside');
   const submit = () =>
     app.inject({
@@ -339,23 +366,29 @@ t.test('the cached response recorder follows the scoring fields of the questions
     });
   t.equal((await submit()).statusCode, 303);
   // Only possible outside the editor (which refuses it once there are responses): the cache must still notice.
-  database.sqlite.prepare("UPDATE questions SET dimension = 'security', reverse_scored = 1 WHERE code = 'safety'").run();
+  await store.transaction((tx) => tx.update(questions).set({ dimension: 'security', reverseScored: true }).where(eq(questions.code, 'safety')));
   t.equal((await submit()).statusCode, 303);
-  t.same(database.sqlite.prepare('SELECT measure, score FROM response_scores ORDER BY measure').all(), [
-    { measure: 'safety', score: 40 },
-    { measure: 'security', score: 60 },
-  ]);
+  t.same(
+    await store.read((db) =>
+      db.select({ measure: responseScores.measure, score: responseScores.score }).from(responseScores).orderBy(asc(responseScores.measure)),
+    ),
+    [
+      { measure: 'safety', score: 40 },
+      { measure: 'security', score: 60 },
+    ],
+  );
 });
 
 t.test('the survey list counts every response of each survey, not voided ones', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
+  const { responses } = store.tables;
   const [riverside] = await addNeighborhoods(store, 'Riverside');
   const { asAdmin } = await staffSessions(app);
-  seedResponses(
+  const [voided] = seedResponses(
     app,
     Array.from({ length: 5 }, () => ({ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { respect: 7 } })),
   );
-  database.sqlite.prepare('UPDATE responses SET voided = 1 WHERE id = (SELECT max(id) FROM responses)').run();
+  await store.transaction((tx) => tx.update(responses).set({ voided: true }).where(eq(responses.id, voided)));
   await asAdmin.post('/admin/surveys/1/duplicate', { slug: 'community-trust-2' });
   const list = (await asAdmin.get('/admin/surveys')).body;
   t.match(list, /<code>community-trust<\/code>.*?<td class="num">4<\/td>/s, 'four counted responses');

@@ -1,3 +1,4 @@
+import { and, asc, eq } from 'drizzle-orm';
 import t from 'tap';
 import { countThemes } from '../../src/results/themes.js';
 import { standardThemes } from '../../src/survey/standard-survey.js';
@@ -6,17 +7,32 @@ import { auditActions, staffSessions } from '../helper/admin.js';
 import { addNeighborhoods, buildTestApp, rowCount } from '../helper/app.js';
 import { people, submit } from '../helper/responses.js';
 
-const themesOf = (app: Awaited<ReturnType<typeof buildTestApp>>['app'], surveyId = 1) =>
-  app.database.sqlite.prepare('SELECT code, label, keywords, position FROM themes WHERE survey_id = ? ORDER BY position').all(surveyId) as {
-    code: string;
-    label: string;
-    keywords: string;
-    position: number;
-  }[];
+const themesOf = ({ store }: Awaited<ReturnType<typeof buildTestApp>>['app'], surveyId = 1) => {
+  const { themes } = store.tables;
+  return store.read((db) =>
+    db
+      .select({ code: themes.code, label: themes.label, keywords: themes.keywords, position: themes.position })
+      .from(themes)
+      .where(eq(themes.surveyId, surveyId))
+      .orderBy(asc(themes.position)),
+  );
+};
+/** The id of the theme with this code in the survey. */
+const themeId = async ({ store }: Awaited<ReturnType<typeof buildTestApp>>['app'], code: string, surveyId = 1) => {
+  const { themes } = store.tables;
+  return (
+    await store.read((db) =>
+      db
+        .select({ id: themes.id })
+        .from(themes)
+        .where(and(eq(themes.surveyId, surveyId), eq(themes.code, code))),
+    )
+  )[0].id;
+};
 
 t.test('the standard survey comes with the suggested themes in English and Spanish, and the repository returns them', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  const definitions = createThemeRepository(database).definitions(1);
+  const { app, store } = await buildTestApp(t);
+  const definitions = await createThemeRepository(store).definitions(1);
   t.same(
     definitions.map((d) => d.code),
     standardThemes.map((d) => d.code),
@@ -40,8 +56,8 @@ t.test('the standard survey comes with the suggested themes in English and Spani
     { code: 'traffic', answers: 50 },
   ]);
   t.equal(counted.other, 20);
-  t.same(createThemeRepository(database).definitions(999), [], 'an unknown survey has none');
-  t.same(auditActions(app), []);
+  t.same(await createThemeRepository(store).definitions(999), [], 'an unknown survey has none');
+  t.same(await auditActions(app), []);
 });
 
 t.test('an admin lists, adds, edits and removes themes; each change audited', async (t) => {
@@ -70,14 +86,14 @@ t.test('an admin lists, adds, edits and removes themes; each change audited', as
   );
   t.equal(added.statusCode, 303);
   t.equal(added.headers.location, '/admin/surveys/1/themes');
-  const lighting = themesOf(app).at(-1)!;
+  const lighting = (await themesOf(app)).at(-1)!;
   t.same(lighting, {
     code: 'lighting',
-    label: '{"en":"Street lighting","es":"Alumbrado público"}',
-    keywords: '{"en":["street lights","lighting","dark"],"es":["alumbrado","lámparas"]}',
+    label: { en: 'Street lighting', es: 'Alumbrado público' },
+    keywords: { en: ['street lights', 'lighting', 'dark'], es: ['alumbrado', 'lámparas'] },
     position: standardThemes.length + 1,
   });
-  const id = (database.sqlite.prepare("SELECT id FROM themes WHERE code = 'lighting'").get() as { id: number }).id;
+  const id = await themeId(app, 'lighting');
 
   const tried = await asAdmin.get(`/admin/surveys/1/themes?answer=${encodeURIComponent('Las LAMPARAS no sirven y hay drogas')}`);
   t.match(tried.body, /It counts into: <strong>Drug dealing<\/strong>, <strong>Street lighting<\/strong>/, 'the admin can try an answer');
@@ -94,7 +110,8 @@ t.test('an admin lists, adds, edits and removes themes; each change audited', as
     keywords_es: '',
   });
   t.equal(saved.statusCode, 303);
-  t.match(themesOf(app).at(-1), { label: '{"en":"Lighting","es":"Alumbrado"}', keywords: '{"en":["streetlight"],"es":[]}' });
+  const { label, keywords } = (await themesOf(app)).at(-1)!;
+  t.same({ label, keywords }, { label: { en: 'Lighting', es: 'Alumbrado' }, keywords: { en: ['streetlight'], es: [] } });
 
   const removed = await asAdmin.post(`/admin/surveys/1/themes/${id}/remove`, {});
   t.equal(removed.statusCode, 303);
@@ -102,12 +119,14 @@ t.test('an admin lists, adds, edits and removes themes; each change audited', as
   t.equal((await asAdmin.get(`/admin/surveys/1/themes/${id}/edit`)).statusCode, 404, 'a removed theme is gone');
   t.equal((await asAdmin.post(`/admin/surveys/1/themes/${id}/remove`, {})).statusCode, 404);
 
-  t.same(auditActions(app), ['theme.create', 'theme.update', 'theme.remove']);
-  t.match(database.sqlite.prepare("SELECT entity, entity_id, details FROM audit_log WHERE action = 'theme.create'").get(), {
-    entity: 'theme',
-    entity_id: String(id),
-    details: '{"survey":1,"code":"lighting"}',
-  });
+  t.same(await auditActions(app), ['theme.create', 'theme.update', 'theme.remove']);
+  const { auditLog } = app.store.tables;
+  t.same(
+    await app.store.read((db) =>
+      db.select({ entity: auditLog.entity, entityId: auditLog.entityId, details: auditLog.details }).from(auditLog).where(eq(auditLog.action, 'theme.create')),
+    ),
+    [{ entity: 'theme', entityId: String(id), details: { survey: 1, code: 'lighting' } }],
+  );
 });
 
 t.test('theme form validation: 400 with the form, values kept and errors by field', async (t) => {
@@ -157,7 +176,7 @@ t.test('theme form validation: 400 with the form, values kept and errors by fiel
   t.equal(tooMany.statusCode, 400);
   t.match(tooMany.body, 'Use at most 60 keywords per language.');
 
-  const drugsId = (database.sqlite.prepare("SELECT id FROM themes WHERE code = 'traffic'").get() as { id: number }).id;
+  const drugsId = await themeId(app, 'traffic');
   const renamed = await asAdmin.post(`/admin/surveys/1/themes/${drugsId}`, {
     code: 'drugs',
     label_en: 'Traffic',
@@ -167,7 +186,7 @@ t.test('theme form validation: 400 with the form, values kept and errors by fiel
   t.equal(renamed.statusCode, 400, 'an edit cannot take another theme’s code');
 
   t.equal(rowCount(database, 'themes'), before, 'nothing stored');
-  t.same(auditActions(app), []);
+  t.same(await auditActions(app), []);
   t.equal((await asAdmin.get('/admin/surveys/1/themes/new?x=1')).statusCode, 200);
   t.equal((await asAdmin.get('/admin/surveys/999/themes')).statusCode, 404, 'unknown survey');
   t.equal((await asAdmin.get('/admin/surveys/1/themes/abc/edit')).statusCode, 404, 'malformed theme id');
@@ -175,7 +194,7 @@ t.test('theme form validation: 400 with the form, values kept and errors by fiel
 });
 
 t.test('themes belong to their survey: suggested themes for a new survey, copied with a duplicate, not editable from another survey', async (t) => {
-  const { app, database } = await buildTestApp(t);
+  const { app } = await buildTestApp(t);
   const { asAdmin } = await staffSessions(app);
   const created = await asAdmin.post(
     '/admin/surveys',
@@ -183,7 +202,7 @@ t.test('themes belong to their survey: suggested themes for a new survey, copied
     '/admin/surveys/new',
   );
   const id = Number(/(\d+)$/.exec(created.headers.location as string)![1]);
-  t.same(themesOf(app, id), [], 'a new survey starts without themes');
+  t.same(await themesOf(app, id), [], 'a new survey starts without themes');
   const form = await asAdmin.get(`/admin/surveys/${id}/themes/new`);
   t.notMatch(form.body, 'name="label_es"', 'names asked in the survey’s languages only');
   t.equal(
@@ -193,20 +212,20 @@ t.test('themes belong to their survey: suggested themes for a new survey, copied
   );
   t.equal((await asAdmin.post(`/admin/surveys/${id}/themes/suggested`, {})).statusCode, 303);
   t.same(
-    themesOf(app, id).map((r) => [r.code, r.position]),
+    (await themesOf(app, id)).map((r) => [r.code, r.position]),
     [['lights', 1], ...standardThemes.map((d, i) => [d.code, i + 2])],
   );
   await asAdmin.post(`/admin/surveys/${id}/themes/suggested`, {});
-  t.equal(themesOf(app, id).length, standardThemes.length + 1, 'suggested themes are added once');
+  t.equal((await themesOf(app, id)).length, standardThemes.length + 1, 'suggested themes are added once');
 
-  const standardTheme = (database.sqlite.prepare("SELECT id FROM themes WHERE survey_id = 1 AND code = 'noise'").get() as { id: number }).id;
+  const standardTheme = await themeId(app, 'noise');
   t.equal((await asAdmin.get(`/admin/surveys/${id}/themes/${standardTheme}/edit`)).statusCode, 404, "another survey's theme is unknown here");
   t.equal((await asAdmin.post(`/admin/surveys/${id}/themes/${standardTheme}/remove`, {})).statusCode, 404);
 
   const copy = await asAdmin.post('/admin/surveys/1/duplicate', { slug: 'community-trust-2' });
   const copyId = Number(/(\d+)$/.exec(copy.headers.location as string)![1]);
-  t.same(themesOf(app, copyId), themesOf(app, 1), 'a duplicate copies the themes');
-  t.same(auditActions(app), ['survey.create', 'theme.create', 'theme.suggested', 'survey.duplicate']);
+  t.same(await themesOf(app, copyId), await themesOf(app, 1), 'a duplicate copies the themes');
+  t.same(await auditActions(app), ['survey.create', 'theme.create', 'theme.suggested', 'survey.duplicate']);
 });
 
 t.test('CSRF and role guard on the theme pages', async (t) => {
@@ -223,7 +242,7 @@ t.test('CSRF and role guard on the theme pages', async (t) => {
   t.equal((await asLiaison.post('/admin/surveys/1/themes/1/remove', {}, '/')).statusCode, 403);
   t.equal((await app.inject('/admin/surveys/1/themes')).statusCode, 303, 'anonymous visitors are sent to log in');
   t.equal(rowCount(database, 'themes'), standardThemes.length);
-  t.same(auditActions(app), []);
+  t.same(await auditActions(app), []);
 });
 
 t.test('the neighborhood results page counts answers into the themes, English and Spanish together, small counts hidden', async (t) => {

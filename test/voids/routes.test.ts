@@ -56,7 +56,7 @@ t.test('voiding takes a response out of the rollups and the export; restoring br
   t.equal(stored.length, recomputed.length);
   t.same(database.sqlite.prepare('SELECT voided, void_reason FROM responses WHERE id = ?').get(ids[0]), { voided: 0, void_reason: null });
   t.equal((await asAdmin.post(`/admin/responses/${ids[0]}/restore`, {})).statusCode, 303, 'restoring twice changes nothing');
-  t.same(auditActions(app), ['response.void', 'export.wide', 'response.restore']);
+  t.same(await auditActions(app), ['response.void', 'export.wide', 'response.restore']);
 });
 
 t.test('voiding and restoring a whole import batch', async (t) => {
@@ -88,7 +88,7 @@ t.test('voiding and restoring a whole import batch', async (t) => {
   await asAdmin.post(`/admin/import/batches/${batch}/restore`, {});
   t.match(await next(), '2 responses restored');
   t.ok(close(rollupsAndRecomputation(app).stored, before), 'back to exactly what it was');
-  t.same(auditActions(app), ['import.void', 'import.restore']);
+  t.same(await auditActions(app), ['import.void', 'import.restore']);
 });
 
 t.test('the voider keeps rollups equal to a recomputation through many voids and restores', async (t) => {

@@ -1,7 +1,7 @@
 import { sql, type Column, type SQL } from 'drizzle-orm';
 import * as schema from '../schema.js';
 import { createScopedCache } from '../cache.js';
-import type { Db, Store } from '../store.js';
+import type { CacheScope, Db, Store } from '../store.js';
 import type { DatabaseHandle } from './client.js';
 import { createGroupCommitter } from './group-commit.js';
 import { createStorageHealth, isSqliteStorageError } from './health.js';
@@ -42,7 +42,10 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
     ownChanges = changes;
   }
 
-  async function transaction<T>(work: (tx: Db) => Promise<T>, options: { responsesOnly?: boolean } = {}): Promise<T> {
+  async function transaction<T>(
+    work: (tx: Db) => Promise<T>,
+    { invalidates = ['settings', 'figures'] }: { invalidates?: readonly CacheScope[] } = {},
+  ): Promise<T> {
     const held = lock.held();
     if (held === 'exclusive') return work(db);
     if (held === 'shared') throw new Error('A transaction cannot start inside a read: it would wait for itself.');
@@ -57,7 +60,7 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
         if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
         throw err;
       } finally {
-        cache.invalidate(...(options.responsesOnly ? (['figures'] as const) : (['settings', 'figures'] as const)));
+        cache.invalidate(...invalidates);
         ownChanges = totalChanges.get() as number;
       }
     });

@@ -1,0 +1,299 @@
+import { eq, sql } from 'drizzle-orm';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import t from 'tap';
+import { openPgStore, openStore } from '../../src/db/open.js';
+import type { ChoiceOption } from '../../src/db/schema.js';
+import { first, type Store } from '../../src/db/store.js';
+import { testDatabaseUrl } from '../helper/postgres.js';
+
+interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
+// The same behaviour on both stores: what repositories may rely on whichever database runs under them.
+const stores: { dialect: Store['dialect']; open(t: Teardown): Promise<Store> }[] = [
+  {
+    dialect: 'sqlite',
+    async open(t) {
+      const dir = mkdtempSync(join(tmpdir(), 'cg-contract-'));
+      const { store } = openStore({ DATABASE_PATH: join(dir, 'test.db') });
+      t.teardown(async () => {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      });
+      return store;
+    },
+  },
+  {
+    dialect: 'postgres',
+    async open(t) {
+      const store = await openPgStore(await testDatabaseUrl(t));
+      t.teardown(() => store.close());
+      return store;
+    },
+  },
+];
+
+async function seedSurvey(store: Store) {
+  const { surveys, neighborhoods } = store.tables;
+  return store.transaction(async (tx) => {
+    const [survey] = await tx
+      .insert(surveys)
+      .values({ slug: 'trust', title: { en: 'Trust', es: 'Confianza' }, intro: { en: 'Hello' }, languages: ['en', 'es'], published: true })
+      .returning();
+    const [neighborhood] = await tx.insert(neighborhoods).values({ name: 'Northside', slug: 'northside' }).returning();
+    return { survey, neighborhood };
+  });
+}
+
+for (const { dialect, open } of stores) {
+  t.test(dialect, async (t) => {
+    t.test('an open transaction is invisible to a concurrent read, and gone after its rollback', async (t) => {
+      const store = await open(t);
+      const { neighborhoods } = store.tables;
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let inserted!: () => void;
+      const written = new Promise<void>((resolve) => (inserted = resolve));
+      const transaction = store.transaction(async (tx) => {
+        await tx.insert(neighborhoods).values({ name: 'Uncommitted', slug: 'uncommitted' });
+        inserted();
+        await held;
+        throw new Error('rolled back on purpose');
+      });
+      await written;
+      // Not inside the transaction's work: on SQLite it waits for the end, on PostgreSQL it runs on another connection.
+      const read = store.read(async (db) => (await db.select().from(neighborhoods)).length);
+      await Promise.race([read, sleep(30)]);
+      release();
+      await t.rejects(transaction, /rolled back on purpose/);
+      t.equal(await read, 0, 'the read saw none of the uncommitted rows');
+      t.equal(await store.read(async (db) => (await db.select().from(neighborhoods)).length), 0, 'nothing left after the rollback');
+    });
+
+    t.test("another request's transaction does not join an open one", async (t) => {
+      const store = await open(t);
+      const { neighborhoods } = store.tables;
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const failing = store.transaction(async (tx) => {
+        await tx.insert(neighborhoods).values({ name: 'Doomed', slug: 'doomed' });
+        await held;
+        throw new Error('rolled back on purpose');
+      });
+      const other = store.transaction(async (tx) => tx.insert(neighborhoods).values({ name: 'Kept', slug: 'kept' }));
+      await Promise.race([other, sleep(30)]);
+      release();
+      await t.rejects(failing);
+      await other;
+      const names = await store.read((db) => db.select({ name: neighborhoods.name }).from(neighborhoods));
+      t.same(
+        names.map((n) => n.name),
+        ['Kept'],
+      );
+    });
+
+    t.test('nested use joins the transaction; a read inside sees its rows; a failure rolls back the joined work too', async (t) => {
+      const store = await open(t);
+      const { neighborhoods } = store.tables;
+      const seen = await store.transaction(async (tx) => {
+        await tx.insert(neighborhoods).values({ name: 'Inner', slug: 'inner' });
+        await store.transaction(async (inner) => inner.insert(neighborhoods).values({ name: 'Joined', slug: 'joined' }));
+        return store.read(async (db) => (await db.select().from(neighborhoods)).length);
+      });
+      t.equal(seen, 2, 'a read inside the transaction sees its own rows');
+      await t.rejects(
+        store.transaction(async (tx) => {
+          await store.transaction(async (inner) => inner.insert(neighborhoods).values({ name: 'Lost', slug: 'lost' }));
+          await tx.insert(neighborhoods).values({ name: 'Duplicate', slug: 'inner' });
+        }),
+      );
+      t.equal(await store.read(async (db) => (await db.select().from(neighborhoods)).length), 2, 'the joined insert was rolled back with its transaction');
+      await t.rejects(
+        store.read(() => store.transaction(async () => undefined)),
+        /cannot start inside a read/,
+      );
+      await t.rejects(async () => store.transaction(() => store.submit(async () => undefined)), /cannot be queued/);
+    });
+
+    t.test('raw SQL: rows, execute, monthOf; numbers come back as numbers', async (t) => {
+      const store = await open(t);
+      const { responses, dailyRollups } = store.tables;
+      const { survey, neighborhood } = await seedSurvey(store);
+      const big = 2 ** 53 - 1;
+      await store.submit(async (tx) => {
+        await tx.insert(responses).values([
+          { id: big, surveyId: survey.id, neighborhoodId: neighborhood.id, submittedOn: '2026-03-17', channel: 'web', language: 'en', cellKey: 2 ** 32 - 1 },
+          { id: 7, surveyId: survey.id, neighborhoodId: neighborhood.id, submittedOn: '2026-04-02', channel: 'qr', language: 'es', cellKey: 5, voided: true },
+        ]);
+        await tx.insert(dailyRollups).values({
+          surveyId: survey.id,
+          measure: 'trust',
+          day: '2026-03-17',
+          neighborhoodId: neighborhood.id,
+          n: 3,
+          sum: 150.5,
+          sumSquares: 9000.25,
+          keySum: 3 * (2 ** 32 - 1),
+        });
+      });
+      const [figures] = await store.read((db) =>
+        store.rows<Record<string, unknown>>(
+          db,
+          sql`SELECT count(*) AS "count", sum(cell_key) AS "keys", avg(cell_key) AS "meanKey", max(id) AS "maxId",
+                     sum(CASE WHEN NOT voided THEN 1 ELSE 0 END) AS "counted", ${store.sql.monthOf(responses.submittedOn)} AS "month"
+                FROM responses WHERE survey_id = ${survey.id} AND submitted_on < ${'2026-04-01'}
+               GROUP BY ${store.sql.monthOf(responses.submittedOn)}`,
+        ),
+      );
+      t.same(figures, { count: 1, keys: 2 ** 32 - 1, meanKey: 2 ** 32 - 1, maxId: big, counted: 1, month: '2026-03-01' });
+      const [rollup] = await store.read((db) =>
+        store.rows<Record<string, unknown>>(db, sql`SELECT sum(n) AS "n", sum(sum) AS "sum", sum(key_sum) AS "keySum", min(day) AS "day" FROM daily_rollups`),
+      );
+      t.same(rollup, { n: 3, sum: 150.5, keySum: 3 * (2 ** 32 - 1), day: '2026-03-17' });
+      for (const value of [...Object.values(figures), ...Object.values(rollup)]) t.not(typeof value, 'bigint');
+      t.equal(
+        await store.transaction((tx) => store.execute(tx, sql`UPDATE responses SET voided = TRUE WHERE survey_id = ${survey.id} AND NOT voided`)),
+        1,
+        'execute says how many rows changed',
+      );
+      const raw = await store.read((db) =>
+        store.rows<{ title: string; published: number; createdAt: string }>(db, sql`SELECT title, published, created_at AS "createdAt" FROM surveys`),
+      );
+      t.same(JSON.parse(raw[0].title), { en: 'Trust', es: 'Confianza' }, 'raw JSON is text, as on SQLite');
+      t.equal(raw[0].published, 1, 'raw booleans are 1 and 0, as on SQLite');
+      t.equal(raw[0].createdAt, survey.createdAt, 'raw moments read as the builder reads them');
+    });
+
+    t.test('booleans, JSON, days, moments and large numbers round-trip through the builder', async (t) => {
+      const store = await open(t);
+      const { questions, events, auditLog, sessions, responses, quarantines } = store.tables;
+      const { survey, neighborhood } = await seedSurvey(store);
+      t.equal(survey.published, true);
+      t.same(survey.title, { en: 'Trust', es: 'Confianza' });
+      t.same(survey.languages, ['en', 'es']);
+      t.match(survey.createdAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, 'a default moment is written as SQLite writes it');
+      t.ok(Math.abs(Date.parse(survey.createdAt) - Date.now()) < 60_000, 'and is now');
+      const options: ChoiceOption[] = [
+        { value: 'a', label: { en: 'A', es: 'Á' } },
+        { value: 'b', label: { en: 'B "quoted"' } },
+      ];
+      const question = await store.transaction(async (tx) =>
+        first(
+          tx
+            .insert(questions)
+            .values({ surveyId: survey.id, position: 1, code: 'q1', kind: 'choice', prompt: { en: 'Pick' }, required: true, options })
+            .returning(),
+        ),
+      );
+      t.same(question?.options, options);
+      t.equal(question?.required, true);
+      t.equal(question?.allowDontKnow, false);
+      t.equal(question?.minLabel, null);
+      const moment = '2026-03-17T09:30:00.123Z';
+      await store.transaction(async (tx) => {
+        await tx.insert(events).values({ title: { en: 'Meeting' }, occurredOn: '2026-02-28', kind: 'outreach', isPublic: true });
+        await tx.insert(auditLog).values({ at: moment, action: 'test', entity: 'survey', details: { nested: { list: [1, 'two', null] }, flag: false } });
+        await tx.insert(sessions).values({ id: 's1', data: '{"a":1}', expiresAt: 1_800_000_000_000 });
+        await tx.insert(quarantines).values({
+          surveyId: survey.id,
+          neighborhoodId: neighborhood.id,
+          reason: 'volume',
+          firstDay: '2026-01-01',
+          lastDay: '2026-12-31',
+          decidedOn: '2026-02-01',
+        });
+      });
+      await store.submit((tx) =>
+        tx
+          .insert(responses)
+          .values({ id: 12345, surveyId: survey.id, neighborhoodId: neighborhood.id, submittedOn: '2026-03-01', channel: 'paper', language: 'en' }),
+      );
+      const read = await store.read(async (db) => ({
+        event: await first(db.select().from(events)),
+        audit: await first(db.select().from(auditLog)),
+        session: await first(db.select().from(sessions)),
+        quarantine: await first(db.select().from(quarantines)),
+        response: await first(db.select().from(responses).where(eq(responses.voided, false))),
+        between: await db
+          .select({ id: events.id })
+          .from(events)
+          .where(sql`${events.occurredOn} BETWEEN ${'2026-02-01'} AND ${'2026-02-28'}`),
+        after: await db
+          .select({ id: auditLog.id })
+          .from(auditLog)
+          .where(sql`${auditLog.at} > ${'2026-03-17T09:30:00.122Z'}`),
+      }));
+      t.equal(read.event?.occurredOn, '2026-02-28');
+      t.equal(read.event?.isPublic, true);
+      t.equal(read.audit?.at, moment, 'a moment written by the app reads back unchanged');
+      t.same(read.audit?.details, { nested: { list: [1, 'two', null] }, flag: false });
+      t.equal(read.session?.expiresAt, 1_800_000_000_000);
+      t.equal(read.quarantine?.decidedOn, '2026-02-01');
+      t.equal(read.quarantine?.decidedBy, null);
+      t.same(read.response, {
+        id: 12345,
+        surveyId: survey.id,
+        neighborhoodId: neighborhood.id,
+        submittedOn: '2026-03-01',
+        channel: 'paper',
+        language: 'en',
+        eventId: null,
+        importBatchId: null,
+        voided: false,
+        voidReason: null,
+        cellKey: 0,
+        quarantineId: null,
+      });
+      t.equal(read.between.length, 1, 'days compare with day strings');
+      t.equal(read.after.length, 1, 'moments compare with ISO strings');
+    });
+
+    t.test('caches: served until a write of their scope commits', async (t) => {
+      const store = await open(t);
+      const { neighborhoods } = store.tables;
+      let reads = 0;
+      const count = (scope: 'settings' | 'figures') =>
+        store.cached(scope, 'count', async () => {
+          reads++;
+          return store.read(async (db) => (await db.select().from(neighborhoods)).length);
+        });
+      t.equal(await count('settings'), 0);
+      t.equal(await count('settings'), 0);
+      t.equal(reads, 1, 'served from the cache');
+      await store.submit(async (tx) => tx.insert(neighborhoods).values({ name: 'By submission', slug: 'by-submission' }));
+      t.equal(await count('settings'), 0, 'a submission leaves settings caches alone');
+      t.equal(await count('figures'), 1, 'figures are read afresh');
+      t.equal(reads, 2);
+      await store.transaction(async (tx) => store.execute(tx, sql`UPDATE neighborhoods SET population = 5`), { invalidates: ['figures'] });
+      t.equal(await count('settings'), 0, 'nor does another write that only changes figures');
+      t.equal(await count('figures'), 1);
+      t.equal(reads, 3, 'which empties figures');
+      await store.transaction(async (tx) => tx.insert(neighborhoods).values({ name: 'Unseen', slug: 'unseen' }), { invalidates: [] });
+      t.same([await count('settings'), await count('figures'), reads], [0, 1, 3], 'a write that names no scope (sessions, lockouts) leaves every cache alone');
+      await store.transaction(async (tx) => tx.delete(neighborhoods).where(sql`${neighborhoods.slug} = 'unseen'`));
+      await store.transaction(async (tx) => store.execute(tx, sql`UPDATE neighborhoods SET population = 6`));
+      t.equal(await count('settings'), 1, 'an admin write empties them');
+      t.equal(reads, 4);
+      await t.rejects(
+        store.transaction(async (tx) => {
+          await tx.insert(neighborhoods).values({ name: 'Rolled back', slug: 'rolled-back' });
+          throw new Error('no');
+        }),
+      );
+      t.equal(await count('figures'), 1, 'a rolled-back write leaves the data as it was');
+      let failures = 0;
+      const failing = () =>
+        store.cached('figures', 'failing', async () => {
+          failures++;
+          throw new Error('read failed');
+        });
+      await t.rejects(failing());
+      await t.rejects(failing());
+      t.equal(failures, 2, 'a failed read is not kept');
+    });
+  });
+}
