@@ -295,5 +295,27 @@ for (const { dialect, open } of stores) {
       await t.rejects(failing());
       t.equal(failures, 2, 'a failed read is not kept');
     });
+
+    t.test('a long read streams in batches, rows as `rows` gives them; stopping early ends it and leaves nothing held', async (t) => {
+      const store = await open(t);
+      const { neighborhoods } = store.tables;
+      const names = Array.from({ length: 25 }, (_, i) => ({ name: `N${i}`, slug: `n-${String(i).padStart(2, '0')}`, retired: i % 2 === 0 }));
+      await store.transaction((tx) => tx.insert(neighborhoods).values(names));
+      const query = sql`SELECT slug AS "neighborhoodSlug", retired AS "retired" FROM neighborhoods WHERE slug >= ${'n-00'} ORDER BY slug`;
+      const batches: { neighborhoodSlug: string; retired: number }[][] = [];
+      for await (const batch of store.stream<{ neighborhoodSlug: string; retired: number }>(query, 10)) batches.push(batch);
+      t.same(
+        batches.map((b) => b.length),
+        [10, 10, 5],
+      );
+      t.same(batches[0][0], { neighborhoodSlug: 'n-00', retired: 1 }, 'quoted aliases and booleans as raw rows give them');
+      t.same(batches.flat(), await store.read((db) => store.rows(db, query)));
+      for await (const batch of store.stream(query, 10)) {
+        t.equal(batch.length, 10);
+        break;
+      }
+      await store.transaction((tx) => tx.insert(neighborhoods).values({ name: 'After', slug: 'after' }));
+      t.equal((await store.read((db) => db.select().from(neighborhoods))).length, 26, 'a write after a stopped stream goes through');
+    });
   });
 }

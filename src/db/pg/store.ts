@@ -1,15 +1,15 @@
 import { sql, type Column, type SQL } from 'drizzle-orm';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { createScopedCache } from '../cache.js';
 import type { CacheScope, Db, Store, Tables } from '../store.js';
 import type { PgDb, PgHandle } from './client.js';
 import { coalesce } from './coalesce.js';
 import { isPgStorageError } from './errors.js';
 import { createCacheListener } from './listener.js';
-import { isoMoment } from './moment.js';
+import { likeSqlite } from './raw.js';
 import * as schema from './schema.js';
+import { streamRows } from './stream.js';
 
 interface Context {
   kind: 'read' | 'transaction';
@@ -116,19 +116,9 @@ export async function createPgStore(handle: PgHandle): Promise<Store> {
       if (active()) throw new Error('A submission cannot be queued from inside a read or transaction: it would wait for itself.');
       return transaction(work, { invalidates: ['figures'] });
     },
-    async rows<T>(tx: Db, query: SQL): Promise<T[]> {
-      const result = await (tx as unknown as PgDb).execute(query);
-      // Raw rows look as they do on SQLite, whose results repositories were written against: booleans 1/0, moments ISO.
-      const booleans = result.fields.filter((f) => f.dataTypeID === pg.types.builtins.BOOL).map((f) => f.name);
-      const moments = result.fields.filter((f) => f.dataTypeID === pg.types.builtins.TIMESTAMPTZ).map((f) => f.name);
-      if (booleans.length > 0 || moments.length > 0)
-        for (const row of result.rows) {
-          for (const name of booleans) if (row[name] !== null) row[name] = row[name] ? 1 : 0;
-          for (const name of moments) if (row[name] !== null) row[name] = isoMoment(row[name] as string);
-        }
-      return result.rows as T[];
-    },
+    rows: async <T>(tx: Db, query: SQL): Promise<T[]> => likeSqlite<T>(await (tx as unknown as PgDb).execute(query)),
     execute: async (tx: Db, query: SQL) => (await (tx as unknown as PgDb).execute(query)).rowCount ?? 0,
+    stream: <T>(query: SQL, batchSize: number) => streamRows<T>(pool, query, batchSize),
     async cached<T>(scope: CacheScope, key: string, read: () => Promise<T>): Promise<T> {
       // Every commit notified before now has been received: another server's write is never served stale.
       if (!(await listener.sync())) return read();
