@@ -153,11 +153,14 @@ export interface ImpactInput {
 /** The history placebo windows are searched in, and the monthly trend drawn around the event. */
 function impactRanges(input: Pick<ImpactInput, 'event' | 'months' | 'latest'>) {
   const windows = eventWindows(input.event.occurredOn, input.months);
-  const history: DayRange = { from: shiftBucket(windows.eventMonth.from, 'month', -PLACEBO_HISTORY_MONTHS), to: input.latest };
+  // An event planned (or recorded) past the last released month reads nothing later than that month.
+  const lastMonth = bucketStart(input.latest, 'month');
+  const earlier = (a: string, b: string) => (a < b ? a : b);
+  const history: DayRange = { from: earlier(shiftBucket(windows.eventMonth.from, 'month', -PLACEBO_HISTORY_MONTHS), lastMonth), to: input.latest };
   const monthly: Pick<TrendRequest, 'bucket' | 'from' | 'to' | 'rolling'> = {
     bucket: 'month',
-    from: windows.before.from,
-    to: windows.after.to < input.latest ? windows.after.to : input.latest,
+    from: earlier(windows.before.from, lastMonth),
+    to: earlier(windows.after.to, input.latest),
     rolling: 1,
   };
   return { windows, history, monthly };

@@ -379,3 +379,16 @@ t.test('liaisons: protected figures of complete months only, with the months sti
   const page = (await get(`/events/${id}?months=3`)).body;
   t.match(page, '0 of 3 months after the event are complete so far.');
 });
+
+t.test('an event whose windows lie past the last released month is answered with its page, never a 500', async (t) => {
+  const { get, admin, eventId, alder } = await setup(t);
+  const today = dateIn('America/Chicago');
+  for (const occurredOn of [today, shiftBucket(bucketStart(today, 'month'), 'month', 3)]) {
+    const id = await eventId({ title_en: `Later ${occurredOn}`, occurredOn, kind: 'outreach', neighborhood: alder.slug });
+    for (const months of ['1', '3', '6']) {
+      t.equal((await get(`/events/${id}?months=${months}`)).statusCode, 200, `liaison, ${occurredOn}, ${months} months`);
+      t.equal((await admin(`/events/${id}?months=${months}`)).statusCode, 200, `admin, ${occurredOn}, ${months} months`);
+      t.equal((await get(`/api/events/${id}/impact?months=${months}`)).statusCode, 200, `API, ${occurredOn}, ${months} months`);
+    }
+  }
+});
