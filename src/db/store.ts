@@ -59,6 +59,8 @@ export interface Store {
   cached<T>(scope: CacheScope, key: string, read: () => Promise<T>): Promise<T>;
   /** Whether an error means the database cannot take writes (answered 503). */
   isStorageError(err: unknown): boolean;
+  /** The database's own consistency check (SQLite's integrity_check): 'ok', or what is damaged. */
+  integrity(): Promise<string>;
   /** Why the database cannot take writes now, or null when it can (for /healthz). */
   problem(): Promise<string | null>;
   /** Notes a write that failed for lack of storage: `problem` reports it until a write succeeds again. */

@@ -133,12 +133,12 @@ export async function eventRoutes(app: FastifyInstance) {
   });
 
   /** Parses ?months=&measure=&survey= and computes the impact, or says which field is wrong. */
-  function impactFor(request: FastifyRequest, event: Event) {
+  async function impactFor(request: FastifyRequest, event: Event) {
     const rules = app.release.rulesFor(request);
     const parsed = impactQuerySchema.safeParse(request.query);
     if (!parsed.success) return { ok: false as const, errors: zodFieldErrors(parsed.error) };
     const slug = parsed.data.survey ?? results.surveys()[0]?.slug;
-    const found = slug === undefined ? undefined : app.surveys.findWithQuestions(slug);
+    const found = slug === undefined ? undefined : await app.surveys.findWithQuestions(slug);
     if (!found) return { ok: false as const, errors: { survey: 'no survey with this name' } };
     const measures = measureOptions(found.questions);
     const measure = parsed.data.measure ?? TRUST_MEASURE;
@@ -174,7 +174,7 @@ export async function eventRoutes(app: FastifyInstance) {
       if (!parsed.success) return badQuery(reply, { id: 'must be a positive whole number' });
       const event = events.find(parsed.data.id);
       if (!event) return reply.code(404).send({ error: 'Not Found', message: 'There is no event with this number.' });
-      const result = impactFor(request, event);
+      const result = await impactFor(request, event);
       if (!result.ok) return badQuery(reply, result.errors);
       return result.impact;
     },
@@ -183,7 +183,7 @@ export async function eventRoutes(app: FastifyInstance) {
   app.get('/events/:id', { preHandler: staffOnly }, async (request, reply) => {
     const event = eventFromParams(request);
     if (!event) return notFound(reply);
-    const result = impactFor(request, event);
+    const result = await impactFor(request, event);
     const channels = events.responsesBroughtIn(event.id);
     const broughtIn = { total: channels.reduce((sum, c) => sum + c.n, 0), channels };
     const rules = app.release.rulesFor(request);

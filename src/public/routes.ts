@@ -40,9 +40,9 @@ export async function publicRoutes(app: FastifyInstance) {
   const eventQueries = createEventQueries(app.database);
   const rules = app.release.public;
 
-  function published(request: FastifyRequest) {
+  async function published(request: FastifyRequest) {
     const params = slugParams.safeParse(request.params);
-    const found = params.success ? app.surveys.findWithQuestions(params.data.surveySlug) : undefined;
+    const found = params.success ? await app.surveys.findWithQuestions(params.data.surveySlug) : undefined;
     return found?.survey.published ? found : undefined;
   }
 
@@ -71,7 +71,7 @@ export async function publicRoutes(app: FastifyInstance) {
     return measures.map((measure) => computeTrends(queries, rules, { ...publicRequest(survey, bucket, rolling), measure }));
   }
 
-  function pageData(request: FastifyRequest, reply: FastifyReply, found: NonNullable<ReturnType<typeof published>>) {
+  function pageData(request: FastifyRequest, reply: FastifyReply, found: NonNullable<Awaited<ReturnType<typeof published>>>) {
     const { survey, questions } = found;
     const query = publicQuery.parse(request.query);
     const lang = negotiateLanguage(survey.languages, {
@@ -170,12 +170,12 @@ export async function publicRoutes(app: FastifyInstance) {
   }
 
   app.get('/public', async (request, reply) => {
-    const surveys = app.surveys.publishedSurveys().map((s) => ({ slug: s.slug, title: localize(s.title, request.lang) }));
+    const surveys = (await app.surveys.publishedSurveys()).map((s) => ({ slug: s.slug, title: localize(s.title, request.lang) }));
     return reply.view('public/index', { title: translate(request.lang, 'home.published'), surveys });
   });
 
   app.get('/public/:surveySlug', async (request, reply) => {
-    const found = published(request);
+    const found = await published(request);
     if (!found) return notFound(request, reply);
     const data = pageData(request, reply, found);
     const { measures, areas: all } = dimensions(data);
@@ -200,7 +200,7 @@ export async function publicRoutes(app: FastifyInstance) {
       response: { 200: publicFiguresSchema, 404: apiErrorSchema },
     }),
     async (request, reply) => {
-      const found = published(request);
+      const found = await published(request);
       if (!found) return reply.code(404).send({ error: 'Not Found', message: translate(request.lang, 'notFound.body') });
       const data = pageData(request, reply, found);
       return {
@@ -218,7 +218,7 @@ export async function publicRoutes(app: FastifyInstance) {
   );
 
   app.get('/public/:surveySlug/embed', async (request, reply) => {
-    const found = published(request);
+    const found = await published(request);
     if (!found) return notFound(request, reply);
     const data = pageData(request, reply, found);
     // Only the configured sites may frame the embed; every other page refuses framing altogether.
@@ -231,7 +231,7 @@ export async function publicRoutes(app: FastifyInstance) {
   });
 
   app.get('/public/:surveySlug/data.csv', async (request, reply) => {
-    const found = published(request);
+    const found = await published(request);
     if (!found) return notFound(request, reply);
     const query = publicQuery.parse(request.query);
     const rolling = rollingFor(found.survey, query);

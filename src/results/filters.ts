@@ -75,12 +75,16 @@ export interface ResolvedFilters {
  * the defaults: the survey first created, the last twelve months to `latest`, the last day the asker may see (a
  * later end is cut back to it).
  */
-export function resolveFilters(
+export async function resolveFilters(
   query: TrendQuery,
-  deps: { queries: ResultsQueries; findSurvey: (slug: string) => { survey: { id: number; slug: string }; questions: Question[] } | undefined; latest: string },
-): { ok: true; value: ResolvedFilters } | { ok: false; errors: FieldErrors } {
+  deps: {
+    queries: ResultsQueries;
+    findSurvey: (slug: string) => Promise<{ survey: { id: number; slug: string }; questions: Question[] } | undefined>;
+    latest: string;
+  },
+): Promise<{ ok: true; value: ResolvedFilters } | { ok: false; errors: FieldErrors }> {
   const slug = query.survey ?? deps.queries.surveys()[0]?.slug;
-  const found = slug === undefined ? undefined : deps.findSurvey(slug);
+  const found = slug === undefined ? undefined : await deps.findSurvey(slug);
   if (!found) return { ok: false, errors: { survey: 'no survey with this name' } };
   const measures = measureOptions(found.questions);
   const errors: FieldErrors = {};

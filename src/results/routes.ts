@@ -67,7 +67,7 @@ export async function resultsRoutes(app: FastifyInstance) {
   const themeRepository = createThemeRepository(app.database);
   const staffOnly = requireRole('admin', 'liaison');
 
-  function filters(request: FastifyRequest, rules: ReleaseRules): { ok: true; value: ResolvedFilters } | { ok: false; errors: FieldErrors } {
+  async function filters(request: FastifyRequest, rules: ReleaseRules): Promise<{ ok: true; value: ResolvedFilters } | { ok: false; errors: FieldErrors }> {
     const parsed = trendQuerySchema.safeParse(request.query);
     if (!parsed.success) return { ok: false, errors: zodFieldErrors(parsed.error) };
     return resolveFilters(parsed.data, {
@@ -147,7 +147,7 @@ export async function resultsRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const rules = app.release.rulesFor(request);
-      const resolved = filters(request, rules);
+      const resolved = await filters(request, rules);
       if (!resolved.ok) return badQuery(reply, resolved.errors);
       return computeTrends(queries, rules, resolved.value.request);
     },
@@ -155,7 +155,7 @@ export async function resultsRoutes(app: FastifyInstance) {
 
   app.get('/results', { preHandler: staffOnly }, async (request, reply) => {
     const rules = app.release.rulesFor(request);
-    const resolved = filters(request, rules);
+    const resolved = await filters(request, rules);
     const common = { title: 'Results', filterAction: '/results', showNeighborhoodFilter: true, ...thresholds(rules) };
     if (!resolved.ok) return reply.code(400).view('results/city', { ...common, filters: filterForm(request, null, resolved.errors) });
     const raw = request.query as Record<string, unknown>;
@@ -187,7 +187,7 @@ export async function resultsRoutes(app: FastifyInstance) {
 
   app.get('/results/export.csv', { preHandler: [staffOnly, app.csrfProtection] }, async (request, reply) => {
     const rules = app.release.rulesFor(request);
-    const resolved = filters(request, rules);
+    const resolved = await filters(request, rules);
     if (!resolved.ok) return badQuery(reply, resolved.errors);
     const { request: trendRequest, measures, questions } = resolved.value;
     const csv = aggregatesCsv(queries, rules, trendRequest, measures, questions);
@@ -209,7 +209,7 @@ export async function resultsRoutes(app: FastifyInstance) {
     const neighborhood = queries.neighborhoods().find((n) => n.slug === slug);
     if (!neighborhood) return reply.code(404).view('errors/error', { title: 'Not found', message: 'There is no neighborhood with this name.' });
     const rules = app.release.rulesFor(request);
-    const resolved = filters(request, rules);
+    const resolved = await filters(request, rules);
     const common = { title: `Results: ${neighborhood.name}`, neighborhood, filterAction: `/results/${neighborhood.slug}`, ...thresholds(rules) };
     if (!resolved.ok) return reply.code(400).view('results/neighborhood', { ...common, filters: filterForm(request, null, resolved.errors) });
     const { request: base, questions, measures } = resolved.value;
@@ -248,7 +248,7 @@ export async function resultsRoutes(app: FastifyInstance) {
     const neighborhood = neighborhoods.find((n) => n.slug === slug);
     if (!neighborhood) return reply.code(404).view('errors/error', { title: 'Not found', message: 'There is no neighborhood with this name.' });
     const rules = app.release.rulesFor(request);
-    const resolved = filters(request, rules);
+    const resolved = await filters(request, rules);
     if (!resolved.ok) return badQuery(reply, resolved.errors);
     const { request: base, questions, measures } = resolved.value;
     const trendRequest = { ...base, selected: new Set([neighborhood.slug]) };

@@ -283,13 +283,13 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
   app.get(
     '/admin/surveys/:id/preview',
     admin,
-    withSurvey((request, reply, survey) => {
+    withSurvey(async (request, reply, survey) => {
       const wanted = previewQuery.parse(request.query).lang;
       const lang = wanted && survey.languages.includes(wanted) ? wanted : survey.languages[0];
       const form = surveyFormView(
         survey,
         editor.questions(survey.id),
-        app.surveys.activeNeighborhoods(),
+        await app.surveys.activeNeighborhoods(),
         lang,
         { values: {}, errors: new Map() },
         { changeNeighborhood: true },

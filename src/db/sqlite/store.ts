@@ -19,13 +19,29 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
   const health = createStorageHealth(handle);
   const committer = createGroupCommitter(sqlite, lock, { fileProblem: handle.fileProblem, onCommit: () => cache.invalidate('figures') });
   const dataVersion = sqlite.prepare('SELECT data_version FROM pragma_data_version').pluck();
+  const totalChanges = sqlite.prepare('SELECT total_changes()').pluck();
   let seenVersion = -1;
+  // Rows this store's own writes changed on the connection, and the changes made around it as last seen.
+  let ownChanges = 0;
+  let seenOtherChanges = -1;
 
-  // data_version changes when another connection (a command-line tool, the import worker) commits.
+  // data_version changes when another connection (a command-line tool, the import worker) commits. Transitional: until
+  // every feature writes through the store, total_changes beyond the store's own shows a write through the raw handle.
   function noticeOtherWriters() {
     const version = dataVersion.get() as number;
-    if (version !== seenVersion) cache.invalidate('settings', 'figures');
+    const otherChanges = (totalChanges.get() as number) - ownChanges;
+    if (version !== seenVersion || otherChanges !== seenOtherChanges) cache.invalidate('settings', 'figures');
     seenVersion = version;
+    seenOtherChanges = otherChanges;
+  }
+
+  async function counted<T>(work: () => Promise<T>): Promise<T> {
+    const before = totalChanges.get() as number;
+    try {
+      return await work();
+    } finally {
+      ownChanges += (totalChanges.get() as number) - before;
+    }
   }
 
   async function transaction<T>(work: (tx: Db) => Promise<T>, options: { responsesOnly?: boolean } = {}): Promise<T> {
@@ -35,7 +51,7 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
     return lock.run('exclusive', async () => {
       sqlite.exec('BEGIN IMMEDIATE');
       try {
-        const result = await work(db);
+        const result = await counted(() => work(db));
         sqlite.exec('COMMIT');
         return result;
       } catch (err) {
@@ -60,7 +76,7 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
     transaction,
     submit<T>(work: (tx: Db) => Promise<T>): Promise<T> {
       if (lock.held()) throw new Error('A submission cannot be queued from inside a read or transaction: it would wait for itself.');
-      return committer.run(() => work(db));
+      return committer.run(() => counted(() => work(db)));
     },
     rows: <T>(tx: Db, query: SQL) => Promise.resolve(tx.all<T>(query)),
     execute: (tx: Db, query: SQL) => Promise.resolve(tx.run(query).changes),
@@ -69,6 +85,8 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
       return cache.get(scope, key, read);
     },
     isStorageError: isSqliteStorageError,
+    integrity: () =>
+      lock.run('shared', async () => (sqlite.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ')),
     problem: () => lock.run('shared', () => Promise.resolve(health.problem())),
     failed: (err: Error) => health.failed(err),
     async close() {
