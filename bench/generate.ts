@@ -89,7 +89,7 @@ export async function generateBenchDatabase(path: string, count: number, seed = 
     }
   });
   for (let from = 1; from <= count; from += BATCH) writeBatch(from, Math.min(count, from + BATCH - 1));
-  await store.transaction((tx) => rollups.insertInto(tx, store.tables));
+  await store.transaction((tx) => rollups.insertInto(tx, store));
   for (const index of indexes) sqlite.exec(index.sql);
   sqlite.exec('ANALYZE');
   sqlite.pragma('journal_mode = WAL');

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, isNotNull, lte, sql } from 'drizzle-orm';
-import type { Db, Store, Tables } from '../db/store.js';
+import type { Db, Store } from '../db/store.js';
 import { measuresOf, respondentScores } from '../stats/scoring.js';
 import { addToRollups, type RollupCell } from '../survey/response-recorder.js';
 
@@ -32,8 +32,8 @@ export function createRollupAccumulator() {
       }
     },
     /** Adds every cell to daily_rollups inside `tx`; returns how many cells there are. */
-    async insertInto(tx: Db, tables: Pick<Tables, 'dailyRollups'>): Promise<number> {
-      await addToRollups(tx, tables, all);
+    async insertInto(tx: Db, store: Pick<Store, 'execute'>): Promise<number> {
+      await addToRollups(tx, store, all);
       return all.length;
     },
   };
@@ -93,7 +93,7 @@ export function rebuildRollups(store: Store): Promise<{ responses: number; score
         totals.scores += scores.length;
       }
     }
-    totals.rollups = await rollups.insertInto(tx, store.tables);
+    totals.rollups = await rollups.insertInto(tx, store);
     return totals;
   });
 }

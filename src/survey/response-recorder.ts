@@ -1,7 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { and, eq, inArray, lte, ne, sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Channel, Question } from '../db/schema.js';
-import type { Db, Store, Tables } from '../db/store.js';
+import { valueRows, type Db, type Store, type Tables } from '../db/store.js';
 import { measuresOf, respondentScores } from '../stats/scoring.js';
 
 export interface AnswerValue {
@@ -60,42 +60,27 @@ function mergeCells(cells: readonly RollupCell[]): RollupCell[] {
 }
 
 /** Adds cells to daily_rollups (created when new), in multi-row upserts inside the transaction `tx`. */
-export async function addToRollups(tx: Db, { dailyRollups }: Pick<Tables, 'dailyRollups'>, cells: readonly RollupCell[]): Promise<void> {
+export async function addToRollups(tx: Db, store: Pick<Store, 'execute'>, cells: readonly RollupCell[]): Promise<void> {
   for (const rows of chunks(mergeCells(cells))) {
-    await tx
-      .insert(dailyRollups)
-      .values(rows)
-      .onConflictDoUpdate({
-        target: [dailyRollups.surveyId, dailyRollups.measure, dailyRollups.day, dailyRollups.neighborhoodId],
-        set: {
-          n: sql`${dailyRollups.n} + excluded.n`,
-          sum: sql`${dailyRollups.sum} + excluded.sum`,
-          sumSquares: sql`${dailyRollups.sumSquares} + excluded.sum_squares`,
-          keySum: sql`${dailyRollups.keySum} + excluded.key_sum`,
-        },
-      });
+    const values = rows.map((c) => [c.surveyId, c.measure, c.day, c.neighborhoodId, c.n, c.sum, c.sumSquares, c.keySum]);
+    await store.execute(
+      tx,
+      sql`INSERT INTO daily_rollups (survey_id, measure, day, neighborhood_id, n, sum, sum_squares, key_sum) VALUES ${valueRows(values)}
+        ON CONFLICT (survey_id, measure, day, neighborhood_id) DO UPDATE SET n = daily_rollups.n + excluded.n, sum = daily_rollups.sum + excluded.sum,
+          sum_squares = daily_rollups.sum_squares + excluded.sum_squares, key_sum = daily_rollups.key_sum + excluded.key_sum`,
+    );
   }
 }
 
 /** Takes cells out of daily_rollups inside `tx`; a cell nobody is left in goes, exactly as if it had never been written. */
-export async function takeFromRollups(tx: Db, { dailyRollups }: Pick<Tables, 'dailyRollups'>, cells: readonly RollupCell[]): Promise<void> {
-  for (const cell of mergeCells(cells)) {
-    const same = and(
-      eq(dailyRollups.surveyId, cell.surveyId),
-      eq(dailyRollups.measure, cell.measure),
-      eq(dailyRollups.day, cell.day),
-      eq(dailyRollups.neighborhoodId, cell.neighborhoodId),
+export async function takeFromRollups(tx: Db, store: Pick<Store, 'execute'>, cells: readonly RollupCell[]): Promise<void> {
+  for (const c of mergeCells(cells)) {
+    const cell = sql`survey_id = ${c.surveyId} AND measure = ${c.measure} AND day = ${c.day} AND neighborhood_id = ${c.neighborhoodId}`;
+    await store.execute(tx, sql`DELETE FROM daily_rollups WHERE ${cell} AND n <= ${c.n}`);
+    await store.execute(
+      tx,
+      sql`UPDATE daily_rollups SET n = n - ${c.n}, sum = sum - ${c.sum}, sum_squares = sum_squares - ${c.sumSquares}, key_sum = key_sum - ${c.keySum} WHERE ${cell}`,
     );
-    await tx.delete(dailyRollups).where(and(same, lte(dailyRollups.n, cell.n)));
-    await tx
-      .update(dailyRollups)
-      .set({
-        n: sql`${dailyRollups.n} - ${cell.n}`,
-        sum: sql`${dailyRollups.sum} - ${cell.sum}`,
-        sumSquares: sql`${dailyRollups.sumSquares} - ${cell.sumSquares}`,
-        keySum: sql`${dailyRollups.keySum} - ${cell.keySum}`,
-      })
-      .where(same);
   }
 }
 
@@ -124,11 +109,11 @@ export interface Recorded {
  */
 export function createResponseRecorder(store: Store, questions: readonly Question[]) {
   const measures = measuresOf(questions);
-  const { responses, answers, responseScores } = store.tables;
 
   // Random ids: one chance in billions that one is taken; such a row is not written, and drawn again.
   async function insertResponses(tx: Db, rows: readonly NewResponse[], cellKeys: readonly number[], hiddenAs: string | undefined): Promise<number[]> {
     const ids: number[] = new Array(rows.length);
+    const voided = hiddenAs === undefined ? sql`FALSE` : sql`TRUE`;
     let pending = rows.map((_, i) => i);
     while (pending.length > 0) {
       const again: number[] = [];
@@ -139,24 +124,15 @@ export function createResponseRecorder(store: Store, questions: readonly Questio
           if (drawn.has(id)) again.push(i);
           else drawn.set(id, i);
         }
-        const stored = await tx
-          .insert(responses)
-          .values(
-            [...drawn].map(([id, i]) => ({
-              id,
-              surveyId: rows[i].surveyId,
-              neighborhoodId: rows[i].neighborhoodId,
-              submittedOn: rows[i].submittedOn,
-              channel: rows[i].channel,
-              language: rows[i].language,
-              eventId: rows[i].eventId ?? null,
-              importBatchId: rows[i].importBatchId ?? null,
-              cellKey: cellKeys[i],
-              ...(hiddenAs === undefined ? {} : { voided: true, voidReason: hiddenAs }),
-            })),
-          )
-          .onConflictDoNothing({ target: responses.id })
-          .returning({ id: responses.id });
+        const values = [...drawn].map(([id, i]) => {
+          const r = rows[i];
+          return [id, r.surveyId, r.neighborhoodId, r.submittedOn, r.channel, r.language, r.eventId ?? null, r.importBatchId ?? null, cellKeys[i], voided, hiddenAs ?? null];
+        });
+        const stored = await store.rows<{ id: number }>(
+          tx,
+          sql`INSERT INTO responses (id, survey_id, neighborhood_id, submitted_on, channel, language, event_id, import_batch_id, cell_key, voided, void_reason)
+            VALUES ${valueRows(values)} ON CONFLICT (id) DO NOTHING RETURNING id`,
+        );
         for (const { id } of stored) {
           ids[drawn.get(id)!] = id;
           drawn.delete(id);
@@ -168,27 +144,29 @@ export function createResponseRecorder(store: Store, questions: readonly Questio
     return ids;
   }
 
+  // The hot path of every submission: statements written out, as the query builder costs several times their run time.
   return async function record(tx: Db, rows: readonly NewResponse[], { hiddenAs }: { hiddenAs?: string } = {}): Promise<Recorded> {
     const cellKeys = rows.map(() => newCellKey());
     const ids = await insertResponses(tx, rows, cellKeys, hiddenAs);
-    const answerRows: (typeof answers.$inferInsert)[] = [];
-    const scoreRows: (typeof responseScores.$inferInsert)[] = [];
+    const answerValues: unknown[][] = [];
+    const scoreValues: unknown[][] = [];
     const cells: RollupCell[] = [];
     rows.forEach((response, i) => {
       const responseId = ids[i];
       const scalePoints = new Map<number, number>();
       for (const a of response.answers) {
-        answerRows.push({ responseId, questionId: a.questionId, valueNumber: a.valueNumber, valueText: a.valueText });
+        answerValues.push([responseId, a.questionId, a.valueNumber, a.valueText]);
         if (a.valueNumber !== null) scalePoints.set(a.questionId, a.valueNumber);
       }
       for (const [measure, score] of respondentScores(measures, scalePoints)) {
-        scoreRows.push({ responseId, measure, score });
+        scoreValues.push([responseId, measure, score]);
         cells.push(cellOf({ ...response, cellKey: cellKeys[i] }, measure, score));
       }
     });
-    for (const part of chunks(answerRows)) await tx.insert(answers).values(part);
-    for (const part of chunks(scoreRows)) await tx.insert(responseScores).values(part);
-    if (hiddenAs === undefined) await addToRollups(tx, store.tables, cells);
+    for (const part of chunks(answerValues))
+      await store.execute(tx, sql`INSERT INTO answers (response_id, question_id, value_number, value_text) VALUES ${valueRows(part)}`);
+    for (const part of chunks(scoreValues)) await store.execute(tx, sql`INSERT INTO response_scores (response_id, measure, score) VALUES ${valueRows(part)}`);
+    if (hiddenAs === undefined) await addToRollups(tx, store, cells);
     return { ids, cells };
   };
 }
@@ -203,40 +181,31 @@ export type ResponseSelection = { ids: readonly number[] } | { importBatchId: nu
  * puts them back), so figures built from rollups never count a voided response. Every call takes the caller's `tx`.
  */
 export function createResponseVoider(store: Store) {
-  const { responses, responseScores } = store.tables;
-
-  function condition(which: ResponseSelection): SQL | undefined {
-    if ('ids' in which) return inArray(responses.id, [...which.ids]);
-    if ('importBatchId' in which) return eq(responses.importBatchId, which.importBatchId);
-    return and(eq(responses.quarantineId, which.quarantineId), eq(responses.voidReason, which.voidReason));
+  function selected(which: ResponseSelection): SQL {
+    if ('ids' in which) return sql`r.id IN ${[...which.ids]}`;
+    if ('importBatchId' in which) return sql`r.import_batch_id = ${which.importBatchId}`;
+    return sql`r.quarantine_id = ${which.quarantineId} AND r.void_reason = ${which.voidReason}`;
   }
 
   return {
     /** Voids (with a reason) or restores the selected responses not yet in that state; returns how many changed. */
     async setVoided(tx: Db, which: ResponseSelection, voided: boolean, reason: string | null = null): Promise<number> {
       if ('ids' in which && which.ids.length === 0) return 0;
-      const changing = and(condition(which), ne(responses.voided, voided));
-      const scored = await tx
-        .select({
-          surveyId: responses.surveyId,
-          submittedOn: responses.submittedOn,
-          neighborhoodId: responses.neighborhoodId,
-          cellKey: responses.cellKey,
-          measure: responseScores.measure,
-          score: responseScores.score,
-        })
-        .from(responses)
-        .innerJoin(responseScores, eq(responseScores.responseId, responses.id))
-        .where(changing);
-      const changed = await tx
-        .update(responses)
-        .set({ voided, voidReason: voided ? reason : null })
-        .where(changing)
-        .returning({ id: responses.id });
+      const changing = sql`${selected(which)} AND ${voided ? sql`NOT r.voided` : sql`r.voided`}`;
+      const scored = await store.rows<{ surveyId: number; submittedOn: string; neighborhoodId: number; cellKey: number; measure: string; score: number }>(
+        tx,
+        sql`SELECT r.survey_id AS "surveyId", r.submitted_on AS "submittedOn", r.neighborhood_id AS "neighborhoodId", r.cell_key AS "cellKey", s.measure, s.score
+          FROM responses r JOIN response_scores s ON s.response_id = r.id WHERE ${changing}`,
+      );
+      const changed = await store.execute(
+        tx,
+        sql`UPDATE responses SET voided = ${voided ? sql`TRUE` : sql`FALSE`}, void_reason = ${voided ? reason : null}
+          WHERE id IN (SELECT r.id FROM responses r WHERE ${changing})`,
+      );
       const cells = scored.map((s) => cellOf(s, s.measure, s.score));
-      if (voided) await takeFromRollups(tx, store.tables, cells);
-      else await addToRollups(tx, store.tables, cells);
-      return changed.length;
+      if (voided) await takeFromRollups(tx, store, cells);
+      else await addToRollups(tx, store, cells);
+      return changed;
     },
   };
 }
@@ -257,7 +226,7 @@ export function createBatchRevealer(store: Store) {
     },
     /** Inside `tx`: returns how many responses became live. */
     async reveal(tx: Db, batchId: number, reason: string): Promise<number> {
-      await addToRollups(tx, store.tables, [...sums.values()]);
+      await addToRollups(tx, store, [...sums.values()]);
       const shown = await tx
         .update(responses)
         .set({ voided: false, voidReason: null })

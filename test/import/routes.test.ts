@@ -210,7 +210,7 @@ t.test('round trip: export wide, import into a duplicated survey, export again: 
   const { app, store } = await buildTestApp(t);
   const [riverside, oldTown] = await addNeighborhoods(store, 'Riverside', 'Old Town');
   const { adminJar, asAdmin } = await staffSessions(app);
-  seedResponses(app, [
+  await seedResponses(app, [
     {
       neighborhoodId: riverside.id,
       submittedOn: '2026-01-05',

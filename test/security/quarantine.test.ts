@@ -157,7 +157,7 @@ t.test('a neighborhood used to many answers a day is held only far above its own
   const [riverside] = await addNeighborhoods(store, 'Riverside');
   const today = dateIn(app.config.TIME_ZONE);
   // 20 a day for the previous 28 days: held beyond 5 × 20 = 100 today.
-  seedResponses(
+  await seedResponses(
     app,
     Array.from({ length: 28 * 20 }, (_, i) => ({
       neighborhoodId: riverside.id,

@@ -218,7 +218,7 @@ t.test('once a survey has responses, changes that would corrupt them are refused
   const { app, store, database } = await buildTestApp(t);
   const [riverside] = await addNeighborhoods(store, 'Riverside');
   const { asAdmin } = await staffSessions(app);
-  seedResponses(app, [{ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { respect: 7, gender: 'woman' } }]);
+  await seedResponses(app, [{ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { respect: 7, gender: 'woman' } }]);
   const q = (code: string) => database.sqlite.prepare('SELECT * FROM questions WHERE survey_id = 1 AND code = ?').get(code) as { id: number };
   const editPage = await asAdmin.get(`/admin/surveys/1/questions/${q('respect').id}/edit`);
   const fieldsOf = (html: string) => {
@@ -286,7 +286,7 @@ t.test('duplicate: a draft copy with every question and no responses', async (t)
   const { app, store, database } = await buildTestApp(t);
   const [riverside] = await addNeighborhoods(store, 'Riverside');
   const { asAdmin } = await staffSessions(app);
-  seedResponses(app, [{ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { respect: 7 } }]);
+  await seedResponses(app, [{ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { respect: 7 } }]);
   const bad = await asAdmin.post('/admin/surveys/1/duplicate', { slug: 'community-trust' });
   t.equal(bad.statusCode, 400);
   t.match(bad.body, 'Another survey already uses this slug.');
@@ -351,7 +351,7 @@ t.test('the survey list counts every response of each survey, not voided ones', 
   const { app, store, database } = await buildTestApp(t);
   const [riverside] = await addNeighborhoods(store, 'Riverside');
   const { asAdmin } = await staffSessions(app);
-  seedResponses(
+  await seedResponses(
     app,
     Array.from({ length: 5 }, () => ({ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { respect: 7 } })),
   );

@@ -21,7 +21,7 @@ t.test('voiding takes a response out of the rollups and the export; restoring br
   const { app, store, database } = await buildTestApp(t);
   const [riverside, oldTown] = await addNeighborhoods(store, 'Riverside', 'Old Town');
   const { asAdmin } = await staffSessions(app);
-  const ids = seedResponses(app, [
+  const ids = await seedResponses(app, [
     { neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { respect: 8, listening: 6, safety: 3 } },
     { neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { respect: 4, listening: 2 } },
     { neighborhoodId: oldTown.id, submittedOn: '2026-03-02', answers: { respect: 10, listening: 10, fairness: 5 } },
@@ -67,7 +67,7 @@ t.test('voiding and restoring a whole import batch', async (t) => {
   const batch = database.sqlite
     .prepare("INSERT INTO import_batches (survey_id, file_name, row_count, created_by) VALUES (1, 'paper.csv', 2, ?)")
     .run(admin.id).lastInsertRowid;
-  const ids = seedResponses(app, [
+  const ids = await seedResponses(app, [
     { neighborhoodId: riverside.id, submittedOn: '2026-03-01', channel: 'paper', answers: { respect: 5, listening: 5 } },
     { neighborhoodId: riverside.id, submittedOn: '2026-03-03', channel: 'paper', answers: { respect: 9, listening: 7 } },
     { neighborhoodId: riverside.id, submittedOn: '2026-03-03', answers: { respect: 1, listening: 1 } },
@@ -94,7 +94,7 @@ t.test('voiding and restoring a whole import batch', async (t) => {
 t.test('the voider keeps rollups equal to a recomputation through many voids and restores', async (t) => {
   const { app, store, database } = await buildTestApp(t);
   const [a, b] = await addNeighborhoods(store, 'Alpha', 'Beta');
-  const ids = seedResponses(
+  const ids = await seedResponses(
     app,
     Array.from({ length: 60 }, (_, i) => ({
       neighborhoodId: i % 3 ? a.id : b.id,
@@ -116,7 +116,7 @@ t.test('void pages: validation, unknown ids, CSRF and role guard', async (t) => 
   const { app, store, database } = await buildTestApp(t);
   const [riverside] = await addNeighborhoods(store, 'Riverside');
   const { asAdmin, asLiaison } = await staffSessions(app);
-  const [id] = seedResponses(app, [{ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { respect: 5 } }]);
+  const [id] = await seedResponses(app, [{ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { respect: 5 } }]);
   const noReason = await asAdmin.post(`/admin/responses/${id}/void`, { reason: '' });
   t.equal(noReason.statusCode, 400);
   t.match(noReason.body, 'href="#field-reason"');

@@ -1,4 +1,5 @@
-import { sql, type Column, type SQL } from 'drizzle-orm';
+import { DrizzleError, sql, type Column, type SQL } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
 import * as schema from '../schema.js';
 import { createScopedCache } from '../cache.js';
 import type { Db, Store } from '../store.js';
@@ -6,6 +7,7 @@ import type { DatabaseHandle } from './client.js';
 import { createGroupCommitter } from './group-commit.js';
 import { createStorageHealth, isSqliteStorageError } from './health.js';
 import { ConnectionLock } from './lock.js';
+import { withStatementCache } from './statements.js';
 
 /**
  * The store on one SQLite connection. Reads share the connection; a transaction holds it alone from BEGIN to COMMIT
@@ -13,12 +15,13 @@ import { ConnectionLock } from './lock.js';
  * commits of other processes (data_version).
  */
 export function createSqliteStore(handle: DatabaseHandle): Store {
-  const { sqlite, db } = handle;
+  const { sqlite } = handle;
+  const db: Db = drizzle(withStatementCache(sqlite), { schema });
   const lock = new ConnectionLock();
   const cache = createScopedCache();
   const health = createStorageHealth(handle);
   const committer = createGroupCommitter(sqlite, lock, { fileProblem: handle.fileProblem, onCommit: () => cache.invalidate('figures') });
-  const dataVersion = sqlite.prepare('SELECT data_version FROM pragma_data_version').pluck();
+  const changeStamp = sqlite.prepare('SELECT data_version, total_changes() FROM pragma_data_version').raw();
   const totalChanges = sqlite.prepare('SELECT total_changes()').pluck();
   let seenVersion = -1;
   // Rows this store's own writes changed on the connection, and the changes made around it as last seen.
@@ -28,8 +31,8 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
   // data_version changes when another connection (a command-line tool, the import worker) commits. Transitional: until
   // every feature writes through the store, total_changes beyond the store's own shows a write through the raw handle.
   function noticeOtherWriters() {
-    const version = dataVersion.get() as number;
-    const otherChanges = (totalChanges.get() as number) - ownChanges;
+    const [version, changes] = changeStamp.get() as [number, number];
+    const otherChanges = changes - ownChanges;
     if (version !== seenVersion || otherChanges !== seenOtherChanges) cache.invalidate('settings', 'figures');
     seenVersion = version;
     seenOtherChanges = otherChanges;
@@ -78,8 +81,15 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
       if (lock.held()) throw new Error('A submission cannot be queued from inside a read or transaction: it would wait for itself.');
       return committer.run(() => counted(() => work(db)));
     },
-    rows: <T>(tx: Db, query: SQL) => Promise.resolve(tx.all<T>(query)),
-    execute: (tx: Db, query: SQL) => Promise.resolve(tx.run(query).changes),
+    rows: async <T>(tx: Db, query: SQL) => tx.all<T>(query),
+    async execute(tx: Db, query: SQL) {
+      try {
+        return tx.run(query).changes;
+      } catch (err) {
+        // drizzle wraps a raw statement's error; callers look at SQLite's own (a full disk is answered 503, not 500).
+        throw err instanceof DrizzleError && err.cause instanceof Error ? err.cause : err;
+      }
+    },
     cached<T>(scope: 'settings' | 'figures', key: string, read: () => Promise<T>): Promise<T> {
       noticeOtherWriters();
       return cache.get(scope, key, read);

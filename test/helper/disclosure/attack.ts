@@ -365,7 +365,7 @@ export async function runDisclosureAttack({ app, mode, sigma, seed = 12 }: Attac
   const today = dateIn(app.config.TIME_ZONE);
   const { north, south, first, random } = await seedSparseCity(app, today, seed);
   app.database.sqlite.prepare('UPDATE surveys SET published = 1 WHERE slug = ?').run(SURVEY);
-  const shape = surveyShape(app, SURVEY);
+  const shape = await surveyShape(app, SURVEY);
   const noise: Noise | null = mode === 'protected' ? (typeof sigma === 'number' ? { sum: sigma, count: sigma / 50 } : sigma) : null;
   const collector = new Collector(shape, noise, [north.slug, south.slug]);
   const names = new Map([
@@ -458,7 +458,7 @@ export async function runDisclosureAttack({ app, mode, sigma, seed = 12 }: Attac
 
   // Live differencing: one resident answers today (a month liaisons do not see yet); then an import of three paper
   // responses backdated into the last complete month; then it is voided.
-  seedResponses(app, [{ neighborhoodId: north.id, submittedOn: today, answers: freshAnswers(random) }]);
+  await seedResponses(app, [{ neighborhoodId: north.id, submittedOn: today, answers: freshAnswers(random) }]);
   const afterOne = snapshot('after one submission');
   await readLatest(afterOne);
   const submitted = afterOne.live.filter((r) => !before.has(r.key)).map((r) => r.key);

@@ -35,8 +35,8 @@ export const pointTo100 = (item: ScaleItem, point: number) => {
   return item.reverse ? 100 - score : score;
 };
 
-export function surveyShape(app: FastifyInstance, slug: string): SurveyShape {
-  const { questions } = app.surveys.findWithQuestions(slug)!;
+export async function surveyShape(app: FastifyInstance, slug: string): Promise<SurveyShape> {
+  const { questions } = (await app.surveys.findWithQuestions(slug))!;
   const items: ScaleItem[] = [];
   const measures = new Map<string, string[]>();
   const choices = new Map<string, { prompt: string; options: Map<string, string> }>();
