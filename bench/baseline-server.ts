@@ -18,7 +18,9 @@ sqlite.pragma('busy_timeout = 5000');
 const survey = sqlite.prepare("SELECT id FROM surveys WHERE slug = 'community-trust'").get() as { id: number };
 const questions = sqlite.prepare('SELECT id, code, kind FROM questions WHERE survey_id = ?').all(survey.id) as { id: number; code: string; kind: string }[];
 const scored = sqlite
-  .prepare('SELECT id, kind, scale, dimension, reverse_scored AS reverseScored, in_trust_score AS inTrustScore FROM questions WHERE survey_id = ? ORDER BY position')
+  .prepare(
+    'SELECT id, kind, scale, dimension, reverse_scored AS reverseScored, in_trust_score AS inTrustScore FROM questions WHERE survey_id = ? ORDER BY position',
+  )
   .all(survey.id) as (Pick<Question, 'id' | 'kind' | 'scale' | 'dimension'> & { reverseScored: number; inTrustScore: number })[];
 const measures = measuresOf(scored.map((q) => ({ ...q, reverseScored: q.reverseScored === 1, inTrustScore: q.inTrustScore === 1 })));
 const neighborhoods = new Map((sqlite.prepare('SELECT id, slug FROM neighborhoods').all() as { id: number; slug: string }[]).map((n) => [n.slug, n.id]));

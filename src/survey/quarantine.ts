@@ -116,7 +116,10 @@ export function createQuarantineGuard(store: Store, voider: ResponseVoider) {
 
   async function hold(tx: Db, responseIds: readonly number[], burstId: number) {
     await voider.setVoided(tx, { ids: responseIds }, true, QUARANTINED);
-    await tx.update(responses).set({ quarantineId: burstId }).where(inArray(responses.id, [...responseIds]));
+    await tx
+      .update(responses)
+      .set({ quarantineId: burstId })
+      .where(inArray(responses.id, [...responseIds]));
   }
 
   /** Holds the just-recorded response (and, when an identical-answers burst opens, the day's earlier straight-liners); true when held. */

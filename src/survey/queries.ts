@@ -38,13 +38,15 @@ export function createSurveyRepository(store: Store) {
         const survey = await first(db.select().from(surveys).where(eq(surveys.slug, slug)).limit(1));
         return survey && { survey, questions: await db.select().from(questions).where(eq(questions.surveyId, survey.id)).orderBy(asc(questions.position)) };
       }),
-    openSurveys: (): Promise<readonly Survey[]> => settings('open', (db) => db.select().from(surveys).where(eq(surveys.status, 'open')).orderBy(asc(surveys.id))),
+    openSurveys: (): Promise<readonly Survey[]> =>
+      settings('open', (db) => db.select().from(surveys).where(eq(surveys.status, 'open')).orderBy(asc(surveys.id))),
     publishedSurveys: (): Promise<readonly Survey[]> =>
       settings('published', (db) => db.select().from(surveys).where(eq(surveys.published, true)).orderBy(asc(surveys.id))),
     /** Neighborhoods residents can pick (a shared, read-only list). */
     activeNeighborhoods: (): Promise<readonly Neighborhood[]> =>
       settings('activeNeighborhoods', (db) => db.select().from(neighborhoods).where(eq(neighborhoods.retired, false)).orderBy(asc(neighborhoods.name))),
-    eventExists: (id: number) => store.read(async (db) => (await first(db.select({ id: events.id }).from(events).where(eq(events.id, id)).limit(1))) !== undefined),
+    eventExists: (id: number) =>
+      store.read(async (db) => (await first(db.select({ id: events.id }).from(events).where(eq(events.id, id)).limit(1))) !== undefined),
     /**
      * Runs `write` inside one transaction, handing it the survey's recorder for that transaction (so a whole import
      * chunk commits or none of it) and the transaction itself for its other writes.

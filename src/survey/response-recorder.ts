@@ -126,7 +126,19 @@ export function createResponseRecorder(store: Store, questions: readonly Questio
         }
         const values = [...drawn].map(([id, i]) => {
           const r = rows[i];
-          return [id, r.surveyId, r.neighborhoodId, r.submittedOn, r.channel, r.language, r.eventId ?? null, r.importBatchId ?? null, cellKeys[i], voided, hiddenAs ?? null];
+          return [
+            id,
+            r.surveyId,
+            r.neighborhoodId,
+            r.submittedOn,
+            r.channel,
+            r.language,
+            r.eventId ?? null,
+            r.importBatchId ?? null,
+            cellKeys[i],
+            voided,
+            hiddenAs ?? null,
+          ];
         });
         const stored = await store.rows<{ id: number }>(
           tx,

@@ -10,7 +10,11 @@ export async function voidRoutes(app: FastifyInstance) {
   const voids = createVoidAdmin(app.store);
   const adminPost = { preHandler: [requireRole('admin'), app.csrfProtection] };
 
-  async function render(reply: FastifyReply, status: number, data: { id?: number; values?: Record<string, unknown>; errors?: FormErrors; batchErrorId?: number }) {
+  async function render(
+    reply: FastifyReply,
+    status: number,
+    data: { id?: number; values?: Record<string, unknown>; errors?: FormErrors; batchErrorId?: number },
+  ) {
     const errors = data.errors ?? noErrors;
     const response = data.id === undefined ? undefined : await voids.response(data.id);
     const batches = (await voids.batches()).map((b) => ({ ...b, reasonError: b.id === data.batchErrorId ? errors.errors.reason : undefined }));

@@ -12,11 +12,11 @@ type Row = Record<string, number | string>;
 const snapshot = (store: Store) => {
   const { dailyRollups: r, responseScores: s } = store.tables;
   return store.read(async (db) => ({
-    scores: (await db.select().from(s).orderBy(asc(s.responseId), asc(s.measure))) as Row[],
-    rollups: (await db
+    scores: await db.select().from(s).orderBy(asc(s.responseId), asc(s.measure)),
+    rollups: await db
       .select({ surveyId: r.surveyId, measure: r.measure, day: r.day, neighborhoodId: r.neighborhoodId, n: r.n, sum: r.sum, sum_squares: r.sumSquares })
       .from(r)
-      .orderBy(asc(r.surveyId), asc(r.measure), asc(r.day), asc(r.neighborhoodId))) as Row[],
+      .orderBy(asc(r.surveyId), asc(r.measure), asc(r.day), asc(r.neighborhoodId)),
   }));
 };
 

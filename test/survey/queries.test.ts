@@ -56,7 +56,12 @@ t.test('a submission after a neighborhood is retired is refused for it', async (
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
   t.equal((await submit('old-town')).statusCode, 303);
-  await store.transaction((tx) => tx.update(store.tables.neighborhoods).set({ retired: true }).where(sql`slug = 'old-town'`));
+  await store.transaction((tx) =>
+    tx
+      .update(store.tables.neighborhoods)
+      .set({ retired: true })
+      .where(sql`slug = 'old-town'`),
+  );
   t.equal((await submit('old-town')).statusCode, 400, 'the retired neighborhood is no longer accepted');
   t.equal((await submit('north-end')).statusCode, 303);
 });
