@@ -169,5 +169,3 @@ export function createImportStore(store: Store, surveys: SurveyRepository) {
     },
   };
 }
-
-export type ImportStore = ReturnType<typeof createImportStore>;

@@ -25,12 +25,12 @@ export interface NewResponse {
 export type RollupCell = Tables['dailyRollups']['$inferSelect'];
 
 /** A random response id in 1 … 2^53-1: safe as a JavaScript number, and nothing about when it was written. */
-export function randomResponseId(): number {
+function randomResponseId(): number {
   return Number(randomBytes(8).readBigUInt64BE() >> 11n) || 1;
 }
 
 /** A response's random cell key (see src/stats/perturbation.ts). */
-export const newCellKey = () => randomInt(0, 4294967296);
+const newCellKey = () => randomInt(0, 4294967296);
 
 // Rows per multi-row statement: far below the bound parameters SQLite (32,766) and PostgreSQL (65,535) accept.
 const ROWS_PER_INSERT = 500;
@@ -73,7 +73,7 @@ export async function addToRollups(tx: Db, store: Pick<Store, 'execute'>, cells:
 }
 
 /** Takes cells out of daily_rollups inside `tx`; a cell nobody is left in goes, exactly as if it had never been written. */
-export async function takeFromRollups(tx: Db, store: Pick<Store, 'execute'>, cells: readonly RollupCell[]): Promise<void> {
+async function takeFromRollups(tx: Db, store: Pick<Store, 'execute'>, cells: readonly RollupCell[]): Promise<void> {
   for (const c of mergeCells(cells)) {
     const cell = sql`survey_id = ${c.surveyId} AND measure = ${c.measure} AND day = ${c.day} AND neighborhood_id = ${c.neighborhoodId}`;
     await store.execute(tx, sql`DELETE FROM daily_rollups WHERE ${cell} AND n <= ${c.n}`);
