@@ -1,7 +1,7 @@
-import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import { addDays } from '../dates.js';
 import type { Quarantine, Question } from '../db/schema.js';
-import { first, type Db, type Store } from '../db/store.js';
+import type { Db, Store } from '../db/store.js';
 import type { NewResponse, ResponseVoider } from './response-recorder.js';
 
 /** The void reason a held response carries until an admin decides on its burst; every figure already leaves voided rows out. */
@@ -31,24 +31,16 @@ const LIVE = sql`(NOT r.voided OR r.void_reason = ${QUARANTINED})`;
  * Runs after the response is recorded, in the same transaction `tx`.
  */
 export function createQuarantineGuard(store: Store, voider: ResponseVoider) {
-  const { quarantines, responses } = store.tables;
+  const { quarantines } = store.tables;
 
-  const openBurst = (tx: Db, response: NewResponse, reason: Quarantine['reason']) =>
-    first(
-      tx
-        .select({ id: quarantines.id, firstDay: quarantines.firstDay, lastDay: quarantines.lastDay })
-        .from(quarantines)
-        .where(
-          and(
-            eq(quarantines.surveyId, response.surveyId),
-            eq(quarantines.neighborhoodId, response.neighborhoodId),
-            eq(quarantines.reason, reason),
-            eq(quarantines.status, 'held'),
-          ),
-        )
-        .orderBy(desc(quarantines.id))
-        .limit(1),
-    );
+  const openBurst = async (tx: Db, response: NewResponse, reason: Quarantine['reason']) =>
+    (
+      await store.rows<{ id: number; firstDay: string; lastDay: string }>(
+        tx,
+        sql`SELECT id, first_day AS "firstDay", last_day AS "lastDay" FROM quarantines WHERE survey_id = ${response.surveyId}
+          AND neighborhood_id = ${response.neighborhoodId} AND reason = ${reason} AND status = 'held' ORDER BY id DESC LIMIT 1`,
+      )
+    )[0];
 
   // The day's straight-lined responses of the response's survey and neighborhood that meet `condition`.
   const straightLiners = (tx: Db, response: NewResponse, condition: SQL) =>
@@ -116,10 +108,7 @@ export function createQuarantineGuard(store: Store, voider: ResponseVoider) {
 
   async function hold(tx: Db, responseIds: readonly number[], burstId: number) {
     await voider.setVoided(tx, { ids: responseIds }, true, QUARANTINED);
-    await tx
-      .update(responses)
-      .set({ quarantineId: burstId })
-      .where(inArray(responses.id, [...responseIds]));
+    await store.execute(tx, sql`UPDATE responses SET quarantine_id = ${burstId} WHERE id IN ${[...responseIds]}`);
   }
 
   /** Holds the just-recorded response (and, when an identical-answers burst opens, the day's earlier straight-liners); true when held. */

@@ -74,12 +74,18 @@ export async function addToRollups(tx: Db, store: Pick<Store, 'execute'>, cells:
 
 /** Takes cells out of daily_rollups inside `tx`; a cell nobody is left in goes, exactly as if it had never been written. */
 async function takeFromRollups(tx: Db, store: Pick<Store, 'execute'>, cells: readonly RollupCell[]): Promise<void> {
-  for (const c of mergeCells(cells)) {
-    const cell = sql`survey_id = ${c.surveyId} AND measure = ${c.measure} AND day = ${c.day} AND neighborhood_id = ${c.neighborhoodId}`;
-    await store.execute(tx, sql`DELETE FROM daily_rollups WHERE ${cell} AND n <= ${c.n}`);
+  const merged = mergeCells(cells);
+  await addToRollups(
+    tx,
+    store,
+    merged.map((c) => ({ ...c, n: -c.n, sum: -c.sum, sumSquares: -c.sumSquares, keySum: -c.keySum })),
+  );
+  // A response's cells share their survey, day and neighborhood: one statement for each such place and day.
+  const places = new Map(merged.map((c) => [`${c.surveyId}|${c.day}|${c.neighborhoodId}`, c]));
+  for (const c of places.values()) {
     await store.execute(
       tx,
-      sql`UPDATE daily_rollups SET n = n - ${c.n}, sum = sum - ${c.sum}, sum_squares = sum_squares - ${c.sumSquares}, key_sum = key_sum - ${c.keySum} WHERE ${cell}`,
+      sql`DELETE FROM daily_rollups WHERE survey_id = ${c.surveyId} AND day = ${c.day} AND neighborhood_id = ${c.neighborhoodId} AND n <= 0`,
     );
   }
 }
