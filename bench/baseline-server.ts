@@ -1,8 +1,8 @@
 import fastifyFormbody from '@fastify/formbody';
 import Database from 'better-sqlite3';
 import Fastify from 'fastify';
+import type { Question } from '../src/db/schema.js';
 import { measuresOf, respondentScores } from '../src/stats/scoring.js';
-import { scoredQuestionsOf } from '../src/ops/rollups.js';
 
 /**
  * The baseline the app is measured against: one route that parses the same form body and writes exactly the
@@ -17,7 +17,12 @@ sqlite.pragma('busy_timeout = 5000');
 
 const survey = sqlite.prepare("SELECT id FROM surveys WHERE slug = 'community-trust'").get() as { id: number };
 const questions = sqlite.prepare('SELECT id, code, kind FROM questions WHERE survey_id = ?').all(survey.id) as { id: number; code: string; kind: string }[];
-const measures = measuresOf(scoredQuestionsOf(sqlite, survey.id));
+const scored = sqlite
+  .prepare(
+    'SELECT id, kind, scale, dimension, reverse_scored AS reverseScored, in_trust_score AS inTrustScore FROM questions WHERE survey_id = ? ORDER BY position',
+  )
+  .all(survey.id) as (Pick<Question, 'id' | 'kind' | 'scale' | 'dimension'> & { reverseScored: number; inTrustScore: number })[];
+const measures = measuresOf(scored.map((q) => ({ ...q, reverseScored: q.reverseScored === 1, inTrustScore: q.inTrustScore === 1 })));
 const neighborhoods = new Map((sqlite.prepare('SELECT id, slug FROM neighborhoods').all() as { id: number; slug: string }[]).map((n) => [n.slug, n.id]));
 const insertResponse = sqlite.prepare('INSERT INTO responses (survey_id, neighborhood_id, submitted_on, channel, language) VALUES (?, ?, ?, ?, ?)');
 const insertAnswer = sqlite.prepare('INSERT INTO answers (response_id, question_id, value_number, value_text) VALUES (?, ?, ?, ?)');

@@ -1,13 +1,11 @@
-import { eq } from 'drizzle-orm';
 import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { hashPassword } from '../src/auth/passwords.js';
 import { addDays } from '../src/dates.js';
-import { openDatabase } from '../src/db/sqlite/client.js';
-import { questions, surveys } from '../src/db/schema.js';
+import { openStore } from '../src/db/open.js';
 import { createRandom } from '../src/demo/random.js';
 import { createRollupAccumulator } from '../src/ops/rollups.js';
 import { measuresOf, respondentScores } from '../src/stats/scoring.js';
-import { ensureStandardSurvey } from '../src/survey/queries.js';
+import { createSurveyRepository } from '../src/survey/queries.js';
 import { standardSurvey } from '../src/survey/standard-survey.js';
 import { benchNeighborhoods, residentAnswers } from './forms.js';
 
@@ -23,11 +21,13 @@ const BATCH = 50_000;
  */
 export async function generateBenchDatabase(path: string, count: number, seed = 1): Promise<{ responses: number; answers: number; ms: number }> {
   const started = performance.now();
-  const handle = openDatabase(path);
-  const { db, sqlite } = handle;
-  ensureStandardSurvey(handle);
-  const survey = db.select().from(surveys).where(eq(surveys.slug, standardSurvey.slug)).get()!;
-  const surveyQuestions = db.select().from(questions).where(eq(questions.surveyId, survey.id)).orderBy(questions.position).all();
+  // A bulk load straight through better-sqlite3 (the bench's own, not the app's way of writing); the survey and the
+  // rollups go through the app's store.
+  const { store, database } = openStore({ DATABASE_PATH: path });
+  const { sqlite } = database;
+  const surveys = createSurveyRepository(store);
+  await surveys.ensureStandardSurvey();
+  const { survey, questions: surveyQuestions } = (await surveys.findWithQuestions(standardSurvey.slug))!;
   const byField = new Map(surveyQuestions.map((q) => [`q_${q.code}`, q]));
   const measures = measuresOf(surveyQuestions);
   const passwordHash = await hashPassword(benchStaff.password, 10);
@@ -89,11 +89,11 @@ export async function generateBenchDatabase(path: string, count: number, seed = 
     }
   });
   for (let from = 1; from <= count; from += BATCH) writeBatch(from, Math.min(count, from + BATCH - 1));
-  sqlite.transaction(() => rollups.insertInto(sqlite))();
+  await store.transaction((tx) => rollups.insertInto(tx, store));
   for (const index of indexes) sqlite.exec(index.sql);
   sqlite.exec('ANALYZE');
   sqlite.pragma('journal_mode = WAL');
-  handle.close();
+  await store.close();
   // Nothing was fsynced: flush now, or the kernel's write-back of the whole file would slow the measurements after it.
   const fd = openSync(path, 'r+');
   fsyncSync(fd);

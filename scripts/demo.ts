@@ -2,7 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { dateIn } from '../src/dates.js';
-import { openDatabase } from '../src/db/sqlite/client.js';
+import { openStore } from '../src/db/open.js';
 import { builtVolume, demoStaff, demoVolumeLabel, generateDemo } from '../src/demo/generate.js';
 import { startServer } from '../src/server.js';
 
@@ -21,9 +21,9 @@ process.env.DATABASE_PATH ??= './data/demo.db';
 const config = loadConfig();
 
 if (existsSync(config.DATABASE_PATH)) {
-  const handle = openDatabase(config.DATABASE_PATH);
-  const built = builtVolume(handle);
-  handle.close();
+  const { store } = openStore(config);
+  const built = await builtVolume(store);
+  await store.close();
   if (built !== demoVolumeLabel({ volume })) {
     console.log(`The demo database was built at another volume (${built ?? 'unknown'}); rebuilding it.`);
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${config.DATABASE_PATH}${suffix}`, { force: true });
@@ -34,9 +34,9 @@ if (!existsSync(config.DATABASE_PATH)) {
   const asOf = dateIn(config.TIME_ZONE);
   console.log(`Building the demo database at ${config.DATABASE_PATH} (responses up to ${asOf}, ${volume}× Chicago's rate)…`);
   const started = Date.now();
-  const handle = openDatabase(config.DATABASE_PATH);
-  const { responses } = await generateDemo(handle, { seed: 2026, asOf, volume, passwordCost: config.PASSWORD_HASH_COST });
-  handle.close();
+  const { store } = openStore(config);
+  const { responses } = await generateDemo(store, { seed: 2026, asOf, volume, passwordCost: config.PASSWORD_HASH_COST });
+  await store.close();
   console.log(`Built ${responses.toLocaleString('en')} responses in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
 }
 

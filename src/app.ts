@@ -104,7 +104,7 @@ export async function buildApp({ config, store, database, logStream, unsafeExact
   app.decorate('config', config);
   app.decorate('store', store);
   app.decorate('database', database);
-  app.decorate('surveys', createSurveyRepository(store, database));
+  app.decorate('surveys', createSurveyRepository(store));
   await app.surveys.ensureStandardSurvey();
   app.decorate('staff', createStaffRepository(store));
   app.decorate('release', createReleasePolicy(config, { perturb: !unsafeExactFigures }));

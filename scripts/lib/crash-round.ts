@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { openDatabase } from '../../src/db/sqlite/client.js';
-import { neighborhoods } from '../../src/db/schema.js';
-import { ensureStandardSurvey } from '../../src/survey/queries.js';
+import { sql } from 'drizzle-orm';
+import { openStore } from '../../src/db/open.js';
+import { integrityCheck } from '../../src/db/sqlite/client.js';
+import type { Store } from '../../src/db/store.js';
+import { createSurveyRepository } from '../../src/survey/queries.js';
 
 export interface ServerCommand {
   command: string;
@@ -56,11 +58,11 @@ export const exited = (child: ChildProcess) =>
   );
 
 /** Prepares the database file: the standard survey and one neighborhood. */
-export function prepareDatabase(path: string) {
-  const handle = openDatabase(path);
-  ensureStandardSurvey(handle);
-  handle.db.insert(neighborhoods).values({ slug: 'crash-town', name: 'Crash Town' }).onConflictDoNothing().run();
-  handle.close();
+export async function prepareDatabase(path: string) {
+  const { store } = openStore({ DATABASE_PATH: path });
+  await createSurveyRepository(store).ensureStandardSurvey();
+  await store.transaction((tx) => tx.insert(store.tables.neighborhoods).values({ slug: 'crash-town', name: 'Crash Town' }).onConflictDoNothing());
+  await store.close();
 }
 
 export function submissionBody(marker: string) {
@@ -122,12 +124,11 @@ export function submissionLoad(url: string, concurrency: number, label: string) 
 }
 
 /** Markers of the stored responses (the text answer each submission carried). */
-export function storedMarkers(sqlite: { prepare(sql: string): { all(): unknown[] } }): Set<string> {
-  return new Set(
-    (
-      sqlite.prepare("SELECT value_text FROM answers a JOIN questions q ON q.id = a.question_id WHERE q.code = 'top_issue'").all() as { value_text: string }[]
-    ).map((r) => r.value_text),
+export async function storedMarkers(store: Store): Promise<Set<string>> {
+  const rows = await store.read((db) =>
+    store.rows<{ text: string }>(db, sql`SELECT a.value_text AS "text" FROM answers a JOIN questions q ON q.id = a.question_id WHERE q.code = 'top_issue'`),
   );
+  return new Set(rows.map((r) => r.text));
 }
 
 /**
@@ -142,7 +143,7 @@ export async function crashRound(options: {
   concurrency: number;
   label: string;
 }): Promise<CrashRoundResult> {
-  prepareDatabase(options.databasePath);
+  await prepareDatabase(options.databasePath);
   const { child, url } = await startServerProcess(options.server, { DATABASE_PATH: options.databasePath });
   const load = submissionLoad(url, options.concurrency, options.label);
   await load.whenAcknowledged(options.killAfter);
@@ -151,24 +152,21 @@ export async function crashRound(options: {
   await load.stop();
   const { acknowledged } = load;
 
-  const handle = openDatabase(options.databasePath);
-  const integrity = handle.sqlite.pragma('integrity_check', { simple: true }) as string;
-  const stored = storedMarkers(handle.sqlite);
-  const halfWritten = (
-    handle.sqlite
-      .prepare(
-        `SELECT count(*) AS n FROM responses r WHERE (SELECT count(*) FROM answers a WHERE a.response_id = r.id) <> ?
-           OR (SELECT count(*) FROM response_scores s WHERE s.response_id = r.id) <> ?`,
-      )
-      .get(ANSWERS_PER_RESPONSE, SCORES_PER_RESPONSE) as { n: number }
-  ).n;
-  const rollup = handle.sqlite
-    .prepare(
-      "SELECT (SELECT coalesce(sum(n), 0) FROM daily_rollups WHERE measure = 'trust') AS rolled, (SELECT count(*) FROM response_scores s JOIN responses r ON r.id = s.response_id WHERE s.measure = 'trust' AND r.voided = 0) AS scored",
-    )
-    .get() as { rolled: number; scored: number };
-  const total = (handle.sqlite.prepare('SELECT count(*) AS n FROM responses').get() as { n: number }).n;
-  handle.close();
+  const integrity = integrityCheck(options.databasePath);
+  const { store } = openStore({ DATABASE_PATH: options.databasePath });
+  const stored = await storedMarkers(store);
+  const [{ halfWritten, rolled, scored, total }] = await store.read((db) =>
+    store.rows<{ halfWritten: number; rolled: number; scored: number; total: number }>(
+      db,
+      sql`SELECT
+        (SELECT count(*) FROM responses r WHERE (SELECT count(*) FROM answers a WHERE a.response_id = r.id) <> ${ANSWERS_PER_RESPONSE}
+           OR (SELECT count(*) FROM response_scores s WHERE s.response_id = r.id) <> ${SCORES_PER_RESPONSE}) AS "halfWritten",
+        (SELECT coalesce(sum(n), 0) FROM daily_rollups WHERE measure = 'trust') AS "rolled",
+        (SELECT count(*) FROM response_scores s JOIN responses r ON r.id = s.response_id WHERE s.measure = 'trust' AND NOT r.voided) AS "scored",
+        (SELECT count(*) FROM responses) AS "total"`,
+    ),
+  );
+  await store.close();
 
   const restarted = await startServerProcess(options.server, { DATABASE_PATH: options.databasePath });
   const health = await fetch(`${restarted.url}/healthz`).then((r) => r.status);
@@ -180,7 +178,7 @@ export async function crashRound(options: {
     stored: total,
     lostAcknowledged: acknowledged.filter((m) => !stored.has(m)),
     halfWritten,
-    rollupMismatch: rollup.rolled !== rollup.scored,
+    rollupMismatch: rolled !== scored,
     integrity,
     restartedHealthy: health === 200,
   };

@@ -1,4 +1,4 @@
-import type { Column, SQL } from 'drizzle-orm';
+import { sql, StringChunk, type Column, type SQL, type SQLChunk } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type * as schema from './schema.js';
 
@@ -73,3 +73,22 @@ export interface Store {
 export async function first<T>(rows: Promise<T[]> | PromiseLike<T[]>): Promise<T | undefined> {
   return (await rows)[0];
 }
+
+/**
+ * The VALUES list of a multi-row INSERT, every value a bound parameter: `(?, ?), (?, ?)`. Built as one flat SQL, as
+ * nested templates (or the insert builder) cost more to build than a small statement takes to run.
+ */
+export function valueRows(rows: readonly (readonly unknown[])[]): SQL {
+  const chunks: unknown[] = [];
+  rows.forEach((row, r) => {
+    chunks.push(r === 0 ? OPEN : BETWEEN_ROWS);
+    row.forEach((value, i) => {
+      if (i > 0) chunks.push(BETWEEN_VALUES);
+      chunks.push(value);
+    });
+  });
+  chunks.push(CLOSE);
+  return sql.fromList(chunks as SQLChunk[]);
+}
+
+const [OPEN, BETWEEN_ROWS, BETWEEN_VALUES, CLOSE] = ['(', '), (', ', ', ')'].map((text) => new StringChunk(text));

@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { hashPassword } from '../auth/passwords.js';
 import { addDays } from '../dates.js';
-import type { DatabaseHandle } from '../db/sqlite/client.js';
-import { events, neighborhoods, questions, settings, staffUsers, surveys, type Question } from '../db/schema.js';
-import { ensureStandardSurvey } from '../survey/queries.js';
-import { createResponseRecorder, type AnswerValue } from '../survey/response-recorder.js';
+import type { Question } from '../db/schema.js';
+import { first, type Store } from '../db/store.js';
+import { createSurveyRepository } from '../survey/queries.js';
+import { createResponseRecorder, type AnswerValue, type NewResponse } from '../survey/response-recorder.js';
 import { standardSurvey } from '../survey/standard-survey.js';
 import { createRandom, type Random } from './random.js';
 
@@ -126,13 +126,17 @@ const spanishIssues: Record<string, string> = {
 
 export const DEMO_VOLUME_SETTING = 'demo.volume';
 
+// Responses written per call of the recorder.
+const WRITE_ROWS = 500;
+
 /** How a demo database's volume is remembered: "1" is Chicago's rate, "daily:4" a test's fixed daily rate. */
 export const demoVolumeLabel = (options: Pick<DemoOptions, 'volume' | 'dailyRate'>) =>
   options.dailyRate !== undefined ? `daily:${options.dailyRate}` : String(options.volume ?? 1);
 
 /** The volume a demo database was built at, or undefined for another kind of database. */
-export function builtVolume({ db }: DatabaseHandle): string | undefined {
-  return db.select().from(settings).where(eq(settings.key, DEMO_VOLUME_SETTING)).get()?.value;
+export async function builtVolume(store: Store): Promise<string | undefined> {
+  const { settings } = store.tables;
+  return (await store.read((db) => first(db.select().from(settings).where(eq(settings.key, DEMO_VOLUME_SETTING)).limit(1))))?.value;
 }
 
 /** Chicago's Police Sentiment Scores: 1,500–2,000 responses a month for 2.7 million residents. */
@@ -215,12 +219,12 @@ const demographicShift: Record<string, number> = { '18_24': -0.7, '25_34': -0.3,
  * Fills an empty database with the demo city of Riverton: 8 neighborhoods, 24 months of synthetic responses,
  * the events whose effects the results pages show, and two staff accounts. Deterministic for a seed and asOf.
  */
-export async function generateDemo(handle: DatabaseHandle, options: DemoOptions): Promise<{ responses: number }> {
-  const { db, sqlite } = handle;
-  ensureStandardSurvey(handle);
+export async function generateDemo(store: Store, options: DemoOptions): Promise<{ responses: number }> {
+  const { events, neighborhoods, settings, staffUsers, surveys } = store.tables;
+  const repository = createSurveyRepository(store);
+  await repository.ensureStandardSurvey();
   const random = createRandom(options.seed);
-  const survey = db.select().from(surveys).where(eq(surveys.slug, standardSurvey.slug)).get()!;
-  const surveyQuestions = db.select().from(questions).where(eq(questions.surveyId, survey.id)).orderBy(questions.position).all();
+  const { survey, questions: surveyQuestions } = (await repository.findWithQuestions(standardSurvey.slug))!;
   const byCode = new Map<string, Question>(surveyQuestions.map((q) => [q.code, q]));
 
   const [year, month] = options.asOf.split('-').map(Number);
@@ -228,118 +232,122 @@ export async function generateDemo(handle: DatabaseHandle, options: DemoOptions)
   const stories = storyEvents(options.asOf);
   const hashes = await Promise.all(demoStaff.map((s) => hashPassword(s.password, options.passwordCost)));
 
-  // Generation needs no durability: the file is new and rebuilt on failure.
-  sqlite.pragma('synchronous = OFF');
-  let count = 0;
-  try {
-    sqlite.transaction(() => {
-      // Remembered so `npm run demo` rebuilds a database made at another volume.
-      db.insert(settings)
-        .values({ key: DEMO_VOLUME_SETTING, value: demoVolumeLabel(options) })
-        .onConflictDoUpdate({ target: settings.key, set: { value: demoVolumeLabel(options) } })
-        .run();
-      // The demo city publishes its results, so the public transparency page has something to show.
-      db.update(surveys).set({ published: true }).where(eq(surveys.id, survey.id)).run();
-      demoStaff.forEach((s, i) => db.insert(staffUsers).values({ email: s.email, passwordHash: hashes[i], role: s.role }).onConflictDoNothing().run());
-      const ids = new Map<string, number>();
-      for (const n of demoNeighborhoods) {
-        ids.set(n.slug, db.insert(neighborhoods).values({ slug: n.slug, name: n.name, population: n.population }).returning().get().id);
-      }
-      const [cookoutEvent] = db
-        .insert(events)
-        .values([
-          {
-            title: { en: 'Cookout with officers at Riverside Park', es: 'Parrillada con agentes en Riverside Park' },
-            occurredOn: stories.cookout.date,
-            neighborhoodId: ids.get('riverside'),
-            kind: 'outreach',
-            description: 'A protest march that ended as a cookout co-hosted by residents and officers.',
-            isPublic: true,
-          },
-          {
-            title: { en: 'Foot patrols start in Northgate', es: 'Empiezan las patrullas a pie en Northgate' },
-            occurredOn: stories.patrols.date,
-            neighborhoodId: ids.get('northgate'),
-            kind: 'outreach',
-            description: 'Two officers assigned to walking beats on weekday afternoons.',
-            isPublic: true,
-          },
-          {
-            title: { en: 'Use-of-force incident on Mill Street', es: 'Incidente de uso de la fuerza en Mill Street' },
-            occurredOn: stories.incident.date,
-            neighborhoodId: ids.get('mill-district'),
-            kind: 'incident',
-            description: 'A widely shared video of an arrest during a traffic stop.',
-            isPublic: true,
-          },
-          {
-            title: { en: 'Body-worn camera policy takes effect', es: 'Entra en vigor la política de cámaras corporales' },
-            occurredOn: stories.policy.date,
-            neighborhoodId: null,
-            kind: 'policy',
-            isPublic: true,
-          },
-        ])
-        .returning({ id: events.id })
-        .all();
+  const written = await store.transaction(async (tx) => {
+    // Remembered so `npm run demo` rebuilds a database made at another volume.
+    await tx
+      .insert(settings)
+      .values({ key: DEMO_VOLUME_SETTING, value: demoVolumeLabel(options) })
+      .onConflictDoUpdate({ target: settings.key, set: { value: demoVolumeLabel(options) } });
+    // The demo city publishes its results, so the public transparency page has something to show.
+    await tx.update(surveys).set({ published: true }).where(eq(surveys.id, survey.id));
+    await tx
+      .insert(staffUsers)
+      .values(demoStaff.map((s, i) => ({ email: s.email, passwordHash: hashes[i], role: s.role })))
+      .onConflictDoNothing();
+    const ids = new Map<string, number>();
+    for (const n of demoNeighborhoods) {
+      const [created] = await tx.insert(neighborhoods).values({ slug: n.slug, name: n.name, population: n.population }).returning({ id: neighborhoods.id });
+      ids.set(n.slug, created.id);
+    }
+    const [cookoutEvent] = await tx
+      .insert(events)
+      .values([
+        {
+          title: { en: 'Cookout with officers at Riverside Park', es: 'Parrillada con agentes en Riverside Park' },
+          occurredOn: stories.cookout.date,
+          neighborhoodId: ids.get('riverside'),
+          kind: 'outreach',
+          description: 'A protest march that ended as a cookout co-hosted by residents and officers.',
+          isPublic: true,
+        },
+        {
+          title: { en: 'Foot patrols start in Northgate', es: 'Empiezan las patrullas a pie en Northgate' },
+          occurredOn: stories.patrols.date,
+          neighborhoodId: ids.get('northgate'),
+          kind: 'outreach',
+          description: 'Two officers assigned to walking beats on weekday afternoons.',
+          isPublic: true,
+        },
+        {
+          title: { en: 'Use-of-force incident on Mill Street', es: 'Incidente de uso de la fuerza en Mill Street' },
+          occurredOn: stories.incident.date,
+          neighborhoodId: ids.get('mill-district'),
+          kind: 'incident',
+          description: 'A widely shared video of an arrest during a traffic stop.',
+          isPublic: true,
+        },
+        {
+          title: { en: 'Body-worn camera policy takes effect', es: 'Entra en vigor la política de cámaras corporales' },
+          occurredOn: stories.policy.date,
+          neighborhoodId: null,
+          kind: 'policy',
+          isPublic: true,
+        },
+      ])
+      .returning({ id: events.id });
 
-      const record = createResponseRecorder(sqlite, surveyQuestions);
-      // Each neighborhood answers in proportion to its population, at `volume` times Chicago's rate.
-      const perDay = (n: DemoNeighborhood) =>
-        options.dailyRate !== undefined ? options.dailyRate * n.weight : ((options.volume ?? 1) * CHICAGO_MONTHLY_PER_THOUSAND * n.population) / 1000 / 30.44;
-      for (let day = start; day <= options.asOf; day = addDays(day, 1)) {
-        for (const n of demoNeighborhoods) {
-          const level = trustLevel(n, day, start, stories);
-          const responsesToday = random.poisson(perDay(n));
-          for (let i = 0; i < responsesToday; i++) {
-            const lang = random.next() < 0.2 ? 'es' : 'en';
-            const person = demographics(random);
-            const personal = level + (demographicShift[person.age_band] ?? 0) + (demographicShift[person.race_ethnicity] ?? 0) + random.normal(0, 1.6);
-            const answers: AnswerValue[] = [];
-            const scale = (code: string, value: number, min: number, max: number) => {
-              if (random.next() < 0.04) return; // don't know, or skipped
-              answers.push({ questionId: byCode.get(code)!.id, valueNumber: answerScale(value, min, max), valueText: null });
-            };
-            const agree = (offset: number) => 1 + ((personal + offset) / 10) * 4 + random.normal(0, 0.6);
-            scale('safety', n.safety + random.normal(0, 2), 0, 10);
-            scale('respect', personal + 0.2 + random.normal(0, 1), 0, 10);
-            scale('listening', personal - 0.4 + random.normal(0, 1), 0, 10);
-            scale('fairness', agree(-0.5), 1, 5);
-            scale('reliability', agree(0.2), 1, 5);
-            scale('responsiveness', agree(-0.2), 1, 5);
-            scale('confidence', personal + random.normal(0, 1.2), 0, 10);
-            if (random.next() < 0.35) {
-              const issue = random.pick(n.issues);
-              answers.push({ questionId: byCode.get('top_issue')!.id, valueNumber: null, valueText: lang === 'es' ? (spanishIssues[issue] ?? issue) : issue });
-            }
-            for (const [code, value] of Object.entries(person)) {
-              if (random.next() < 0.92) answers.push({ questionId: byCode.get(code)!.id, valueNumber: null, valueText: value });
-            }
-            const channel = random.weighted([
-              ['web', 70],
-              ['qr', 20],
-              ['paper', 7],
-              ['kiosk', 3],
-            ] as const);
-            // QR answers from Riverside in the two weeks after the cookout came from the cards handed out there.
-            const fromCookout =
-              channel === 'qr' && n.slug === stories.cookout.neighborhood && day >= stories.cookout.date && day <= addDays(stories.cookout.date, 14);
-            record({
-              surveyId: survey.id,
-              neighborhoodId: ids.get(n.slug)!,
-              submittedOn: day,
-              channel,
-              language: lang,
-              answers,
-              eventId: fromCookout ? cookoutEvent.id : null,
-            });
-            count++;
+    const record = createResponseRecorder(store, surveyQuestions);
+    // Written many at a time: one statement per table for a few hundred responses.
+    const pending: NewResponse[] = [];
+    let count = 0;
+    const flush = async () => {
+      count += (await record(tx, pending.splice(0))).ids.length;
+    };
+    // Each neighborhood answers in proportion to its population, at `volume` times Chicago's rate.
+    const perDay = (n: DemoNeighborhood) =>
+      options.dailyRate !== undefined ? options.dailyRate * n.weight : ((options.volume ?? 1) * CHICAGO_MONTHLY_PER_THOUSAND * n.population) / 1000 / 30.44;
+    for (let day = start; day <= options.asOf; day = addDays(day, 1)) {
+      for (const n of demoNeighborhoods) {
+        const level = trustLevel(n, day, start, stories);
+        const responsesToday = random.poisson(perDay(n));
+        for (let i = 0; i < responsesToday; i++) {
+          const lang = random.next() < 0.2 ? 'es' : 'en';
+          const person = demographics(random);
+          const personal = level + (demographicShift[person.age_band] ?? 0) + (demographicShift[person.race_ethnicity] ?? 0) + random.normal(0, 1.6);
+          const answers: AnswerValue[] = [];
+          const scale = (code: string, value: number, min: number, max: number) => {
+            if (random.next() < 0.04) return; // don't know, or skipped
+            answers.push({ questionId: byCode.get(code)!.id, valueNumber: answerScale(value, min, max), valueText: null });
+          };
+          const agree = (offset: number) => 1 + ((personal + offset) / 10) * 4 + random.normal(0, 0.6);
+          scale('safety', n.safety + random.normal(0, 2), 0, 10);
+          scale('respect', personal + 0.2 + random.normal(0, 1), 0, 10);
+          scale('listening', personal - 0.4 + random.normal(0, 1), 0, 10);
+          scale('fairness', agree(-0.5), 1, 5);
+          scale('reliability', agree(0.2), 1, 5);
+          scale('responsiveness', agree(-0.2), 1, 5);
+          scale('confidence', personal + random.normal(0, 1.2), 0, 10);
+          if (random.next() < 0.35) {
+            const issue = random.pick(n.issues);
+            answers.push({ questionId: byCode.get('top_issue')!.id, valueNumber: null, valueText: lang === 'es' ? (spanishIssues[issue] ?? issue) : issue });
           }
+          for (const [code, value] of Object.entries(person)) {
+            if (random.next() < 0.92) answers.push({ questionId: byCode.get(code)!.id, valueNumber: null, valueText: value });
+          }
+          const channel = random.weighted([
+            ['web', 70],
+            ['qr', 20],
+            ['paper', 7],
+            ['kiosk', 3],
+          ] as const);
+          // QR answers from Riverside in the two weeks after the cookout came from the cards handed out there.
+          const fromCookout =
+            channel === 'qr' && n.slug === stories.cookout.neighborhood && day >= stories.cookout.date && day <= addDays(stories.cookout.date, 14);
+          pending.push({
+            surveyId: survey.id,
+            neighborhoodId: ids.get(n.slug)!,
+            submittedOn: day,
+            channel,
+            language: lang,
+            answers,
+            eventId: fromCookout ? cookoutEvent.id : null,
+          });
+          if (pending.length >= WRITE_ROWS) await flush();
         }
       }
-    })();
-  } finally {
-    sqlite.pragma('synchronous = FULL');
-  }
-  return { responses: count };
+    }
+    await flush();
+    return count;
+  });
+  return { responses: written };
 }

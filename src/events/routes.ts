@@ -135,7 +135,7 @@ export async function eventRoutes(app: FastifyInstance) {
     const parsed = impactQuerySchema.safeParse(request.query);
     if (!parsed.success) return { ok: false as const, errors: zodFieldErrors(parsed.error) };
     const slug = parsed.data.survey ?? (await results.surveys())[0]?.slug;
-    const found = slug === undefined ? undefined : await Promise.resolve(app.surveys.findWithQuestions(slug));
+    const found = slug === undefined ? undefined : await app.surveys.findWithQuestions(slug);
     if (!found) return { ok: false as const, errors: { survey: 'no survey with this name' } };
     const measures = measureOptions(found.questions);
     const measure = parsed.data.measure ?? TRUST_MEASURE;

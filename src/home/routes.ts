@@ -3,8 +3,12 @@ import { localize } from '../i18n/index.js';
 
 export async function homeRoutes(app: FastifyInstance) {
   app.get('/', async (request, reply) => {
-    const surveys = app.surveys.openSurveys().map((s) => ({ slug: s.slug, title: localize(s.title, request.lang), intro: localize(s.intro, request.lang) }));
-    const published = app.surveys.publishedSurveys().map((s) => ({ slug: s.slug, title: localize(s.title, request.lang) }));
+    const surveys = (await app.surveys.openSurveys()).map((s) => ({
+      slug: s.slug,
+      title: localize(s.title, request.lang),
+      intro: localize(s.intro, request.lang),
+    }));
+    const published = (await app.surveys.publishedSurveys()).map((s) => ({ slug: s.slug, title: localize(s.title, request.lang) }));
     return reply.view('home/index', { surveys, hasSurveys: surveys.length > 0, published });
   });
 

@@ -1,13 +1,10 @@
 import fastifyMultipart from '@fastify/multipart';
-import { and, asc, eq } from 'drizzle-orm';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { type FormErrors, blank, formErrors, noErrors } from '../admin/forms.js';
 import { actorId } from '../admin/params.js';
-import { recordAudit } from '../audit/record.js';
 import { requireRole } from '../auth/guards.js';
 import { dateIn } from '../dates.js';
-import { importBatches, neighborhoods, questions as questionsTable, surveys } from '../db/schema.js';
 import { csvStringifier } from '../export/csv.js';
 import { localize } from '../i18n/index.js';
 import { checkFile, createImportStore } from './store.js';
@@ -25,9 +22,8 @@ const templateQuery = z.object({ survey: z.string().max(200).optional() });
 
 /** Paper and kiosk responses from CSV; multipart is registered here only, so no other route accepts uploads. */
 export async function importRoutes(app: FastifyInstance) {
-  const { db } = app.database;
-  const imports = createImportStore(app.database, app.surveys);
-  imports.discardUnfinished();
+  const imports = createImportStore(app.store, app.surveys);
+  await imports.discardUnfinished();
   await app.register(fastifyMultipart, {
     attachFieldsToBody: 'keyValues',
     limits: { fileSize: MAX_IMPORT_BYTES, files: 1, fields: 10 },
@@ -36,23 +32,14 @@ export async function importRoutes(app: FastifyInstance) {
     },
   });
 
-  const surveyBySlug = (slug: string) => db.select().from(surveys).where(eq(surveys.slug, slug)).get();
-  const questionsOf = (surveyId: number) =>
-    db.select().from(questionsTable).where(eq(questionsTable.surveyId, surveyId)).orderBy(asc(questionsTable.position)).all();
-
-  function render(
+  async function render(
     reply: FastifyReply,
     status: number,
     data: { survey?: string; errors?: FormErrors; problems?: ImportProblem[]; more?: number; imported?: { id: number; rowCount: number } },
   ) {
     return reply.code(status).view('import/form', {
       title: 'Import paper responses',
-      surveys: db
-        .select()
-        .from(surveys)
-        .orderBy(asc(surveys.id))
-        .all()
-        .map((s) => ({ slug: s.slug, title: localize(s.title, 'en'), status: s.status, selected: s.slug === data.survey })),
+      surveys: (await imports.surveys()).map((s) => ({ slug: s.slug, title: localize(s.title, 'en'), status: s.status, selected: s.slug === data.survey })),
       maxMegabytes: MAX_IMPORT_BYTES / 1024 / 1024,
       ...(data.errors ?? noErrors),
       problems: data.problems,
@@ -72,26 +59,25 @@ export async function importRoutes(app: FastifyInstance) {
 
   app.get('/admin/import', { preHandler: requireRole('admin') }, async (request, reply) => {
     const { batch } = batchQuery.parse(request.query);
-    const imported =
-      batch === undefined
-        ? undefined
-        : db
-            .select()
-            .from(importBatches)
-            .where(and(eq(importBatches.id, batch), eq(importBatches.status, 'imported')))
-            .get();
+    const imported = batch === undefined ? undefined : await imports.imported(batch);
     return render(reply, 200, { imported });
   });
 
   app.get('/admin/import/template.csv', { preHandler: requireRole('admin') }, async (request, reply) => {
     const slug = templateQuery.parse(request.query).survey;
-    const survey = slug === undefined ? undefined : surveyBySlug(slug);
-    if (!survey) return reply.code(404).view('errors/error', { title: 'Not found', message: 'There is no such survey.' });
-    const surveyQuestions = questionsOf(survey.id);
+    const found = slug === undefined ? undefined : await app.surveys.findWithQuestions(slug);
+    if (!found) return reply.code(404).view('errors/error', { title: 'Not found', message: 'There is no such survey.' });
+    const { survey, questions } = found;
     const csv = csvStringifier();
-    csv.write(templateHeader(surveyQuestions));
+    csv.write(templateHeader(questions));
     // Import skips rows starting with #: the example shows an allowed value in every column and can stay in the file.
-    csv.end(exampleRow(survey, surveyQuestions, db.select().from(neighborhoods).where(eq(neighborhoods.retired, false)).orderBy(asc(neighborhoods.id)).all()));
+    csv.end(
+      exampleRow(
+        survey,
+        questions,
+        (await imports.neighborhoods()).filter((n) => !n.retired),
+      ),
+    );
     return reply
       .header('content-type', 'text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="${survey.slug}-import-template.csv"`)
@@ -100,12 +86,12 @@ export async function importRoutes(app: FastifyInstance) {
 
   app.get('/admin/import/codes.csv', { preHandler: requireRole('admin') }, async (request, reply) => {
     const slug = templateQuery.parse(request.query).survey;
-    const survey = slug === undefined ? undefined : surveyBySlug(slug);
-    if (!survey) return reply.code(404).view('errors/error', { title: 'Not found', message: 'There is no such survey.' });
+    const found = slug === undefined ? undefined : await app.surveys.findWithQuestions(slug);
+    if (!found) return reply.code(404).view('errors/error', { title: 'Not found', message: 'There is no such survey.' });
+    const { survey, questions } = found;
     const csv = csvStringifier();
     csv.write(['column', 'code', 'meaning']);
-    for (const c of columnCodes(survey, questionsOf(survey.id), db.select().from(neighborhoods).orderBy(asc(neighborhoods.id)).all()))
-      csv.write([c.column, c.code, c.meaning]);
+    for (const c of columnCodes(survey, questions, await imports.neighborhoods())) csv.write([c.column, c.code, c.meaning]);
     csv.end();
     return reply
       .header('content-type', 'text/csv; charset=utf-8')
@@ -117,21 +103,21 @@ export async function importRoutes(app: FastifyInstance) {
     const body = (request.body ?? {}) as Record<string, unknown>;
     const parsed = importBody.safeParse(body);
     const slug = typeof body.survey === 'string' ? body.survey : undefined;
-    const survey = parsed.success ? surveyBySlug(parsed.data.survey) : undefined;
-    if (!parsed.success || !survey || !parsed.data.file) {
+    const found = parsed.success ? await app.surveys.findWithQuestions(parsed.data.survey) : undefined;
+    if (!parsed.success || !found || !parsed.data.file) {
       const errors: [string, string][] = parsed.success ? [] : parsed.error.issues.map((i) => [String(i.path[0]), i.message]);
-      if (parsed.success && !survey) errors.push(['survey', `There is no survey "${parsed.data.survey}".`]);
+      if (parsed.success && !found) errors.push(['survey', `There is no survey "${parsed.data.survey}".`]);
       if (!parsed.success || !parsed.data.file) errors.push(['file', 'Choose a CSV file to upload.']);
       return render(reply, 400, { survey: slug, errors: formErrors(errors) });
     }
     // The whole file is in; checking and writing a large one can outlast the idle-connection timeout.
     // (Fastify's inject hands routes a mock socket without timers.)
     if (typeof request.raw.socket.setTimeout === 'function') request.raw.socket.setTimeout(0);
-    const surveyQuestions = questionsOf(survey.id);
+    const { survey, questions } = found;
     const checked = await checkFile(parsed.data.file.content, {
       survey,
-      questions: surveyQuestions,
-      neighborhoods: db.select().from(neighborhoods).all(),
+      questions,
+      neighborhoods: await imports.neighborhoods(),
       today: dateIn(app.config.TIME_ZONE),
     });
     if (!checked.ok)
@@ -145,18 +131,17 @@ export async function importRoutes(app: FastifyInstance) {
     const fileName = parsed.data.file.fileName;
     const batchId = await imports.store({
       surveyId: survey.id,
-      questions: surveyQuestions,
+      questions,
       fileName,
       createdBy: actorId(request),
       file: checked,
-      finish: (id) =>
-        recordAudit(db, {
-          userId: actorId(request),
-          action: 'import.create',
-          entity: 'import_batch',
-          entityId: id,
-          details: { survey: survey.slug, fileName, rows: checked.count },
-        }),
+      audit: (id) => ({
+        userId: actorId(request),
+        action: 'import.create',
+        entity: 'import_batch',
+        entityId: id,
+        details: { survey: survey.slug, fileName, rows: checked.count },
+      }),
     });
     return reply.redirect(`/admin/import?batch=${batchId}`, 303);
   });

@@ -1,10 +1,11 @@
-import { eq } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import type { DatabaseHandle } from '../db/sqlite/client.js';
-import { importBatches } from '../db/schema.js';
+import { audit, type AuditEntry } from '../audit/record.js';
+import type { Question } from '../db/schema.js';
+import { first, type Db, type Store } from '../db/store.js';
 import type { SurveyRepository } from '../survey/queries.js';
-import { createBatchRevealer, createResponseVoider, type NewResponse } from '../survey/response-recorder.js';
+import { createBatchRevealer, type NewResponse } from '../survey/response-recorder.js';
 import type { ParseRequest } from './parse-worker.js';
 import { type ImportContext, type ImportProblem, validateImport } from './validate.js';
 
@@ -13,6 +14,9 @@ export const IMPORT_IN_PROGRESS = 'import in progress';
 // Rows the worker hands over at a time, and the longest the main thread writes before letting other requests run.
 const CHUNK_ROWS = 2000;
 const SLICE_MS = 20;
+// Rows recorded per statement within a slice, and deleted per transaction when an import is discarded.
+const WRITE_ROWS = 50;
+const DELETE_ROWS = 1000;
 // Files up to this size (about 2,000 rows) are checked in well under the time a worker takes to start.
 const IN_PROCESS_BYTES = 64 * 1024;
 
@@ -72,64 +76,88 @@ function checkInWorker(file: Buffer, context: ImportContext): Promise<CheckedFil
  * 'importing'; one last transaction adds them to the rollups, makes them live and marks the batch 'imported'. A
  * failure deletes what was written; an import cut short by a crash is deleted at the next start.
  */
-export function createImportStore(database: DatabaseHandle, surveys: SurveyRepository) {
-  const { db, sqlite } = database;
-  const voider = createResponseVoider(sqlite);
-  // Answers and scores go with their response (ON DELETE CASCADE); hidden rows are in no rollup.
-  const deleteSome = sqlite.prepare('DELETE FROM responses WHERE id IN (SELECT id FROM responses WHERE import_batch_id = ? LIMIT 1000)');
-  const deleteBatch = sqlite.prepare('DELETE FROM import_batches WHERE id = ?');
-  const unfinished = sqlite.prepare("SELECT id FROM import_batches WHERE status = 'importing'").pluck();
+export function createImportStore(store: Store, surveys: SurveyRepository) {
+  const { importBatches, neighborhoods, responses, surveys: surveysTable } = store.tables;
+
+  // Answers and scores go with their responses (ON DELETE CASCADE); hidden rows are in no rollup.
+  async function deleteSome(tx: Db, batchId: number): Promise<number> {
+    const some = tx.select({ id: responses.id }).from(responses).where(eq(responses.importBatchId, batchId)).limit(DELETE_ROWS);
+    return (await tx.delete(responses).where(inArray(responses.id, some)).returning({ id: responses.id })).length;
+  }
 
   async function discard(batchId: number) {
-    while (deleteSome.run(batchId).changes > 0) await otherRequestsRun();
-    deleteBatch.run(batchId);
+    while ((await store.transaction((tx) => deleteSome(tx, batchId), { invalidates: ['figures'] })) > 0) await otherRequestsRun();
+    await store.transaction((tx) => tx.delete(importBatches).where(eq(importBatches.id, batchId)), { invalidates: ['figures'] });
   }
 
   return {
+    /** Every survey, for the import form. */
+    surveys: () => store.read((db) => db.select().from(surveysTable).orderBy(asc(surveysTable.id))),
+    /** Every neighborhood, retired ones too (old paper forms may name them). */
+    neighborhoods: () => store.read((db) => db.select().from(neighborhoods).orderBy(asc(neighborhoods.id))),
+    /** A finished import, for the page confirming it. */
+    imported: (batchId: number) =>
+      store.read((db) =>
+        first(
+          db
+            .select()
+            .from(importBatches)
+            .where(and(eq(importBatches.id, batchId), eq(importBatches.status, 'imported')))
+            .limit(1),
+        ),
+      ),
     /** Deletes imports a crash cut short (at start, before any import can be running). */
-    discardUnfinished() {
-      for (const id of unfinished.all() as number[]) {
-        sqlite.transaction(() => {
-          while (deleteSome.run(id).changes > 0);
-          deleteBatch.run(id);
-        })();
+    async discardUnfinished() {
+      const unfinished = await store.read((db) => db.select({ id: importBatches.id }).from(importBatches).where(eq(importBatches.status, 'importing')));
+      for (const { id } of unfinished) {
+        await store.transaction(
+          async (tx) => {
+            while ((await deleteSome(tx, id)) > 0);
+            await tx.delete(importBatches).where(eq(importBatches.id, id));
+          },
+          { invalidates: ['figures'] },
+        );
       }
     },
-    /** Writes every row of `file` as one batch; `finish` runs in the transaction that makes them visible. */
+    /** Writes every row of `file` as one batch, and the audit entry `audit` gives in the transaction that makes them visible. */
     async store(options: {
       surveyId: number;
-      questions: Parameters<SurveyRepository['recordInTransaction']>[1];
+      questions: readonly Question[];
       fileName: string;
       createdBy: number | null;
       file: Extract<CheckedFile, { ok: true }>;
-      finish: (batchId: number) => void;
+      audit: (batchId: number) => AuditEntry;
     }): Promise<number> {
       const { surveyId, questions, file } = options;
-      const batch = db
-        .insert(importBatches)
-        .values({ surveyId, fileName: options.fileName, rowCount: file.count, createdBy: options.createdBy, status: 'importing' })
-        .returning({ id: importBatches.id })
-        .get();
-      const revealer = createBatchRevealer(sqlite);
+      const [batch] = await store.transaction(
+        (tx) =>
+          tx
+            .insert(importBatches)
+            .values({ surveyId, fileName: options.fileName, rowCount: file.count, createdBy: options.createdBy, status: 'importing' })
+            .returning({ id: importBatches.id }),
+        { invalidates: ['figures'] },
+      );
+      const revealer = createBatchRevealer(store);
       try {
         for (let rows = await file.nextChunk(); rows.length > 0; rows = await file.nextChunk()) {
           for (let i = 0; i < rows.length; await otherRequestsRun()) {
-            surveys.recordInTransaction(surveyId, questions, (record) => {
+            await surveys.recordInTransaction(surveyId, questions, async (record) => {
               const started = performance.now();
               do {
-                const row = rows[i++];
-                const id = record({ ...row, importBatchId: batch.id });
-                revealer.add(id, row);
-                voider.setVoided(id, true, IMPORT_IN_PROGRESS);
+                const some = rows.slice(i, (i += WRITE_ROWS)).map((row) => ({ ...row, importBatchId: batch.id }));
+                revealer.add((await record(some, { hiddenAs: IMPORT_IN_PROGRESS })).cells);
               } while (i < rows.length && performance.now() - started < SLICE_MS);
             });
           }
         }
-        sqlite.transaction(() => {
-          revealer.reveal(batch.id, IMPORT_IN_PROGRESS);
-          db.update(importBatches).set({ status: 'imported' }).where(eq(importBatches.id, batch.id)).run();
-          options.finish(batch.id);
-        })();
+        await store.transaction(
+          async (tx) => {
+            await revealer.reveal(tx, batch.id, IMPORT_IN_PROGRESS);
+            await tx.update(importBatches).set({ status: 'imported' }).where(eq(importBatches.id, batch.id));
+            await audit(tx, store.tables, options.audit(batch.id));
+          },
+          { invalidates: ['figures'] },
+        );
         return batch.id;
       } catch (err) {
         // If even this fails (a full disk), the next start deletes the batch.

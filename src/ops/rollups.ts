@@ -1,18 +1,18 @@
-import type Database from 'better-sqlite3';
-import type { Question } from '../db/schema.js';
+import { and, asc, eq, gt, isNotNull, lte, sql } from 'drizzle-orm';
+import type { Db, Store } from '../db/store.js';
 import { measuresOf, respondentScores } from '../stats/scoring.js';
-
-type ScoredQuestion = Pick<Question, 'id' | 'kind' | 'scale' | 'dimension' | 'reverseScored' | 'inTrustScore'>;
+import { addToRollups, type RollupCell } from '../survey/response-recorder.js';
 
 // Responses read per chunk: bounds memory at a million responses while the rebuild stays one transaction.
 const CHUNK = 50_000;
+// Score rows per insert statement (3 parameters each).
+const SCORE_ROWS = 1000;
 
 /** Accumulates daily rollups (n, sum, sum of squares per survey × measure × day × neighborhood) in memory. */
 export function createRollupAccumulator() {
-  type Cell = { surveyId: number; measure: string; day: string; neighborhoodId: number; n: number; sum: number; sumSquares: number; keySum: number };
   // Nested by day, neighborhood and measure: no composite string key to build for each of millions of scores.
-  const cells = new Map<string, Map<number, Map<string, Cell>>>();
-  const all: Cell[] = [];
+  const cells = new Map<string, Map<number, Map<string, RollupCell>>>();
+  const all: RollupCell[] = [];
   return {
     add(surveyId: number, measure: string, day: string, neighborhoodId: number, score: number, cellKey: number) {
       let byNeighborhood = cells.get(`${surveyId}:${day}`);
@@ -31,83 +31,69 @@ export function createRollupAccumulator() {
         all.push(created);
       }
     },
-    /** Inserts every cell into daily_rollups, which must hold none of them yet. */
-    insertInto(sqlite: Database.Database): number {
-      const insert = sqlite.prepare(
-        'INSERT INTO daily_rollups (survey_id, measure, day, neighborhood_id, n, sum, sum_squares, key_sum) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      );
-      for (const c of all) insert.run(c.surveyId, c.measure, c.day, c.neighborhoodId, c.n, c.sum, c.sumSquares, c.keySum);
+    /** Adds every cell to daily_rollups inside `tx`; returns how many cells there are. */
+    async insertInto(tx: Db, store: Pick<Store, 'execute'>): Promise<number> {
+      await addToRollups(tx, store, all);
       return all.length;
     },
   };
-}
-
-/** A survey's questions as scoring needs them, read with plain SQL. */
-export function scoredQuestionsOf(sqlite: Database.Database, surveyId: number): ScoredQuestion[] {
-  const rows = sqlite
-    .prepare('SELECT id, kind, scale, dimension, reverse_scored, in_trust_score FROM questions WHERE survey_id = ? ORDER BY position')
-    .all(surveyId) as {
-    id: number;
-    kind: Question['kind'];
-    scale: Question['scale'];
-    dimension: string | null;
-    reverse_scored: number;
-    in_trust_score: number;
-  }[];
-  return rows.map((r) => ({
-    id: r.id,
-    kind: r.kind,
-    scale: r.scale,
-    dimension: r.dimension,
-    reverseScored: r.reverse_scored === 1,
-    inTrustScore: r.in_trust_score === 1,
-  }));
 }
 
 /**
  * Recomputes response_scores and daily_rollups from the answers of non-voided responses with the same scoring
  * functions as the recorder, in one transaction (after a restore, a voided import, a scoring fix).
  */
-export function rebuildRollups(sqlite: Database.Database): { responses: number; scores: number; rollups: number } {
-  const surveyIds = (sqlite.prepare('SELECT id FROM surveys ORDER BY id').all() as { id: number }[]).map((r) => r.id);
-  // Response ids are random (spread over 1 … 2^53), so chunks are pages of the next CHUNK ids, not id ranges.
-  const chunkOf = sqlite.prepare(
-    `SELECT r.id, r.neighborhood_id, r.submitted_on, r.cell_key, a.question_id, a.value_number
-       FROM responses r JOIN answers a ON a.response_id = r.id
-      WHERE r.survey_id = ? AND r.voided = 0 AND r.id > ? AND r.id <= ? AND a.value_number IS NOT NULL
-      ORDER BY r.id`,
-  );
-  // Ids are random, so chunks are found by seeking: the last id of the next CHUNK responses bounds each read.
-  const chunkEnd = sqlite.prepare('SELECT max(id) FROM (SELECT id FROM responses WHERE survey_id = ? AND id > ? ORDER BY id LIMIT ?)').pluck();
-  const insertScore = sqlite.prepare('INSERT INTO response_scores (response_id, measure, score) VALUES (?, ?, ?)');
-  const totals = { responses: 0, scores: 0, rollups: 0 };
-
-  sqlite.transaction(() => {
-    sqlite.exec('DELETE FROM response_scores; DELETE FROM daily_rollups;');
+export function rebuildRollups(store: Store): Promise<{ responses: number; scores: number; rollups: number }> {
+  const { answers, dailyRollups, questions, responseScores, responses, surveys } = store.tables;
+  return store.transaction(async (tx) => {
+    const totals = { responses: 0, scores: 0, rollups: 0 };
+    await tx.delete(responseScores);
+    await tx.delete(dailyRollups);
     const rollups = createRollupAccumulator();
-    for (const surveyId of surveyIds) {
-      const measures = measuresOf(scoredQuestionsOf(sqlite, surveyId));
-      for (
-        let from = 0, to = chunkEnd.get(surveyId, 0, CHUNK) as number | null;
-        to !== null;
-        from = to, to = chunkEnd.get(surveyId, to, CHUNK) as number | null
-      ) {
-        const rows = chunkOf.raw().all(surveyId, from, to) as [number, number, string, number, number, number][];
+    for (const { id: surveyId } of await tx.select({ id: surveys.id }).from(surveys).orderBy(asc(surveys.id))) {
+      const measures = measuresOf(await tx.select().from(questions).where(eq(questions.surveyId, surveyId)).orderBy(asc(questions.position)));
+      // Response ids are random (spread over 1 … 2^53), so chunks are found by seeking: the last id of the next CHUNK
+      // responses bounds each read.
+      const chunkEnd = async (after: number) =>
+        (
+          await store.rows<{ last: number | null }>(
+            tx,
+            sql`SELECT max(id) AS "last" FROM (SELECT id FROM responses WHERE survey_id = ${surveyId} AND id > ${after} ORDER BY id LIMIT ${CHUNK}) AS page`,
+          )
+        )[0].last;
+      for (let from = 0, to = await chunkEnd(0); to !== null; from = to, to = await chunkEnd(to)) {
+        const rows = await tx
+          .select({
+            responseId: responses.id,
+            neighborhoodId: responses.neighborhoodId,
+            day: responses.submittedOn,
+            cellKey: responses.cellKey,
+            questionId: answers.questionId,
+            value: answers.valueNumber,
+          })
+          .from(responses)
+          .innerJoin(answers, eq(answers.responseId, responses.id))
+          .where(
+            and(eq(responses.surveyId, surveyId), eq(responses.voided, false), gt(responses.id, from), lte(responses.id, to), isNotNull(answers.valueNumber)),
+          )
+          .orderBy(asc(responses.id));
+        const scores: (typeof responseScores.$inferInsert)[] = [];
         let i = 0;
         while (i < rows.length) {
-          const [responseId, neighborhoodId, day, cellKey] = rows[i];
+          const { responseId, neighborhoodId, day, cellKey } = rows[i];
           const points = new Map<number, number>();
-          for (; i < rows.length && rows[i][0] === responseId; i++) points.set(rows[i][4], rows[i][5]);
+          for (; i < rows.length && rows[i].responseId === responseId; i++) points.set(rows[i].questionId, rows[i].value!);
           for (const [measure, score] of respondentScores(measures, points)) {
-            insertScore.run(responseId, measure, score);
+            scores.push({ responseId, measure, score });
             rollups.add(surveyId, measure, day, neighborhoodId, score, cellKey);
-            totals.scores++;
           }
           totals.responses++;
         }
+        for (let k = 0; k < scores.length; k += SCORE_ROWS) await tx.insert(responseScores).values(scores.slice(k, k + SCORE_ROWS));
+        totals.scores += scores.length;
       }
     }
-    totals.rollups = rollups.insertInto(sqlite);
-  })();
-  return totals;
+    totals.rollups = await rollups.insertInto(tx, store);
+    return totals;
+  });
 }

@@ -40,7 +40,7 @@ export async function publicRoutes(app: FastifyInstance) {
 
   async function published(request: FastifyRequest) {
     const params = slugParams.safeParse(request.params);
-    const found = params.success ? await Promise.resolve(app.surveys.findWithQuestions(params.data.surveySlug)) : undefined;
+    const found = params.success ? await app.surveys.findWithQuestions(params.data.surveySlug) : undefined;
     return found?.survey.published ? found : undefined;
   }
 
@@ -189,7 +189,7 @@ export async function publicRoutes(app: FastifyInstance) {
   }
 
   app.get('/public', async (request, reply) => {
-    const surveys = (await Promise.resolve(app.surveys.publishedSurveys())).map((s) => ({ slug: s.slug, title: localize(s.title, request.lang) }));
+    const surveys = (await app.surveys.publishedSurveys()).map((s) => ({ slug: s.slug, title: localize(s.title, request.lang) }));
     return reply.view('public/index', { title: translate(request.lang, 'home.published'), surveys });
   });
 

@@ -7,15 +7,15 @@ import { flash } from '../plugins/request-context.js';
 import { createQuarantineAdmin, decisionBody, type Decision } from './queries.js';
 
 export async function quarantineRoutes(app: FastifyInstance) {
-  const quarantine = createQuarantineAdmin(app.database, app.config.TIME_ZONE);
+  const quarantine = createQuarantineAdmin(app.store, app.config.TIME_ZONE);
   const adminPost = { preHandler: [requireRole('admin'), app.csrfProtection] };
 
-  function render(reply: FastifyReply, status: number, failed?: { id: number; decision: Decision; errors: FormErrors }) {
+  async function render(reply: FastifyReply, status: number, failed?: { id: number; decision: Decision; errors: FormErrors }) {
     const errors = failed?.errors ?? noErrors;
     const field = failed && `field-${failed.id}-${failed.decision}-reason`;
     return reply.code(status).view('quarantine/index', {
       title: 'Held answers',
-      bursts: quarantine.held().map((b) => ({
+      bursts: (await quarantine.held()).map((b) => ({
         ...b,
         identical: b.reason === 'identical-answers',
         countError: failed?.id === b.id && failed.decision === 'count' ? errors.errors.reason : undefined,
@@ -31,7 +31,7 @@ export async function quarantineRoutes(app: FastifyInstance) {
 
   for (const decision of ['count', 'void'] as const) {
     app.post(`/admin/quarantine/:id/${decision}`, adminPost, async (request, reply) => {
-      const burst = recordFrom(request.params, quarantine.burst);
+      const burst = await recordFrom(request.params, quarantine.burst);
       if (!burst) return notFound(reply);
       const parsed = decisionBody.safeParse(keptValues(request.body));
       if (!parsed.success) return render(reply, 400, { id: burst.id, decision, errors: zodFormErrors(parsed.error) });
@@ -45,7 +45,7 @@ export async function quarantineRoutes(app: FastifyInstance) {
         cancel: '/admin/quarantine',
       });
       if (asked) return asked;
-      const changed = quarantine.decide(actorId(request), burst.id, decision, parsed.data.reason);
+      const changed = await quarantine.decide(actorId(request), burst.id, decision, parsed.data.reason);
       flash(request, `${changed} held answers of ${burst.neighborhood} ${decision === 'count' ? 'counted' : 'voided'}.`);
       return reply.redirect('/admin/quarantine', 303);
     });

@@ -289,7 +289,7 @@ export async function surveyEditorRoutes(app: FastifyInstance) {
       const form = surveyFormView(
         survey,
         await editor.questions(survey.id),
-        app.surveys.activeNeighborhoods(),
+        await app.surveys.activeNeighborhoods(),
         lang,
         { values: {}, errors: new Map() },
         { changeNeighborhood: true },

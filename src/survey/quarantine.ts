@@ -1,6 +1,7 @@
-import type Database from 'better-sqlite3';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import { addDays } from '../dates.js';
-import type { Question } from '../db/schema.js';
+import type { Quarantine, Question } from '../db/schema.js';
+import type { Db, Store } from '../db/store.js';
 import type { NewResponse, ResponseVoider } from './response-recorder.js';
 
 /** The void reason a held response carries until an admin decides on its burst; every figure already leaves voided rows out. */
@@ -22,46 +23,48 @@ export function isStraightLined(answers: NewResponse['answers'], scaleIds: Reado
 }
 
 // Responses in figures or held: neither voided by an admin nor an import still being written.
-const LIVE = `(r.voided = 0 OR r.void_reason = '${QUARANTINED}')`;
+const LIVE = sql`(NOT r.voided OR r.void_reason = ${QUARANTINED})`;
 
 /**
  * Detects bursts at submission time, in the submission's transaction, and holds the responses of a burst out of every
  * figure (voided with QUARANTINED, tied to a `quarantines` row) until an admin counts or voids the whole burst.
- * Runs after the response is recorded; callers wrap both in one transaction.
+ * Runs after the response is recorded, in the same transaction `tx`.
  */
-export function createQuarantineGuard(sqlite: Database.Database, voider: ResponseVoider) {
-  const openBurst = sqlite.prepare<[number, number, string], { id: number; lastDay: string; firstDay: string }>(
-    `SELECT id, first_day AS firstDay, last_day AS lastDay FROM quarantines
-     WHERE survey_id = ? AND neighborhood_id = ? AND reason = ? AND status = 'held' ORDER BY id DESC LIMIT 1`,
-  );
-  const newBurst = sqlite.prepare<[number, number, string, string, string]>(
-    'INSERT INTO quarantines (survey_id, neighborhood_id, reason, first_day, last_day) VALUES (?, ?, ?, ?, ?) RETURNING id',
-  );
-  const spanDays = sqlite.prepare('UPDATE quarantines SET first_day = min(first_day, ?), last_day = max(last_day, ?) WHERE id = ?');
-  const tie = sqlite.prepare('UPDATE responses SET quarantine_id = ? WHERE id = ?');
-  const straightLiners = (condition: string) =>
-    sqlite.prepare<[number, number, string], { id: number }>(
-      `SELECT r.id FROM responses r JOIN answers a ON a.response_id = r.id JOIN questions q ON q.id = a.question_id
-       WHERE r.survey_id = ? AND r.neighborhood_id = ? AND r.submitted_on = ? AND ${condition} AND q.kind = 'scale' AND a.value_number IS NOT NULL
+export function createQuarantineGuard(store: Store, voider: ResponseVoider) {
+  const { quarantines } = store.tables;
+
+  const openBurst = async (tx: Db, response: NewResponse, reason: Quarantine['reason']) =>
+    (
+      await store.rows<{ id: number; firstDay: string; lastDay: string }>(
+        tx,
+        sql`SELECT id, first_day AS "firstDay", last_day AS "lastDay" FROM quarantines WHERE survey_id = ${response.surveyId}
+          AND neighborhood_id = ${response.neighborhoodId} AND reason = ${reason} AND status = 'held' ORDER BY id DESC LIMIT 1`,
+      )
+    )[0];
+
+  // The day's straight-lined responses of the response's survey and neighborhood that meet `condition`.
+  const straightLiners = (tx: Db, response: NewResponse, condition: SQL) =>
+    store.rows<{ id: number }>(
+      tx,
+      sql`SELECT r.id FROM responses r JOIN answers a ON a.response_id = r.id JOIN questions q ON q.id = a.question_id
+       WHERE r.survey_id = ${response.surveyId} AND r.neighborhood_id = ${response.neighborhoodId} AND r.submitted_on = ${response.submittedOn}
+         AND ${condition} AND q.kind = 'scale' AND a.value_number IS NOT NULL
        GROUP BY r.id HAVING count(*) >= ${STRAIGHT_LINE_MIN_ITEMS} AND min(a.value_number) = max(a.value_number)`,
     );
-  const liveStraightLiners = straightLiners(LIVE);
-  const undecidedStraightLiners = straightLiners('r.voided = 0 AND r.quarantine_id IS NULL');
-  const todayVolume = sqlite
-    .prepare<[number, number, string]>(
-      `SELECT count(*) FROM responses r WHERE r.survey_id = ? AND r.neighborhood_id = ? AND r.submitted_on = ? AND r.channel != 'kiosk' AND ${LIVE}`,
-    )
-    .pluck();
-  const counted = sqlite
-    .prepare<[number, number, string, string]>(
-      'SELECT count(*) FROM responses WHERE survey_id = ? AND neighborhood_id = ? AND submitted_on >= ? AND submitted_on < ? AND voided = 0',
-    )
-    .pluck();
+
+  const todayVolume = async (tx: Db, response: NewResponse) =>
+    (
+      await store.rows<{ n: number }>(
+        tx,
+        sql`SELECT count(*) AS "n" FROM responses r WHERE r.survey_id = ${response.surveyId} AND r.neighborhood_id = ${response.neighborhoodId}
+         AND r.submitted_on = ${response.submittedOn} AND r.channel <> 'kiosk' AND ${LIVE}`,
+      )
+    )[0].n;
 
   // The previous days' mean, once per survey × neighborhood × day: counting weeks of rows on every busy submission would cost.
   const means = new Map<string, number>();
   let meansDay = '';
-  function meanDailyCount(response: NewResponse): number {
+  async function meanDailyCount(tx: Db, response: NewResponse): Promise<number> {
     const day = response.submittedOn;
     if (day !== meansDay) {
       means.clear();
@@ -70,48 +73,70 @@ export function createQuarantineGuard(sqlite: Database.Database, voider: Respons
     const key = `${response.surveyId}|${response.neighborhoodId}`;
     let mean = means.get(key);
     if (mean === undefined) {
-      mean = (counted.get(response.surveyId, response.neighborhoodId, addDays(day, -VOLUME_DAYS), day) as number) / VOLUME_DAYS;
+      const [counted] = await store.rows<{ n: number }>(
+        tx,
+        sql`SELECT count(*) AS "n" FROM responses WHERE survey_id = ${response.surveyId} AND neighborhood_id = ${response.neighborhoodId}
+         AND submitted_on >= ${addDays(day, -VOLUME_DAYS)} AND submitted_on < ${day} AND NOT voided`,
+      );
+      mean = counted.n / VOLUME_DAYS;
       means.set(key, mean);
     }
     return mean;
   }
 
-  function burstFor(response: NewResponse, reason: 'identical-answers' | 'volume'): number {
+  async function burstFor(tx: Db, response: NewResponse, reason: Quarantine['reason']): Promise<number> {
     const day = response.submittedOn;
-    const open = openBurst.get(response.surveyId, response.neighborhoodId, reason);
-    if (!open) return (newBurst.get(response.surveyId, response.neighborhoodId, reason, day, day) as { id: number }).id;
-    if (day < open.firstDay || day > open.lastDay) spanDays.run(day, day, open.id);
+    const open = await openBurst(tx, response, reason);
+    if (!open) {
+      const [created] = await tx
+        .insert(quarantines)
+        .values({ surveyId: response.surveyId, neighborhoodId: response.neighborhoodId, reason, firstDay: day, lastDay: day })
+        .returning({ id: quarantines.id });
+      return created.id;
+    }
+    if (day < open.firstDay || day > open.lastDay) {
+      await tx
+        .update(quarantines)
+        .set({
+          firstDay: sql`CASE WHEN ${day} < ${quarantines.firstDay} THEN ${day} ELSE ${quarantines.firstDay} END`,
+          lastDay: sql`CASE WHEN ${day} > ${quarantines.lastDay} THEN ${day} ELSE ${quarantines.lastDay} END`,
+        })
+        .where(eq(quarantines.id, open.id));
+    }
     return open.id;
   }
 
-  function hold(responseId: number, burstId: number) {
-    voider.setVoided(responseId, true, QUARANTINED);
-    tie.run(burstId, responseId);
+  async function hold(tx: Db, responseIds: readonly number[], burstId: number) {
+    await voider.setVoided(tx, { ids: responseIds }, true, QUARANTINED);
+    await store.execute(tx, sql`UPDATE responses SET quarantine_id = ${burstId} WHERE id IN ${[...responseIds]}`);
   }
 
-  const key = (r: NewResponse) => [r.surveyId, r.neighborhoodId, r.submittedOn] as const;
-
   /** Holds the just-recorded response (and, when an identical-answers burst opens, the day's earlier straight-liners); true when held. */
-  return function check(responseId: number, response: NewResponse, questions: readonly Question[]): boolean {
+  return async function check(tx: Db, responseId: number, response: NewResponse, questions: readonly Question[]): Promise<boolean> {
     const scaleIds = new Set(questions.filter((q) => q.kind === 'scale').map((q) => q.id));
     if (isStraightLined(response.answers, scaleIds)) {
-      const open = openBurst.get(response.surveyId, response.neighborhoodId, 'identical-answers');
+      const open = await openBurst(tx, response, 'identical-answers');
       if (open?.lastDay === response.submittedOn) {
-        hold(responseId, open.id);
+        await hold(tx, [responseId], open.id);
         return true;
       }
-      if (liveStraightLiners.all(...key(response)).length > STRAIGHT_LINES_PER_DAY) {
-        const burst = burstFor(response, 'identical-answers');
-        for (const { id } of undecidedStraightLiners.all(...key(response))) hold(id, burst);
+      if ((await straightLiners(tx, response, LIVE)).length > STRAIGHT_LINES_PER_DAY) {
+        const burst = await burstFor(tx, response, 'identical-answers');
+        const undecided = await straightLiners(tx, response, sql`NOT r.voided AND r.quarantine_id IS NULL`);
+        await hold(
+          tx,
+          undecided.map((r) => r.id),
+          burst,
+        );
         return true;
       }
     }
     // A staff-issued kiosk link serves a real crowd (a cookout): exempt from the volume rule, and not counted in it.
     if (response.channel === 'kiosk') return false;
-    const today = todayVolume.get(...key(response)) as number;
+    const today = await todayVolume(tx, response);
     if (today <= VOLUME_FLOOR) return false;
-    if (today <= Math.max(VOLUME_FLOOR, VOLUME_FACTOR * meanDailyCount(response))) return false;
-    hold(responseId, burstFor(response, 'volume'));
+    if (today <= Math.max(VOLUME_FLOOR, VOLUME_FACTOR * (await meanDailyCount(tx, response)))) return false;
+    await hold(tx, [responseId], await burstFor(tx, response, 'volume'));
     return true;
   };
 }

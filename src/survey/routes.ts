@@ -63,7 +63,7 @@ export async function surveyRoutes(app: FastifyInstance) {
     return schema;
   }
 
-  const knownEvent = (id: number | undefined) => (id !== undefined && surveys.eventExists(id) ? id : undefined);
+  const knownEvent = async (id: number | undefined) => (id !== undefined && (await surveys.eventExists(id)) ? id : undefined);
 
   function surveyLanguage(request: FastifyRequest, survey: Survey, explicit?: string): string {
     return negotiateLanguage(survey.languages, {
@@ -116,18 +116,18 @@ export async function surveyRoutes(app: FastifyInstance) {
   app.get('/surveys/:slug', async (request, reply) => {
     const { slug } = slugParams.parse(request.params);
     const query = formQuery.parse(request.query);
-    const found = surveys.findWithQuestions(slug);
+    const found = await surveys.findWithQuestions(slug);
     if (!found) return notFound(request, reply);
     const { survey, questions } = found;
     const lang = surveyLanguage(request, survey, query.lang);
     if (survey.status !== 'open') return renderClosed(request, reply, survey, lang, 200);
 
     const channel = await channelFor(request, query.channel);
-    const event = knownEvent(query.event);
+    const event = await knownEvent(query.event);
     const form = surveyFormView(
       survey,
       questions,
-      surveys.activeNeighborhoods(),
+      await surveys.activeNeighborhoods(),
       lang,
       { values: {}, errors: new Map() },
       {
@@ -155,18 +155,18 @@ export async function surveyRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const { slug } = slugParams.parse(request.params);
-      const found = surveys.findWithQuestions(slug);
+      const found = await surveys.findWithQuestions(slug);
       if (!found) return notFound(request, reply);
       const { survey, questions } = found;
       // A form posts an object; anything else (a JSON array, say) is read as an empty form.
       const body = isRecord(request.body) ? request.body : {};
       const meta = submissionMeta.parse(body);
       const channel = await channelFor(request, meta.channel);
-      const event = knownEvent(meta.event);
+      const event = await knownEvent(meta.event);
       const lang = surveyLanguage(request, survey, meta.lang);
       if (survey.status !== 'open') return renderClosed(request, reply, survey, lang, 409);
       const thanks = `/surveys/${survey.slug}/thanks?${queryOf({ lang, channel, event })}`;
-      const neighborhoods = surveys.activeNeighborhoods();
+      const neighborhoods = await surveys.activeNeighborhoods();
 
       // A language switch shows the same form and answers in the other language: nothing is stored, no error shown.
       if (meta.switch_lang && survey.languages.includes(meta.switch_lang) && meta.switch_lang in catalogs) {
@@ -246,7 +246,7 @@ export async function surveyRoutes(app: FastifyInstance) {
   app.get('/surveys/:slug/thanks', async (request, reply) => {
     const { slug } = slugParams.parse(request.params);
     const query = formQuery.parse(request.query);
-    const found = surveys.findWithQuestions(slug);
+    const found = await surveys.findWithQuestions(slug);
     if (!found) return notFound(request, reply);
     const lang = surveyLanguage(request, found.survey, query.lang);
     const channel = await channelFor(request, query.channel);

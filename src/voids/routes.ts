@@ -7,13 +7,17 @@ import { flash } from '../plugins/request-context.js';
 import { createVoidAdmin, lookupQuery, voidBody } from './queries.js';
 
 export async function voidRoutes(app: FastifyInstance) {
-  const voids = createVoidAdmin(app.database);
+  const voids = createVoidAdmin(app.store);
   const adminPost = { preHandler: [requireRole('admin'), app.csrfProtection] };
 
-  function render(reply: FastifyReply, status: number, data: { id?: number; values?: Record<string, unknown>; errors?: FormErrors; batchErrorId?: number }) {
+  async function render(
+    reply: FastifyReply,
+    status: number,
+    data: { id?: number; values?: Record<string, unknown>; errors?: FormErrors; batchErrorId?: number },
+  ) {
     const errors = data.errors ?? noErrors;
-    const response = data.id === undefined ? undefined : voids.response(data.id);
-    const batches = voids.batches().map((b) => ({ ...b, reasonError: b.id === data.batchErrorId ? errors.errors.reason : undefined }));
+    const response = data.id === undefined ? undefined : await voids.response(data.id);
+    const batches = (await voids.batches()).map((b) => ({ ...b, reasonError: b.id === data.batchErrorId ? errors.errors.reason : undefined }));
     return reply.code(status).view('voids/index', {
       title: 'Void responses',
       lookupId: data.id,
@@ -30,11 +34,11 @@ export async function voidRoutes(app: FastifyInstance) {
 
   app.get('/admin/responses', { preHandler: requireRole('admin') }, async (request, reply) => {
     const { id } = lookupQuery.parse(request.query);
-    return render(reply, id !== undefined && !voids.response(id) ? 404 : 200, { id });
+    return render(reply, id !== undefined && !(await voids.response(id)) ? 404 : 200, { id });
   });
 
   app.post('/admin/responses/:id/void', adminPost, async (request, reply) => {
-    const response = recordFrom(request.params, voids.response);
+    const response = await recordFrom(request.params, voids.response);
     if (!response) return notFound(reply);
     const values = keptValues(request.body);
     const parsed = voidBody.safeParse(values);
@@ -46,25 +50,25 @@ export async function voidRoutes(app: FastifyInstance) {
       cancel: `/admin/responses?id=${response.id}`,
     });
     if (asked) return asked;
-    voids.setResponseVoided(actorId(request), response.id, true, parsed.data.reason);
+    await voids.setResponseVoided(actorId(request), response.id, true, parsed.data.reason);
     flash(request, `Response ${response.id} voided.`);
     return reply.redirect(`/admin/responses?id=${response.id}`, 303);
   });
 
   app.post('/admin/responses/:id/restore', adminPost, async (request, reply) => {
-    const response = recordFrom(request.params, voids.response);
+    const response = await recordFrom(request.params, voids.response);
     if (!response) return notFound(reply);
     if (response.held) {
       flash(request, `Response ${response.id} is held with its burst: count or void the whole burst under Held answers.`);
       return reply.redirect(`/admin/responses?id=${response.id}`, 303);
     }
-    voids.setResponseVoided(actorId(request), response.id, false, null);
+    await voids.setResponseVoided(actorId(request), response.id, false, null);
     flash(request, `Response ${response.id} restored.`);
     return reply.redirect(`/admin/responses?id=${response.id}`, 303);
   });
 
   app.post('/admin/import/batches/:id/void', adminPost, async (request, reply) => {
-    const batch = recordFrom(request.params, voids.batch);
+    const batch = await recordFrom(request.params, voids.batch);
     if (!batch) return notFound(reply);
     const values = keptValues(request.body);
     const parsed = voidBody.safeParse(values);
@@ -76,15 +80,15 @@ export async function voidRoutes(app: FastifyInstance) {
       cancel: '/admin/responses',
     });
     if (asked) return asked;
-    const changed = voids.setBatchVoided(actorId(request), batch.id, true, parsed.data.reason);
+    const changed = await voids.setBatchVoided(actorId(request), batch.id, true, parsed.data.reason);
     flash(request, `Import ${batch.id}: ${changed} responses voided.`);
     return reply.redirect('/admin/responses', 303);
   });
 
   app.post('/admin/import/batches/:id/restore', adminPost, async (request, reply) => {
-    const batch = recordFrom(request.params, voids.batch);
+    const batch = await recordFrom(request.params, voids.batch);
     if (!batch) return notFound(reply);
-    const changed = voids.setBatchVoided(actorId(request), batch.id, false, null);
+    const changed = await voids.setBatchVoided(actorId(request), batch.id, false, null);
     flash(request, `Import ${batch.id}: ${changed} responses restored.`);
     return reply.redirect('/admin/responses', 303);
   });

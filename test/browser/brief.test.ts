@@ -12,8 +12,8 @@ const pdfPages = (pdf: Buffer) => (pdf.toString('latin1').match(/\/Type\s*\/Page
 
 // One small demo city, server and browser for every check below.
 t.test('the public neighborhood choice, the results summary and the meeting brief in a real browser', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  await generateDemo(database, { seed: 3, asOf: dateIn('UTC'), passwordCost: 10, dailyRate: 1.5 });
+  const { app, store, database } = await buildTestApp(t);
+  await generateDemo(store, { seed: 3, asOf: dateIn('UTC'), passwordCost: 10, dailyRate: 1.5 });
   database.db.update(surveys).set({ published: true }).run();
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await launchBrowser(t);

@@ -9,7 +9,7 @@ t.test('each neighborhood keeps its colour whatever else is selected; charts dow
   const { app, store } = await buildTestApp(t);
   const areas = await addNeighborhoods(store, 'Alder', 'Birch', 'Cedar', 'Dogwood', 'Elm', 'Fir', 'Gum', 'Hazel', 'Ironwood');
   const today = new Date().toISOString().slice(0, 10);
-  seedResponses(
+  await seedResponses(
     app,
     areas.flatMap((n) => Array.from({ length: 3 }, () => ({ neighborhoodId: n.id, submittedOn: today, answers: { respect: 7, listening: 6 } }))),
   );

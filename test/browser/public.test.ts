@@ -8,8 +8,8 @@ import { axeViolations, serious } from '../helper/axe.js';
 import { artifactsDir, launchBrowser } from '../helper/browser.js';
 
 t.test('the public page in Spanish draws its chart, in a real browser, accessibly', async (t) => {
-  const { app, database } = await buildTestApp(t);
-  await generateDemo(database, { seed: 5, asOf: dateIn('UTC'), passwordCost: 10, dailyRate: 1.5 });
+  const { app, store, database } = await buildTestApp(t);
+  await generateDemo(store, { seed: 5, asOf: dateIn('UTC'), passwordCost: 10, dailyRate: 1.5 });
   database.db.update(surveys).set({ published: true }).run();
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await launchBrowser(t);

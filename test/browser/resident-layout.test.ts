@@ -192,7 +192,7 @@ t.test('a kiosk left idle warns, then starts again blank; it offers no way out o
   const page = await context.newPage();
   await page.clock.install();
   const admin = await createStaff(app, 'kiosk-admin@example.org', 'a long enough passphrase', 'admin');
-  const survey = app.surveys.findWithQuestions('community-trust')!.survey;
+  const survey = (await app.surveys.findWithQuestions('community-trust'))!.survey;
   const { token } = await app.kioskLinks.issue({ surveyId: survey.id, neighborhoodId: riverside.id, eventId: null }, dateIn(config.TIME_ZONE), admin.id, {});
   await page.goto(`${base}/kiosk/${encodeURIComponent(token)}`);
   await page.getByRole('button', { name: 'Send my answers' }).waitFor();

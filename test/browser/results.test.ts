@@ -8,9 +8,9 @@ import { artifactsDir, launchBrowser } from '../helper/browser.js';
 
 // One demo city, server and browser for all the checks below, to keep the suite fast.
 t.test('results pages in a real browser', async (t) => {
-  const { app, database } = await buildTestApp(t);
+  const { app, store, database } = await buildTestApp(t);
   // Even the Mill District gets about 240 responses a month: enough for every month of the event windows to be shown.
-  await generateDemo(database, { seed: 11, asOf: dateIn('UTC'), passwordCost: 10, dailyRate: 3 });
+  await generateDemo(store, { seed: 11, asOf: dateIn('UTC'), passwordCost: 10, dailyRate: 3 });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await launchBrowser(t);
 

@@ -2,7 +2,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { openDatabase } from '../../src/db/sqlite/client.js';
-import { ensureStandardSurvey } from '../../src/survey/queries.js';
+import { openStore } from '../../src/db/open.js';
+import { createSurveyRepository } from '../../src/survey/queries.js';
 import { tempDir } from '../helper/app.js';
 
 t.test('migrations build every table on an empty file, with durable settings', async (t) => {
@@ -51,10 +52,10 @@ t.test('migrations build every table on an empty file, with durable settings', a
 });
 
 t.test('the standard Community Trust Survey is seeded once, open, in English and Spanish', async (t) => {
-  const handle = openDatabase(join(tempDir(t), 'seed.db'));
-  t.teardown(() => handle.close());
-  ensureStandardSurvey(handle);
-  ensureStandardSurvey(handle);
+  const { store, database: handle } = openStore({ DATABASE_PATH: join(tempDir(t), 'seed.db') });
+  t.teardown(() => store.close());
+  await createSurveyRepository(store).ensureStandardSurvey();
+  await createSurveyRepository(store).ensureStandardSurvey();
   const surveys = handle.sqlite.prepare('SELECT * FROM surveys').all() as { slug: string; status: string; languages: string }[];
   t.equal(surveys.length, 1);
   t.equal(surveys[0].slug, 'community-trust');

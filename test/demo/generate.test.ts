@@ -1,80 +1,108 @@
+import { and, avg, count, eq, gt, gte, lt, lte, type SQL } from 'drizzle-orm';
 import { join } from 'node:path';
 import t from 'tap';
-import { openDatabase } from '../../src/db/sqlite/client.js';
+import { addDays } from '../../src/dates.js';
+import { openStore } from '../../src/db/open.js';
+import type { Store } from '../../src/db/store.js';
 import { generateDemo } from '../../src/demo/generate.js';
 import { tempDir } from '../helper/app.js';
 
-// Content only: response ids are random, so they differ between two runs of the same seed.
-const fingerprint = (path: string) => {
-  const handle = openDatabase(path);
-  const row = handle.sqlite
-    .prepare(
-      `SELECT count(*) AS n, sum((julianday(r.submitted_on) - 2460000) * 131 + r.neighborhood_id * 17 + a.question_id * 7 + coalesce(a.value_number, length(a.value_text))) AS checksum,
-              min(r.submitted_on) AS first, max(r.submitted_on) AS last
-              FROM responses r JOIN answers a ON a.response_id = r.id`,
-    )
-    .get();
-  handle.close();
-  return row as { n: number; checksum: number; first: string; last: string };
+const open = (t: { teardown(fn: () => unknown): void }, path: string) => {
+  const { store } = openStore({ DATABASE_PATH: path });
+  t.teardown(() => store.close());
+  return store;
 };
+
+// Content only: response ids are random, so they differ between two runs of the same seed.
+async function fingerprint(store: Store) {
+  const { answers, responses } = store.tables;
+  const rows = await store.read((db) =>
+    db
+      .select({
+        day: responses.submittedOn,
+        neighborhoodId: responses.neighborhoodId,
+        questionId: answers.questionId,
+        number: answers.valueNumber,
+        text: answers.valueText,
+      })
+      .from(responses)
+      .innerJoin(answers, eq(answers.responseId, responses.id)),
+  );
+  const days = rows.map((r) => r.day).sort();
+  const checksum = rows.reduce(
+    (sum, r) => sum + (Date.parse(r.day) / 86_400_000) * 131 + r.neighborhoodId * 17 + r.questionId * 7 + (r.number ?? r.text?.length ?? 0),
+    0,
+  );
+  return { n: rows.length, checksum, first: days[0], last: days.at(-1) };
+}
 
 t.test('the demo is deterministic for a seed and date, covers 24 months and tells its stories', async (t) => {
   const dir = tempDir(t);
   // Determinism on small cities (the same code path at a lower daily rate), then one full-size demo.
+  const prints = [];
   for (const [name, seed] of [
     ['a.db', 1],
     ['b.db', 1],
     ['c.db', 7],
   ] as const) {
-    const handle = openDatabase(join(dir, name));
-    await generateDemo(handle, { seed, asOf: '2026-06-15', passwordCost: 10, dailyRate: 1 });
-    handle.close();
+    const store = open(t, join(dir, name));
+    await generateDemo(store, { seed, asOf: '2026-06-15', passwordCost: 10, dailyRate: 1 });
+    prints.push(await fingerprint(store));
   }
-  const [a, b, c] = ['a.db', 'b.db', 'c.db'].map((n) => fingerprint(join(dir, n)));
+  const [a, b, c] = prints;
   t.same(a, b, 'same seed, same data');
   t.not(a.checksum, c.checksum, 'another seed, other data');
 
-  const full = openDatabase(join(dir, 'full.db'));
+  const store = open(t, join(dir, 'full.db'));
+  const { events, neighborhoods, responseScores, responses, staffUsers } = store.tables;
   // How long this takes is measured by the bench (`demo.generateMs`), not asserted here.
-  const { responses } = await generateDemo(full, { seed: 1, asOf: '2026-06-15', passwordCost: 10 });
-  full.close();
-  t.ok(responses > 2_500 && responses < 3_400, `Chicago's rate for 172,000 residents: about 2,900 responses (${responses})`);
-  const span = fingerprint(join(dir, 'full.db'));
+  const { responses: generated } = await generateDemo(store, { seed: 1, asOf: '2026-06-15', passwordCost: 10 });
+  t.ok(generated > 2_500 && generated < 3_400, `Chicago's rate for 172,000 residents: about 2,900 responses (${generated})`);
+  const span = await fingerprint(store);
   t.equal(span.first, '2024-07-01', '24 whole months ending with the as-of month');
   t.equal(span.last, '2026-06-15');
 
-  const handle = openDatabase(join(dir, 'full.db'));
-  t.teardown(() => handle.close());
-  t.equal((handle.sqlite.prepare('SELECT count(*) AS n FROM neighborhoods').get() as { n: number }).n, 8);
-  t.equal((handle.sqlite.prepare('SELECT count(*) AS n FROM staff_users').get() as { n: number }).n, 2);
-  const broughtIn = handle.sqlite
-    .prepare(
-      "SELECT count(*) AS n, min(r.channel) AS channel FROM responses r JOIN events e ON e.id = r.event_id WHERE json_extract(e.title, '$.en') LIKE 'Cookout%'",
-    )
-    .get() as { n: number; channel: string };
-  t.ok(broughtIn.n > 0, `the cookout's QR cards brought in responses (${broughtIn.n})`);
-  t.equal(broughtIn.channel, 'qr');
-  const monthly = handle.sqlite
-    .prepare(
-      `SELECT min(n) AS fewest, max(n) AS most, avg(n) AS mean FROM (
-      SELECT neighborhood_id, substr(submitted_on, 1, 7) AS month, count(*) AS n FROM responses WHERE submitted_on < '2026-06-01' GROUP BY 1, 2)`,
-    )
-    .get() as { fewest: number; most: number; mean: number };
-  t.ok(monthly.mean > 9 && monthly.mean < 21, `a neighborhood gets 9–21 responses a month, as real departments do (mean ${monthly.mean.toFixed(1)})`);
+  const counts = await store.read(async (db) => ({
+    neighborhoods: (await db.select({ n: count() }).from(neighborhoods))[0].n,
+    staff: (await db.select({ n: count() }).from(staffUsers))[0].n,
+  }));
+  t.same(counts, { neighborhoods: 8, staff: 2 });
+  const demoEvents = await store.read((db) => db.select().from(events));
+  const eventTitled = (prefix: string) => demoEvents.find((e) => e.title.en.startsWith(prefix))!;
+  const broughtIn = await store.read((db) =>
+    db
+      .select({ channel: responses.channel })
+      .from(responses)
+      .where(eq(responses.eventId, eventTitled('Cookout').id)),
+  );
+  t.ok(broughtIn.length > 0, `the cookout's QR cards brought in responses (${broughtIn.length})`);
+  t.same(new Set(broughtIn.map((r) => r.channel)), new Set(['qr']));
+  const month = store.sql.monthOf(responses.submittedOn);
+  const monthly = await store.read((db) =>
+    db.select({ n: count() }).from(responses).where(lt(responses.submittedOn, '2026-06-01')).groupBy(responses.neighborhoodId, month),
+  );
+  const mean = monthly.reduce((sum, m) => sum + m.n, 0) / monthly.length;
+  t.ok(mean > 9 && mean < 21, `a neighborhood gets 9–21 responses a month, as real departments do (mean ${mean.toFixed(1)})`);
 
   // The stories: trust in Riverside after the cookout beats the months before it; Mill District dips after the incident.
-  const trustAround = (title: string, beforeDays: number, afterDays: number) =>
-    handle.sqlite
-      .prepare(
-        `SELECT
-          avg(CASE WHEN r.submitted_on <  e.occurred_on AND r.submitted_on >= date(e.occurred_on, ?) THEN s.score END) AS before,
-          avg(CASE WHEN r.submitted_on >  e.occurred_on AND r.submitted_on <= date(e.occurred_on, ?) THEN s.score END) AS after
-        FROM events e JOIN responses r ON r.neighborhood_id = e.neighborhood_id JOIN response_scores s ON s.response_id = r.id AND s.measure = 'trust'
-        WHERE json_extract(e.title, '$.en') = ?`,
-      )
-      .get(`-${beforeDays} days`, `+${afterDays} days`, title) as { before: number; after: number };
-  const cookout = trustAround('Cookout with officers at Riverside Park', 56, 84);
+  const trustAround = async (prefix: string, beforeDays: number, afterDays: number) => {
+    const event = eventTitled(prefix);
+    const trust = (from: SQL, to: SQL) =>
+      store.read(async (db) => {
+        const [row] = await db
+          .select({ mean: avg(responseScores.score).mapWith(Number) })
+          .from(responses)
+          .innerJoin(responseScores, and(eq(responseScores.responseId, responses.id), eq(responseScores.measure, 'trust')))
+          .where(and(eq(responses.neighborhoodId, event.neighborhoodId!), from, to));
+        return row.mean;
+      });
+    return {
+      before: await trust(gte(responses.submittedOn, addDays(event.occurredOn, -beforeDays)), lt(responses.submittedOn, event.occurredOn)),
+      after: await trust(gt(responses.submittedOn, event.occurredOn), lte(responses.submittedOn, addDays(event.occurredOn, afterDays))),
+    };
+  };
+  const cookout = await trustAround('Cookout with officers at Riverside Park', 56, 84);
   t.ok(cookout.after - cookout.before > 5, `trust up after the cookout (${cookout.before.toFixed(1)} → ${cookout.after.toFixed(1)})`);
-  const incident = trustAround('Use-of-force incident on Mill Street', 56, 56);
+  const incident = await trustAround('Use-of-force incident on Mill Street', 56, 56);
   t.ok(incident.before - incident.after > 5, `trust down after the incident (${incident.before.toFixed(1)} → ${incident.after.toFixed(1)})`);
 });

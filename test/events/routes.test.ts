@@ -329,7 +329,7 @@ t.test('placebo windows: with two years of history, a change is clear only when 
       for (const p of people) rows.push({ neighborhoodId: id, submittedOn: month, answers: { respect: p.respect, listening: p.listening } });
     }
   }
-  seedResponses(app, rows);
+  await seedResponses(app, rows);
   const jump = await eventId({ title_en: 'New community officer', occurredOn: '2026-01-20', neighborhood: 'alder', kind: 'policy' });
   const impact = (await admin(`/api/events/${jump}/impact?months=1`)).json();
   t.ok(impact.verdict.placebo.windows >= 20, `${impact.verdict.placebo.windows} placebo windows`);

@@ -27,7 +27,7 @@ t.test('wide and long exports: parsed with csv-parse, every value back, formulas
   const { app, store } = await buildTestApp(t);
   const [riverside, oldTown] = await addNeighborhoods(store, 'Riverside', 'Old Town');
   const { asAdmin } = await staffSessions(app);
-  const ids = seedResponses(
+  const ids = await seedResponses(
     app,
     tricky.map((text, i) => ({
       neighborhoodId: i % 2 ? oldTown.id : riverside.id,
@@ -37,7 +37,7 @@ t.test('wide and long exports: parsed with csv-parse, every value back, formulas
       answers: { safety: i, respect: 10, gender: 'woman', top_issue: text },
     })),
   );
-  const emptyId = seedResponses(app, [{ neighborhoodId: riverside.id, submittedOn: '2026-03-09', answers: {} }])[0];
+  const emptyId = (await seedResponses(app, [{ neighborhoodId: riverside.id, submittedOn: '2026-03-09', answers: {} }]))[0];
 
   const res = await asAdmin.get('/admin/export.csv?survey=community-trust&format=wide');
   t.equal(res.statusCode, 200);
@@ -108,7 +108,7 @@ t.test('survey text in an export is neutralised too', async (t) => {
       .set({ options: [{ value: 'woman', label: { en: "=cmd|' /C calc'!A0" } }] })
       .where(eq(questions.code, 'gender')),
   );
-  seedResponses(app, [{ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { gender: 'woman' } }]);
+  await seedResponses(app, [{ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { gender: 'woman' } }]);
   const rows: string[][] = parse((await asAdmin.get('/admin/export.csv?survey=community-trust&format=long')).body);
   t.equal(rows[1][7], "'=cmd|' /C calc'!A0");
 });
@@ -117,7 +117,7 @@ t.test('filters: dates, neighborhoods, channel; voided responses are left out', 
   const { app, store } = await buildTestApp(t);
   const [a, b, c] = await addNeighborhoods(store, 'Alpha', 'Beta', 'Gamma');
   const { asAdmin } = await staffSessions(app);
-  const ids = seedResponses(app, [
+  const ids = await seedResponses(app, [
     { neighborhoodId: a.id, submittedOn: '2026-01-31', answers: { safety: 1 } },
     { neighborhoodId: a.id, submittedOn: '2026-02-01', answers: { safety: 2 } },
     { neighborhoodId: b.id, submittedOn: '2026-02-15', channel: 'paper', answers: { safety: 3 } },
@@ -177,7 +177,7 @@ t.test('a submission arriving mid-export succeeds; the export streams its own sn
   const [riverside] = await addNeighborhoods(store, 'Riverside');
   const { adminJar } = await staffSessions(app);
   const filler = 'x'.repeat(900);
-  seedResponses(
+  await seedResponses(
     app,
     Array.from({ length: 4000 }, (_, i) => ({ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { safety: i % 11, top_issue: filler } })),
   );
@@ -213,7 +213,7 @@ t.test('a submission arriving mid-export succeeds; the export streams its own sn
 t.test('destroying the export stream (the client went away) stops the query and closes its connection', async (t) => {
   const { app, store, config } = await buildTestApp(t);
   const [riverside] = await addNeighborhoods(store, 'Riverside');
-  seedResponses(
+  await seedResponses(
     app,
     Array.from({ length: 2000 }, () => ({ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { top_issue: 'y'.repeat(900) } })),
   );
@@ -228,7 +228,7 @@ t.test('destroying the export stream (the client went away) stops the query and 
     },
   });
   const exporting: Store = { ...store, stream: (query, batchSize) => streamRows(config.DATABASE_PATH, query, batchSize) };
-  const { survey, questions } = (await Promise.resolve(app.surveys.findWithQuestions('community-trust')))!;
+  const { survey, questions } = (await app.surveys.findWithQuestions('community-trust'))!;
   const stream = exportCsvStream(exporting, { survey, questions, neighborhoodIds: [], format: 'wide', bom: false });
   // The header comes first; the next chunk holds a response.
   let chunks = 0;
@@ -245,7 +245,7 @@ t.test('destroying the export stream (the client went away) stops the query and 
 
 t.test('the export query streams in index order: SQLite never sorts the whole export first', async (t) => {
   const { app, store } = await buildTestApp(t);
-  const { survey, questions } = (await Promise.resolve(app.surveys.findWithQuestions('community-trust')))!;
+  const { survey, questions } = (await app.surveys.findWithQuestions('community-trust'))!;
   for (const format of ['wide', 'long'] as const) {
     for (const filters of [{}, { from: '2026-01-01', to: '2026-02-01' }, { neighborhoodIds: [1, 2], channel: 'paper' as const }]) {
       const query = exportQuery({ survey, questions, neighborhoodIds: [], format, bom: false, ...filters });

@@ -50,12 +50,12 @@ export interface SeedResponse {
 }
 
 /** Stores responses to a survey in one transaction through the real recorder (scores and rollups maintained); returns their ids. */
-export function seedResponses(app: FastifyInstance, rows: SeedResponse[], surveySlug = 'community-trust'): number[] {
-  const { survey, questions } = app.surveys.findWithQuestions(surveySlug)!;
+export async function seedResponses(app: FastifyInstance, rows: SeedResponse[], surveySlug = 'community-trust'): Promise<number[]> {
+  const { survey, questions } = (await app.surveys.findWithQuestions(surveySlug))!;
   const byCode = new Map(questions.map((q) => [q.code, q]));
-  return app.surveys.recordInTransaction(survey.id, questions, (record) =>
-    rows.map((row) =>
-      record({
+  const { ids } = await app.surveys.recordInTransaction(survey.id, questions, (record) =>
+    record(
+      rows.map((row) => ({
         surveyId: survey.id,
         neighborhoodId: row.neighborhoodId,
         submittedOn: row.submittedOn,
@@ -66,9 +66,10 @@ export function seedResponses(app: FastifyInstance, rows: SeedResponse[], survey
           valueNumber: typeof v === 'number' ? v : null,
           valueText: typeof v === 'string' ? v : null,
         })),
-      }),
+      })),
     ),
   );
+  return ids;
 }
 
 /** daily_rollups next to the same sums recomputed from the raw response_scores of counted responses. */

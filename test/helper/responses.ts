@@ -11,24 +11,22 @@ export interface Person {
  * the submission path (test/security/quarantine.test.ts): these are tests of figures, where a day of 40 would be held.
  */
 export async function submit(app: FastifyInstance, neighborhoodId: number, day: string, people: Person[], extra: Record<string, string> = {}) {
-  const found = app.surveys.findWithQuestions('community-trust')!;
+  const found = (await app.surveys.findWithQuestions('community-trust'))!;
   const id = (code: string) => found.questions.find((q) => q.code === code)!.id;
-  await Promise.resolve(
-    app.surveys.recordInTransaction(found.survey.id, found.questions, (record) =>
-      people.map((p) =>
-        record({
-          surveyId: found.survey.id,
-          neighborhoodId,
-          submittedOn: day,
-          channel: 'web',
-          language: 'en',
-          answers: [
-            { questionId: id('respect'), valueNumber: p.respect, valueText: null },
-            { questionId: id('listening'), valueNumber: p.listening, valueText: null },
-            ...Object.entries(extra).map(([code, text]) => ({ questionId: id(code), valueNumber: null, valueText: text })),
-          ],
-        }),
-      ),
+  await app.surveys.recordInTransaction(found.survey.id, found.questions, (record) =>
+    record(
+      people.map((p) => ({
+        surveyId: found.survey.id,
+        neighborhoodId,
+        submittedOn: day,
+        channel: 'web',
+        language: 'en',
+        answers: [
+          { questionId: id('respect'), valueNumber: p.respect, valueText: null },
+          { questionId: id('listening'), valueNumber: p.listening, valueText: null },
+          ...Object.entries(extra).map(([code, text]) => ({ questionId: id(code), valueNumber: null, valueText: text })),
+        ],
+      })),
     ),
   );
 }

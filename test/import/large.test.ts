@@ -1,11 +1,13 @@
+import { count as countAll, like, sql, type SQL } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import t from 'tap';
+import { openStore } from '../../src/db/open.js';
+import type { Store } from '../../src/db/store.js';
 import { IMPORT_IN_PROGRESS } from '../../src/import/store.js';
 import { multipart, rollupsAndRecomputation, staffSessions } from '../helper/admin.js';
-import { addNeighborhoods, buildTestApp, csrfFrom, form, rowCount, tempDir } from '../helper/app.js';
-import { openDatabase } from '../../src/db/sqlite/client.js';
-import { join } from 'node:path';
+import { addNeighborhoods, buildTestApp, csrfFrom, form, tempDir } from '../helper/app.js';
 
 const ROWS = 30_000;
 
@@ -30,11 +32,14 @@ const resident = (app: FastifyInstance, marker: string) =>
     payload: form({ neighborhood: 'riverside', q_respect: '5', q_listening: '6', q_top_issue: marker }),
   });
 
-const liveImported = (app: FastifyInstance) =>
-  app.database.sqlite.prepare('SELECT count(*) FROM responses WHERE import_batch_id IS NOT NULL AND voided = 0').pluck().get() as number;
+const count = async (store: Store, where: SQL) =>
+  (await store.read((db) => store.rows<{ n: number }>(db, sql`SELECT count(*) AS "n" FROM responses WHERE ${where}`)))[0].n;
+const rowCount = async (store: Store, table: 'responses' | 'answers' | 'importBatches' | 'dailyRollups') =>
+  (await store.read((db) => db.select({ n: countAll() }).from(store.tables[table])))[0].n;
+const liveImported = (store: Store) => count(store, sql`import_batch_id IS NOT NULL AND NOT voided`);
 
 t.test('residents are answered within a second during a large import, which appears all at once', async (t) => {
-  const { app, store, database } = await buildTestApp(t, { SUBMIT_RATE_LIMIT: '100000' });
+  const { app, store } = await buildTestApp(t, { SUBMIT_RATE_LIMIT: '100000' });
   await addNeighborhoods(store, 'Riverside', 'Old Town');
   const { adminJar } = await staffSessions(app);
   const csv = largeCsv(ROWS);
@@ -52,7 +57,7 @@ t.test('residents are answered within a second during a large import, which appe
     latencies.push(performance.now() - due);
     if (submitted.statusCode === 303) acknowledged.push(`during-${i}`);
     healthy.push(health.statusCode === 200);
-    if (!importDone) seenDuringImport.push(liveImported(app));
+    if (!importDone) seenDuringImport.push(await liveImported(store));
     due = performance.now() + 50;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -63,18 +68,14 @@ t.test('residents are answered within a second during a large import, which appe
   t.equal(acknowledged.length, latencies.length, 'every one acknowledged');
   t.notOk(healthy.includes(false), '/healthz answered 200 throughout');
   t.same([...new Set(seenDuringImport)], [0], 'no imported row was visible before the whole file was in');
-  t.equal(liveImported(app), ROWS, 'then every row is');
-  t.equal(rowCount(database, 'import_batches'), 1);
+  t.equal(await liveImported(store), ROWS, 'then every row is');
+  t.equal(await rowCount(store, 'importBatches'), 1);
   // (Residents' own answers may be held by the volume rule: 148 in a day in a new neighborhood is a burst.)
-  t.equal(
-    database.sqlite
-      .prepare('SELECT count(*) FROM responses WHERE import_batch_id IS NOT NULL AND (void_reason = ? OR voided = 1)')
-      .pluck()
-      .get(IMPORT_IN_PROGRESS),
-    0,
-    'no imported row is left hidden',
+  t.equal(await count(store, sql`import_batch_id IS NOT NULL AND (void_reason = ${IMPORT_IN_PROGRESS} OR voided)`), 0, 'no imported row is left hidden');
+  const { answers } = store.tables;
+  const stored = new Set(
+    (await store.read((db) => db.select({ text: answers.valueText }).from(answers).where(like(answers.valueText, 'during-%')))).map((a) => a.text),
   );
-  const stored = new Set(database.sqlite.prepare("SELECT value_text FROM answers WHERE value_text LIKE 'during-%'").pluck().all());
   t.same(
     acknowledged.filter((m) => !stored.has(m)),
     [],
@@ -91,32 +92,36 @@ t.test('a large file with a bad row, or an import that fails part-way (database 
   const bad = await upload(app, adminJar, `${largeCsv(20_000)}\n2026-03-01,atlantis,paper,en,1,2,3,woman`);
   t.equal(bad.statusCode, 400, 'a large file with one bad row is refused whole');
   t.match(bad.body, /<tr><td>20002<\/td><td><code>neighborhood<\/code><\/td>/);
-  t.equal(rowCount(database, 'responses'), 0);
+  t.equal(await rowCount(store, 'responses'), 0);
+  // SQLite's own size limit stands in for a full disk.
   database.sqlite.pragma(`max_page_count = ${(database.sqlite.pragma('page_count', { simple: true }) as number) + 40}`);
   const res = await upload(app, adminJar, largeCsv(20_000));
   t.equal(res.statusCode, 503);
   t.match(res.body, 'Nothing was saved');
-  t.equal(rowCount(database, 'responses'), 0, 'the rows written before the failure are gone');
-  t.equal(rowCount(database, 'import_batches'), 0);
-  t.equal(rowCount(database, 'daily_rollups'), 0);
+  t.equal(await rowCount(store, 'responses'), 0, 'the rows written before the failure are gone');
+  t.equal(await rowCount(store, 'importBatches'), 0);
+  t.equal(await rowCount(store, 'dailyRollups'), 0);
 });
 
 t.test('an import cut short by a crash is deleted at the next start', async (t) => {
   const path = join(tempDir(t), 'crashed-import.db');
-  const handle = openDatabase(path);
-  handle.sqlite.exec(`INSERT INTO neighborhoods (name, slug) VALUES ('Riverside', 'riverside')`);
-  handle.close();
+  const { store } = openStore({ DATABASE_PATH: path });
+  await addNeighborhoods(store, 'Riverside');
+  await store.close();
   const first = await buildTestApp(t, { DATABASE_PATH: path });
   const { adminJar } = await staffSessions(first.app);
   t.equal((await upload(first.app, adminJar, largeCsv(10).replaceAll('old-town', 'riverside'))).statusCode, 303);
   // As if the process died between chunks of a second import: a batch still 'importing' with hidden rows.
-  first.database.sqlite.exec(`UPDATE import_batches SET status = 'importing'`);
-  first.database.sqlite.prepare('UPDATE responses SET voided = 1, void_reason = ?').run(IMPORT_IN_PROGRESS);
-  first.database.sqlite.exec('DELETE FROM daily_rollups');
+  const { dailyRollups, importBatches, responses } = first.store.tables;
+  await first.store.transaction(async (tx) => {
+    await tx.update(importBatches).set({ status: 'importing' });
+    await tx.update(responses).set({ voided: true, voidReason: IMPORT_IN_PROGRESS });
+    await tx.delete(dailyRollups);
+  });
   await first.app.close();
   first.database.close();
   const second = await buildTestApp(t, { DATABASE_PATH: path });
-  t.equal(rowCount(second.database, 'responses'), 0);
-  t.equal(rowCount(second.database, 'answers'), 0);
-  t.equal(rowCount(second.database, 'import_batches'), 0);
+  t.equal(await rowCount(second.store, 'responses'), 0);
+  t.equal(await rowCount(second.store, 'answers'), 0);
+  t.equal(await rowCount(second.store, 'importBatches'), 0);
 });

@@ -1,9 +1,15 @@
 import { parse } from 'csv-parse/sync';
+import { count, sql, type SQL } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import t from 'tap';
 import { addDays, dateIn } from '../../src/dates.js';
+import type { Store } from '../../src/db/store.js';
 import { auditActions, multipart, rollupsAndRecomputation, seedResponses, staffSessions } from '../helper/admin.js';
-import { addNeighborhoods, buildTestApp, csrfFrom, rowCount } from '../helper/app.js';
+import { addNeighborhoods, buildTestApp, csrfFrom } from '../helper/app.js';
+
+const rowCount = async (store: Store, table: 'responses' | 'importBatches' | 'auditLog') =>
+  (await store.read((db) => db.select({ n: count() }).from(store.tables[table])))[0].n;
+const rows = (store: Store, query: SQL) => store.read((db) => store.rows(db, query));
 
 async function upload(app: FastifyInstance, jar: { header(): string }, survey: string, csv: string | Buffer | undefined, token?: string) {
   const page = await app.inject({ url: '/admin/import', headers: { cookie: jar.header() } });
@@ -20,37 +26,36 @@ const good = [
 ].join('\r\n');
 
 t.test('a good file is imported in one batch through the recorder, on a closed survey too', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   await addNeighborhoods(store, 'Riverside', 'Old Town');
-  database.sqlite.prepare("UPDATE surveys SET status = 'closed'").run();
+  await store.transaction((tx) => tx.update(store.tables.surveys).set({ status: 'closed' }));
   const { adminJar } = await staffSessions(app);
   const res = await upload(app, adminJar, 'community-trust', good);
   t.equal(res.statusCode, 303);
   t.match(res.headers.location, /^\/admin\/import\?batch=\d+$/);
   const done = await app.inject({ url: res.headers.location as string, headers: { cookie: adminJar.header() } });
   t.match(done.body, 'Imported 3 responses from paper-march.csv as import 1.');
-  t.same(database.sqlite.prepare('SELECT survey_id, file_name, row_count FROM import_batches').all(), [
-    { survey_id: 1, file_name: 'paper-march.csv', row_count: 3 },
-  ]);
+  t.same(await rows(store, sql`SELECT survey_id, file_name, row_count FROM import_batches`), [{ survey_id: 1, file_name: 'paper-march.csv', row_count: 3 }]);
   // Response ids are random, so rows are compared in an order of their own content.
-  t.same(database.sqlite.prepare('SELECT submitted_on, channel, language, import_batch_id FROM responses ORDER BY submitted_on, channel').all(), [
+  t.same(await rows(store, sql`SELECT submitted_on, channel, language, import_batch_id FROM responses ORDER BY submitted_on, channel`), [
     { submitted_on: '2026-03-02', channel: 'paper', language: 'en', import_batch_id: 1 },
     { submitted_on: '2026-03-03', channel: 'kiosk', language: 'es', import_batch_id: 1 },
     { submitted_on: '2026-03-03', channel: 'paper', language: 'en', import_batch_id: 1 },
   ]);
-  const texts = database.sqlite
-    .prepare('SELECT value_text FROM answers a JOIN questions q ON q.id = a.question_id WHERE q.code = ? ORDER BY a.value_text')
-    .all('top_issue');
+  const texts = await rows(
+    store,
+    sql`SELECT value_text FROM answers a JOIN questions q ON q.id = a.question_id WHERE q.code = ${'top_issue'} ORDER BY a.value_text`,
+  );
   t.same(texts, [{ value_text: '=1+1' }, { value_text: 'Speeding, mostly "at night"' }, { value_text: 'two\nlines' }], "the export's leading ' is removed");
   // Hand-computed trust of row 1: (80 + 60) / 2 = 70; row 2 has respect only: 1 of 2 items is not more than half.
-  t.same(database.sqlite.prepare("SELECT n, sum FROM daily_rollups WHERE measure = 'trust'").all(), [{ n: 1, sum: 70 }]);
+  t.same(await rows(store, sql`SELECT n, sum FROM daily_rollups WHERE measure = 'trust'`), [{ n: 1, sum: 70 }]);
   const { stored, recomputed } = rollupsAndRecomputation(app);
   t.same(stored, recomputed);
   t.same(await auditActions(app), ['import.create']);
 });
 
 t.test('one bad row: nothing is written and each bad row and field is listed', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   await addNeighborhoods(store, 'Riverside');
   const { adminJar } = await staffSessions(app);
   const tomorrow = addDays(dateIn('UTC'), 2);
@@ -82,13 +87,13 @@ t.test('one bad row: nothing is written and each bad row and field is listed', a
   t.match(res.body, '&quot;web&quot; is not a channel. Allowed: paper or kiosk');
   t.match(res.body, 'The answer is 1001 characters long. Allowed: text of at most 1000 characters.');
   t.notMatch(res.body, 'Please choose again');
-  t.equal(rowCount(database, 'responses'), 0);
-  t.equal(rowCount(database, 'import_batches'), 0);
-  t.equal(rowCount(database, 'audit_log'), 0);
+  t.equal(await rowCount(store, 'responses'), 0);
+  t.equal(await rowCount(store, 'importBatches'), 0);
+  t.equal(await rowCount(store, 'auditLog'), 0);
 });
 
 t.test('unreadable files and headers are refused with the reason', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   await addNeighborhoods(store, 'Riverside');
   const { adminJar } = await staffSessions(app);
   const cases: [string | Buffer, string][] = [
@@ -111,11 +116,11 @@ t.test('unreadable files and headers are refused with the reason', async (t) => 
   t.match(noSurvey.body, 'href="#field-survey"');
   const unknown = await upload(app, adminJar, 'nope', good);
   t.match(unknown.body, 'There is no survey &quot;nope&quot;.');
-  t.equal(rowCount(database, 'responses'), 0);
+  t.equal(await rowCount(store, 'responses'), 0);
 });
 
 t.test('uploads: size limit, CSRF, role guard, and no multipart anywhere else', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   await addNeighborhoods(store, 'Riverside');
   const { adminJar, liaisonJar } = await staffSessions(app);
   const big = await upload(app, adminJar, 'community-trust', 'submitted_on,neighborhood,top_issue\n' + 'x'.repeat(5 * 1024 * 1024 + 10));
@@ -152,11 +157,11 @@ t.test('uploads: size limit, CSRF, role guard, and no multipart anywhere else', 
     payload: liaisonPost.payload,
   });
   t.equal(elsewhere.statusCode, 415, 'the resident form does not take uploads');
-  t.equal(rowCount(database, 'responses'), 0);
+  t.equal(await rowCount(store, 'responses'), 0);
 });
 
 t.test('blank template: the header of a wide export without response_id, and an example row import skips', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   await addNeighborhoods(store, 'Riverside');
   const { asAdmin, adminJar } = await staffSessions(app);
   const res = await asAdmin.get('/admin/import/template.csv?survey=community-trust');
@@ -187,7 +192,7 @@ t.test('blank template: the header of a wide export without response_id, and an 
   const withExample = `${res.body}2026-03-02,riverside,paper,en,5,,,,,,,,,,,\r\n`;
   const imported = await upload(app, adminJar, 'community-trust', withExample);
   t.equal(imported.statusCode, 303, 'the template with its example row imports');
-  t.equal(rowCount(database, 'responses'), 1, 'the example row is skipped');
+  t.equal(await rowCount(store, 'responses'), 1, 'the example row is skipped');
 
   const codes = await asAdmin.get('/admin/import/codes.csv?survey=community-trust');
   t.equal(codes.statusCode, 200);
@@ -210,7 +215,7 @@ t.test('round trip: export wide, import into a duplicated survey, export again: 
   const { app, store } = await buildTestApp(t);
   const [riverside, oldTown] = await addNeighborhoods(store, 'Riverside', 'Old Town');
   const { adminJar, asAdmin } = await staffSessions(app);
-  seedResponses(app, [
+  await seedResponses(app, [
     {
       neighborhoodId: riverside.id,
       submittedOn: '2026-01-05',

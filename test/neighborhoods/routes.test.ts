@@ -19,10 +19,10 @@ t.test('admins add, rename, set the population, retire and bring back neighborho
   t.match((await all())[0], { name: 'Old Town Centre', population: null, slug: 'old-town' }, 'the slug stays');
 
   t.equal((await asAdmin.post(`/admin/neighborhoods/${row.id}/retire`, {})).statusCode, 303);
-  t.same(app.surveys.activeNeighborhoods(), [], 'a retired neighborhood leaves the resident form');
+  t.same(await app.surveys.activeNeighborhoods(), [], 'a retired neighborhood leaves the resident form');
   t.notMatch((await app.inject('/surveys/community-trust')).body, 'Old Town Centre');
   t.equal((await asAdmin.post(`/admin/neighborhoods/${row.id}/unretire`, {})).statusCode, 303);
-  t.equal(app.surveys.activeNeighborhoods().length, 1);
+  t.equal((await app.surveys.activeNeighborhoods()).length, 1);
   t.same(await auditActions(app), ['neighborhood.create', 'neighborhood.update', 'neighborhood.retire', 'neighborhood.unretire']);
 });
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { openDatabase } from '../../src/db/sqlite/client.js';
+import { openStore } from '../../src/db/open.js';
 import { exited, prepareDatabase, startServerProcess, storedMarkers, submissionLoad } from '../../scripts/lib/crash-round.js';
 import { compiledServer, tempDir } from '../helper/app.js';
 
@@ -9,7 +9,7 @@ const server = compiledServer();
 
 t.test('SIGTERM finishes in-flight submissions, stops accepting and closes the database cleanly', async (t) => {
   const databasePath = join(tempDir(t), 'shutdown.db');
-  prepareDatabase(databasePath);
+  await prepareDatabase(databasePath);
   const { child, url } = await startServerProcess(server, { DATABASE_PATH: databasePath });
   const load = submissionLoad(url, 8, 'term');
   await load.whenAcknowledged(20);
@@ -22,9 +22,9 @@ t.test('SIGTERM finishes in-flight submissions, stops accepting and closes the d
   t.ok(acknowledged.length > 10, `under load (${acknowledged.length} acknowledged)`);
   t.notOk(existsSync(`${databasePath}-wal`), 'the write-ahead log was checkpointed and removed on close');
   await t.rejects(fetch(`${url}/healthz`), 'no longer accepting connections');
-  const handle = openDatabase(databasePath);
-  t.teardown(() => handle.close());
-  const stored = storedMarkers(handle.sqlite);
+  const { store } = openStore({ DATABASE_PATH: databasePath });
+  t.teardown(() => store.close());
+  const stored = await storedMarkers(store);
   t.same(
     acknowledged.filter((m) => !stored.has(m)),
     [],

@@ -33,7 +33,7 @@ const halfPost = [
 
 t.test('a request trickled in or a silent connection is cut off after REQUEST_TIMEOUT', async (t) => {
   const databasePath = join(tempDir(t), 'timeouts.db');
-  prepareDatabase(databasePath);
+  await prepareDatabase(databasePath);
   const { child, url } = await startServerProcess(server, { DATABASE_PATH: databasePath, REQUEST_TIMEOUT: '2' });
   t.teardown(() => child.kill('SIGKILL'));
 
@@ -52,7 +52,7 @@ t.test('a request trickled in or a silent connection is cut off after REQUEST_TI
 
 t.test('SIGTERM with a half-sent request in flight exits after SHUTDOWN_TIMEOUT', async (t) => {
   const databasePath = join(tempDir(t), 'shutdown-deadline.db');
-  prepareDatabase(databasePath);
+  await prepareDatabase(databasePath);
   // The request timeout is far away: only the shutdown deadline can end the stuck request.
   const { child, url } = await startServerProcess(server, { DATABASE_PATH: databasePath, REQUEST_TIMEOUT: '600', SHUTDOWN_TIMEOUT: '2' });
   t.teardown(() => child.kill('SIGKILL'));

@@ -5,7 +5,7 @@ import { buildTestApp } from '../helper/app.js';
 
 async function demoApp(t: Parameters<typeof buildTestApp>[0], env: Record<string, string> = {}) {
   const built = await buildTestApp(t, env);
-  await generateDemo(built.database, { seed: 3, asOf: dateIn('UTC'), passwordCost: 10, dailyRate: 1.5 });
+  await generateDemo(built.store, { seed: 3, asOf: dateIn('UTC'), passwordCost: 10, dailyRate: 1.5 });
   await built.store.transaction((tx) => tx.update(built.store.tables.surveys).set({ published: true }));
   return built;
 }

@@ -38,8 +38,8 @@ const chartOf = (body: string) => JSON.parse(/id="public-trend-data"[^>]*>([^<]*
 const sentence = /<p class="comparison-summary"><strong>([^<]*)<\/strong><\/p>/;
 
 t.test('a visitor compares their neighborhood with the city, in English and Spanish, without JavaScript', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
-  await generateDemo(database, { seed: 3, asOf: dateIn('UTC'), passwordCost: 10, dailyRate: 1.5 });
+  const { app, store } = await buildTestApp(t);
+  await generateDemo(store, { seed: 3, asOf: dateIn('UTC'), passwordCost: 10, dailyRate: 1.5 });
   await store.transaction((tx) => tx.update(store.tables.surveys).set({ published: true }));
 
   const all = await app.inject('/public/community-trust');
@@ -93,8 +93,8 @@ t.test('a visitor compares their neighborhood with the city, in English and Span
 });
 
 t.test('only shown figures go into the sentence: not enough answers yet otherwise', async (t) => {
-  const { app, store, database } = await buildTestApp(t, { MIN_GROUP_SIZE: '100', MIN_RELIABLE_SIZE: '5000', LOW_RELIABILITY_SIZE: '6000' });
-  await generateDemo(database, { seed: 3, asOf: dateIn('UTC'), passwordCost: 10, dailyRate: 1 });
+  const { app, store } = await buildTestApp(t, { MIN_GROUP_SIZE: '100', MIN_RELIABLE_SIZE: '5000', LOW_RELIABILITY_SIZE: '6000' });
+  await generateDemo(store, { seed: 3, asOf: dateIn('UTC'), passwordCost: 10, dailyRate: 1 });
   await store.transaction((tx) => tx.update(store.tables.surveys).set({ published: true }));
   const res = await app.inject('/public/community-trust?neighborhood=riverside&bucket=quarter&rolling=1');
   t.match(res.body.match(sentence)?.[1], 'In Riverside, there are not enough answers yet to give a trust score for the latest period.');

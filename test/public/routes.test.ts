@@ -11,7 +11,7 @@ import { people, submit } from '../helper/responses.js';
 /** A demo city (smaller than the full demo; the demo publishes its survey) with its survey published or not. */
 async function demoApp(t: Parameters<typeof buildTestApp>[0], env: Record<string, string> = {}, publish = true) {
   const built = await buildTestApp(t, env);
-  await generateDemo(built.database, { seed: 3, asOf: dateIn('UTC'), passwordCost: 10, dailyRate: 1.5 });
+  await generateDemo(built.store, { seed: 3, asOf: dateIn('UTC'), passwordCost: 10, dailyRate: 1.5 });
   await publishAll(built.store, publish);
   return built;
 }

@@ -18,7 +18,7 @@ t.test('a change verdict from its interval and minimum detectable change', async
 
 t.test('the results summary, and the one-page meeting brief per neighborhood', async (t) => {
   const { app } = await buildTestApp(t);
-  await generateDemo(app.database, { seed: 3, asOf: dateIn('UTC'), passwordCost: 10, dailyRate: 4 });
+  await generateDemo(app.store, { seed: 3, asOf: dateIn('UTC'), passwordCost: 10, dailyRate: 4 });
   const { asLiaison } = await staffSessions(app);
 
   const results = await asLiaison.get('/results');

@@ -70,7 +70,7 @@ async function setup(t: Test) {
   }));
   // Six answered only the respect item: in T_RESPECT (and so Chicago's TRUST), not in the trust index.
   const respectOnly: SeedResponse[] = Array.from({ length: 6 }, () => ({ neighborhoodId: alder.id, submittedOn: '2026-03-20', answers: { respect: 10 } }));
-  seedResponses(app, [...march, ...respectOnly]);
+  await seedResponses(app, [...march, ...respectOnly]);
   await submit(app, formula.id, '2026-03-10', people(12, 5));
   await submit(app, alder.id, '2026-04-10', people(31, 3));
   await submit(app, formula.id, '2026-04-10', people(33, 5));

@@ -29,8 +29,8 @@ async function verdict(session: Session, eventId: number) {
 
 for (const volume of [1, 3, 20]) {
   t.test(`the demo city at ${volume}× Chicago's rate: pooled figures for every neighborhood, and the stories are clear`, async (t) => {
-    const { app, store, database } = await buildTestApp(t);
-    await generateDemo(database, { seed: 11, asOf: today, volume, passwordCost: 10 });
+    const { app, store } = await buildTestApp(t);
+    await generateDemo(store, { seed: 11, asOf: today, volume, passwordCost: 10 });
     const session = await staffSessions(app);
     const coverage = await rollingSixCoverage(session);
     t.ok(coverage >= 0.9, `rolling 6-month trust figures for ${(coverage * 100).toFixed(0)}% of neighborhood × quarter cells`);

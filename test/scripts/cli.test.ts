@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import t from 'tap';
 import { verifyPassword } from '../../src/auth/passwords.js';
+import { sql } from 'drizzle-orm';
+import { openStore } from '../../src/db/open.js';
 import { openDatabase } from '../../src/db/sqlite/client.js';
-import { neighborhoods } from '../../src/db/schema.js';
-import { ensureStandardSurvey } from '../../src/survey/queries.js';
+import { createSurveyRepository } from '../../src/survey/queries.js';
 import { compiledServer, tempDir } from '../helper/app.js';
 
 /** Runs one of the compiled command-line scripts the README documents, with a temp database. */
@@ -41,16 +42,19 @@ t.test('npm run user: add staff with the password from stdin, reset it, refuse b
 t.test('npm run export: the CSV on stdout; npm run backup: a copy that opens', async (t) => {
   const dir = tempDir(t);
   const env = { DATABASE_PATH: join(dir, 'export.db') };
-  const handle = openDatabase(env.DATABASE_PATH);
-  ensureStandardSurvey(handle);
-  const place = handle.db.insert(neighborhoods).values({ slug: 'riverside', name: 'Riverside' }).returning().get();
-  handle.sqlite
-    .prepare("INSERT INTO responses (survey_id, neighborhood_id, submitted_on, channel, language) VALUES (1, ?, '2026-03-02', 'paper', 'es')")
-    .run(place.id);
-  handle.sqlite
-    .prepare("INSERT INTO answers (response_id, question_id, value_text) SELECT 1, id, '=1+1, \"quoted\"' FROM questions WHERE code = 'top_issue'")
-    .run();
-  handle.close();
+  const { store } = openStore(env);
+  await createSurveyRepository(store).ensureStandardSurvey();
+  await store.transaction(async (tx) => {
+    const [place] = await tx.insert(store.tables.neighborhoods).values({ slug: 'riverside', name: 'Riverside' }).returning();
+    await tx
+      .insert(store.tables.responses)
+      .values({ id: 1, surveyId: 1, neighborhoodId: place.id, submittedOn: '2026-03-02', channel: 'paper', language: 'es' });
+    await store.execute(
+      tx,
+      sql`INSERT INTO answers (response_id, question_id, value_text) SELECT 1, id, ${'=1+1, "quoted"'} FROM questions WHERE code = 'top_issue'`,
+    );
+  });
+  await store.close();
 
   const out = run('export', ['--survey', 'community-trust', '--format', 'wide'], env);
   t.equal(out.status, 0, out.stderr);

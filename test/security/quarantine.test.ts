@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { parse } from 'csv-parse/sync';
+import { getTableColumns, sql, type SQL } from 'drizzle-orm';
 import t from 'tap';
 import { addDays, dateIn } from '../../src/dates.js';
 import { rollupsAndRecomputation, seedResponses, staffSessions } from '../helper/admin.js';
-import { addNeighborhoods, buildTestApp, form, rowCount } from '../helper/app.js';
+import { addNeighborhoods, buildTestApp, form } from '../helper/app.js';
 
 const formHeaders = { 'content-type': 'application/x-www-form-urlencoded' };
 // The same value on every scale question: what a script stuffing the box sends.
@@ -28,29 +29,32 @@ async function post(app: FastifyInstance, i: number, answers: Record<string, str
   if (res.statusCode !== 303) throw new Error(`submission ${i}: ${res.statusCode}`);
 }
 
-const counted = (app: FastifyInstance) => rowCount(app.database, 'responses WHERE voided = 0');
-const held = (app: FastifyInstance) => rowCount(app.database, "responses WHERE voided = 1 AND void_reason = 'held for review (quarantine)'");
-const rolledUp = (app: FastifyInstance) =>
-  app.database.sqlite.prepare("SELECT coalesce(sum(n), 0) FROM daily_rollups WHERE measure = 'trust'").pluck().get() as number;
+/** The one value of a one-row, one-column query. */
+const value = async <T = number>(app: FastifyInstance, query: SQL) =>
+  Object.values((await app.store.read((db) => app.store.rows<Record<string, T>>(db, query)))[0])[0];
+const responsesWhere = (app: FastifyInstance, where: SQL) => value(app, sql`SELECT count(*) AS "n" FROM responses WHERE ${where}`);
+const counted = (app: FastifyInstance) => responsesWhere(app, sql`NOT voided`);
+const held = (app: FastifyInstance) => responsesWhere(app, sql`voided AND void_reason = 'held for review (quarantine)'`);
+const rolledUp = (app: FastifyInstance) => value(app, sql`SELECT coalesce(sum(n), 0) AS "n" FROM daily_rollups WHERE measure = 'trust'`);
 
 async function figures(app: FastifyInstance, asAdmin: Awaited<ReturnType<typeof staffSessions>>['asAdmin']) {
   const today = dateIn(app.config.TIME_ZONE);
   const csv: string[][] = parse((await asAdmin.get('/admin/export.csv?survey=community-trust&format=wide')).body);
   const trends = (await asAdmin.get(`/api/trends?from=${today}&to=${today}`)).json<{ series: { area: string; cells: { n: number | null }[] }[] }>();
-  return { exported: csv.length - 1, rolledUp: rolledUp(app), trendN: trends.series.find((s) => s.area === 'city')!.cells[0].n };
+  return { exported: csv.length - 1, rolledUp: await rolledUp(app), trendN: trends.series.find((s) => s.area === 'city')!.cells[0].n };
 }
 
 t.test('500 identical answers from rotating addresses behind a trusted proxy are held, not counted, until an admin decides', async (t) => {
-  const { app, store, database } = await buildTestApp(t, { TRUST_PROXY: '1', SUBMIT_RATE_LIMIT: '5' });
+  const { app, store } = await buildTestApp(t, { TRUST_PROXY: '1', SUBMIT_RATE_LIMIT: '5' });
   await addNeighborhoods(store, 'Riverside', 'Old Town');
   const session = await staffSessions(app);
   const { asAdmin } = session;
   for (let i = 0; i < 3; i++) await post(app, 1000 + i, varied(i));
   for (let i = 0; i < 500; i++) await post(app, i, stuffed);
 
-  t.equal(rowCount(database, 'responses'), 503, 'every answer is stored: nothing is dropped silently');
-  t.equal(held(app), 500, 'all 500 straight-lined answers are held (the burst took the first five of the day with it)');
-  t.equal(counted(app), 3, 'only the real answers count');
+  t.equal(await responsesWhere(app, sql`TRUE`), 503, 'every answer is stored: nothing is dropped silently');
+  t.equal(await held(app), 500, 'all 500 straight-lined answers are held (the burst took the first five of the day with it)');
+  t.equal(await counted(app), 3, 'only the real answers count');
   const before = await figures(app, asAdmin);
   t.equal(before.exported, 3, 'the export leaves the held answers out');
   t.equal(before.rolledUp, 3, 'the rollups leave them out');
@@ -68,18 +72,18 @@ t.test('500 identical answers from rotating addresses behind a trusted proxy are
   t.equal((await session.asLiaison.get('/admin/quarantine')).statusCode, 403, 'and for admins only');
 
   // A held answer is not restored on its own.
-  const one = database.sqlite.prepare('SELECT id FROM responses WHERE voided = 1 LIMIT 1').pluck().get() as number;
+  const one = await value(app, sql`SELECT id FROM responses WHERE voided LIMIT 1`);
   t.match((await asAdmin.get(`/admin/responses?id=${one}`)).body, 'Held for review with a burst');
   await asAdmin.post(`/admin/responses/${one}/restore`, {}, `/admin/responses?id=${one}`);
-  t.equal(held(app), 500, 'restoring one held answer is refused');
+  t.equal(await held(app), 500, 'restoring one held answer is refused');
 
-  const id = database.sqlite.prepare('SELECT id FROM quarantines').pluck().get() as number;
+  const id = await value(app, sql`SELECT id FROM quarantines`);
   const noReason = await asAdmin.post(`/admin/quarantine/${id}/count`, { reason: ' ', confirmed: 'yes' }, '/admin/quarantine');
   t.equal(noReason.statusCode, 400, 'a reason is required');
   t.match(noReason.body, 'Give a reason');
   const ask = await asAdmin.post(`/admin/quarantine/${id}/count`, { reason: 'town hall meeting' }, '/admin/quarantine');
   t.match(ask.body, 'Count these answers', 'the confirmation page asks first');
-  t.equal(held(app), 500, 'nothing changes before the confirmation');
+  t.equal(await held(app), 500, 'nothing changes before the confirmation');
   const noToken = await session.asAdmin.postWithoutToken(`/admin/quarantine/${id}/count`, { reason: 'x', confirmed: 'yes' });
   t.equal(noToken.statusCode, 403, 'CSRF is checked');
 
@@ -87,24 +91,30 @@ t.test('500 identical answers from rotating addresses behind a trusted proxy are
   t.equal(done.statusCode, 303);
   const next = await app.inject({ url: '/admin/quarantine', headers: { cookie: session.adminJar.header() } });
   t.match(next.body, '500 held answers of Riverside counted.', 'a flash message says what was done');
-  t.equal(counted(app), 503, 'counted: they join the figures');
+  t.equal(await counted(app), 503, 'counted: they join the figures');
   const after = await figures(app, asAdmin);
   t.equal(after.exported, 503);
   t.equal(after.rolledUp, 503);
   t.ok(after.trendN! > 450, `the trends API counts them (n ${after.trendN})`);
   t.same(rollupsAndRecomputation(app).stored, rollupsAndRecomputation(app).recomputed, 'rollups (cell keys included) equal a recomputation');
   t.equal((await asAdmin.post(`/admin/quarantine/${id}/void`, { reason: 'x', confirmed: 'yes' }, '/admin/quarantine')).statusCode, 404, 'decided once');
-  const audit = database.sqlite.prepare("SELECT details FROM audit_log WHERE action = 'quarantine.count'").pluck().all() as string[];
+  const { auditLog, quarantines, responses } = store.tables;
+  const audit = await store.read((db) =>
+    db
+      .select({ details: auditLog.details })
+      .from(auditLog)
+      .where(sql`${auditLog.action} = 'quarantine.count'`),
+  );
   t.same(
-    audit.map((d) => JSON.parse(d)),
+    audit.map((d) => d.details),
     [{ responses: 500, reason: 'town hall meeting' }],
     'the decision is audited',
   );
 
   // Nothing about the burst records an address or a time of day.
-  const stored = JSON.stringify(database.sqlite.prepare('SELECT * FROM quarantines').all());
+  const stored = JSON.stringify(await store.read((db) => db.select().from(quarantines)));
   t.notMatch(stored, /198\.51|10\.0\.0|\d\d:\d\d/, `no address or time in ${stored}`);
-  const columns = database.sqlite.prepare("SELECT name FROM pragma_table_info('responses')").pluck().all() as string[];
+  const columns = Object.values(getTableColumns(responses)).map((c) => c.name);
   t.notOk(
     columns.some((c) => /ip|addr|agent|time|_at$/.test(c)),
     `responses columns: ${columns.join(', ')}`,
@@ -112,30 +122,30 @@ t.test('500 identical answers from rotating addresses behind a trusted proxy are
 });
 
 t.test('a voided burst stays out of every figure; a later burst the same day is held again', async (t) => {
-  const { app, store, database } = await buildTestApp(t, { TRUST_PROXY: '1' });
+  const { app, store } = await buildTestApp(t, { TRUST_PROXY: '1' });
   await addNeighborhoods(store, 'Riverside');
   const { asAdmin } = await staffSessions(app);
   for (let i = 0; i < 20; i++) await post(app, i, stuffed);
-  t.equal(held(app), 20);
-  const id = database.sqlite.prepare('SELECT id FROM quarantines').pluck().get() as number;
+  t.equal(await held(app), 20);
+  const id = await value(app, sql`SELECT id FROM quarantines`);
   await asAdmin.post(`/admin/quarantine/${id}/void`, { reason: 'a bot', confirmed: 'yes' }, '/admin/quarantine');
-  t.equal(rowCount(database, "responses WHERE voided = 1 AND void_reason = 'a bot'"), 20, 'voided with the admin’s reason');
+  t.equal(await responsesWhere(app, sql`voided AND void_reason = 'a bot'`), 20, 'voided with the admin’s reason');
   t.equal((await figures(app, asAdmin)).exported, 0);
-  t.equal(rolledUp(app), 0);
+  t.equal(await rolledUp(app), 0);
   t.match((await asAdmin.get('/admin/quarantine')).body, 'No answers are held for review.');
   for (let i = 0; i < 10; i++) await post(app, 100 + i, stuffed);
-  t.equal(held(app), 10, 'the bot coming back is held in a new burst');
-  t.equal(rowCount(database, "quarantines WHERE status = 'held'"), 1);
+  t.equal(await held(app), 10, 'the bot coming back is held in a new burst');
+  t.equal(await value(app, sql`SELECT count(*) AS "n" FROM quarantines WHERE status = 'held'`), 1);
   t.same(rollupsAndRecomputation(app).stored, rollupsAndRecomputation(app).recomputed);
 });
 
 t.test('a volume burst of varied answers is held; the same burst on a staff kiosk link is not', async (t) => {
-  const { app, store, database } = await buildTestApp(t, { TRUST_PROXY: '1', PUBLIC_URL: 'http://trust.example.org' });
+  const { app, store } = await buildTestApp(t, { TRUST_PROXY: '1', PUBLIC_URL: 'http://trust.example.org' });
   await addNeighborhoods(store, 'Riverside', 'Old Town');
   const { asAdmin } = await staffSessions(app);
   for (let i = 0; i < 45; i++) await post(app, i, varied(i));
-  t.equal(rowCount(database, 'responses WHERE neighborhood_id = 1 AND voided = 0'), 30, 'the first 30 of the day count');
-  t.equal(held(app), 15, 'the rest are held');
+  t.equal(await responsesWhere(app, sql`neighborhood_id = 1 AND NOT voided`), 30, 'the first 30 of the day count');
+  t.equal(await held(app), 15, 'the rest are held');
   t.match((await asAdmin.get('/admin/quarantine')).body, 'Riverside, unusual volume');
 
   const issued = await asAdmin.post(
@@ -147,8 +157,8 @@ t.test('a volume burst of varied answers is held; the same burst on a staff kios
   const opened = await app.inject(link);
   const device = { cookie: `cg_kiosk=${opened.cookies.find((c) => c.name === 'cg_kiosk')!.value}` };
   for (let i = 0; i < 45; i++) await post(app, 500 + i, { ...varied(i, 'old-town'), channel: 'kiosk' }, device);
-  t.equal(rowCount(database, "responses WHERE neighborhood_id = 2 AND channel = 'kiosk' AND voided = 0"), 45, 'a cookout on a kiosk link counts in full');
-  t.equal(held(app), 15);
+  t.equal(await responsesWhere(app, sql`neighborhood_id = 2 AND channel = 'kiosk' AND NOT voided`), 45, 'a cookout on a kiosk link counts in full');
+  t.equal(await held(app), 15);
   t.same(rollupsAndRecomputation(app).stored, rollupsAndRecomputation(app).recomputed);
 });
 
@@ -157,7 +167,7 @@ t.test('a neighborhood used to many answers a day is held only far above its own
   const [riverside] = await addNeighborhoods(store, 'Riverside');
   const today = dateIn(app.config.TIME_ZONE);
   // 20 a day for the previous 28 days: held beyond 5 × 20 = 100 today.
-  seedResponses(
+  await seedResponses(
     app,
     Array.from({ length: 28 * 20 }, (_, i) => ({
       neighborhoodId: riverside.id,
@@ -166,5 +176,5 @@ t.test('a neighborhood used to many answers a day is held only far above its own
     })),
   );
   for (let i = 0; i < 105; i++) await post(app, i, varied(i));
-  t.equal(held(app), 5, 'the 101st and later are held');
+  t.equal(await held(app), 5, 'the 101st and later are held');
 });

@@ -235,7 +235,7 @@ t.test('once a survey has responses, changes that would corrupt them are refused
   const { questions } = store.tables;
   const [riverside] = await addNeighborhoods(store, 'Riverside');
   const { asAdmin } = await staffSessions(app);
-  seedResponses(app, [{ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { respect: 7, gender: 'woman' } }]);
+  await seedResponses(app, [{ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { respect: 7, gender: 'woman' } }]);
   const questionOf = async (code: string) =>
     (
       await store.read((db) =>
@@ -312,7 +312,7 @@ t.test('duplicate: a draft copy with every question and no responses', async (t)
   const { questions, surveys } = store.tables;
   const [riverside] = await addNeighborhoods(store, 'Riverside');
   const { asAdmin } = await staffSessions(app);
-  seedResponses(app, [{ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { respect: 7 } }]);
+  await seedResponses(app, [{ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { respect: 7 } }]);
   const bad = await asAdmin.post('/admin/surveys/1/duplicate', { slug: 'community-trust' });
   t.equal(bad.statusCode, 400);
   t.match(bad.body, 'Another survey already uses this slug.');
@@ -384,7 +384,7 @@ t.test('the survey list counts every response of each survey, not voided ones', 
   const { responses } = store.tables;
   const [riverside] = await addNeighborhoods(store, 'Riverside');
   const { asAdmin } = await staffSessions(app);
-  const [voided] = seedResponses(
+  const [voided] = await seedResponses(
     app,
     Array.from({ length: 5 }, () => ({ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { respect: 7 } })),
   );

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'csv-parse/sync';
+import { like } from 'drizzle-orm';
 import t from 'tap';
 import { openDatabase } from '../../src/db/sqlite/client.js';
 import { migrationsFolder } from '../../src/paths.js';
@@ -32,13 +33,11 @@ t.test('no id, rowid or export order follows the order answers were submitted in
     const res = await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: formHeaders, payload: form(answersFor(i)) });
     t.equal(res.statusCode, 303);
   }
+  const { answers } = store.tables;
   const idOf = new Map(
-    (
-      database.sqlite.prepare("SELECT value_text AS text, response_id AS id FROM answers WHERE value_text LIKE 'order-%'").all() as {
-        text: string;
-        id: number;
-      }[]
-    ).map((r) => [Number(r.text.slice(6)), r.id]),
+    (await store.read((db) => db.select({ text: answers.valueText, id: answers.responseId }).from(answers).where(like(answers.valueText, 'order-%')))).map(
+      (r) => [Number(r.text!.slice(6)), r.id],
+    ),
   );
   const order = [...Array(count).keys()];
   const ids = order.map((i) => idOf.get(i)!);
@@ -48,6 +47,7 @@ t.test('no id, rowid or export order follows the order answers were submitted in
     ids.every((id) => Number.isSafeInteger(id) && id > 0),
     'ids are safe integers',
   );
+  // How SQLite lays the rows out: a response's rowid is its id, and the other tables have none.
   const rowids = database.sqlite.prepare('SELECT rowid AS rowid, id FROM responses').all() as { rowid: number; id: number }[];
   t.ok(
     rowids.every((r) => r.rowid === r.id),

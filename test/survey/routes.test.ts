@@ -1,8 +1,8 @@
-import { eq } from 'drizzle-orm';
+import { count, eq, getTableColumns } from 'drizzle-orm';
 import t from 'tap';
 import { dateIn } from '../../src/dates.js';
-import { answers, dailyRollups, questions, responses, responseScores, surveys } from '../../src/db/schema.js';
-import { addNeighborhoods, buildTestApp, form, rowCount } from '../helper/app.js';
+import type { Store } from '../../src/db/store.js';
+import { addNeighborhoods, buildTestApp, form } from '../helper/app.js';
 
 const formHeaders = { 'content-type': 'application/x-www-form-urlencoded' };
 
@@ -22,10 +22,11 @@ const fullAnswers = {
   q_years_in_neighborhood: '10_plus',
 };
 
-const counts = (database: Awaited<ReturnType<typeof buildTestApp>>['database']) => ({
-  responses: rowCount(database, 'responses'),
-  answers: rowCount(database, 'answers'),
-});
+const counts = (store: Store) =>
+  store.read(async (db) => ({
+    responses: (await db.select({ n: count() }).from(store.tables.responses))[0].n,
+    answers: (await db.select({ n: count() }).from(store.tables.answers))[0].n,
+  }));
 
 t.test('the form renders in English with every question, labelled and grouped', async (t) => {
   const { app, store } = await buildTestApp(t);
@@ -59,7 +60,7 @@ t.test('the form renders in Spanish with ?lang=es', async (t) => {
 });
 
 t.test('a valid submission is stored with every answer, its scores and rollups, then redirects', async (t) => {
-  const { app, store, database } = await buildTestApp(t, { TIME_ZONE: 'America/Chicago' });
+  const { app, store } = await buildTestApp(t, { TIME_ZONE: 'America/Chicago' });
   const [riverside] = await addNeighborhoods(store, 'Riverside');
   const res = await app.inject({
     method: 'POST',
@@ -70,7 +71,8 @@ t.test('a valid submission is stored with every answer, its scores and rollups, 
   t.equal(res.statusCode, 303);
   t.match(res.headers.location, /^\/surveys\/community-trust\/thanks\?/);
 
-  const stored = database.db.select().from(responses).all();
+  const { answers, dailyRollups, questions, responses, responseScores } = store.tables;
+  const stored = await store.read((db) => db.select().from(responses));
   t.equal(stored.length, 1);
   t.equal(stored[0].neighborhoodId, riverside.id);
   t.equal(stored[0].submittedOn, dateIn('America/Chicago'));
@@ -79,12 +81,14 @@ t.test('a valid submission is stored with every answer, its scores and rollups, 
   t.equal(stored[0].language, 'es');
 
   const byCode = new Map(
-    database.db
-      .select({ code: questions.code, number: answers.valueNumber, text: answers.valueText })
-      .from(answers)
-      .innerJoin(questions, eq(questions.id, answers.questionId))
-      .all()
-      .map((a) => [a.code, a.number ?? a.text]),
+    (
+      await store.read((db) =>
+        db
+          .select({ code: questions.code, number: answers.valueNumber, text: answers.valueText })
+          .from(answers)
+          .innerJoin(questions, eq(questions.id, answers.questionId)),
+      )
+    ).map((a) => [a.code, a.number ?? a.text]),
   );
   t.same(
     Object.fromEntries(byCode),
@@ -104,16 +108,10 @@ t.test('a valid submission is stored with every answer, its scores and rollups, 
     "every answer kept as given; don't know stored as no value",
   );
 
-  const scores = Object.fromEntries(
-    database.db
-      .select()
-      .from(responseScores)
-      .all()
-      .map((s) => [s.measure, s.score]),
-  );
+  const scores = Object.fromEntries((await store.read((db) => db.select().from(responseScores))).map((s) => [s.measure, s.score]));
   // Hand-computed: trust = (80 + 50) / 2; fairness 4 on 1–5 = 75; responsiveness 2 = 25; reliability unanswered.
   t.same(scores, { safety: 60, respect: 80, listening: 50, fairness: 75, responsiveness: 25, confidence: 70, trust: 65 });
-  const trustRollup = database.db.select().from(dailyRollups).where(eq(dailyRollups.measure, 'trust')).get()!;
+  const [trustRollup] = await store.read((db) => db.select().from(dailyRollups).where(eq(dailyRollups.measure, 'trust')));
   t.same({ n: trustRollup.n, sum: trustRollup.sum, sumSquares: trustRollup.sumSquares }, { n: 1, sum: 65, sumSquares: 65 * 65 });
 
   const thanks = await app.inject(res.headers.location as string);
@@ -122,7 +120,7 @@ t.test('a valid submission is stored with every answer, its scores and rollups, 
 });
 
 t.test('no address, user agent or cookie id is stored or logged', async (t) => {
-  const { app, store, database, logs } = await buildTestApp(t, { LOG_LEVEL: 'info' });
+  const { app, store, logs } = await buildTestApp(t, { LOG_LEVEL: 'info' });
   await addNeighborhoods(store, 'Riverside');
   await app.inject({
     method: 'POST',
@@ -131,16 +129,13 @@ t.test('no address, user agent or cookie id is stored or logged', async (t) => {
     remoteAddress: '198.51.100.23',
     payload: form(fullAnswers),
   });
-  t.equal(rowCount(database, 'responses'), 1);
+  t.equal((await counts(store)).responses, 1);
   t.same(logs, [], 'resident requests are not logged one by one');
   await app.inject({ url: '/login', headers: { 'user-agent': 'UniqueAgent/9.9', 'x-forwarded-for': '203.0.113.77' }, remoteAddress: '198.51.100.23' });
   t.ok(logs.length > 0, 'staff requests are logged');
-  const everything = logs.join('\n') + JSON.stringify(database.sqlite.prepare('SELECT * FROM responses').all());
+  const everything = logs.join('\n') + JSON.stringify(await store.read((db) => db.select().from(store.tables.responses)));
   for (const secret of ['198.51.100.23', '203.0.113.77', 'UniqueAgent', 'remoteAddress', 'user-agent']) t.notMatch(everything, secret);
-  const columns = database.sqlite
-    .prepare("SELECT name FROM pragma_table_info('responses')")
-    .all()
-    .map((c) => (c as { name: string }).name);
+  const columns = Object.values(getTableColumns(store.tables.responses)).map((c) => c.name);
   t.same(
     columns.filter((c) => /ip|agent|time|created/.test(c)),
     [],
@@ -149,7 +144,7 @@ t.test('no address, user agent or cookie id is stored or logged', async (t) => {
 });
 
 t.test('invalid answers: 400, the form again with every answer kept and each error by its field', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   await addNeighborhoods(store, 'Riverside');
   const bad = { ...fullAnswers, neighborhood: 'atlantis', q_respect: '11', q_gender: 'robot', q_top_issue: 'x'.repeat(1001) };
   const res = await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: formHeaders, payload: form(bad) });
@@ -167,13 +162,14 @@ t.test('invalid answers: 400, the form again with every answer kept and each err
   t.match(res.body, 'id="field-reliability-dk" name="q_reliability" value="dk" checked');
   t.match(res.body, 'id="field-race_ethnicity-hispanic" name="q_race_ethnicity" value="hispanic" checked');
   t.match(res.body, 'x'.repeat(1001));
-  t.same(counts(database), { responses: 0, answers: 0 });
+  t.same(await counts(store), { responses: 0, answers: 0 });
 });
 
 t.test('missing neighborhood, repeated keys and required questions are refused', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   await addNeighborhoods(store, 'Riverside');
-  database.db.update(questions).set({ required: true }).where(eq(questions.code, 'confidence')).run();
+  const { questions } = store.tables;
+  await store.transaction((tx) => tx.update(questions).set({ required: true }).where(eq(questions.code, 'confidence')));
 
   const noNeighborhood = await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: formHeaders, payload: form({ q_confidence: '5' }) });
   t.equal(noNeighborhood.statusCode, 400);
@@ -198,7 +194,7 @@ t.test('missing neighborhood, repeated keys and required questions are refused',
   });
   t.equal(repeated.statusCode, 400);
   t.match(repeated.body, 'This answer could not be read.');
-  t.same(counts(database), { responses: 0, answers: 0 });
+  t.same(await counts(store), { responses: 0, answers: 0 });
 
   const ok = await app.inject({
     method: 'POST',
@@ -207,11 +203,11 @@ t.test('missing neighborhood, repeated keys and required questions are refused',
     payload: form({ neighborhood: 'riverside', q_confidence: '0' }),
   });
   t.equal(ok.statusCode, 303, 'a 0 is an answer');
-  t.same(counts(database), { responses: 1, answers: 1 });
+  t.same(await counts(store), { responses: 1, answers: 1 });
 });
 
 t.test('a filled honeypot looks accepted but stores nothing', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   await addNeighborhoods(store, 'Riverside');
   const res = await app.inject({
     method: 'POST',
@@ -221,14 +217,14 @@ t.test('a filled honeypot looks accepted but stores nothing', async (t) => {
   });
   t.equal(res.statusCode, 303);
   t.match(res.headers.location, '/thanks');
-  t.same(counts(database), { responses: 0, answers: 0 });
+  t.same(await counts(store), { responses: 0, answers: 0 });
 });
 
 t.test('closed and draft surveys say they are not accepting answers', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   await addNeighborhoods(store, 'Riverside');
   for (const status of ['closed', 'draft'] as const) {
-    database.db.update(surveys).set({ status }).run();
+    await store.transaction((tx) => tx.update(store.tables.surveys).set({ status }));
     const page = await app.inject('/surveys/community-trust');
     t.equal(page.statusCode, 200);
     t.match(page.body, 'This survey is not accepting answers');
@@ -237,7 +233,7 @@ t.test('closed and draft surveys say they are not accepting answers', async (t) 
     t.equal(post.statusCode, 409);
     t.match(post.body, 'is not open for answers');
   }
-  t.same(counts(database), { responses: 0, answers: 0 });
+  t.same(await counts(store), { responses: 0, answers: 0 });
 });
 
 t.test('unknown surveys and pages are 404 pages', async (t) => {
@@ -279,7 +275,7 @@ t.test('a browser that answered is told so next time', async (t) => {
 });
 
 t.test('submissions are rate limited per client', async (t) => {
-  const { app, store, database } = await buildTestApp(t, { SUBMIT_RATE_LIMIT: '3' });
+  const { app, store } = await buildTestApp(t, { SUBMIT_RATE_LIMIT: '3' });
   await addNeighborhoods(store, 'Riverside');
   const statuses: number[] = [];
   for (let i = 0; i < 4; i++) {
@@ -287,7 +283,7 @@ t.test('submissions are rate limited per client', async (t) => {
     statuses.push(res.statusCode);
   }
   t.same(statuses, [303, 303, 303, 429]);
-  t.equal(rowCount(database, 'responses'), 3);
+  t.equal((await counts(store)).responses, 3);
   const other = await app.inject({
     method: 'POST',
     url: '/surveys/community-trust',
@@ -309,7 +305,7 @@ t.test('home lists open surveys; healthz answers', async (t) => {
 });
 
 t.test('the language button re-renders the form in the other language with every answer kept, storing nothing', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   await addNeighborhoods(store, 'Riverside', 'Old Town');
   const english = await app.inject('/surveys/community-trust');
   t.match(english.body, /<button type="submit" form="survey-form" name="switch_lang" value="es" lang="es"/);
@@ -335,7 +331,7 @@ t.test('the language button re-renders the form in the other language with every
   t.match(res.body, 'Speeding on &quot;Main&quot; St, &lt;b&gt;near&lt;/b&gt; the school — ¡rápido!</textarea>');
   t.match(res.body, 'name="lang" value="es"');
   t.match(res.body, /name="switch_lang" value="en" lang="en"/);
-  t.same(counts(database), { responses: 0, answers: 0 });
+  t.same(await counts(store), { responses: 0, answers: 0 });
 
   // A language the survey does not offer is an ordinary submission.
   const odd = await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: formHeaders, payload: form({ ...fullAnswers, switch_lang: 'fr' }) });
@@ -343,7 +339,7 @@ t.test('the language button re-renders the form in the other language with every
 });
 
 t.test('each resident page has its own title, marked when the form has errors', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   await addNeighborhoods(store, 'Riverside');
   const bad = await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: formHeaders, payload: form({ q_safety: '3' }) });
   t.equal(bad.statusCode, 400);
@@ -352,8 +348,7 @@ t.test('each resident page has its own title, marked when the form has errors', 
   const thanks = await app.inject('/surveys/community-trust/thanks?lang=es');
   t.match(thanks.body, '<title>Gracias – Encuesta');
   t.notMatch(thanks.body, '/public/community-trust', 'no results link before the results are published');
-  database.sqlite.prepare('UPDATE surveys SET published = 1').run();
-  app.surveys.findWithQuestions('community-trust');
+  await store.transaction((tx) => tx.update(store.tables.surveys).set({ published: true }));
   const published = await app.inject('/surveys/community-trust/thanks?lang=es');
   t.match(published.body, 'href="/public/community-trust?lang&#x3D;es"');
 });

@@ -1,5 +1,7 @@
 import { parse } from 'csv-parse/sync';
+import { and, count, eq, inArray } from 'drizzle-orm';
 import t from 'tap';
+import { first, type Store } from '../../src/db/store.js';
 import { createResponseVoider } from '../../src/survey/response-recorder.js';
 import { auditActions, rollupsAndRecomputation, seedResponses, staffSessions } from '../helper/admin.js';
 import { addNeighborhoods, buildTestApp } from '../helper/app.js';
@@ -13,21 +15,34 @@ const close = (a: unknown[], b: unknown[]) =>
     }),
   );
 
-function trustRollup(app: Awaited<ReturnType<typeof buildTestApp>>['app'], day: string) {
-  return app.database.sqlite.prepare("SELECT n, sum, sum_squares FROM daily_rollups WHERE measure = 'trust' AND day = ?").get(day);
+function trustRollup(store: Store, day: string) {
+  const { dailyRollups } = store.tables;
+  return store.read((db) =>
+    first(
+      db
+        .select({ n: dailyRollups.n, sum: dailyRollups.sum, sum_squares: dailyRollups.sumSquares })
+        .from(dailyRollups)
+        .where(and(eq(dailyRollups.measure, 'trust'), eq(dailyRollups.day, day))),
+    ),
+  );
 }
 
+const voidState = (store: Store, id: number) => {
+  const { responses } = store.tables;
+  return store.read((db) => first(db.select({ voided: responses.voided, void_reason: responses.voidReason }).from(responses).where(eq(responses.id, id))));
+};
+
 t.test('voiding takes a response out of the rollups and the export; restoring brings it back', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   const [riverside, oldTown] = await addNeighborhoods(store, 'Riverside', 'Old Town');
   const { asAdmin } = await staffSessions(app);
-  const ids = seedResponses(app, [
+  const ids = await seedResponses(app, [
     { neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { respect: 8, listening: 6, safety: 3 } },
     { neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { respect: 4, listening: 2 } },
     { neighborhoodId: oldTown.id, submittedOn: '2026-03-02', answers: { respect: 10, listening: 10, fairness: 5 } },
   ]);
   // Hand-computed trust: (80 + 60) / 2 = 70 and (40 + 20) / 2 = 30 on 2026-03-01.
-  t.same(trustRollup(app, '2026-03-01'), { n: 2, sum: 100, sum_squares: 70 ** 2 + 30 ** 2 });
+  t.same(await trustRollup(store, '2026-03-01'), { n: 2, sum: 100, sum_squares: 70 ** 2 + 30 ** 2 });
 
   const page = await asAdmin.get(`/admin/responses?id=${ids[0]}`);
   t.match(page.body, `Response ${ids[0]}`);
@@ -35,12 +50,16 @@ t.test('voiding takes a response out of the rollups and the export; restoring br
   const asked = await asAdmin.post(`/admin/responses/${ids[0]}/void`, { reason: 'entered twice' });
   t.match(asked.body, `Void response ${ids[0]}?`);
   t.match(asked.body, '<input type="hidden" name="reason" value="entered twice">', 'the reason is carried to the confirmation');
-  t.same(database.sqlite.prepare('SELECT voided FROM responses WHERE id = ?').get(ids[0]), { voided: 0 }, 'nothing voided before the confirmation');
+  t.same(await voidState(store, ids[0]), { voided: false, void_reason: null }, 'nothing voided before the confirmation');
   const voided = await asAdmin.post(`/admin/responses/${ids[0]}/void`, { reason: 'entered twice', confirmed: 'yes' });
   t.equal(voided.statusCode, 303);
-  t.same(database.sqlite.prepare('SELECT voided, void_reason FROM responses WHERE id = ?').get(ids[0]), { voided: 1, void_reason: 'entered twice' });
-  t.same(trustRollup(app, '2026-03-01'), { n: 1, sum: 30, sum_squares: 900 });
-  t.same(database.sqlite.prepare("SELECT count(*) AS n FROM daily_rollups WHERE measure = 'safety'").get(), { n: 0 }, 'an emptied cell is gone');
+  t.same(await voidState(store, ids[0]), { voided: true, void_reason: 'entered twice' });
+  t.same(await trustRollup(store, '2026-03-01'), { n: 1, sum: 30, sum_squares: 900 });
+  t.same(
+    await store.read((db) => db.select({ n: count() }).from(store.tables.dailyRollups).where(eq(store.tables.dailyRollups.measure, 'safety'))),
+    [{ n: 0 }],
+    'an emptied cell is gone',
+  );
   let { stored, recomputed } = rollupsAndRecomputation(app);
   t.ok(close(stored, recomputed), 'rollups equal a recomputation from raw scores');
   const exported = parse((await asAdmin.get('/admin/export.csv?survey=community-trust')).body)
@@ -50,29 +69,35 @@ t.test('voiding takes a response out of the rollups and the export; restoring br
   t.match((await asAdmin.get(`/admin/responses?id=${ids[0]}`)).body, 'Voided: entered twice');
 
   t.equal((await asAdmin.post(`/admin/responses/${ids[0]}/restore`, {})).statusCode, 303);
-  t.same(trustRollup(app, '2026-03-01'), { n: 2, sum: 100, sum_squares: 70 ** 2 + 30 ** 2 });
+  t.same(await trustRollup(store, '2026-03-01'), { n: 2, sum: 100, sum_squares: 70 ** 2 + 30 ** 2 });
   ({ stored, recomputed } = rollupsAndRecomputation(app));
   t.ok(close(stored, recomputed));
   t.equal(stored.length, recomputed.length);
-  t.same(database.sqlite.prepare('SELECT voided, void_reason FROM responses WHERE id = ?').get(ids[0]), { voided: 0, void_reason: null });
+  t.same(await voidState(store, ids[0]), { voided: false, void_reason: null });
   t.equal((await asAdmin.post(`/admin/responses/${ids[0]}/restore`, {})).statusCode, 303, 'restoring twice changes nothing');
   t.same(await auditActions(app), ['response.void', 'export.wide', 'response.restore']);
 });
 
 t.test('voiding and restoring a whole import batch', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   const [riverside] = await addNeighborhoods(store, 'Riverside');
   const { asAdmin, admin, adminJar } = await staffSessions(app);
   const next = async () => (await app.inject({ url: '/admin/responses', headers: { cookie: adminJar.header() } })).body;
-  const batch = database.sqlite
-    .prepare("INSERT INTO import_batches (survey_id, file_name, row_count, created_by) VALUES (1, 'paper.csv', 2, ?)")
-    .run(admin.id).lastInsertRowid;
-  const ids = seedResponses(app, [
+  const { importBatches, responses } = store.tables;
+  const [{ id: batch }] = await store.transaction((tx) =>
+    tx.insert(importBatches).values({ surveyId: 1, fileName: 'paper.csv', rowCount: 2, createdBy: admin.id }).returning({ id: importBatches.id }),
+  );
+  const ids = await seedResponses(app, [
     { neighborhoodId: riverside.id, submittedOn: '2026-03-01', channel: 'paper', answers: { respect: 5, listening: 5 } },
     { neighborhoodId: riverside.id, submittedOn: '2026-03-03', channel: 'paper', answers: { respect: 9, listening: 7 } },
     { neighborhoodId: riverside.id, submittedOn: '2026-03-03', answers: { respect: 1, listening: 1 } },
   ]);
-  database.sqlite.prepare('UPDATE responses SET import_batch_id = ? WHERE id IN (?, ?)').run(batch, ids[0], ids[1]);
+  await store.transaction((tx) =>
+    tx
+      .update(responses)
+      .set({ importBatchId: batch })
+      .where(inArray(responses.id, [ids[0], ids[1]])),
+  );
   const before = rollupsAndRecomputation(app).stored;
 
   const missingReason = await asAdmin.post(`/admin/import/batches/${batch}/void`, { reason: ' ' });
@@ -83,7 +108,7 @@ t.test('voiding and restoring a whole import batch', async (t) => {
   const voided = await asAdmin.post(`/admin/import/batches/${batch}/void`, { reason: 'wrong file', confirmed: 'yes' });
   t.equal(voided.statusCode, 303);
   t.match(await next(), '2 responses voided', 'a message says it is done');
-  t.same(trustRollup(app, '2026-03-03'), { n: 1, sum: 10, sum_squares: 100 });
+  t.same(await trustRollup(store, '2026-03-03'), { n: 1, sum: 10, sum_squares: 100 });
   t.ok(close(rollupsAndRecomputation(app).stored, rollupsAndRecomputation(app).recomputed));
   await asAdmin.post(`/admin/import/batches/${batch}/restore`, {});
   t.match(await next(), '2 responses restored');
@@ -92,9 +117,9 @@ t.test('voiding and restoring a whole import batch', async (t) => {
 });
 
 t.test('the voider keeps rollups equal to a recomputation through many voids and restores', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   const [a, b] = await addNeighborhoods(store, 'Alpha', 'Beta');
-  const ids = seedResponses(
+  const ids = await seedResponses(
     app,
     Array.from({ length: 60 }, (_, i) => ({
       neighborhoodId: i % 3 ? a.id : b.id,
@@ -102,21 +127,24 @@ t.test('the voider keeps rollups equal to a recomputation through many voids and
       answers: { respect: i % 11, listening: (i * 7) % 11, fairness: 1 + (i % 5), safety: (i * 3) % 11 },
     })),
   );
-  const voider = createResponseVoider(database.sqlite);
-  database.sqlite.transaction(() => ids.filter((_, i) => i % 4 === 0 || i % 7 === 0).forEach((id) => voider.setVoided(id, true, 'test')))();
+  const voider = createResponseVoider(store);
+  await store.transaction((tx) => voider.setVoided(tx, { ids: ids.filter((_, i) => i % 4 === 0 || i % 7 === 0) }, true, 'test'));
   let { stored, recomputed } = rollupsAndRecomputation(app);
   t.ok(close(stored, recomputed), 'after voiding');
-  database.sqlite.transaction(() => ids.filter((_, i) => i % 8 === 0).forEach((id) => voider.setVoided(id, false)))();
+  await store.transaction(async (tx) => {
+    // One at a time, as the admin page restores them.
+    for (const id of ids.filter((_, i) => i % 8 === 0)) await voider.setVoided(tx, { ids: [id] }, false);
+  });
   ({ stored, recomputed } = rollupsAndRecomputation(app));
   t.ok(close(stored, recomputed), 'after restoring some');
-  t.notOk(voider.setVoided(999999, true, 'x'), 'an unknown response changes nothing');
+  t.equal(await store.transaction((tx) => voider.setVoided(tx, { ids: [999999] }, true, 'x')), 0, 'an unknown response changes nothing');
 });
 
 t.test('void pages: validation, unknown ids, CSRF and role guard', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   const [riverside] = await addNeighborhoods(store, 'Riverside');
   const { asAdmin, asLiaison } = await staffSessions(app);
-  const [id] = seedResponses(app, [{ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { respect: 5 } }]);
+  const [id] = await seedResponses(app, [{ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { respect: 5 } }]);
   const noReason = await asAdmin.post(`/admin/responses/${id}/void`, { reason: '' });
   t.equal(noReason.statusCode, 400);
   t.match(noReason.body, 'href="#field-reason"');
@@ -128,5 +156,5 @@ t.test('void pages: validation, unknown ids, CSRF and role guard', async (t) => 
   t.equal((await asAdmin.postWithoutToken(`/admin/responses/${id}/void`, { reason: 'spam' })).statusCode, 403);
   t.equal((await asLiaison.get('/admin/responses')).statusCode, 403);
   t.equal((await asLiaison.post(`/admin/responses/${id}/void`, { reason: 'spam' }, '/')).statusCode, 403);
-  t.same(database.sqlite.prepare('SELECT voided FROM responses').get(), { voided: 0 });
+  t.same(await store.read((db) => db.select({ voided: store.tables.responses.voided }).from(store.tables.responses)), [{ voided: false }]);
 });

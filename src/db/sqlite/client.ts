@@ -116,3 +116,13 @@ export function openDatabase(path: string, options: { readonly?: boolean } = {})
     },
   };
 }
+
+/** SQLite's full consistency check of the file at `path` (after a crash, say): 'ok', or what is damaged. */
+export function integrityCheck(path: string): string {
+  const sqlite = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    return (sqlite.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
+  } finally {
+    sqlite.close();
+  }
+}

@@ -1,4 +1,5 @@
-import { sql, type Column, type SQL } from 'drizzle-orm';
+import { DrizzleError, sql, type Column, type SQL } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
 import * as schema from '../schema.js';
 import { createScopedCache } from '../cache.js';
 import type { CacheScope, Db, Store } from '../store.js';
@@ -6,6 +7,7 @@ import type { DatabaseHandle } from './client.js';
 import { createGroupCommitter } from './group-commit.js';
 import { createStorageHealth, isSqliteStorageError } from './health.js';
 import { ConnectionLock } from './lock.js';
+import { withStatementCache } from './statements.js';
 import { streamRows } from './stream.js';
 
 /**
@@ -14,7 +16,8 @@ import { streamRows } from './stream.js';
  * commits of other processes (data_version).
  */
 export function createSqliteStore(handle: DatabaseHandle): Store {
-  const { sqlite, db } = handle;
+  const { sqlite } = handle;
+  const db: Db = drizzle(withStatementCache(sqlite), { schema });
   const lock = new ConnectionLock();
   const cache = createScopedCache();
   const health = createStorageHealth(handle);
@@ -81,8 +84,15 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
       if (lock.held()) throw new Error('A submission cannot be queued from inside a read or transaction: it would wait for itself.');
       return committer.run(() => work(db));
     },
-    rows: <T>(tx: Db, query: SQL) => Promise.resolve(tx.all<T>(query)),
-    execute: (tx: Db, query: SQL) => Promise.resolve(tx.run(query).changes),
+    rows: async <T>(tx: Db, query: SQL) => tx.all<T>(query),
+    async execute(tx: Db, query: SQL) {
+      try {
+        return tx.run(query).changes;
+      } catch (err) {
+        // drizzle wraps a raw statement's error; callers look at SQLite's own (a full disk is answered 503, not 500).
+        throw err instanceof DrizzleError && err.cause instanceof Error ? err.cause : err;
+      }
+    },
     stream: <T>(query: SQL, batchSize: number) => streamRows<T>(handle.path, query, batchSize),
     cached<T>(scope: 'settings' | 'figures', key: string, read: () => Promise<T>): Promise<T> {
       noticeOtherWriters();

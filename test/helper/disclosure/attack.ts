@@ -458,7 +458,7 @@ export async function runDisclosureAttack({ app, mode, sigma, seed = 12 }: Attac
 
   // Live differencing: one resident answers today (a month liaisons do not see yet); then an import of three paper
   // responses backdated into the last complete month; then it is voided.
-  seedResponses(app, [{ neighborhoodId: north.id, submittedOn: today, answers: freshAnswers(random) }]);
+  await seedResponses(app, [{ neighborhoodId: north.id, submittedOn: today, answers: freshAnswers(random) }]);
   const afterOne = await snapshot('after one submission');
   await readLatest(afterOne);
   const submitted = afterOne.live.filter((r) => !before.has(r.key)).map((r) => r.key);

@@ -73,7 +73,7 @@ export async function seedSparseCity(app: FastifyInstance, today: string, seed =
   kiosk(north.id, kioskNorth, 22);
   kiosk(north.id, addDays(kioskNorth, 31), 24);
   kiosk(south.id, monthEnd, 11);
-  seedResponses(app, rows);
+  await seedResponses(app, rows);
   return { north, south, first, random };
 }
 

@@ -37,7 +37,7 @@ export const pointTo100 = (item: ScaleItem, point: number) => {
 };
 
 export async function surveyShape(app: FastifyInstance, slug: string): Promise<SurveyShape> {
-  const { questions } = (await Promise.resolve(app.surveys.findWithQuestions(slug)))!;
+  const { questions } = (await app.surveys.findWithQuestions(slug))!;
   const items: ScaleItem[] = [];
   const measures = new Map<string, string[]>();
   const choices = new Map<string, { prompt: string; options: Map<string, string> }>();
