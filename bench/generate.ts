@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { hashPassword } from '../src/auth/passwords.js';
 import { addDays } from '../src/dates.js';
-import { openStore } from '../src/db/open.js';
+import { openSqliteStore } from '../src/db/open.js';
 import { createRandom } from '../src/demo/random.js';
 import { createRollupAccumulator } from '../src/ops/rollups.js';
 import { measuresOf, respondentScores } from '../src/stats/scoring.js';
@@ -23,7 +23,7 @@ export async function generateBenchDatabase(path: string, count: number, seed = 
   const started = performance.now();
   // A bulk load straight through better-sqlite3 (the bench's own, not the app's way of writing); the survey and the
   // rollups go through the app's store.
-  const { store, database } = openStore({ DATABASE_PATH: path });
+  const { store, database } = openSqliteStore({ DATABASE_PATH: path });
   const { sqlite } = database;
   const surveys = createSurveyRepository(store);
   await surveys.ensureStandardSurvey();

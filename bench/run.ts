@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { openStore } from '../src/db/open.js';
+import { openSqliteStore } from '../src/db/open.js';
 import { generateDemo } from '../src/demo/generate.js';
 import { projectRoot } from '../src/paths.js';
 import { BENCH_FIRST_DAY, BENCH_LAST_DAY, benchStaff, generateBenchDatabase } from './generate.js';
@@ -387,7 +387,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
 
 /** How long the demo city takes to generate, with the demo's own settings apart from a cheap password hash. */
 async function measureDemo(path: string): Promise<{ responses: number; ms: number }> {
-  const { store } = openStore({ DATABASE_PATH: path });
+  const { store } = openSqliteStore({ DATABASE_PATH: path });
   try {
     const started = performance.now();
     const { responses } = await generateDemo(store, { seed: 1, asOf: new Date().toISOString().slice(0, 10), passwordCost: 10 });

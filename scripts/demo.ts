@@ -21,7 +21,7 @@ process.env.DATABASE_PATH ??= './data/demo.db';
 const config = loadConfig();
 
 if (existsSync(config.DATABASE_PATH)) {
-  const { store } = openStore(config);
+  const store = await openStore(config);
   const built = await builtVolume(store);
   await store.close();
   if (built !== demoVolumeLabel({ volume })) {
@@ -34,7 +34,7 @@ if (!existsSync(config.DATABASE_PATH)) {
   const asOf = dateIn(config.TIME_ZONE);
   console.log(`Building the demo database at ${config.DATABASE_PATH} (responses up to ${asOf}, ${volume}× Chicago's rate)…`);
   const started = Date.now();
-  const { store } = openStore(config);
+  const store = await openStore(config);
   const { responses } = await generateDemo(store, { seed: 2026, asOf, volume, passwordCost: config.PASSWORD_HASH_COST });
   await store.close();
   console.log(`Built ${responses.toLocaleString('en')} responses in ${((Date.now() - started) / 1000).toFixed(1)} s.`);

@@ -14,11 +14,11 @@ const dir = mkdtempSync(join(tmpdir(), 'cg-screenshots-'));
 const out = join(projectRoot, 'docs', 'screenshots');
 mkdirSync(out, { recursive: true });
 const config = loadConfig({ DATABASE_PATH: join(dir, 'demo.db'), LOG_LEVEL: 'silent', PASSWORD_HASH_COST: '10' });
-const { store, database } = openStore(config);
+const store = await openStore(config);
 const liaison = demoStaff.find((s) => s.role === 'liaison')!;
 try {
   await generateDemo(store, { seed: 2026, asOf: dateIn(config.TIME_ZONE), passwordCost: config.PASSWORD_HASH_COST });
-  const app = await buildApp({ config, store, database });
+  const app = await buildApp({ config, store });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await launchChromium();
   try {

@@ -31,7 +31,7 @@ if (!parsed.success) {
   process.exit(2);
 }
 const config = loadConfig();
-const { store } = openStore(config);
+const store = await openStore(config);
 const exports = createExportRepository(store);
 const resolved = await exports.resolve(parsed.data);
 if (!resolved.ok) {

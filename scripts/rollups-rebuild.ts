@@ -4,7 +4,7 @@ import { rebuildRollups } from '../src/ops/rollups.js';
 
 // `npm run rollups:rebuild`: recomputes scores and daily rollups of DATABASE_PATH from the stored answers.
 const config = loadConfig();
-const { store } = openStore(config);
+const store = await openStore(config);
 const started = Date.now();
 const { responses, scores, rollups } = await rebuildRollups(store);
 await store.close();

@@ -40,7 +40,7 @@ if (password.length < MIN_PASSWORD_LENGTH) {
   console.error(`The password must have at least ${MIN_PASSWORD_LENGTH} characters.`);
   process.exit(2);
 }
-const { store } = openStore(config);
+const store = await openStore(config);
 const staff = createStaffRepository(store);
 const passwordHash = await hashPassword(password, config.PASSWORD_HASH_COST);
 const existing = await staff.findByEmail(email.data);

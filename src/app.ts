@@ -7,7 +7,6 @@ import { createStaffRepository } from './auth/staff-repository.js';
 import { createEventRepository } from './events/queries.js';
 import { eventRoutes } from './events/routes.js';
 import type { Config } from './config.js';
-import type { DatabaseHandle } from './db/sqlite/client.js';
 import type { Store } from './db/store.js';
 import { exportRoutes } from './export/routes.js';
 import { homeRoutes } from './home/routes.js';
@@ -38,8 +37,6 @@ import './types.js';
 export interface AppOptions {
   config: Config;
   store: Store;
-  /** The SQLite connection behind `store`, for features not yet moved behind repositories. */
-  database: DatabaseHandle;
   /** Where log lines go (tests capture them to prove no client address is logged). */
   logStream?: NodeJS.WritableStream;
   /** Tests only: turn perturbation off, so the disclosure attack suite can show what it protects against. */
@@ -76,7 +73,7 @@ export function loggerOptions(config: Config, stream?: NodeJS.WritableStream): F
 const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
 
 /** Builds the whole application without listening, so tests can `inject` into it. */
-export async function buildApp({ config, store, database, logStream, unsafeExactFigures = false }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, store, logStream, unsafeExactFigures = false }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(config, logStream),
     logController: new LogController({ disableRequestLogging: (request) => RESIDENT_PATH.test(request.url) }),
@@ -103,7 +100,6 @@ export async function buildApp({ config, store, database, logStream, unsafeExact
 
   app.decorate('config', config);
   app.decorate('store', store);
-  app.decorate('database', database);
   app.decorate('surveys', createSurveyRepository(store));
   await app.surveys.ensureStandardSurvey();
   app.decorate('staff', createStaffRepository(store));

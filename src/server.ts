@@ -9,8 +9,8 @@ const SETUP_LINK_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** Opens the database (applying migrations), builds the app and listens; SIGTERM/SIGINT shut down gracefully. */
 export async function startServer(config: Config) {
-  const { store, database } = openStore(config);
-  const app = await buildApp({ config, store, database });
+  const store = await openStore(config);
+  const app = await buildApp({ config, store });
   // A submission whose connection the shutdown deadline cut is still committed before the database closes.
   app.addHook('onClose', () => store.close());
 

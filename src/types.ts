@@ -1,6 +1,5 @@
 import '@fastify/session';
 import type { Config } from './config.js';
-import type { DatabaseHandle } from './db/sqlite/client.js';
 import type { StaffUser } from './db/schema.js';
 import type { Store } from './db/store.js';
 import type { LoginThrottle } from './auth/login-throttle.js';
@@ -23,7 +22,6 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     config: Config;
-    database: DatabaseHandle;
     /** The persistence boundary (src/db/store.ts): repositories reach the database through it only. */
     store: Store;
     surveys: SurveyRepository;

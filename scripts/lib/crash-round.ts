@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { sql } from 'drizzle-orm';
-import { openStore } from '../../src/db/open.js';
+import { openSqliteStore } from '../../src/db/open.js';
 import { integrityCheck } from '../../src/db/sqlite/client.js';
 import type { Store } from '../../src/db/store.js';
 import { createSurveyRepository } from '../../src/survey/queries.js';
@@ -59,7 +59,7 @@ export const exited = (child: ChildProcess) =>
 
 /** Prepares the database file: the standard survey and one neighborhood. */
 export async function prepareDatabase(path: string) {
-  const { store } = openStore({ DATABASE_PATH: path });
+  const { store } = openSqliteStore({ DATABASE_PATH: path });
   await createSurveyRepository(store).ensureStandardSurvey();
   await store.transaction((tx) => tx.insert(store.tables.neighborhoods).values({ slug: 'crash-town', name: 'Crash Town' }).onConflictDoNothing());
   await store.close();
@@ -153,7 +153,7 @@ export async function crashRound(options: {
   const { acknowledged } = load;
 
   const integrity = integrityCheck(options.databasePath);
-  const { store } = openStore({ DATABASE_PATH: options.databasePath });
+  const { store } = openSqliteStore({ DATABASE_PATH: options.databasePath });
   const stored = await storedMarkers(store);
   const [{ halfWritten, rolled, scored, total }] = await store.read((db) =>
     store.rows<{ halfWritten: number; rolled: number; scored: number; total: number }>(

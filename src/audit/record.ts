@@ -1,5 +1,3 @@
-import type { Db as SyncDb } from '../db/sqlite/client.js';
-import { auditLog } from '../db/schema.js';
 import type { Db, Tables } from '../db/store.js';
 
 export interface AuditEntry {
@@ -25,9 +23,4 @@ const row = (entry: AuditEntry) => ({
 /** Records a staff action inside the transaction `tx`, so the entry commits (or rolls back) with the change. */
 export async function audit(tx: Db, { auditLog }: Pick<Tables, 'auditLog'>, entry: AuditEntry): Promise<void> {
   await tx.insert(auditLog).values(row(entry));
-}
-
-/** Transitional (synchronous callers not yet behind the store): as `audit`. */
-export function recordAudit(db: Pick<SyncDb, 'insert'>, entry: AuditEntry): void {
-  db.insert(auditLog).values(row(entry)).run();
 }

@@ -5,13 +5,13 @@ import { openDatabase, type DatabaseHandle } from './sqlite/client.js';
 import { createSqliteStore } from './sqlite/store.js';
 import type { Store } from './store.js';
 
-/**
- * The SQLite database at DATABASE_PATH, migrated and ready. `database` (the raw handle) is transitional: while features
- * still use it the app cannot run on PostgreSQL, so a DATABASE_URL is refused here rather than silently ignored.
- */
-export function openStore(config: Pick<Config, 'DATABASE_PATH'> & Partial<Pick<Config, 'DATABASE_URL'>>): { store: Store; database: DatabaseHandle } {
-  if (config.DATABASE_URL)
-    throw new Error('DATABASE_URL is set, but this version still runs on SQLite only (DATABASE_PATH): unset DATABASE_URL, or open it with openPgStore.');
+/** The configured database, migrated and ready: PostgreSQL when DATABASE_URL is set, else the SQLite file at DATABASE_PATH. */
+export async function openStore(config: Pick<Config, 'DATABASE_PATH'> & Partial<Pick<Config, 'DATABASE_URL'>>): Promise<Store> {
+  return config.DATABASE_URL ? openPgStore(config.DATABASE_URL) : openSqliteStore(config).store;
+}
+
+/** The SQLite file at DATABASE_PATH with its raw handle, for what only SQLite has (its tests, the bench's bulk load, db:copy). */
+export function openSqliteStore(config: Pick<Config, 'DATABASE_PATH'>): { store: Store; database: DatabaseHandle } {
   const database = openDatabase(config.DATABASE_PATH);
   return { store: createSqliteStore(database), database };
 }

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import { createLoginThrottle } from '../../src/auth/login-throttle.js';
-import { openStore } from '../../src/db/open.js';
+import { openSqliteStore } from '../../src/db/open.js';
 import { testConfig } from '../helper/app.js';
 
 const A = '198.51.100.1';
 
 function throttleAt(t: Parameters<typeof testConfig>[0], clock: () => number) {
-  const { store } = openStore(testConfig(t));
+  const { store } = openSqliteStore(testConfig(t));
   t.teardown(() => store.close());
   return { store, throttle: createLoginThrottle(store, randomBytes(32), clock) };
 }

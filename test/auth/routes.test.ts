@@ -6,7 +6,7 @@ import { addNeighborhoods, buildTestApp, cookieJar, createStaff, csrfFrom, form,
 const formHeaders = { 'content-type': 'application/x-www-form-urlencoded' };
 
 t.test('login with the right password starts a server-side session in a safe cookie', async (t) => {
-  const { app, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   await createStaff(app, 'admin@example.org', 'correct horse battery', 'admin');
   const before = await app.inject('/login');
   const { res, jar } = await login(app, 'Admin@Example.org ', 'correct horse battery');
@@ -17,7 +17,7 @@ t.test('login with the right password starts a server-side session in a safe coo
   t.equal(cookie.sameSite, 'Lax');
   t.notOk(cookie.secure, 'not Secure on an http PUBLIC_URL');
   t.not(cookie.value, before.cookies.find((c) => c.name === 'cg_session')?.value, 'a new session id at login');
-  t.equal(rowCount(database, 'sessions WHERE user_id IS NOT NULL'), 1, 'kept in the database');
+  t.equal(await rowCount(store, 'sessions WHERE user_id IS NOT NULL'), 1, 'kept in the database');
   const admin = await app.inject({ url: '/admin', headers: { cookie: jar.header() } });
   t.equal(admin.statusCode, 200);
   t.match(admin.body, 'admin@example.org');
@@ -91,7 +91,7 @@ t.test('login form errors are shown by their fields', async (t) => {
 });
 
 t.test('login and logout without a CSRF token are refused', async (t) => {
-  const { app, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   await createStaff(app, 'admin@example.org', 'correct horse battery', 'admin');
   const jar = cookieJar();
   jar.store(await app.inject('/login'));
@@ -103,7 +103,7 @@ t.test('login and logout without a CSRF token are refused', async (t) => {
   });
   t.equal(res.statusCode, 403);
   t.match(res.body, 'This form has expired or did not come from this site.');
-  t.equal(rowCount(database, 'sessions WHERE user_id IS NOT NULL'), 0, 'no session granted');
+  t.equal(await rowCount(store, 'sessions WHERE user_id IS NOT NULL'), 0, 'no session granted');
 
   const session = await login(app, 'admin@example.org', 'correct horse battery');
   const logout = await app.inject({
@@ -118,7 +118,7 @@ t.test('login and logout without a CSRF token are refused', async (t) => {
 });
 
 t.test('logout ends the session on the server', async (t) => {
-  const { app, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   await createStaff(app, 'admin@example.org', 'correct horse battery', 'admin');
   const { jar } = await login(app, 'admin@example.org', 'correct horse battery');
   const page = await app.inject({ url: '/admin', headers: { cookie: jar.header() } });
@@ -130,7 +130,7 @@ t.test('logout ends the session on the server', async (t) => {
     payload: form({ _csrf: csrfFrom(page.body)! }),
   });
   t.equal(res.statusCode, 303);
-  t.equal(rowCount(database, 'sessions WHERE user_id IS NOT NULL'), 0);
+  t.equal(await rowCount(store, 'sessions WHERE user_id IS NOT NULL'), 0);
   const replay = await app.inject({ url: '/admin', headers: { cookie: oldCookie } });
   t.equal(replay.statusCode, 303, 'the old cookie no longer works');
 });
@@ -178,10 +178,10 @@ t.test('login is rate limited', async (t) => {
 });
 
 t.test('the first admin is created once through the setup link', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   const token = await app.staff.issueToken('setup', null, 60_000);
-  t.equal(rowCount(database, `one_time_tokens WHERE token_hash = '${hashToken(token)}'`), 1, 'only the hash is stored');
-  t.equal(rowCount(database, `one_time_tokens WHERE token_hash = '${token}'`), 0);
+  t.equal(await rowCount(store, `one_time_tokens WHERE token_hash = '${hashToken(token)}'`), 1, 'only the hash is stored');
+  t.equal(await rowCount(store, `one_time_tokens WHERE token_hash = '${token}'`), 0);
   const jar = cookieJar();
   const page = await app.inject(`/setup/${token}`);
   t.equal(page.statusCode, 200);
@@ -244,7 +244,7 @@ t.test('an unknown email costs a password check too', async (t) => {
 });
 
 t.test('sessions end after the absolute lifetime even when active', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   const { sessions } = store.tables;
   await createStaff(app, 'admin@example.org', 'correct horse battery', 'admin');
   const { jar } = await login(app, 'admin@example.org', 'correct horse battery');
@@ -260,7 +260,7 @@ t.test('sessions end after the absolute lifetime even when active', async (t) =>
   );
   const res = await app.inject({ url: '/admin', headers: { cookie: jar.header() } });
   t.equal(res.statusCode, 303, 'sent back to log in');
-  t.equal(rowCount(database, 'sessions WHERE user_id IS NOT NULL'), 0, 'the session is gone from the server');
+  t.equal(await rowCount(store, 'sessions WHERE user_id IS NOT NULL'), 0, 'the session is gone from the server');
 });
 
 t.test('a disabled user loses their open session at once', async (t) => {

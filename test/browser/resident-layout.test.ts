@@ -94,7 +94,7 @@ t.test('scales read and tap well at 320, 360 and 1280 px in English and Spanish,
 });
 
 t.test('the language choice at the top keeps every answer, with JavaScript off', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   await addNeighborhoods(store, 'Riverside', 'Old Town');
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await launchBrowser(t);
@@ -130,13 +130,13 @@ t.test('the language choice at the top keeps every answer, with JavaScript off',
   t.ok(await page.getByRole('radio', { name: 'De acuerdo', exact: true }).first().isChecked(), 'a 5-point answer is kept');
   t.equal(await page.getByLabel(/problema número uno/i).inputValue(), 'Más luz en la calle', 'typed text is kept');
   t.equal(await page.locator('.error-summary').count(), 0, 'no errors shown');
-  t.equal(rowCount(database, 'responses'), 0, 'nothing stored');
+  t.equal(await rowCount(store, 'responses'), 0, 'nothing stored');
 
   await page.getByRole('button', { name: 'English' }).click();
   await page.getByRole('button', { name: 'Send my answers' }).click();
   await page.getByRole('heading', { name: 'Thank you' }).waitFor();
-  t.equal(rowCount(database, "responses WHERE language = 'en'"), 1);
-  t.equal(rowCount(database, "answers a JOIN questions q ON q.id = a.question_id WHERE q.code = 'safety' AND a.value_number = 3"), 1);
+  t.equal(await rowCount(store, "responses WHERE language = 'en'"), 1);
+  t.equal(await rowCount(store, "answers a JOIN questions q ON q.id = a.question_id WHERE q.code = 'safety' AND a.value_number = 3"), 1);
 });
 
 t.test('a failed submit is announced in the title and focuses the error summary; its links land with the label and error in view', async (t) => {

@@ -46,15 +46,15 @@ t.test('deleting an event asks first on its own page, then says it is done; chan
     await page.goto(`${base}/events`);
     await page.getByRole('button', { name: 'Delete Cookout' }).click();
     await page.getByRole('heading', { name: 'Delete the event “Cookout”?' }).waitFor();
-    t.equal(rowCount(database, 'events'), 1, 'nothing deleted before confirming');
+    t.equal(await rowCount(store, 'events'), 1, 'nothing deleted before confirming');
     await check('confirmation page');
     await page.getByRole('link', { name: 'Cancel' }).click();
     await page.waitForURL(`${base}/events`);
-    t.equal(rowCount(database, 'events'), 1, 'cancel keeps it');
+    t.equal(await rowCount(store, 'events'), 1, 'cancel keeps it');
     await page.getByRole('button', { name: 'Delete Cookout' }).click();
     await page.getByRole('button', { name: 'Delete event' }).click();
     await page.getByText('Event “Cookout” deleted.').waitFor();
-    t.equal(rowCount(database, 'events'), 0);
+    t.equal(await rowCount(store, 'events'), 0);
     await check('events list with a message');
 
     await page.goto(`${base}/admin/audit`);

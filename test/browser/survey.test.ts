@@ -4,7 +4,7 @@ import { addNeighborhoods, buildTestApp, rowCount } from '../helper/app.js';
 import { artifactsDir, launchBrowser } from '../helper/browser.js';
 
 t.test('a resident answers the survey on a 360 px phone, with JavaScript off', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   await addNeighborhoods(store, 'Riverside', 'Old Town');
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await launchBrowser(t);
@@ -36,17 +36,20 @@ t.test('a resident answers the survey on a 360 px phone, with JavaScript off', a
 
   await page.getByRole('heading', { name: 'Thank you' }).waitFor();
   await page.screenshot({ path: join(artifactsDir, 'survey-thanks-360.png'), fullPage: true });
-  t.equal(rowCount(database, 'responses'), 1);
-  t.equal(rowCount(database, "answers a JOIN questions q ON q.id = a.question_id WHERE q.code = 'top_issue' AND a.value_text = 'Speeding near the school'"), 1);
-  t.equal(rowCount(database, "answers a JOIN questions q ON q.id = a.question_id WHERE q.code = 'respect' AND a.value_number = 10"), 1);
-  t.equal(rowCount(database, 'answers'), 5);
+  t.equal(await rowCount(store, 'responses'), 1);
+  t.equal(
+    await rowCount(store, "answers a JOIN questions q ON q.id = a.question_id WHERE q.code = 'top_issue' AND a.value_text = 'Speeding near the school'"),
+    1,
+  );
+  t.equal(await rowCount(store, "answers a JOIN questions q ON q.id = a.question_id WHERE q.code = 'respect' AND a.value_number = 10"), 1);
+  t.equal(await rowCount(store, 'answers'), 5);
 
   await page.goto(`${base}/surveys/community-trust`);
   t.match(await page.locator('.notice').innerText(), 'You answered this survey on');
 });
 
 t.test('the whole form can be answered and sent with the keyboard alone', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   await addNeighborhoods(store, 'Riverside');
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await launchBrowser(t);
@@ -75,6 +78,6 @@ t.test('the whole form can be answered and sent with the keyboard alone', async 
   t.equal(outline, 'solid', 'focus is visible');
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { name: 'Gracias' }).waitFor();
-  t.equal(rowCount(database, "responses WHERE language = 'es'"), 1);
-  t.equal(rowCount(database, 'answers'), 12);
+  t.equal(await rowCount(store, "responses WHERE language = 'es'"), 1);
+  t.equal(await rowCount(store, 'answers'), 12);
 });

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { openDatabase } from '../../src/db/sqlite/client.js';
-import { openStore } from '../../src/db/open.js';
+import { openSqliteStore } from '../../src/db/open.js';
 import { createSurveyRepository } from '../../src/survey/queries.js';
 import { tempDir } from '../helper/app.js';
 
@@ -52,7 +52,7 @@ t.test('migrations build every table on an empty file, with durable settings', a
 });
 
 t.test('the standard Community Trust Survey is seeded once, open, in English and Spanish', async (t) => {
-  const { store, database: handle } = openStore({ DATABASE_PATH: join(tempDir(t), 'seed.db') });
+  const { store, database: handle } = openSqliteStore({ DATABASE_PATH: join(tempDir(t), 'seed.db') });
   t.teardown(() => store.close());
   await createSurveyRepository(store).ensureStandardSurvey();
   await createSurveyRepository(store).ensureStandardSurvey();

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { openPgStore, openStore } from '../../src/db/open.js';
+import { openPgStore, openSqliteStore } from '../../src/db/open.js';
 import { openPgDatabase } from '../../src/db/pg/client.js';
 import { copySqliteToPg } from '../../src/db/pg/copy.js';
 import type { DatabaseHandle } from '../../src/db/sqlite/client.js';
@@ -18,7 +18,7 @@ const BIG_ID = 2 ** 53 - 1;
 /** An SQLite install with rows in every table, written through the SQLite store as the app writes them. */
 async function seededSqlite(t: Teardown) {
   const dir = mkdtempSync(join(tmpdir(), 'cg-copy-'));
-  const { store, database } = openStore({ DATABASE_PATH: join(dir, 'source.db') });
+  const { store, database } = openSqliteStore({ DATABASE_PATH: join(dir, 'source.db') });
   t.teardown(async () => {
     await store.close();
     rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { openPgStore, openStore } from '../../src/db/open.js';
+import { openPgStore, openSqliteStore } from '../../src/db/open.js';
 import type { ChoiceOption } from '../../src/db/schema.js';
 import { first, type Store } from '../../src/db/store.js';
 import { testDatabaseUrl } from '../helper/postgres.js';
@@ -19,7 +19,7 @@ const stores: { dialect: Store['dialect']; open(t: Teardown): Promise<Store> }[]
     dialect: 'sqlite',
     async open(t) {
       const dir = mkdtempSync(join(tmpdir(), 'cg-contract-'));
-      const { store } = openStore({ DATABASE_PATH: join(dir, 'test.db') });
+      const { store } = openSqliteStore({ DATABASE_PATH: join(dir, 'test.db') });
       t.teardown(async () => {
         await store.close();
         rmSync(dir, { recursive: true, force: true });

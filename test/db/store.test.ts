@@ -1,12 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { openStore } from '../../src/db/open.js';
+import { openSqliteStore } from '../../src/db/open.js';
 import { first } from '../../src/db/store.js';
 import { testConfig } from '../helper/app.js';
 
 t.test("a transaction holds the connection: another request's statement cannot join it or see its rows", async (t) => {
-  const { store } = openStore(testConfig(t));
+  const { store } = openSqliteStore(testConfig(t));
   t.teardown(() => store.close());
   const { neighborhoods } = store.tables;
   let insideRead = -1;
@@ -30,7 +30,7 @@ t.test("a transaction holds the connection: another request's statement cannot j
 });
 
 t.test('writes outside a transaction wait too, and a failed transaction leaves nothing behind', async (t) => {
-  const { store } = openStore(testConfig(t));
+  const { store } = openSqliteStore(testConfig(t));
   t.teardown(() => store.close());
   const { neighborhoods } = store.tables;
   const order: string[] = [];
@@ -53,7 +53,7 @@ t.test('writes outside a transaction wait too, and a failed transaction leaves n
 });
 
 t.test('nested use joins the holder instead of waiting for itself', async (t) => {
-  const { store } = openStore(testConfig(t));
+  const { store } = openSqliteStore(testConfig(t));
   t.teardown(() => store.close());
   const { neighborhoods } = store.tables;
   const seen = await store.transaction(async (tx) => {
@@ -69,7 +69,7 @@ t.test('nested use joins the holder instead of waiting for itself', async (t) =>
 });
 
 t.test('raw SQL, dialect fragments and caches', async (t) => {
-  const { store } = openStore(testConfig(t));
+  const { store } = openSqliteStore(testConfig(t));
   t.teardown(() => store.close());
   const { neighborhoods } = store.tables;
   const month = await store.read(async (db) => first(store.rows<{ month: string }>(db, sql`SELECT ${store.sql.monthOf(sql`'2026-03-17'`)} AS "month"`)));

@@ -2,13 +2,13 @@ import { and, avg, count, eq, gt, gte, lt, lte, type SQL } from 'drizzle-orm';
 import { join } from 'node:path';
 import t from 'tap';
 import { addDays } from '../../src/dates.js';
-import { openStore } from '../../src/db/open.js';
+import { openSqliteStore } from '../../src/db/open.js';
 import type { Store } from '../../src/db/store.js';
 import { generateDemo } from '../../src/demo/generate.js';
 import { tempDir } from '../helper/app.js';
 
 const open = (t: { teardown(fn: () => unknown): void }, path: string) => {
-  const { store } = openStore({ DATABASE_PATH: path });
+  const { store } = openSqliteStore({ DATABASE_PATH: path });
   t.teardown(() => store.close());
   return store;
 };

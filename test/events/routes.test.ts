@@ -54,7 +54,7 @@ const storedEvent = async (store: Store, id: number) => {
 };
 
 t.test('liaisons add, edit and delete events; each change is audited', async (t) => {
-  const { app, store, database, get, post, jar } = await setup(t);
+  const { app, store, get, post, jar } = await setup(t);
   t.equal((await get('/events/new')).statusCode, 200);
 
   const bad = await post('/events/new', {
@@ -68,7 +68,7 @@ t.test('liaisons add, edit and delete events; each change is audited', async (t)
   for (const field of ['title_en', 'occurredOn', 'neighborhood', 'kind', 'link']) t.match(bad.body, `href="#field-${field}"`, `${field} error linked`);
   t.match(bad.body, 'Kept &lt;b&gt;as text&lt;/b&gt;', 'values kept, escaped');
   t.match(bad.body, 'value="javascript:alert(1)"');
-  t.equal(rowCount(database, 'events'), 0);
+  t.equal(await rowCount(store, 'events'), 0);
 
   t.equal((await post('/events/new', { title_en: 'No token', occurredOn: '2026-03-18', kind: 'other' }, false)).statusCode, 403, 'CSRF token required');
 
@@ -119,9 +119,9 @@ t.test('liaisons add, edit and delete events; each change is audited', async (t)
   const asked = await post(`/events/${id}/delete`, {});
   t.equal(asked.statusCode, 200, 'deleting asks first');
   t.match(asked.body, 'Delete the event “Block party on Elm”?');
-  t.equal(rowCount(database, 'events'), 1, 'nothing deleted before the confirmation');
+  t.equal(await rowCount(store, 'events'), 1, 'nothing deleted before the confirmation');
   t.equal((await post(`/events/${id}/delete`, { confirmed: 'yes' })).statusCode, 303);
-  t.equal(rowCount(database, 'events'), 0);
+  t.equal(await rowCount(store, 'events'), 0);
   // Read directly: the helper's GET fetches a CSRF token from another page first, which would show the message there.
   const afterDelete = await app.inject({ url: '/events', headers: { cookie: jar.header() } });
   t.match(afterDelete.body, 'Event “Block party on Elm” deleted.', 'a message says it is done');
@@ -149,7 +149,7 @@ const close = (t: Test, actual: number | null | undefined, want: number, what: s
   t.ok(actual != null && Math.abs(actual - want) < 1e-9, `${what}: ${actual} ≈ ${want}`);
 
 t.test('impact: whole months either side, the event month left out, difference-in-differences and a verdict (exact for admins)', async (t) => {
-  const { app, database, alder, birch, admin, eventId } = await setup(t);
+  const { app, store, alder, birch, admin, eventId } = await setup(t);
   // Event on 2026-03-18: March is left out; one month either side is February and April.
   await submit(app, alder.id, '2026-01-15', people(10, 1)); // only in the 3- and 6-month windows
   await submit(app, alder.id, '2026-02-10', people(40, 3));
@@ -172,10 +172,10 @@ t.test('impact: whole months either side, the event month left out, difference-i
   t.same(impact.windows.eventMonth, { from: '2026-03-01', to: '2026-03-31' });
   t.same(impact.windows.after, { from: '2026-04-01', to: '2026-04-30' });
   t.equal(impact.event.monthLabel, '2026-03');
-  const aBefore = describe(trustScores(database, [alder.id], '2026-02-01', '2026-02-28'));
-  const aAfter = describe(trustScores(database, [alder.id], '2026-04-01', '2026-04-30'));
-  const bBefore = describe(trustScores(database, [birch.id], '2026-02-01', '2026-02-28'));
-  const bAfter = describe(trustScores(database, [birch.id], '2026-04-01', '2026-04-30'));
+  const aBefore = describe(await trustScores(store, [alder.id], '2026-02-01', '2026-02-28'));
+  const aAfter = describe(await trustScores(store, [alder.id], '2026-04-01', '2026-04-30'));
+  const bBefore = describe(await trustScores(store, [birch.id], '2026-02-01', '2026-02-28'));
+  const bAfter = describe(await trustScores(store, [birch.id], '2026-04-01', '2026-04-30'));
   t.equal(impact.area.before.n, 40);
   t.equal(impact.area.after.n, 40, 'the event month is left out');
   t.equal(impact.after_months_available, 1);
@@ -265,7 +265,7 @@ t.test('bad impact queries: 400 naming the field; unknown events 404', async (t)
 });
 
 t.test('too few and no clear change: the verdict says which, and what more responses would buy', async (t) => {
-  const { app, database, alder, birch, admin, eventId } = await setup(t);
+  const { app, store, alder, birch, admin, eventId } = await setup(t);
   // Twelve before the event: a count but no mean, so no difference and "too few".
   await submit(app, alder.id, '2026-02-02', people(12, 3));
   await submit(app, alder.id, '2026-04-25', people(40, 5));
@@ -309,8 +309,9 @@ t.test('too few and no clear change: the verdict says which, and what more respo
     [birch.id, '2025-04-01', '2025-04-30'],
     [birch.id, '2025-06-01', '2025-06-30'],
   ] as const;
-  const budget = (10 / DETECTION_FACTOR) ** 2 - others.reduce((sum, [id, from, to]) => sum + describe(trustScores(database, [id], from, to)).se ** 2, 0);
-  const after = describe(trustScores(database, [alder.id], '2025-06-01', '2025-06-30'));
+  const otherScores = await Promise.all(others.map(([id, from, to]) => trustScores(store, [id], from, to)));
+  const budget = (10 / DETECTION_FACTOR) ** 2 - otherScores.reduce((sum, scores) => sum + describe(scores).se ** 2, 0);
+  const after = describe(await trustScores(store, [alder.id], '2025-06-01', '2025-06-30'));
   const needed = Math.ceil(after.sd ** 2 / budget) - after.n;
   t.ok(needed > 0, `${needed} more responses needed`);
   t.equal(more.verdict.responses_for_target, needed, 'responses needed for a 10-point change, from the plain variances');

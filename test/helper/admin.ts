@@ -73,16 +73,15 @@ export async function seedResponses(app: FastifyInstance, rows: SeedResponse[], 
 }
 
 /** daily_rollups next to the same sums recomputed from the raw response_scores of counted responses. */
-export function rollupsAndRecomputation(app: FastifyInstance) {
-  const { sqlite } = app.database;
-  const stored = sqlite.prepare('SELECT survey_id, measure, day, neighborhood_id, n, sum, sum_squares, key_sum FROM daily_rollups ORDER BY 1, 2, 3, 4').all();
-  const recomputed = sqlite
-    .prepare(
-      `SELECT r.survey_id, s.measure, r.submitted_on AS day, r.neighborhood_id, count(*) AS n, sum(s.score) AS sum, sum(s.score * s.score) AS sum_squares, sum(r.cell_key) AS key_sum
-       FROM response_scores s JOIN responses r ON r.id = s.response_id WHERE r.voided = 0 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
-    )
-    .all();
-  return { stored, recomputed };
+export async function rollupsAndRecomputation({ store }: FastifyInstance) {
+  return store.read(async (db) => ({
+    stored: await store.rows(db, sql`SELECT survey_id, measure, day, neighborhood_id, n, sum, sum_squares, key_sum FROM daily_rollups ORDER BY 1, 2, 3, 4`),
+    recomputed: await store.rows(
+      db,
+      sql`SELECT r.survey_id, s.measure, r.submitted_on AS day, r.neighborhood_id, count(*) AS n, sum(s.score) AS sum, sum(s.score * s.score) AS sum_squares, sum(r.cell_key) AS key_sum
+          FROM response_scores s JOIN responses r ON r.id = s.response_id WHERE NOT r.voided GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
+    ),
+  }));
 }
 
 /** A multipart/form-data body with text fields and one file, as a browser sends it. */

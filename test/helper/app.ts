@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,12 +7,13 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { openStore } from '../../src/db/open.js';
+import { openPgStore, openSqliteStore } from '../../src/db/open.js';
 import type { DatabaseHandle } from '../../src/db/sqlite/client.js';
 import type { Store } from '../../src/db/store.js';
 import type { StaffRole } from '../../src/db/schema.js';
 import { projectRoot } from '../../src/paths.js';
 import { checkResponsesAgainstDocument } from './openapi.js';
+import { testDatabaseUrl } from './postgres.js';
 
 interface Teardown {
   teardown(fn: () => unknown): void;
@@ -37,17 +39,32 @@ export interface TestApp {
   logs: string[];
 }
 
+/** The database the suite runs on: SQLite, or PostgreSQL with TEST_DATABASE=postgres (npm test runs both). */
+export const testDialect: Store['dialect'] = process.env.TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
+
+/** A fresh store of the suite's database. On PostgreSQL `database` (SQLite's own handle) throws: such a test is SQLite's alone. */
+async function openTestStore(t: Teardown, config: Config): Promise<{ store: Store; database: DatabaseHandle }> {
+  if (testDialect === 'sqlite') return openSqliteStore(config);
+  const store = await openPgStore(await testDatabaseUrl(t));
+  const database = new Proxy({} as DatabaseHandle, {
+    get: () => {
+      throw new Error("This test uses SQLite's own file: list it among the SQLite-only tests in scripts/test.ts.");
+    },
+  });
+  return { store, database };
+}
+
 /**
  * Builds the real app on a fresh temp database; closed at the end of the test. `unsafeExactFigures` switches
  * perturbation off for liaisons and the public (the disclosure attack's negative control only).
  */
 export async function buildTestApp(t: Teardown, env: Record<string, string> = {}, options: { unsafeExactFigures?: boolean } = {}): Promise<TestApp> {
   const config = testConfig(t, env);
-  const { store, database } = openStore(config);
+  const { store, database } = await openTestStore(t, config);
   const logs: string[] = [];
   const logStream = new PassThrough();
   logStream.on('data', (chunk: Buffer) => logs.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
-  const app = await buildApp({ config, store, database, logStream, unsafeExactFigures: options.unsafeExactFigures });
+  const app = await buildApp({ config, store, logStream, unsafeExactFigures: options.unsafeExactFigures });
   checkResponsesAgainstDocument(app);
   t.teardown(async () => {
     await app.close();
@@ -109,8 +126,9 @@ export const form = (fields: Record<string, string | string[]>) => {
 };
 
 /** Rows in a table, read with plain SQL so the check does not depend on the code under test. */
-export function rowCount(database: DatabaseHandle, table: string): number {
-  return (database.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+export async function rowCount(store: Store, table: string): Promise<number> {
+  const [{ n }] = await store.read((db) => store.rows<{ n: number }>(db, sql`SELECT count(*) AS "n" FROM ${sql.raw(table)}`));
+  return n;
 }
 
 /** The production build of the server (`npm test` compiles it first), for tests that run it as a separate process. */

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { DatabaseHandle } from '../../src/db/sqlite/client.js';
+import { sql } from 'drizzle-orm';
+import type { Store } from '../../src/db/store.js';
 
 export interface Person {
   respect: number;
@@ -35,17 +36,21 @@ export const people = (n: number, seed: number): Person[] =>
   Array.from({ length: n }, (_, i) => ({ respect: (i * seed) % 11, listening: (i * (seed + 2) + 3) % 11 }));
 
 /** Trust scores of counted responses in some neighborhoods over [from, to], from the answers table with plain SQL. */
-export function trustScores(database: DatabaseHandle, neighborhoodIds: readonly number[], from: string, to: string): number[] {
-  return database.sqlite
-    .prepare(
-      `SELECT (r1.value_number + r2.value_number) * 5.0 AS score
+export async function trustScores(store: Store, neighborhoodIds: readonly number[], from: string, to: string): Promise<number[]> {
+  const rows = await store.read((db) =>
+    store.rows<{ score: number }>(
+      db,
+      sql`SELECT (r1.value_number + r2.value_number) * 5.0 AS "score"
        FROM responses r
        JOIN answers r1 ON r1.response_id = r.id AND r1.question_id = (SELECT id FROM questions WHERE code = 'respect')
        JOIN answers r2 ON r2.response_id = r.id AND r2.question_id = (SELECT id FROM questions WHERE code = 'listening')
-       WHERE r.neighborhood_id IN (${neighborhoodIds.map(() => '?').join(', ')}) AND r.submitted_on BETWEEN ? AND ? AND r.voided = 0`,
-    )
-    .pluck()
-    .all(...neighborhoodIds, from, to) as number[];
+       WHERE r.neighborhood_id IN (${sql.join(
+         neighborhoodIds.map((id) => sql`${id}`),
+         sql`, `,
+       )}) AND r.submitted_on BETWEEN ${from} AND ${to} AND NOT r.voided`,
+    ),
+  );
+  return rows.map((r) => r.score);
 }
 
 /** n, mean, sample sd and standard error of a list of scores, computed the textbook way. */

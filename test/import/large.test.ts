@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import t from 'tap';
-import { openStore } from '../../src/db/open.js';
+import { openSqliteStore } from '../../src/db/open.js';
 import type { Store } from '../../src/db/store.js';
 import { IMPORT_IN_PROGRESS } from '../../src/import/store.js';
 import { multipart, rollupsAndRecomputation, staffSessions } from '../helper/admin.js';
@@ -81,7 +81,7 @@ t.test('residents are answered within a second during a large import, which appe
     [],
     'every resident answer is stored',
   );
-  const { stored: rollups, recomputed } = rollupsAndRecomputation(app);
+  const { stored: rollups, recomputed } = await rollupsAndRecomputation(app);
   t.same(rollups, recomputed, 'rollups hold exactly the live responses');
 });
 
@@ -105,7 +105,7 @@ t.test('a large file with a bad row, or an import that fails part-way (database 
 
 t.test('an import cut short by a crash is deleted at the next start', async (t) => {
   const path = join(tempDir(t), 'crashed-import.db');
-  const { store } = openStore({ DATABASE_PATH: path });
+  const { store } = openSqliteStore({ DATABASE_PATH: path });
   await addNeighborhoods(store, 'Riverside');
   await store.close();
   const first = await buildTestApp(t, { DATABASE_PATH: path });

@@ -27,7 +27,7 @@ t.test('admins add, rename, set the population, retire and bring back neighborho
 });
 
 t.test('bad neighborhood input re-renders the form with values and linked errors', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   await addNeighborhoods(store, 'Riverside');
   const { asAdmin } = await staffSessions(app);
   const bad = await asAdmin.post('/admin/neighborhoods', { name: '', slug: 'Bad Slug!', population: '-3' });
@@ -43,20 +43,20 @@ t.test('bad neighborhood input re-renders the form with values and linked errors
   const badEdit = await asAdmin.post('/admin/neighborhoods/1', { name: 'x', population: '1.5' });
   t.equal(badEdit.statusCode, 400);
   t.match(badEdit.body, 'whole number');
-  t.equal(rowCount(database, 'neighborhoods'), 1);
-  t.equal(rowCount(database, 'audit_log'), 0);
+  t.equal(await rowCount(store, 'neighborhoods'), 1);
+  t.equal(await rowCount(store, 'audit_log'), 0);
   for (const url of ['/admin/neighborhoods/999/edit', '/admin/neighborhoods/abc/edit']) t.equal((await asAdmin.get(url)).statusCode, 404, url);
   t.equal((await asAdmin.post('/admin/neighborhoods/999/retire', {})).statusCode, 404);
   t.equal((await asAdmin.post('/admin/neighborhoods/999', { name: 'x' })).statusCode, 404);
 });
 
 t.test('CSRF and role guard on neighborhood pages', async (t) => {
-  const { app, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   const { asAdmin, asLiaison } = await staffSessions(app);
   const noToken = await asAdmin.postWithoutToken('/admin/neighborhoods', { name: 'X', slug: 'x' });
   t.equal(noToken.statusCode, 403);
   t.equal((await asLiaison.get('/admin/neighborhoods')).statusCode, 403);
   t.equal((await asLiaison.post('/admin/neighborhoods', { name: 'X', slug: 'x' }, '/')).statusCode, 403);
   t.equal((await app.inject('/admin/neighborhoods')).statusCode, 303, 'anonymous visitors are sent to log in');
-  t.equal(rowCount(database, 'neighborhoods'), 0);
+  t.equal(await rowCount(store, 'neighborhoods'), 0);
 });

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import t from 'tap';
-import { openStore } from '../../src/db/open.js';
+import { openSqliteStore } from '../../src/db/open.js';
 import { backupDatabase } from '../../src/db/sqlite/backup.js';
 import { storedMarkers, submissionLoad } from '../../scripts/lib/crash-round.js';
 import { addNeighborhoods, buildTestApp } from '../helper/app.js';
@@ -22,7 +22,7 @@ t.test('an online backup under load is consistent and holds every response ackno
   const copy = new Database(destination, { readonly: true });
   t.teardown(() => copy.close());
   t.equal(copy.pragma('integrity_check', { simple: true }), 'ok');
-  const { store: copyStore } = openStore({ DATABASE_PATH: destination });
+  const { store: copyStore } = openSqliteStore({ DATABASE_PATH: destination });
   const inCopy = await storedMarkers(copyStore);
   await copyStore.close();
   t.same(

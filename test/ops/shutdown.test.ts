@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { openStore } from '../../src/db/open.js';
+import { openSqliteStore } from '../../src/db/open.js';
 import { exited, prepareDatabase, startServerProcess, storedMarkers, submissionLoad } from '../../scripts/lib/crash-round.js';
 import { compiledServer, tempDir } from '../helper/app.js';
 
@@ -22,7 +22,7 @@ t.test('SIGTERM finishes in-flight submissions, stops accepting and closes the d
   t.ok(acknowledged.length > 10, `under load (${acknowledged.length} acknowledged)`);
   t.notOk(existsSync(`${databasePath}-wal`), 'the write-ahead log was checkpointed and removed on close');
   await t.rejects(fetch(`${url}/healthz`), 'no longer accepting connections');
-  const { store } = openStore({ DATABASE_PATH: databasePath });
+  const { store } = openSqliteStore({ DATABASE_PATH: databasePath });
   t.teardown(() => store.close());
   const stored = await storedMarkers(store);
   t.same(

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,14 +25,13 @@ const submit = (app: FastifyInstance, marker: string) =>
     payload: form(answers(marker)),
   });
 
-const storedMarkers = (app: FastifyInstance) =>
+const storedMarkers = async ({ store }: FastifyInstance) =>
   new Set(
     (
-      app.database.sqlite
-        .prepare("SELECT value_text FROM answers a JOIN questions q ON q.id = a.question_id WHERE q.code = 'top_issue'")
-        .pluck()
-        .all() as string[]
-    ).map((v) => v.split(' ')[0]),
+      await store.read((db) =>
+        store.rows<{ text: string }>(db, sql`SELECT value_text AS "text" FROM answers a JOIN questions q ON q.id = a.question_id WHERE q.code = 'top_issue'`),
+      )
+    ).map((v) => v.text.split(' ')[0]),
   );
 
 /** Submits until one is refused; returns the markers acknowledged (303) and the refusal. */
@@ -72,7 +72,7 @@ t.test('a full database (max_page_count): 503 "not saved" with the form kept, /h
   database.sqlite.pragma('max_page_count = 1073741823');
   t.equal((await app.inject('/healthz')).statusCode, 200, 'healthy again once there is room');
   t.equal((await submit(app, 'after-0')).statusCode, 303, 'submissions are stored again');
-  const stored = storedMarkers(app);
+  const stored = await storedMarkers(app);
   t.same(
     [...acknowledged, 'after-0'].filter((m) => !stored.has(m)),
     [],
@@ -123,7 +123,7 @@ t.test('a full disk (tmpfs): 503 "not saved", /healthz 503, and recovery once sp
   t.equal((await app.inject('/healthz')).statusCode, 200, 'healthy again once space is freed');
   t.equal((await submit(app, 'freed-0')).statusCode, 303);
 
-  const stored = storedMarkers(app);
+  const stored = await storedMarkers(app);
   t.same(
     ['ok-0', ...acknowledged, 'freed-0'].filter((m) => !stored.has(m)),
     [],

@@ -96,7 +96,7 @@ t.test('QR code, poster and short link for a logged-in liaison', async (t) => {
 });
 
 t.test('a response from a QR link remembers its event', async (t) => {
-  const { app, database, event } = await setup(t);
+  const { app, store, event } = await setup(t);
   const res = await app.inject({
     method: 'POST',
     url: '/surveys/community-trust',
@@ -104,13 +104,13 @@ t.test('a response from a QR link remembers its event', async (t) => {
     payload: form({ ...answers, channel: 'qr', event: String(event.id) }),
   });
   t.equal(res.statusCode, 303);
-  t.equal(rowCount(database, `responses WHERE event_id = ${event.id} AND channel = 'qr'`), 1);
+  t.equal(await rowCount(store, `responses WHERE event_id = ${event.id} AND channel = 'qr'`), 1);
   await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: formHeaders, payload: form({ ...answers, channel: 'qr', event: '999' }) });
-  t.equal(rowCount(database, 'responses WHERE event_id IS NULL'), 1, 'an unknown event is not recorded');
+  t.equal(await rowCount(store, 'responses WHERE event_id IS NULL'), 1, 'an unknown event is not recorded');
 });
 
 t.test('kiosk links: valid only on their day; the device answers as a kiosk without the per-client limit', async (t) => {
-  const { app, database, config, event } = await setup(t, { SUBMIT_RATE_LIMIT: '2', PUBLIC_URL: 'http://trust.example.org' });
+  const { app, store, config, event } = await setup(t, { SUBMIT_RATE_LIMIT: '2', PUBLIC_URL: 'http://trust.example.org' });
   const today = dateIn(config.TIME_ZONE);
   const target = { survey: 'community-trust', neighborhood: 'riverside', event: event.id };
 
@@ -143,7 +143,7 @@ t.test('kiosk links: valid only on their day; the device answers as a kiosk with
     );
   }
   t.same(statuses, [303, 303, 303, 303], 'the kiosk is not limited');
-  t.equal(rowCount(database, `responses WHERE channel = 'kiosk' AND event_id = ${event.id}`), 4);
+  t.equal(await rowCount(store, `responses WHERE channel = 'kiosk' AND event_id = ${event.id}`), 4);
 
   const others = [];
   for (let i = 0; i < 3; i++) {
@@ -152,7 +152,7 @@ t.test('kiosk links: valid only on their day; the device answers as a kiosk with
     );
   }
   t.same(others, [303, 303, 429], 'another device keeps its limit');
-  t.equal(rowCount(database, "responses WHERE channel = 'web'"), 2, 'and cannot claim to be a kiosk');
+  t.equal(await rowCount(store, "responses WHERE channel = 'web'"), 2, 'and cannot claim to be a kiosk');
 
   const thanks = await app.inject({ url: `/surveys/community-trust/thanks?channel=kiosk&neighborhood=riverside&event=${event.id}`, headers: device });
   t.match(thanks.body, /<meta http-equiv="refresh" content="8;url=\/surveys\/community-trust\?[^"]*channel&#x3D;kiosk/);
@@ -185,7 +185,7 @@ t.test('the event page counts the responses the event brought in', async (t) => 
 });
 
 t.test('kiosk links are recorded (only a hash), listed, and an admin can revoke one: the link and its devices stop working', async (t) => {
-  const { app, store, database, config } = await setup(t, { SUBMIT_RATE_LIMIT: '1', PUBLIC_URL: 'http://trust.example.org' });
+  const { app, store, config } = await setup(t, { SUBMIT_RATE_LIMIT: '1', PUBLIC_URL: 'http://trust.example.org' });
   const { auditLog, kioskLinks } = store.tables;
   await createStaff(app, 'admin@example.org', 'admin password 12', 'admin');
   const { issue } = await kioskIssuer(app, 'liaison@example.org', 'correct horse battery');
@@ -225,13 +225,13 @@ t.test('kiosk links are recorded (only a hash), listed, and an admin can revoke 
   const after = await post();
   t.equal(after.statusCode, 303);
   t.equal((await post()).statusCode, 429, "the device's cookie stopped working: it is limited like any other");
-  t.equal(rowCount(database, "responses WHERE channel = 'kiosk'"), 2);
-  t.equal(rowCount(database, "audit_log WHERE action = 'kiosk-link.revoke'"), 1);
+  t.equal(await rowCount(store, "responses WHERE channel = 'kiosk'"), 2);
+  t.equal(await rowCount(store, "audit_log WHERE action = 'kiosk-link.revoke'"), 1);
   t.match((await app.inject({ url: '/outreach', headers: { cookie: adminJar.header() } })).body, 'Revoked');
 });
 
 t.test('an "already answered" cookie copied into the kiosk cookie makes no kiosk (each purpose has its own key)', async (t) => {
-  const { app, database, config } = await setup(t, { SUBMIT_RATE_LIMIT: '2' });
+  const { app, store, config } = await setup(t, { SUBMIT_RATE_LIMIT: '2' });
   const first = await app.inject({ method: 'POST', url: '/surveys/community-trust', headers: formHeaders, payload: form(answers) });
   const answered = first.cookies.find((c) => c.name.startsWith('cg_answered_'))!;
   t.match(answered.value, dateIn(config.TIME_ZONE));
@@ -250,5 +250,5 @@ t.test('an "already answered" cookie copied into the kiosk cookie makes no kiosk
     );
   }
   t.same(statuses, [303, 429], 'still rate limited');
-  t.equal(rowCount(database, "responses WHERE channel = 'kiosk'"), 0, 'and not recorded as kiosk answers');
+  t.equal(await rowCount(store, "responses WHERE channel = 'kiosk'"), 0, 'and not recorded as kiosk answers');
 });

@@ -83,7 +83,7 @@ function checkProtected(t: Test, cell: Cell, atoms: number, what: string) {
 }
 
 t.test('admins see exact figures: textbook means and intervals, the floor at 10 and means from 30, no complementary suppression', async (t) => {
-  const { database, a, b, c, d, e, admin } = await setup(t);
+  const { store, a, b, c, d, e, admin } = await setup(t);
   const res = await admin('/api/trends?from=2026-03-05&to=2026-04-10&bucket=month');
   t.equal(res.statusCode, 200);
   const body = res.json();
@@ -106,18 +106,18 @@ t.test('admins see exact figures: textbook means and intervals, the floor at 10 
     { n: null, mean: null, sd: null, se: null, ci_low: null, ci_high: null, suppressed: true, low_reliability: false },
     'n = 2: nothing',
   );
-  checkExact(t, series.alder[0], trustScores(database, [a.id], '2026-03-01', '2026-03-31'), 'Alder March (n = 30, beside a hidden Birch)');
+  checkExact(t, series.alder[0], await trustScores(store, [a.id], '2026-03-01', '2026-03-31'), 'Alder March (n = 30, beside a hidden Birch)');
   t.equal(series.alder[0].low_reliability, true);
-  checkExact(t, series.cedar[0], trustScores(database, [c.id], '2026-03-01', '2026-03-31'), 'Cedar March');
+  checkExact(t, series.cedar[0], await trustScores(store, [c.id], '2026-03-01', '2026-03-31'), 'Cedar March');
   t.equal(series.cedar[0].low_reliability, false);
-  checkExact(t, series.birch[1], trustScores(database, [b.id], '2026-04-01', '2026-04-30'), 'Birch April (n = 30)');
-  checkExact(t, series.city[0], trustScores(database, [a.id, b.id, c.id, d.id, e.id], '2026-03-01', '2026-03-31'), 'city March, hidden groups included');
+  checkExact(t, series.birch[1], await trustScores(store, [b.id], '2026-04-01', '2026-04-30'), 'Birch April (n = 30)');
+  checkExact(t, series.city[0], await trustScores(store, [a.id, b.id, c.id, d.id, e.id], '2026-03-01', '2026-03-31'), 'city March, hidden groups included');
   t.equal(series.city[0].n, 30 + 29 + 120 + 2 + 40);
   t.same(series.dogwood[1], series.dogwood[0], 'a month with no responses is hidden like a small one');
 });
 
 t.test('liaisons see protected figures: floor, reliability, noise within a few points, intervals widened by it', async (t) => {
-  const { app, database, c, e, admin, liaison } = await setup(t);
+  const { app, store, c, e, admin, liaison } = await setup(t);
   const url = '/api/trends?from=2026-03-01&to=2026-04-30';
   const exact = seriesOf((await admin(url)).json());
   const body = (await liaison(url)).json();
@@ -144,7 +144,7 @@ t.test('liaisons see protected figures: floor, reliability, noise within a few p
   t.ok(countsMoved > 0, 'some counts are perturbed too');
 
   // Elm's scores barely vary: its exact interval is narrow, the protected one must carry the noise.
-  const elmExact = describe(trustScores(database, [e.id], '2026-03-01', '2026-03-31'));
+  const elmExact = describe(await trustScores(store, [e.id], '2026-03-01', '2026-03-31'));
   close(t, exact.elm[0].ci_high! - exact.elm[0].ci_low!, 2 * tQuantile(0.975, 39) * elmExact.se, 'Elm March exact interval', 1e-9);
   for (const i of [0, 1]) {
     const p = series.elm[i];
@@ -225,11 +225,11 @@ t.test('liaisons never see the current month; admins see it to today', async (t)
 });
 
 t.test('rolling windows and quarters pool whole months: exact for admins, sums of the same perturbed atoms for liaisons', async (t) => {
-  const { database, a, b, c, e, admin, liaison } = await setup(t);
+  const { store, a, b, c, e, admin, liaison } = await setup(t);
   const rolling = seriesOf((await admin('/api/trends?from=2026-04-01&to=2026-04-30&rolling=2&neighborhood=alder&neighborhood=cedar')).json());
   t.same(Object.keys(rolling), ['city', 'alder', 'cedar']);
-  checkExact(t, rolling.cedar[0], trustScores(database, [c.id], '2026-03-01', '2026-04-30'), 'Cedar March–April');
-  checkExact(t, rolling.alder[0], trustScores(database, [a.id], '2026-03-01', '2026-04-30'), 'Alder March–April, shown though Birch’s March is hidden');
+  checkExact(t, rolling.cedar[0], await trustScores(store, [c.id], '2026-03-01', '2026-04-30'), 'Cedar March–April');
+  checkExact(t, rolling.alder[0], await trustScores(store, [a.id], '2026-03-01', '2026-04-30'), 'Alder March–April, shown though Birch’s March is hidden');
   t.equal(rolling.city[0].n, 221 + 220, 'the city pools both months of every neighborhood');
 
   const quarters = (await admin('/api/trends?from=2026-01-01&to=2026-06-30&bucket=quarter')).json();
@@ -243,7 +243,7 @@ t.test('rolling windows and quarters pool whole months: exact for admins, sums o
     { city: [221, 220], alder: [30, 30], birch: [29, 30], cedar: [120, 120], dogwood: [null, null], elm: [40, 40] },
     'quarters count their months',
   );
-  checkExact(t, q.birch[1], trustScores(database, [b.id], '2026-04-01', '2026-06-30'), 'Birch Q2');
+  checkExact(t, q.birch[1], await trustScores(store, [b.id], '2026-04-01', '2026-06-30'), 'Birch Q2');
 
   // Protected: every window is a union of the same neighborhood × month atoms, so the figures add up.
   const months = seriesOf((await liaison('/api/trends?from=2026-03-01&to=2026-04-30')).json());

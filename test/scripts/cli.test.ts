@@ -5,7 +5,7 @@ import { parse } from 'csv-parse/sync';
 import t from 'tap';
 import { verifyPassword } from '../../src/auth/passwords.js';
 import { sql } from 'drizzle-orm';
-import { openStore } from '../../src/db/open.js';
+import { openSqliteStore } from '../../src/db/open.js';
 import { openDatabase } from '../../src/db/sqlite/client.js';
 import { createSurveyRepository } from '../../src/survey/queries.js';
 import { compiledServer, tempDir } from '../helper/app.js';
@@ -42,7 +42,7 @@ t.test('npm run user: add staff with the password from stdin, reset it, refuse b
 t.test('npm run export: the CSV on stdout; npm run backup: a copy that opens', async (t) => {
   const dir = tempDir(t);
   const env = { DATABASE_PATH: join(dir, 'export.db') };
-  const { store } = openStore(env);
+  const { store } = openSqliteStore(env);
   await createSurveyRepository(store).ensureStandardSurvey();
   await store.transaction(async (tx) => {
     const [place] = await tx.insert(store.tables.neighborhoods).values({ slug: 'riverside', name: 'Riverside' }).returning();

@@ -6,7 +6,7 @@ const answers = { neighborhood: 'riverside', q_respect: '7', q_listening: '6' };
 
 t.test('behind a proxy, a rotated X-Forwarded-For does not dodge the per-client limit', async (t) => {
   for (const TRUST_PROXY of ['1', '10.0.0.1']) {
-    const { app, store, database } = await buildTestApp(t, { TRUST_PROXY, SUBMIT_RATE_LIMIT: '2' });
+    const { app, store } = await buildTestApp(t, { TRUST_PROXY, SUBMIT_RATE_LIMIT: '2' });
     await addNeighborhoods(store, 'Riverside');
     const statuses = [];
     for (let i = 0; i < 4; i++) {
@@ -21,7 +21,7 @@ t.test('behind a proxy, a rotated X-Forwarded-For does not dodge the per-client 
       statuses.push(res.statusCode);
     }
     t.same(statuses, [303, 303, 429, 429], `TRUST_PROXY=${TRUST_PROXY}`);
-    t.equal(rowCount(database, 'responses'), 2);
+    t.equal(await rowCount(store, 'responses'), 2);
     const neighbor = await app.inject({
       method: 'POST',
       url: '/surveys/community-trust',
@@ -34,7 +34,7 @@ t.test('behind a proxy, a rotated X-Forwarded-For does not dodge the per-client 
 });
 
 t.test('a survey form posted from another site is refused with a page saying so; same-site and old browsers pass', async (t) => {
-  const { app, store, database } = await buildTestApp(t, { PUBLIC_URL: 'https://trust.example.org', SUBMIT_RATE_LIMIT: '100' });
+  const { app, store } = await buildTestApp(t, { PUBLIC_URL: 'https://trust.example.org', SUBMIT_RATE_LIMIT: '100' });
   await addNeighborhoods(store, 'Riverside');
   const post = (headers: Record<string, string>) =>
     app.inject({ method: 'POST', url: '/surveys/community-trust?lang=es', headers: { ...formHeaders, ...headers }, payload: form(answers) });
@@ -49,7 +49,7 @@ t.test('a survey form posted from another site is refused with a page saying so;
     t.equal(res.statusCode, 403, JSON.stringify(headers));
     t.match(res.body, 'Este formulario se envió desde otro sitio web');
   }
-  t.equal(rowCount(database, 'responses'), 0, 'nothing stored');
+  t.equal(await rowCount(store, 'responses'), 0, 'nothing stored');
 
   for (const headers of <Record<string, string>[]>[
     { origin: 'https://trust.example.org', 'sec-fetch-site': 'same-origin' },
@@ -59,5 +59,5 @@ t.test('a survey form posted from another site is refused with a page saying so;
   ]) {
     t.equal((await post(headers)).statusCode, 303, JSON.stringify(headers));
   }
-  t.equal(rowCount(database, 'responses'), 4);
+  t.equal(await rowCount(store, 'responses'), 4);
 });

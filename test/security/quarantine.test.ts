@@ -58,7 +58,7 @@ t.test('500 identical answers from rotating addresses behind a trusted proxy are
   const before = await figures(app, asAdmin);
   t.equal(before.exported, 3, 'the export leaves the held answers out');
   t.equal(before.rolledUp, 3, 'the rollups leave them out');
-  t.same(rollupsAndRecomputation(app).stored, rollupsAndRecomputation(app).recomputed);
+  t.same((await rollupsAndRecomputation(app)).stored, (await rollupsAndRecomputation(app)).recomputed);
   t.equal(before.trendN, null, 'the trends API does not count them (3 answers are below the floor)');
 
   const page = await asAdmin.get('/admin/quarantine');
@@ -96,7 +96,7 @@ t.test('500 identical answers from rotating addresses behind a trusted proxy are
   t.equal(after.exported, 503);
   t.equal(after.rolledUp, 503);
   t.ok(after.trendN! > 450, `the trends API counts them (n ${after.trendN})`);
-  t.same(rollupsAndRecomputation(app).stored, rollupsAndRecomputation(app).recomputed, 'rollups (cell keys included) equal a recomputation');
+  t.same((await rollupsAndRecomputation(app)).stored, (await rollupsAndRecomputation(app)).recomputed, 'rollups (cell keys included) equal a recomputation');
   t.equal((await asAdmin.post(`/admin/quarantine/${id}/void`, { reason: 'x', confirmed: 'yes' }, '/admin/quarantine')).statusCode, 404, 'decided once');
   const { auditLog, quarantines, responses } = store.tables;
   const audit = await store.read((db) =>
@@ -136,7 +136,7 @@ t.test('a voided burst stays out of every figure; a later burst the same day is 
   for (let i = 0; i < 10; i++) await post(app, 100 + i, stuffed);
   t.equal(await held(app), 10, 'the bot coming back is held in a new burst');
   t.equal(await value(app, sql`SELECT count(*) AS "n" FROM quarantines WHERE status = 'held'`), 1);
-  t.same(rollupsAndRecomputation(app).stored, rollupsAndRecomputation(app).recomputed);
+  t.same((await rollupsAndRecomputation(app)).stored, (await rollupsAndRecomputation(app)).recomputed);
 });
 
 t.test('a volume burst of varied answers is held; the same burst on a staff kiosk link is not', async (t) => {
@@ -159,7 +159,7 @@ t.test('a volume burst of varied answers is held; the same burst on a staff kios
   for (let i = 0; i < 45; i++) await post(app, 500 + i, { ...varied(i, 'old-town'), channel: 'kiosk' }, device);
   t.equal(await responsesWhere(app, sql`neighborhood_id = 2 AND channel = 'kiosk' AND NOT voided`), 45, 'a cookout on a kiosk link counts in full');
   t.equal(await held(app), 15);
-  t.same(rollupsAndRecomputation(app).stored, rollupsAndRecomputation(app).recomputed);
+  t.same((await rollupsAndRecomputation(app)).stored, (await rollupsAndRecomputation(app)).recomputed);
 });
 
 t.test('a neighborhood used to many answers a day is held only far above its own rate', async (t) => {

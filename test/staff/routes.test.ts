@@ -129,7 +129,7 @@ t.test('roles, disabling and the last active admin', async (t) => {
 });
 
 t.test('add-staff validation, unknown ids, CSRF and role guard', async (t) => {
-  const { app, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   const { asAdmin, asLiaison } = await staffSessions(app);
   const bad = await asAdmin.post('/admin/staff', { email: 'not an email', role: 'owner' });
   t.equal(bad.statusCode, 400);
@@ -146,7 +146,7 @@ t.test('add-staff validation, unknown ids, CSRF and role guard', async (t) => {
   t.equal((await asAdmin.postWithoutToken('/admin/staff', { email: 'x@example.org', role: 'admin' })).statusCode, 403);
   t.equal((await asLiaison.get('/admin/staff')).statusCode, 403);
   t.equal((await asLiaison.post('/admin/staff', { email: 'x@example.org', role: 'admin' }, '/account/password')).statusCode, 403);
-  t.equal(rowCount(database, 'staff_users'), 2);
+  t.equal(await rowCount(store, 'staff_users'), 2);
 });
 
 t.test('staff change their own password; their other sessions end', async (t) => {

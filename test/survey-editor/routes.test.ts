@@ -130,7 +130,7 @@ t.test('an admin runs a new survey from the browser alone: create, questions, pr
 });
 
 t.test('survey and question forms: validation keeps values and links each error', async (t) => {
-  const { app, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   const { asAdmin } = await staffSessions(app);
   const bad = await asAdmin.post('/admin/surveys', { slug: 'Not A Slug', title_en: 'Kept title' }, '/admin/surveys/new');
   t.equal(bad.statusCode, 400);
@@ -174,7 +174,7 @@ t.test('survey and question forms: validation keeps values and links each error'
   const dupCode = await asAdmin.post(`/admin/surveys/${id}/questions`, { ...scaleQuestion, dimension: '' });
   t.equal(dupCode.statusCode, 400);
   t.match(dupCode.body, 'Another question of this survey has this code.');
-  t.equal(rowCount(database, `questions WHERE survey_id = ${id}`), 1);
+  t.equal(await rowCount(store, `questions WHERE survey_id = ${id}`), 1);
 
   const emptyLanguages = await asAdmin.post(`/admin/surveys/${id}`, { title_en: 'x' });
   t.equal(emptyLanguages.statusCode, 400);
@@ -231,7 +231,7 @@ t.test('reorder, remove and the open survey that must stay complete', async (t) 
 });
 
 t.test('once a survey has responses, changes that would corrupt them are refused; wording fixes are not', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   const { questions } = store.tables;
   const [riverside] = await addNeighborhoods(store, 'Riverside');
   const { asAdmin } = await staffSessions(app);
@@ -304,7 +304,7 @@ t.test('once a survey has responses, changes that would corrupt them are refused
   t.equal(newScored.statusCode, 409);
   t.match(newScored.body, 'A new question cannot join a dimension or the trust score.');
   t.equal((await asAdmin.post('/admin/surveys/1/questions', { ...scaleQuestion, dimension: '' })).statusCode, 303, 'an unscored question may be added');
-  t.equal(rowCount(database, 'answers'), 2);
+  t.equal(await rowCount(store, 'answers'), 2);
 });
 
 t.test('duplicate: a draft copy with every question and no responses', async (t) => {
@@ -340,7 +340,7 @@ t.test('duplicate: a draft copy with every question and no responses', async (t)
 });
 
 t.test('CSRF and role guard on the survey editor', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   const { asAdmin, asLiaison } = await staffSessions(app);
   t.equal((await asAdmin.postWithoutToken('/admin/surveys', { slug: 'x', languages: 'en' })).statusCode, 403);
   t.equal((await asAdmin.postWithoutToken('/admin/surveys/1/close', {})).statusCode, 403);
@@ -350,7 +350,7 @@ t.test('CSRF and role guard on the survey editor', async (t) => {
   t.equal((await asLiaison.post('/admin/surveys/1/close', {}, '/')).statusCode, 403);
   t.equal((await asLiaison.post('/admin/surveys/1/questions/1/remove', {}, '/')).statusCode, 403);
   t.same(await store.read((db) => db.select({ status: store.tables.surveys.status }).from(store.tables.surveys)), [{ status: 'open' }]);
-  t.equal(rowCount(database, 'questions'), 12);
+  t.equal(await rowCount(store, 'questions'), 12);
 });
 
 t.test('the cached response recorder follows the scoring fields of the questions', async (t) => {

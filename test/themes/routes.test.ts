@@ -61,7 +61,7 @@ t.test('the standard survey comes with the suggested themes in English and Spani
 });
 
 t.test('an admin lists, adds, edits and removes themes; each change audited', async (t) => {
-  const { app, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   const { asAdmin } = await staffSessions(app);
   const list = await asAdmin.get('/admin/surveys/1/themes');
   t.equal(list.statusCode, 200);
@@ -115,7 +115,7 @@ t.test('an admin lists, adds, edits and removes themes; each change audited', as
 
   const removed = await asAdmin.post(`/admin/surveys/1/themes/${id}/remove`, {});
   t.equal(removed.statusCode, 303);
-  t.equal(rowCount(database, 'themes'), standardThemes.length);
+  t.equal(await rowCount(store, 'themes'), standardThemes.length);
   t.equal((await asAdmin.get(`/admin/surveys/1/themes/${id}/edit`)).statusCode, 404, 'a removed theme is gone');
   t.equal((await asAdmin.post(`/admin/surveys/1/themes/${id}/remove`, {})).statusCode, 404);
 
@@ -130,9 +130,9 @@ t.test('an admin lists, adds, edits and removes themes; each change audited', as
 });
 
 t.test('theme form validation: 400 with the form, values kept and errors by field', async (t) => {
-  const { app, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   const { asAdmin } = await staffSessions(app);
-  const before = rowCount(database, 'themes');
+  const before = await rowCount(store, 'themes');
 
   const empty = await asAdmin.post('/admin/surveys/1/themes', {});
   t.equal(empty.statusCode, 400);
@@ -185,7 +185,7 @@ t.test('theme form validation: 400 with the form, values kept and errors by fiel
   });
   t.equal(renamed.statusCode, 400, 'an edit cannot take another theme’s code');
 
-  t.equal(rowCount(database, 'themes'), before, 'nothing stored');
+  t.equal(await rowCount(store, 'themes'), before, 'nothing stored');
   t.same(await auditActions(app), []);
   t.equal((await asAdmin.get('/admin/surveys/1/themes/new?x=1')).statusCode, 200);
   t.equal((await asAdmin.get('/admin/surveys/999/themes')).statusCode, 404, 'unknown survey');
@@ -229,7 +229,7 @@ t.test('themes belong to their survey: suggested themes for a new survey, copied
 });
 
 t.test('CSRF and role guard on the theme pages', async (t) => {
-  const { app, database } = await buildTestApp(t);
+  const { app, store } = await buildTestApp(t);
   const { asAdmin, asLiaison } = await staffSessions(app);
   const fields = { code: 'lights', label_en: 'Lights', label_es: 'Luces', keywords_en: 'lights' };
   t.equal((await asAdmin.postWithoutToken('/admin/surveys/1/themes', fields)).statusCode, 403);
@@ -241,7 +241,7 @@ t.test('CSRF and role guard on the theme pages', async (t) => {
   t.equal((await asLiaison.post('/admin/surveys/1/themes', fields, '/')).statusCode, 403);
   t.equal((await asLiaison.post('/admin/surveys/1/themes/1/remove', {}, '/')).statusCode, 403);
   t.equal((await app.inject('/admin/surveys/1/themes')).statusCode, 303, 'anonymous visitors are sent to log in');
-  t.equal(rowCount(database, 'themes'), standardThemes.length);
+  t.equal(await rowCount(store, 'themes'), standardThemes.length);
   t.same(await auditActions(app), []);
 });
 

@@ -60,7 +60,7 @@ t.test('voiding takes a response out of the rollups and the export; restoring br
     [{ n: 0 }],
     'an emptied cell is gone',
   );
-  let { stored, recomputed } = rollupsAndRecomputation(app);
+  let { stored, recomputed } = await rollupsAndRecomputation(app);
   t.ok(close(stored, recomputed), 'rollups equal a recomputation from raw scores');
   const exported = parse((await asAdmin.get('/admin/export.csv?survey=community-trust')).body)
     .slice(1)
@@ -70,7 +70,7 @@ t.test('voiding takes a response out of the rollups and the export; restoring br
 
   t.equal((await asAdmin.post(`/admin/responses/${ids[0]}/restore`, {})).statusCode, 303);
   t.same(await trustRollup(store, '2026-03-01'), { n: 2, sum: 100, sum_squares: 70 ** 2 + 30 ** 2 });
-  ({ stored, recomputed } = rollupsAndRecomputation(app));
+  ({ stored, recomputed } = await rollupsAndRecomputation(app));
   t.ok(close(stored, recomputed));
   t.equal(stored.length, recomputed.length);
   t.same(await voidState(store, ids[0]), { voided: false, void_reason: null });
@@ -98,7 +98,7 @@ t.test('voiding and restoring a whole import batch', async (t) => {
       .set({ importBatchId: batch })
       .where(inArray(responses.id, [ids[0], ids[1]])),
   );
-  const before = rollupsAndRecomputation(app).stored;
+  const before = (await rollupsAndRecomputation(app)).stored;
 
   const missingReason = await asAdmin.post(`/admin/import/batches/${batch}/void`, { reason: ' ' });
   t.equal(missingReason.statusCode, 400);
@@ -109,10 +109,10 @@ t.test('voiding and restoring a whole import batch', async (t) => {
   t.equal(voided.statusCode, 303);
   t.match(await next(), '2 responses voided', 'a message says it is done');
   t.same(await trustRollup(store, '2026-03-03'), { n: 1, sum: 10, sum_squares: 100 });
-  t.ok(close(rollupsAndRecomputation(app).stored, rollupsAndRecomputation(app).recomputed));
+  t.ok(close((await rollupsAndRecomputation(app)).stored, (await rollupsAndRecomputation(app)).recomputed));
   await asAdmin.post(`/admin/import/batches/${batch}/restore`, {});
   t.match(await next(), '2 responses restored');
-  t.ok(close(rollupsAndRecomputation(app).stored, before), 'back to exactly what it was');
+  t.ok(close((await rollupsAndRecomputation(app)).stored, before), 'back to exactly what it was');
   t.same(await auditActions(app), ['import.void', 'import.restore']);
 });
 
@@ -129,13 +129,13 @@ t.test('the voider keeps rollups equal to a recomputation through many voids and
   );
   const voider = createResponseVoider(store);
   await store.transaction((tx) => voider.setVoided(tx, { ids: ids.filter((_, i) => i % 4 === 0 || i % 7 === 0) }, true, 'test'));
-  let { stored, recomputed } = rollupsAndRecomputation(app);
+  let { stored, recomputed } = await rollupsAndRecomputation(app);
   t.ok(close(stored, recomputed), 'after voiding');
   await store.transaction(async (tx) => {
     // One at a time, as the admin page restores them.
     for (const id of ids.filter((_, i) => i % 8 === 0)) await voider.setVoided(tx, { ids: [id] }, false);
   });
-  ({ stored, recomputed } = rollupsAndRecomputation(app));
+  ({ stored, recomputed } = await rollupsAndRecomputation(app));
   t.ok(close(stored, recomputed), 'after restoring some');
   t.equal(await store.transaction((tx) => voider.setVoided(tx, { ids: [999999] }, true, 'x')), 0, 'an unknown response changes nothing');
 });
