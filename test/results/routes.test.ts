@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import t, { type Test } from 'tap';
 import { dateIn } from '../../src/dates.js';
 import { eq } from 'drizzle-orm';
@@ -325,7 +326,7 @@ t.test('pages show the same cells as the API', async (t) => {
 });
 
 t.test('voided responses are never counted: trends, distributions, groups or themes', async (t) => {
-  const { app, store, database, a, admin } = await setup(t);
+  const { app, store, a, admin } = await setup(t);
   await submit(app, a.id, '2026-04-03', people(40, 2), { top_issue: 'Speeding near the school', gender: 'woman' });
   const aprilTrust = async () => (await admin('/api/trends?from=2026-04-01&to=2026-04-30&neighborhood=alder')).json().series[1].cells[0].n;
   t.equal(await aprilTrust(), 70);
@@ -334,10 +335,11 @@ t.test('voided responses are never counted: trends, distributions, groups or the
   t.match(before.body, '<td>speeding</td><td class="num">40</td>');
   // Void them the way the admin pages do: the flag, and the scores taken out of the rollups.
   const voider = createResponseVoider(store);
-  const ids = database.sqlite
-    .prepare("SELECT response_id FROM answers a JOIN questions q ON q.id = a.question_id WHERE q.code = 'top_issue'")
-    .pluck()
-    .all() as number[];
+  const ids = (
+    await store.read((db) =>
+      store.rows<{ id: number }>(db, sql`SELECT response_id AS "id" FROM answers a JOIN questions q ON q.id = a.question_id WHERE q.code = 'top_issue'`),
+    )
+  ).map((r) => r.id);
   await store.transaction((tx) => voider.setVoided(tx, { ids }, true, 'spam'));
   t.equal(await aprilTrust(), 30, 'gone from the trend');
   const after = await admin('/results/alder?from=2026-04-01&to=2026-04-30');
