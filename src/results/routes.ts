@@ -4,6 +4,7 @@ import { audit } from '../audit/record.js';
 import { requireRole } from '../auth/guards.js';
 import { dateIn } from '../dates.js';
 import { localize } from '../i18n/index.js';
+import type { Neighborhood } from '../db/schema.js';
 import { eventKindLabels } from '../events/schemas.js';
 import { computeImpact, DEFAULT_IMPACT_MONTHS, impactMonths } from '../events/impact.js';
 import { verdictView } from '../events/verdict-view.js';
@@ -74,6 +75,20 @@ export async function resultsRoutes(app: FastifyInstance) {
       findSurvey: async (slug) => app.surveys.findWithQuestions(slug),
       latest: app.release.latestDay(rules, dateIn(app.config.TIME_ZONE)),
     });
+  }
+
+  /** One neighborhood's trends and detail (groups, answers, issues) for the filters asked. */
+  async function neighborhoodFigures(filters: ResolvedFilters, neighborhood: Neighborhood, rules: ReleaseRules) {
+    const { request: base, questions, measures } = filters;
+    const trendRequest = { ...base, selected: new Set([neighborhood.slug]) };
+    const sums = await results.neighborhoodSums(
+      trendRequest,
+      neighborhood.id,
+      measures.map((m) => m.value),
+    );
+    const trends = computeTrends(sums.months, rules, trendRequest);
+    const detail = neighborhoodDetail(sums, rules, trendRequest, neighborhood, questions, measures, await themeRepository.definitions(base.survey.id));
+    return { base, trends, detail };
   }
 
   /** Thresholds every results page states. */
@@ -220,15 +235,7 @@ export async function resultsRoutes(app: FastifyInstance) {
     const resolved = await filters(request, rules);
     const common = { title: `Results: ${neighborhood.name}`, neighborhood, filterAction: `/results/${neighborhood.slug}`, ...thresholds(rules) };
     if (!resolved.ok) return reply.code(400).view('results/neighborhood', { ...common, filters: await filterForm(request, null, resolved.errors) });
-    const { request: base, questions, measures } = resolved.value;
-    const trendRequest = { ...base, selected: new Set([neighborhood.slug]) };
-    const sums = await results.neighborhoodSums(
-      trendRequest,
-      neighborhood.id,
-      measures.map((m) => m.value),
-    );
-    const trends = computeTrends(sums.months, rules, trendRequest);
-    const detail = neighborhoodDetail(sums, rules, trendRequest, neighborhood, questions, measures, await themeRepository.definitions(base.survey.id));
+    const { trends, detail } = await neighborhoodFigures(resolved.value, neighborhood, rules);
     const own = await events.ofNeighborhood(neighborhood.id);
     const cityWide = (await events.inRange(trends.from, trends.to)).filter((e) => e.neighborhoodId === null);
     return reply.view('results/neighborhood', {
@@ -263,15 +270,7 @@ export async function resultsRoutes(app: FastifyInstance) {
     const rules = app.release.rulesFor(request);
     const resolved = await filters(request, rules);
     if (!resolved.ok) return badQuery(reply, resolved.errors);
-    const { request: base, questions, measures } = resolved.value;
-    const trendRequest = { ...base, selected: new Set([neighborhood.slug]) };
-    const sums = await results.neighborhoodSums(
-      trendRequest,
-      neighborhood.id,
-      measures.map((m) => m.value),
-    );
-    const trends = computeTrends(sums.months, rules, trendRequest);
-    const detail = neighborhoodDetail(sums, rules, trendRequest, neighborhood, questions, measures, await themeRepository.definitions(base.survey.id));
+    const { base, trends, detail } = await neighborhoodFigures(resolved.value, neighborhood, rules);
     const latest = app.release.latestDay(rules, dateIn(app.config.TIME_ZONE));
     const allEvents = await events.list();
     const shownEvents = (await events.ofNeighborhood(neighborhood.id)).filter((e) => e.occurredOn <= latest).slice(0, BRIEF_EVENTS);
