@@ -24,9 +24,17 @@
   // Pages in other languages pass their own words in the data block's "text".
   var englishText = { notEnough: 'not enough responses', ci: '95% CI', lowReliability: 'low reliability', axis: 'Score (0–100)' };
 
+  // The figure and its interval, then its n: one line each on a phone, joined on a wide chart.
+  function cellLines(cell, text) {
+    if (!cell || cell.suppressed) return [text.notEnough];
+    return [
+      fixed(cell.mean) + ' (' + text.ci + ' ' + fixed(cell.ci_low) + '–' + fixed(cell.ci_high) + ')',
+      'n = ' + cell.n + (cell.low_reliability ? ', ' + text.lowReliability : ''),
+    ];
+  }
+
   function cellText(cell, text) {
-    if (!cell || cell.suppressed) return text.notEnough;
-    return fixed(cell.mean) + ' (' + text.ci + ' ' + fixed(cell.ci_low) + '–' + fixed(cell.ci_high) + '), n = ' + cell.n + (cell.low_reliability ? ', ' + text.lowReliability : '');
+    return cellLines(cell, text).join(', ');
   }
 
   function meanOf(cell) {
@@ -93,8 +101,8 @@
           callbacks: {
             label: function (ctx) {
               var cell = ctx.dataset.cells && ctx.dataset.cells[ctx.dataIndex];
-              // Two short lines rather than one wider than a phone.
-              return small ? [ctx.dataset.label + ':', cellText(cell, text)] : ctx.dataset.label + ': ' + cellText(cell, text);
+              // Short lines rather than one wider than a phone.
+              return small ? [ctx.dataset.label + ':'].concat(cellLines(cell, text)) : ctx.dataset.label + ': ' + cellText(cell, text);
             },
           },
         },
