@@ -1,11 +1,10 @@
 import { sql } from 'drizzle-orm';
 import t from 'tap';
 import { audit } from '../../src/audit/record.js';
-import { openSqliteStore } from '../../src/db/open.js';
-import { testConfig } from '../helper/app.js';
+import { openTestStore } from '../helper/app.js';
 
 t.test('audit entries are written with the transaction they belong to', async (t) => {
-  const { store } = openSqliteStore(testConfig(t));
+  const { store } = await openTestStore(t);
   t.teardown(() => store.close());
   await store.transaction((tx) => audit(tx, store.tables, { userId: null, action: 'survey.open', entity: 'survey', entityId: 1, details: { from: 'draft' } }));
   await t.rejects(
