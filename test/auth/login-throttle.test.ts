@@ -1,20 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import { createLoginThrottle } from '../../src/auth/login-throttle.js';
-import { openSqliteStore } from '../../src/db/open.js';
-import { testConfig } from '../helper/app.js';
+import { openTestStore } from '../helper/app.js';
 
 const A = '198.51.100.1';
 
-function throttleAt(t: Parameters<typeof testConfig>[0], clock: () => number) {
-  const { store } = openSqliteStore(testConfig(t));
+async function throttleAt(t: Parameters<typeof openTestStore>[0], clock: () => number) {
+  const { store } = await openTestStore(t);
   t.teardown(() => store.close());
   return { store, throttle: createLoginThrottle(store, randomBytes(32), clock) };
 }
 
 t.test('five free failures, then a lock that doubles, reset by success', async (t) => {
   let clock = 1_000_000;
-  const { throttle } = throttleAt(t, () => clock);
+  const { throttle } = await throttleAt(t, () => clock);
   for (let i = 0; i < 4; i++) t.equal(await throttle.fail('a@example.org', A), 0);
   t.equal(await throttle.lockedFor('a@example.org', A), 0, 'four failures: no lock');
   t.equal(await throttle.fail('a@example.org', A), 30_000, 'the failure that locks says so');
@@ -32,7 +31,7 @@ t.test('five free failures, then a lock that doubles, reset by success', async (
 
 t.test('a lock holds for one email from one client only, and failures decay', async (t) => {
   let clock = 1_000_000;
-  const { throttle } = throttleAt(t, () => clock);
+  const { throttle } = await throttleAt(t, () => clock);
   for (let i = 0; i < 5; i++) await throttle.fail('admin@example.org', A);
   t.equal(await throttle.lockedFor('admin@example.org', A), 30_000);
   t.equal(await throttle.lockedFor('admin@example.org', '203.0.113.5'), 0, "a stranger's failures do not lock the owner out");
@@ -44,7 +43,7 @@ t.test('a lock holds for one email from one client only, and failures decay', as
 
 t.test('lockouts live in the database: a second server sees them, and neither email nor address is stored', async (t) => {
   const clock = () => 1_000_000;
-  const { store, throttle } = throttleAt(t, clock);
+  const { store, throttle } = await throttleAt(t, clock);
   const secret = randomBytes(32);
   const one = createLoginThrottle(store, secret, clock);
   const other = createLoginThrottle(store, secret, clock);
@@ -58,7 +57,7 @@ t.test('lockouts live in the database: a second server sees them, and neither em
 
 t.test('forgotten failures are deleted when another one is counted', async (t) => {
   let clock = 1_000_000;
-  const { store, throttle } = throttleAt(t, () => clock);
+  const { store, throttle } = await throttleAt(t, () => clock);
   await throttle.fail('a@example.org', A);
   clock += 15 * 60_000 + 1;
   await throttle.fail('b@example.org', A);

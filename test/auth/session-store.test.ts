@@ -3,12 +3,11 @@ import type { Session } from 'fastify';
 import t from 'tap';
 import { promisify } from 'node:util';
 import { DatabaseSessionStore, SESSION_TOUCH_INTERVAL_MS } from '../../src/auth/session-store.js';
-import { openSqliteStore } from '../../src/db/open.js';
 import { first } from '../../src/db/store.js';
-import { testConfig } from '../helper/app.js';
+import { openTestStore } from '../helper/app.js';
 
 t.test('an unchanged session is rewritten only when its expiry moves by the touch interval or more', async (t) => {
-  const { store } = openSqliteStore(testConfig(t));
+  const { store } = await openTestStore(t);
   t.teardown(() => store.close());
   const { sessions } = store.tables;
   const sessionStore = new DatabaseSessionStore(store, 60_000);
@@ -35,7 +34,7 @@ t.test('an unchanged session is rewritten only when its expiry moves by the touc
 });
 
 t.test('get, destroy and purge go through the store', async (t) => {
-  const { store } = openSqliteStore(testConfig(t));
+  const { store } = await openTestStore(t);
   t.teardown(() => store.close());
   const sessionStore = new DatabaseSessionStore(store, 60_000);
   const get = promisify(sessionStore.get.bind(sessionStore));

@@ -1,14 +1,12 @@
 import { and, avg, count, eq, gt, gte, lt, lte, type SQL } from 'drizzle-orm';
-import { join } from 'node:path';
 import t from 'tap';
 import { addDays } from '../../src/dates.js';
-import { openSqliteStore } from '../../src/db/open.js';
 import type { Store } from '../../src/db/store.js';
 import { generateDemo } from '../../src/demo/generate.js';
-import { tempDir } from '../helper/app.js';
+import { openTestStore } from '../helper/app.js';
 
-const open = (t: { teardown(fn: () => unknown): void }, path: string) => {
-  const { store } = openSqliteStore({ DATABASE_PATH: path });
+const open = async (t: Parameters<typeof openTestStore>[0]) => {
+  const { store } = await openTestStore(t);
   t.teardown(() => store.close());
   return store;
 };
@@ -37,15 +35,10 @@ async function fingerprint(store: Store) {
 }
 
 t.test('the demo is deterministic for a seed and date, covers 24 months and tells its stories', async (t) => {
-  const dir = tempDir(t);
   // Determinism on small cities (the same code path at a lower daily rate), then one full-size demo.
   const prints = [];
-  for (const [name, seed] of [
-    ['a.db', 1],
-    ['b.db', 1],
-    ['c.db', 7],
-  ] as const) {
-    const store = open(t, join(dir, name));
+  for (const seed of [1, 1, 7]) {
+    const store = await open(t);
     await generateDemo(store, { seed, asOf: '2026-06-15', passwordCost: 10, dailyRate: 1 });
     prints.push(await fingerprint(store));
   }
@@ -53,7 +46,7 @@ t.test('the demo is deterministic for a seed and date, covers 24 months and tell
   t.same(a, b, 'same seed, same data');
   t.not(a.checksum, c.checksum, 'another seed, other data');
 
-  const store = open(t, join(dir, 'full.db'));
+  const store = await open(t);
   const { events, neighborhoods, responseScores, responses, staffUsers } = store.tables;
   // How long this takes is measured by the bench (`demo.generateMs`), not asserted here.
   const { responses: generated } = await generateDemo(store, { seed: 1, asOf: '2026-06-15', passwordCost: 10 });

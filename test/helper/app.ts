@@ -42,13 +42,16 @@ export interface TestApp {
 /** The database the suite runs on: SQLite, or PostgreSQL with TEST_DATABASE=postgres (npm test runs both). */
 export const testDialect: Store['dialect'] = process.env.TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
 
-/** A fresh store of the suite's database. On PostgreSQL `database` (SQLite's own handle) throws: such a test is SQLite's alone. */
-async function openTestStore(t: Teardown, config: Config): Promise<{ store: Store; database: DatabaseHandle }> {
+/**
+ * A fresh store of the suite's database; the caller closes it (buildTestApp does). On PostgreSQL `database` (SQLite's
+ * own handle) throws: such a test is SQLite's alone. scripts/test-postgres.sh runs the files that call this.
+ */
+export async function openTestStore(t: Teardown, config: Config = testConfig(t)): Promise<{ store: Store; database: DatabaseHandle }> {
   if (testDialect === 'sqlite') return openSqliteStore(config);
   const store = await openPgStore(await testDatabaseUrl(t));
   const database = new Proxy({} as DatabaseHandle, {
     get: () => {
-      throw new Error("This test uses SQLite's own file: list it among the SQLite-only tests in scripts/test.ts.");
+      throw new Error("This test uses SQLite's own file: list it in test/sqlite-only.txt with the reason.");
     },
   });
   return { store, database };

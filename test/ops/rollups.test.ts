@@ -1,11 +1,9 @@
 import { asc, sql, type SQL } from 'drizzle-orm';
 import t from 'tap';
-import { join } from 'node:path';
-import { openSqliteStore } from '../../src/db/open.js';
 import type { Store } from '../../src/db/store.js';
 import { generateDemo } from '../../src/demo/generate.js';
 import { rebuildRollups } from '../../src/ops/rollups.js';
-import { tempDir } from '../helper/app.js';
+import { openTestStore } from '../helper/app.js';
 
 type Row = Record<string, number | string>;
 
@@ -58,7 +56,7 @@ function mismatches(actual: Row[], expected: Row[]): Row[] {
 }
 
 t.test('rebuilt rollups equal the incrementally maintained ones and the sums of the raw answers', async (t) => {
-  const { store } = openSqliteStore({ DATABASE_PATH: join(tempDir(t), 'rollups.db') });
+  const { store } = await openTestStore(t);
   t.teardown(() => store.close());
   const { responses } = await generateDemo(store, { seed: 7, asOf: '2026-06-30', passwordCost: 10, dailyRate: 0.4 });
   t.ok(responses > 1000, `${responses} demo responses`);
@@ -88,7 +86,7 @@ t.test('rebuilt rollups equal the incrementally maintained ones and the sums of 
 });
 
 t.test('a rebuild leaves voided responses out of scores and rollups', async (t) => {
-  const { store } = openSqliteStore({ DATABASE_PATH: join(tempDir(t), 'voided.db') });
+  const { store } = await openTestStore(t);
   t.teardown(() => store.close());
   await generateDemo(store, { seed: 11, asOf: '2026-03-31', passwordCost: 10, dailyRate: 0.3 });
   const [fairnessBefore] = await rows(store, rollupFairness);

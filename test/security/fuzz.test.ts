@@ -1,27 +1,28 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import t from 'tap';
-import type { DatabaseHandle } from '../../src/db/sqlite/client.js';
-import { events } from '../../src/db/schema.js';
+import { is, Table } from 'drizzle-orm';
+import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
+import type { Store } from '../../src/db/store.js';
 import { addNeighborhoods, buildTestApp, createStaff, csrfFrom, login } from '../helper/app.js';
 import { fillParams, routesOf } from '../helper/routes.js';
 
-/** A digest of every table but sessions (which rolling staff sessions touch on any request). */
-function digest(database: DatabaseHandle): string {
+/** A digest of every table but sessions (which rolling staff sessions touch on any request), read through the store. */
+async function digest(store: Store): Promise<string> {
   const hash = createHash('sha256');
-  const tables = database.sqlite
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('sessions') AND name NOT LIKE 'sqlite_%' ORDER BY name")
-    .all() as { name: string }[];
-  // Rows sorted by their content: answers, scores and rollups have no rowid (nothing records the order of writes).
-  for (const { name } of tables) {
-    const rows = database.sqlite
-      .prepare(`SELECT * FROM "${name}"`)
-      .raw()
-      .all()
-      .map((row) => JSON.stringify(row))
-      .sort();
-    hash.update(name).update(rows.join('\n'));
-  }
+  const tables = Object.entries(store.tables as Record<string, unknown>)
+    .flatMap(([name, value]) => (is(value, Table) && name !== 'sessions' ? [[name, value as SQLiteTable] as const] : []))
+    .sort(([a], [b]) => a.localeCompare(b));
+  // Rows sorted by their content: answers, scores and rollups have no id (nothing records the order of writes).
+  const contents = await store.read((db) => Promise.all(tables.map(([, table]) => db.select().from(table))));
+  tables.forEach(([name], i) =>
+    hash.update(name).update(
+      contents[i]
+        .map((row) => JSON.stringify(row))
+        .sort()
+        .join('\n'),
+    ),
+  );
   return hash.digest('hex');
 }
 
@@ -90,12 +91,9 @@ const body = fc.oneof(
 );
 
 t.test('hostile input on every route: never a 5xx, a clear 4xx, and a refused request changes nothing', async (t) => {
-  const { app, store, database, logs } = await buildTestApp(t, { LOGIN_RATE_LIMIT: '100000', SUBMIT_RATE_LIMIT: '100000', LOG_LEVEL: 'error' });
+  const { app, store, logs } = await buildTestApp(t, { LOGIN_RATE_LIMIT: '100000', SUBMIT_RATE_LIMIT: '100000', LOG_LEVEL: 'error' });
   await addNeighborhoods(store, 'Riverside');
-  database.db
-    .insert(events)
-    .values({ title: { en: 'Cookout' }, occurredOn: '2026-05-01', kind: 'outreach' })
-    .run();
+  await store.transaction((tx) => tx.insert(store.tables.events).values({ title: { en: 'Cookout' }, occurredOn: '2026-05-01', kind: 'outreach' }));
   await createStaff(app, 'admin@example.org', 'correct horse battery', 'admin');
   const { jar } = await login(app, 'admin@example.org', 'correct horse battery');
   const csrf = csrfFrom((await app.inject({ url: '/outreach', headers: { cookie: jar.header() } })).body)!;
@@ -113,7 +111,7 @@ t.test('hostile input on every route: never a 5xx, a clear 4xx, and a refused re
         async (route, asAdmin, params, query, requestBody) => {
           const path = fillParams(route.url, params);
           const url = query.length ? `${path}?${encode(query)}` : path;
-          const before = digest(database);
+          const before = await digest(store);
           const res = await app.inject({
             method: route.method as 'GET',
             url,
@@ -128,7 +126,7 @@ t.test('hostile input on every route: never a 5xx, a clear 4xx, and a refused re
           if (res.statusCode >= 500) problems.push(`${label}: ${logs.at(-1)?.slice(0, 800)}`);
           if (res.statusCode >= 400) {
             if (res.body.trim() === '') problems.push(`${label}: empty error body`);
-            if (digest(database) !== before) problems.push(`${label}: a refused request changed the database`);
+            if ((await digest(store)) !== before) problems.push(`${label}: a refused request changed the database`);
           }
           if (({} as Record<string, unknown>).polluted !== undefined) problems.push(`${label}: prototype polluted`);
           failures.push(...problems);
@@ -142,7 +140,7 @@ t.test('hostile input on every route: never a 5xx, a clear 4xx, and a refused re
 });
 
 t.test('hostile CSV imports: never a 5xx, and a refused file writes nothing', async (t) => {
-  const { app, store, database, logs } = await buildTestApp(t, { LOG_LEVEL: 'error' });
+  const { app, store, logs } = await buildTestApp(t, { LOG_LEVEL: 'error' });
   await addNeighborhoods(store, 'Riverside');
   await createStaff(app, 'admin@example.org', 'correct horse battery', 'admin');
   const { jar } = await login(app, 'admin@example.org', 'correct horse battery');
@@ -164,7 +162,7 @@ t.test('hostile CSV imports: never a 5xx, and a refused file writes nothing', as
   await fc
     .assert(
       fc.asyncProperty(file, fc.constantFrom('community-trust', 'nope', ''), async (csv, survey) => {
-        const before = digest(database);
+        const before = await digest(store);
         const boundary = `fuzz${Math.random().toString(16).slice(2)}`;
         const payload = Buffer.concat([
           Buffer.from(
@@ -182,7 +180,7 @@ t.test('hostile CSV imports: never a 5xx, and a refused file writes nothing', as
         });
         const found: string[] = [];
         if (res.statusCode >= 500) found.push(`${res.statusCode} for ${JSON.stringify(csv).slice(0, 200)}: ${logs.at(-1)?.slice(0, 500)}`);
-        if (res.statusCode >= 400 && digest(database) !== before) found.push(`refused import changed the database: ${JSON.stringify(csv).slice(0, 200)}`);
+        if (res.statusCode >= 400 && (await digest(store)) !== before) found.push(`refused import changed the database: ${JSON.stringify(csv).slice(0, 200)}`);
         problems.push(...found);
         return found.length === 0;
       }),
