@@ -74,6 +74,8 @@ export interface Cluster {
   url: string;
   /** The folder of the cluster's programs (psql is there too). */
   bin: string;
+  /** Stops the cluster and removes its files (also done at exit). */
+  stop(): void;
 }
 
 /**
@@ -117,7 +119,7 @@ export async function startCluster({ durable = false }: { durable?: boolean } = 
     const port = await freePort();
     try {
       run(binaries.pg_ctl, ['start', '-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', `-p ${port} -k ${dir} ${settings}`]);
-      return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, bin: dirname(binaries.pg_ctl) };
+      return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, bin: dirname(binaries.pg_ctl), stop };
     } catch (err) {
       // Another process may have taken the port between our check and the server's start.
       if (attempt === 3) {
@@ -127,4 +129,3 @@ export async function startCluster({ durable = false }: { durable?: boolean } = 
     }
   }
 }
-
