@@ -53,8 +53,11 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
 }
 
-/** p50/p95 of `count` sequential GETs after a warm-up; a 404 means the route is not in this build. */
-export async function measureLatency(url: string, cookie: string, count: number, warmup = 10): Promise<LatencyResult> {
+/**
+ * p50/p95 of `count` sequential GETs after a warm-up; a 404 means the route is not in this build. `before` runs
+ * untimed before each timed GET (a submission, to measure cold caches).
+ */
+export async function measureLatency(url: string, cookie: string, count: number, warmup = 10, before?: () => Promise<void>): Promise<LatencyResult> {
   const get = async () => {
     const res = await fetch(url, { headers: { cookie }, redirect: 'manual' });
     const body = await res.arrayBuffer();
@@ -66,6 +69,7 @@ export async function measureLatency(url: string, cookie: string, count: number,
   for (let i = 0; i < warmup; i++) await get();
   const times: number[] = [];
   for (let i = 0; i < count; i++) {
+    await before?.();
     const started = performance.now();
     const { status } = await get();
     times.push(performance.now() - started);
