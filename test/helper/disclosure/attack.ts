@@ -271,8 +271,7 @@ class Reader {
       const area = row.AREA === 'CITYWIDE' ? 'city' : this.names.get(row.AREA);
       if (!area) throw new Error(`${label}: unknown area ${row.AREA}`);
       const to = this.cap(row.END_DATE, requested);
-      for (const measure of this.measures()) {
-        const col = column(measure);
+      const record = (measure: string, col: string, group?: { question: string; options: readonly string[] }) => {
         if (!(col in row)) throw new Error(`${label}: no column ${col}`);
         this.c.cell(
           phase,
@@ -283,25 +282,12 @@ class Reader {
           { kind: 'measure', measure },
           shownCell(row, col),
           0.01,
+          group,
         );
-      }
+      };
+      for (const measure of this.measures()) record(measure, column(measure));
       for (const measure of splitMeasures.filter((m) => this.shape.measures.has(m)))
-        for (const g of chicagoGroups) {
-          const col = `${column(measure)}_${g.column}`;
-          if (!(col in row)) throw new Error(`${label}: no column ${col}`);
-          const group = { question: g.question, options: g.options };
-          this.c.cell(
-            phase,
-            `${label} → ${row.AREA} ${row.START_DATE} ${col}`,
-            this.areas(area),
-            row.START_DATE,
-            to,
-            { kind: 'measure', measure },
-            shownCell(row, col),
-            0.01,
-            group,
-          );
-        }
+        for (const g of chicagoGroups) record(measure, `${column(measure)}_${g.column}`, { question: g.question, options: g.options });
     }
   }
 
