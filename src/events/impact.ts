@@ -224,6 +224,7 @@ export function computeImpact(sums: MonthSums, rules: ReleaseRules, input: Impac
 
   const monthly = computeTrends(sums, rules, {
     ...monthlyRange,
+    latest: input.latest,
     survey,
     measure,
     neighborhoods: input.neighborhoods,

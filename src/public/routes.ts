@@ -54,7 +54,7 @@ export async function publicRoutes(app: FastifyInstance) {
   function publicRequest(survey: Survey, neighborhoods: readonly Neighborhood[], bucket: 'month' | 'quarter', rolling: number): TrendRequest {
     const to = app.release.latestDay(rules, dateIn(app.config.TIME_ZONE));
     const from = shiftBucket(bucketStart(to, 'month'), 'month', 1 - MONTHS_SHOWN);
-    return { survey, measure: TRUST_MEASURE, bucket, from, to, rolling, neighborhoods, selected: null };
+    return { survey, measure: TRUST_MEASURE, bucket, from, to, latest: to, rolling, neighborhoods, selected: null };
   }
 
   /**

@@ -109,6 +109,7 @@ export async function resolveFilters(
         bucket: query.bucket,
         from,
         to,
+        latest: deps.latest,
         rolling: query.rolling,
         neighborhoods,
         selected: query.neighborhood.length > 0 ? new Set(query.neighborhood) : null,

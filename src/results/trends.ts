@@ -46,6 +46,8 @@ export interface TrendRequest {
   bucket: BucketKind;
   from: string;
   to: string;
+  /** The last day the asker may see: the whole-month range is reported to it, not past it (a month still filling). */
+  latest: string;
   rolling: number;
   /** Every neighborhood: the city figure sums them all, whichever are shown. */
   neighborhoods: readonly Pick<Neighborhood, 'id' | 'slug' | 'name'>[];
@@ -175,7 +177,7 @@ export function computeTrends(sums: MonthSums, rules: ReleaseRules, request: Tre
     measure: request.measure,
     bucket,
     from: range.from,
-    to: range.to,
+    to: range.to < request.latest ? range.to : request.latest,
     rolling,
     buckets: starts.map((start) => ({ start, end: bucketEnd(start, bucket), label: bucketLabel(start, bucket) })),
     series,
