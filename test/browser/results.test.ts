@@ -95,6 +95,11 @@ t.test('results pages in a real browser', async (t) => {
     await page.screenshot({ path: join(artifactsDir, 'results-neighborhood.png'), fullPage: true });
     await page.getByRole('link', { name: 'Cookout with officers at Riverside Park' }).first().click();
     await page.getByRole('heading', { name: 'Cookout with officers at Riverside Park' }).waitFor();
+    // The chart is drawn after the page's script loads: wait for it, as a reader would.
+    await page.waitForFunction(() => {
+      const charts = (window as unknown as { Chart?: { getChart(c: HTMLElement | null): unknown } }).Chart;
+      return charts?.getChart(document.getElementById('impact-chart')) !== undefined;
+    });
     const boxes = await page.evaluate(() =>
       // eslint-disable-next-line @typescript-eslint/no-explicit-any -- chart.js is loaded by the page, its types are not
       Object.keys((window as any).Chart.getChart(document.getElementById('impact-chart')).options.plugins.annotation.annotations),
