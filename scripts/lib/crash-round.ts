@@ -37,17 +37,21 @@ export function startServerProcess(server: ServerCommand, env: Record<string, st
       child.kill('SIGKILL');
       reject(new Error('server did not start within 60 s'));
     }, 60_000);
+    // The last lines it wrote, to say why when it stops before listening.
+    let output = '';
+    const keep = (line: string) => (output = `${output}${line}\n`.slice(-4000));
     createInterface({ input: child.stdout }).on('line', (line) => {
+      keep(line);
       const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
       if (match) {
         clearTimeout(timer);
         resolve({ child, url: match[1] });
       }
     });
-    child.stderr.resume();
+    createInterface({ input: child.stderr }).on('line', keep);
     child.on('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`server exited early with code ${code}`));
+      reject(new Error(`server exited early with code ${code}:\n${output}`));
     });
   });
 }

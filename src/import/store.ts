@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import { audit, type AuditEntry } from '../audit/record.js';
 import type { Question } from '../db/schema.js';
 import { first, type Db, type Store } from '../db/store.js';
@@ -7,7 +8,6 @@ import type { SurveyRepository } from '../survey/queries.js';
 import { createBatchRevealer, type NewResponse } from '../survey/response-recorder.js';
 import type { ParseRequest } from './parse-worker.js';
 import { type ImportContext, type ImportProblem, validateImport } from './validate.js';
-import { startWorker } from '../worker.js';
 
 /** The void reason of rows written while their import is still running: hidden everywhere, like any voided row. */
 export const IMPORT_IN_PROGRESS = 'import in progress';
@@ -39,7 +39,7 @@ export async function checkFile(file: Buffer, context: ImportContext): Promise<C
 
 function checkInWorker(file: Buffer, context: ImportContext): Promise<CheckedFile> {
   const request: ParseRequest = { file, context, chunkSize: CHUNK_ROWS };
-  const worker = startWorker(import.meta.url, 'parse-worker', { workerData: request });
+  const worker = new Worker(new URL('./parse-worker.js', import.meta.url), { workerData: request });
   let waiting: { resolve(value: never): void; reject(err: unknown): void } | null = null;
   const close = () => void worker.terminate();
   return new Promise<CheckedFile>((resolve, reject) => {

@@ -62,7 +62,8 @@ export const viewsPlugin = fp(async (app: FastifyInstance) => {
     root: viewsFolder,
     layout: 'layouts/main.hbs',
     viewExt: 'hbs',
-    production: app.config.NODE_ENV === 'production',
+    // Templates compile once, except in development, where an edited template shows on the next request.
+    production: app.config.NODE_ENV !== 'development',
     options: { partials: Object.fromEntries(partials.map((p) => [p, `partials/${p}.hbs`])) },
   });
 });

@@ -73,10 +73,15 @@ export function createSurveyRepository(store: Store) {
       store.transaction(async (tx) => {
         if (await first(tx.select({ id: surveys.id }).from(surveys).limit(1))) return;
         const { questions: definitions, ...fields } = standardSurvey;
-        const [created] = await tx
-          .insert(surveys)
-          .values({ ...fields, status: 'open' })
-          .returning({ id: surveys.id });
+        // Servers started together (behind a load balancer) may both get here: the one that loses the race stops.
+        const created = await first(
+          tx
+            .insert(surveys)
+            .values({ ...fields, status: 'open' })
+            .onConflictDoNothing({ target: surveys.slug })
+            .returning({ id: surveys.id }),
+        );
+        if (!created) return;
         await tx.insert(questions).values(definitions.map((q, i) => ({ ...q, surveyId: created.id, position: i + 1 })));
         await insertThemes(tx, store.tables, created.id, standardThemes);
       }),

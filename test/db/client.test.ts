@@ -4,6 +4,7 @@ import t from 'tap';
 import { openDatabase } from '../../src/db/sqlite/client.js';
 import { openSqliteStore } from '../../src/db/open.js';
 import { createSurveyRepository } from '../../src/survey/queries.js';
+import { migrationsFolder } from '../../src/paths.js';
 import { tempDir } from '../helper/app.js';
 
 t.test('migrations build every table on an empty file, with durable settings', async (t) => {
@@ -45,7 +46,7 @@ t.test('migrations build every table on an empty file, with durable settings', a
   const again = openDatabase(path);
   t.equal(
     (again.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }).n,
-    readdirSync(new URL('../../drizzle/', import.meta.url)).filter((f) => f.endsWith('.sql')).length,
+    readdirSync(migrationsFolder).filter((f) => f.endsWith('.sql')).length,
     'migrations apply once',
   );
   again.close();

@@ -7,6 +7,8 @@ import { exited, startServerProcess, storedMarkers, submissionLoad } from '../..
 import { staffSessions } from '../helper/admin.js';
 import { addNeighborhoods, compiledServer, form, testConfig } from '../helper/app.js';
 import { testDatabaseUrl } from '../helper/postgres.js';
+import { createSurveyRepository } from '../../src/survey/queries.js';
+import { standardSurvey } from '../../src/survey/standard-survey.js';
 
 // Several app servers on one PostgreSQL: nothing one keeps in memory may make another wrong.
 
@@ -68,9 +70,14 @@ t.test('killing one of two servers under load loses no acknowledged response', a
   t.teardown(() => store.close());
   await addNeighborhoods(store, 'Crash Town');
   const env = { DATABASE_URL: url, DATABASE_PATH: '/nonexistent/unused.db' };
-  const [first, second] = await Promise.all([startServerProcess(compiledServer(), env), startServerProcess(compiledServer(), env)]);
+  // Started together, as behind a load balancer: both migrate at once (the advisory lock makes one wait).
+  const started = await Promise.allSettled([startServerProcess(compiledServer(), env), startServerProcess(compiledServer(), env)]);
   t.teardown(() => {
-    second.child.kill('SIGKILL');
+    for (const server of started) if (server.status === 'fulfilled') server.value.child.kill('SIGKILL');
+  });
+  const [first, second] = started.map((server) => {
+    if (server.status === 'rejected') throw server.reason;
+    return server.value;
   });
   const toFirst = submissionLoad(first.url, 8, 'first');
   const toSecond = submissionLoad(second.url, 8, 'second');
@@ -85,4 +92,14 @@ t.test('killing one of two servers under load loses no acknowledged response', a
   const lost = [...toFirst.acknowledged, ...toSecond.acknowledged].filter((marker) => !stored.has(marker));
   t.same(lost, [], `every acknowledged response is stored (${toFirst.acknowledged.length} to the killed server, ${toSecond.acknowledged.length} to the other)`);
   t.ok(toFirst.acknowledged.length >= 150 && toSecond.acknowledged.length >= 100);
+});
+
+t.test('servers started together create the standard survey once', async (t) => {
+  const url = await testDatabaseUrl(t);
+  const stores = await Promise.all([1, 2, 3].map(() => openPgStore(url)));
+  t.teardown(() => Promise.all(stores.map((store) => store.close())));
+  await Promise.all(stores.map((store) => createSurveyRepository(store).ensureStandardSurvey()));
+  const { surveys, questions } = stores[0].tables;
+  t.equal((await stores[0].read((db) => db.select().from(surveys))).length, 1, 'one survey, and no start failed');
+  t.equal((await stores[0].read((db) => db.select().from(questions))).length, standardSurvey.questions.length);
 });

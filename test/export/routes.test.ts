@@ -221,9 +221,8 @@ t.test('destroying the export stream (the client went away) stops the query and 
     Array.from({ length: 2000 }, () => ({ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { top_issue: 'y'.repeat(900) } })),
   );
   const opened: DatabaseHandle[] = [];
-  // The tests run the TypeScript sources (tsx), so the mocked modules are named by their .ts files.
-  const { streamRows } = await t.mockImport<typeof import('../../src/db/sqlite/stream.js')>('../../src/db/sqlite/stream.ts', {
-    '../../src/db/sqlite/client.ts': {
+  const { streamRows } = await t.mockImport<typeof import('../../src/db/sqlite/stream.js')>('../../src/db/sqlite/stream.js', {
+    '../../src/db/sqlite/client.js': {
       openDatabase: (path: string, options?: { readonly?: boolean }) => {
         const handle = openDatabase(path, options);
         opened.push(handle);

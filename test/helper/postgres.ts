@@ -6,10 +6,6 @@ import { startCluster } from '../../scripts/lib/postgres-cluster.js';
 import { openPgDatabase } from '../../src/db/pg/client.js';
 import { pgMigrationsFolder } from '../../src/paths.js';
 
-// Servers and scripts the tests start run the compiled build: tap would merge their coverage, of tsc's JavaScript, by
-// byte range with tsx's for the same sources. This process has read the setting already; those it starts collect none.
-process.env._TAPJS_PROCESSINFO_COVERAGE_ = '0';
-
 interface Teardown {
   teardown(fn: () => unknown): void;
 }

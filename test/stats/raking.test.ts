@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import t from 'tap';
 import { mergeSmallCells, rake, type Margin, type RakingInput } from '../../src/stats/raking.js';
+import { projectRoot } from '../../src/paths.js';
 
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/weighting/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string) => readFileSync(join(projectRoot, 'test', 'fixtures', 'weighting', name), 'utf8');
 
 const margin = (name: string, totals: Record<string, number>): Margin => ({
   name,

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import t from 'tap';
@@ -13,8 +14,9 @@ import {
   weightedSums,
   type WeightedSummary,
 } from '../../src/stats/weighted.js';
+import { projectRoot } from '../../src/paths.js';
 
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/weighting/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string) => readFileSync(join(projectRoot, 'test', 'fixtures', 'weighting', name), 'utf8');
 
 const close = (t: { ok(value: boolean, message: string): unknown }, actual: number | null, expected: number, tolerance: number, what: string) =>
   t.ok(actual !== null && Math.abs(actual - expected) <= tolerance * Math.max(1, Math.abs(expected)), `${what}: ${actual} ≈ ${expected}`);
