@@ -1,5 +1,16 @@
 import t from 'tap';
-import { bucketEnd, bucketLabel, bucketsBetween, bucketStart, eventWindows, lastCompleteMonthEnd, shiftBucket, snapRange } from '../../src/stats/buckets.js';
+import {
+  bucketEnd,
+  bucketKinds,
+  bucketLabel,
+  bucketsBetween,
+  bucketStart,
+  eventWindows,
+  lastCompleteMonthEnd,
+  monthsIn,
+  shiftBucket,
+  snapRange,
+} from '../../src/stats/buckets.js';
 
 t.test('buckets are whole months, quarters, half-years and years', async (t) => {
   t.equal(bucketStart('2026-03-15', 'month'), '2026-03-01');
@@ -41,4 +52,25 @@ t.test('event windows: whole months either side, the event month left out', asyn
     after: { from: '2026-06-01', to: '2026-08-31' },
   });
   t.same(eventWindows('2026-01-01', 1).before, { from: '2025-12-01', to: '2025-12-31' });
+});
+
+t.test('string arithmetic agrees with the calendar (Date) over four centuries of months', async (t) => {
+  const iso = (date: Date) => date.toISOString().slice(0, 10);
+  const mismatches: string[] = [];
+  for (let year = 1900; year <= 2300; year++) {
+    for (let month = 0; month < 12; month++) {
+      const start = iso(new Date(Date.UTC(year, month, 1)));
+      for (const kind of bucketKinds) {
+        const size = monthsIn[kind];
+        const expectedStart = iso(new Date(Date.UTC(year, Math.floor(month / size) * size, 1)));
+        if (bucketStart(iso(new Date(Date.UTC(year, month, 17))), kind) !== expectedStart) mismatches.push(`start ${start} ${kind}`);
+        if (bucketEnd(expectedStart, kind) !== iso(new Date(Date.UTC(year, Math.floor(month / size) * size + size, 0))))
+          mismatches.push(`end ${start} ${kind}`);
+        for (const steps of [-25, -1, 1, 13]) {
+          if (shiftBucket(start, kind, steps) !== iso(new Date(Date.UTC(year, month + size * steps, 1)))) mismatches.push(`shift ${start} ${kind} ${steps}`);
+        }
+      }
+    }
+  }
+  t.same(mismatches, []);
 });
