@@ -1,7 +1,12 @@
 import { Column, getTableName, is, sql, Table, type SQL } from 'drizzle-orm';
 import { getTableConfig as pgTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
+import { drizzle } from 'drizzle-orm/node-postgres';
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import * as sqliteSchema from '../schema.js';
 import type { DatabaseHandle } from '../sqlite/client.js';
 import type { PgDb, PgHandle } from './client.js';
@@ -153,54 +158,90 @@ async function checksum(rows: AsyncIterable<Row[]>, pair: Pair) {
   return { rows: count, checksum: hash.digest('hex') };
 }
 
+/** One value in COPY's text format: \N for null, backslash escapes for the characters the format gives meaning to. */
+function copyText(value: unknown): string {
+  if (value === null || value === undefined) return '\\N';
+  let text: string;
+  if (typeof value === 'boolean') text = value ? 't' : 'f';
+  else if (value instanceof Date) text = value.toISOString();
+  else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint') text = String(value);
+  else text = JSON.stringify(value);
+  return text.replace(/[\\\n\r\t]/g, (c) => ({ '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c]!);
+}
+
+/** Writes pages of rows to a table with COPY FROM STDIN: many times faster than inserts for a large install. */
+async function copyInto(client: pg.PoolClient, pair: Pair, pages: AsyncIterable<Row[]>): Promise<number> {
+  const columns = pair.columns.map(({ column }) => `"${column.name}"`).join(', ');
+  const stream = client.query(copyFrom(`COPY "${getTableName(pair.pg)}" (${columns}) FROM STDIN`));
+  const done = finished(stream);
+  let copied = 0;
+  for await (const page of pages) {
+    // Each column's own mapping to what PostgreSQL stores (JSON, booleans, moments), as an insert would apply it.
+    const lines = page.map((row) =>
+      pair.columns.map(({ property, column }) => copyText(row[property] == null ? null : column.mapToDriverValue(row[property]))).join('\t'),
+    );
+    if (!stream.write(`${lines.join('\n')}\n`)) await once(stream, 'drain');
+    copied += page.length;
+  }
+  stream.end();
+  await done;
+  return copied;
+}
+
 /**
  * Copies every table of an SQLite install into an empty PostgreSQL database (migrated first), in one transaction: in
- * dependency order, in batches, identity sequences moved past the copied ids, then each table's row count and
- * checksum compared on both sides before the commit. SQLite is read in one read transaction, so the copy is of one
- * moment even if a server is still writing (stop it first, or its later writes are not copied).
+ * dependency order, with COPY, identity sequences moved past the copied ids, then each table's row count and checksum
+ * compared on both sides before the commit. SQLite is read in one read transaction, so the copy is of one moment even
+ * if a server is still writing (stop it first, or its later writes are not copied).
  */
 export async function copySqliteToPg(
   source: DatabaseHandle,
   target: PgHandle,
-  { batchSize = 1000, progress = () => {} }: { batchSize?: number; progress?: (message: string) => void } = {},
+  { batchSize = 5000, progress = () => {} }: { batchSize?: number; progress?: (message: string) => void } = {},
 ): Promise<CopiedTable[]> {
   const pairs = tablesInDependencyOrder();
   const missing = Object.keys(sqliteSchema).filter((name) => is(sqliteSchema[name as keyof typeof sqliteSchema], Table) && !pairs.some((p) => p.name === name));
   if (missing.length > 0) throw new Error(`tables with no PostgreSQL counterpart: ${missing.join(', ')}`);
+  // One connection for the whole copy: COPY streams on it, inside the transaction its queries run in.
+  const client = await target.pool.connect();
+  const tx = drizzle(client, { schema: pgSchema });
+  let broken: Error | undefined;
   source.sqlite.exec('BEGIN');
   try {
-    return await target.db.transaction(async (tx) => {
-      for (const pair of pairs) {
-        const [{ exists }] = (await tx.execute<{ exists: boolean }>(sql`SELECT EXISTS (SELECT 1 FROM ${pair.pg}) AS "exists"`)).rows;
-        if (exists) throw new CopyError(`the PostgreSQL database already has data (table ${getTableName(pair.pg)}): copy only into an empty database.`);
-      }
-      for (const pair of pairs) {
-        let copied = 0;
-        for await (const page of sqliteReader(source, pair, batchSize)) {
-          await tx.insert(pair.pg).values(page);
-          copied += page.length;
-        }
-        const config = pgTableConfig(pair.pg);
-        for (const column of config.columns.filter((c) => c.generatedIdentity))
-          await tx.execute(
-            sql`SELECT setval(pg_get_serial_sequence(${config.name}, ${column.name}), (SELECT coalesce(max(${sql.identifier(column.name)}), 0) + 1 FROM ${pair.pg}), false)`,
-          );
-        progress(`${getTableName(pair.pg)}: ${copied} ${copied === 1 ? 'row' : 'rows'} copied`);
-      }
-      const report: CopiedTable[] = [];
-      for (const pair of pairs) {
-        const from = await checksum(sqliteReader(source, pair, batchSize), pair);
-        const to = await checksum(pgReader(tx, pair, batchSize), pair);
-        const table = getTableName(pair.pg);
-        if (from.rows !== to.rows || from.checksum !== to.checksum)
-          throw new CopyError(
-            `${table} does not match after copying: SQLite ${from.rows} rows (${from.checksum.slice(0, 16)}), PostgreSQL ${to.rows} rows (${to.checksum.slice(0, 16)}). Nothing was committed.`,
-          );
-        report.push({ table, ...to });
-      }
-      return report;
-    });
+    await client.query('BEGIN');
+    for (const pair of pairs) {
+      const [{ exists }] = (await tx.execute<{ exists: boolean }>(sql`SELECT EXISTS (SELECT 1 FROM ${pair.pg}) AS "exists"`)).rows;
+      if (exists) throw new CopyError(`the PostgreSQL database already has data (table ${getTableName(pair.pg)}): copy only into an empty database.`);
+    }
+    for (const pair of pairs) {
+      const copied = await copyInto(client, pair, sqliteReader(source, pair, batchSize));
+      const config = pgTableConfig(pair.pg);
+      for (const column of config.columns.filter((c) => c.generatedIdentity))
+        await tx.execute(
+          sql`SELECT setval(pg_get_serial_sequence(${config.name}, ${column.name}), (SELECT coalesce(max(${sql.identifier(column.name)}), 0) + 1 FROM ${pair.pg}), false)`,
+        );
+      progress(`${getTableName(pair.pg)}: ${copied} ${copied === 1 ? 'row' : 'rows'} copied`);
+    }
+    const report: CopiedTable[] = [];
+    for (const pair of pairs) {
+      const from = await checksum(sqliteReader(source, pair, batchSize), pair);
+      const to = await checksum(pgReader(tx, pair, batchSize), pair);
+      const table = getTableName(pair.pg);
+      if (from.rows !== to.rows || from.checksum !== to.checksum)
+        throw new CopyError(
+          `${table} does not match after copying: SQLite ${from.rows} rows (${from.checksum.slice(0, 16)}), PostgreSQL ${to.rows} rows (${to.checksum.slice(0, 16)}). Nothing was committed.`,
+        );
+      report.push({ table, ...to });
+    }
+    await client.query('COMMIT');
+    return report;
+  } catch (err) {
+    broken = err as Error;
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
   } finally {
+    // A connection that failed midway is closed rather than given back to the pool.
+    client.release(broken);
     source.sqlite.exec('COMMIT');
   }
 }
