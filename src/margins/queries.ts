@@ -31,9 +31,7 @@ export function createMarginRepository(store: Store) {
       const neighborhoodIds = [...new Set(rows.map((r) => r.neighborhoodId))];
       return store.transaction(async (tx) => {
         if (neighborhoodIds.length === 0) return;
-        await tx
-          .delete(populationMargins)
-          .where(and(eq(populationMargins.surveyId, surveyId), inArray(populationMargins.neighborhoodId, neighborhoodIds)));
+        await tx.delete(populationMargins).where(and(eq(populationMargins.surveyId, surveyId), inArray(populationMargins.neighborhoodId, neighborhoodIds)));
         await tx.insert(populationMargins).values(rows.map((r) => ({ ...r, surveyId })));
         await audit(tx, tables, {
           userId,

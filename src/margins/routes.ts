@@ -30,7 +30,12 @@ function questionView(q: Question, margins: readonly PopulationMargin[]) {
     code: q.code,
     prompt: localize(q.prompt, 'en'),
     total,
-    options: (q.options ?? []).map((o) => ({ value: o.value, label: localize(o.label, 'en'), count: countOf(o.value), share: percent(countOf(o.value), total) })),
+    options: (q.options ?? []).map((o) => ({
+      value: o.value,
+      label: localize(o.label, 'en'),
+      count: countOf(o.value),
+      share: percent(countOf(o.value), total),
+    })),
   };
 }
 

@@ -33,7 +33,11 @@ const count = z.preprocess(
   blank,
   z.coerce.number({ error: countMessage }).int(countMessage).min(0, countMessage).max(100_000_000, 'That count is too large.').nullable().default(null),
 );
-const source = z.string({ error: 'Enter the source, e.g. ACS 2019–2023 5-year, B01001.' }).trim().min(1, 'Enter the source, e.g. ACS 2019–2023 5-year, B01001.').max(200, 'Use at most 200 characters for the source.');
+const source = z
+  .string({ error: 'Enter the source, e.g. ACS 2019–2023 5-year, B01001.' })
+  .trim()
+  .min(1, 'Enter the source, e.g. ACS 2019–2023 5-year, B01001.')
+  .max(200, 'Use at most 200 characters for the source.');
 const year = z.preprocess(
   blank,
   z.coerce
@@ -55,13 +59,11 @@ const zeroSumMessage = (q: Question) => `The counts for "${q.code}" add up to 0:
 /** The edit form of one neighborhood: one count per option of each margin question, plus source and year. */
 export function marginFormSchema(questions: readonly Question[]) {
   const counts = Object.fromEntries(questions.flatMap((q) => (q.options ?? []).map((o) => [countField(q.code, o.value), count])));
-  return z
-    .object({ source, year, ...counts })
-    .superRefine((values, ctx) => {
-      const valueOf = (q: Question, option: string) => (values as Record<string, unknown>)[countField(q.code, option)] as number | null;
-      for (const { question, option } of zeroSums(questions, valueOf))
-        ctx.addIssue({ code: 'custom', path: [countField(question.code, option)], message: zeroSumMessage(question) });
-    });
+  return z.object({ source, year, ...counts }).superRefine((values, ctx) => {
+    const valueOf = (q: Question, option: string) => (values as Record<string, unknown>)[countField(q.code, option)] as number | null;
+    for (const { question, option } of zeroSums(questions, valueOf))
+      ctx.addIssue({ code: 'custom', path: [countField(question.code, option)], message: zeroSumMessage(question) });
+  });
 }
 
 /** The rows a valid edit form stores. */
@@ -151,8 +153,7 @@ export function checkMarginsCsv(file: Buffer, questions: readonly Question[], ne
       return;
     }
     seen.set(key, line);
-    if (parsed.success)
-      rows.push({ line, neighborhoodId: neighborhood.id, questionCode: question.code, optionValue: option.value, ...parsed.data });
+    if (parsed.success) rows.push({ line, neighborhoodId: neighborhood.id, questionCode: question.code, optionValue: option.value, ...parsed.data });
   });
   if (problems.length === 0 && rows.length === 0) return fail([{ row: null, field: 'file', message: 'The file has no margins below its header row.' }]);
   // A question whose counts add up to 0 for a neighborhood leaves nothing to weight to.

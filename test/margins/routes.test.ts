@@ -37,8 +37,16 @@ const fullForm = (overrides: Record<string, string> = {}): Record<string, string
 
 async function upload(app: FastifyInstance, jar: { header(): string }, csv: string | undefined, token?: string) {
   const page = await app.inject({ url: '/admin/margins', headers: { cookie: jar.header() } });
-  const body = multipart({ _csrf: token ?? csrfFrom(page.body) ?? '', survey: 'community-trust' }, csv === undefined ? undefined : { name: 'acs.csv', content: csv });
-  return app.inject({ method: 'POST', url: '/admin/margins/upload', headers: { cookie: jar.header(), 'content-type': body.contentType }, payload: body.payload });
+  const body = multipart(
+    { _csrf: token ?? csrfFrom(page.body) ?? '', survey: 'community-trust' },
+    csv === undefined ? undefined : { name: 'acs.csv', content: csv },
+  );
+  return app.inject({
+    method: 'POST',
+    url: '/admin/margins/upload',
+    headers: { cookie: jar.header(), 'content-type': body.contentType },
+    payload: body.payload,
+  });
 }
 
 const header = 'neighborhood,question_code,option_value,count,source,year';
@@ -112,7 +120,11 @@ t.test('each form error: 400, the field named, values kept, nothing saved', asyn
     const res = await asAdmin.post(url, fullForm(overrides), url);
     t.equal(res.statusCode, 400, name);
     t.match(res.body, `<a href="#field-${field}">`, `${name}: the summary links to the field`);
-    t.match(res.body, new RegExp(`id="field-${field}-error">[^<]*<span class="visually-hidden">Error:</span> [^<]*${message.source}`), `${name}: the message is beside the field`);
+    t.match(
+      res.body,
+      new RegExp(`id="field-${field}-error">[^<]*<span class="visually-hidden">Error:</span> [^<]*${message.source}`),
+      `${name}: the message is beside the field`,
+    );
     t.match(res.body, `value="${fullForm(overrides)[field]}"`, `${name}: the value is kept`);
   }
   t.equal(await marginCount(store), 0);
@@ -169,7 +181,11 @@ t.test('CSV: a good file replaces the named neighborhoods; a bad one saves nothi
     const failed = await upload(app, adminJar, csv);
     t.equal(failed.statusCode, 400, name);
     t.match(failed.body, 'Nothing was saved', name);
-    t.match(failed.body, new RegExp(`<tr><td>${line + 1}</td><td><code>${column}</code></td><td>[^<]*${message.source}`), `${name}: line ${line + 1}, ${column}`);
+    t.match(
+      failed.body,
+      new RegExp(`<tr><td>${line + 1}</td><td><code>${column}</code></td><td>[^<]*${message.source}`),
+      `${name}: line ${line + 1}, ${column}`,
+    );
   }
   const missingColumn = await upload(app, adminJar, 'neighborhood,question_code,option_value,count\r\nriverside,gender,man,5');
   t.equal(missingColumn.statusCode, 400);
@@ -190,18 +206,27 @@ t.test('the template lists every neighborhood, question and option, with saved c
   t.equal(res.statusCode, 200);
   t.match(res.headers['content-type'], 'text/csv');
   t.match(res.headers['content-disposition'], 'attachment; filename="community-trust-margins.csv"');
-  const rows = parse(res.body) as string[][];
+  const rows: string[][] = parse(res.body);
   t.same(rows[0], ['neighborhood', 'question_code', 'option_value', 'count', 'source', 'year']);
   t.equal(rows.length, 1 + 2 * 18, 'two neighborhoods × 18 options');
-  t.same(rows.find((r) => r[0] === 'riverside' && r[2] === 'man'), ['riverside', 'gender', 'man', '3900', `'=HYPERLINK("http://evil")`, '2023']);
-  t.same(rows.find((r) => r[0] === 'old-town' && r[2] === 'man'), ['old-town', 'gender', 'man', '', '', '']);
+  t.same(
+    rows.find((r) => r[0] === 'riverside' && r[2] === 'man'),
+    ['riverside', 'gender', 'man', '3900', `'=HYPERLINK("http://evil")`, '2023'],
+  );
+  t.same(
+    rows.find((r) => r[0] === 'old-town' && r[2] === 'man'),
+    ['old-town', 'gender', 'man', '', '', ''],
+  );
   t.same(new Set(rows.slice(1).map((r) => r[1])), new Set(MARGIN_QUESTION_CODES));
   t.equal((await asAdmin.get('/admin/margins/template.csv?survey=nope')).statusCode, 404);
   // The template, filled in, uploads as it is (the neutralised source comes back without its ').
   const filled = res.body.replace(/^old-town,(\w+),(\w+),,,$/gm, 'old-town,$1,$2,10,ACS,2023');
   t.equal((await upload(app, adminJar, filled)).statusCode, 303);
   const sources = await store.read((db) => store.rows<{ source: string }>(db, sql`SELECT DISTINCT source FROM population_margins ORDER BY source`));
-  t.same(sources.map((s) => s.source), ['=HYPERLINK("http://evil")', 'ACS']);
+  t.same(
+    sources.map((s) => s.source),
+    ['=HYPERLINK("http://evil")', 'ACS'],
+  );
 });
 
 t.test('the demo has margins for every neighborhood and demographic question', async (t) => {
