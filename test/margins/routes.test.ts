@@ -250,4 +250,23 @@ t.test('the demo has margins for every neighborhood and demographic question', a
     t.equal(Number(n.age), Number(n.race), `${n.slug}: every question counts the same adults`);
     t.ok(Number(n.age) < n.population && Number(n.age) > 0.6 * n.population, `${n.slug}: adults are most of the population`);
   }
+  // The sample differs from the census as opt-in surveys do: more of the oldest, fewer of the youngest and of men.
+  const share = (rows: { v: string; n: number }[], value: string) => Number(rows.find((r) => r.v === value)!.n) / rows.reduce((sum, r) => sum + Number(r.n), 0);
+  const counted = ['18_24', '25_34', '35_44', '45_54', '55_64', '65_plus', 'woman', 'man'];
+  const sample = await store.read((db) =>
+    store.rows<{ q: string; v: string; n: number }>(
+      db,
+      sql`SELECT q.code AS q, a.value_text AS v, count(*) AS n FROM answers a JOIN questions q ON q.id = a.question_id WHERE q.code IN ('age_band', 'gender') GROUP BY q.code, a.value_text`,
+    ),
+  );
+  const census = await store.read((db) =>
+    store.rows<{ q: string; v: string; n: number }>(
+      db,
+      sql`SELECT question_code AS q, option_value AS v, sum(count) AS n FROM population_margins WHERE count IS NOT NULL GROUP BY question_code, option_value`,
+    ),
+  );
+  const of = (rows: { q: string; v: string; n: number }[], q: string) => rows.filter((r) => r.q === q && counted.includes(r.v));
+  t.ok(share(of(sample, 'age_band'), '65_plus') > share(of(census, 'age_band'), '65_plus') + 0.03, 'residents 65 or older are over-represented');
+  t.ok(share(of(sample, 'age_band'), '18_24') < share(of(census, 'age_band'), '18_24') - 0.03, 'residents 18–24 are under-represented');
+  t.ok(share(of(sample, 'gender'), 'man') < share(of(census, 'gender'), 'man') - 0.03, 'men are under-represented');
 });
