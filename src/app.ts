@@ -11,6 +11,8 @@ import type { Store } from './db/store.js';
 import { exportRoutes } from './export/routes.js';
 import { homeRoutes } from './home/routes.js';
 import { importRoutes } from './import/routes.js';
+import { createMarginRepository } from './margins/queries.js';
+import { marginRoutes } from './margins/routes.js';
 import { neighborhoodRoutes } from './neighborhoods/routes.js';
 import { createKioskLinks } from './outreach/links.js';
 import { outreachRoutes } from './outreach/routes.js';
@@ -106,6 +108,7 @@ export async function buildApp({ config, store, logStream, unsafeExactFigures = 
   app.decorate('release', createReleasePolicy(config, { perturb: !unsafeExactFigures }));
   app.decorate('results', createResultsRepository(store));
   app.decorate('events', createEventRepository(store));
+  app.decorate('margins', createMarginRepository(store));
   app.decorate('kioskLinks', createKioskLinks(store));
 
   await app.register(fastifyFormbody);
@@ -134,8 +137,9 @@ export async function buildApp({ config, store, logStream, unsafeExactFigures = 
   await app.register(voidRoutes);
   await app.register(quarantineRoutes);
   await app.register(exportRoutes);
-  // Encapsulated: multipart uploads (and their size limit) exist for the import route only.
+  // Encapsulated: multipart uploads (and their size limits) exist for the import and margins upload routes only.
   await app.register(importRoutes);
+  await app.register(marginRoutes);
   await app.register(outreachRoutes);
   await app.register(publicRoutes);
   await app.register(openapiRoutes);

@@ -5,6 +5,7 @@ import type { Store } from './db/store.js';
 import type { LoginThrottle } from './auth/login-throttle.js';
 import type { StaffRepository } from './auth/staff-repository.js';
 import type { EventRepository } from './events/queries.js';
+import type { MarginRepository } from './margins/queries.js';
 import type { ReleasePolicy } from './results/release.js';
 import type { ResultsRepository } from './results/queries.js';
 import type { SurveyRepository } from './survey/queries.js';
@@ -37,6 +38,8 @@ declare module 'fastify' {
     /** The sums every figure is computed from (one repository, one cache, for results, public pages, events and outreach). */
     results: ResultsRepository;
     events: EventRepository;
+    /** Census counts per neighborhood, the targets weighting rakes to (src/margins/queries.ts). */
+    margins: MarginRepository;
   }
   interface FastifyReply {
     /** Template data shared by every page (set by @fastify/view, which does not type it). */

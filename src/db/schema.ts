@@ -312,12 +312,36 @@ export const kioskLinks = sqliteTable(
   (t) => [index('kiosk_links_valid_on').on(t.validOn)],
 );
 
+/**
+ * Each neighborhood's census count per option of a demographic question, the targets weighting rakes to. A null count
+ * means the census has no count for that option ("another gender", "prefer not to say"): it is not raked.
+ */
+export const populationMargins = sqliteTable(
+  'population_margins',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    surveyId: integer('survey_id')
+      .notNull()
+      .references(() => surveys.id, { onDelete: 'cascade' }),
+    neighborhoodId: integer('neighborhood_id')
+      .notNull()
+      .references(() => neighborhoods.id),
+    questionCode: text('question_code').notNull(),
+    optionValue: text('option_value').notNull(),
+    count: integer('count'),
+    source: text('source').notNull(),
+    year: integer('year').notNull(),
+  },
+  (t) => [uniqueIndex('population_margins_cell').on(t.surveyId, t.neighborhoodId, t.questionCode, t.optionValue)],
+);
+
 export const settings = sqliteTable('settings', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
 });
 
 export type Neighborhood = typeof neighborhoods.$inferSelect;
+export type PopulationMargin = typeof populationMargins.$inferSelect;
 export type Survey = typeof surveys.$inferSelect;
 export type Question = typeof questions.$inferSelect;
 export type SurveyTheme = typeof themes.$inferSelect;

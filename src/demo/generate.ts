@@ -38,6 +38,10 @@ interface DemoNeighborhood {
   trust: number;
   safety: number;
   issues: string[];
+  /** Residents 18 and over: what the census margins below add up to (the survey asks adults). */
+  adults: number;
+  /** Census-like shares of adults, in percent: age bands 18_24 … 65_plus, then woman/man, then black, hispanic, white, asian, native, other. */
+  census: { age: number[]; gender: number[]; race: number[] };
 }
 
 const demoNeighborhoods: DemoNeighborhood[] = [
@@ -49,6 +53,8 @@ const demoNeighborhoods: DemoNeighborhood[] = [
     trust: 6.4,
     safety: 6.8,
     issues: ['Speeding on Northgate Avenue', 'Break-ins to parked cars', 'Street lighting at night'],
+    adults: 18800,
+    census: { age: [11, 18, 18, 16, 16, 21], gender: [51.5, 48.5], race: [18, 15, 55, 7, 1, 4] },
   },
   {
     slug: 'riverside',
@@ -58,6 +64,8 @@ const demoNeighborhoods: DemoNeighborhood[] = [
     trust: 4.6,
     safety: 5.1,
     issues: ['Drug dealing near the park', 'Slow response when we call', 'Police only show up after something bad happens'],
+    adults: 23500,
+    census: { age: [14, 21, 17, 15, 15, 18], gender: [51, 49], race: [42, 33, 17, 4, 1, 3] },
   },
   {
     slug: 'old-town',
@@ -67,6 +75,8 @@ const demoNeighborhoods: DemoNeighborhood[] = [
     trust: 6.9,
     safety: 7.2,
     issues: ['Noise from bars at night', 'Bike theft', 'Parking enforcement'],
+    adults: 11000,
+    census: { age: [16, 27, 17, 13, 12, 15], gender: [49, 51], race: [14, 12, 60, 10, 1, 3] },
   },
   {
     slug: 'eastwood',
@@ -76,6 +86,8 @@ const demoNeighborhoods: DemoNeighborhood[] = [
     trust: 5.6,
     safety: 6.0,
     issues: ['Speeding and racing on side streets', 'Package theft', 'More foot patrols'],
+    adults: 21400,
+    census: { age: [11, 18, 18, 17, 16, 20], gender: [51.5, 48.5], race: [30, 25, 35, 6, 1, 3] },
   },
   {
     slug: 'mill-district',
@@ -85,6 +97,8 @@ const demoNeighborhoods: DemoNeighborhood[] = [
     trust: 5.2,
     safety: 5.4,
     issues: ['How officers treat young people', 'Gun violence', 'Abandoned buildings'],
+    adults: 14900,
+    census: { age: [15, 22, 17, 15, 15, 16], gender: [50, 50], race: [38, 30, 22, 5, 1, 4] },
   },
   {
     slug: 'southport',
@@ -94,6 +108,8 @@ const demoNeighborhoods: DemoNeighborhood[] = [
     trust: 5.0,
     safety: 5.6,
     issues: ['Car break-ins', 'Youth programs', 'Slow response when we call'],
+    adults: 17600,
+    census: { age: [12, 19, 17, 16, 16, 20], gender: [51.5, 48.5], race: [32, 28, 29, 7, 1, 3] },
   },
   {
     slug: 'cedar-hill',
@@ -103,6 +119,8 @@ const demoNeighborhoods: DemoNeighborhood[] = [
     trust: 7.1,
     safety: 7.6,
     issues: ['Speeding near the school', 'Scams targeting older residents', 'Porch theft'],
+    adults: 12500,
+    census: { age: [8, 13, 15, 17, 19, 28], gender: [53, 47], race: [10, 9, 71, 7, 1, 2] },
   },
   {
     slug: 'lakeview',
@@ -112,6 +130,8 @@ const demoNeighborhoods: DemoNeighborhood[] = [
     trust: 6.0,
     safety: 6.5,
     issues: ['Noise at the lake at night', 'Bike theft', 'Speeding on Shore Road'],
+    adults: 14500,
+    census: { age: [10, 17, 17, 16, 17, 23], gender: [52, 48], race: [20, 18, 48, 10, 1, 3] },
   },
 ];
 
@@ -177,32 +197,37 @@ function answerScale(value: number, min: number, max: number) {
   return clamp(Math.round(value), min, max);
 }
 
-function demographics(random: Random) {
-  return {
-    age_band: random.weighted([
-      ['18_24', 11],
-      ['25_34', 19],
-      ['35_44', 18],
-      ['45_54', 16],
-      ['55_64', 15],
-      ['65_plus', 14],
-      ['prefer_not', 5],
-    ] as const),
-    gender: random.weighted([
-      ['woman', 50],
-      ['man', 44],
+const AGE_BANDS = ['18_24', '25_34', '35_44', '45_54', '55_64', '65_plus'] as const;
+const GENDERS = ['woman', 'man'] as const;
+const RACES = ['black', 'hispanic', 'white', 'asian', 'native', 'other'] as const;
+
+// How much more likely than average each group is to answer an opt-in survey: older residents answer more, young men
+// much less (as the issue's surveys found), white residents a little more; the demo's margins let weighting undo it.
+const ageTurnout: Record<(typeof AGE_BANDS)[number], number> = { '18_24': 0.45, '25_34': 0.65, '35_44': 0.9, '45_54': 1, '55_64': 1.25, '65_plus': 1.45 };
+const youngManTurnout = 0.55;
+const raceTurnout: Record<(typeof RACES)[number], number> = { black: 0.9, hispanic: 0.8, white: 1.1, asian: 0.85, native: 0.9, other: 1 };
+
+/** Census shares times turnout, scaled to `total` points, followed by the answers the census has no count for. */
+function drawWeights<T extends string>(values: readonly T[], shares: readonly number[], turnout: (v: T) => number, total: number, extra: [string, number][]) {
+  const raw = values.map((v, i) => shares[i] * turnout(v));
+  const sum = raw.reduce((a, b) => a + b, 0);
+  return [...values.map((v, i): [string, number] => [v, (raw[i] / sum) * total]), ...extra];
+}
+
+/** One respondent's demographics: drawn from the neighborhood's census shares, skewed by who answers opt-in surveys. */
+function demographics(random: Random, n: DemoNeighborhood) {
+  const age_band = random.weighted(drawWeights(AGE_BANDS, n.census.age, (a) => ageTurnout[a], 95, [['prefer_not', 5]]));
+  const young = age_band === '18_24' || age_band === '25_34';
+  const gender = random.weighted(
+    drawWeights(GENDERS, n.census.gender, (g) => (g === 'man' ? (young ? youngManTurnout : 0.95) : 1), 94, [
       ['another', 2],
       ['prefer_not', 4],
-    ] as const),
-    race_ethnicity: random.weighted([
-      ['black', 28],
-      ['hispanic', 24],
-      ['white', 32],
-      ['asian', 8],
-      ['native', 1],
-      ['other', 3],
-      ['prefer_not', 4],
-    ] as const),
+    ]),
+  );
+  return {
+    age_band,
+    gender,
+    race_ethnicity: random.weighted(drawWeights(RACES, n.census.race, (r) => raceTurnout[r], 96, [['prefer_not', 4]])),
     years_in_neighborhood: random.weighted([
       ['under_1', 10],
       ['1_4', 27],
@@ -213,6 +238,30 @@ function demographics(random: Random) {
   };
 }
 
+/** Whole counts in proportion to `shares` that add up to exactly `total` (largest remainders get the leftover units). */
+function apportion(total: number, shares: readonly number[]): number[] {
+  const sum = shares.reduce((a, b) => a + b, 0);
+  const exact = shares.map((s) => (s / sum) * total);
+  const counts = exact.map(Math.floor);
+  const order = exact.map((e, i) => [e - Math.floor(e), i] as const).sort((a, b) => b[0] - a[0]);
+  for (let k = 0; k < total - counts.reduce((a, b) => a + b, 0); k++) counts[order[k][1]]++;
+  return counts;
+}
+
+/** A neighborhood's margins, as an admin would enter them from ACS tables B01001 and B03002 (no count for "another gender" or "prefer not to say"). */
+function demoMargins(n: DemoNeighborhood, surveyId: number, neighborhoodId: number, year: number) {
+  const source = 'Riverton demo: ACS-like 5-year counts (fictional), B01001 and B03002';
+  const rows = (questionCode: string, values: readonly string[], shares: readonly number[], noCount: string[]) => [
+    ...apportion(n.adults, shares).map((count, i) => ({ surveyId, neighborhoodId, questionCode, optionValue: values[i], count, source, year })),
+    ...noCount.map((optionValue) => ({ surveyId, neighborhoodId, questionCode, optionValue, count: null, source, year })),
+  ];
+  return [
+    ...rows('age_band', AGE_BANDS, n.census.age, ['prefer_not']),
+    ...rows('gender', GENDERS, n.census.gender, ['another', 'prefer_not']),
+    ...rows('race_ethnicity', RACES, n.census.race, ['prefer_not']),
+  ];
+}
+
 const demographicShift: Record<string, number> = { '18_24': -0.7, '25_34': -0.3, '55_64': 0.3, '65_plus': 0.6, black: -0.8, hispanic: -0.4, white: 0.3 };
 
 /**
@@ -220,7 +269,7 @@ const demographicShift: Record<string, number> = { '18_24': -0.7, '25_34': -0.3,
  * the events whose effects the results pages show, and two staff accounts. Deterministic for a seed and asOf.
  */
 export async function generateDemo(store: Store, options: DemoOptions): Promise<{ responses: number }> {
-  const { events, neighborhoods, settings, staffUsers, surveys } = store.tables;
+  const { events, neighborhoods, populationMargins, settings, staffUsers, surveys } = store.tables;
   const repository = createSurveyRepository(store);
   await repository.ensureStandardSurvey();
   const random = createRandom(options.seed);
@@ -248,6 +297,8 @@ export async function generateDemo(store: Store, options: DemoOptions): Promise<
     for (const n of demoNeighborhoods) {
       const [created] = await tx.insert(neighborhoods).values({ slug: n.slug, name: n.name, population: n.population }).returning({ id: neighborhoods.id });
       ids.set(n.slug, created.id);
+      // By mid-year the newest ACS 5-year release ends two years earlier (2020–2024 came out in December 2025).
+      await tx.insert(populationMargins).values(demoMargins(n, survey.id, created.id, year - 2));
     }
     const [cookoutEvent] = await tx
       .insert(events)
@@ -302,7 +353,7 @@ export async function generateDemo(store: Store, options: DemoOptions): Promise<
         const responsesToday = random.poisson(perDay(n));
         for (let i = 0; i < responsesToday; i++) {
           const lang = random.next() < 0.2 ? 'es' : 'en';
-          const person = demographics(random);
+          const person = demographics(random, n);
           const personal = level + (demographicShift[person.age_band] ?? 0) + (demographicShift[person.race_ethnicity] ?? 0) + random.normal(0, 1.6);
           const answers: AnswerValue[] = [];
           const scale = (code: string, value: number, min: number, max: number) => {

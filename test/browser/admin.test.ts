@@ -37,6 +37,8 @@ t.test('admin pages pass axe (WCAG 2.2 AA) at 360 px, error states included', as
     '/admin/surveys/1/themes?answer=drug+dealing',
     '/admin/surveys/1/themes/1/edit',
     '/admin/neighborhoods',
+    '/admin/margins',
+    '/admin/margins/community-trust/riverside',
     '/admin/staff',
     '/admin/export',
     '/admin/import',
@@ -61,4 +63,15 @@ t.test('admin pages pass axe (WCAG 2.2 AA) at 360 px, error states included', as
   await page.locator('.error-summary a[href="#field-keywords_en"]').click();
   t.equal(await page.evaluate(() => document.activeElement?.id), 'field-keywords_en', 'the summary link lands on the keywords');
   await audit('theme form with errors');
+  await page.goto(`${base}/admin/margins/community-trust/riverside`);
+  await page.getByLabel('Source').fill('ACS 2019–2023 5-year');
+  await page.getByLabel('Year').fill('2023');
+  await page.getByRole('button', { name: 'Save margins' }).click();
+  await page.locator('.error-summary a[href="#field-count-age_band-18_24"]').click();
+  t.equal(await page.evaluate(() => document.activeElement?.id), 'field-count-age_band-18_24', 'the summary link lands on the question’s first count');
+  await audit('margins form with errors');
+  await page.goto(`${base}/admin/margins`);
+  await page.getByRole('button', { name: 'Check and save' }).click();
+  t.match(await page.locator('.error-summary').innerText(), 'Choose a CSV file to upload.');
+  await audit('margins upload with errors');
 });

@@ -294,6 +294,29 @@ export const kioskLinks = pgTable(
   (t) => [index('kiosk_links_valid_on').on(t.validOn)],
 );
 
+/**
+ * Each neighborhood's census count per option of a demographic question, the targets weighting rakes to. A null count
+ * means the census has no count for that option ("another gender", "prefer not to say"): it is not raked.
+ */
+export const populationMargins = pgTable(
+  'population_margins',
+  {
+    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    surveyId: integer('survey_id')
+      .notNull()
+      .references(() => surveys.id, { onDelete: 'cascade' }),
+    neighborhoodId: integer('neighborhood_id')
+      .notNull()
+      .references(() => neighborhoods.id),
+    questionCode: text('question_code').notNull(),
+    optionValue: text('option_value').notNull(),
+    count: integer('count'),
+    source: text('source').notNull(),
+    year: integer('year').notNull(),
+  },
+  (t) => [uniqueIndex('population_margins_cell').on(t.surveyId, t.neighborhoodId, t.questionCode, t.optionValue)],
+);
+
 export const settings = pgTable('settings', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
