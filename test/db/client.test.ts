@@ -25,6 +25,7 @@ t.test('migrations build every table on an empty file, with durable settings', a
     'login_failures',
     'neighborhoods',
     'one_time_tokens',
+    'population_margins',
     'quarantines',
     'questions',
     'response_scores',

@@ -142,6 +142,11 @@ async function seededSqlite(t: Teardown) {
       createdBy: admin.id,
       revokedAt: '2026-03-03T00:00:00.000Z',
     });
+    // A count the census has (with a tab and a backslash in its source, which COPY escapes) and one it has not.
+    await tx.insert(x.populationMargins).values([
+      { surveyId: survey.id, neighborhoodId: north.id, questionCode: 'gender', optionValue: 'woman', count: 5120, source: 'ACS\t5-year \\ B01001', year: 2023 },
+      { surveyId: survey.id, neighborhoodId: north.id, questionCode: 'gender', optionValue: 'another', count: null, source: 'ACS 5-year, B01001', year: 2023 },
+    ]);
     await tx.insert(x.settings).values([
       { key: 'b', value: '1' },
       { key: 'A', value: '2' },
@@ -182,6 +187,7 @@ t.test('copies every table in batches, verified by count and checksum, and ids c
     login_failures: 1,
     audit_log: 2,
     kiosk_links: 1,
+    population_margins: 2,
     settings: 3,
   });
   for (const r of report) t.match(r.checksum, /^[0-9a-f]{64}$/);
