@@ -1,3 +1,4 @@
+import { CsvError, parse } from 'csv-parse/sync';
 import { stringify, type Options } from 'csv-stringify';
 
 // A spreadsheet treats a cell starting with one of these as a formula (OWASP; NUL too, which escape_formulas misses).
@@ -16,4 +17,23 @@ export const unneutralise = (cell: string) => (cell.startsWith("'") && FORMULA_S
 export function csvStringifier(options: { bom?: boolean } = {}) {
   const settings: Options = { bom: options.bom ?? false, record_delimiter: '\r\n', quoted_match: /[\r\n]/, cast: { string: neutralise } };
   return stringify(settings);
+}
+
+/** The records of an uploaded CSV file, or why it cannot be read (not UTF-8 text, not CSV) with the line it failed on. */
+export function readCsv(
+  file: Buffer,
+  options: { relaxColumnCount?: boolean } = {},
+): { ok: true; records: string[][] } | { ok: false; row: number | null; message: string } {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(file);
+  } catch {
+    return { ok: false, row: null, message: 'The file is not UTF-8 text. In a spreadsheet, save it as "CSV UTF-8".' };
+  }
+  try {
+    return { ok: true, records: parse(text, { bom: true, skip_empty_lines: true, relax_column_count: options.relaxColumnCount ?? false }) };
+  } catch (err) {
+    if (!(err instanceof CsvError)) throw err;
+    return { ok: false, row: (err as CsvError & { lines?: number }).lines ?? null, message: `The file is not valid CSV: ${err.message}` };
+  }
 }

@@ -1,8 +1,7 @@
-import { CsvError, parse } from 'csv-parse/sync';
 import { isIsoDate } from '../dates.js';
 import type { Neighborhood, Question, Survey } from '../db/schema.js';
 import { META_COLUMNS } from '../export/stream.js';
-import { unneutralise } from '../export/csv.js';
+import { readCsv, unneutralise } from '../export/csv.js';
 import { localize } from '../i18n/index.js';
 import { DONT_KNOW, MAX_TEXT_LENGTH, answersFromForm, fieldErrors, fieldName, scalePoints, surveyFormSchema } from '../survey/form-schema.js';
 import type { NewResponse } from '../survey/response-recorder.js';
@@ -91,20 +90,9 @@ export interface ImportContext {
 
 export function validateImport(file: Buffer, context: ImportContext): ImportResult {
   const { survey, questions, neighborhoods, today } = context;
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(file);
-  } catch {
-    return fail([{ row: null, field: 'file', message: 'The file is not UTF-8 text. In a spreadsheet, save it as "CSV UTF-8".' }]);
-  }
-  let records: string[][];
-  try {
-    records = parse(text, { bom: true, skip_empty_lines: true });
-  } catch (err) {
-    if (!(err instanceof CsvError)) throw err;
-    return fail([{ row: (err as CsvError & { lines?: number }).lines ?? null, field: 'file', message: `The file is not valid CSV: ${err.message}` }]);
-  }
-  const [header = [], ...rows] = records;
+  const read = readCsv(file);
+  if (!read.ok) return fail([{ row: read.row, field: 'file', message: read.message }]);
+  const [header = [], ...rows] = read.records;
   const columns = header.map((c) => c.trim());
   const known = new Set<string>([...templateHeader(questions), ...IGNORED_COLUMNS]);
   const headerProblems: ImportProblem[] = [

@@ -1,8 +1,8 @@
-import { CsvError, parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { blank } from '../admin/forms.js';
 import type { Neighborhood, Question } from '../db/schema.js';
-import { unneutralise } from '../export/csv.js';
+import { readCsv, unneutralise } from '../export/csv.js';
+import type { ImportProblem } from '../import/validate.js';
 import type { MarginRow } from './queries.js';
 
 /** The demographic questions the census counts (ACS B01001 and B03002): a survey's choice questions with these codes get margins. */
@@ -12,11 +12,8 @@ export const MARGIN_QUESTION_CODES = ['age_band', 'gender', 'race_ethnicity'] as
 export const MARGIN_COLUMNS = ['neighborhood', 'question_code', 'option_value', 'count', 'source', 'year'] as const;
 
 /** A problem in an uploaded file: line 1 is the header, as a spreadsheet numbers rows (the same shape as imports report). */
-export interface MarginProblem {
-  row: number | null;
-  field: string;
-  message: string;
-}
+/** A problem with an uploaded file, as the import page reports them: by spreadsheet row and column. */
+export type MarginProblem = ImportProblem;
 
 const MAX_LISTED_PROBLEMS = 50;
 
@@ -92,20 +89,9 @@ const fail = (problems: MarginProblem[]): CheckedMargins => ({
 
 /** Checks a whole margins CSV against the survey's margin questions and the neighborhoods; any problem rejects the file. */
 export function checkMarginsCsv(file: Buffer, questions: readonly Question[], neighborhoods: readonly Neighborhood[]): CheckedMargins {
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(file);
-  } catch {
-    return fail([{ row: null, field: 'file', message: 'The file is not UTF-8 text. In a spreadsheet, save it as "CSV UTF-8".' }]);
-  }
-  let records: string[][];
-  try {
-    records = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true });
-  } catch (err) {
-    if (!(err instanceof CsvError)) throw err;
-    return fail([{ row: (err as CsvError & { lines?: number }).lines ?? null, field: 'file', message: `The file is not valid CSV: ${err.message}` }]);
-  }
-  const [header = [], ...lines] = records;
+  const read = readCsv(file, { relaxColumnCount: true });
+  if (!read.ok) return fail([{ row: read.row, field: 'file', message: read.message }]);
+  const [header = [], ...lines] = read.records;
   const columns = header.map((c) => c.trim());
   const headerProblems: MarginProblem[] = [
     ...MARGIN_COLUMNS.filter((c) => !columns.includes(c)).map((c) => ({ row: 1, field: c, message: `The column "${c}" is missing.` })),
