@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../scripts/lib/postgres-cluster.js';
 import { projectRoot } from '../src/paths.js';
 
 export interface Command {
@@ -26,17 +26,6 @@ export const canPin = cpus().length >= 2 && existsSync('/usr/bin/taskset');
 /** The command re-spawned under `taskset -c core` (taskset execs it, so the pid is the process's own). */
 export function pinned(command: Command, core: number): Command {
   return canPin ? { command: '/usr/bin/taskset', args: ['-c', String(core), command.command, ...command.args] } : command;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface RunningServer {

@@ -34,7 +34,8 @@ async function findBinaries(): Promise<{ initdb: string; pg_ctl: string } | null
   }
 }
 
-function freePort(): Promise<number> {
+/** A TCP port on the loopback interface that nothing listens on right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
