@@ -6,6 +6,7 @@ import { desc, eq, sql } from 'drizzle-orm';
 import t from 'tap';
 import { dateIn } from '../../src/dates.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/sqlite/client.js';
+import { streamRows } from '../../src/db/sqlite/stream.js';
 import type { Store } from '../../src/db/store.js';
 import { exportCsvStream, exportQuery } from '../../src/export/stream.js';
 import { auditActions, seedResponses, staffSessions } from '../helper/admin.js';
@@ -221,16 +222,12 @@ t.test('destroying the export stream (the client went away) stops the query and 
     Array.from({ length: 2000 }, () => ({ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { top_issue: 'y'.repeat(900) } })),
   );
   const opened: DatabaseHandle[] = [];
-  const { streamRows } = await t.mockImport<typeof import('../../src/db/sqlite/stream.js')>('../../src/db/sqlite/stream.js', {
-    '../../src/db/sqlite/client.js': {
-      openDatabase: (path: string, options?: { readonly?: boolean }) => {
-        const handle = openDatabase(path, options);
-        opened.push(handle);
-        return handle;
-      },
-    },
-  });
-  const exporting: Store = { ...store, stream: (query, batchSize) => streamRows(config.DATABASE_PATH, query, batchSize) };
+  const open = (path: string, options?: { readonly?: boolean }) => {
+    const handle = openDatabase(path, options);
+    opened.push(handle);
+    return handle;
+  };
+  const exporting: Store = { ...store, stream: (query, batchSize) => streamRows(config.DATABASE_PATH, query, batchSize, open) };
   const { survey, questions } = (await app.surveys.findWithQuestions('community-trust'))!;
   const stream = exportCsvStream(exporting, { survey, questions, neighborhoodIds: [], format: 'wide', bom: false });
   // The header comes first; the next chunk holds a response.

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -46,9 +46,12 @@ export const testDialect: Store['dialect'] = process.env.TEST_DATABASE === 'post
  * A fresh store of the suite's database; the caller closes it (buildTestApp does). On PostgreSQL `database` (SQLite's
  * own handle) throws: such a test is SQLite's alone. scripts/test-postgres.sh runs the files that call this.
  */
-export async function openTestStore(t: Teardown, config: Config = testConfig(t)): Promise<{ store: Store; database: DatabaseHandle }> {
-  if (testDialect === 'sqlite') return openSqliteStore(config);
-  const store = await openPgStore(await testDatabaseUrl(t));
+export async function openTestStore(t: Teardown, config: Config = testConfig(t), from?: DatabaseTemplate): Promise<{ store: Store; database: DatabaseHandle }> {
+  if (testDialect === 'sqlite') {
+    if (from) copyFileSync(await from, config.DATABASE_PATH);
+    return openSqliteStore(config);
+  }
+  const store = await openPgStore(await testDatabaseUrl(t, from && (await from)));
   const database = new Proxy({} as DatabaseHandle, {
     get: () => {
       throw new Error("This test uses SQLite's own file: list it in test/sqlite-only.txt with the reason.");
@@ -57,13 +60,20 @@ export async function openTestStore(t: Teardown, config: Config = testConfig(t))
   return { store, database };
 }
 
+/** A filled database to start tests from: an SQLite file, or a PostgreSQL database's name (see test/helper/demo.ts). */
+export type DatabaseTemplate = Promise<string>;
+
 /**
- * Builds the real app on a fresh temp database; closed at the end of the test. `unsafeExactFigures` switches
- * perturbation off for liaisons and the public (the disclosure attack's negative control only).
+ * Builds the real app on a fresh temp database (a copy of `from` when given); closed at the end of the test.
+ * `unsafeExactFigures` switches perturbation off for liaisons and the public (the disclosure attack's negative control).
  */
-export async function buildTestApp(t: Teardown, env: Record<string, string> = {}, options: { unsafeExactFigures?: boolean } = {}): Promise<TestApp> {
+export async function buildTestApp(
+  t: Teardown,
+  env: Record<string, string> = {},
+  options: { unsafeExactFigures?: boolean; from?: DatabaseTemplate } = {},
+): Promise<TestApp> {
   const config = testConfig(t, env);
-  const { store, database } = await openTestStore(t, config);
+  const { store, database } = await openTestStore(t, config, options.from);
   const logs: string[] = [];
   const logStream = new PassThrough();
   logStream.on('data', (chunk: Buffer) => logs.push(...chunk.toString('utf8').split('\n').filter(Boolean)));

@@ -1,14 +1,10 @@
 import t from 'tap';
 import { dateIn } from '../../src/dates.js';
-import { generateDemo } from '../../src/demo/generate.js';
 import { buildTestApp } from '../helper/app.js';
+import { buildDemoApp } from '../helper/demo.js';
 
-async function demoApp(t: Parameters<typeof buildTestApp>[0], env: Record<string, string> = {}) {
-  const built = await buildTestApp(t, env);
-  await generateDemo(built.store, { seed: 3, asOf: dateIn('UTC'), passwordCost: 10, dailyRate: 1.5 });
-  await built.store.transaction((tx) => tx.update(built.store.tables.surveys).set({ published: true }));
-  return built;
-}
+const demoApp = (t: Parameters<typeof buildTestApp>[0], env: Record<string, string> = {}) =>
+  buildDemoApp(t, { seed: 3, asOf: dateIn('UTC'), dailyRate: 1.5 }, { env });
 
 const chartData = (html: string) => JSON.parse(/<script type="application\/json" id="public-trend-data"[^>]*>([^<]*)<\/script>/.exec(html)![1]);
 

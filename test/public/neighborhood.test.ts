@@ -1,9 +1,8 @@
 import t from 'tap';
 import { dateIn } from '../../src/dates.js';
-import { generateDemo } from '../../src/demo/generate.js';
 import { comparisonSentence } from '../../src/public/view.js';
 import { suppressedCell, type Cell } from '../../src/stats/cells.js';
-import { buildTestApp } from '../helper/app.js';
+import { buildDemoApp } from '../helper/demo.js';
 
 const cell = (mean: number, half: number): Cell => ({
   n: 100,
@@ -34,13 +33,14 @@ t.test('the comparison sentence says higher or lower only when the interval leav
   );
 });
 
+/** A demo city, smaller than the full demo. */
+const city = { seed: 3, asOf: dateIn('UTC'), dailyRate: 1.5 };
+
 const chartOf = (body: string) => JSON.parse(/id="public-trend-data"[^>]*>([^<]*)<\/script>/.exec(body)![1]);
 const sentence = /<p class="comparison-summary"><strong>([^<]*)<\/strong><\/p>/;
 
 t.test('a visitor compares their neighborhood with the city, in English and Spanish, without JavaScript', async (t) => {
-  const { app, store } = await buildTestApp(t);
-  await generateDemo(store, { seed: 3, asOf: dateIn('UTC'), passwordCost: 10, dailyRate: 1.5 });
-  await store.transaction((tx) => tx.update(store.tables.surveys).set({ published: true }));
+  const { app } = await buildDemoApp(t, city);
 
   const all = await app.inject('/public/community-trust');
   t.match(all.body, '<select id="neighborhood" name="neighborhood">', 'a GET form to choose');
@@ -93,9 +93,7 @@ t.test('a visitor compares their neighborhood with the city, in English and Span
 });
 
 t.test('only shown figures go into the sentence: not enough answers yet otherwise', async (t) => {
-  const { app, store } = await buildTestApp(t, { MIN_GROUP_SIZE: '100', MIN_RELIABLE_SIZE: '5000', LOW_RELIABILITY_SIZE: '6000' });
-  await generateDemo(store, { seed: 3, asOf: dateIn('UTC'), passwordCost: 10, dailyRate: 1 });
-  await store.transaction((tx) => tx.update(store.tables.surveys).set({ published: true }));
+  const { app } = await buildDemoApp(t, city, { env: { MIN_GROUP_SIZE: '100', MIN_RELIABLE_SIZE: '5000', LOW_RELIABILITY_SIZE: '6000' } });
   const res = await app.inject('/public/community-trust?neighborhood=riverside&bucket=quarter&rolling=1');
   t.match(res.body.match(sentence)?.[1], 'In Riverside, there are not enough answers yet to give a trust score for the latest period.');
 });

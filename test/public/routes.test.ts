@@ -3,18 +3,15 @@ import { parse } from 'csv-parse/sync';
 import t from 'tap';
 import { dateIn } from '../../src/dates.js';
 import type { Store } from '../../src/db/store.js';
-import { demoStaff, generateDemo } from '../../src/demo/generate.js';
+import { demoStaff } from '../../src/demo/generate.js';
 import { bucketEnd, bucketStart, lastCompleteMonthEnd, shiftBucket } from '../../src/stats/buckets.js';
 import { addNeighborhoods, buildTestApp, createStaff, csrfFrom, form, login } from '../helper/app.js';
+import { buildDemoApp } from '../helper/demo.js';
 import { people, submit } from '../helper/responses.js';
 
-/** A demo city (smaller than the full demo; the demo publishes its survey) with its survey published or not. */
-async function demoApp(t: Parameters<typeof buildTestApp>[0], env: Record<string, string> = {}, publish = true) {
-  const built = await buildTestApp(t, env);
-  await generateDemo(built.store, { seed: 3, asOf: dateIn('UTC'), passwordCost: 10, dailyRate: 1.5 });
-  await publishAll(built.store, publish);
-  return built;
-}
+/** A demo city, smaller than the full demo. */
+const city = { seed: 3, asOf: dateIn('UTC'), dailyRate: 1.5 };
+const demoApp = (t: Parameters<typeof buildTestApp>[0], env: Record<string, string> = {}, published = true) => buildDemoApp(t, city, { env, published });
 
 const publishAll = (store: Store, published = true) => store.transaction((tx) => tx.update(store.tables.surveys).set({ published }));
 
