@@ -70,8 +70,22 @@ export function fold(word: string): string {
   return w;
 }
 
+// Every view of a page splits the same answers into words again: the words of recent texts are kept (tokens are never
+// changed by their readers), up to a bound so that memory does not grow with the answers.
+const tokensOfText = new Map<string, readonly Token[]>();
+const MAX_TOKENIZED_TEXTS = 20_000;
+
 /** Words of a text; apostrophes inside words are dropped (don't → dont), hyphenated words kept whole (break-ins). */
-function tokenize(text: string): Token[] {
+function tokenize(text: string): readonly Token[] {
+  let tokens = tokensOfText.get(text);
+  if (!tokens) {
+    if (tokensOfText.size >= MAX_TOKENIZED_TEXTS) tokensOfText.clear();
+    tokensOfText.set(text, (tokens = splitWords(text)));
+  }
+  return tokens;
+}
+
+function splitWords(text: string): Token[] {
   return text
     .normalize('NFC')
     .toLowerCase()

@@ -1,4 +1,4 @@
-import type { Figure, NoiseTerm } from './engine.js';
+import type { Combination, Figure, NoiseTerm } from './engine.js';
 import { pointTo100, scoreCombo, scoreTruth, type GroundRecord, type SurveyShape } from './records.js';
 
 /** The records counted when a set of figures was read (figures read before and after a change see different sets). */
@@ -31,6 +31,7 @@ export interface Noise {
 }
 
 const month = (date: string) => date.slice(0, 7);
+const atomOf = (r: GroundRecord) => `${r.neighborhood}|${month(r.date)}`;
 
 /**
  * Turns every released figure into a linear combination of per-record unknowns. Atoms are (neighborhood, calendar
@@ -81,6 +82,9 @@ export class Collector {
   }
 
   private readonly scored = new Map<string, Set<string>>();
+  private readonly combos = new Map<GroundRecord, Map<string, { combo: Combination; truth: number }>>();
+  /** A phase's records by neighborhood and month (a phase's records never change). */
+  private readonly byAtom = new WeakMap<Phase, Map<string, GroundRecord[]>>();
 
   /** Whether a record counts in a quantity (memoised: every cell filters every record). */
   private has(r: GroundRecord, q: Quantity) {
@@ -90,17 +94,47 @@ export class Collector {
     return measures.has(q.measure);
   }
 
+  private index(phase: Phase, cache: WeakMap<Phase, Map<string, GroundRecord[]>>, keyOf: (r: GroundRecord) => string) {
+    let index = cache.get(phase);
+    if (!index) {
+      index = new Map();
+      for (const r of phase.live) {
+        const key = keyOf(r);
+        const list = index.get(key);
+        if (list) list.push(r);
+        else index.set(key, [r]);
+      }
+      cache.set(phase, index);
+    }
+    return index;
+  }
+
   members(phase: Phase, areas: readonly string[], from: string, to: string, q: Quantity, extra?: (r: GroundRecord) => boolean) {
     return phase.live.filter((r) => areas.includes(r.neighborhood) && r.date >= from && r.date <= to && this.has(r, q) && (!extra || extra(r)));
+  }
+
+  /** A record's score on a measure as item unknowns, and its true value (memoised: figures overlap). */
+  private score(r: GroundRecord, measure: string) {
+    let byMeasure = this.combos.get(r);
+    if (!byMeasure) this.combos.set(r, (byMeasure = new Map()));
+    let entry = byMeasure.get(measure);
+    if (!entry) byMeasure.set(measure, (entry = { combo: scoreCombo(this.shape, r, measure)!, truth: scoreTruth(this.shape, r, measure)! }));
+    return entry;
   }
 
   private termsOf(records: readonly GroundRecord[], q: Quantity) {
     const terms = new Map<string, number>();
     let truth = 0;
     for (const r of records) {
-      const combo = q.kind === 'measure' ? scoreCombo(this.shape, r, q.measure)! : new Map([[`${r.key}:${q.code}`, 1]]);
-      for (const [id, c] of combo) terms.set(id, (terms.get(id) ?? 0) + c);
-      truth += q.kind === 'measure' ? scoreTruth(this.shape, r, q.measure)! : r.items.get(q.code)!;
+      if (q.kind === 'measure') {
+        const score = this.score(r, q.measure);
+        for (const [id, c] of score.combo) terms.set(id, (terms.get(id) ?? 0) + c);
+        truth += score.truth;
+      } else {
+        const id = `${r.key}:${q.code}`;
+        terms.set(id, (terms.get(id) ?? 0) + 1);
+        truth += r.items.get(q.code)!;
+      }
     }
     return { terms, truth };
   }
@@ -109,13 +143,15 @@ export class Collector {
   private atomNoise(phase: Phase, family: string, records: readonly GroundRecord[], inFamily: (r: GroundRecord) => boolean, sd: number, coef = 1) {
     const parts = new Map<string, GroundRecord[]>();
     for (const r of records) {
-      const key = `${r.neighborhood}|${month(r.date)}`;
-      parts.set(key, [...(parts.get(key) ?? []), r]);
+      const key = atomOf(r);
+      const part = parts.get(key);
+      if (part) part.push(r);
+      else parts.set(key, [r]);
     }
+    const byAtom = this.index(phase, this.byAtom, atomOf);
     const terms: NoiseTerm[] = [];
     for (const [key, part] of parts) {
-      const [area, m] = key.split('|');
-      const atom = phase.live.filter((r) => r.neighborhood === area && month(r.date) === m && inFamily(r));
+      const atom = (byAtom.get(key) ?? []).filter(inFamily);
       if (atom.length !== part.length) return null;
       terms.push({ id: `${family}|${key}#${atom.map((r) => r.id).join(',')}`, variance: sd * sd, coef });
     }
