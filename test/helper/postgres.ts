@@ -107,9 +107,11 @@ export async function testDatabaseUrl(t: Teardown, from?: string): Promise<strin
   let name: string;
   if (from) name = await copyOfTemplate(admin, from);
   else {
-    name = await (spare ?? copyOfTemplate(admin, source));
+    // Taken and replaced before any await, so two tests asking at once never get the same database.
+    const taken = spare ?? copyOfTemplate(admin, source);
     spare = copyOfTemplate(admin, source);
     spare.catch(() => {}); // a failure reaches the test that takes this database
+    name = await taken;
   }
   t.teardown(() => drop(admin, name));
   return withDatabase(admin, name);
