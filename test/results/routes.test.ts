@@ -456,14 +456,15 @@ t.test('the neighborhood page leaves the current month out of answers, themes an
   const [a] = await addNeighborhoods(store, 'Alder');
   const today = dateIn('UTC');
   const lastMonth = shiftBucket(bucketStart(today, 'month'), 'month', -1);
-  await submit(app, a.id, lastMonth, people(35, 3), { gender: 'woman' });
+  // 60 answers: their perturbed counts (a few either way) stay above the reliability threshold and far below 160.
+  await submit(app, a.id, lastMonth, people(60, 3), { gender: 'woman' });
   // Only this month's answers name speeding.
-  await submit(app, a.id, today, people(45, 5), { top_issue: 'Speeding near the school', gender: 'woman' });
+  await submit(app, a.id, today, people(100, 5), { top_issue: 'Speeding near the school', gender: 'woman' });
   const { asLiaison } = await staffSessions(app);
   for (const bucket of ['month', 'quarter', 'year']) {
     const body = (await asLiaison.get(`/results/alder?bucket=${bucket}&from=${lastMonth}`)).body;
     const n = Number(/n&nbsp;=&nbsp;(\d+):/.exec(body)?.[1]);
-    t.ok(n < 45, `${bucket}: the answers counted are last month's 35, perturbed (${n})`);
+    t.ok(n > 40 && n < 80, `${bucket}: the answers counted are last month's 60, perturbed (${n}), not this month's 100 too`);
     t.notMatch(body, 'speeding', `${bucket}: no theme from this month`);
   }
 });
