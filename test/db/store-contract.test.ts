@@ -296,6 +296,30 @@ for (const { dialect, open } of stores) {
       t.equal(failures, 2, 'a failed read is not kept');
     });
 
+    t.test('submissions queued at once: a failing one is rejected alone, the others are stored', async (t) => {
+      const store = await open(t);
+      const { neighborhoods } = store.tables;
+      const names = ['A', 'B', 'C', 'D', 'E'];
+      const outcomes = await Promise.allSettled(
+        names.map((name) =>
+          store.submit(async (tx) => {
+            // C repeats A's slug: the unique index refuses it, and only C is rolled back.
+            await tx.insert(neighborhoods).values({ name, slug: name === 'C' ? 'a' : name.toLowerCase() });
+            return name;
+          }),
+        ),
+      );
+      t.same(
+        outcomes.map((o) => o.status),
+        ['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled'],
+      );
+      const stored = await store.read((db) => db.select({ name: neighborhoods.name }).from(neighborhoods));
+      t.same(stored.map((r) => r.name).sort(), ['A', 'B', 'D', 'E'], 'the others are stored');
+      // A caller answered in one batch submits again at once (before the batch's bookkeeping ends): never left waiting.
+      for (let i = 0; i < 20; i++) await store.submit(async (tx) => tx.insert(neighborhoods).values({ name: `N${i}`, slug: `n${i}` }));
+      t.equal((await store.read((db) => db.select().from(neighborhoods))).length, 24);
+    });
+
     t.test('a long read streams in batches, rows as `rows` gives them; stopping early ends it and leaves nothing held', async (t) => {
       const store = await open(t);
       const { neighborhoods } = store.tables;
