@@ -81,13 +81,14 @@ const drops = new Set<Promise<unknown>>();
 tap.teardown(async () => {
   const admin = await server;
   const name = await spare?.catch(() => undefined);
-  if (admin && name) drop(admin, name);
+  if (admin && name) void drop(admin, name);
   await Promise.all(drops);
 });
 
-function drop(admin: string, name: string) {
+function drop(admin: string, name: string): Promise<unknown> {
   const dropping = adminQuery(admin, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).finally(() => drops.delete(dropping));
   drops.add(dropping);
+  return dropping;
 }
 
 async function copyOfTemplate(admin: string, source: string): Promise<string> {
@@ -113,7 +114,9 @@ export async function testDatabaseUrl(t: Teardown, from?: string): Promise<strin
     spare.catch(() => {}); // a failure reaches the test that takes this database
     name = await taken;
   }
-  t.teardown(() => drop(admin, name));
+  t.teardown(() => {
+    void drop(admin, name); // finished by the file's teardown above, not waited for by each test
+  });
   return withDatabase(admin, name);
 }
 
