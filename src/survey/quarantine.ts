@@ -28,7 +28,8 @@ const LIVE = sql`(NOT r.voided OR r.void_reason = ${QUARANTINED})`;
 /**
  * Detects bursts at submission time, in the submission's transaction, and holds the responses of a burst out of every
  * figure (voided with QUARANTINED, tied to a `quarantines` row) until an admin counts or voids the whole burst.
- * Runs after the response is recorded, in the same transaction `tx`.
+ * Runs after the response is recorded and before its rollups are added, in the same transaction `tx`: the caller adds
+ * them when the response is not held.
  */
 export function createQuarantineGuard(store: Store, voider: ResponseVoider) {
   const { quarantines } = store.tables;
@@ -106,9 +107,11 @@ export function createQuarantineGuard(store: Store, voider: ResponseVoider) {
     return open.id;
   }
 
-  async function hold(tx: Db, responseIds: readonly number[], burstId: number) {
-    await voider.setVoided(tx, { ids: responseIds }, true, QUARANTINED);
-    await store.execute(tx, sql`UPDATE responses SET quarantine_id = ${burstId} WHERE id IN ${[...responseIds]}`);
+  // The response being checked is not in the rollups yet (the caller adds it when it is not held): only its row is
+  // marked; earlier responses held with it are taken out of the rollups by the voider.
+  async function hold(tx: Db, responseIds: readonly number[], burstId: number, current: number) {
+    await voider.setVoided(tx, { ids: responseIds.filter((id) => id !== current) }, true, QUARANTINED);
+    await store.execute(tx, sql`UPDATE responses SET quarantine_id = ${burstId}, voided = TRUE, void_reason = ${QUARANTINED} WHERE id IN ${[...responseIds]}`);
   }
 
   /** Holds the just-recorded response (and, when an identical-answers burst opens, the day's earlier straight-liners); true when held. */
@@ -117,7 +120,7 @@ export function createQuarantineGuard(store: Store, voider: ResponseVoider) {
     if (isStraightLined(response.answers, scaleIds)) {
       const open = await openBurst(tx, response, 'identical-answers');
       if (open?.lastDay === response.submittedOn) {
-        await hold(tx, [responseId], open.id);
+        await hold(tx, [responseId], open.id, responseId);
         return true;
       }
       if ((await straightLiners(tx, response, LIVE)).length > STRAIGHT_LINES_PER_DAY) {
@@ -127,6 +130,7 @@ export function createQuarantineGuard(store: Store, voider: ResponseVoider) {
           tx,
           undecided.map((r) => r.id),
           burst,
+          responseId,
         );
         return true;
       }
@@ -136,7 +140,7 @@ export function createQuarantineGuard(store: Store, voider: ResponseVoider) {
     const today = await todayVolume(tx, response);
     if (today <= VOLUME_FLOOR) return false;
     if (today <= Math.max(VOLUME_FLOOR, VOLUME_FACTOR * (await meanDailyCount(tx, response)))) return false;
-    await hold(tx, [responseId], await burstFor(tx, response, 'volume'));
+    await hold(tx, [responseId], await burstFor(tx, response, 'volume'), responseId);
     return true;
   };
 }

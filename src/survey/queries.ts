@@ -2,7 +2,7 @@ import { asc, eq } from 'drizzle-orm';
 import type { Neighborhood, Question, Survey } from '../db/schema.js';
 import { first, type Db, type Store } from '../db/store.js';
 import { createQuarantineGuard } from './quarantine.js';
-import { createResponseRecorder, createResponseVoider, type NewResponse, type Recorded, type RecordResponses } from './response-recorder.js';
+import { addToRollups, createResponseRecorder, createResponseVoider, type NewResponse, type Recorded, type RecordResponses } from './response-recorder.js';
 import { insertThemes } from '../themes/queries.js';
 import { standardSurvey, standardThemes } from './standard-survey.js';
 
@@ -63,8 +63,13 @@ export function createSurveyRepository(store: Store) {
     submit(response: NewResponse, surveyQuestions: readonly Question[]): Promise<number> {
       const record = recorderFor(response.surveyId, surveyQuestions);
       return store.submit(async (tx) => {
-        const [id] = (await record(tx, [response])).ids;
-        await quarantine(tx, id, response, surveyQuestions);
+        const {
+          ids: [id],
+          cells,
+        } = await record(tx, [response], { rollupsLater: true });
+        // The day's rollup rows, which every submission of the day updates, stay locked from their upsert to the
+        // commit: written last, so that concurrent submissions (on PostgreSQL) wait for each other as little as possible.
+        if (!(await quarantine(tx, id, response, surveyQuestions))) await addToRollups(tx, store, cells);
         return id;
       });
     },

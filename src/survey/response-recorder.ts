@@ -104,14 +104,15 @@ const cellOf = (r: { surveyId: number; submittedOn: string; neighborhoodId: numb
 export interface Recorded {
   /** The new responses' ids, in the order given. */
   ids: number[];
-  /** What they add to daily_rollups (already added unless they were written hidden). */
+  /** What they add to daily_rollups (already added unless they were written hidden or with `rollupsLater`). */
   cells: RollupCell[];
 }
 
 /**
  * Writes responses with their answers, per-respondent scores and daily rollups, in multi-row statements inside the
  * caller's transaction `tx` (so that many responses can share one commit). With `hiddenAs`, they are written voided
- * with that reason and left out of the rollups: the caller reveals them later (see createBatchRevealer).
+ * with that reason and left out of the rollups: the caller reveals them later (see createBatchRevealer). With
+ * `rollupsLater`, the caller adds the returned cells itself (addToRollups), as the last write of its transaction.
  */
 export function createResponseRecorder(store: Store, questions: readonly Question[]) {
   const measures = measuresOf(questions);
@@ -163,7 +164,11 @@ export function createResponseRecorder(store: Store, questions: readonly Questio
   }
 
   // The hot path of every submission: statements written out, as the query builder costs several times their run time.
-  return async function record(tx: Db, rows: readonly NewResponse[], { hiddenAs }: { hiddenAs?: string } = {}): Promise<Recorded> {
+  return async function record(
+    tx: Db,
+    rows: readonly NewResponse[],
+    { hiddenAs, rollupsLater = false }: { hiddenAs?: string; rollupsLater?: boolean } = {},
+  ): Promise<Recorded> {
     const cellKeys = rows.map(() => newCellKey());
     const ids = await insertResponses(tx, rows, cellKeys, hiddenAs);
     const answerValues: unknown[][] = [];
@@ -184,7 +189,7 @@ export function createResponseRecorder(store: Store, questions: readonly Questio
     for (const part of chunks(answerValues))
       await store.execute(tx, sql`INSERT INTO answers (response_id, question_id, value_number, value_text) VALUES ${valueRows(part)}`);
     for (const part of chunks(scoreValues)) await store.execute(tx, sql`INSERT INTO response_scores (response_id, measure, score) VALUES ${valueRows(part)}`);
-    if (hiddenAs === undefined) await addToRollups(tx, store, cells);
+    if (hiddenAs === undefined && !rollupsLater) await addToRollups(tx, store, cells);
     return { ids, cells };
   };
 }
