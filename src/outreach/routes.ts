@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import QRCode from 'qrcode';
 import { z } from 'zod';
 import { requireRole } from '../auth/guards.js';
 import { addDays, dateIn, isIsoDate } from '../dates.js';
@@ -48,6 +47,8 @@ export async function outreachRoutes(app: FastifyInstance) {
     const link = surveyLink(app.config.PUBLIC_URL, resolved.target);
     const name = `qr-${resolved.target.survey}-${resolved.target.neighborhood}${resolved.target.event ? `-event-${resolved.target.event}` : ''}.${type}`;
     reply.header('content-disposition', `inline; filename="${name}"`).header('cache-control', 'private, max-age=300');
+    // Loaded when first asked for: its 57 modules would otherwise load with every server (and every test process).
+    const { default: QRCode } = await import('qrcode');
     if (type === 'svg') return reply.type('image/svg+xml').send(await QRCode.toString(link, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' }));
     return reply.type('image/png').send(await QRCode.toBuffer(link, { type: 'png', margin: 2, scale: 10, errorCorrectionLevel: 'M' }));
   }
