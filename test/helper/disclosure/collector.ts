@@ -31,7 +31,18 @@ export interface Noise {
 }
 
 const month = (date: string) => date.slice(0, 7);
-const atomOf = (r: GroundRecord) => `${r.neighborhood}|${month(r.date)}`;
+
+/** Records grouped by atom (neighborhood and month), each group in the records' order. */
+function byAtom(records: readonly GroundRecord[]) {
+  const groups = new Map<string, GroundRecord[]>();
+  for (const r of records) {
+    const key = `${r.neighborhood}|${month(r.date)}`;
+    const group = groups.get(key);
+    if (group) group.push(r);
+    else groups.set(key, [r]);
+  }
+  return groups;
+}
 
 /**
  * Turns every released figure into a linear combination of per-record unknowns. Atoms are (neighborhood, calendar
@@ -84,7 +95,7 @@ export class Collector {
   private readonly scored = new Map<string, Set<string>>();
   private readonly combos = new Map<GroundRecord, Map<string, { combo: Combination; truth: number }>>();
   /** A phase's records by neighborhood and month (a phase's records never change). */
-  private readonly byAtom = new WeakMap<Phase, Map<string, GroundRecord[]>>();
+  private readonly atomsByPhase = new WeakMap<Phase, Map<string, GroundRecord[]>>();
 
   /** Whether a record counts in a quantity (memoised: every cell filters every record). */
   private has(r: GroundRecord, q: Quantity) {
@@ -94,19 +105,10 @@ export class Collector {
     return measures.has(q.measure);
   }
 
-  private index(phase: Phase, cache: WeakMap<Phase, Map<string, GroundRecord[]>>, keyOf: (r: GroundRecord) => string) {
-    let index = cache.get(phase);
-    if (!index) {
-      index = new Map();
-      for (const r of phase.live) {
-        const key = keyOf(r);
-        const list = index.get(key);
-        if (list) list.push(r);
-        else index.set(key, [r]);
-      }
-      cache.set(phase, index);
-    }
-    return index;
+  private atoms(phase: Phase) {
+    let atoms = this.atomsByPhase.get(phase);
+    if (!atoms) this.atomsByPhase.set(phase, (atoms = byAtom(phase.live)));
+    return atoms;
   }
 
   members(phase: Phase, areas: readonly string[], from: string, to: string, q: Quantity, extra?: (r: GroundRecord) => boolean) {
@@ -141,17 +143,11 @@ export class Collector {
 
   /** Noise terms of the atoms a figure covers, or null when it covers part of an atom. */
   private atomNoise(phase: Phase, family: string, records: readonly GroundRecord[], inFamily: (r: GroundRecord) => boolean, sd: number, coef = 1) {
-    const parts = new Map<string, GroundRecord[]>();
-    for (const r of records) {
-      const key = atomOf(r);
-      const part = parts.get(key);
-      if (part) part.push(r);
-      else parts.set(key, [r]);
-    }
-    const byAtom = this.index(phase, this.byAtom, atomOf);
+    const parts = byAtom(records);
+    const atoms = this.atoms(phase);
     const terms: NoiseTerm[] = [];
     for (const [key, part] of parts) {
-      const atom = (byAtom.get(key) ?? []).filter(inFamily);
+      const atom = (atoms.get(key) ?? []).filter(inFamily);
       if (atom.length !== part.length) return null;
       terms.push({ id: `${family}|${key}#${atom.map((r) => r.id).join(',')}`, variance: sd * sd, coef });
     }
