@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm test, the whole suite CI runs: type checks, formatting and lint side by side, then every test file on SQLite and
-# the database tests again on PostgreSQL (scripts/test-postgres.sh), both passes sharing one throwaway cluster.
+# the database tests on PostgreSQL too (scripts/run-suite.ts), with one throwaway cluster (scripts/with-postgres.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,4 +22,4 @@ for i in "${!pids[@]}"; do
 done
 ((failed == 0)) || exit 1
 
-exec node dist/scripts/with-postgres.js bash -c 'npx tap && bash scripts/test-postgres.sh'
+exec node dist/scripts/with-postgres.js node dist/scripts/run-suite.js

@@ -1,0 +1,112 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+// Runs the compiled test files (dist/test) with tap, several files to a process. Each process pays about 1.5 CPU-s to
+// load tap and the app under tap's module hooks (Node 20 runs them on a separate thread), so one process per file cost
+// a third of the suite; grouped, files share one load. Every file runs on SQLite; every file that builds the app or opens
+// the suite's store runs on PostgreSQL too, but for test/sqlite-only.txt. A group's files run one after another, in
+// one process with the same database (TEST_DATABASE, read by test/helper/app.ts when it loads).
+const args = process.argv.slice(2);
+const quick = take('--quick');
+const database = take('--database=sqlite') ? 'sqlite' : take('--database=postgres') ? 'postgres' : 'both';
+const databases = database === 'both' ? ['sqlite', 'postgres'] : [database];
+/** Removes a flag of ours from the arguments; the rest go to tap (e.g. --bail). */
+function take(flag: string): boolean {
+  const index = args.indexOf(flag);
+  if (index >= 0) args.splice(index, 1);
+  return index >= 0;
+}
+
+// Left out between commits (npm run test:quick): Chromium, the crash rounds and the benchmark's own runs.
+const slow = ['test/browser/', 'test/accessibility/', 'test/security/xss.test.ts', 'test/ops/crash.test.ts', 'test/bench/'];
+
+// About how many seconds of one core a file takes (measured 2026-12-01; PostgreSQL about the same or more). Files not
+// listed count as 3. Only the grouping uses this: a wrong figure makes the suite slower, never runs a test less.
+const seconds: Record<string, number> = {
+  'test/security/disclosure-attack.test.ts': 40,
+  'test/results/real-volumes.test.ts': 28,
+  'test/import/large.test.ts': 20,
+  'test/bench/smoke.test.ts': 18,
+  'test/public/routes.test.ts': 16,
+  'test/browser/resident-layout.test.ts': 14,
+  'test/ops/crash.test.ts': 13,
+  'test/security/fuzz.test.ts': 12,
+  'test/browser/results.test.ts': 12,
+  'test/scripts/cli.test.ts': 11,
+  'test/results/brief.test.ts': 9,
+  'test/browser/brief.test.ts': 9,
+  'test/ops/timeouts.test.ts': 9,
+  'test/browser/admin.test.ts': 8,
+  'test/browser/staff-confirm.test.ts': 8,
+  'test/auth/routes.test.ts': 8,
+  'test/events/routes.test.ts': 7,
+  'test/public/data-json.test.ts': 7,
+  'test/db/multi-instance.test.ts': 7,
+  'test/survey/routes.test.ts': 6,
+  'test/browser/public.test.ts': 6,
+  'test/demo/generate.test.ts': 6,
+  'test/security/quarantine.test.ts': 6,
+  'test/results/routes.test.ts': 6,
+  'test/margins/routes.test.ts': 6,
+};
+// A group holds about this many seconds of work, so that the two cores finish together.
+const GROUP_SECONDS = 24;
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((entry) => {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) return entry.name === 'fixtures' ? [] : testFiles(path);
+      return entry.name.endsWith('.test.ts') ? [path] : [];
+    })
+    .sort();
+}
+
+const sqliteOnly = readFileSync('test/sqlite-only.txt', 'utf8')
+  .split('\n')
+  .map((line) => line.replace(/#.*/, '').trim())
+  .filter(Boolean);
+const usesDatabase = (file: string) => /buildTestApp\(|openTestStore\(/.test(readFileSync(file, 'utf8'));
+const all = testFiles('test').filter((file) => !(quick && slow.some((prefix) => file.startsWith(prefix))));
+const runs = databases.flatMap((database) =>
+  (database === 'sqlite' ? all : all.filter((file) => usesDatabase(file) && !sqliteOnly.some((prefix) => file.startsWith(prefix)))).map(
+    (file) => ({ database, file, seconds: seconds[file] ?? 3 }),
+  ),
+);
+
+// Longest first, each into the lightest group of its database that has room (a heavy file gets a group of its own).
+type Run = (typeof runs)[number];
+const groups: { database: string; files: Run[]; seconds: number }[] = [];
+for (const run of [...runs].sort((a, b) => b.seconds - a.seconds || a.file.localeCompare(b.file))) {
+  const fits = groups
+    .filter((group) => group.database === run.database && group.seconds + run.seconds <= GROUP_SECONDS)
+    .sort((a, b) => a.seconds - b.seconds)[0];
+  if (fits) {
+    fits.files.push(run);
+    fits.seconds += run.seconds;
+  } else groups.push({ database: run.database, files: [run], seconds: run.seconds });
+}
+groups.sort((a, b) => b.seconds - a.seconds);
+
+// tap runs its files in name order: the numbers start the heaviest groups first.
+const out = 'dist/test-groups';
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+// Static imports, so that every file has registered its tests before the first one runs: with dynamic imports in turn,
+// tap ended the process's tests while the next file was still loading (tap's module hooks keep no event-loop handle)
+// and silently dropped the rest. The database module comes first, as the helper reads TEST_DATABASE when it loads.
+for (const database of databases) writeFileSync(join(out, `${database}.js`), `process.env.TEST_DATABASE = '${database}';\n`);
+const entries = groups.map((group, index) => {
+  const files = group.files.map((run) => run.file).sort();
+  const name = `${String(index + 1).padStart(2, '0')}-${group.database}-${files[0].replace(/^test\//, '').replace(/\.test\.ts$/, '').replace(/\//g, '-')}.test.js`;
+  const imports = files.map((file) => `import '${relative(out, join('dist', file)).replace(/\.ts$/, '.js')}';`);
+  const header = `// Made by scripts/run-suite.ts: ${files.length} test file(s) in one process, on ${group.database}.`;
+  writeFileSync(join(out, name), [header, `import './${group.database}.js';`, ...imports, ''].join('\n'));
+  return join(out, name);
+});
+const counts = databases.map((database) => `${runs.filter((run) => run.database === database).length} on ${database}`).join(', ');
+console.log(`# ${runs.length} test file runs (${counts}) in ${entries.length} processes`);
+
+const tap = spawn('npx', ['tap', ...(quick ? ['--disable-coverage'] : []), ...args, ...entries], { stdio: 'inherit' });
+tap.once('exit', (status, signal) => process.exit(status ?? (signal ? 1 : 0)));
