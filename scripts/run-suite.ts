@@ -70,9 +70,11 @@ const sqliteOnly = readFileSync('test/sqlite-only.txt', 'utf8')
 const usesDatabase = (file: string) => /buildTestApp\(|openTestStore\(/.test(readFileSync(file, 'utf8'));
 const all = testFiles('test').filter((file) => !(quick && slow.some((prefix) => file.startsWith(prefix))));
 const runs = databases.flatMap((database) =>
-  (database === 'sqlite' ? all : all.filter((file) => usesDatabase(file) && !sqliteOnly.some((prefix) => file.startsWith(prefix)))).map(
-    (file) => ({ database, file, seconds: seconds[file] ?? 3 }),
-  ),
+  (database === 'sqlite' ? all : all.filter((file) => usesDatabase(file) && !sqliteOnly.some((prefix) => file.startsWith(prefix)))).map((file) => ({
+    database,
+    file,
+    seconds: seconds[file] ?? 3,
+  })),
 );
 
 // Longest first, each into the lightest group of its database that has room (a heavy file gets a group of its own).
@@ -99,7 +101,10 @@ mkdirSync(out, { recursive: true });
 for (const database of databases) writeFileSync(join(out, `${database}.js`), `process.env.TEST_DATABASE = '${database}';\n`);
 const entries = groups.map((group, index) => {
   const files = group.files.map((run) => run.file).sort();
-  const name = `${String(index + 1).padStart(2, '0')}-${group.database}-${files[0].replace(/^test\//, '').replace(/\.test\.ts$/, '').replace(/\//g, '-')}.test.js`;
+  const name = `${String(index + 1).padStart(2, '0')}-${group.database}-${files[0]
+    .replace(/^test\//, '')
+    .replace(/\.test\.ts$/, '')
+    .replace(/\//g, '-')}.test.js`;
   const imports = files.map((file) => `import '${relative(out, join('dist', file)).replace(/\.ts$/, '.js')}';`);
   const header = `// Made by scripts/run-suite.ts: ${files.length} test file(s) in one process, on ${group.database}.`;
   writeFileSync(join(out, name), [header, `import './${group.database}.js';`, ...imports, ''].join('\n'));
