@@ -44,7 +44,7 @@ export const testDialect: Store['dialect'] = process.env.TEST_DATABASE === 'post
 
 /**
  * A fresh store of the suite's database; the caller closes it (buildTestApp does). On PostgreSQL `database` (SQLite's
- * own handle) throws: such a test is SQLite's alone. scripts/test-postgres.sh runs the files that call this.
+ * own handle) throws: such a test is SQLite's alone. scripts/run-suite.ts runs the files that call this on PostgreSQL too.
  */
 export async function openTestStore(t: Teardown, config: Config = testConfig(t), from?: DatabaseTemplate): Promise<{ store: Store; database: DatabaseHandle }> {
   if (testDialect === 'sqlite') {
