@@ -50,6 +50,12 @@ export interface Store {
   submit<T>(work: (tx: Db) => Promise<T>): Promise<T>;
   /** Rows of a raw SQL query (quote camelCase aliases: `AS "neighborhoodId"`); numbers come back as numbers. */
   rows<T>(db: Db, query: SQL): Promise<T[]>;
+  /**
+   * Rows of a heavy read-only query (a count or sum over many responses) outside any transaction, off the event loop:
+   * on SQLite a worker thread's read-only connection runs it, so a resident's submission never waits behind it; on
+   * PostgreSQL the pool. Committed data only.
+   */
+  aggregate<T>(query: SQL): Promise<T[]>;
   /** Runs a raw SQL statement; resolves with the number of rows it changed. */
   execute(db: Db, query: SQL): Promise<number>;
   /** A long read's rows in batches, never holding the app's connection (SQLite: a read-only one of its own; PostgreSQL: a cursor); breaking off closes it. */

@@ -30,15 +30,12 @@ export function createResultsRepository(store: Store) {
     sql`r.survey_id = ${survey} AND NOT r.voided AND r.submitted_on BETWEEN ${range.from} AND ${range.to}`;
 
   async function loadMonthSums(survey: number, measures: readonly string[], range: DayRange): Promise<MonthSums> {
-    const rows = await store.read((db) =>
-      store.rows<MonthRow>(
-        db,
-        sql`SELECT measure AS "measure", ${monthOf('day')} AS "month", neighborhood_id AS "neighborhoodId",
+    const rows = await store.aggregate<MonthRow>(
+      sql`SELECT measure AS "measure", ${monthOf('day')} AS "month", neighborhood_id AS "neighborhoodId",
                    sum(n) AS "n", sum(sum) AS "sum", sum(sum_squares) AS "sumSquares", sum(key_sum) AS "keySum"
             FROM daily_rollups
             WHERE survey_id = ${survey} AND measure IN ${measures} AND day BETWEEN ${range.from} AND ${range.to}
             GROUP BY measure, ${monthOf('day')}, neighborhood_id`,
-      ),
     );
     return { measures, ...range, rows };
   }
@@ -58,10 +55,8 @@ export function createResultsRepository(store: Store) {
   function groupRows(survey: number, measures: readonly string[], range: DayRange, neighborhood?: number): Promise<GroupRow[]> {
     if (measures.length === 0) return Promise.resolve([]);
     const month = monthOf('r.submitted_on');
-    return store.read((db) =>
-      store.rows<GroupRow>(
-        db,
-        sql`SELECT s.measure AS "measure", r.neighborhood_id AS "neighborhoodId", q.code AS "question", a.value_text AS "value", ${month} AS "month",
+    return store.aggregate<GroupRow>(
+      sql`SELECT s.measure AS "measure", r.neighborhood_id AS "neighborhoodId", q.code AS "question", a.value_text AS "value", ${month} AS "month",
                    count(*) AS "n", sum(s.score) AS "sum", sum(s.score * s.score) AS "sumSquares", sum(r.cell_key) AS "keySum"
             FROM responses r
             JOIN response_scores s ON s.response_id = r.id AND s.measure IN ${measures}
@@ -70,39 +65,32 @@ export function createResultsRepository(store: Store) {
             WHERE ${liveResponses(survey, range)}${neighborhood === undefined ? sql`` : sql` AND r.neighborhood_id = ${neighborhood}`}
             GROUP BY s.measure, r.neighborhood_id, q.code, a.value_text, ${month}
             ORDER BY s.measure, r.neighborhood_id, q.code, a.value_text, ${month}`,
-      ),
     );
   }
 
   /** Scale answers per question, point and month in one neighborhood. */
   function distributionRows(survey: number, neighborhood: number, range: DayRange): Promise<DistributionRow[]> {
     const month = monthOf('r.submitted_on');
-    return store.read((db) =>
-      store.rows<DistributionRow>(
-        db,
-        sql`SELECT a.question_id AS "questionId", ${month} AS "month", a.value_number AS "value", count(*) AS "n", sum(r.cell_key) AS "keySum"
+    return store.aggregate<DistributionRow>(
+      sql`SELECT a.question_id AS "questionId", ${month} AS "month", a.value_number AS "value", count(*) AS "n", sum(r.cell_key) AS "keySum"
             FROM responses r
             JOIN answers a ON a.response_id = r.id
             JOIN questions q ON q.id = a.question_id AND q.kind = 'scale'
             WHERE ${liveResponses(survey, range)} AND r.neighborhood_id = ${neighborhood} AND a.value_number IS NOT NULL
             GROUP BY a.question_id, ${month}, a.value_number`,
-      ),
     );
   }
 
   /** Texts answering one question per month in one neighborhood: identical answers are grouped, so only distinct texts reach the counter. */
   function issueRows(survey: number, neighborhood: number, range: DayRange, code: string): Promise<IssueRow[]> {
     const month = monthOf('r.submitted_on');
-    return store.read((db) =>
-      store.rows<IssueRow>(
-        db,
-        sql`SELECT lower(trim(a.value_text)) AS "text", ${month} AS "month", count(*) AS "n", sum(r.cell_key) AS "keySum"
+    return store.aggregate<IssueRow>(
+      sql`SELECT lower(trim(a.value_text)) AS "text", ${month} AS "month", count(*) AS "n", sum(r.cell_key) AS "keySum"
             FROM responses r
             JOIN answers a ON a.response_id = r.id
             JOIN questions q ON q.id = a.question_id AND q.code = ${code} AND q.kind = 'text'
             WHERE ${liveResponses(survey, range)} AND r.neighborhood_id = ${neighborhood} AND a.value_text IS NOT NULL
             GROUP BY lower(trim(a.value_text)), ${month}`,
-      ),
     );
   }
 

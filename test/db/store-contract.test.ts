@@ -341,5 +341,30 @@ for (const { dialect, open } of stores) {
       await store.transaction((tx) => tx.insert(neighborhoods).values({ name: 'After', slug: 'after' }));
       t.equal((await store.read((db) => db.select().from(neighborhoods))).length, 26, 'a write after a stopped stream goes through');
     });
+
+    t.test("a heavy read runs off the event loop: a resident's submission commits while it counts", async (t) => {
+      const store = await open(t);
+      const { neighborhoods } = store.tables;
+      await store.transaction((tx) => tx.insert(neighborhoods).values({ name: 'Before', slug: 'before' }));
+      const query = sql`SELECT slug AS "neighborhoodSlug", retired AS "retired" FROM neighborhoods ORDER BY slug`;
+      t.same(await store.aggregate(query), await store.read((db) => store.rows(db, query)), 'the rows `rows` gives');
+      // About a second of counting on either database: long enough that a submission started after it ends first.
+      let counted = false;
+      const heavy = store
+        .aggregate<{ n: number }>(sql`WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ${4_000_000}) SELECT count(*) AS "n" FROM c`)
+        .then((rows) => {
+          counted = true;
+          return rows;
+        });
+      await store.submit((tx) => tx.insert(neighborhoods).values({ name: 'Submitted', slug: 'submitted' }));
+      t.notOk(counted, 'the submission committed while the count was still running');
+      t.same(await heavy, [{ n: 4_000_000 }]);
+      t.equal((await store.aggregate<{ n: number }>(sql`SELECT count(*) AS "n" FROM neighborhoods`))[0].n, 2, 'a commit is seen by the next heavy read');
+      await store.transaction(async (tx) => {
+        await tx.insert(neighborhoods).values({ name: 'Uncommitted', slug: 'uncommitted' });
+        t.equal((await store.aggregate<{ n: number }>(sql`SELECT count(*) AS "n" FROM neighborhoods`))[0].n, 3, 'inside a transaction, its own rows too');
+      });
+      await t.rejects(store.aggregate(sql`SELECT nothing FROM no_such_table`), 'an error reaches the caller');
+    });
   });
 }

@@ -98,6 +98,13 @@ export async function createPgStore(handle: PgHandle): Promise<Store> {
     }
   }
 
+  function read<T>(work: (db: Db) => Promise<T>): Promise<T> {
+    const held = active();
+    if (held) return work(held.tx as unknown as Db);
+    return inContext('read', db, new Set(), () => work(db as unknown as Db));
+  }
+  const rows = async <T>(tx: Db, query: SQL): Promise<T[]> => likeSqlite<T>(await (tx as unknown as PgDb).execute(query));
+
   return {
     dialect: 'postgres',
     // The pg tables have the SQLite tables' names, columns and TypeScript types (test/db/schemas.test.ts), so
@@ -106,17 +113,15 @@ export async function createPgStore(handle: PgHandle): Promise<Store> {
     sql: {
       monthOf: (column: Column | SQL) => sql`to_char(date_trunc('month', (${column})::date), 'YYYY-MM-DD')`,
     },
-    read<T>(work: (db: Db) => Promise<T>): Promise<T> {
-      const held = active();
-      if (held) return work(held.tx as unknown as Db);
-      return inContext('read', db, new Set(), () => work(db as unknown as Db));
-    },
+    read,
     transaction,
     submit<T>(work: (tx: Db) => Promise<T>): Promise<T> {
       if (active()) throw new Error('A submission cannot be queued from inside a read or transaction: it would wait for itself.');
       return transaction(work, { invalidates: ['figures'] });
     },
-    rows: async <T>(tx: Db, query: SQL): Promise<T[]> => likeSqlite<T>(await (tx as unknown as PgDb).execute(query)),
+    rows,
+    // The pool's own connection: the event loop only waits for the answer.
+    aggregate: <T>(query: SQL): Promise<T[]> => read((tx) => rows<T>(tx, query)),
     execute: async (tx: Db, query: SQL) => (await (tx as unknown as PgDb).execute(query)).rowCount ?? 0,
     stream: <T>(query: SQL, batchSize: number) => streamRows<T>(pool, query, batchSize),
     async cached<T>(scope: CacheScope, key: string, read: () => Promise<T>): Promise<T> {

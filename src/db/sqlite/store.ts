@@ -1,5 +1,6 @@
 import { DrizzleError, sql, type Column, type SQL } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import * as schema from '../schema.js';
 import { createScopedCache } from '../cache.js';
 import type { CacheScope, Db, Store } from '../store.js';
@@ -8,6 +9,7 @@ import { createGroupCommitter } from './group-commit.js';
 import { createStorageHealth, isSqliteStorageError } from './health.js';
 import { ConnectionLock } from './lock.js';
 import { withStatementCache } from './statements.js';
+import { releaseOffLoop, rowsOffLoop } from './off-loop-reads.js';
 import { streamRows } from './stream.js';
 
 /**
@@ -23,6 +25,7 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
   const health = createStorageHealth(handle);
   const dataVersion = sqlite.prepare('SELECT data_version FROM pragma_data_version').pluck();
   const totalChanges = sqlite.prepare('SELECT total_changes()').pluck();
+  const dialect = new SQLiteSyncDialect();
   let seenVersion = -1;
   let ownChanges = -1;
   const committer = createGroupCommitter(sqlite, lock, {
@@ -85,6 +88,12 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
       return committer.run(() => work(db));
     },
     rows: async <T>(tx: Db, query: SQL) => tx.all<T>(query),
+    async aggregate<T>(query: SQL): Promise<T[]> {
+      // Inside a transaction the caller must see its own writes; an in-memory database has no file to share.
+      if (lock.held() || handle.path === ':memory:') return db.all<T>(query);
+      const { sql: source, params } = dialect.sqlToQuery(query);
+      return rowsOffLoop<T>(handle.path, source, params);
+    },
     async execute(tx: Db, query: SQL) {
       try {
         return tx.run(query).changes;
@@ -103,6 +112,7 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
     failed: (err: Error) => health.failed(err),
     async close() {
       await committer.drain();
+      releaseOffLoop(handle.path);
       handle.close();
     },
   };
