@@ -16,6 +16,7 @@ import { submissionBodies } from './forms.js';
 import { BENCH_FIRST_DAY, BENCH_LAST_DAY, benchStaff, generateBenchDatabase } from './generate.js';
 import { countLines, measureLatency, staffCsrfToken, staffLogin, type LatencyResult } from './http.js';
 import type { LoadOptions, LoadResult } from './load.js';
+import { measureMixed } from './mixed.js';
 import { canPin, hasSqliteShell, moduleCommand, pinned, rssMb, runJsonChild, sampleRss, startServer, type RunningServer } from './processes.js';
 
 export type BenchDatabaseKind = 'sqlite' | 'postgres';
@@ -43,6 +44,8 @@ export const targets = {
   trendsApiP95Ms: 25,
   resultsPageP95Ms: 60,
   growth: 1.5,
+  mixedSubmissionP99Ms: 100,
+  mixedVsAlone: 2,
   exportVsShell: 0.5,
   startupMs: 1000,
 };
@@ -122,6 +125,19 @@ async function measureTrends(database: BenchDatabase, requests: number) {
     };
     const apiCold = await measureLatency(apiUrl, cookie, Math.max(5, requests / 4), 0, submit);
     return { api, apiCold, page };
+  } finally {
+    await server.stop();
+  }
+}
+
+/**
+ * Residents at 50 submissions a second, alone and while a liaison browses neighborhood pages. The server is not pinned
+ * here: heavy reads run on a worker thread, which a server pinned to one core would share with the event loop.
+ */
+async function mixedScenario(database: BenchDatabase, seconds: number) {
+  const server = await startServer(moduleCommand('src/server'), appEnv(database));
+  try {
+    return await measureMixed(server.url, await staffLogin(server.url, benchStaff.email, benchStaff.password), seconds);
   } finally {
     await server.stop();
   }
@@ -357,6 +373,8 @@ export async function runBench(options: BenchOptions) {
     const trendsSmall = small ? await measureTrends(small, requests) : undefined;
     log('Trends measured');
     const submissions = await measureSubmissions(big, options);
+    const mixed = await mixedScenario(big, options.duration);
+    log('Mixed scenario measured');
 
     const [app, full, off] = submissions.summary;
     const vsFull = app.requestsPerSecond / full.requestsPerSecond;
@@ -384,6 +402,15 @@ export async function runBench(options: BenchOptions) {
       `< ${targets.serverRssMb} MB`,
       verdict((app.peakRssMb ?? 0) < targets.serverRssMb),
     ]);
+    rows.push([`submit at ${mixed.rate}/s, alone`, `p50 ${fmt(mixed.alone.p50)} ms, p99 ${fmt(mixed.alone.p99)} ms (${mixed.alone.count} acked)`, '', '']);
+    const mixedRatio = mixed.withStaff.p99 / mixed.alone.p99;
+    rows.push([
+      `submit at ${mixed.rate}/s, a liaison browsing`,
+      `p50 ${fmt(mixed.withStaff.p50)} ms, p99 ${fmt(mixed.withStaff.p99)} ms (${mixed.withStaff.count} acked), ×${fmt(mixedRatio, 2)} alone`,
+      `p99 < ${targets.mixedSubmissionP99Ms} ms, ≤ ×${targets.mixedVsAlone}`,
+      verdict(mixed.withStaff.p99 < targets.mixedSubmissionP99Ms && mixedRatio <= targets.mixedVsAlone),
+    ]);
+    rows.push(['GET /results/:neighborhood, meanwhile', `p50 ${fmt(mixed.pages.p50)} ms, p99 ${fmt(mixed.pages.p99)} ms (${mixed.pages.count} pages)`, '', '']);
     rows.push(latencyRow('GET /api/trends (3 years, monthly)', trendsBig.api, trendsSmall?.api, targets.trendsApiP95Ms));
     rows.push(latencyRow('GET /api/trends, cold (after a submission)', trendsBig.apiCold, trendsSmall?.apiCold, targets.trendsApiP95Ms));
     rows.push(latencyRow('GET /results (full page)', trendsBig.page, trendsSmall?.page, targets.resultsPageP95Ms));
@@ -438,7 +465,8 @@ export async function runBench(options: BenchOptions) {
       generation: generated,
       demo,
       submissions,
-      ratios: { appVsFull: vsFull, appVsOff: vsOff },
+      mixed,
+      ratios: { appVsFull: vsFull, appVsOff: vsOff, mixedVsAlone: mixedRatio },
       trends: { big: trendsBig, small: trendsSmall, smallN: small ? smallN : undefined },
       export: { http: exported, shell: shell ?? null },
       startup,
