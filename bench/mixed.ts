@@ -1,5 +1,5 @@
 import { benchNeighborhoods, submissionBodies } from './forms.js';
-import { percentile } from './http.js';
+import { countLines, percentile } from './http.js';
 
 export interface MixedPhase {
   count: number;
@@ -15,6 +15,8 @@ export interface MixedResult {
   withStaff: MixedPhase;
   /** The liaison's neighborhood pages meanwhile (p99 holds their slowest of the run). */
   pages: MixedPhase;
+  /** Submissions while an admin downloads the whole wide CSV export, and how long that took. */
+  duringExport: MixedPhase & { exportSeconds: number };
 }
 
 const phase = (times: number[]): MixedPhase => {
@@ -25,21 +27,31 @@ const phase = (times: number[]): MixedPhase => {
 /**
  * What a resident sees while staff work: submissions at a steady `rate` a second for `seconds`, first alone, then while
  * one liaison opens neighborhood pages back to back, each a different neighborhood and window (no page repeated in a
- * row, so the figures' cache does not flatter it). Every submission must be acknowledged (303).
+ * row, so the figures' cache does not flatter it), then while an admin exports everything (`exportUrl`, with the
+ * admin's `adminCookie`). Every submission must be acknowledged (303).
  */
-export async function measureMixed(url: string, cookie: string, seconds: number, rate = 50): Promise<MixedResult> {
+export async function measureMixed(
+  url: string,
+  cookie: string,
+  seconds: number,
+  exportRequest: { url: string; cookie: string },
+  rate = 50,
+): Promise<MixedResult> {
   const bodies = submissionBodies(Math.ceil(seconds * rate * 2) + 10, 11);
-  const residents = async () => {
+  // Submissions until `seconds` have passed, or until `until` settles.
+  const residents = async (until?: Promise<unknown>) => {
+    let ended = false;
+    void until?.finally(() => (ended = true));
     const times: number[] = [];
     const sent: Promise<void>[] = [];
     const started = performance.now();
-    for (let i = 0; performance.now() - started < seconds * 1000; i++) {
+    for (let i = 0; until ? !ended : performance.now() - started < seconds * 1000; i++) {
       const at = performance.now();
       sent.push(
         fetch(`${url}/surveys/community-trust`, {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: bodies.pop(),
+          body: bodies[i % bodies.length],
           redirect: 'manual',
         }).then(async (res) => {
           await res.arrayBuffer();
@@ -70,5 +82,12 @@ export async function measureMixed(url: string, cookie: string, seconds: number,
   })();
   const withStaff = await residents().finally(() => (browsing = false));
   await liaison;
-  return { rate, alone, withStaff, pages: phase(pageTimes) };
+  const exportStarted = performance.now();
+  const exported = fetch(exportRequest.url, { headers: { cookie: exportRequest.cookie } }).then(async (res) => {
+    if (res.status !== 200) throw new Error(`the export answered ${res.status}`);
+    await countLines(res.body!);
+    return (performance.now() - exportStarted) / 1000;
+  });
+  const duringExport = await residents(exported);
+  return { rate, alone, withStaff, pages: phase(pageTimes), duringExport: { ...duringExport, exportSeconds: await exported } };
 }

@@ -30,7 +30,7 @@ t.test('a smoke run measures every figure and writes latest.json', async (t) => 
   }
   t.ok(result.submissions.summary[0].peakRssMb! > 10, 'the app server RSS was sampled');
   t.ok(result.startup.medianMs > 0 && result.startup.medianMs < 20_000);
-  for (const part of ['alone', 'withStaff', 'pages'] as const)
+  for (const part of ['alone', 'withStaff', 'pages', 'duringExport'] as const)
     t.ok(result.mixed[part].count > 0 && result.mixed[part].p99 >= result.mixed[part].p50, `mixed scenario: ${part} measured`);
   if (result.export.shell) t.equal(result.export.shell.rows, 2000, 'the sqlite3 pivot has one row per response');
   for (const figure of [result.trends.big.api, result.trends.big.apiCold, result.trends.big.page]) {
