@@ -58,7 +58,10 @@ export interface Store {
   aggregate<T>(query: SQL): Promise<T[]>;
   /** Runs a raw SQL statement; resolves with the number of rows it changed. */
   execute(db: Db, query: SQL): Promise<number>;
-  /** A long read's rows in batches, never holding the app's connection (SQLite: a read-only one of its own; PostgreSQL: a cursor); breaking off closes it. */
+  /**
+   * A long read's rows in batches, never holding the app's connection nor the event loop (SQLite: the read worker's
+   * thread, on a read-only connection of the stream's own; PostgreSQL: a cursor); breaking off closes it.
+   */
   stream<T>(query: SQL, batchSize: number): AsyncIterable<T[]>;
   /**
    * Memoizes a read until data of its scope changes: a committed write to anything empties 'figures'; 'settings' is

@@ -5,9 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { desc, eq, sql } from 'drizzle-orm';
 import t from 'tap';
 import { dateIn } from '../../src/dates.js';
-import { openDatabase, type DatabaseHandle } from '../../src/db/sqlite/client.js';
-import { streamRows } from '../../src/db/sqlite/stream.js';
-import type { Store } from '../../src/db/store.js';
+import { openDatabase } from '../../src/db/sqlite/client.js';
 import { exportCsvStream, exportQuery } from '../../src/export/stream.js';
 import { auditActions, seedResponses, staffSessions } from '../helper/admin.js';
 import { addNeighborhoods, buildTestApp, testDialect, csrfFrom, form } from '../helper/app.js';
@@ -215,32 +213,40 @@ t.test('a submission arriving mid-export succeeds; the export streams its own sn
 const sqliteOnly = { skip: testDialect === 'sqlite' ? false : "SQLite's own export reader and query plan" };
 
 t.test('destroying the export stream (the client went away) stops the query and closes its connection', sqliteOnly, async (t) => {
-  const { app, store, config } = await buildTestApp(t);
+  const { app, store, config, database } = await buildTestApp(t);
   const [riverside] = await addNeighborhoods(store, 'Riverside');
   await seedResponses(
     app,
     Array.from({ length: 2000 }, () => ({ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { top_issue: 'y'.repeat(900) } })),
   );
-  const opened: DatabaseHandle[] = [];
-  const open = (path: string, options?: { readonly?: boolean }) => {
-    const handle = openDatabase(path, options);
-    opened.push(handle);
-    return handle;
-  };
-  const exporting: Store = { ...store, stream: (query, batchSize) => streamRows(config.DATABASE_PATH, query, batchSize, open) };
+  // A write the log still holds when the export starts, so that its reader reads the log too.
+  database.sqlite.pragma('wal_autocheckpoint = 0');
+  await store.transaction((tx) => tx.insert(store.tables.settings).values({ key: 'export-test', value: '1' }));
+  // SQLite resets its log only once no reader still reads from it: a reader of our export holds it.
+  const checker = openDatabase(config.DATABASE_PATH);
+  t.teardown(() => checker.close());
+  checker.sqlite.pragma('busy_timeout = 0');
+  const logHeld = () => (checker.sqlite.pragma('wal_checkpoint(RESTART)') as { busy: number }[])[0].busy === 1;
+  t.notOk(logHeld(), 'before the export, nothing holds the log');
+  await store.transaction((tx) => tx.update(store.tables.settings).set({ value: '2' }).where(eq(store.tables.settings.key, 'export-test')));
+
   const { survey, questions } = (await app.surveys.findWithQuestions('community-trust'))!;
-  const stream = exportCsvStream(exporting, { survey, questions, neighborhoodIds: [], format: 'wide', bom: false });
+  const stream = exportCsvStream(store, { survey, questions, neighborhoodIds: [], format: 'wide', bom: false });
   // The header comes first; the next chunk holds a response.
   let chunks = 0;
   await new Promise((resolve) => stream.on('data', () => ++chunks === 2 && resolve(stream.pause())));
-  t.equal(opened.length, 1);
-  t.ok(opened[0].sqlite.readonly, 'a read-only connection of its own');
-  t.ok(opened[0].sqlite.open, 'open while rows are read');
+  t.ok(logHeld(), 'paused mid-way, the export still reads: its query is open');
+  await store.transaction((tx) => tx.update(store.tables.settings).set({ value: '3' }).where(eq(store.tables.settings.key, 'export-test')));
+  t.pass('meanwhile a write commits: the app’s connection is not held');
   const closed = once(stream, 'close');
   stream.destroy();
   await closed;
-  await new Promise((r) => setImmediate(r));
-  t.notOk(opened[0].sqlite.open, 'closed when the reader stopped');
+  let held = true;
+  for (let tries = 0; held && tries < 200; tries++) {
+    await new Promise((r) => setTimeout(r, 10));
+    held = logHeld();
+  }
+  t.notOk(held, 'once the reader stopped, its query ended and its connection let go');
 });
 
 t.test('the export query streams in index order: SQLite never sorts the whole export first', sqliteOnly, async (t) => {

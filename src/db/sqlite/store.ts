@@ -9,8 +9,7 @@ import { createGroupCommitter } from './group-commit.js';
 import { createStorageHealth, isSqliteStorageError } from './health.js';
 import { ConnectionLock } from './lock.js';
 import { withStatementCache } from './statements.js';
-import { releaseOffLoop, rowsOffLoop } from './off-loop-reads.js';
-import { streamRows } from './stream.js';
+import { releaseOffLoop, rowsOffLoop, streamOffLoop } from './off-loop-reads.js';
 
 /**
  * The store on one SQLite connection. Reads share the connection; a transaction holds it alone from BEGIN to COMMIT
@@ -102,7 +101,10 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
         throw err instanceof DrizzleError && err.cause instanceof Error ? err.cause : err;
       }
     },
-    stream: <T>(query: SQL, batchSize: number) => streamRows<T>(handle.path, query, batchSize),
+    stream<T>(query: SQL, batchSize: number) {
+      const { sql: source, params } = dialect.sqlToQuery(query);
+      return streamOffLoop<T>(handle.path, source, params, batchSize);
+    },
     cached<T>(scope: 'settings' | 'figures', key: string, read: () => Promise<T>): Promise<T> {
       noticeOtherWriters();
       return cache.get(scope, key, read);
