@@ -9,7 +9,7 @@ import { openingMonths, openingView, openingWindows } from '../results/opening-v
 import { measureOptions } from '../results/filters.js';
 import { chartScripts, trendTable } from '../results/routes.js';
 import { spanning } from '../results/sums.js';
-import { CITY, computeTrends, trendMonths, type TrendRequest } from '../results/trends.js';
+import { CITY, computeTrends, trendMonths, type TrendRequest, type Trends } from '../results/trends.js';
 import { bucketStart, shiftBucket } from '../stats/buckets.js';
 import { TRUST_MEASURE } from '../stats/scoring.js';
 import { apiErrorSchema, documented } from '../plugins/openapi.js';
@@ -58,35 +58,60 @@ export async function publicRoutes(app: FastifyInstance) {
   }
 
   /**
-   * Every figure the public pages of a survey show, in one read (the same for every visitor until the data changes):
-   * each measure, over every window a visitor may choose.
+   * Every figure the public pages of a survey show (each measure, over every window a visitor may choose), read and
+   * computed once until the data or the day changes, not once per visitor: a visitor reloading the page costs a
+   * render, not the statistics.
    */
-  async function publicFigures(found: Published) {
-    const neighborhoods = await results.neighborhoods();
-    const request = (bucket: 'month' | 'quarter', rolling: number) => publicRequest(found.survey, neighborhoods, bucket, rolling);
-    // The windows a visitor may choose are the opening view's.
-    const months = spanning(
-      openingMonths(request('month', 1)),
-      ...(['month', 'quarter'] as const).flatMap((b) => openingWindows.map((r) => trendMonths(request(b, r)))),
-    );
-    const measures = measureOptions(found.questions).map((m) => m.value);
-    const sums = await results.monthSums(found.survey.id, [TRUST_MEASURE, ...measures], months);
-    return { neighborhoods, request, sums, measures };
+  function publicFigures(found: Published) {
+    const latest = app.release.latestDay(rules, dateIn(app.config.TIME_ZONE));
+    return results.computed(`public:${found.survey.id}:${latest}`, async () => {
+      const neighborhoods = await results.neighborhoods();
+      const request = (bucket: 'month' | 'quarter', rolling: number) => publicRequest(found.survey, neighborhoods, bucket, rolling);
+      // The windows a visitor may choose are the opening view's.
+      const months = spanning(
+        openingMonths(request('month', 1)),
+        ...(['month', 'quarter'] as const).flatMap((b) => openingWindows.map((r) => trendMonths(request(b, r)))),
+      );
+      const measures = measureOptions(found.questions).map((m) => m.value);
+      const sums = await results.monthSums(found.survey.id, [TRUST_MEASURE, ...measures], months);
+      const trends = new Map<string, Trends>();
+      let opening: number | undefined;
+      return {
+        neighborhoods,
+        request,
+        sums,
+        measures,
+        /** A measure's trends over the public window (computed once per window). */
+        trends(measure: string, bucket: 'month' | 'quarter', rolling: number): Trends {
+          const key = `${measure}:${bucket}:${rolling}`;
+          let computed = trends.get(key);
+          if (!computed) {
+            computed = computeTrends(sums, rules, { ...request(bucket, rolling), measure });
+            trends.set(key, computed);
+          }
+          return computed;
+        },
+        /** For months, the finest rolling window in which every neighborhood has a figure. */
+        openingRolling(): number {
+          const active = new Set(neighborhoods.flatMap((n) => (n.retired ? [] : [n.slug])));
+          opening ??= openingView(sums, rules, request('month', 1), active).rolling;
+          return opening;
+        },
+      };
+    });
   }
 
   type Figures = Awaited<ReturnType<typeof publicFigures>>;
 
   /** The rolling window asked for, or for months the finest in which every neighborhood has a figure. */
-  function rollingFor({ neighborhoods, request, sums }: Figures, query: z.infer<typeof publicQuery>): number {
+  function rollingFor(all: Figures, query: z.infer<typeof publicQuery>): number {
     if (query.rolling !== undefined) return query.rolling;
-    if (query.bucket !== 'month') return 1;
-    const active = new Set(neighborhoods.flatMap((n) => (n.retired ? [] : [n.slug])));
-    return openingView(sums, rules, request('month', 1), active).rolling;
+    return query.bucket === 'month' ? all.openingRolling() : 1;
   }
 
   /** Every measure's trends for the survey over the public window. */
-  function figures({ request, sums }: Figures, measures: string[], bucket: 'month' | 'quarter', rolling = 1) {
-    return measures.map((measure) => computeTrends(sums, rules, { ...request(bucket, rolling), measure }));
+  function figures(all: Figures, measures: string[], bucket: 'month' | 'quarter', rolling = 1) {
+    return measures.map((measure) => all.trends(measure, bucket, rolling));
   }
 
   async function pageData(request: FastifyRequest, reply: FastifyReply, found: Published) {

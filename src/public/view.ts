@@ -5,11 +5,19 @@ import type { Trends } from '../results/trends.js';
 import type { BucketKind } from '../stats/buckets.js';
 import type { Cell } from '../stats/cells.js';
 
+// Month names per language, made once: a formatter costs far more to make than to use.
+const monthFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** A period's name for residents: "Mar 2026" / "mar 2026", or "Q1 2026" / "T1 2026". */
 export function periodLabel(start: string, bucket: BucketKind, lang: string): string {
   const [year, month] = start.split('-').map(Number);
   if (bucket === 'quarter') return translate(lang, 'public.quarterLabel', { q: Math.floor((month - 1) / 3) + 1, year });
-  return new Intl.DateTimeFormat(lang, { month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(year, month - 1, 1)));
+  let format = monthFormats.get(lang);
+  if (!format) {
+    format = new Intl.DateTimeFormat(lang, { month: 'short', year: 'numeric', timeZone: 'UTC' });
+    monthFormats.set(lang, format);
+  }
+  return format.format(new Date(Date.UTC(year, month - 1, 1)));
 }
 
 /** A measure's name for residents, translated for the standard dimensions. */

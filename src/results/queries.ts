@@ -123,6 +123,11 @@ export function createResultsRepository(store: Store) {
       ]);
       return { months, groups };
     },
+    /**
+     * A value computed from figures (the public page's: the same for every visitor), kept until a write changes
+     * figures. Shared between requests: read-only.
+     */
+    computed: <T>(key: string, compute: () => Promise<T>): Promise<T> => store.cached('figures', `computed:${key}`, compute),
     /** Every survey, first created first (a shared, read-only list). */
     surveys: (): Promise<readonly Pick<Survey, 'id' | 'slug' | 'title'>[]> =>
       store.cached('settings', 'results:surveys', () =>
