@@ -33,6 +33,8 @@ export interface RunningServer {
   url: string;
   /** Milliseconds from spawn to /healthz answering 200. */
   startMs: number;
+  /** The event-loop delay the server logged at shutdown (after `stop`), when it logs at info. */
+  eventLoopDelayMs(): { p50: number; p99: number; max: number } | undefined;
   stop(): Promise<void>;
 }
 
@@ -43,11 +45,15 @@ export async function startServer(command: Command, env: Record<string, string>,
   const started = performance.now();
   const child = spawn(command.command, command.args, {
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // The log's last lines: the shutdown says how long the event loop was held up.
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout = (stdout + chunk.toString()).slice(-16000)));
+  // 'close', not 'exit': the log's last lines have arrived too.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   let gone = false;
   void exited.then(() => (gone = true));
   for (;;) {
@@ -68,6 +74,10 @@ export async function startServer(command: Command, env: Record<string, string>,
     child,
     url,
     startMs,
+    eventLoopDelayMs() {
+      const line = stdout.split('\n').find((l) => l.includes('"eventLoopDelayMs"'));
+      return line ? (JSON.parse(line) as { eventLoopDelayMs: { p50: number; p99: number; max: number } }).eventLoopDelayMs : undefined;
+    },
     async stop() {
       if (!gone) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);

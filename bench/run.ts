@@ -46,6 +46,7 @@ export const targets = {
   growth: 1.5,
   mixedSubmissionP99Ms: 100,
   mixedVsAlone: 2,
+  eventLoopDelayP99Ms: 10,
   exportVsShell: 0.5,
   startupMs: 1000,
 };
@@ -140,7 +141,9 @@ async function mixedScenario(database: BenchDatabase, seconds: number) {
     const cookie = await staffLogin(server.url, benchStaff.email, benchStaff.password);
     const token = await staffCsrfToken(server.url, cookie);
     const exportUrl = `${server.url}/admin/export.csv?survey=${SURVEY}&format=wide&_csrf=${encodeURIComponent(token)}`;
-    return await measureMixed(server.url, cookie, seconds, { url: exportUrl, cookie });
+    const mixed = await measureMixed(server.url, cookie, seconds, { url: exportUrl, cookie });
+    await server.stop();
+    return { ...mixed, eventLoopDelayMs: server.eventLoopDelayMs() };
   } finally {
     await server.stop();
   }
@@ -418,6 +421,13 @@ export async function runBench(options: BenchOptions) {
       `p50 ${fmt(mixed.duringExport.p50)} ms, p99 ${fmt(mixed.duringExport.p99)} ms (${mixed.duringExport.count} acked; export ${fmt(mixed.duringExport.exportSeconds)} s)`,
       `p99 < ${targets.mixedSubmissionP99Ms} ms`,
       verdict(mixed.duringExport.p99 < targets.mixedSubmissionP99Ms),
+    ]);
+    const loop = mixed.eventLoopDelayMs;
+    rows.push([
+      'event-loop delay over the mixed scenario',
+      loop ? `p50 ${fmt(loop.p50)} ms, p99 ${fmt(loop.p99)} ms, max ${fmt(loop.max)} ms` : 'not logged by this build',
+      `p99 < ${targets.eventLoopDelayP99Ms} ms`,
+      verdict(loop !== undefined && loop.p99 < targets.eventLoopDelayP99Ms),
     ]);
     rows.push(['GET /results/:neighborhood, meanwhile', `p50 ${fmt(mixed.pages.p50)} ms, p99 ${fmt(mixed.pages.p99)} ms (${mixed.pages.count} pages)`, '', '']);
     rows.push(latencyRow('GET /api/trends (3 years, monthly)', trendsBig.api, trendsSmall?.api, targets.trendsApiP95Ms));

@@ -32,6 +32,8 @@ t.test('a smoke run measures every figure and writes latest.json', async (t) => 
   t.ok(result.startup.medianMs > 0 && result.startup.medianMs < 20_000);
   for (const part of ['alone', 'withStaff', 'pages', 'duringExport'] as const)
     t.ok(result.mixed[part].count > 0 && result.mixed[part].p99 >= result.mixed[part].p50, `mixed scenario: ${part} measured`);
+  const loop = result.mixed.eventLoopDelayMs;
+  t.ok(loop && loop.max >= loop.p99 && loop.p99 >= loop.p50, 'the server logged its event-loop delay at shutdown');
   if (result.export.shell) t.equal(result.export.shell.rows, 2000, 'the sqlite3 pivot has one row per response');
   for (const figure of [result.trends.big.api, result.trends.big.apiCold, result.trends.big.page]) {
     if (figure.available) t.ok(figure.p95! >= figure.p50!, 'p95 ≥ p50');
