@@ -30,7 +30,7 @@ export async function startServer(config: Config) {
     if (closing) return;
     closing = true;
     // The histogram holds each 1 ms timer's whole interval: what exceeds the 1 ms is the delay.
-    const ms = (ns: number) => Math.max(0, Math.round(ns / 1e4) / 100 - 1);
+    const ms = (ns: number) => Math.max(0, Math.round((ns - 1e6) / 1e4) / 100);
     app.log.info(
       { eventLoopDelayMs: { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) } },
       'event-loop delay while serving',
