@@ -27,8 +27,8 @@ const phase = (times: number[]): MixedPhase => {
 /**
  * What a resident sees while staff work: submissions at a steady `rate` a second for `seconds`, first alone, then while
  * one liaison opens neighborhood pages back to back, each a different neighborhood and window (no page repeated in a
- * row, so the figures' cache does not flatter it), then while an admin exports everything (`exportUrl`, with the
- * admin's `adminCookie`). Every submission must be acknowledged (303).
+ * row, so the figures' cache does not flatter it), then while an admin downloads the whole export (`exportRequest`:
+ * its URL with the CSRF token, and the session cookie). Every submission must be acknowledged (303).
  */
 export async function measureMixed(
   url: string,

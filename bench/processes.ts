@@ -28,13 +28,16 @@ export function pinned(command: Command, core: number): Command {
   return canPin ? { command: '/usr/bin/taskset', args: ['-c', String(core), command.command, ...command.args] } : command;
 }
 
+/** How long the server's event loop was held up while it served, in ms, as it logs at shutdown. */
+export type EventLoopDelay = { p50: number; p99: number; max: number };
+
 export interface RunningServer {
   child: ChildProcess;
   url: string;
   /** Milliseconds from spawn to /healthz answering 200. */
   startMs: number;
   /** The event-loop delay the server logged at shutdown (after `stop`), when it logs at info. */
-  eventLoopDelayMs(): { p50: number; p99: number; max: number } | undefined;
+  eventLoopDelayMs(): EventLoopDelay | undefined;
   stop(): Promise<void>;
 }
 
@@ -76,7 +79,7 @@ export async function startServer(command: Command, env: Record<string, string>,
     startMs,
     eventLoopDelayMs() {
       const line = stdout.split('\n').find((l) => l.includes('"eventLoopDelayMs"'));
-      return line ? (JSON.parse(line) as { eventLoopDelayMs: { p50: number; p99: number; max: number } }).eventLoopDelayMs : undefined;
+      return line ? (JSON.parse(line) as { eventLoopDelayMs: EventLoopDelay }).eventLoopDelayMs : undefined;
     },
     async stop() {
       if (!gone) child.kill('SIGTERM');

@@ -1,5 +1,28 @@
-// Building an Intl.DateTimeFormat costs far more than formatting with it, and submissions ask for the date each time.
-const formatters = new Map<string, Intl.DateTimeFormat>();
+// Building an Intl formatter costs far more than formatting with it (submissions ask for the date each time, a page
+// formats hundreds of figures): each is made once per locale and options.
+const formats = new Map<string, Intl.DateTimeFormat | Intl.NumberFormat>();
+
+/** A date formatter for a locale and options, made once. */
+export function dateFormat(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `date|${locale}|${JSON.stringify(options)}`;
+  let format = formats.get(key) as Intl.DateTimeFormat | undefined;
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, options);
+    formats.set(key, format);
+  }
+  return format;
+}
+
+/** A number formatter for a locale and options, made once. */
+export function numberFormat(locale: string, options: Intl.NumberFormatOptions = {}): Intl.NumberFormat {
+  const key = `number|${locale}|${JSON.stringify(options)}`;
+  let format = formats.get(key) as Intl.NumberFormat | undefined;
+  if (!format) {
+    format = new Intl.NumberFormat(locale, options);
+    formats.set(key, format);
+  }
+  return format;
+}
 
 // Zone offsets are whole seconds, so every instant in one second has the same date: format once per second.
 const lastDates = new Map<string, { second: number; date: string }>();
@@ -9,13 +32,8 @@ export function dateIn(timeZone: string, instant: Date = new Date()): string {
   const second = Math.floor(instant.getTime() / 1000);
   const last = lastDates.get(timeZone);
   if (last?.second === second) return last.date;
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    // en-CA formats as YYYY-MM-DD.
-    formatter = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
-    formatters.set(timeZone, formatter);
-  }
-  const date = formatter.format(instant);
+  // en-CA formats as YYYY-MM-DD.
+  const date = dateFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
   lastDates.set(timeZone, { second, date });
   return date;
 }
@@ -38,7 +56,7 @@ export function startOfDayIn(timeZone: string, isoDate: string): string {
   const guess = Date.parse(`${isoDate}T00:00:00Z`);
   // The zone's offset at that moment, read back from how the zone writes it; applied twice to settle across DST changes.
   const offsetAt = (instant: number) => {
-    const parts = new Intl.DateTimeFormat('en-US', {
+    const parts = dateFormat('en-US', {
       timeZone,
       hourCycle: 'h23',
       year: 'numeric',

@@ -1,3 +1,4 @@
+import { dateFormat } from '../dates.js';
 import type { LocalizedText } from '../db/schema.js';
 import { en, type MessageKey, type Messages } from './en.js';
 import { es } from './es.js';
@@ -48,5 +49,5 @@ export function negotiateLanguage(offered: readonly string[], sources: { query?:
 /** Formats an ISO date (YYYY-MM-DD) for people reading the given language. */
 export function formatDate(isoDate: string, lang: string): string {
   const [y, m, d] = isoDate.split('-').map(Number);
-  return new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, d)));
+  return dateFormat(lang, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, d)));
 }

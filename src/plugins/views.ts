@@ -2,6 +2,7 @@ import fastifyView from '@fastify/view';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import Handlebars from 'handlebars';
+import { numberFormat } from '../dates.js';
 import type { MessageKey } from '../i18n/en.js';
 import { localize, translate } from '../i18n/index.js';
 import { viewsFolder } from '../paths.js';
@@ -46,17 +47,9 @@ export const viewsPlugin = fp(async (app: FastifyInstance) => {
 
   // Figures on pages: one decimal, and a sign on differences so a fall is never read as a level.
   // One decimal in the page's language (62.4 in English, 62,4 in Spanish).
-  // One formatter per language: making one costs more than formatting (the public page shows about a thousand figures).
-  const decimals = new Map<string, Intl.NumberFormat>();
   handlebars.registerHelper('decimal', function (value: number | null | undefined, options: Handlebars.HelperOptions) {
     if (typeof value !== 'number') return '';
-    const lang: string = options.data.root.lang ?? 'en';
-    let format = decimals.get(lang);
-    if (!format) {
-      format = new Intl.NumberFormat(lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
-      decimals.set(lang, format);
-    }
-    return format.format(value);
+    return numberFormat(options.data.root.lang ?? 'en', { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(value);
   });
   handlebars.registerHelper('fixed', (value: number | null | undefined) => (typeof value === 'number' ? value.toFixed(1) : ''));
   handlebars.registerHelper('signed', (value: number | null | undefined) => {

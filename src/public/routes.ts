@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { dateIn } from '../dates.js';
+import { dateIn, numberFormat } from '../dates.js';
 import type { Neighborhood, Survey } from '../db/schema.js';
 import { localize, negotiateLanguage, translate } from '../i18n/index.js';
 import { LANGUAGE_COOKIE, setPageLanguage } from '../plugins/request-context.js';
@@ -190,7 +190,7 @@ export async function publicRoutes(app: FastifyInstance) {
         })),
         events: shownEvents,
         choice,
-        counted: new Intl.NumberFormat(lang).format(counted),
+        counted: numberFormat(lang).format(counted),
         from: localDate(trends.from, lang),
         to: localDate(trends.to, lang),
         dataUrl: `/public/${survey.slug}/data.csv?bucket=${query.bucket}&rolling=${rolling}`,

@@ -1,3 +1,4 @@
+import { dateFormat, numberFormat } from '../dates.js';
 import type { MessageKey } from '../i18n/en.js';
 import { catalogs, formatDate, translate } from '../i18n/index.js';
 import { measureLabel } from '../results/filters.js';
@@ -5,19 +6,11 @@ import type { Trends } from '../results/trends.js';
 import type { BucketKind } from '../stats/buckets.js';
 import type { Cell } from '../stats/cells.js';
 
-// Month names per language, made once: a formatter costs far more to make than to use.
-const monthFormats = new Map<string, Intl.DateTimeFormat>();
-
 /** A period's name for residents: "Mar 2026" / "mar 2026", or "Q1 2026" / "T1 2026". */
 export function periodLabel(start: string, bucket: BucketKind, lang: string): string {
   const [year, month] = start.split('-').map(Number);
   if (bucket === 'quarter') return translate(lang, 'public.quarterLabel', { q: Math.floor((month - 1) / 3) + 1, year });
-  let format = monthFormats.get(lang);
-  if (!format) {
-    format = new Intl.DateTimeFormat(lang, { month: 'short', year: 'numeric', timeZone: 'UTC' });
-    monthFormats.set(lang, format);
-  }
-  return format.format(new Date(Date.UTC(year, month - 1, 1)));
+  return dateFormat(lang, { month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(year, month - 1, 1)));
 }
 
 /** A measure's name for residents, translated for the standard dimensions. */
@@ -43,7 +36,7 @@ export const localDate = formatDate;
  */
 export function comparisonSentence(lang: string, area: string, own: Cell, city: Cell): string {
   if (own.suppressed || own.mean === null || own.ci_low === null || own.ci_high === null) return translate(lang, 'public.summaryNotEnough', { area });
-  const whole = new Intl.NumberFormat(lang, { maximumFractionDigits: 0 });
+  const whole = numberFormat(lang, { maximumFractionDigits: 0 });
   const params = { area, mean: whole.format(own.mean), low: whole.format(own.ci_low), high: whole.format(own.ci_high) };
   if (city.suppressed || city.mean === null) return translate(lang, 'public.summaryAlone', params);
   const key = own.ci_low > city.mean ? 'public.summaryHigher' : own.ci_high < city.mean ? 'public.summaryLower' : 'public.summaryClose';

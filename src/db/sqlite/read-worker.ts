@@ -1,12 +1,12 @@
 import Database from 'better-sqlite3';
 import { parentPort } from 'node:worker_threads';
 import type { ReadReply, ReadRequest } from './off-loop-reads.js';
+import { withStatementCache } from './statements.js';
 
 // The worker behind off-loop reads: read-only connections, one per database file, each with its statements prepared
-// once, and one more per stream (an export), since a connection that is iterating rows runs nothing else. A
-// connection reads committed data only, and a write on the app's connection never waits for it (WAL).
-const MAX_STATEMENTS = 200;
-const connections = new Map<string, { sqlite: Database.Database; statements: Map<string, Database.Statement> }>();
+// once (as the app's connection does), and one more per stream (an export), since a connection that is iterating rows
+// runs nothing else. A connection reads committed data only, and a write on the app's connection never waits for it (WAL).
+const connections = new Map<string, Database.Database>();
 const streams = new Map<number, { sqlite: Database.Database; rows: IterableIterator<unknown>; batchSize: number }>();
 
 function open(path: string): Database.Database {
@@ -18,16 +18,10 @@ function open(path: string): Database.Database {
 function rows(path: string, source: string, params: unknown[]): unknown[] {
   let connection = connections.get(path);
   if (!connection) {
-    connection = { sqlite: open(path), statements: new Map() };
+    connection = withStatementCache(open(path));
     connections.set(path, connection);
   }
-  let statement = connection.statements.get(source);
-  if (!statement) {
-    if (connection.statements.size >= MAX_STATEMENTS) connection.statements.clear();
-    statement = connection.sqlite.prepare(source);
-    connection.statements.set(source, statement);
-  }
-  return statement.all(...params);
+  return connection.prepare(source).all(...params);
 }
 
 function endStream(id: number) {
@@ -75,7 +69,7 @@ function answer(message: Exclude<ReadRequest, { kind: 'release' | 'stop' }>): Re
 
 parentPort!.on('message', (message: ReadRequest) => {
   if (message.kind === 'release') {
-    connections.get(message.path)?.sqlite.close();
+    connections.get(message.path)?.close();
     connections.delete(message.path);
     return;
   }
