@@ -2,27 +2,22 @@
 // formats hundreds of figures): each is made once per locale and options.
 const formats = new Map<string, Intl.DateTimeFormat | Intl.NumberFormat>();
 
-/** A date formatter for a locale and options, made once. */
-export function dateFormat(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const key = `date|${locale}|${JSON.stringify(options)}`;
-  let format = formats.get(key) as Intl.DateTimeFormat | undefined;
+function made<T extends Intl.DateTimeFormat | Intl.NumberFormat>(key: string, make: () => T): T {
+  let format = formats.get(key) as T | undefined;
   if (!format) {
-    format = new Intl.DateTimeFormat(locale, options);
+    format = make();
     formats.set(key, format);
   }
   return format;
 }
 
+/** A date formatter for a locale and options, made once. */
+export const dateFormat = (locale: string, options: Intl.DateTimeFormatOptions) =>
+  made(`date|${locale}|${JSON.stringify(options)}`, () => new Intl.DateTimeFormat(locale, options));
+
 /** A number formatter for a locale and options, made once. */
-export function numberFormat(locale: string, options: Intl.NumberFormatOptions = {}): Intl.NumberFormat {
-  const key = `number|${locale}|${JSON.stringify(options)}`;
-  let format = formats.get(key) as Intl.NumberFormat | undefined;
-  if (!format) {
-    format = new Intl.NumberFormat(locale, options);
-    formats.set(key, format);
-  }
-  return format;
-}
+export const numberFormat = (locale: string, options: Intl.NumberFormatOptions = {}) =>
+  made(`number|${locale}|${JSON.stringify(options)}`, () => new Intl.NumberFormat(locale, options));
 
 // Zone offsets are whole seconds, so every instant in one second has the same date: format once per second.
 const lastDates = new Map<string, { second: number; date: string }>();
