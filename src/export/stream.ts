@@ -93,41 +93,49 @@ async function* exportBatches(store: Store, request: ExportRequest): AsyncGenera
   const order = new Map(questions.map((q, i) => [q.id, i]));
   const labelOf = labeller(questions, request.survey.languages[0] ?? 'en');
   const meta = (row: ResponseRow) => [String(row.id), row.submittedOn, row.neighborhood, row.channel, row.language];
-  yield [
-    format === 'wide' ? ['response_id', ...META_COLUMNS, ...questions.map((q) => q.code)] : ['response_id', ...META_COLUMNS, 'question_code', 'value', 'label'],
-  ];
-
-  if (format === 'wide') {
-    const columns = questions.map((_, i) => `q${i}` as const);
-    for await (const batch of store.stream<WideRow>(exportQuery(request), BATCH_ROWS))
-      yield batch.map((row) => [...meta(row), ...columns.map((c) => text(row[c]))]);
-    return;
-  }
-  let current: string[] | null = null;
-  let answers: (string | undefined)[] = [];
-  const flush = (records: string[][]) => {
-    if (!current) return;
-    for (const [i, q] of questions.entries()) {
-      const value = answers[i];
-      if (value !== undefined) records.push([...current, q.code, value, labelOf(q.id, value)]);
-    }
-  };
-  for await (const batch of store.stream<LongRow>(exportQuery(request), BATCH_ROWS)) {
-    const records: string[][] = [];
-    for (const row of batch) {
-      if (current?.[0] !== String(row.id)) {
-        flush(records);
-        current = meta(row);
-        answers = [];
+  const columns = questions.map((_, i) => `q${i}` as const);
+  const rows = store.stream<WideRow & LongRow>(exportQuery(request), BATCH_ROWS)[Symbol.asyncIterator]();
+  try {
+    // The first rows are read before the header goes out: the export is a snapshot of the moment it was asked for,
+    // whatever is submitted once its download has begun.
+    let next = await rows.next();
+    yield [
+      format === 'wide'
+        ? ['response_id', ...META_COLUMNS, ...questions.map((q) => q.code)]
+        : ['response_id', ...META_COLUMNS, 'question_code', 'value', 'label'],
+    ];
+    let current: string[] | null = null;
+    let answers: (string | undefined)[] = [];
+    const flush = (records: string[][]) => {
+      if (!current) return;
+      for (const [i, q] of questions.entries()) {
+        const value = answers[i];
+        if (value !== undefined) records.push([...current, q.code, value, labelOf(q.id, value)]);
       }
-      const index = row.questionId === null ? undefined : order.get(row.questionId);
-      if (index !== undefined) answers[index] = row.valueNumber !== null ? String(row.valueNumber) : (row.valueText ?? '');
+    };
+    for (; !next.done; next = await rows.next()) {
+      if (format === 'wide') {
+        yield next.value.map((row) => [...meta(row), ...columns.map((c) => text(row[c]))]);
+        continue;
+      }
+      const records: string[][] = [];
+      for (const row of next.value) {
+        if (current?.[0] !== String(row.id)) {
+          flush(records);
+          current = meta(row);
+          answers = [];
+        }
+        const index = row.questionId === null ? undefined : order.get(row.questionId);
+        if (index !== undefined) answers[index] = row.valueNumber !== null ? String(row.valueNumber) : (row.valueText ?? '');
+      }
+      yield records;
     }
-    yield records;
+    const last: string[][] = [];
+    flush(last);
+    yield last;
+  } finally {
+    await rows.return?.(undefined);
   }
-  const last: string[][] = [];
-  flush(last);
-  yield last;
 }
 
 /** Records one at a time from batches of them: a whole batch is handed on at once, so memory holds one batch at most. */
