@@ -13,6 +13,8 @@ import { homeRoutes } from './home/routes.js';
 import { importRoutes } from './import/routes.js';
 import { createMarginRepository } from './margins/queries.js';
 import { marginRoutes } from './margins/routes.js';
+import { createWeightingRepository } from './weighting/queries.js';
+import { createWeightingRunner } from './weighting/runner.js';
 import { neighborhoodRoutes } from './neighborhoods/routes.js';
 import { createKioskLinks } from './outreach/links.js';
 import { outreachRoutes } from './outreach/routes.js';
@@ -110,6 +112,12 @@ export async function buildApp({ config, store, logStream, unsafeExactFigures = 
   app.decorate('events', createEventRepository(store));
   app.decorate('margins', createMarginRepository(store));
   app.decorate('kioskLinks', createKioskLinks(store));
+  const weightingRepository = createWeightingRepository(store);
+  app.decorate('weighting', { ...weightingRepository, ...createWeightingRunner(weightingRepository, app.log) });
+  if (config.WEIGHTING_INTERVAL > 0) {
+    const weighing = app.weighting.every(config.WEIGHTING_INTERVAL);
+    app.addHook('onClose', () => weighing.stop());
+  }
 
   await app.register(fastifyFormbody);
   const maxAge = config.NODE_ENV === 'production' ? '1d' : 0;

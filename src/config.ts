@@ -66,6 +66,8 @@ const envShape = z.object({
     .string()
     .optional()
     .refine((v) => v === undefined, 'is no longer used: set MIN_GROUP_SIZE (privacy floor, default 10) and MIN_RELIABLE_SIZE (reliability, default 30)'),
+  // Seconds between passes that re-weigh the neighborhood-years written to since (0: only when asked, as tests do).
+  WEIGHTING_INTERVAL: z.coerce.number().int().min(0).max(86400).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Cost of scrypt as log2(N); OWASP's 2^17 in production, tests may lower it.
   PASSWORD_HASH_COST: z.coerce.number().int().min(10).max(20).default(17),

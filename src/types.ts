@@ -10,6 +10,8 @@ import type { ReleasePolicy } from './results/release.js';
 import type { ResultsRepository } from './results/queries.js';
 import type { SurveyRepository } from './survey/queries.js';
 import type { KioskLinks } from './outreach/links.js';
+import type { WeightingRepository } from './weighting/queries.js';
+import type { WeightingRunner } from './weighting/runner.js';
 import type { Signer } from '@fastify/cookie';
 import type { SigningPurpose } from './plugins/session-secret.js';
 
@@ -40,6 +42,8 @@ declare module 'fastify' {
     events: EventRepository;
     /** Census counts per neighborhood, the targets weighting rakes to (src/margins/queries.ts). */
     margins: MarginRepository;
+    /** Census weights per response and the weighted sums figures use (src/weighting/). */
+    weighting: WeightingRepository & WeightingRunner;
   }
   interface FastifyReply {
     /** Template data shared by every page (set by @fastify/view, which does not type it). */

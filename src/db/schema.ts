@@ -64,6 +64,18 @@ export const questions = sqliteTable(
   (t) => [uniqueIndex('questions_survey_code').on(t.surveyId, t.code), index('questions_survey_position').on(t.surveyId, t.position)],
 );
 
+/** What raking one neighborhood-year did, for the pages that show weighted figures (see src/weighting/). */
+export interface WeightingReport {
+  respondents: number;
+  /** False when the neighborhood has no margins: its responses count by the neighborhood's population alone. */
+  raked: boolean;
+  margins: { question: string; status: string; merged: string[][]; notAnswered: number }[];
+  converged: boolean;
+  trimRounds: number;
+  largestWeightRatio: number;
+  withinCap: boolean;
+}
+
 /** Words and phrases per language code ("en", "es") that put an answer into a theme. */
 export type LocalizedKeywords = Record<string, string[]>;
 
@@ -179,6 +191,8 @@ export const responses = sqliteTable(
     cellKey: integer('cell_key').notNull().default(0),
     // Set while the response is part of a burst held for review (see src/survey/quarantine.ts), and kept after the decision.
     quarantineId: integer('quarantine_id').references(() => quarantines.id),
+    // The census weight (src/weighting/): the residents this response speaks for; null until weighted.
+    weight: real('weight'),
   },
   (t) => [
     index('responses_quarantine').on(t.quarantineId),
@@ -236,6 +250,47 @@ export const dailyRollups = sqliteTable(
     keySum: integer('key_sum').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.surveyId, t.measure, t.day, t.neighborhoodId] })],
+);
+
+/**
+ * Weighted sums per survey × measure × month × neighborhood (a base cell of the release grid), rewritten whenever a
+ * neighborhood-year is weighted again. With the weights w and scores y of its responses.
+ */
+export const weightedRollups = sqliteTable(
+  'weighted_rollups',
+  {
+    surveyId: integer('survey_id').notNull(),
+    measure: text('measure').notNull(),
+    month: text('month').notNull(),
+    neighborhoodId: integer('neighborhood_id').notNull(),
+    n: integer('n').notNull(),
+    sumW: real('sum_w').notNull(),
+    sumW2: real('sum_w2').notNull(),
+    sumWY: real('sum_wy').notNull(),
+    sumWY2: real('sum_wy2').notNull(),
+    sumW2Y: real('sum_w2y').notNull(),
+    sumW2Y2: real('sum_w2y2').notNull(),
+    // The largest weight in the cell: the noise on its protected sums is scaled by it, so no one response stands out.
+    maxW: real('max_w').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.surveyId, t.measure, t.month, t.neighborhoodId] })],
+);
+
+/**
+ * Weighting per survey × neighborhood × calendar year: every write to its responses raises `version`; the weights are
+ * current when `weighted_version` equals it. `report` says what the raking did (margins used, merged, trimmed).
+ */
+export const weightingRuns = sqliteTable(
+  'weighting_runs',
+  {
+    surveyId: integer('survey_id').notNull(),
+    neighborhoodId: integer('neighborhood_id').notNull(),
+    year: integer('year').notNull(),
+    version: integer('version').notNull().default(1),
+    weightedVersion: integer('weighted_version').notNull().default(0),
+    report: text('report', { mode: 'json' }).$type<WeightingReport>(),
+  },
+  (t) => [primaryKey({ columns: [t.surveyId, t.neighborhoodId, t.year] })],
 );
 
 export const sessions = sqliteTable(
@@ -342,6 +397,7 @@ export const settings = sqliteTable('settings', {
 
 export type Neighborhood = typeof neighborhoods.$inferSelect;
 export type PopulationMargin = typeof populationMargins.$inferSelect;
+export type WeightingRun = typeof weightingRuns.$inferSelect;
 export type Survey = typeof surveys.$inferSelect;
 export type Question = typeof questions.$inferSelect;
 export type SurveyTheme = typeof themes.$inferSelect;

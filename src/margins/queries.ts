@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { audit } from '../audit/record.js';
 import type { Neighborhood, PopulationMargin, Survey } from '../db/schema.js';
 import type { Store } from '../db/store.js';
@@ -9,7 +9,7 @@ export type MarginRow = Omit<PopulationMargin, 'id' | 'surveyId'>;
 /** Population margins per survey and neighborhood; a write replaces a neighborhood's whole set, in one audited transaction. */
 export function createMarginRepository(store: Store) {
   const { tables } = store;
-  const { neighborhoods, populationMargins, surveys } = tables;
+  const { neighborhoods, populationMargins, surveys, weightingRuns } = tables;
   return {
     surveys: (): Promise<Survey[]> => store.read((db) => db.select().from(surveys).orderBy(asc(surveys.id))),
     neighborhoods: (): Promise<Neighborhood[]> => store.read((db) => db.select().from(neighborhoods).orderBy(asc(neighborhoods.name))),
@@ -33,6 +33,11 @@ export function createMarginRepository(store: Store) {
         if (neighborhoodIds.length === 0) return;
         await tx.delete(populationMargins).where(and(eq(populationMargins.surveyId, surveyId), inArray(populationMargins.neighborhoodId, neighborhoodIds)));
         await tx.insert(populationMargins).values(rows.map((r) => ({ ...r, surveyId })));
+        // Every year of these neighborhoods is raked to the new margins.
+        await tx
+          .update(weightingRuns)
+          .set({ version: sql`${weightingRuns.version} + 1` })
+          .where(and(eq(weightingRuns.surveyId, surveyId), inArray(weightingRuns.neighborhoodId, neighborhoodIds)));
         await audit(tx, tables, {
           userId,
           action: 'margins.replace',

@@ -1,4 +1,4 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { audit } from '../audit/record.js';
 import type { Neighborhood } from '../db/schema.js';
@@ -51,6 +51,11 @@ export function createNeighborhoodAdmin(store: Store) {
           .update(neighborhoods)
           .set({ name: values.name, population: values.population ?? null })
           .where(eq(neighborhoods.id, id));
+        // Without census margins, the population is what the neighborhood's weights add up to.
+        await tx
+          .update(tables.weightingRuns)
+          .set({ version: sql`${tables.weightingRuns.version} + 1` })
+          .where(eq(tables.weightingRuns.neighborhoodId, id));
         await audit(tx, tables, { userId, action: 'neighborhood.update', entity: 'neighborhood', entityId: id, details: values });
       });
     },

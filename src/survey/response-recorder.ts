@@ -59,8 +59,21 @@ function mergeCells(cells: readonly RollupCell[]): RollupCell[] {
   return [...sums.values()];
 }
 
-/** Adds cells to daily_rollups (created when new), in multi-row upserts inside the transaction `tx`. */
+/**
+ * Adds cells to daily_rollups (created when new), in multi-row upserts inside the transaction `tx`, and marks their
+ * neighborhood-years for weighting again (src/weighting/): one response more or less changes every weight of its year.
+ */
 export async function addToRollups(tx: Db, store: Pick<Store, 'execute'>, cells: readonly RollupCell[]): Promise<void> {
+  const years = new Map(
+    cells.map((c) => [`${c.surveyId}|${c.neighborhoodId}|${c.day.slice(0, 4)}`, [c.surveyId, c.neighborhoodId, Number(c.day.slice(0, 4))]]),
+  );
+  for (const rows of chunks([...years.values()])) {
+    await store.execute(
+      tx,
+      sql`INSERT INTO weighting_runs (survey_id, neighborhood_id, year) VALUES ${valueRows(rows)}
+        ON CONFLICT (survey_id, neighborhood_id, year) DO UPDATE SET version = weighting_runs.version + 1`,
+    );
+  }
   for (const rows of chunks(mergeCells(cells))) {
     const values = rows.map((c) => [c.surveyId, c.measure, c.day, c.neighborhoodId, c.n, c.sum, c.sumSquares, c.keySum]);
     await store.execute(

@@ -35,6 +35,8 @@ t.test('migrations build every table on an empty file, with durable settings', a
     'staff_users',
     'surveys',
     'themes',
+    'weighted_rollups',
+    'weighting_runs',
   ]);
   const columns = (table: string) => (handle.sqlite.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name);
   t.ok(columns('responses').includes('cell_key'), 'each response has its cell key');

@@ -147,6 +147,36 @@ async function seededSqlite(t: Teardown) {
       { surveyId: survey.id, neighborhoodId: north.id, questionCode: 'gender', optionValue: 'woman', count: 5120, source: 'ACS\t5-year \\ B01001', year: 2023 },
       { surveyId: survey.id, neighborhoodId: north.id, questionCode: 'gender', optionValue: 'another', count: null, source: 'ACS 5-year, B01001', year: 2023 },
     ]);
+    await tx.insert(x.weightingRuns).values({
+      surveyId: survey.id,
+      neighborhoodId: north.id,
+      year: 2026,
+      version: 3,
+      weightedVersion: 2,
+      report: {
+        respondents: 1,
+        raked: true,
+        margins: [{ question: 'gender', status: 'used', merged: [['woman', 'man']], notAnswered: 0 }],
+        converged: true,
+        trimRounds: 0,
+        largestWeightRatio: 1,
+        withinCap: true,
+      },
+    });
+    await tx.insert(x.weightedRollups).values({
+      surveyId: survey.id,
+      measure: 'trust',
+      month: '2026-03-01',
+      neighborhoodId: north.id,
+      n: 1,
+      sumW: 5120,
+      sumW2: 5120 ** 2,
+      sumWY: 5120 * (70 / 3),
+      sumWY2: 5120 * (70 / 3) ** 2,
+      sumW2Y: 5120 ** 2 * (70 / 3),
+      sumW2Y2: (5120 * (70 / 3)) ** 2,
+      maxW: 5120,
+    });
     await tx.insert(x.settings).values([
       { key: 'b', value: '1' },
       { key: 'A', value: '2' },
@@ -188,6 +218,8 @@ t.test('copies every table in batches, verified by count and checksum, and ids c
     audit_log: 2,
     kiosk_links: 1,
     population_margins: 2,
+    weighted_rollups: 1,
+    weighting_runs: 1,
     settings: 3,
   });
   for (const r of report) t.match(r.checksum, /^[0-9a-f]{64}$/);

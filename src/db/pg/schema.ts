@@ -13,6 +13,7 @@ import {
   type ChoiceOption,
   type LocalizedKeywords,
   type LocalizedText,
+  type WeightingReport,
 } from '../schema.js';
 import { isoMoment } from './moment.js';
 
@@ -175,6 +176,7 @@ export const responses = pgTable(
     voidReason: text('void_reason'),
     cellKey: bigNumber('cell_key').notNull().default(0),
     quarantineId: integer('quarantine_id').references(() => quarantines.id),
+    weight: doublePrecision('weight'),
   },
   (t) => [
     index('responses_quarantine').on(t.quarantineId),
@@ -225,6 +227,38 @@ export const dailyRollups = pgTable(
     keySum: bigNumber('key_sum').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.surveyId, t.measure, t.day, t.neighborhoodId] })],
+);
+
+export const weightedRollups = pgTable(
+  'weighted_rollups',
+  {
+    surveyId: integer('survey_id').notNull(),
+    measure: text('measure').notNull(),
+    month: day('month').notNull(),
+    neighborhoodId: integer('neighborhood_id').notNull(),
+    n: integer('n').notNull(),
+    sumW: doublePrecision('sum_w').notNull(),
+    sumW2: doublePrecision('sum_w2').notNull(),
+    sumWY: doublePrecision('sum_wy').notNull(),
+    sumWY2: doublePrecision('sum_wy2').notNull(),
+    sumW2Y: doublePrecision('sum_w2y').notNull(),
+    sumW2Y2: doublePrecision('sum_w2y2').notNull(),
+    maxW: doublePrecision('max_w').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.surveyId, t.measure, t.month, t.neighborhoodId] })],
+);
+
+export const weightingRuns = pgTable(
+  'weighting_runs',
+  {
+    surveyId: integer('survey_id').notNull(),
+    neighborhoodId: integer('neighborhood_id').notNull(),
+    year: integer('year').notNull(),
+    version: integer('version').notNull().default(1),
+    weightedVersion: integer('weighted_version').notNull().default(0),
+    report: jsonb('report').$type<WeightingReport>(),
+  },
+  (t) => [primaryKey({ columns: [t.surveyId, t.neighborhoodId, t.year] })],
 );
 
 export const sessions = pgTable(

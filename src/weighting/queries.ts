@@ -1,0 +1,133 @@
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { WeightingReport, WeightingRun } from '../db/schema.js';
+import { valueRows, type Store } from '../db/store.js';
+import type { MarginQuestion, WeightedRollupRow, WeightingRespondent } from './compute.js';
+
+/** A neighborhood-year whose weights are out of date, at the version they must catch up with. */
+export type StaleRun = Pick<WeightingRun, 'surveyId' | 'neighborhoodId' | 'year' | 'version'>;
+
+// Rows per multi-row statement: far below the bound parameters SQLite and PostgreSQL accept.
+const ROWS_PER_STATEMENT = 500;
+
+/** Weighting's reads and writes: which neighborhood-years are stale, what raking them needs, and their new weights. */
+export function createWeightingRepository(store: Store) {
+  const { neighborhoods, populationMargins, questions, weightingRuns } = store.tables;
+  const monthOf = (column: string) => store.sql.monthOf(sql.raw(column));
+  const yearOf = (run: Pick<StaleRun, 'surveyId' | 'neighborhoodId' | 'year'>) =>
+    sql`r.survey_id = ${run.surveyId} AND r.neighborhood_id = ${run.neighborhoodId} AND NOT r.voided
+        AND r.submitted_on BETWEEN ${`${run.year}-01-01`} AND ${`${run.year}-12-31`}`;
+
+  /** The survey's demographic questions that have census counts in the neighborhood, in question order. */
+  async function marginQuestions(surveyId: number, neighborhoodId: number): Promise<MarginQuestion[]> {
+    const [choices, counts] = await store.read((db) =>
+      Promise.all([
+        db
+          .select()
+          .from(questions)
+          .where(and(eq(questions.surveyId, surveyId), eq(questions.kind, 'choice')))
+          .orderBy(asc(questions.position)),
+        db
+          .select()
+          .from(populationMargins)
+          .where(and(eq(populationMargins.surveyId, surveyId), eq(populationMargins.neighborhoodId, neighborhoodId))),
+      ]),
+    );
+    const countOf = new Map(counts.map((m) => [`${m.questionCode}|${m.optionValue}`, m.count]));
+    return choices
+      .filter((q) => counts.some((m) => m.questionCode === q.code))
+      .map((q) => ({ code: q.code, options: (q.options ?? []).map((o) => ({ value: o.value, count: countOf.get(`${q.code}|${o.value}`) ?? null })) }));
+  }
+
+  /** The neighborhood-year's counted responses with their demographic answers and scores (read off the event loop). */
+  async function respondents(run: StaleRun, codes: readonly string[]): Promise<WeightingRespondent[]> {
+    const [people, answers, scores] = await Promise.all([
+      store.aggregate<{ id: number; month: string }>(sql`SELECT r.id AS "id", ${monthOf('r.submitted_on')} AS "month" FROM responses r WHERE ${yearOf(run)}`),
+      codes.length === 0
+        ? Promise.resolve([])
+        : store.aggregate<{ id: number; code: string; value: string | null }>(
+            sql`SELECT a.response_id AS "id", q.code AS "code", a.value_text AS "value"
+                  FROM responses r JOIN answers a ON a.response_id = r.id JOIN questions q ON q.id = a.question_id AND q.code IN ${codes}
+                  WHERE ${yearOf(run)}`,
+          ),
+      store.aggregate<{ id: number; measure: string; score: number }>(
+        sql`SELECT s.response_id AS "id", s.measure AS "measure", s.score AS "score"
+              FROM responses r JOIN response_scores s ON s.response_id = r.id WHERE ${yearOf(run)}`,
+      ),
+    ]);
+    const byId = new Map(people.map((p) => [p.id, { id: p.id, month: p.month, answers: new Map<string, string | null>(), scores: new Map<string, number>() }]));
+    for (const a of answers) byId.get(a.id)?.answers.set(a.code, a.value);
+    for (const s of scores) byId.get(s.id)?.scores.set(s.measure, s.score);
+    // Raking's result must not depend on the order rows come back in.
+    return [...byId.values()].sort((a, b) => a.id - b.id);
+  }
+
+  return {
+    /** Neighborhood-years written to since they were last weighted. */
+    staleRuns: (): Promise<StaleRun[]> =>
+      store.read((db) =>
+        db
+          .select({ surveyId: weightingRuns.surveyId, neighborhoodId: weightingRuns.neighborhoodId, year: weightingRuns.year, version: weightingRuns.version })
+          .from(weightingRuns)
+          .where(sql`${weightingRuns.weightedVersion} <> ${weightingRuns.version}`)
+          .orderBy(asc(weightingRuns.surveyId), asc(weightingRuns.neighborhoodId), asc(weightingRuns.year)),
+      ),
+    /** What raking a neighborhood-year needs: its margins, population and respondents. */
+    async inputs(run: StaleRun) {
+      const margins = await marginQuestions(run.surveyId, run.neighborhoodId);
+      const [place] = await store.read((db) =>
+        db.select({ population: neighborhoods.population }).from(neighborhoods).where(eq(neighborhoods.id, run.neighborhoodId)),
+      );
+      return {
+        margins,
+        population: place?.population ?? null,
+        respondents: await respondents(
+          run,
+          margins.map((m) => m.code),
+        ),
+      };
+    },
+    /**
+     * Stores a neighborhood-year's weights, weighted sums and report in one transaction, unless a write came in since
+     * its inputs were read (then it stays stale, to be weighted again); returns whether it was stored.
+     */
+    save(run: StaleRun, weights: readonly { id: number; weight: number }[], rollups: readonly WeightedRollupRow[], report: WeightingReport): Promise<boolean> {
+      return store.transaction(async (tx) => {
+        const where = and(eq(weightingRuns.surveyId, run.surveyId), eq(weightingRuns.neighborhoodId, run.neighborhoodId), eq(weightingRuns.year, run.year));
+        const [current] = await tx.select({ version: weightingRuns.version }).from(weightingRuns).where(where);
+        if (current?.version !== run.version) return false;
+        for (let i = 0; i < weights.length; i += ROWS_PER_STATEMENT) {
+          const rows = weights.slice(i, i + ROWS_PER_STATEMENT).map((w) => [w.id, w.weight]);
+          await store.execute(
+            tx,
+            sql`UPDATE responses SET weight = CAST(v.column2 AS DOUBLE PRECISION) FROM (VALUES ${valueRows(rows)}) AS v WHERE responses.id = CAST(v.column1 AS BIGINT)`,
+          );
+        }
+        await store.execute(
+          tx,
+          sql`DELETE FROM weighted_rollups WHERE survey_id = ${run.surveyId} AND neighborhood_id = ${run.neighborhoodId}
+                AND month BETWEEN ${`${run.year}-01-01`} AND ${`${run.year}-12-31`}`,
+        );
+        for (let i = 0; i < rollups.length; i += ROWS_PER_STATEMENT)
+          await tx.insert(store.tables.weightedRollups).values(rollups.slice(i, i + ROWS_PER_STATEMENT));
+        await tx.update(weightingRuns).set({ weightedVersion: run.version, report }).where(where);
+        return true;
+      });
+    },
+    /** Every weighted neighborhood-year's report for a survey. */
+    reports: (surveyId: number): Promise<WeightingRun[]> =>
+      store.read((db) =>
+        db.select().from(weightingRuns).where(eq(weightingRuns.surveyId, surveyId)).orderBy(asc(weightingRuns.neighborhoodId), asc(weightingRuns.year)),
+      ),
+    /** Whether any neighborhood has census margins for the survey: weighted figures are then the default. */
+    hasMargins: (surveyId: number): Promise<boolean> =>
+      store.cached(
+        'settings',
+        `weighting:margins:${surveyId}`,
+        async () =>
+          (await store.read((db) => db.select({ id: populationMargins.id }).from(populationMargins).where(eq(populationMargins.surveyId, surveyId)).limit(1)))
+            .length > 0,
+      ),
+  };
+}
+
+export type WeightingRepository = ReturnType<typeof createWeightingRepository>;
