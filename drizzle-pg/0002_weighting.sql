@@ -17,11 +17,11 @@ CREATE TABLE "weighted_rollups" (
 CREATE TABLE "weighting_runs" (
 	"survey_id" integer NOT NULL,
 	"neighborhood_id" integer NOT NULL,
-	"year" integer NOT NULL,
+	"month" date NOT NULL,
 	"version" integer DEFAULT 1 NOT NULL,
 	"weighted_version" integer DEFAULT 0 NOT NULL,
 	"report" jsonb,
-	CONSTRAINT "weighting_runs_survey_id_neighborhood_id_year_pk" PRIMARY KEY("survey_id","neighborhood_id","year")
+	CONSTRAINT "weighting_runs_survey_id_neighborhood_id_month_pk" PRIMARY KEY("survey_id","neighborhood_id","month")
 );
 --> statement-breakpoint
 ALTER TABLE "responses" ADD COLUMN "weight" double precision;

@@ -17,11 +17,11 @@ CREATE TABLE `weighted_rollups` (
 CREATE TABLE `weighting_runs` (
 	`survey_id` integer NOT NULL,
 	`neighborhood_id` integer NOT NULL,
-	`year` integer NOT NULL,
+	`month` text NOT NULL,
 	`version` integer DEFAULT 1 NOT NULL,
 	`weighted_version` integer DEFAULT 0 NOT NULL,
 	`report` text,
-	PRIMARY KEY(`survey_id`, `neighborhood_id`, `year`)
+	PRIMARY KEY(`survey_id`, `neighborhood_id`, `month`)
 );
 --> statement-breakpoint
 ALTER TABLE `responses` ADD `weight` real;

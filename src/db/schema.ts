@@ -277,20 +277,21 @@ export const weightedRollups = sqliteTable(
 );
 
 /**
- * Weighting per survey × neighborhood × calendar year: every write to its responses raises `version`; the weights are
- * current when `weighted_version` equals it. `report` says what the raking did (margins used, merged, trimmed).
+ * Weighting per survey × neighborhood × month: a month's responses are raked with those of the eleven months before it
+ * (src/weighting/). A write raises `version` of its month and the eleven after it; the month's weights are current
+ * when `weighted_version` equals it. `report` says what the raking did (margins used, merged, trimmed).
  */
 export const weightingRuns = sqliteTable(
   'weighting_runs',
   {
     surveyId: integer('survey_id').notNull(),
     neighborhoodId: integer('neighborhood_id').notNull(),
-    year: integer('year').notNull(),
+    month: text('month').notNull(),
     version: integer('version').notNull().default(1),
     weightedVersion: integer('weighted_version').notNull().default(0),
     report: text('report', { mode: 'json' }).$type<WeightingReport>(),
   },
-  (t) => [primaryKey({ columns: [t.surveyId, t.neighborhoodId, t.year] })],
+  (t) => [primaryKey({ columns: [t.surveyId, t.neighborhoodId, t.month] })],
 );
 
 export const sessions = sqliteTable(

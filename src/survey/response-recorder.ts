@@ -2,7 +2,9 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Channel, Question } from '../db/schema.js';
 import { valueRows, type Db, type Store, type Tables } from '../db/store.js';
+import { bucketStart, shiftBucket } from '../stats/buckets.js';
 import { measuresOf, respondentScores } from '../stats/scoring.js';
+import { WINDOW_MONTHS } from '../weighting/compute.js';
 
 export interface AnswerValue {
   questionId: number;
@@ -60,18 +62,25 @@ function mergeCells(cells: readonly RollupCell[]): RollupCell[] {
 }
 
 /**
- * Adds cells to daily_rollups (created when new), in multi-row upserts inside the transaction `tx`, and marks their
- * neighborhood-years for weighting again (src/weighting/): one response more or less changes every weight of its year.
+ * Adds cells to daily_rollups (created when new), in multi-row upserts inside the transaction `tx`, and marks for
+ * weighting again (src/weighting/) their month and the months after it, up to the present, whose raking window holds it.
  */
 export async function addToRollups(tx: Db, store: Pick<Store, 'execute'>, cells: readonly RollupCell[]): Promise<void> {
-  const years = new Map(
-    cells.map((c) => [`${c.surveyId}|${c.neighborhoodId}|${c.day.slice(0, 4)}`, [c.surveyId, c.neighborhoodId, Number(c.day.slice(0, 4))]]),
-  );
-  for (const rows of chunks([...years.values()])) {
+  const present = new Date().toISOString().slice(0, 7) + '-01';
+  const places = new Map(cells.map((c) => [`${c.surveyId}|${c.neighborhoodId}|${c.day.slice(0, 7)}`, { ...c, month: bucketStart(c.day, 'month') }]));
+  const stale = new Map<string, [number, number, string]>();
+  for (const { surveyId, neighborhoodId, month } of places.values()) {
+    for (let k = 0; k < WINDOW_MONTHS; k++) {
+      const later = shiftBucket(month, 'month', k);
+      if (k > 0 && later > present) break;
+      stale.set(`${surveyId}|${neighborhoodId}|${later}`, [surveyId, neighborhoodId, later]);
+    }
+  }
+  for (const rows of chunks([...stale.values()])) {
     await store.execute(
       tx,
-      sql`INSERT INTO weighting_runs (survey_id, neighborhood_id, year) VALUES ${valueRows(rows)}
-        ON CONFLICT (survey_id, neighborhood_id, year) DO UPDATE SET version = weighting_runs.version + 1`,
+      sql`INSERT INTO weighting_runs (survey_id, neighborhood_id, month) VALUES ${valueRows(rows)}
+        ON CONFLICT (survey_id, neighborhood_id, month) DO UPDATE SET version = weighting_runs.version + 1`,
     );
   }
   for (const rows of chunks(mergeCells(cells))) {

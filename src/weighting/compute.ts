@@ -1,7 +1,10 @@
 import type { WeightingReport, weightedRollups } from '../db/schema.js';
 import { rake, type Margin } from '../stats/raking.js';
 
-/** One response of a neighborhood-year as weighting reads it: its month, demographic answers and scores. */
+/** Months a month's responses are raked with: it and the eleven before it. */
+export const WINDOW_MONTHS = 12;
+
+/** One response of a neighborhood-month's window as weighting reads it: its month, demographic answers and scores. */
 export interface WeightingRespondent {
   id: number;
   month: string;
@@ -19,50 +22,65 @@ export interface MarginQuestion {
 
 export type WeightedRollupRow = typeof weightedRollups.$inferInsert;
 
-export interface NeighborhoodYearWeights {
+export interface NeighborhoodMonthWeights {
+  /** The weight of each respondent of the month, in the order given. */
   weights: number[];
   rollups: WeightedRollupRow[];
   report: WeightingReport;
 }
 
 /**
- * Weights for one neighborhood's respondents over a year, and the weighted sums of every month × measure they give.
- * Raked to the neighborhood's margins when it has any; otherwise every response speaks for an equal share of the
- * neighborhood's population (or for itself when that is unknown), so city figures still sum neighborhoods fairly.
+ * Weights for one neighborhood's respondents of a month, raked together with those of the eleven months before it (a
+ * month alone is too few to rake), then scaled so the month's respondents speak for the whole population: city figures
+ * then add neighborhoods by their size, and every month of a pooled window counts alike. Without margins every response
+ * speaks for an equal share of the neighborhood's population (or for itself when that is unknown).
  */
-export function weighNeighborhoodYear(
-  place: { surveyId: number; neighborhoodId: number; population: number | null },
-  respondents: readonly WeightingRespondent[],
+export function weighNeighborhoodMonth(
+  place: { surveyId: number; neighborhoodId: number; month: string; population: number | null },
+  window: readonly WeightingRespondent[],
   margins: readonly MarginQuestion[],
-): NeighborhoodYearWeights {
-  const n = respondents.length;
+): NeighborhoodMonthWeights {
   const census: Margin[] = margins
     .map((m) => ({ name: m.code, targets: m.options.flatMap((o) => (o.count === null ? [] : [{ category: o.value, total: o.count }])) }))
     .filter((m) => m.targets.some((t) => t.total > 0));
-  let weights: number[];
-  let report: WeightingReport;
-  if (census.length > 0 && n > 0) {
-    const raked = rake({ margins: census, respondents: respondents.map((r) => census.map((m) => r.answers.get(m.name) ?? null)) });
-    weights = raked.weights;
-    report = {
-      respondents: n,
+  const inMonth = window.flatMap((r, i) => (r.month === place.month ? [i] : []));
+  const month = inMonth.map((i) => window[i]);
+  const base: WeightingReport = {
+    respondents: window.length,
+    raked: false,
+    margins: [],
+    converged: true,
+    trimRounds: 0,
+    largestWeightRatio: 1,
+    withinCap: true,
+  };
+  if (month.length === 0) return { weights: [], rollups: [], report: base };
+  if (census.length === 0) {
+    const each = (place.population ?? month.length) / month.length;
+    const weights = month.map(() => each);
+    return { weights, rollups: weightedSums(place, month, weights), report: base };
+  }
+  const raked = rake({ margins: census, respondents: window.map((r) => census.map((m) => r.answers.get(m.name) ?? null)) });
+  const population = census[0].targets.reduce((a, t) => a + t.total, 0);
+  const monthTotal = inMonth.reduce((a, i) => a + raked.weights[i], 0);
+  const weights = inMonth.map((i) => (raked.weights[i] * population) / monthTotal);
+  return {
+    weights,
+    rollups: weightedSums(place, month, weights),
+    report: {
+      respondents: window.length,
       raked: true,
       margins: raked.margins.map((m) => ({ question: m.name, status: m.status, merged: m.merged, notAnswered: m.notAnswered })),
       converged: raked.converged,
       trimRounds: raked.trimRounds,
       largestWeightRatio: raked.largestWeightRatio,
       withinCap: raked.withinCap,
-    };
-  } else {
-    const each = n > 0 ? (place.population ?? n) / n : 0;
-    weights = respondents.map(() => each);
-    report = { respondents: n, raked: false, margins: [], converged: true, trimRounds: 0, largestWeightRatio: 1, withinCap: true };
-  }
-  return { weights, rollups: weightedSumsByMonth(place, respondents, weights), report };
+    },
+  };
 }
 
 /** Sums of w, w², wy, wy², w²y, w²y² and the largest w per measure × month. */
-function weightedSumsByMonth(
+function weightedSums(
   place: { surveyId: number; neighborhoodId: number },
   respondents: readonly WeightingRespondent[],
   weights: readonly number[],

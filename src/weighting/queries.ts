@@ -1,21 +1,22 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { WeightingReport, WeightingRun } from '../db/schema.js';
 import { valueRows, type Store } from '../db/store.js';
-import type { MarginQuestion, WeightedRollupRow, WeightingRespondent } from './compute.js';
+import { bucketEnd, shiftBucket } from '../stats/buckets.js';
+import { WINDOW_MONTHS, type MarginQuestion, type WeightedRollupRow, type WeightingRespondent } from './compute.js';
 
-/** A neighborhood-year whose weights are out of date, at the version they must catch up with. */
-export type StaleRun = Pick<WeightingRun, 'surveyId' | 'neighborhoodId' | 'year' | 'version'>;
+/** A neighborhood-month whose weights are out of date, at the version they must catch up with. */
+export type StaleRun = Pick<WeightingRun, 'surveyId' | 'neighborhoodId' | 'month' | 'version'>;
 
 // Rows per multi-row statement: far below the bound parameters SQLite and PostgreSQL accept.
 const ROWS_PER_STATEMENT = 500;
 
-/** Weighting's reads and writes: which neighborhood-years are stale, what raking them needs, and their new weights. */
+/** Weighting's reads and writes: which neighborhood-months are stale, what raking them needs, and their new weights. */
 export function createWeightingRepository(store: Store) {
   const { neighborhoods, populationMargins, questions, weightingRuns } = store.tables;
   const monthOf = (column: string) => store.sql.monthOf(sql.raw(column));
-  const yearOf = (run: Pick<StaleRun, 'surveyId' | 'neighborhoodId' | 'year'>) =>
+  const windowOf = (run: StaleRun) =>
     sql`r.survey_id = ${run.surveyId} AND r.neighborhood_id = ${run.neighborhoodId} AND NOT r.voided
-        AND r.submitted_on BETWEEN ${`${run.year}-01-01`} AND ${`${run.year}-12-31`}`;
+        AND r.submitted_on BETWEEN ${shiftBucket(run.month, 'month', 1 - WINDOW_MONTHS)} AND ${bucketEnd(run.month, 'month')}`;
 
   /** The survey's demographic questions that have census counts in the neighborhood, in question order. */
   async function marginQuestions(surveyId: number, neighborhoodId: number): Promise<MarginQuestion[]> {
@@ -38,20 +39,20 @@ export function createWeightingRepository(store: Store) {
       .map((q) => ({ code: q.code, options: (q.options ?? []).map((o) => ({ value: o.value, count: countOf.get(`${q.code}|${o.value}`) ?? null })) }));
   }
 
-  /** The neighborhood-year's counted responses with their demographic answers and scores (read off the event loop). */
+  /** The counted responses of a month's raking window with their demographic answers and scores (read off the event loop). */
   async function respondents(run: StaleRun, codes: readonly string[]): Promise<WeightingRespondent[]> {
     const [people, answers, scores] = await Promise.all([
-      store.aggregate<{ id: number; month: string }>(sql`SELECT r.id AS "id", ${monthOf('r.submitted_on')} AS "month" FROM responses r WHERE ${yearOf(run)}`),
+      store.aggregate<{ id: number; month: string }>(sql`SELECT r.id AS "id", ${monthOf('r.submitted_on')} AS "month" FROM responses r WHERE ${windowOf(run)}`),
       codes.length === 0
         ? Promise.resolve([])
         : store.aggregate<{ id: number; code: string; value: string | null }>(
             sql`SELECT a.response_id AS "id", q.code AS "code", a.value_text AS "value"
                   FROM responses r JOIN answers a ON a.response_id = r.id JOIN questions q ON q.id = a.question_id AND q.code IN ${codes}
-                  WHERE ${yearOf(run)}`,
+                  WHERE ${windowOf(run)}`,
           ),
       store.aggregate<{ id: number; measure: string; score: number }>(
         sql`SELECT s.response_id AS "id", s.measure AS "measure", s.score AS "score"
-              FROM responses r JOIN response_scores s ON s.response_id = r.id WHERE ${yearOf(run)}`,
+              FROM responses r JOIN response_scores s ON s.response_id = r.id WHERE ${windowOf(run)}`,
       ),
     ]);
     const byId = new Map(people.map((p) => [p.id, { id: p.id, month: p.month, answers: new Map<string, string | null>(), scores: new Map<string, number>() }]));
@@ -62,16 +63,21 @@ export function createWeightingRepository(store: Store) {
   }
 
   return {
-    /** Neighborhood-years written to since they were last weighted. */
+    /** Neighborhood-months whose raking window was written to since they were last weighted. */
     staleRuns: (): Promise<StaleRun[]> =>
       store.read((db) =>
         db
-          .select({ surveyId: weightingRuns.surveyId, neighborhoodId: weightingRuns.neighborhoodId, year: weightingRuns.year, version: weightingRuns.version })
+          .select({
+            surveyId: weightingRuns.surveyId,
+            neighborhoodId: weightingRuns.neighborhoodId,
+            month: weightingRuns.month,
+            version: weightingRuns.version,
+          })
           .from(weightingRuns)
           .where(sql`${weightingRuns.weightedVersion} <> ${weightingRuns.version}`)
-          .orderBy(asc(weightingRuns.surveyId), asc(weightingRuns.neighborhoodId), asc(weightingRuns.year)),
+          .orderBy(asc(weightingRuns.surveyId), asc(weightingRuns.neighborhoodId), asc(weightingRuns.month)),
       ),
-    /** What raking a neighborhood-year needs: its margins, population and respondents. */
+    /** What raking a neighborhood-month needs: its margins, population and the respondents of its window. */
     async inputs(run: StaleRun) {
       const margins = await marginQuestions(run.surveyId, run.neighborhoodId);
       const [place] = await store.read((db) =>
@@ -87,12 +93,12 @@ export function createWeightingRepository(store: Store) {
       };
     },
     /**
-     * Stores a neighborhood-year's weights, weighted sums and report in one transaction, unless a write came in since
+     * Stores a neighborhood-month's weights, weighted sums and report in one transaction, unless a write came in since
      * its inputs were read (then it stays stale, to be weighted again); returns whether it was stored.
      */
     save(run: StaleRun, weights: readonly { id: number; weight: number }[], rollups: readonly WeightedRollupRow[], report: WeightingReport): Promise<boolean> {
       return store.transaction(async (tx) => {
-        const where = and(eq(weightingRuns.surveyId, run.surveyId), eq(weightingRuns.neighborhoodId, run.neighborhoodId), eq(weightingRuns.year, run.year));
+        const where = and(eq(weightingRuns.surveyId, run.surveyId), eq(weightingRuns.neighborhoodId, run.neighborhoodId), eq(weightingRuns.month, run.month));
         const [current] = await tx.select({ version: weightingRuns.version }).from(weightingRuns).where(where);
         if (current?.version !== run.version) return false;
         for (let i = 0; i < weights.length; i += ROWS_PER_STATEMENT) {
@@ -104,8 +110,7 @@ export function createWeightingRepository(store: Store) {
         }
         await store.execute(
           tx,
-          sql`DELETE FROM weighted_rollups WHERE survey_id = ${run.surveyId} AND neighborhood_id = ${run.neighborhoodId}
-                AND month BETWEEN ${`${run.year}-01-01`} AND ${`${run.year}-12-31`}`,
+          sql`DELETE FROM weighted_rollups WHERE survey_id = ${run.surveyId} AND neighborhood_id = ${run.neighborhoodId} AND month = ${run.month}`,
         );
         for (let i = 0; i < rollups.length; i += ROWS_PER_STATEMENT)
           await tx.insert(store.tables.weightedRollups).values(rollups.slice(i, i + ROWS_PER_STATEMENT));
@@ -113,10 +118,10 @@ export function createWeightingRepository(store: Store) {
         return true;
       });
     },
-    /** Every weighted neighborhood-year's report for a survey. */
+    /** Every weighted neighborhood-month's report for a survey. */
     reports: (surveyId: number): Promise<WeightingRun[]> =>
       store.read((db) =>
-        db.select().from(weightingRuns).where(eq(weightingRuns.surveyId, surveyId)).orderBy(asc(weightingRuns.neighborhoodId), asc(weightingRuns.year)),
+        db.select().from(weightingRuns).where(eq(weightingRuns.surveyId, surveyId)).orderBy(asc(weightingRuns.neighborhoodId), asc(weightingRuns.month)),
       ),
     /** Whether any neighborhood has census margins for the survey: weighted figures are then the default. */
     hasMargins: (surveyId: number): Promise<boolean> =>

@@ -1,27 +1,27 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { weighNeighborhoodYear } from './compute.js';
+import { weighNeighborhoodMonth } from './compute.js';
 import type { WeightingRepository } from './queries.js';
 
 /**
- * Keeps weights current: every neighborhood-year written to since it was last weighted is raked again, one at a time,
- * its inputs read off the event loop. Runs are serialised, so two never rake the same neighborhood-year at once.
+ * Keeps weights current: every neighborhood-month whose raking window was written to is raked again, one at a time,
+ * its inputs read off the event loop. Runs are serialised, so two never rake the same neighborhood-month at once.
  */
 export function createWeightingRunner(repository: WeightingRepository, log: FastifyBaseLogger) {
   let queue: Promise<number> = Promise.resolve(0);
 
   async function weighStale(): Promise<number> {
     let weighed = 0;
-    // A write during a run leaves its neighborhood-year stale: the next pass (or the next timer) weighs it again.
+    // A write during a run leaves its neighborhood-month stale: the next pass (or the next timer) weighs it again.
     for (const run of await repository.staleRuns()) {
       const { margins, population, respondents } = await repository.inputs(run);
-      const result = weighNeighborhoodYear({ surveyId: run.surveyId, neighborhoodId: run.neighborhoodId, population }, respondents, margins);
-      const weights = respondents.map((r, i) => ({ id: r.id, weight: result.weights[i] }));
+      const result = weighNeighborhoodMonth({ ...run, population }, respondents, margins);
+      const weights = respondents.filter((r) => r.month === run.month).map((r, i) => ({ id: r.id, weight: result.weights[i] }));
       if (await repository.save(run, weights, result.rollups, result.report)) weighed += 1;
     }
     return weighed;
   }
 
-  /** Weighs every stale neighborhood-year; resolves with how many were stored once this pass (and any before it) ends. */
+  /** Weighs every stale neighborhood-month; resolves with how many were stored once this pass (and any before it) ends. */
   function runStale(): Promise<number> {
     queue = queue.catch(() => 0).then(weighStale);
     return queue;

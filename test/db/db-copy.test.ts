@@ -150,7 +150,7 @@ async function seededSqlite(t: Teardown) {
     await tx.insert(x.weightingRuns).values({
       surveyId: survey.id,
       neighborhoodId: north.id,
-      year: 2026,
+      month: '2026-03-01',
       version: 3,
       weightedVersion: 2,
       report: {

@@ -253,12 +253,12 @@ export const weightingRuns = pgTable(
   {
     surveyId: integer('survey_id').notNull(),
     neighborhoodId: integer('neighborhood_id').notNull(),
-    year: integer('year').notNull(),
+    month: day('month').notNull(),
     version: integer('version').notNull().default(1),
     weightedVersion: integer('weighted_version').notNull().default(0),
     report: jsonb('report').$type<WeightingReport>(),
   },
-  (t) => [primaryKey({ columns: [t.surveyId, t.neighborhoodId, t.year] })],
+  (t) => [primaryKey({ columns: [t.surveyId, t.neighborhoodId, t.month] })],
 );
 
 export const sessions = pgTable(
