@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import t from 'tap';
+import { bucketEnd } from '../../src/stats/buckets.js';
 import { seedResponses, type SeedResponse } from '../helper/admin.js';
 import { addNeighborhoods, buildTestApp, createStaff } from '../helper/app.js';
 
@@ -46,7 +47,7 @@ const weightsIn = (app: FastifyInstance, neighborhoodId: number, month: string):
       sql`SELECT r.id AS "id", r.weight AS "weight",
                  (SELECT a.value_text FROM answers a JOIN questions q ON q.id = a.question_id AND q.code = 'age_band' WHERE a.response_id = r.id) AS "age",
                  (SELECT a.value_text FROM answers a JOIN questions q ON q.id = a.question_id AND q.code = 'gender' WHERE a.response_id = r.id) AS "gender"
-            FROM responses r WHERE r.neighborhood_id = ${neighborhoodId} AND NOT r.voided AND r.submitted_on BETWEEN ${`${month}-01`} AND ${`${month}-31`}
+            FROM responses r WHERE r.neighborhood_id = ${neighborhoodId} AND NOT r.voided AND r.submitted_on BETWEEN ${`${month}-01`} AND ${bucketEnd(`${month}-01`, 'month')}
             ORDER BY r.id`,
     ),
   );
