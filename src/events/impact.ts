@@ -148,6 +148,8 @@ export interface ImpactInput {
   events: readonly EventLike[];
   /** The last day that may be shown. */
   latest: string;
+  /** Census-weighted means (the sums hold weighted sums). */
+  weighted: boolean;
 }
 
 /** The history placebo windows are searched in, and the monthly trend drawn around the event. */
@@ -229,6 +231,7 @@ export function computeImpact(sums: MonthSums, rules: ReleaseRules, input: Impac
     measure,
     neighborhoods: input.neighborhoods,
     selected: new Set(home ? [home.slug] : []),
+    weighted: input.weighted,
   });
   if (home) monthly.series = monthly.series.filter((s) => s.area === home.slug);
   return {

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { confirmFirst } from '../admin/confirm.js';
 import { requireRole } from '../auth/guards.js';
 import { eventKinds, type Event } from '../db/schema.js';
-import { measureOptions, zodFieldErrors, type FieldErrors } from '../results/filters.js';
+import { isWeighted, measureOptions, zodFieldErrors, type FieldErrors } from '../results/filters.js';
 import { catalogs, defaultLanguage, localize } from '../i18n/index.js';
 import { flash } from '../plugins/request-context.js';
 import { badQuery, chartScripts } from '../results/routes.js';
@@ -149,8 +149,9 @@ export async function eventRoutes(app: FastifyInstance) {
       neighborhoods: await results.neighborhoods(),
       events: await events.list(),
       latest: app.release.latestDay(rules, dateIn(app.config.TIME_ZONE)),
+      weighted: isWeighted(parsed.data.weighting, await app.weighting.hasMargins(found.survey.id)),
     };
-    const impact = computeImpact(await results.monthSums(found.survey.id, [measure], impactMonths(input)), rules, input);
+    const impact = computeImpact(await results.monthSums(found.survey.id, [measure], impactMonths(input), input), rules, input);
     return { ok: true as const, impact, measures, rules };
   }
 

@@ -51,10 +51,16 @@ export async function publicRoutes(app: FastifyInstance) {
   type Published = NonNullable<Awaited<ReturnType<typeof published>>>;
 
   /** The public window: the last two years of complete months. */
-  function publicRequest(survey: Survey, neighborhoods: readonly Neighborhood[], bucket: 'month' | 'quarter', rolling: number): TrendRequest {
+  function publicRequest(
+    survey: Survey,
+    neighborhoods: readonly Neighborhood[],
+    bucket: 'month' | 'quarter',
+    rolling: number,
+    weighted: boolean,
+  ): TrendRequest {
     const to = app.release.latestDay(rules, dateIn(app.config.TIME_ZONE));
     const from = shiftBucket(bucketStart(to, 'month'), 'month', 1 - MONTHS_SHOWN);
-    return { survey, measure: TRUST_MEASURE, bucket, from, to, latest: to, rolling, neighborhoods, selected: null };
+    return { survey, measure: TRUST_MEASURE, bucket, from, to, latest: to, rolling, neighborhoods, selected: null, weighted };
   }
 
   /**
@@ -66,18 +72,21 @@ export async function publicRoutes(app: FastifyInstance) {
     const latest = app.release.latestDay(rules, dateIn(app.config.TIME_ZONE));
     return results.computed(`public:${found.survey.id}:${latest}`, async () => {
       const neighborhoods = await results.neighborhoods();
-      const request = (bucket: 'month' | 'quarter', rolling: number) => publicRequest(found.survey, neighborhoods, bucket, rolling);
+      // Weighted to the census wherever the survey has margins; the page says so.
+      const weighted = await app.weighting.hasMargins(found.survey.id);
+      const request = (bucket: 'month' | 'quarter', rolling: number) => publicRequest(found.survey, neighborhoods, bucket, rolling, weighted);
       // The windows a visitor may choose are the opening view's.
       const months = spanning(
         openingMonths(request('month', 1)),
         ...(['month', 'quarter'] as const).flatMap((b) => openingWindows.map((r) => trendMonths(request(b, r)))),
       );
       const measures = measureOptions(found.questions).map((m) => m.value);
-      const sums = await results.monthSums(found.survey.id, [TRUST_MEASURE, ...measures], months);
+      const sums = await results.monthSums(found.survey.id, [TRUST_MEASURE, ...measures], months, { weighted });
       const trends = new Map<string, Trends>();
       let opening: number | undefined;
       return {
         neighborhoods,
+        weighted,
         request,
         sums,
         measures,

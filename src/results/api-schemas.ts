@@ -15,6 +15,11 @@ export const cellSchema = z
     ci_high: z.number().nullable(),
     suppressed: z.boolean(),
     low_reliability: z.boolean(),
+    weighted: z.boolean().describe('weighted to the census margins (the mean is weighted)'),
+    n_eff: z
+      .number()
+      .nullable()
+      .describe("Kish's effective sample size of a weighted figure, which the reliability threshold applies to; null when unweighted"),
   })
   .meta({
     id: 'Cell',

@@ -13,6 +13,12 @@ export const MAX_ROLLING = 12;
 const blank = (v: unknown) => (v === '' ? undefined : v);
 const date = z.preprocess(blank, z.string().refine(isIsoDate, 'must be a date written YYYY-MM-DD').optional());
 
+/** Weighted to the census or not; by default weighted wherever the survey has margins. */
+export const weightingField = z.preprocess(blank, z.enum(['weighted', 'unweighted'], 'must be weighted or unweighted').optional());
+
+/** Whether figures are weighted: as asked, else wherever the survey has census margins to weight to. */
+export const isWeighted = (asked: 'weighted' | 'unweighted' | undefined, hasMargins: boolean) => (asked === undefined ? hasMargins : asked === 'weighted');
+
 // `dimension` is accepted as another name for `measure` (the issue's wording); `measure` wins when both are given.
 const withMeasureAlias = (v: unknown) => (v && typeof v === 'object' && !('measure' in v) && 'dimension' in v ? { ...v, measure: v.dimension } : v);
 
@@ -34,6 +40,7 @@ export const trendQuerySchema = z.preprocess(
         .max(MAX_ROLLING, `must be at most ${MAX_ROLLING}`)
         .default(1),
     ),
+    weighting: weightingField,
   }),
 );
 
@@ -80,6 +87,7 @@ export async function resolveFilters(
     surveys: () => Promise<readonly Pick<Survey, 'slug'>[]>;
     neighborhoods: () => Promise<readonly Neighborhood[]>;
     findSurvey: (slug: string) => Promise<{ survey: Pick<Survey, 'id' | 'slug'>; questions: Question[] } | undefined>;
+    hasMargins: (surveyId: number) => Promise<boolean>;
     latest: string;
   },
 ): Promise<{ ok: true; value: ResolvedFilters } | { ok: false; errors: FieldErrors }> {
@@ -113,6 +121,7 @@ export async function resolveFilters(
         rolling: query.rolling,
         neighborhoods,
         selected: query.neighborhood.length > 0 ? new Set(query.neighborhood) : null,
+        weighted: isWeighted(query.weighting, await deps.hasMargins(found.survey.id)),
       },
     },
   };

@@ -2,6 +2,7 @@ import { asc, sql } from 'drizzle-orm';
 import type { Neighborhood, Question, Survey } from '../db/schema.js';
 import type { Store } from '../db/store.js';
 import { snapRange } from '../stats/buckets.js';
+import type { WeightedAtom } from '../stats/perturbation.js';
 import { splitsNeed } from './chicago-groups.js';
 import { groupRange, latestChangeMonths, shownRange, TOP_ISSUE_CODE } from './neighborhood.js';
 import { openingMonths, openingWindows } from './opening-view.js';
@@ -29,26 +30,43 @@ export function createResultsRepository(store: Store) {
   const liveResponses = (survey: number, range: DayRange) =>
     sql`r.survey_id = ${survey} AND NOT r.voided AND r.submitted_on BETWEEN ${range.from} AND ${range.to}`;
 
-  async function loadMonthSums(survey: number, measures: readonly string[], range: DayRange): Promise<MonthSums> {
-    const rows = await store.aggregate<MonthRow>(
-      sql`SELECT measure AS "measure", ${monthOf('day')} AS "month", neighborhood_id AS "neighborhoodId",
+  async function loadMonthSums(survey: number, measures: readonly string[], range: DayRange, weighted: boolean): Promise<MonthSums> {
+    const [rows, weights] = await Promise.all([
+      store.aggregate<MonthRow>(
+        sql`SELECT measure AS "measure", ${monthOf('day')} AS "month", neighborhood_id AS "neighborhoodId",
                    sum(n) AS "n", sum(sum) AS "sum", sum(sum_squares) AS "sumSquares", sum(key_sum) AS "keySum"
             FROM daily_rollups
             WHERE survey_id = ${survey} AND measure IN ${measures} AND day BETWEEN ${range.from} AND ${range.to}
             GROUP BY measure, ${monthOf('day')}, neighborhood_id`,
-    );
-    return { measures, ...range, rows };
+      ),
+      weighted
+        ? store.aggregate<WeightedAtom & { measure: string; month: string; neighborhoodId: number }>(
+            sql`SELECT measure AS "measure", ${monthOf('month')} AS "month", neighborhood_id AS "neighborhoodId", n AS "n", sum_w AS "sumW",
+                       sum_w2 AS "sumW2", sum_wy AS "sumWY", sum_wy2 AS "sumWY2", sum_w2y AS "sumW2Y", sum_w2y2 AS "sumW2Y2", max_w AS "maxW"
+                FROM weighted_rollups
+                WHERE survey_id = ${survey} AND measure IN ${measures} AND month BETWEEN ${range.from} AND ${range.to}`,
+          )
+        : [],
+    ]);
+    if (!weighted) return { measures, ...range, rows };
+    const key = (r: { measure: string; month: string; neighborhoodId: number }) => `${r.measure}|${r.month}|${r.neighborhoodId}`;
+    const byAtom = new Map(weights.map((w) => [key(w), w]));
+    // An atom whose weights do not yet count every one of its responses (a write since the last weighting) has none.
+    return { measures, ...range, rows: rows.map((r) => ({ ...r, weighted: byAtom.get(key(r))?.n === r.n ? byAtom.get(key(r))! : null })) };
   }
 
   /**
    * Rollup sums of some measures per neighborhood × month over the whole months holding `range` (shared, read-only
-   * rows): grouping rollups over years of days costs tens of milliseconds, and dashboards ask the same repeatedly.
+   * rows), with their census-weighted sums when `weighted`: grouping rollups over years of days costs tens of
+   * milliseconds, and dashboards ask the same repeatedly.
    */
-  function monthSums(survey: number, measures: readonly string[], range: DayRange): Promise<MonthSums> {
+  function monthSums(survey: number, measures: readonly string[], range: DayRange, { weighted = false }: { weighted?: boolean } = {}): Promise<MonthSums> {
     const months = snapRange(range.from, range.to, 'month');
     const sorted = [...new Set(measures)].sort();
     if (sorted.length === 0) return Promise.resolve({ measures: sorted, ...months, rows: [] });
-    return store.cached('figures', `months:${survey}:${sorted.join(',')}:${months.from}:${months.to}`, () => loadMonthSums(survey, sorted, months));
+    return store.cached('figures', `months:${survey}:${sorted.join(',')}:${months.from}:${months.to}:${weighted}`, () =>
+      loadMonthSums(survey, sorted, months, weighted),
+    );
   }
 
   /** Sums of some measures per choice answer and month, in every neighborhood or one. */
@@ -100,14 +118,14 @@ export function createResultsRepository(store: Store) {
     cityPageSums(request: TrendRequest, choosingOpening: boolean): Promise<MonthSums> {
       const views = choosingOpening ? openingWindows.map((rolling) => ({ ...request, rolling })) : [request];
       const ranges = views.flatMap((view) => [trendMonths(view), latestChangeMonths(view)]);
-      return monthSums(request.survey.id, [request.measure], spanning(...ranges, ...(choosingOpening ? [openingMonths(request)] : [])));
+      return monthSums(request.survey.id, [request.measure], spanning(...ranges, ...(choosingOpening ? [openingMonths(request)] : [])), request);
     },
     /** Everything a neighborhood's page counts, for its trends and its detail: one query per kind of sum. */
     async neighborhoodSums(request: TrendRequest, neighborhood: number, measures: readonly string[]): Promise<NeighborhoodSums> {
       const survey = request.survey.id;
       const shown = shownRange(request);
       const [months, groups, distributions, issues] = await Promise.all([
-        monthSums(survey, [request.measure, ...measures], spanning(trendMonths(request), latestChangeMonths(request), groupRange(request))),
+        monthSums(survey, [request.measure, ...measures], spanning(trendMonths(request), latestChangeMonths(request), groupRange(request)), request),
         groupRows(survey, [request.measure], groupRange(request), neighborhood),
         distributionRows(survey, neighborhood, shown),
         issueRows(survey, neighborhood, shown, TOP_ISSUE_CODE),
@@ -118,7 +136,7 @@ export function createResultsRepository(store: Store) {
     async aggregateSums(request: TrendRequest, measures: readonly string[], questions: readonly Question[]): Promise<AggregateSums> {
       const splits = splitsNeed(request, questions);
       const [months, groups] = await Promise.all([
-        monthSums(request.survey.id, [...measures, ...splits.measures], trendMonths(request)),
+        monthSums(request.survey.id, [...measures, ...splits.measures], trendMonths(request), request),
         groupRows(request.survey.id, splits.measures, splits.range),
       ]);
       return { months, groups };

@@ -73,6 +73,7 @@ export async function resultsRoutes(app: FastifyInstance) {
       surveys: results.surveys,
       neighborhoods: results.neighborhoods,
       findSurvey: async (slug) => app.surveys.findWithQuestions(slug),
+      hasMargins: app.weighting.hasMargins,
       latest: app.release.latestDay(rules, dateIn(app.config.TIME_ZONE)),
     });
   }
@@ -163,7 +164,11 @@ export async function resultsRoutes(app: FastifyInstance) {
       const resolved = await filters(request, rules);
       if (!resolved.ok) return badQuery(reply, resolved.errors);
       const trendRequest = resolved.value.request;
-      return computeTrends(await results.monthSums(trendRequest.survey.id, [trendRequest.measure], trendMonths(trendRequest)), rules, trendRequest);
+      return computeTrends(
+        await results.monthSums(trendRequest.survey.id, [trendRequest.measure], trendMonths(trendRequest), trendRequest),
+        rules,
+        trendRequest,
+      );
     },
   );
 
@@ -276,7 +281,7 @@ export async function resultsRoutes(app: FastifyInstance) {
     const shownEvents = (await events.ofNeighborhood(neighborhood.id)).filter((e) => e.occurredOn <= latest).slice(0, BRIEF_EVENTS);
     // One read for every event's impact: their histories overlap.
     const impactRanges = shownEvents.map((event) => impactMonths({ event, months: DEFAULT_IMPACT_MONTHS, latest }));
-    const impactSums = impactRanges.length > 0 ? await results.monthSums(base.survey.id, [base.measure], spanning(...impactRanges)) : null;
+    const impactSums = impactRanges.length > 0 ? await results.monthSums(base.survey.id, [base.measure], spanning(...impactRanges), base) : null;
     const recent = shownEvents.flatMap((event) => {
       if (!impactSums) return [];
       const impact = computeImpact(impactSums, rules, {
@@ -287,6 +292,7 @@ export async function resultsRoutes(app: FastifyInstance) {
         neighborhoods,
         events: allEvents,
         latest,
+        weighted: base.weighted,
       });
       return [
         {

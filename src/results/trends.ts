@@ -53,6 +53,8 @@ export interface TrendRequest {
   neighborhoods: readonly Pick<Neighborhood, 'id' | 'slug' | 'name'>[];
   /** Slugs to return; all when null. */
   selected: ReadonlySet<string> | null;
+  /** Census-weighted figures (the default where the survey has margins). */
+  weighted: boolean;
 }
 
 /** later − earlier with Welch's interval, only when both cells show a mean. */

@@ -1,4 +1,5 @@
-import { noiseVarianceOfMean, type ReleasedSums } from './perturbation.js';
+import { noiseVarianceOfMean, type ReleasedSums, type ReleasedWeighted } from './perturbation.js';
+import { summarizeWeighted } from './weighted.js';
 import { summarize } from './summary.js';
 import { tQuantile } from './t-distribution.js';
 
@@ -26,6 +27,9 @@ export interface Cell {
   /** True when no mean is shown (under the floor or the reliability threshold). */
   suppressed: boolean;
   low_reliability: boolean;
+  /** Weighted to the census: the mean is weighted and `n_eff` is Kish's effective sample size (the reliability threshold's). */
+  weighted: boolean;
+  n_eff: number | null;
 }
 
 export const suppressedCell: Cell = Object.freeze({
@@ -37,6 +41,8 @@ export const suppressedCell: Cell = Object.freeze({
   ci_high: null,
   suppressed: true,
   low_reliability: false,
+  weighted: false,
+  n_eff: null,
 });
 
 const clampScore = (v: number) => Math.min(100, Math.max(0, v));
@@ -49,18 +55,39 @@ const clampScore = (v: number) => Math.min(100, Math.max(0, v));
  */
 export function cellFrom(sums: ReleasedSums, rules: ReleaseRules, pooledVariance?: number): Cell {
   if (sums.n < rules.minGroupSize) return suppressedCell;
+  if (sums.weighted) return weightedCellFrom(sums, sums.weighted, rules, pooledVariance);
   if (sums.n < rules.minReliableSize || sums.n < 2) return { ...suppressedCell, n: sums.n };
   const low_reliability = sums.n < rules.lowReliabilitySize;
+  const unweighted = { suppressed: false, low_reliability, weighted: false, n_eff: null };
   if (sums.noisyAtoms === 0) {
     const s = summarize(sums)!;
-    return { n: s.n, mean: s.mean, sd: s.sd, se: s.se, ci_low: s.ciLow, ci_high: s.ciHigh, suppressed: false, low_reliability };
+    return { n: s.n, mean: s.mean, sd: s.sd, se: s.se, ci_low: s.ciLow, ci_high: s.ciHigh, ...unweighted };
   }
   const mean = clampScore(sums.sum / sums.n);
   // Scores lie in 0–100, so no variance exceeds 2,500; the noise on the sum of squares could suggest otherwise.
   const variance = pooledVariance ?? varianceOf(sums);
   const se = Math.sqrt(variance / sums.n + noiseVarianceOfMean(mean, sums.n, sums.noisyAtoms));
   const half = tQuantile(0.975, sums.n - 1) * se;
-  return { n: sums.n, mean, sd: Math.sqrt(variance), se, ci_low: mean - half, ci_high: mean + half, suppressed: false, low_reliability };
+  return { n: sums.n, mean, sd: Math.sqrt(variance), se, ci_low: mean - half, ci_high: mean + half, ...unweighted };
+}
+
+/**
+ * A census-weighted figure: the privacy floor applies to the count, the reliability threshold to n_eff. Exact figures
+ * have the linearized variance (src/stats/weighted.ts); protected ones the pooled spread over n_eff (Kish's
+ * approximation: one window's noisy sums cannot give their own) plus the variance of the noise on Σwy and Σw.
+ */
+function weightedCellFrom(sums: ReleasedSums, w: ReleasedWeighted, rules: ReleaseRules, pooledVariance?: number): Cell {
+  const exact = sums.noisyAtoms === 0 ? summarizeWeighted(w) : null;
+  const nEff = exact ? exact.nEff : Math.min(sums.n, Math.max(1, (w.sumW * w.sumW) / w.sumW2));
+  const shown = { n: sums.n, n_eff: Math.round(nEff * 10) / 10, weighted: true };
+  if (nEff < rules.minReliableSize || sums.n < 2) return { ...suppressedCell, ...shown };
+  const low_reliability = nEff < rules.lowReliabilitySize;
+  if (exact) return { ...shown, mean: exact.mean, sd: exact.sd, se: exact.se, ci_low: exact.ciLow, ci_high: exact.ciHigh, suppressed: false, low_reliability };
+  const mean = clampScore(w.sumWY / w.sumW);
+  const variance = pooledVariance ?? varianceOf(sums);
+  const se = Math.sqrt(variance / nEff + (w.noiseSumWY + mean * mean * w.noiseSumW) / (w.sumW * w.sumW));
+  const half = tQuantile(0.975, sums.n - 1) * se;
+  return { ...shown, mean, sd: Math.sqrt(variance), se, ci_low: mean - half, ci_high: mean + half, suppressed: false, low_reliability };
 }
 
 /** The sample variance of released sums, within what 0–100 scores allow (noise could suggest otherwise). */

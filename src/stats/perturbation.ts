@@ -1,4 +1,5 @@
 import type { Sums } from './summary.js';
+import { addWeightedSums, type WeightedSums } from './weighted.js';
 
 /**
  * Cell-key perturbation (ABS TableBuilder, ONS 2021 Census): every response carries a random 32-bit key; an atom of
@@ -7,15 +8,30 @@ import type { Sums } from './summary.js';
  * overlapping reads cannot average it away, while adding or removing one record draws fresh noise.
  */
 
-/** Sums of one atom with the sum of its records' cell keys. */
+/** An atom's census-weighted sums (src/weighting/) with its largest weight, which scales their noise. */
+export interface WeightedAtom extends WeightedSums {
+  maxW: number;
+}
+
+/** Sums of one atom with the sum of its records' cell keys; with its weighted sums when a weighted figure is asked for. */
 export interface KeyedSums extends Sums {
   keySum: number;
+  /** Null: a weighted figure was asked for but the atom is not weighted yet. */
+  weighted?: WeightedAtom | null;
+}
+
+/** Weighted sums released for a figure, with the variance their noise adds to Σwy and to Σw. */
+export interface ReleasedWeighted extends WeightedSums {
+  noiseSumWY: number;
+  noiseSumW: number;
 }
 
 /** Sums released for a figure: noisy when perturbed, with the number of perturbed atoms behind them. */
 export interface ReleasedSums extends Sums {
   /** Atoms whose noise is in these sums (0 for exact figures); the interval adds their variance. */
   noisyAtoms: number;
+  /** Weighted sums when asked for: null when an atom of the figure has no weights yet (the figure is then unweighted). */
+  weighted?: ReleasedWeighted | null;
 }
 
 /** Standard deviation of the noise on an atom's sum of 0–100 scores: sets the attack bound (see README, "Privacy"). */
@@ -68,13 +84,39 @@ export const cellKeyOf = (keySum: number) => keySum % 4294967296;
 /** An atom's released sums: exact, or with its fixed noise on count, sum and sum of squares. An empty atom stays empty. */
 export function releaseAtom(atom: KeyedSums, salt: number, perturb: boolean): ReleasedSums {
   if (atom.n === 0) return emptyReleased;
-  if (!perturb) return { n: atom.n, sum: atom.sum, sumSquares: atom.sumSquares, noisyAtoms: 0 };
+  const weighted = atom.weighted === undefined ? {} : { weighted: atom.weighted && releaseWeighted(atom.weighted, atom.keySum, salt, perturb) };
+  if (!perturb) return { n: atom.n, sum: atom.sum, sumSquares: atom.sumSquares, noisyAtoms: 0, ...weighted };
   const key = cellKeyOf(atom.keySum);
   return {
     n: atom.n + Math.round(COUNT_NOISE_SD * normal(key, salt, 0)),
     sum: atom.sum + SUM_NOISE_SD * normal(key, salt, 1),
     sumSquares: atom.sumSquares + SUM_SQUARES_NOISE_SD * normal(key, salt, 2),
     noisyAtoms: 1,
+    ...weighted,
+  };
+}
+
+/**
+ * An atom's weighted sums: exact, or with noise of its own, as large on Σwy as one response of the atom's largest weight
+ * scoring 45 points, so no response stands out more than in an unweighted figure. The noise is drawn afresh whenever the
+ * weights change (a salt from Σw), never the same noise on different weights, whose difference would be exact. Protected
+ * figures use only Σw, Σw² and Σwy; the other sums are not released.
+ */
+function releaseWeighted(atom: WeightedAtom, keySum: number, salt: number, perturb: boolean): ReleasedWeighted {
+  if (!perturb) return { ...atom, noiseSumWY: 0, noiseSumW: 0 };
+  const key = cellKeyOf(keySum);
+  const weightSalt = atomSalt('weighted', salt, Math.round(atom.sumW * 1000));
+  const scale = atom.maxW;
+  return {
+    n: atom.n,
+    sumW: Math.max(scale * 0.5, atom.sumW + scale * COUNT_NOISE_SD * normal(key, weightSalt, 0)),
+    sumW2: Math.max(scale * scale * 0.25, atom.sumW2 + scale * scale * COUNT_NOISE_SD * normal(key, weightSalt, 2)),
+    sumWY: atom.sumWY + scale * SUM_NOISE_SD * normal(key, weightSalt, 1),
+    sumWY2: 0,
+    sumW2Y: 0,
+    sumW2Y2: 0,
+    noiseSumWY: (scale * SUM_NOISE_SD) ** 2,
+    noiseSumW: (scale * COUNT_NOISE_SD) ** 2,
   };
 }
 
@@ -85,12 +127,34 @@ export function releaseCount(count: number, keySum: number, salt: number, pertur
 }
 
 export function addReleased(a: ReleasedSums, b: ReleasedSums): ReleasedSums {
-  return { n: a.n + b.n, sum: a.sum + b.sum, sumSquares: a.sumSquares + b.sumSquares, noisyAtoms: a.noisyAtoms + b.noisyAtoms };
+  return { n: a.n + b.n, sum: a.sum + b.sum, sumSquares: a.sumSquares + b.sumSquares, noisyAtoms: a.noisyAtoms + b.noisyAtoms, ...combineWeighted(a, b, 1) };
 }
 
 export function subtractReleased(a: ReleasedSums, b: ReleasedSums): ReleasedSums {
-  return { n: a.n - b.n, sum: a.sum - b.sum, sumSquares: a.sumSquares - b.sumSquares, noisyAtoms: a.noisyAtoms + b.noisyAtoms };
+  return { n: a.n - b.n, sum: a.sum - b.sum, sumSquares: a.sumSquares - b.sumSquares, noisyAtoms: a.noisyAtoms + b.noisyAtoms, ...combineWeighted(a, b, -1) };
 }
+
+/** The weighted part of a ± b: absent when neither has one, null when either side has atoms without weights. */
+function combineWeighted(a: ReleasedSums, b: ReleasedSums, sign: 1 | -1): Pick<ReleasedSums, 'weighted'> {
+  if (a.weighted === undefined && b.weighted === undefined) return {};
+  // An empty side (no atoms) has nothing to weigh.
+  if (b.n === 0 && b.noisyAtoms === 0 && b.weighted === undefined) return { weighted: a.weighted };
+  if (a.n === 0 && a.noisyAtoms === 0 && a.weighted === undefined) return { weighted: b.weighted && (sign === 1 ? b.weighted : negate(b.weighted)) };
+  if (!a.weighted || !b.weighted) return { weighted: null };
+  const sums = addWeightedSums(a.weighted, sign === 1 ? b.weighted : negate(b.weighted));
+  return { weighted: { ...sums, noiseSumWY: a.weighted.noiseSumWY + b.weighted.noiseSumWY, noiseSumW: a.weighted.noiseSumW + b.weighted.noiseSumW } };
+}
+
+const negate = (w: ReleasedWeighted): ReleasedWeighted => ({
+  ...w,
+  n: -w.n,
+  sumW: -w.sumW,
+  sumW2: -w.sumW2,
+  sumWY: -w.sumWY,
+  sumWY2: -w.sumWY2,
+  sumW2Y: -w.sumW2Y,
+  sumW2Y2: -w.sumW2Y2,
+});
 
 /** Variance the noise adds to a mean of `n` responses over `noisyAtoms` atoms (delta method on sum / count). */
 export function noiseVarianceOfMean(mean: number, n: number, noisyAtoms: number): number {

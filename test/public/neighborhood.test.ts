@@ -13,6 +13,8 @@ const cell = (mean: number, half: number): Cell => ({
   ci_high: mean + half,
   suppressed: false,
   low_reliability: false,
+  weighted: false,
+  n_eff: null,
 });
 
 t.test('the comparison sentence says higher or lower only when the interval leaves out the city figure', async (t) => {

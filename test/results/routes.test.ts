@@ -66,7 +66,11 @@ const noiseVariance = (mean: number, n: number, atoms: number) => (atoms * (SUM_
 /** What every protected cell must satisfy whatever its noise: the floor, the reliability threshold, an interval holding the noise. */
 function checkProtected(t: Test, cell: Cell, atoms: number, what: string) {
   if (cell.n === null) {
-    t.same(cell, { n: null, mean: null, sd: null, se: null, ci_low: null, ci_high: null, suppressed: true, low_reliability: false }, `${what}: nothing shown`);
+    t.same(
+      cell,
+      { n: null, mean: null, sd: null, se: null, ci_low: null, ci_high: null, suppressed: true, low_reliability: false, weighted: false, n_eff: null },
+      `${what}: nothing shown`,
+    );
     return;
   }
   t.ok(cell.n >= 10, `${what}: a shown count is at least the floor (${cell.n})`);
@@ -99,12 +103,12 @@ t.test('admins see exact figures: textbook means and intervals, the floor at 10 
 
   t.same(
     series.birch[0],
-    { n: 29, mean: null, sd: null, se: null, ci_low: null, ci_high: null, suppressed: true, low_reliability: false },
+    { n: 29, mean: null, sd: null, se: null, ci_low: null, ci_high: null, suppressed: true, low_reliability: false, weighted: false, n_eff: null },
     'n = 29: count only',
   );
   t.same(
     series.dogwood[0],
-    { n: null, mean: null, sd: null, se: null, ci_low: null, ci_high: null, suppressed: true, low_reliability: false },
+    { n: null, mean: null, sd: null, se: null, ci_low: null, ci_high: null, suppressed: true, low_reliability: false, weighted: false, n_eff: null },
     'n = 2: nothing',
   );
   checkExact(t, series.alder[0], await trustScores(store, [a.id], '2026-03-01', '2026-03-31'), 'Alder March (n = 30, beside a hidden Birch)');

@@ -1,5 +1,14 @@
 import t from 'tap';
-import { atomSalt, COUNT_NOISE_SD, releaseAtom, releaseCount, SUM_NOISE_SD } from '../../src/stats/perturbation.js';
+import {
+  addReleased,
+  atomSalt,
+  COUNT_NOISE_SD,
+  emptyReleased,
+  releaseAtom,
+  releaseCount,
+  subtractReleased,
+  SUM_NOISE_SD,
+} from '../../src/stats/perturbation.js';
 
 const atom = (keySum: number) => ({ n: 20, sum: 1000, sumSquares: 60000, keySum });
 
@@ -29,4 +38,27 @@ t.test('the noise has mean 0 and the stated standard deviations', async (t) => {
   t.ok(Math.abs(mean(counts)) < 0.1, `count noise mean ${mean(counts)}`);
   t.ok(Math.abs(sd(counts) - COUNT_NOISE_SD) < 0.1, `count noise sd ${sd(counts)}`);
   t.ok(counts.every(Number.isInteger), 'counts stay whole numbers');
+});
+
+t.test('weighted sums get noise of their own, scaled by the largest weight and drawn afresh when the weights change', async (t) => {
+  const atom = { n: 12, sum: 600, sumSquares: 36000, keySum: 123456 };
+  const weighted = { n: 12, sumW: 1200, sumW2: 150000, sumWY: 60000, sumWY2: 3.6e6, sumW2Y: 7.5e6, sumW2Y2: 4.5e8, maxW: 300 };
+  const salt = atomSalt('measure', 'trust');
+  const a = releaseAtom({ ...atom, weighted }, salt, true);
+  t.same(releaseAtom({ ...atom, weighted }, salt, true), a, 'the same records and weights: the same noise');
+  t.equal(a.weighted!.noiseSumWY, (300 * SUM_NOISE_SD) ** 2, 'the noise on Σwy is that of a 45-point answer of the largest weight');
+  t.equal(a.weighted!.noiseSumW, 300 ** 2);
+  t.same([a.weighted!.sumWY2, a.weighted!.sumW2Y, a.weighted!.sumW2Y2], [0, 0, 0], 'sums protected figures do not use are not released');
+  t.same({ n: a.n, sum: a.sum }, { n: releaseAtom(atom, salt, true).n, sum: releaseAtom(atom, salt, true).sum }, 'the unweighted sums keep their own noise');
+  const reweighted = releaseAtom({ ...atom, weighted: { ...weighted, sumW: 1210, sumWY: 60500 } }, salt, true);
+  const drift = (x: ReturnType<typeof releaseAtom>) => x.weighted!.sumWY - (x === a ? 60000 : 60500);
+  t.not(drift(reweighted), drift(a), 'other weights: other noise, so two releases cannot be differenced exactly');
+  t.same(releaseAtom({ ...atom, weighted }, salt, false).weighted, { ...weighted, noiseSumWY: 0, noiseSumW: 0 }, 'exact for admins');
+
+  const unweightedAtom = releaseAtom({ ...atom, weighted: null }, salt, true);
+  t.equal(unweightedAtom.weighted, null);
+  t.equal(addReleased(a, unweightedAtom).weighted, null, 'a figure with an atom not weighted yet is not weighted');
+  t.same(addReleased(emptyReleased, a).weighted, a.weighted, 'an empty side adds nothing');
+  t.equal(addReleased(a, a).weighted!.noiseSumWY, 2 * a.weighted!.noiseSumWY, 'noise variances add');
+  t.equal(subtractReleased(addReleased(a, a), a).weighted!.sumWY, a.weighted!.sumWY);
 });
