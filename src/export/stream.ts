@@ -29,6 +29,7 @@ interface ResponseRow {
   neighborhood: string;
   channel: string;
   language: string;
+  weight: number | null;
 }
 
 /** Wide: one value per question, `q0`, `q1`, … in question order. */
@@ -63,7 +64,7 @@ export function exportQuery(request: ExportRequest): SQL {
       )
     : sql`a.question_id AS "questionId", a.value_number AS "valueNumber", a.value_text AS "valueText"`;
   // Walking the (survey, date) index in its own order streams rows as found: no sort of the whole export first.
-  return sql`SELECT r.id AS "id", r.submitted_on AS "submittedOn", n.slug AS "neighborhood", r.channel AS "channel", r.language AS "language"${request.questions.length > 0 || !wide ? sql`, ` : sql``}${answerColumns}
+  return sql`SELECT r.id AS "id", r.submitted_on AS "submittedOn", n.slug AS "neighborhood", r.channel AS "channel", r.language AS "language", r.weight AS "weight"${request.questions.length > 0 || !wide ? sql`, ` : sql``}${answerColumns}
     FROM responses r JOIN neighborhoods n ON n.id = r.neighborhood_id${wide ? sql`` : sql` LEFT JOIN answers a ON a.response_id = r.id`}
     WHERE ${sql.join(where, sql` AND `)} ORDER BY r.submitted_on, r.id`;
 }
@@ -92,7 +93,7 @@ async function* exportBatches(store: Store, request: ExportRequest): AsyncGenera
   const { questions, format } = request;
   const order = new Map(questions.map((q, i) => [q.id, i]));
   const labelOf = labeller(questions, request.survey.languages[0] ?? 'en');
-  const meta = (row: ResponseRow) => [String(row.id), row.submittedOn, row.neighborhood, row.channel, row.language];
+  const meta = (row: ResponseRow) => [String(row.id), row.submittedOn, row.neighborhood, row.channel, row.language, text(row.weight)];
   const columns = questions.map((_, i) => `q${i}` as const);
   const rows = store.stream<WideRow & LongRow>(exportQuery(request), BATCH_ROWS)[Symbol.asyncIterator]();
   try {
@@ -101,8 +102,8 @@ async function* exportBatches(store: Store, request: ExportRequest): AsyncGenera
     let next = await rows.next();
     yield [
       format === 'wide'
-        ? ['response_id', ...META_COLUMNS, ...questions.map((q) => q.code)]
-        : ['response_id', ...META_COLUMNS, 'question_code', 'value', 'label'],
+        ? ['response_id', ...META_COLUMNS, 'weight', ...questions.map((q) => q.code)]
+        : ['response_id', ...META_COLUMNS, 'weight', 'question_code', 'value', 'label'],
     ];
     let current: string[] | null = null;
     let answers: (string | undefined)[] = [];

@@ -7,8 +7,8 @@ import { DONT_KNOW, MAX_TEXT_LENGTH, answersFromForm, fieldErrors, fieldName, sc
 import type { NewResponse } from '../survey/response-recorder.js';
 
 export const importChannels = ['paper', 'kiosk'] as const;
-// The export's first column; a re-imported export gets new ids, so it is ignored.
-const IGNORED_COLUMNS = new Set(['response_id']);
+// An export's own columns, which an import of it recomputes: its id is drawn anew, its census weight recomputed.
+const IGNORED_COLUMNS = new Set(['response_id', 'weight']);
 const MAX_LISTED_PROBLEMS = 200;
 
 export interface ImportProblem {

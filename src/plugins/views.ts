@@ -27,7 +27,7 @@ const partials = [
   'stat-cell',
   'change-cell',
   'results-filters',
-  'release-rules',
+  'weighting-note',
 ];
 
 /** Handlebars views: one layout, small partials, and two helpers for translated text. */

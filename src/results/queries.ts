@@ -2,6 +2,7 @@ import { asc, sql } from 'drizzle-orm';
 import type { Neighborhood, Question, Survey } from '../db/schema.js';
 import type { Store } from '../db/store.js';
 import { snapRange } from '../stats/buckets.js';
+import { TRUST_MEASURE } from '../stats/scoring.js';
 import type { WeightedAtom } from '../stats/perturbation.js';
 import { splitsNeed } from './chicago-groups.js';
 import { groupRange, latestChangeMonths, shownRange, TOP_ISSUE_CODE } from './neighborhood.js';
@@ -132,6 +133,8 @@ export function createResultsRepository(store: Store) {
       ]);
       return { months, groups, distributions, issues };
     },
+    /** Trust's sums per choice answer, month and neighborhood: the sample's make-up the weighting page compares with the census. */
+    sampleGroups: (survey: number, range: DayRange): Promise<GroupRow[]> => groupRows(survey, [TRUST_MEASURE], range),
     /** Everything the aggregates CSV counts: every measure's trends and the Chicago splits. */
     async aggregateSums(request: TrendRequest, measures: readonly string[], questions: readonly Question[]): Promise<AggregateSums> {
       const splits = splitsNeed(request, questions);

@@ -4,11 +4,11 @@ import { audit } from '../audit/record.js';
 import { requireRole } from '../auth/guards.js';
 import { dateIn } from '../dates.js';
 import { localize } from '../i18n/index.js';
-import type { Neighborhood } from '../db/schema.js';
+import type { Neighborhood, WeightingRun } from '../db/schema.js';
 import { eventKindLabels } from '../events/schemas.js';
 import { computeImpact, DEFAULT_IMPACT_MONTHS, impactMonths } from '../events/impact.js';
 import { verdictView } from '../events/verdict-view.js';
-import { bucketKinds, bucketLabel, bucketStart, snapRange } from '../stats/buckets.js';
+import { bucketKinds, bucketLabel, bucketStart, shiftBucket, snapRange } from '../stats/buckets.js';
 import type { ReleaseRules } from '../stats/cells.js';
 import { documented, staffErrors } from '../plugins/openapi.js';
 import { trendsSchema } from './api-schemas.js';
@@ -18,6 +18,7 @@ import { latestChanges, neighborhoodDetail, type LatestChange } from './neighbor
 import { createThemeRepository } from '../themes/queries.js';
 import { openingView } from './opening-view.js';
 import { changeVerdict } from './change-verdict.js';
+import { sampleVersusCensus } from './representation.js';
 import { spanning } from './sums.js';
 import { CITY, computeTrends, trendMonths, type Trends } from './trends.js';
 
@@ -60,6 +61,7 @@ export function resultsSummary(rows: readonly LatestChange[], detailQuery: URLSe
 }
 
 const neighborhoodParams = z.object({ neighborhood: z.string().max(200) });
+const weightingQuery = z.object({ survey: z.string().max(200).optional() });
 
 export async function resultsRoutes(app: FastifyInstance) {
   const { results, events } = app;
@@ -116,6 +118,13 @@ export async function resultsRoutes(app: FastifyInstance) {
       buckets: bucketKinds.map((b) => ({ value: b, label: bucketNames[b], selected: b === (r?.bucket ?? (text('bucket') || 'month')) })),
       measures: (resolved?.measures ?? []).map((m) => ({ ...m, selected: m.value === r?.measure })),
       neighborhoods: (await results.neighborhoods()).map((n) => ({ slug: n.slug, name: n.name, checked: selected.has(n.slug) })),
+      weighting:
+        r && (await app.weighting.hasMargins(r.survey.id))
+          ? [
+              { value: 'weighted', label: 'Weighted to the census', selected: r.weighted },
+              { value: 'unweighted', label: 'Unweighted (who answered)', selected: !r.weighted },
+            ]
+          : null,
       errors,
       errorList,
       hasErrors: errorList.length > 0,
@@ -135,10 +144,19 @@ export async function resultsRoutes(app: FastifyInstance) {
       }));
   }
 
+  /** Whether figures are weighted, and a link to the same page the other way. */
+  async function weightingNote(request: FastifyRequest, resolved: ResolvedFilters) {
+    const { weighted, survey } = resolved.request;
+    const query = new URLSearchParams(queryString(request.query).slice(1));
+    query.set('weighting', weighted ? 'unweighted' : 'weighted');
+    return { available: await app.weighting.hasMargins(survey.id), weighted, switchHref: `${request.url.split('?')[0]}?${query}` };
+  }
+
   /** What both trend pages show: the filter form, the chart's series and the same figures as a table. */
   async function trendView(request: FastifyRequest, resolved: ResolvedFilters, trends: Trends) {
     return {
       scripts: chartScripts,
+      weighting: await weightingNote(request, resolved),
       filters: await filterForm(request, resolved),
       measureLabel: measureLabel(trends.measure),
       trends,
@@ -229,6 +247,38 @@ export async function resultsRoutes(app: FastifyInstance) {
     );
     const fileName = `${trendRequest.survey.slug}-aggregates-${dateIn(app.config.TIME_ZONE)}.csv`;
     return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${fileName}"`).send(csvText(csv, { bom }));
+  });
+
+  app.get('/results/weighting', { preHandler: staffOnly }, async (request, reply) => {
+    const rules = app.release.rulesFor(request);
+    const parsed = weightingQuery.safeParse(request.query);
+    const slug = (parsed.success ? parsed.data.survey : undefined) ?? (await results.surveys())[0]?.slug;
+    const found = slug === undefined ? undefined : await app.surveys.findWithQuestions(slug);
+    if (!found) return reply.code(404).view('errors/error', { title: 'Not found', message: 'There is no survey with this name.' });
+    // The last twelve months a figure may show, as the opening trends.
+    const to = app.release.latestDay(rules, dateIn(app.config.TIME_ZONE));
+    const from = shiftBucket(bucketStart(to, 'month'), 'month', -11);
+    const latestReports = new Map<number, WeightingRun>();
+    for (const run of await app.weighting.reports(found.survey.id)) {
+      if (run.month <= to && run.report && run.report.respondents > 0) latestReports.set(run.neighborhoodId, run);
+    }
+    const neighborhoods = await results.neighborhoods();
+    return reply.view('results/weighting', {
+      title: 'How the sample compares with the census',
+      from,
+      to,
+      survey: found.survey,
+      ...thresholds(rules),
+      areas: sampleVersusCensus({
+        neighborhoods,
+        questions: found.questions,
+        margins: await app.margins.forSurvey(found.survey.id),
+        groups: await results.sampleGroups(found.survey.id, { from, to }),
+        reports: latestReports,
+        rules,
+      }),
+      unweighted: neighborhoods.filter((n) => !latestReports.get(n.id)?.report?.raked).map((n) => n.name),
+    });
   });
 
   app.get('/results/:neighborhood', { preHandler: staffOnly }, async (request, reply) => {

@@ -54,7 +54,8 @@ export function weighNeighborhoodMonth(
     largestWeightRatio: 1,
     withinCap: true,
   };
-  if (month.length === 0) return { weights: [], rollups: [], report: base };
+  // A month nobody answered in has nothing to weigh (and no report to show).
+  if (month.length === 0) return { weights: [], rollups: [], report: { ...base, respondents: 0 } };
   if (census.length === 0) {
     const each = (place.population ?? month.length) / month.length;
     const weights = month.map(() => each);
