@@ -24,4 +24,5 @@ CREATE TABLE "weighting_runs" (
 	CONSTRAINT "weighting_runs_survey_id_neighborhood_id_month_pk" PRIMARY KEY("survey_id","neighborhood_id","month")
 );
 --> statement-breakpoint
-ALTER TABLE "responses" ADD COLUMN "weight" double precision;
+ALTER TABLE "responses" ADD COLUMN "weight" double precision;--> statement-breakpoint
+INSERT INTO "weighting_runs" ("survey_id", "neighborhood_id", "month") SELECT DISTINCT "survey_id", "neighborhood_id", date_trunc('month', "day")::date FROM "daily_rollups";

@@ -24,4 +24,5 @@ CREATE TABLE `weighting_runs` (
 	PRIMARY KEY(`survey_id`, `neighborhood_id`, `month`)
 );
 --> statement-breakpoint
-ALTER TABLE `responses` ADD `weight` real;
+ALTER TABLE `responses` ADD `weight` real;--> statement-breakpoint
+INSERT INTO `weighting_runs` (`survey_id`, `neighborhood_id`, `month`) SELECT DISTINCT `survey_id`, `neighborhood_id`, substr(`day`, 1, 7) || '-01' FROM `daily_rollups`;

@@ -3,6 +3,8 @@ import { hashPassword } from '../auth/passwords.js';
 import { addDays } from '../dates.js';
 import type { Question } from '../db/schema.js';
 import { first, type Store } from '../db/store.js';
+import { createWeightingRepository } from '../weighting/queries.js';
+import { createWeightingRunner } from '../weighting/runner.js';
 import { createSurveyRepository } from '../survey/queries.js';
 import { createResponseRecorder, type AnswerValue, type NewResponse } from '../survey/response-recorder.js';
 import { standardSurvey } from '../survey/standard-survey.js';
@@ -400,5 +402,7 @@ export async function generateDemo(store: Store, options: DemoOptions): Promise<
     await flush();
     return count;
   });
+  // Weighted before the first page is served, so the demo opens on figures weighted to its census margins.
+  await createWeightingRunner(createWeightingRepository(store), console).runStale();
   return { responses: written };
 }

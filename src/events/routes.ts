@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { confirmFirst } from '../admin/confirm.js';
 import { requireRole } from '../auth/guards.js';
 import { eventKinds, type Event } from '../db/schema.js';
-import { isWeighted, measureOptions, zodFieldErrors, type FieldErrors } from '../results/filters.js';
+import { isWeighted, measureOptions, weightingNote, zodFieldErrors, type FieldErrors } from '../results/filters.js';
 import { catalogs, defaultLanguage, localize } from '../i18n/index.js';
 import { flash } from '../plugins/request-context.js';
 import { badQuery, chartScripts } from '../results/routes.js';
@@ -152,7 +152,13 @@ export async function eventRoutes(app: FastifyInstance) {
       weighted: isWeighted(parsed.data.weighting, await app.weighting.hasMargins(found.survey.id)),
     };
     const impact = computeImpact(await results.monthSums(found.survey.id, [measure], impactMonths(input), input), rules, input);
-    return { ok: true as const, impact, measures, rules };
+    return {
+      ok: true as const,
+      impact,
+      measures,
+      rules,
+      weighting: weightingNote(request.url, request.query, input.weighted, await app.weighting.hasMargins(found.survey.id)),
+    };
   }
 
   app.get(
@@ -208,6 +214,7 @@ export async function eventRoutes(app: FastifyInstance) {
       ...common,
       scripts: chartScripts,
       impact,
+      weighting: result.weighting,
       home,
       monthOptions: impactMonthOptions.map((w) => ({ value: w, label: w === 1 ? '1 month' : `${w} months`, selected: w === impact.months })),
       verdict: verdictView(impact),

@@ -192,6 +192,7 @@ export async function publicRoutes(app: FastifyInstance) {
         minReliableSize: rules.minReliableSize,
         lowReliabilitySize: rules.lowReliabilitySize,
         rolling,
+        weighted: all.weighted,
         periods: (['month', 'quarter'] as const).map((b) => ({
           value: b,
           label: translate(lang, b === 'month' ? 'public.months' : 'public.quarters'),

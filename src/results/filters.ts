@@ -19,6 +19,21 @@ export const weightingField = z.preprocess(blank, z.enum(['weighted', 'unweighte
 /** Whether figures are weighted: as asked, else wherever the survey has census margins to weight to. */
 export const isWeighted = (asked: 'weighted' | 'unweighted' | undefined, hasMargins: boolean) => (asked === undefined ? hasMargins : asked === 'weighted');
 
+/** A request's query again, to carry the same filters to another page. */
+export const queryParams = (query: unknown) =>
+  new URLSearchParams(
+    Object.entries((query ?? {}) as Record<string, unknown>).flatMap(([key, value]) =>
+      [value].flat().flatMap((v) => (typeof v === 'string' ? [[key, v] as [string, string]] : [])),
+    ),
+  );
+
+/** What a page says about weighting (views/partials/weighting-note.hbs), with a link to itself the other way. */
+export function weightingNote(url: string, query: unknown, weighted: boolean, available: boolean) {
+  const params = queryParams(query);
+  params.set('weighting', weighted ? 'unweighted' : 'weighted');
+  return { available, weighted, switchHref: `${url.split('?')[0]}?${params}` };
+}
+
 // `dimension` is accepted as another name for `measure` (the issue's wording); `measure` wins when both are given.
 const withMeasureAlias = (v: unknown) => (v && typeof v === 'object' && !('measure' in v) && 'dimension' in v ? { ...v, measure: v.dimension } : v);
 

@@ -13,7 +13,17 @@ import type { ReleaseRules } from '../stats/cells.js';
 import { documented, staffErrors } from '../plugins/openapi.js';
 import { trendsSchema } from './api-schemas.js';
 import { aggregatesCsv, csvText } from './export.js';
-import { MAX_ROLLING, measureLabel, resolveFilters, trendQuerySchema, zodFieldErrors, type FieldErrors, type ResolvedFilters } from './filters.js';
+import {
+  MAX_ROLLING,
+  measureLabel,
+  queryParams,
+  resolveFilters,
+  trendQuerySchema,
+  weightingNote,
+  zodFieldErrors,
+  type FieldErrors,
+  type ResolvedFilters,
+} from './filters.js';
 import { latestChanges, neighborhoodDetail, type LatestChange } from './neighborhood.js';
 import { createThemeRepository } from '../themes/queries.js';
 import { openingView } from './opening-view.js';
@@ -39,10 +49,8 @@ export function trendTable(trends: Trends) {
 
 /** The request's query again ("?a=1&b=2", or "" without one), to carry the same filters to another page. */
 function queryString(query: unknown): string {
-  const entries = Object.entries((query ?? {}) as Record<string, unknown>).flatMap(([key, value]) =>
-    [value].flat().flatMap((v) => (typeof v === 'string' ? [[key, v] as [string, string]] : [])),
-  );
-  return entries.length ? `?${new URLSearchParams(entries)}` : '';
+  const params = queryParams(query);
+  return params.size > 0 ? `?${params}` : '';
 }
 
 /** How many neighborhoods the results summary names as having moved most. */
@@ -144,19 +152,11 @@ export async function resultsRoutes(app: FastifyInstance) {
       }));
   }
 
-  /** Whether figures are weighted, and a link to the same page the other way. */
-  async function weightingNote(request: FastifyRequest, resolved: ResolvedFilters) {
-    const { weighted, survey } = resolved.request;
-    const query = new URLSearchParams(queryString(request.query).slice(1));
-    query.set('weighting', weighted ? 'unweighted' : 'weighted');
-    return { available: await app.weighting.hasMargins(survey.id), weighted, switchHref: `${request.url.split('?')[0]}?${query}` };
-  }
-
   /** What both trend pages show: the filter form, the chart's series and the same figures as a table. */
   async function trendView(request: FastifyRequest, resolved: ResolvedFilters, trends: Trends) {
     return {
       scripts: chartScripts,
-      weighting: await weightingNote(request, resolved),
+      weighting: weightingNote(request.url, request.query, resolved.request.weighted, await app.weighting.hasMargins(resolved.request.survey.id)),
       filters: await filterForm(request, resolved),
       measureLabel: measureLabel(trends.measure),
       trends,

@@ -6,7 +6,7 @@ import type { WeightingRepository } from './queries.js';
  * Keeps weights current: every neighborhood-month whose raking window was written to is raked again, one at a time,
  * its inputs read off the event loop. Runs are serialised, so two never rake the same neighborhood-month at once.
  */
-export function createWeightingRunner(repository: WeightingRepository, log: FastifyBaseLogger) {
+export function createWeightingRunner(repository: WeightingRepository, log: Pick<FastifyBaseLogger, 'error'>) {
   let queue: Promise<number> = Promise.resolve(0);
 
   async function weighStale(): Promise<number> {
