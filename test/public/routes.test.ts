@@ -40,7 +40,7 @@ t.test('the public page: trust over time with intervals, dimensions, public even
   );
   t.match(res.body, 'Cookout with officers at Riverside Park', 'public events marked');
   t.notMatch(res.body, 'Private briefing', 'non-public events left out');
-  t.match(res.body, 'People chose to answer: this is not a random sample');
+  t.match(res.body, 'People chose to answer, so the answers are weighted to the census', 'the demo has census margins: weighted, and says so');
   t.match(res.body, 'Police treat everyone fairly', 'dimension scores');
   const { answers, questions } = store.tables;
   const texts = await store.read((db) =>
