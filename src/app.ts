@@ -14,6 +14,7 @@ import { importRoutes } from './import/routes.js';
 import { createMarginRepository } from './margins/queries.js';
 import { marginRoutes } from './margins/routes.js';
 import { neighborhoodRoutes } from './neighborhoods/routes.js';
+import { purgeReceiptsHourly } from './kiosk/receipts.js';
 import { createKioskLinks } from './outreach/links.js';
 import { outreachRoutes } from './outreach/routes.js';
 import { publicRoutes } from './public/routes.js';
@@ -110,10 +111,19 @@ export async function buildApp({ config, store, logStream, unsafeExactFigures = 
   app.decorate('events', createEventRepository(store));
   app.decorate('margins', createMarginRepository(store));
   app.decorate('kioskLinks', createKioskLinks(store));
+  await purgeReceiptsHourly(app);
 
   await app.register(fastifyFormbody);
   const maxAge = config.NODE_ENV === 'production' ? '1d' : 0;
-  await app.register(fastifyStatic, { root: staticFolder, prefix: '/static/', maxAge });
+  await app.register(fastifyStatic, {
+    root: staticFolder,
+    prefix: '/static/',
+    maxAge,
+    // The kiosk's service worker lives with the other scripts but serves the survey pages (its scope is /surveys/).
+    setHeaders: (res, path) => {
+      if (path.endsWith('kiosk-sw.js')) res.header('Service-Worker-Allowed', '/surveys/');
+    },
+  });
   // chart.js and its annotation plugin, served from our own origin straight from their packages' UMD builds.
   await app.register(fastifyStatic, { root: chartVendorFolders, prefix: '/static/vendor/', maxAge, decorateReply: false });
   await app.register(securityPlugin);
