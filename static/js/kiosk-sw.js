@@ -74,22 +74,26 @@ async function submit(request) {
   var body = await request.clone().formData();
   try {
     return await network(request);
-  } catch {
+  } catch (err) {
     var fields = {};
     body.forEach(function (value, name) {
       if (typeof value !== 'string') return;
       if (name in fields) fields[name] = [].concat(fields[name], value);
       else fields[name] = value;
     });
-    var back = fields.kiosk_return || new URL(request.url).pathname;
-    // Without the page's id and pass (or when only switching language) nothing is kept: the blank form comes back.
-    if (!fields.answer_id || !fields.kiosk_pass || !fields.kiosk_day || fields.switch_lang) return Response.redirect(back, 303);
+    // Without the page's id and pass (a page from before it was a kiosk), or when only switching language, nothing is
+    // kept: the browser says it is offline, and going back finds the answers still filled in.
+    if (!fields.answer_id || !fields.kiosk_pass || !fields.kiosk_day || !fields.kiosk_return || fields.switch_lang) throw err;
+    // Back to the kiosk's blank form: a page of this site's surveys, never elsewhere.
+    var back = new URL(fields.kiosk_return, self.location.origin);
+    if (back.origin !== self.location.origin || back.pathname.indexOf('/surveys/') !== 0) throw err;
     var entry = { answerId: fields.answer_id, day: fields.kiosk_day, pass: fields.kiosk_pass, slug: decodeURIComponent(new URL(request.url).pathname.split('/')[2]) };
     QUEUE_FIELDS.forEach(function (name) { delete fields[name]; });
     entry.fields = fields;
     await self.KioskQueue.add(entry);
     if (self.registration.sync) self.registration.sync.register('kiosk-answers').catch(function () {});
-    return Response.redirect(back + '#saved', 303);
+    back.hash = 'saved';
+    return Response.redirect(back.href, 303);
   }
 }
 
