@@ -9,6 +9,18 @@ export const KIOSK_REPLAY_DAYS = 7;
 /** Receipts are deleted this many days after their kiosk day: long after the last replay they could stop. */
 export const KIOSK_RECEIPT_DAYS = 30;
 
+/**
+ * Why a kiosk answer kept on the tablet and given on `day` cannot be accepted `today` from a link valid on `linkDay`,
+ * or null when it can: it is recorded with the day it was given, which must be its link's day, at most
+ * KIOSK_REPLAY_DAYS ago.
+ */
+export function queuedDayProblem(day: string, linkDay: string, today: string): string | null {
+  if (day > today) return `The day the answer was given (${day}) is later than today (${today}).`;
+  if (day < addDays(today, -KIOSK_REPLAY_DAYS)) return `Answers kept on a kiosk are accepted up to ${KIOSK_REPLAY_DAYS} days later; ${day} is too long ago.`;
+  if (day !== linkDay) return `The answer was given on ${day}, but its kiosk link was for ${linkDay}.`;
+  return null;
+}
+
 /** What is kept of an answer's random id: its SHA-256, never the id itself. */
 export const answerHash = (answerId: string) => createHash('sha256').update(answerId).digest('hex');
 

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { addDays, dateIn } from '../dates.js';
+import { dateIn } from '../dates.js';
 import type { Neighborhood, Question, Survey } from '../db/schema.js';
 import { catalogs, formatDate, localize, negotiateLanguage, translate } from '../i18n/index.js';
-import { KIOSK_REPLAY_DAYS } from '../kiosk/receipts.js';
+import { queuedDayProblem } from '../kiosk/receipts.js';
 import { isKioskDevice, kioskDevice, kioskQueuePass, openQueuePass } from '../outreach/links.js';
 import { RETRY_AFTER_SECONDS } from '../plugins/errors.js';
 import { LANGUAGE_COOKIE, setPageLanguage } from '../plugins/request-context.js';
@@ -293,14 +293,12 @@ export async function surveyRoutes(app: FastifyInstance) {
         return reply.code(400).send({ error: 'Bad Request', message: `${field}: ${body.error.issues[0]?.message ?? 'invalid'}`, field });
       }
       const { answerId, day, pass, fields } = body.data;
-      const refuse = (message: string) => reply.code(422).send({ error: 'Unprocessable Entity', message });
       const link = await openQueuePass(app, pass);
-      if (!link || link.survey !== survey.slug) return refuse('The kiosk link of this answer is unknown or was revoked: it cannot be accepted.');
-      const today = dateIn(app.config.TIME_ZONE);
-      if (day > today) return refuse(`The day the answer was given (${day}) is later than today (${today}).`);
-      if (day < addDays(today, -KIOSK_REPLAY_DAYS))
-        return refuse(`Answers kept on a kiosk are accepted up to ${KIOSK_REPLAY_DAYS} days later; ${day} is too long ago.`);
-      if (day !== link.day) return refuse(`The answer was given on ${day}, but its kiosk link was for ${link.day}.`);
+      const problem =
+        !link || link.survey !== survey.slug
+          ? 'The kiosk link of this answer is unknown or was revoked: it cannot be accepted.'
+          : queuedDayProblem(day, link.day, dateIn(app.config.TIME_ZONE));
+      if (problem) return reply.code(422).send({ error: 'Unprocessable Entity', message: problem });
       if (survey.status !== 'open') return reply.code(409).send({ error: 'Conflict', message: 'This survey is closed.' });
       // A filled honeypot is a bot: answer as if accepted, store nothing.
       const honeypot = fields[HONEYPOT_FIELD];
