@@ -93,6 +93,10 @@ t.test('a kiosk keeps answers while the server is down and sends each exactly on
   await status.getByText('kept on this tablet').waitFor();
   t.match(await status.textContent(), /1 answer is waiting on this tablet to be sent\./);
   t.equal(await page.locator('input[name="q_respect"]:checked').count(), 0, 'the next resident gets a blank form');
+  await page.goBack();
+  await page.getByRole('button', { name: 'Send my answers' }).waitFor();
+  t.equal(await page.locator('input:checked').count(), 0, 'and Back brings no answer back');
+  await page.goForward();
   await answer(page, 2, 3);
   await status.getByText('2 answers are waiting').waitFor();
   await answer(page, 9, 10);
