@@ -52,7 +52,7 @@ export const en = {
   'kiosk.waitingOne': '1 answer is waiting on this tablet to be sent.',
   'kiosk.waitingMany': '{n} answers are waiting on this tablet to be sent.',
   'kiosk.refused':
-    'The server did not accept {n} answers kept on this tablet (its kiosk link was revoked, or they waited more than 7 days). Please tell a staff member.',
+    'Answers kept on this tablet that the server did not accept: {n} (the kiosk link was revoked, or they waited more than 7 days). Please tell a staff member.',
   'thanks.title': 'Thank you',
   'thanks.body': 'Your answers have been saved. Thank you for helping your neighborhood be heard.',
   'thanks.again': 'Answer for someone else',

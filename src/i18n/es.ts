@@ -52,7 +52,7 @@ export const es: Messages = {
   'kiosk.waitingOne': '1 respuesta espera en esta tableta para enviarse.',
   'kiosk.waitingMany': '{n} respuestas esperan en esta tableta para enviarse.',
   'kiosk.refused':
-    'El servidor no aceptó {n} respuestas guardadas en esta tableta (se revocó su enlace de quiosco o esperaron más de 7 días). Avise a un miembro del personal.',
+    'Respuestas guardadas en esta tableta que el servidor no aceptó: {n} (se revocó el enlace de quiosco o esperaron más de 7 días). Avise a un miembro del personal.',
   'thanks.title': 'Gracias',
   'thanks.body': 'Sus respuestas se guardaron. Gracias por ayudar a que se escuche a su vecindario.',
   'thanks.again': 'Contestar por otra persona',

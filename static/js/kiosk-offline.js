@@ -62,5 +62,5 @@
   }
   window.addEventListener('online', send);
   setInterval(send, RETRY_MS);
-  show().then(send);
+  KioskQueue.opened(form.dataset.kioskPass).then(show).then(send);
 })();

@@ -77,6 +77,18 @@
     refused: function () {
       return withStore(COUNTS, 'readonly', function (store) { return store.get('refused'); }).then(function (n) { return n || 0; });
     },
+    /** Notes the kiosk link the tablet now answers for: a new one (staff set the tablet up again) clears the refused count. */
+    opened: function (pass) {
+      return withStore(COUNTS, 'readwrite', function (store) {
+        var known = store.get('pass');
+        known.addEventListener('success', function () {
+          if (known.result === pass) return;
+          store.put(pass, 'pass');
+          store.put(0, 'refused');
+        });
+        return known;
+      });
+    },
     /** Sends what waits, one sending at a time in this context. */
     flush: function () {
       if (!sending) sending = send().finally(function () { sending = null; });

@@ -117,11 +117,18 @@ t.test('a kiosk keeps answers while the server is down and sends each exactly on
   t.equal(new Set(queue.map((q) => q.answerId)).size, 3, 'each with its own id');
   t.same(await stored(), [{ day: today, n: 1 }], 'nothing more reached the server');
 
+  // One more kept with a pass the server will not take (as from a revoked link): refused, counted, not silently lost.
+  await page.evaluate((entry) => (window as unknown as { KioskQueue: { add(e: Queued): Promise<unknown> } }).KioskQueue.add(entry), {
+    ...queue[0],
+    answerId: crypto.randomUUID(),
+    pass: 'not a pass',
+  });
   const restarted = await buildApp({ config, store });
   t.teardown(() => restarted.close());
   await restarted.listen({ port, host: '127.0.0.1' });
   await page.reload();
-  await page.waitForFunction(() => document.getElementById('kiosk-queue')?.hidden === true);
+  await status.getByText('did not accept: 1 (').waitFor();
+  t.notMatch(await status.textContent(), /waiting/, 'nothing waits any more');
   t.same(await stored(), [{ day: today, n: 4 }], 'exactly the three kept on the tablet more, dated the day given');
   t.equal((await queued(page)).length, 0, 'the tablet keeps nothing once sent');
 
