@@ -54,4 +54,24 @@ export default tseslint.config(
       },
     },
   },
+  {
+    // The kiosk's offline queue: the page and its service worker.
+    files: ['static/js/kiosk-*.js'],
+    languageOptions: {
+      globals: {
+        self: 'readonly',
+        navigator: 'readonly',
+        location: 'readonly',
+        history: 'readonly',
+        crypto: 'readonly',
+        indexedDB: 'readonly',
+        fetch: 'readonly',
+        caches: 'readonly',
+        Response: 'readonly',
+        importScripts: 'readonly',
+        setInterval: 'readonly',
+        KioskQueue: 'readonly',
+      },
+    },
+  },
 );

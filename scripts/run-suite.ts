@@ -45,6 +45,8 @@ const seconds: Record<string, number> = {
   'test/db/multi-instance.test.ts': 7,
   'test/survey/routes.test.ts': 6,
   'test/browser/public.test.ts': 6,
+  'test/browser/kiosk-offline.test.ts': 6,
+  'test/kiosk/receipts.test.ts': 5,
   'test/demo/generate.test.ts': 6,
   'test/security/quarantine.test.ts': 6,
   'test/results/routes.test.ts': 6,

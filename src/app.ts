@@ -16,6 +16,7 @@ import { marginRoutes } from './margins/routes.js';
 import { createWeightingRepository } from './weighting/queries.js';
 import { createWeightingRunner } from './weighting/runner.js';
 import { neighborhoodRoutes } from './neighborhoods/routes.js';
+import { purgeReceiptsHourly } from './kiosk/receipts.js';
 import { createKioskLinks } from './outreach/links.js';
 import { outreachRoutes } from './outreach/routes.js';
 import { publicRoutes } from './public/routes.js';
@@ -118,10 +119,19 @@ export async function buildApp({ config, store, logStream, unsafeExactFigures = 
     const weighing = app.weighting.every(config.WEIGHTING_INTERVAL);
     app.addHook('onClose', () => weighing.stop());
   }
+  await purgeReceiptsHourly(app);
 
   await app.register(fastifyFormbody);
   const maxAge = config.NODE_ENV === 'production' ? '1d' : 0;
-  await app.register(fastifyStatic, { root: staticFolder, prefix: '/static/', maxAge });
+  await app.register(fastifyStatic, {
+    root: staticFolder,
+    prefix: '/static/',
+    maxAge,
+    // The kiosk's service worker lives with the other scripts but serves the survey pages (its scope is /surveys/).
+    setHeaders: (res, path) => {
+      if (path.endsWith('kiosk-sw.js')) res.header('Service-Worker-Allowed', '/surveys/');
+    },
+  });
   // chart.js and its annotation plugin, served from our own origin straight from their packages' UMD builds.
   await app.register(fastifyStatic, { root: chartVendorFolders, prefix: '/static/vendor/', maxAge, decorateReply: false });
   await app.register(securityPlugin);

@@ -369,6 +369,20 @@ export const kioskLinks = sqliteTable(
 );
 
 /**
+ * Kiosk answers already stored, by the SHA-256 of the random id the device gave each answer (an idempotency key: a
+ * replayed answer is stored once). Only the hash and the kiosk day: no time, no response, no device; deleted 30 days
+ * after the day. WITHOUT ROWID (drizzle/0010_kiosk_receipts.sql, by hand), so no rowid keeps the order they came in.
+ */
+export const kioskReceipts = sqliteTable(
+  'kiosk_receipts',
+  {
+    answerHash: text('answer_hash').primaryKey(),
+    kioskDay: text('kiosk_day').notNull(),
+  },
+  (t) => [index('kiosk_receipts_day').on(t.kioskDay)],
+);
+
+/**
  * Each neighborhood's census count per option of a demographic question, the targets weighting rakes to. A null count
  * means the census has no count for that option ("another gender", "prefer not to say"): it is not raked.
  */

@@ -18,6 +18,8 @@ export const en = {
     'We do not keep the time of day or the order in which answers arrive, and our server logs do not record your visit. Your browser keeps a note of the day you answered, for 30 days, only to tell you so if you come back.',
   'consent.who':
     'Police community liaisons and the public see only totals of whole months from at least {min} people, with a small random change added to every figure so that no one can work out one person’s answers by comparing figures. Researchers may receive the answers without anything that identifies you.',
+  'consent.kiosk':
+    'If this tablet loses its connection, your answers wait on it, without your name or the time, until it is back online (at most 7 days), and are then sent. Nobody using the tablet after you can see them.',
   'consent.skip': 'You may skip any question unless it is marked required.',
   'form.neighborhood': 'Your neighborhood',
   'form.neighborhoodHint': 'Choose the neighborhood you live in.',
@@ -46,6 +48,11 @@ export const en = {
   'kiosk.idleTitle': 'Are you still there?',
   'kiosk.idleBody': 'In 30 seconds this survey starts again for the next person, and answers not yet sent are cleared.',
   'kiosk.keepGoing': 'Keep going',
+  'kiosk.savedOnDevice': 'Your answers are kept on this tablet and will be sent as soon as it is back online. Thank you!',
+  'kiosk.waitingOne': '1 answer is waiting on this tablet to be sent.',
+  'kiosk.waitingMany': '{n} answers are waiting on this tablet to be sent.',
+  'kiosk.refused':
+    'Answers kept on this tablet that the server did not accept: {n} (the kiosk link was revoked, or they waited more than 7 days). Please tell a staff member.',
   'thanks.title': 'Thank you',
   'thanks.body': 'Your answers have been saved. Thank you for helping your neighborhood be heard.',
   'thanks.again': 'Answer for someone else',

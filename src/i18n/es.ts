@@ -18,6 +18,8 @@ export const es: Messages = {
     'No guardamos la hora del día ni el orden en que llegan las respuestas, y los registros de nuestro servidor no anotan su visita. Su navegador guarda una nota del día en que contestó, durante 30 días, solo para avisarle si vuelve.',
   'consent.who':
     'Los enlaces comunitarios de la policía y el público solo ven totales de meses completos de al menos {min} personas, con un pequeño cambio aleatorio en cada cifra para que nadie pueda deducir las respuestas de una persona comparando cifras. Los investigadores pueden recibir las respuestas sin nada que lo identifique.',
+  'consent.kiosk':
+    'Si esta tableta pierde la conexión, sus respuestas esperan en ella, sin su nombre ni la hora, hasta que vuelva a tener conexión (7 días como máximo), y entonces se envían. Nadie que use la tableta después de usted puede verlas.',
   'consent.skip': 'Puede omitir cualquier pregunta, salvo las marcadas como obligatorias.',
   'form.neighborhood': 'Su vecindario',
   'form.neighborhoodHint': 'Elija el vecindario donde vive.',
@@ -46,6 +48,11 @@ export const es: Messages = {
   'kiosk.idleTitle': '¿Sigue ahí?',
   'kiosk.idleBody': 'En 30 segundos esta encuesta vuelve a empezar para la siguiente persona, y se borran las respuestas que no se han enviado.',
   'kiosk.keepGoing': 'Seguir contestando',
+  'kiosk.savedOnDevice': 'Sus respuestas quedan guardadas en esta tableta y se enviarán en cuanto vuelva a tener conexión. ¡Gracias!',
+  'kiosk.waitingOne': '1 respuesta espera en esta tableta para enviarse.',
+  'kiosk.waitingMany': '{n} respuestas esperan en esta tableta para enviarse.',
+  'kiosk.refused':
+    'Respuestas guardadas en esta tableta que el servidor no aceptó: {n} (se revocó el enlace de quiosco o esperaron más de 7 días). Avise a un miembro del personal.',
   'thanks.title': 'Gracias',
   'thanks.body': 'Sus respuestas se guardaron. Gracias por ayudar a que se escuche a su vecindario.',
   'thanks.again': 'Contestar por otra persona',

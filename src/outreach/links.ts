@@ -72,6 +72,8 @@ export function createKioskLinks(store: Store) {
       if (!link || link.revokedAt !== null || link.validOn !== today) return null;
       return { hash, validOn: link.validOn, survey: link.survey, neighborhood: link.neighborhood, ...(link.event ? { event: link.event } : {}) };
     },
+    /** The link with this hash: its survey, neighborhood, event, day and when it was revoked. */
+    find: byHash,
     /** True while the link with this hash exists and is not revoked. */
     isActive: async (hash: string) => {
       const link = await byHash(hash);
@@ -122,12 +124,30 @@ export function kioskCookieValue(app: FastifyInstance, validOn: string, hash: st
   return app.signers['kiosk-device'].sign(`${validOn}.${hash}`);
 }
 
-/** True on a device set up today through a kiosk link that has not been revoked since. */
-export async function isKioskDevice(app: FastifyInstance, request: FastifyRequest): Promise<boolean> {
+/** The link and day of a device set up today through a kiosk link that has not been revoked since; else null. */
+export async function kioskDevice(app: FastifyInstance, request: FastifyRequest): Promise<{ day: string; hash: string } | null> {
   const raw = request.cookies[KIOSK_COOKIE];
-  if (!raw) return false;
+  if (!raw) return null;
   const unsigned = app.signers['kiosk-device'].unsign(raw);
-  if (!unsigned.valid || !unsigned.value) return false;
+  if (!unsigned.valid || !unsigned.value) return null;
   const [day, hash] = unsigned.value.split('.');
-  return day === dateIn(app.config.TIME_ZONE) && hash !== undefined && (await app.kioskLinks.isActive(hash));
+  return day === dateIn(app.config.TIME_ZONE) && hash !== undefined && (await app.kioskLinks.isActive(hash)) ? { day, hash } : null;
+}
+
+/** True on a device set up today through a kiosk link that has not been revoked since. */
+export const isKioskDevice = async (app: FastifyInstance, request: FastifyRequest) => (await kioskDevice(app, request)) !== null;
+
+/**
+ * The pass a kiosk page hands the answers it queues while offline: its link and day, signed with a key of its own (so
+ * it cannot serve as a kiosk cookie). A queued answer may arrive after the device's cookie has expired.
+ */
+export const kioskQueuePass = (app: FastifyInstance, device: { day: string; hash: string }) => app.signers['kiosk-queue'].sign(`${device.day}.${device.hash}`);
+
+/** The day and survey of the kiosk link a queued answer's pass names, when its signature holds and the link is not revoked; else null. */
+export async function openQueuePass(app: FastifyInstance, pass: string): Promise<{ day: string; survey: string } | null> {
+  const unsigned = app.signers['kiosk-queue'].unsign(pass);
+  if (!unsigned.valid || !unsigned.value) return null;
+  const [day, hash] = unsigned.value.split('.');
+  const link = hash === undefined ? undefined : await app.kioskLinks.find(hash);
+  return link && link.revokedAt === null && link.validOn === day ? { day, survey: link.survey } : null;
 }

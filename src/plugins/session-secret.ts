@@ -19,7 +19,7 @@ export async function getSessionSecret(store: Store, configured: string | undefi
 }
 
 /** What a signature vouches for; each has its own key, so a value signed for one purpose is worthless for another. */
-export const signingPurposes = ['answered', 'kiosk-device', 'pre-login-form'] as const;
+export const signingPurposes = ['answered', 'kiosk-device', 'kiosk-queue', 'pre-login-form'] as const;
 export type SigningPurpose = (typeof signingPurposes)[number];
 
 /** A key for one purpose, by HKDF-SHA256 from the session secret with the purpose as its info. */

@@ -3,6 +3,7 @@ import type { Neighborhood, Question, Survey } from '../db/schema.js';
 import { first, type Db, type Store } from '../db/store.js';
 import { createQuarantineGuard } from './quarantine.js';
 import { addToRollups, createResponseRecorder, createResponseVoider, type NewResponse, type Recorded, type RecordResponses } from './response-recorder.js';
+import { claimReceipt } from '../kiosk/receipts.js';
 import { insertThemes } from '../themes/queries.js';
 import { standardSurvey, standardThemes } from './standard-survey.js';
 
@@ -58,11 +59,13 @@ export function createSurveyRepository(store: Store) {
     },
     /**
      * Stores one response (sharing a commit with concurrent ones), held for review when it is part of a burst;
-     * resolves with its id once the commit is durable.
+     * resolves with its id once the commit is durable. With a kiosk answer's random id, the answer is stored once
+     * however often it arrives: a replay resolves with null.
      */
-    submit(response: NewResponse, surveyQuestions: readonly Question[]): Promise<number> {
+    submit(response: NewResponse, surveyQuestions: readonly Question[], answerId?: string): Promise<number | null> {
       const record = recorderFor(response.surveyId, surveyQuestions);
       return store.submit(async (tx) => {
+        if (answerId !== undefined && !(await claimReceipt(tx, store, answerId, response.submittedOn))) return null;
         const {
           ids: [id],
           cells,

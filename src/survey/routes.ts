@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { dateIn } from '../dates.js';
 import type { Neighborhood, Question, Survey } from '../db/schema.js';
 import { catalogs, formatDate, localize, negotiateLanguage, translate } from '../i18n/index.js';
-import { isKioskDevice } from '../outreach/links.js';
+import { queuedDayProblem } from '../kiosk/receipts.js';
+import { isKioskDevice, kioskDevice, kioskQueuePass, openQueuePass } from '../outreach/links.js';
 import { RETRY_AFTER_SECONDS } from '../plugins/errors.js';
 import { LANGUAGE_COOKIE, setPageLanguage } from '../plugins/request-context.js';
 import { sameSiteOnly } from '../plugins/security.js';
@@ -27,6 +28,17 @@ const submissionMeta = z.object({
   switch_lang: z.string().max(10).optional().catch(undefined),
   // Set when the resident was shown the neighborhood list, so a language switch shows it again.
   picker: z.literal('1').optional().catch(undefined),
+  // A kiosk page's random id for this answer, made when the resident starts: it is stored once however often it is sent.
+  answer_id: z.uuid().optional().catch(undefined),
+});
+
+/** An answer a kiosk kept on the device while offline, sent later with its link's pass and the day it was given. */
+const queuedAnswer = z.object({
+  answerId: z.uuid(),
+  day: z.iso.date(),
+  pass: z.string().min(1).max(500),
+  // The form's fields as the device saved them.
+  fields: z.record(z.string().max(200), z.union([z.string().max(10_000), z.array(z.string().max(10_000)).max(100)])),
 });
 
 /** A query string of the given parameters, leaving out those not set. */
@@ -78,8 +90,11 @@ export async function surveyRoutes(app: FastifyInstance) {
     return reply.code(status).view('survey/closed', { title: translate(lang, 'closed.title'), surveyTitle: localize(survey.title, lang) });
   }
 
-  /** The survey form page: its language choice posts the form (keeping every answer), a kiosk resets itself when left idle. */
-  function renderForm(
+  /**
+   * The survey form page: its language choice posts the form (keeping every answer), a kiosk resets itself when left
+   * idle, and a kiosk device keeps answers it cannot send (with its link's pass) until it is back online.
+   */
+  async function renderForm(
     request: FastifyRequest,
     reply: FastifyReply,
     survey: Survey,
@@ -89,12 +104,13 @@ export async function surveyRoutes(app: FastifyInstance) {
     const { lang, channel, event } = page;
     setPageLanguage(request, reply, lang);
     const kiosk = channel === 'kiosk';
+    const device = kiosk ? await kioskDevice(app, request) : null;
     reply.locals = {
       ...reply.locals,
       kiosk,
       // The header shows these as submit buttons of the form instead of links, which would lose the answers.
       languageButtons: survey.languages.filter((code) => code !== lang && code in catalogs).map((code) => ({ code, name: catalogs[code].name })),
-      scripts: ['/static/js/survey-form.js', ...(kiosk ? ['/static/js/kiosk.js'] : [])],
+      scripts: ['/static/js/survey-form.js', ...(kiosk ? ['/static/js/kiosk.js', '/static/js/kiosk-queue.js', '/static/js/kiosk-offline.js'] : [])],
     };
     return reply.view('survey/form', {
       title: form.title,
@@ -106,6 +122,7 @@ export async function surveyRoutes(app: FastifyInstance) {
       answeredOn: page.answeredOn,
       changeLink: `/surveys/${survey.slug}?${queryOf({ change: '1', channel, lang, neighborhood: page.neighborhood, event })}`,
       kioskReset: kiosk ? `/surveys/${survey.slug}?${queryOf({ channel, lang, neighborhood: page.neighborhood, event })}` : undefined,
+      kioskPass: device ? kioskQueuePass(app, device) : undefined,
     });
   }
 
@@ -211,6 +228,8 @@ export async function surveyRoutes(app: FastifyInstance) {
             answers: answersFromForm(parsed.data, questions),
           },
           questions,
+          // Sent again after its first sending got no answer (the connection dropped): stored once, answered the same.
+          channel === 'kiosk' ? meta.answer_id : undefined,
         );
       } catch (err) {
         if (!app.store.isStorageError(err)) throw err;
@@ -240,6 +259,76 @@ export async function surveyRoutes(app: FastifyInstance) {
         });
       }
       return reply.redirect(`${thanks}&${queryOf({ neighborhood: neighborhood.slug })}`, 303);
+    },
+  );
+
+  // A kiosk's queued answers: JSON in, JSON out, for the device's sender (static/js/kiosk-queue.js). A refusal (4xx)
+  // tells the device to stop sending that answer; 429 and 503 to try again later.
+  app.post(
+    '/surveys/:slug/kiosk-answers',
+    {
+      bodyLimit: 64 * 1024,
+      preHandler: sameSiteOnly(app),
+      // A kiosk sends a day's queue at once, maybe after its cookie expired: a valid pass is exempt, like the device.
+      config: {
+        rateLimit: {
+          max: app.config.SUBMIT_RATE_LIMIT,
+          timeWindow: '1 minute',
+          hook: 'preHandler',
+          allowList: async (request: FastifyRequest) => {
+            const pass = isRecord(request.body) ? request.body.pass : undefined;
+            return typeof pass === 'string' && pass.length <= 500 && (await openQueuePass(app, pass)) !== null;
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const { slug } = slugParams.parse(request.params);
+      const found = await surveys.findWithQuestions(slug);
+      if (!found) return reply.code(404).send({ error: 'Not Found', message: 'There is no survey at this address.' });
+      const { survey, questions } = found;
+      const body = queuedAnswer.safeParse(request.body);
+      if (!body.success) {
+        const field = body.error.issues[0]?.path.join('.') || 'body';
+        return reply.code(400).send({ error: 'Bad Request', message: `${field}: ${body.error.issues[0]?.message ?? 'invalid'}`, field });
+      }
+      const { answerId, day, pass, fields } = body.data;
+      const link = await openQueuePass(app, pass);
+      const problem =
+        !link || link.survey !== survey.slug
+          ? 'The kiosk link of this answer is unknown or was revoked: it cannot be accepted.'
+          : queuedDayProblem(day, link.day, dateIn(app.config.TIME_ZONE));
+      if (problem) return reply.code(422).send({ error: 'Unprocessable Entity', message: problem });
+      if (survey.status !== 'open') return reply.code(409).send({ error: 'Conflict', message: 'This survey is closed.' });
+      // A filled honeypot is a bot: answer as if accepted, store nothing.
+      const honeypot = fields[HONEYPOT_FIELD];
+      if (honeypot !== undefined && honeypot !== '') return reply.send({ saved: true });
+
+      const neighborhoods = await surveys.activeNeighborhoods();
+      const parsed = formSchemaFor(survey, questions, neighborhoods).safeParse(fields);
+      if (!parsed.success) {
+        const errors = [...fieldErrors(parsed.error)].map(([field, key]) => [field, translate('en', key)]);
+        const [[field, message]] = errors;
+        return reply.code(400).send({ error: 'Bad Request', message: `${field}: ${message}`, field, fields: Object.fromEntries(errors) });
+      }
+      const meta = submissionMeta.parse(fields);
+      const event = await knownEvent(meta.event);
+      const neighborhood = neighborhoods.find((n) => n.slug === parsed.data.neighborhood)!;
+      await surveys.submit(
+        {
+          surveyId: survey.id,
+          neighborhoodId: neighborhood.id,
+          submittedOn: day,
+          channel: 'kiosk',
+          eventId: event ?? null,
+          language: surveyLanguage(request, survey, meta.lang),
+          answers: answersFromForm(parsed.data, questions),
+        },
+        questions,
+        answerId,
+      );
+      // The same answer for the first sending and for every replay, as the answer's own id is all the device knows of it.
+      return reply.send({ saved: true });
     },
   );
 

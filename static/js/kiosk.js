@@ -30,6 +30,12 @@
     idleTimer = setTimeout(warn, IDLE_MS);
   }
 
+  // Back (or Forward) to a form that was sent brings it back as it was, answers included: start it blank instead.
+  window.addEventListener('pageshow', function (event) {
+    var navigation = window.performance && window.performance.getEntriesByType ? window.performance.getEntriesByType('navigation')[0] : null;
+    if (event.persisted || (navigation && navigation.type === 'back_forward')) form.reset();
+  });
+
   keepGoing.addEventListener('click', active);
   ['pointerdown', 'keydown', 'input', 'scroll', 'touchstart'].forEach(function (type) {
     document.addEventListener(type, function (event) {

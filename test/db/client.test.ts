@@ -22,6 +22,7 @@ t.test('migrations build every table on an empty file, with durable settings', a
     'events',
     'import_batches',
     'kiosk_links',
+    'kiosk_receipts',
     'login_failures',
     'neighborhoods',
     'one_time_tokens',

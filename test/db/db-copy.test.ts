@@ -142,6 +142,7 @@ async function seededSqlite(t: Teardown) {
       createdBy: admin.id,
       revokedAt: '2026-03-03T00:00:00.000Z',
     });
+    await tx.insert(x.kioskReceipts).values({ answerHash: 'e3b0c442', kioskDay: '2026-03-02' });
     // A count the census has (with a tab and a backslash in its source, which COPY escapes) and one it has not.
     await tx.insert(x.populationMargins).values([
       { surveyId: survey.id, neighborhoodId: north.id, questionCode: 'gender', optionValue: 'woman', count: 5120, source: 'ACS\t5-year \\ B01001', year: 2023 },
@@ -217,6 +218,7 @@ t.test('copies every table in batches, verified by count and checksum, and ids c
     login_failures: 1,
     audit_log: 2,
     kiosk_links: 1,
+    kiosk_receipts: 1,
     population_margins: 2,
     weighted_rollups: 1,
     weighting_runs: 1,
@@ -238,6 +240,7 @@ t.test('copies every table in batches, verified by count and checksum, and ids c
     'loginFailures',
     'auditLog',
     'kioskLinks',
+    'kioskReceipts',
     'quarantines',
   ] as const) {
     const from = await sqlite.read((db) => db.select().from(sqlite.tables[name]));

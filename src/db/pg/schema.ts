@@ -328,6 +328,16 @@ export const kioskLinks = pgTable(
   (t) => [index('kiosk_links_valid_on').on(t.validOn)],
 );
 
+/** Kiosk answers already stored, by the hash of the device's random answer id (see ../schema.ts). */
+export const kioskReceipts = pgTable(
+  'kiosk_receipts',
+  {
+    answerHash: text('answer_hash').primaryKey(),
+    kioskDay: day('kiosk_day').notNull(),
+  },
+  (t) => [index('kiosk_receipts_day').on(t.kioskDay)],
+);
+
 /**
  * Each neighborhood's census count per option of a demographic question, the targets weighting rakes to. A null count
  * means the census has no count for that option ("another gender", "prefer not to say"): it is not raked.
