@@ -15,9 +15,17 @@ export const benchStaff = { email: 'bench-admin@bench.example', password: 'bench
 
 const BATCH = 50_000;
 
+/** Census shares by option of the bench's margins: older and white residents are fewer than the uniform sample suggests. */
+const benchCensusShares: Record<string, Record<string, number>> = {
+  age_band: { '18_24': 0.13, '25_34': 0.22, '35_44': 0.18, '45_54': 0.16, '55_64': 0.15, '65_plus': 0.16 },
+  gender: { woman: 0.51, man: 0.49 },
+  race_ethnicity: { black: 0.29, hispanic: 0.29, white: 0.33, asian: 0.07, native: 0.01, other: 0.01 },
+};
+
 /**
  * Fills a fresh database with `count` responses over 40 neighborhoods and 3 years, deterministically, with the
- * rows the recorder writes (answers, response_scores, daily_rollups) and one admin account.
+ * rows the recorder writes (answers, response_scores, daily_rollups), census margins and one admin account (weighting is
+ * left to the bench, which times it).
  */
 export async function generateBenchDatabase(path: string, count: number, seed = 1): Promise<{ responses: number; answers: number; ms: number }> {
   const started = performance.now();
@@ -45,6 +53,15 @@ export async function generateBenchDatabase(path: string, count: number, seed = 
   const insertNeighborhood = sqlite.prepare('INSERT INTO neighborhoods (slug, name, population) VALUES (?, ?, ?)');
   const neighborhoodIds = benchNeighborhoods.map((n, i) => Number(insertNeighborhood.run(n.slug, n.name, 10_000 + i * 1000).lastInsertRowid));
   const totalWeight = benchNeighborhoods.reduce((s, n) => s + n.weight, 0);
+  // Census margins for every neighborhood (a typical big-city mix), so figures are weighted as a department's would be.
+  const insertMargin = sqlite.prepare(
+    "INSERT INTO population_margins (survey_id, neighborhood_id, question_code, option_value, count, source, year) VALUES (?, ?, ?, ?, ?, 'bench', 2023)",
+  );
+  neighborhoodIds.forEach((id, i) => {
+    const population = 10_000 + i * 1000;
+    for (const [question, shares] of Object.entries(benchCensusShares))
+      for (const [option, share] of Object.entries(shares)) insertMargin.run(survey.id, id, question, option, Math.round(population * share));
+  });
 
   const insertResponse = sqlite.prepare(
     'INSERT INTO responses (id, survey_id, neighborhood_id, submitted_on, channel, language, cell_key) VALUES (?, ?, ?, ?, ?, ?, ?)',

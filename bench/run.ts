@@ -8,10 +8,12 @@ import pg from 'pg';
 import { startCluster, type Cluster } from '../scripts/lib/postgres-cluster.js';
 import { openPgDatabase } from '../src/db/pg/client.js';
 import { copySqliteToPg } from '../src/db/pg/copy.js';
-import { openSqliteStore } from '../src/db/open.js';
+import { openPgStore, openSqliteStore } from '../src/db/open.js';
 import { openDatabase } from '../src/db/sqlite/client.js';
 import { generateDemo } from '../src/demo/generate.js';
 import { projectRoot } from '../src/paths.js';
+import { createWeightingRepository } from '../src/weighting/queries.js';
+import { createWeightingRunner } from '../src/weighting/runner.js';
 import { submissionBodies } from './forms.js';
 import { BENCH_FIRST_DAY, BENCH_LAST_DAY, benchStaff, generateBenchDatabase } from './generate.js';
 import { countLines, measureLatency, staffCsrfToken, staffLogin, type LatencyResult } from './http.js';
@@ -48,6 +50,7 @@ export const targets = {
   mixedVsAlone: 2,
   eventLoopDelayP99Ms: 10,
   exportVsShell: 0.5,
+  weightedVsUnweighted: 2,
   startupMs: 1000,
 };
 
@@ -104,6 +107,18 @@ interface SubmissionSummary extends SubmissionFigures {
   peakRssMb?: number;
 }
 
+/** Weighs every response of a generated database (what a deployment's first weighting pass does), timed. */
+async function measureWeighting(database: BenchDatabase): Promise<{ ms: number; neighborhoodMonths: number }> {
+  const store = database.kind === 'sqlite' ? openSqliteStore({ DATABASE_PATH: database.path }).store : await openPgStore(database.url);
+  try {
+    const started = performance.now();
+    const neighborhoodMonths = await createWeightingRunner(createWeightingRepository(store), console).runStale();
+    return { ms: performance.now() - started, neighborhoodMonths };
+  } finally {
+    await store.close();
+  }
+}
+
 /** Trends API and results page latency on one database. */
 async function measureTrends(database: BenchDatabase, requests: number) {
   const server = await startServer(pinned(moduleCommand('src/server'), SERVER_CORE), appEnv(database));
@@ -111,6 +126,7 @@ async function measureTrends(database: BenchDatabase, requests: number) {
     const cookie = await staffLogin(server.url, benchStaff.email, benchStaff.password);
     const apiUrl = `${server.url}/api/trends?survey=${SURVEY}&bucket=month&from=${BENCH_FIRST_DAY}&to=${BENCH_LAST_DAY}`;
     const api = await measureLatency(apiUrl, cookie, requests);
+    const apiUnweighted = await measureLatency(`${apiUrl}&weighting=unweighted`, cookie, requests);
     const page = await measureLatency(`${server.url}/results?survey=${SURVEY}&bucket=month`, cookie, requests);
     // Cold: a resident's submission before each request, so the figures are never served from the cache.
     const bodies = submissionBodies(requests, 7);
@@ -125,7 +141,7 @@ async function measureTrends(database: BenchDatabase, requests: number) {
       if (res.status !== 303) throw new Error(`a submission answered ${res.status}`);
     };
     const apiCold = await measureLatency(apiUrl, cookie, Math.max(5, requests / 4), 0, submit);
-    return { api, apiCold, page };
+    return { api, apiUnweighted, apiCold, page };
   } finally {
     await server.stop();
   }
@@ -362,8 +378,11 @@ export async function runBench(options: BenchOptions) {
     }
     const { database: big, generated } = await generate(options.database, cluster, work, 'big', options.n);
     log(`Generated ${generated.responses} responses (${generated.answers} answers) in ${(generated.ms / 1000).toFixed(1)} s`);
+    const weighting = await measureWeighting(big);
+    log(`Weighted ${generated.responses} responses (${weighting.neighborhoodMonths} neighborhood-months) in ${(weighting.ms / 1000).toFixed(1)} s`);
     const smallN = Math.round(options.n / 10);
     const small = options.smoke ? undefined : (await generate(options.database, cluster, work, 'small', smallN)).database;
+    if (small) await measureWeighting(small);
 
     // The full demo city (`npm run demo` on a fresh machine); the smoke run leaves it out to stay small.
     const demo = options.smoke || options.database !== 'sqlite' ? null : await measureDemo(join(work, 'demo.db'));
@@ -431,6 +450,14 @@ export async function runBench(options: BenchOptions) {
     ]);
     rows.push(['GET /results/:neighborhood, meanwhile', `p50 ${fmt(mixed.pages.p50)} ms, p99 ${fmt(mixed.pages.p99)} ms (${mixed.pages.count} pages)`, '', '']);
     rows.push(latencyRow('GET /api/trends (3 years, monthly)', trendsBig.api, trendsSmall?.api, targets.trendsApiP95Ms));
+    rows.push(latencyRow('GET /api/trends, unweighted', trendsBig.apiUnweighted, trendsSmall?.apiUnweighted, targets.trendsApiP95Ms));
+    const weightedRatio = (trendsBig.api.p95 ?? NaN) / (trendsBig.apiUnweighted.p95 ?? NaN);
+    rows.push([
+      'GET /api/trends p95: weighted / unweighted',
+      `×${fmt(weightedRatio, 2)}`,
+      `≤ ×${targets.weightedVsUnweighted}`,
+      verdict(weightedRatio <= targets.weightedVsUnweighted),
+    ]);
     rows.push(latencyRow('GET /api/trends, cold (after a submission)', trendsBig.apiCold, trendsSmall?.apiCold, targets.trendsApiP95Ms));
     rows.push(latencyRow('GET /results (full page)', trendsBig.page, trendsSmall?.page, targets.resultsPageP95Ms));
     if (!exported.available) rows.push(['export wide CSV over HTTP', 'not available in this build', '', '']);
@@ -463,6 +490,12 @@ export async function runBench(options: BenchOptions) {
       verdict(startup.medianMs < targets.startupMs),
     ]);
     rows.push(['data generation', `${fmt(generated.ms / 1000)} s for ${options.n} responses`, '< 60 s', verdict(generated.ms < 60_000)]);
+    rows.push([
+      'weighting every response (first pass)',
+      `${fmt(weighting.ms / 1000)} s for ${options.n} responses, ${weighting.neighborhoodMonths} neighborhood-months`,
+      '',
+      '',
+    ]);
     if (demo) rows.push(['demo generation', `${fmt(demo.ms / 1000)} s for ${demo.responses} responses`, '< 30 s', verdict(demo.ms < 30_000)]);
 
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
@@ -485,7 +518,8 @@ export async function runBench(options: BenchOptions) {
       demo,
       submissions,
       mixed,
-      ratios: { appVsFull: vsFull, appVsOff: vsOff, mixedVsAlone: mixedRatio },
+      ratios: { appVsFull: vsFull, appVsOff: vsOff, mixedVsAlone: mixedRatio, weightedVsUnweighted: weightedRatio },
+      weighting,
       trends: { big: trendsBig, small: trendsSmall, smallN: small ? smallN : undefined },
       export: { http: exported, shell: shell ?? null },
       startup,

@@ -35,7 +35,9 @@ t.test('a smoke run measures every figure and writes latest.json', async (t) => 
   const loop = result.mixed.eventLoopDelayMs;
   t.ok(loop && loop.max >= loop.p99 && loop.p99 >= loop.p50, 'the server logged its event-loop delay at shutdown');
   if (result.export.shell) t.equal(result.export.shell.rows, 2000, 'the sqlite3 pivot has one row per response');
-  for (const figure of [result.trends.big.api, result.trends.big.apiCold, result.trends.big.page]) {
+  t.ok(result.weighting.neighborhoodMonths > 0 && result.weighting.ms > 0, 'weighting every response is timed');
+  t.ok(result.ratios.weightedVsUnweighted > 0, 'weighted trends are measured against unweighted');
+  for (const figure of [result.trends.big.api, result.trends.big.apiUnweighted, result.trends.big.apiCold, result.trends.big.page]) {
     if (figure.available) t.ok(figure.p95! >= figure.p50!, 'p95 ≥ p50');
     else t.equal(figure.status, 404, 'a route missing from this build is reported, not failed');
   }
