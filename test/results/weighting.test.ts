@@ -107,3 +107,35 @@ t.test('with margins, results are weighted by default, with n_eff, exact for adm
   t.notMatch(census.body, /area-west/, 'a neighborhood without margins has no comparison');
   t.match(census.body, /West/, 'but is named as unweighted');
 });
+
+t.test('event impact uses weighted means: the difference-in-differences is that of the weighted figures', async (t) => {
+  const { app, store } = await buildTestApp(t);
+  const [east, west] = await addNeighborhoods(store, 'East', 'West');
+  const { admin, asAdmin } = await staffSessions(app);
+  const survey = (await app.surveys.findWithQuestions('community-trust'))!.survey;
+  await app.margins.replace(admin.id, survey.id, [...margins(east.id), ...margins(west.id)], 'form');
+  await seedResponses(app, [
+    ...month(east.id, '2026-09-10'),
+    ...month(west.id, '2026-09-12'),
+    ...month(east.id, '2026-11-10'),
+    ...month(west.id, '2026-11-12'),
+  ]);
+  await app.weighting.runStale();
+  const [event] = await store.transaction((tx) =>
+    tx
+      .insert(store.tables.events)
+      .values({ title: { en: 'Cookout' }, occurredOn: '2026-10-15', neighborhoodId: east.id, kind: 'outreach' })
+      .returning(),
+  );
+  const weighted = (await asAdmin.get(`/api/events/${event.id}/impact?months=1`)).json();
+  t.match(weighted.area.before, { weighted: true, n: 90 });
+  t.match(weighted.comparison.after, { weighted: true });
+  const change = (a: { before: { mean: number }; after: { mean: number } }) => a.after.mean - a.before.mean;
+  t.ok(Math.abs(weighted.differenceInDifferences.estimate - (change(weighted.area) - change(weighted.comparison))) < 1e-9, 'DiD of the weighted means');
+  const plain = (await asAdmin.get(`/api/events/${event.id}/impact?months=1&weighting=unweighted`)).json();
+  t.match(plain.area.before, { weighted: false, n_eff: null });
+  t.ok(weighted.area.before.n_eff < plain.area.before.n, 'weighting costs precision: n_eff under n');
+  t.not(weighted.area.before.mean, plain.area.before.mean);
+  const page = await asAdmin.get(`/events/${event.id}`);
+  t.match(page.body, /Weighted to the census:/, 'the event page says its figures are weighted');
+});
