@@ -265,6 +265,7 @@ export async function resultsRoutes(app: FastifyInstance) {
     const neighborhoods = await results.neighborhoods();
     return reply.view('results/weighting', {
       title: 'How the sample compares with the census',
+      scripts: chartScripts,
       from,
       to,
       survey: found.survey,

@@ -14,9 +14,10 @@ const ROWS_PER_STATEMENT = 500;
 export function createWeightingRepository(store: Store) {
   const { neighborhoods, populationMargins, questions, weightingRuns } = store.tables;
   const monthOf = (column: string) => store.sql.monthOf(sql.raw(column));
-  const windowOf = (run: StaleRun) =>
-    sql`r.survey_id = ${run.surveyId} AND r.neighborhood_id = ${run.neighborhoodId} AND NOT r.voided
-        AND r.submitted_on BETWEEN ${shiftBucket(run.month, 'month', 1 - WINDOW_MONTHS)} AND ${bucketEnd(run.month, 'month')}`;
+  // The raking windows of some months of one neighborhood, together: from the first one's start to the last month's end.
+  const windowOf = (runs: readonly StaleRun[]) =>
+    sql`r.survey_id = ${runs[0].surveyId} AND r.neighborhood_id = ${runs[0].neighborhoodId} AND NOT r.voided
+        AND r.submitted_on BETWEEN ${shiftBucket(runs[0].month, 'month', 1 - WINDOW_MONTHS)} AND ${bucketEnd(runs[runs.length - 1].month, 'month')}`;
 
   /** The survey's demographic questions that have census counts in the neighborhood, in question order. */
   async function marginQuestions(surveyId: number, neighborhoodId: number): Promise<MarginQuestion[]> {
@@ -39,8 +40,8 @@ export function createWeightingRepository(store: Store) {
       .map((q) => ({ code: q.code, options: (q.options ?? []).map((o) => ({ value: o.value, count: countOf.get(`${q.code}|${o.value}`) ?? null })) }));
   }
 
-  /** The counted responses of a month's raking window with their demographic answers and scores (read off the event loop). */
-  async function respondents(run: StaleRun, codes: readonly string[]): Promise<WeightingRespondent[]> {
+  /** The counted responses of months' raking windows with their demographic answers and scores (read off the event loop). */
+  async function respondents(run: readonly StaleRun[], codes: readonly string[]): Promise<WeightingRespondent[]> {
     const [people, answers, scores] = await Promise.all([
       store.aggregate<{ id: number; month: string }>(sql`SELECT r.id AS "id", ${monthOf('r.submitted_on')} AS "month" FROM responses r WHERE ${windowOf(run)}`),
       codes.length === 0
@@ -77,17 +78,21 @@ export function createWeightingRepository(store: Store) {
           .where(sql`${weightingRuns.weightedVersion} <> ${weightingRuns.version}`)
           .orderBy(asc(weightingRuns.surveyId), asc(weightingRuns.neighborhoodId), asc(weightingRuns.month)),
       ),
-    /** What raking a neighborhood-month needs: its margins, population and the respondents of its window. */
-    async inputs(run: StaleRun) {
-      const margins = await marginQuestions(run.surveyId, run.neighborhoodId);
+    /**
+     * What raking some months of one neighborhood needs (`runs` in month order, one survey and neighborhood): its margins,
+     * population and the respondents of every month's window, read once for all of them.
+     */
+    async inputs(runs: readonly StaleRun[]) {
+      const [{ surveyId, neighborhoodId }] = runs;
+      const margins = await marginQuestions(surveyId, neighborhoodId);
       const [place] = await store.read((db) =>
-        db.select({ population: neighborhoods.population }).from(neighborhoods).where(eq(neighborhoods.id, run.neighborhoodId)),
+        db.select({ population: neighborhoods.population }).from(neighborhoods).where(eq(neighborhoods.id, neighborhoodId)),
       );
       return {
         margins,
         population: place?.population ?? null,
         respondents: await respondents(
-          run,
+          runs,
           margins.map((m) => m.code),
         ),
       };

@@ -1,22 +1,33 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { weighNeighborhoodMonth } from './compute.js';
-import type { WeightingRepository } from './queries.js';
+import { shiftBucket } from '../stats/buckets.js';
+import { WINDOW_MONTHS, weighNeighborhoodMonth } from './compute.js';
+import type { StaleRun, WeightingRepository } from './queries.js';
 
 /**
  * Keeps weights current: every neighborhood-month whose raking window was written to is raked again, one at a time,
- * its inputs read off the event loop. Runs are serialised, so two never rake the same neighborhood-month at once.
+ * each neighborhood's responses read once per pass, off the event loop. Runs are serialised, so two never rake the same neighborhood-month at once.
  */
 export function createWeightingRunner(repository: WeightingRepository, log: Pick<FastifyBaseLogger, 'error'>) {
   let queue: Promise<number> = Promise.resolve(0);
 
   async function weighStale(): Promise<number> {
     let weighed = 0;
-    // A write during a run leaves its neighborhood-month stale: the next pass (or the next timer) weighs it again.
+    // Stale months come in survey, neighborhood and month order: each neighborhood's responses are read once.
+    const places = new Map<string, StaleRun[]>();
     for (const run of await repository.staleRuns()) {
-      const { margins, population, respondents } = await repository.inputs(run);
-      const result = weighNeighborhoodMonth({ ...run, population }, respondents, margins);
-      const weights = respondents.filter((r) => r.month === run.month).map((r, i) => ({ id: r.id, weight: result.weights[i] }));
-      if (await repository.save(run, weights, result.rollups, result.report)) weighed += 1;
+      const key = `${run.surveyId}|${run.neighborhoodId}`;
+      places.set(key, [...(places.get(key) ?? []), run]);
+    }
+    for (const runs of places.values()) {
+      const { margins, population, respondents } = await repository.inputs(runs);
+      for (const run of runs) {
+        const first = shiftBucket(run.month, 'month', 1 - WINDOW_MONTHS);
+        const window = respondents.filter((r) => r.month >= first && r.month <= run.month);
+        const result = weighNeighborhoodMonth({ ...run, population }, window, margins);
+        const weights = window.filter((r) => r.month === run.month).map((r, i) => ({ id: r.id, weight: result.weights[i] }));
+        // A write during the pass leaves its month stale (not stored here): the next pass weighs it again.
+        if (await repository.save(run, weights, result.rollups, result.report)) weighed += 1;
+      }
     }
     return weighed;
   }

@@ -220,6 +220,30 @@
     });
   }
 
+  // A demographic question's shares: the census, the responses and the responses after weighting, side by side.
+  function sharesChart(canvas, data) {
+    var series = [['Census', 'census', palette[0]], ['Responses', 'sample', palette[1]], ['After weighting', 'weighted', palette[2]]];
+    return new window.Chart(canvas, {
+      type: 'bar',
+      data: {
+        labels: data.rows.map(function (r) { return r.label; }),
+        datasets: series.map(function (s) {
+          return { label: s[0], data: data.rows.map(function (r) { return r[s[1]]; }), backgroundColor: s[2] };
+        }),
+      },
+      options: {
+        indexAxis: 'y',
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        scales: { x: { min: 0, title: { display: true, text: '% of adults or of responses' } } },
+        plugins: {
+          tooltip: { callbacks: { label: function (ctx) { return ctx.dataset.label + ': ' + (ctx.raw === null ? 'not shown' : fixed(ctx.raw) + '%'); } } },
+        },
+      },
+    });
+  }
+
   var downloadWords = {
     en: { png: 'Download the chart (PNG)', csv: 'Download the table (CSV)' },
     es: { png: 'Descargar el gráfico (PNG)', csv: 'Descargar la tabla (CSV)' },
@@ -287,7 +311,7 @@
     figure.insertBefore(bar, canvas.parentElement.nextSibling);
   }
 
-  var draw = { trend: trendChart, impact: impactChart, distribution: distributionChart };
+  var draw = { trend: trendChart, impact: impactChart, distribution: distributionChart, shares: sharesChart };
   document.querySelectorAll('script[type="application/json"][data-chart]').forEach(function (block) {
     var canvas = document.getElementById(block.getAttribute('data-canvas'));
     var render = draw[block.getAttribute('data-chart')];

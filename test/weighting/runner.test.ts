@@ -160,7 +160,7 @@ t.test('a later answer never re-weighs a month already over; an earlier one, new
   await seedResponses(app, sample(east.id, '2025-02').slice(0, 1));
   const [first] = await app.weighting.staleRuns();
   t.equal(first.month, '2025-02-01', 'an earlier answer: its month and the later ones are weighted again');
-  const inputs = await app.weighting.inputs({ ...first, month: '2025-03-01', version: (await app.weighting.staleRuns())[1].version });
+  const inputs = await app.weighting.inputs([{ ...first, month: '2025-03-01', version: (await app.weighting.staleRuns())[1].version }]);
   t.equal(inputs.respondents.length, 50, 'March is raked with February');
 
   const [run] = await app.weighting.staleRuns();
