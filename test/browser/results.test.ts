@@ -141,12 +141,14 @@ t.test('results pages in a real browser', async (t) => {
     await page.getByLabel('Password').fill(demoStaff[1].password);
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.waitForURL(`${base}/results`);
-    for (const path of ['/results', '/results/riverside', '/events', '/events/1', '/events/new', '/results?bucket=day']) {
+    for (const path of ['/results', '/results/riverside', '/results/weighting', '/events', '/events/1', '/events/new', '/results?bucket=day']) {
       await page.goto(`${base}${path}`);
       // Every violation, not only serious ones: these pages are new and start clean.
       const violations = (await axeViolations(page)).map((v) => `${v.id} (${v.nodes.length})`);
       t.same(violations, [], `${path}: no violations`);
     }
+    await page.goto(`${base}/results/weighting`);
+    t.ok(await page.locator('canvas[id^="shares-"]').first().isVisible(), 'the census comparison draws its charts');
   });
 
   t.test('in the demo city the cookout shows a rise and the incident a fall, beyond the city-wide drift', async (t) => {
