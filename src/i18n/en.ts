@@ -102,6 +102,8 @@ export const en = {
   'public.methodChose': 'People chose to answer: this is not a random sample, so the figures describe the residents who answered, not every resident.',
   'public.methodWeighted':
     'People chose to answer, so the answers are weighted to the census: each counts so that, by age, gender and race, they match the residents of its neighborhood. Weighting cannot correct for other ways those who answer differ from those who do not.',
+  'public.showUnweighted': 'Show the unweighted figures (who answered)',
+  'public.showWeighted': 'Show the figures weighted to the census',
   'public.methodInterval':
     'The 95% interval is the range within which the average would very likely fall if more of the same kind of residents answered. When two intervals overlap a lot, the difference between them may be chance.',
   'public.methodSuppressed':

@@ -103,6 +103,8 @@ export const es: Messages = {
     'Las personas eligieron contestar: no es una muestra aleatoria, así que las cifras describen a los residentes que contestaron, no a todos los residentes.',
   'public.methodWeighted':
     'Las personas eligieron responder, así que las respuestas se ponderan según el censo: cada una cuenta de modo que, por edad, género y raza, coincidan con los residentes de su vecindario. La ponderación no corrige otras diferencias entre quienes responden y quienes no.',
+  'public.showUnweighted': 'Ver las cifras sin ponderar (quienes respondieron)',
+  'public.showWeighted': 'Ver las cifras ponderadas según el censo',
   'public.methodInterval':
     'El intervalo del 95 % es el rango en el que muy probablemente estaría el promedio si contestaran más residentes del mismo tipo. Cuando dos intervalos se superponen mucho, la diferencia entre ellos puede deberse al azar.',
   'public.methodSuppressed':

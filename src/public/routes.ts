@@ -6,7 +6,7 @@ import { localize, negotiateLanguage, translate } from '../i18n/index.js';
 import { LANGUAGE_COOKIE, setPageLanguage } from '../plugins/request-context.js';
 import { aggregatesCsv, csvText } from '../results/export.js';
 import { openingMonths, openingView, openingWindows } from '../results/opening-view.js';
-import { measureOptions } from '../results/filters.js';
+import { isWeighted, measureOptions } from '../results/filters.js';
 import { chartScripts, trendTable } from '../results/routes.js';
 import { spanning } from '../results/sums.js';
 import { CITY, computeTrends, trendMonths, type TrendRequest, type Trends } from '../results/trends.js';
@@ -29,6 +29,8 @@ const publicQuery = z.object({
   lang: z.string().max(10).optional().catch(undefined),
   // A neighborhood's slug to compare with the city; an unknown one is ignored with a message.
   neighborhood: z.string().optional().catch(undefined),
+  // Weighted to the census by default where the survey has margins; a visitor may ask for the unweighted figures.
+  weighting: z.enum(['weighted', 'unweighted']).optional().catch(undefined),
   bom: z.literal('1').optional().catch(undefined),
 });
 const slugParams = z.object({ surveySlug: z.string().max(200) });
@@ -68,12 +70,12 @@ export async function publicRoutes(app: FastifyInstance) {
    * computed once until the data or the day changes, not once per visitor: a visitor reloading the page costs a
    * render, not the statistics.
    */
-  function publicFigures(found: Published) {
+  async function publicFigures(found: Published, asked: 'weighted' | 'unweighted' | undefined) {
     const latest = app.release.latestDay(rules, dateIn(app.config.TIME_ZONE));
-    return results.computed(`public:${found.survey.id}:${latest}`, async () => {
+    // Weighted to the census wherever the survey has margins, unless the visitor asks otherwise; the page says which.
+    const weighted = isWeighted(asked, await app.weighting.hasMargins(found.survey.id));
+    return results.computed(`public:${found.survey.id}:${latest}:${weighted}`, async () => {
       const neighborhoods = await results.neighborhoods();
-      // Weighted to the census wherever the survey has margins; the page says so.
-      const weighted = await app.weighting.hasMargins(found.survey.id);
       const request = (bucket: 'month' | 'quarter', rolling: number) => publicRequest(found.survey, neighborhoods, bucket, rolling, weighted);
       // The windows a visitor may choose are the opening view's.
       const months = spanning(
@@ -125,8 +127,8 @@ export async function publicRoutes(app: FastifyInstance) {
 
   async function pageData(request: FastifyRequest, reply: FastifyReply, found: Published) {
     const { survey, questions } = found;
-    const all = await publicFigures(found);
     const query = publicQuery.parse(request.query);
+    const all = await publicFigures(found, query.weighting);
     const lang = negotiateLanguage(survey.languages, {
       query: query.lang,
       cookie: request.cookies[LANGUAGE_COOKIE],
@@ -193,6 +195,9 @@ export async function publicRoutes(app: FastifyInstance) {
         lowReliabilitySize: rules.lowReliabilitySize,
         rolling,
         weighted: all.weighted,
+        weightingSwitch: (await app.weighting.hasMargins(survey.id))
+          ? `/public/${survey.slug}?bucket=${query.bucket}&rolling=${rolling}&lang=${lang}&weighting=${all.weighted ? 'unweighted' : 'weighted'}${chosen ? `&neighborhood=${encodeURIComponent(chosen.area)}` : ''}`
+          : null,
         periods: (['month', 'quarter'] as const).map((b) => ({
           value: b,
           label: translate(lang, b === 'month' ? 'public.months' : 'public.quarters'),
@@ -203,7 +208,7 @@ export async function publicRoutes(app: FastifyInstance) {
         counted: numberFormat(lang).format(counted),
         from: localDate(trends.from, lang),
         to: localDate(trends.to, lang),
-        dataUrl: `/public/${survey.slug}/data.csv?bucket=${query.bucket}&rolling=${rolling}`,
+        dataUrl: `/public/${survey.slug}/data.csv?bucket=${query.bucket}&rolling=${rolling}${all.weighted ? '' : '&weighting=unweighted'}`,
         pageUrl: `/public/${survey.slug}?bucket=${query.bucket}&rolling=${rolling}&lang=${lang}${chosen ? `&neighborhood=${encodeURIComponent(chosen.area)}` : ''}`,
       },
     };
@@ -288,7 +293,7 @@ export async function publicRoutes(app: FastifyInstance) {
     const found = await published(request);
     if (!found) return notFound(request, reply);
     const query = publicQuery.parse(request.query);
-    const all = await publicFigures(found);
+    const all = await publicFigures(found, query.weighting);
     const trendRequest = all.request(query.bucket, rollingFor(all, query));
     const measures = measureOptions(found.questions);
     const sums = await results.aggregateSums(

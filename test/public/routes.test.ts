@@ -35,12 +35,21 @@ t.test('the public page: trust over time with intervals, dimensions, public even
   t.match(res.body, 'Trust in police over time');
   t.match(
     res.body,
-    /<strong>\d+\.\d<\/strong> <span class="ci">\(\d+\.\d–\d+\.\d\)<\/span> <span class="n">n&nbsp;=&nbsp;\d+<\/span>/,
-    'means with intervals and n',
+    /<strong>\d+\.\d<\/strong> <span class="ci">\(\d+\.\d–\d+\.\d\)<\/span> <span class="n">n&nbsp;=&nbsp;\d+, n<sub>eff<\/sub>&nbsp;=&nbsp;\d+\.\d<\/span>/,
+    'weighted means with intervals, n and n_eff',
   );
   t.match(res.body, 'Cookout with officers at Riverside Park', 'public events marked');
   t.notMatch(res.body, 'Private briefing', 'non-public events left out');
   t.match(res.body, 'People chose to answer, so the answers are weighted to the census', 'the demo has census margins: weighted, and says so');
+  const switchLink = /<a href="([^"]+weighting(?:=|&#x3D;)unweighted[^"]*)">Show the unweighted figures/
+    .exec(res.body)?.[1]
+    ?.replace(/&amp;/g, '&')
+    .replace(/&#x3D;/g, '=');
+  t.ok(switchLink, 'a switch to the unweighted figures');
+  const unweighted = await app.inject(switchLink!);
+  t.match(unweighted.body, 'People chose to answer: this is not a random sample');
+  t.match(unweighted.body, /<span class="n">n&nbsp;=&nbsp;\d+<\/span>/, 'unweighted: n alone');
+  t.match(unweighted.body, 'Show the figures weighted to the census');
   t.match(res.body, 'Police treat everyone fairly', 'dimension scores');
   const { answers, questions } = store.tables;
   const texts = await store.read((db) =>
