@@ -1,5 +1,6 @@
 import type { WeightingReport, weightedRollups } from '../db/schema.js';
 import { rake, type Margin } from '../stats/raking.js';
+import { weightedSums } from '../stats/weighted.js';
 
 /** Months a month's responses are raked with: it and the eleven before it. */
 export const WINDOW_MONTHS = 12;
@@ -59,7 +60,7 @@ export function weighNeighborhoodMonth(
   if (census.length === 0) {
     const each = (place.population ?? month.length) / month.length;
     const weights = month.map(() => each);
-    return { weights, rollups: weightedSums(place, month, weights), report: base };
+    return { weights, rollups: monthlySums(place, month, weights), report: base };
   }
   const raked = rake({ margins: census, respondents: window.map((r) => census.map((m) => r.answers.get(m.name) ?? null)) });
   const population = census[0].targets.reduce((a, t) => a + t.total, 0);
@@ -67,7 +68,7 @@ export function weighNeighborhoodMonth(
   const weights = inMonth.map((i) => (raked.weights[i] * population) / monthTotal);
   return {
     weights,
-    rollups: weightedSums(place, month, weights),
+    rollups: monthlySums(place, month, weights),
     report: {
       respondents: window.length,
       raked: true,
@@ -81,43 +82,28 @@ export function weighNeighborhoodMonth(
 }
 
 /** Sums of w, w², wy, wy², w²y, w²y² and the largest w per measure × month. */
-function weightedSums(
+function monthlySums(
   place: { surveyId: number; neighborhoodId: number },
   respondents: readonly WeightingRespondent[],
   weights: readonly number[],
 ): WeightedRollupRow[] {
-  const cells = new Map<string, WeightedRollupRow>();
+  // Scores and weights per measure × month, summed the way every weighted figure is (src/stats/weighted.ts).
+  const cells = new Map<string, { measure: string; month: string; scores: number[]; weights: number[] }>();
   respondents.forEach((r, i) => {
-    const w = weights[i];
     for (const [measure, y] of r.scores) {
       const key = `${measure}|${r.month}`;
-      let c = cells.get(key);
-      if (!c) {
-        c = {
-          surveyId: place.surveyId,
-          neighborhoodId: place.neighborhoodId,
-          measure,
-          month: r.month,
-          n: 0,
-          sumW: 0,
-          sumW2: 0,
-          sumWY: 0,
-          sumWY2: 0,
-          sumW2Y: 0,
-          sumW2Y2: 0,
-          maxW: 0,
-        };
-        cells.set(key, c);
-      }
-      c.n += 1;
-      c.sumW += w;
-      c.sumW2 += w * w;
-      c.sumWY += w * y;
-      c.sumWY2 += w * y * y;
-      c.sumW2Y += w * w * y;
-      c.sumW2Y2 += w * w * y * y;
-      c.maxW = Math.max(c.maxW, w);
+      let cell = cells.get(key);
+      if (!cell) cells.set(key, (cell = { measure, month: r.month, scores: [], weights: [] }));
+      cell.scores.push(y);
+      cell.weights.push(weights[i]);
     }
   });
-  return [...cells.values()];
+  return [...cells.values()].map((c) => ({
+    surveyId: place.surveyId,
+    neighborhoodId: place.neighborhoodId,
+    measure: c.measure,
+    month: c.month,
+    ...weightedSums(c.scores, c.weights),
+    maxW: Math.max(...c.weights),
+  }));
 }
