@@ -28,7 +28,14 @@ export function tempDir(t: Teardown): string {
 
 /** Test configuration: a real SQLite file in a temp folder, silent logs, a cheap password hash, templates compiled once. */
 export function testConfig(t: Teardown, env: Record<string, string> = {}): Config {
-  return loadConfig({ DATABASE_PATH: join(tempDir(t), 'test.db'), LOG_LEVEL: 'silent', PASSWORD_HASH_COST: '10', NODE_ENV: 'test', WEIGHTING_INTERVAL: '0', ...env });
+  return loadConfig({
+    DATABASE_PATH: join(tempDir(t), 'test.db'),
+    LOG_LEVEL: 'silent',
+    PASSWORD_HASH_COST: '10',
+    NODE_ENV: 'test',
+    WEIGHTING_INTERVAL: '0',
+    ...env,
+  });
 }
 
 export interface TestApp {
