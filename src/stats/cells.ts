@@ -79,15 +79,29 @@ export function cellFrom(sums: ReleasedSums, rules: ReleaseRules, pooledVariance
 function weightedCellFrom(sums: ReleasedSums, w: ReleasedWeighted, rules: ReleaseRules, pooledVariance?: number): Cell {
   const exact = sums.noisyAtoms === 0 ? summarizeWeighted(w) : null;
   const nEff = exact ? exact.nEff : Math.min(sums.n, Math.max(1, (w.sumW * w.sumW) / w.sumW2));
-  const shown = { n: sums.n, n_eff: Math.round(nEff * 10) / 10, weighted: true };
-  if (nEff < rules.minReliableSize || sums.n < 2) return { ...suppressedCell, ...shown };
+  const n_eff = Math.round(nEff * 10) / 10;
+  // Literals with every field in one order (no spreads): a trend view makes thousands of these.
+  if (nEff < rules.minReliableSize || sums.n < 2)
+    return { n: sums.n, mean: null, sd: null, se: null, ci_low: null, ci_high: null, suppressed: true, low_reliability: false, weighted: true, n_eff };
   const low_reliability = nEff < rules.lowReliabilitySize;
-  if (exact) return { ...shown, mean: exact.mean, sd: exact.sd, se: exact.se, ci_low: exact.ciLow, ci_high: exact.ciHigh, suppressed: false, low_reliability };
+  if (exact)
+    return {
+      n: sums.n,
+      mean: exact.mean,
+      sd: exact.sd,
+      se: exact.se,
+      ci_low: exact.ciLow,
+      ci_high: exact.ciHigh,
+      suppressed: false,
+      low_reliability,
+      weighted: true,
+      n_eff,
+    };
   const mean = clampScore(w.sumWY / w.sumW);
   const variance = pooledVariance ?? varianceOf(sums);
   const se = Math.sqrt(variance / nEff + (w.noiseSumWY + mean * mean * w.noiseSumW) / (w.sumW * w.sumW));
   const half = tQuantile(0.975, sums.n - 1) * se;
-  return { ...shown, mean, sd: Math.sqrt(variance), se, ci_low: mean - half, ci_high: mean + half, suppressed: false, low_reliability };
+  return { n: sums.n, mean, sd: Math.sqrt(variance), se, ci_low: mean - half, ci_high: mean + half, suppressed: false, low_reliability, weighted: true, n_eff };
 }
 
 /** The sample variance of released sums, within what 0–100 scores allow (noise could suggest otherwise). */

@@ -84,17 +84,30 @@ export const cellKeyOf = (keySum: number) => keySum % 4294967296;
 /** An atom's released sums: exact, or with its fixed noise on count, sum and sum of squares. An empty atom stays empty. */
 export function releaseAtom(atom: KeyedSums, salt: number, perturb: boolean): ReleasedSums {
   if (atom.n === 0) return emptyReleased;
-  const weighted = atom.weighted === undefined ? {} : { weighted: atom.weighted && releaseWeighted(atom.weighted, atom.keySum, salt, perturb) };
-  if (!perturb) return { n: atom.n, sum: atom.sum, sumSquares: atom.sumSquares, noisyAtoms: 0, ...weighted };
-  const key = cellKeyOf(atom.keySum);
-  return {
-    n: atom.n + Math.round(COUNT_NOISE_SD * normal(key, salt, 0)),
-    sum: atom.sum + SUM_NOISE_SD * normal(key, salt, 1),
-    sumSquares: atom.sumSquares + SUM_SQUARES_NOISE_SD * normal(key, salt, 2),
-    noisyAtoms: 1,
-    ...weighted,
-  };
+  const released: ReleasedSums = perturb
+    ? {
+        n: atom.n + Math.round(COUNT_NOISE_SD * normal(cellKeyOf(atom.keySum), salt, 0)),
+        sum: atom.sum + SUM_NOISE_SD * normal(cellKeyOf(atom.keySum), salt, 1),
+        sumSquares: atom.sumSquares + SUM_SQUARES_NOISE_SD * normal(cellKeyOf(atom.keySum), salt, 2),
+        noisyAtoms: 1,
+      }
+    : { n: atom.n, sum: atom.sum, sumSquares: atom.sumSquares, noisyAtoms: 0 };
+  if (atom.weighted !== undefined) released.weighted = atom.weighted && releaseWeighted(atom.weighted, atom.keySum, salt, perturb);
+  return released;
 }
+
+/** Weighted sums with the variance their noise adds (literals in one field order: figures add thousands of these). */
+const weightedPart = (s: WeightedSums, noiseSumWY: number, noiseSumW: number): ReleasedWeighted => ({
+  n: s.n,
+  sumW: s.sumW,
+  sumW2: s.sumW2,
+  sumWY: s.sumWY,
+  sumWY2: s.sumWY2,
+  sumW2Y: s.sumW2Y,
+  sumW2Y2: s.sumW2Y2,
+  noiseSumWY,
+  noiseSumW,
+});
 
 /**
  * An atom's weighted sums: exact, or with noise of its own, as large on Σwy as one response of the atom's largest weight
@@ -103,7 +116,7 @@ export function releaseAtom(atom: KeyedSums, salt: number, perturb: boolean): Re
  * figures use only Σw, Σw² and Σwy; the other sums are not released.
  */
 function releaseWeighted(atom: WeightedAtom, keySum: number, salt: number, perturb: boolean): ReleasedWeighted {
-  if (!perturb) return { ...atom, noiseSumWY: 0, noiseSumW: 0 };
+  if (!perturb) return weightedPart(atom, 0, 0);
   const key = cellKeyOf(keySum);
   const weightSalt = atomSalt('weighted', salt, Math.round(atom.sumW * 1000));
   const scale = atom.maxW;
@@ -127,34 +140,41 @@ export function releaseCount(count: number, keySum: number, salt: number, pertur
 }
 
 export function addReleased(a: ReleasedSums, b: ReleasedSums): ReleasedSums {
-  return { n: a.n + b.n, sum: a.sum + b.sum, sumSquares: a.sumSquares + b.sumSquares, noisyAtoms: a.noisyAtoms + b.noisyAtoms, ...combineWeighted(a, b, 1) };
+  return combine(a, b, 1);
 }
 
 export function subtractReleased(a: ReleasedSums, b: ReleasedSums): ReleasedSums {
-  return { n: a.n - b.n, sum: a.sum - b.sum, sumSquares: a.sumSquares - b.sumSquares, noisyAtoms: a.noisyAtoms + b.noisyAtoms, ...combineWeighted(a, b, -1) };
+  return combine(a, b, -1);
 }
 
-/** The weighted part of a ± b: absent when neither has one, null when either side has atoms without weights. */
-function combineWeighted(a: ReleasedSums, b: ReleasedSums, sign: 1 | -1): Pick<ReleasedSums, 'weighted'> {
-  if (a.weighted === undefined && b.weighted === undefined) return {};
-  // An empty side (no atoms) has nothing to weigh.
-  if (b.n === 0 && b.noisyAtoms === 0 && b.weighted === undefined) return { weighted: a.weighted };
-  if (a.n === 0 && a.noisyAtoms === 0 && a.weighted === undefined) return { weighted: b.weighted && (sign === 1 ? b.weighted : negate(b.weighted)) };
-  if (!a.weighted || !b.weighted) return { weighted: null };
-  const sums = addWeightedSums(a.weighted, sign === 1 ? b.weighted : negate(b.weighted));
-  return { weighted: { ...sums, noiseSumWY: a.weighted.noiseSumWY + b.weighted.noiseSumWY, noiseSumW: a.weighted.noiseSumW + b.weighted.noiseSumW } };
+function combine(a: ReleasedSums, b: ReleasedSums, sign: 1 | -1): ReleasedSums {
+  const sums: ReleasedSums = {
+    n: a.n + sign * b.n,
+    sum: a.sum + sign * b.sum,
+    sumSquares: a.sumSquares + sign * b.sumSquares,
+    noisyAtoms: a.noisyAtoms + b.noisyAtoms,
+  };
+  if (a.weighted !== undefined || b.weighted !== undefined) sums.weighted = combineWeighted(a, b, sign);
+  return sums;
 }
 
-const negate = (w: ReleasedWeighted): ReleasedWeighted => ({
-  ...w,
-  n: -w.n,
-  sumW: -w.sumW,
-  sumW2: -w.sumW2,
-  sumWY: -w.sumWY,
-  sumWY2: -w.sumWY2,
-  sumW2Y: -w.sumW2Y,
-  sumW2Y2: -w.sumW2Y2,
-});
+const isEmpty = (s: ReleasedSums) => s.n === 0 && s.noisyAtoms === 0 && s.weighted === undefined;
+
+/** The weighted part of a ± b: null when either side has atoms without weights; an empty side (no atoms) adds nothing. */
+function combineWeighted(a: ReleasedSums, b: ReleasedSums, sign: 1 | -1): ReleasedWeighted | null {
+  const [x, y] = [isEmpty(a) ? null : a.weighted, isEmpty(b) ? null : b.weighted];
+  if (isEmpty(b)) return a.weighted ?? null;
+  if (isEmpty(a) && y) return sign === 1 ? y : scaled(y, -1);
+  if (!x || !y) return null;
+  return weightedPart(addWeightedSums(x, sign === 1 ? y : scaled(y, -1)), x.noiseSumWY + y.noiseSumWY, x.noiseSumW + y.noiseSumW);
+}
+
+const scaled = (w: ReleasedWeighted, k: number): ReleasedWeighted =>
+  weightedPart(
+    { n: k * w.n, sumW: k * w.sumW, sumW2: k * w.sumW2, sumWY: k * w.sumWY, sumWY2: k * w.sumWY2, sumW2Y: k * w.sumW2Y, sumW2Y2: k * w.sumW2Y2 },
+    w.noiseSumWY,
+    w.noiseSumW,
+  );
 
 /** Variance the noise adds to a mean of `n` responses over `noisyAtoms` atoms (delta method on sum / count). */
 export function noiseVarianceOfMean(mean: number, n: number, noisyAtoms: number): number {
