@@ -193,9 +193,12 @@ export const responses = sqliteTable(
     quarantineId: integer('quarantine_id').references(() => quarantines.id),
     // The census weight (src/weighting/): the residents this response speaks for; null until weighted.
     weight: real('weight'),
+    // Set when the answer came through an invitation of a mailing (a probability sample); never which invitation.
+    mailingId: integer('mailing_id').references(() => mailings.id),
   },
   (t) => [
     index('responses_quarantine').on(t.quarantineId),
+    index('responses_mailing').on(t.mailingId),
     index('responses_survey_date').on(t.surveyId, t.submittedOn),
     index('responses_survey_neighborhood_date').on(t.surveyId, t.neighborhoodId, t.submittedOn),
     index('responses_import_batch').on(t.importBatchId),
@@ -405,6 +408,50 @@ export const populationMargins = sqliteTable(
   (t) => [uniqueIndex('population_margins_cell').on(t.surveyId, t.neighborhoodId, t.questionCode, t.optionValue)],
 );
 
+/**
+ * A mailing: invitations with single-use codes sent to a systematic random sample of a neighborhood's addresses. The
+ * addresses never enter the app. `notEligible` counts returns an admin recorded as undeliverable or vacant (AAPOR's NE).
+ */
+export const mailings = sqliteTable(
+  'mailings',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    surveyId: integer('survey_id')
+      .notNull()
+      .references(() => surveys.id),
+    neighborhoodId: integer('neighborhood_id')
+      .notNull()
+      .references(() => neighborhoods.id),
+    name: text('name').notNull(),
+    invitations: integer('invitations').notNull(),
+    mailedOn: text('mailed_on').notNull(),
+    closesOn: text('closes_on').notNull(),
+    notEligible: integer('not_eligible').notNull().default(0),
+    createdBy: integer('created_by').references(() => staffUsers.id),
+    createdAt: text('created_at')
+      .notNull()
+      .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
+  },
+  (t) => [index('mailings_survey').on(t.surveyId)],
+);
+
+/**
+ * Invitation codes, only as SHA-256 hashes, so letters can be printed only when the mailing is made. `spent` is set in
+ * the transaction that stores the answer; nothing links a code to its response. WITHOUT ROWID
+ * (drizzle/0012_mailings.sql, by hand): no rowid keeps the order codes were made or spent.
+ */
+export const invitationCodes = sqliteTable(
+  'invitation_codes',
+  {
+    codeHash: text('code_hash').primaryKey(),
+    mailingId: integer('mailing_id')
+      .notNull()
+      .references(() => mailings.id, { onDelete: 'cascade' }),
+    spent: integer('spent', { mode: 'boolean' }).notNull().default(false),
+  },
+  (t) => [index('invitation_codes_mailing').on(t.mailingId)],
+);
+
 export const settings = sqliteTable('settings', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
@@ -422,6 +469,7 @@ export type StaffUser = typeof staffUsers.$inferSelect;
 export type Event = typeof events.$inferSelect;
 export type Response = typeof responses.$inferSelect;
 export type KioskLink = typeof kioskLinks.$inferSelect;
+export type Mailing = typeof mailings.$inferSelect;
 export type Quarantine = typeof quarantines.$inferSelect;
 export type Channel = (typeof channels)[number];
 export type StaffRole = (typeof staffRoles)[number];

@@ -177,9 +177,11 @@ export const responses = pgTable(
     cellKey: bigNumber('cell_key').notNull().default(0),
     quarantineId: integer('quarantine_id').references(() => quarantines.id),
     weight: doublePrecision('weight'),
+    mailingId: integer('mailing_id').references(() => mailings.id),
   },
   (t) => [
     index('responses_quarantine').on(t.quarantineId),
+    index('responses_mailing').on(t.mailingId),
     index('responses_survey_date').on(t.surveyId, t.submittedOn),
     index('responses_survey_neighborhood_date').on(t.surveyId, t.neighborhoodId, t.submittedOn),
     index('responses_import_batch').on(t.importBatchId),
@@ -336,6 +338,42 @@ export const kioskReceipts = pgTable(
     kioskDay: day('kiosk_day').notNull(),
   },
   (t) => [index('kiosk_receipts_day').on(t.kioskDay)],
+);
+
+export const mailings = pgTable(
+  'mailings',
+  {
+    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    surveyId: integer('survey_id')
+      .notNull()
+      .references(() => surveys.id),
+    neighborhoodId: integer('neighborhood_id')
+      .notNull()
+      .references(() => neighborhoods.id),
+    name: text('name').notNull(),
+    invitations: integer('invitations').notNull(),
+    mailedOn: day('mailed_on').notNull(),
+    closesOn: day('closes_on').notNull(),
+    notEligible: integer('not_eligible').notNull().default(0),
+    createdBy: integer('created_by').references(() => staffUsers.id),
+    createdAt: isoTimestamp('created_at')
+      .notNull()
+      .default(sql`now()`),
+  },
+  (t) => [index('mailings_survey').on(t.surveyId)],
+);
+
+/** Invitation codes as hashes only (see ../schema.ts). */
+export const invitationCodes = pgTable(
+  'invitation_codes',
+  {
+    codeHash: text('code_hash').primaryKey(),
+    mailingId: integer('mailing_id')
+      .notNull()
+      .references(() => mailings.id, { onDelete: 'cascade' }),
+    spent: boolean('spent').notNull().default(false),
+  },
+  (t) => [index('invitation_codes_mailing').on(t.mailingId)],
 );
 
 /**
