@@ -13,6 +13,7 @@ import { homeRoutes } from './home/routes.js';
 import { importRoutes } from './import/routes.js';
 import { createMarginRepository } from './margins/queries.js';
 import { marginRoutes } from './margins/routes.js';
+import { mailingRoutes } from './mailings/routes.js';
 import { createWeightingRepository } from './weighting/queries.js';
 import { createWeightingRunner } from './weighting/runner.js';
 import { neighborhoodRoutes } from './neighborhoods/routes.js';
@@ -54,9 +55,9 @@ const HEADERS_TIMEOUT_MS = 20_000;
 
 // Pages residents answer on (and the styles, scripts and icon they load): a time-stamped line per request would tie
 // an answer to its moment (joined with the response's date and channel), so these requests are never logged one by one.
-const RESIDENT_PATH = /^\/(surveys|s|kiosk|static)(\/|$)/;
+const RESIDENT_PATH = /^\/(surveys|s|kiosk|static|i|invitation)(\/|$)/;
 // Secret tokens travel in these paths; logs show only which kind of link was used.
-const TOKEN_PATH = /^\/(kiosk|reset|setup)\/[^/?]+/;
+const TOKEN_PATH = /^\/(kiosk|reset|setup|i)\/[^/?]+/;
 
 /** The path as logged: no query string, no token. */
 export function loggedPath(url: string): string {
@@ -159,6 +160,7 @@ export async function buildApp({ config, store, logStream, unsafeExactFigures = 
   await app.register(importRoutes);
   await app.register(marginRoutes);
   await app.register(outreachRoutes);
+  await app.register(mailingRoutes);
   await app.register(publicRoutes);
   await app.register(openapiRoutes);
 

@@ -4,6 +4,7 @@ import { first, type Db, type Store } from '../db/store.js';
 import { createQuarantineGuard } from './quarantine.js';
 import { addToRollups, createResponseRecorder, createResponseVoider, type NewResponse, type Recorded, type RecordResponses } from './response-recorder.js';
 import { claimReceipt } from '../kiosk/receipts.js';
+import { spendCode } from '../mailings/queries.js';
 import { insertThemes } from '../themes/queries.js';
 import { standardSurvey, standardThemes } from './standard-survey.js';
 
@@ -60,12 +61,14 @@ export function createSurveyRepository(store: Store) {
     /**
      * Stores one response (sharing a commit with concurrent ones), held for review when it is part of a burst;
      * resolves with its id once the commit is durable. With a kiosk answer's random id, the answer is stored once
-     * however often it arrives: a replay resolves with null.
+     * however often it arrives: a replay resolves with null. With an invitation code's hash, the code is spent in the
+     * same transaction: a code already spent stores nothing and resolves with null.
      */
-    submit(response: NewResponse, surveyQuestions: readonly Question[], answerId?: string): Promise<number | null> {
+    submit(response: NewResponse, surveyQuestions: readonly Question[], once: { answerId?: string; invitation?: string } = {}): Promise<number | null> {
       const record = recorderFor(response.surveyId, surveyQuestions);
       return store.submit(async (tx) => {
-        if (answerId !== undefined && !(await claimReceipt(tx, store, answerId, response.submittedOn))) return null;
+        if (once.answerId !== undefined && !(await claimReceipt(tx, store, once.answerId, response.submittedOn))) return null;
+        if (once.invitation !== undefined && !(await spendCode(tx, store, once.invitation))) return null;
         const {
           ids: [id],
           cells,

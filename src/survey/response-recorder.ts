@@ -20,6 +20,8 @@ export interface NewResponse {
   language: string;
   eventId?: number | null;
   importBatchId?: number | null;
+  /** The mailing whose invitation brought the answer (never which invitation). */
+  mailingId?: number | null;
   answers: readonly AnswerValue[];
 }
 
@@ -164,6 +166,7 @@ export function createResponseRecorder(store: Store, questions: readonly Questio
             r.language,
             r.eventId ?? null,
             r.importBatchId ?? null,
+            r.mailingId ?? null,
             cellKeys[i],
             voided,
             hiddenAs ?? null,
@@ -171,7 +174,7 @@ export function createResponseRecorder(store: Store, questions: readonly Questio
         });
         const stored = await store.rows<{ id: number }>(
           tx,
-          sql`INSERT INTO responses (id, survey_id, neighborhood_id, submitted_on, channel, language, event_id, import_batch_id, cell_key, voided, void_reason)
+          sql`INSERT INTO responses (id, survey_id, neighborhood_id, submitted_on, channel, language, event_id, import_batch_id, mailing_id, cell_key, voided, void_reason)
             VALUES ${valueRows(values)} ON CONFLICT (id) DO NOTHING RETURNING id`,
         );
         for (const { id } of stored) {

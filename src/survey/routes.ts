@@ -229,7 +229,7 @@ export async function surveyRoutes(app: FastifyInstance) {
           },
           questions,
           // Sent again after its first sending got no answer (the connection dropped): stored once, answered the same.
-          channel === 'kiosk' ? meta.answer_id : undefined,
+          { answerId: channel === 'kiosk' ? meta.answer_id : undefined },
         );
       } catch (err) {
         if (!app.store.isStorageError(err)) throw err;
@@ -325,7 +325,7 @@ export async function surveyRoutes(app: FastifyInstance) {
           answers: answersFromForm(parsed.data, questions),
         },
         questions,
-        answerId,
+        { answerId },
       );
       // The same answer for the first sending and for every replay, as the answer's own id is all the device knows of it.
       return reply.send({ saved: true });
