@@ -16,7 +16,8 @@ export function accessFor(url: string): Access | undefined {
   if (
     url === '/' ||
     url === '/public' ||
-    ['/healthz', '/login', '/logout', '/setup/', '/reset/', '/surveys/', '/s/', '/kiosk/', '/public/', '/static/'].some((p) => url.startsWith(p))
+    url === '/invitation' ||
+    ['/healthz', '/login', '/logout', '/setup/', '/reset/', '/surveys/', '/s/', '/kiosk/', '/i/', '/invitation/', '/public/', '/static/'].some((p) => url.startsWith(p))
   )
     return 'public';
   return undefined;
