@@ -32,7 +32,15 @@ async function makeMailing(app: FastifyInstance, asAdmin: Admin, fields: Record<
   const today = dateIn(app.config.TIME_ZONE);
   const res = await asAdmin.post(
     '/admin/mailings',
-    { survey: 'community-trust', neighborhood: 'riverside', name: 'Riverside spring', invitations: '5', mailedOn: today, closesOn: addDays(today, 30), ...fields },
+    {
+      survey: 'community-trust',
+      neighborhood: 'riverside',
+      name: 'Riverside spring',
+      invitations: '5',
+      mailedOn: today,
+      closesOn: addDays(today, 30),
+      ...fields,
+    },
     '/admin/mailings',
   );
   if (res.statusCode !== 303) throw new Error(`mailing not made: ${res.statusCode} ${res.body.slice(0, 2000)}`);
@@ -43,7 +51,12 @@ async function makeMailing(app: FastifyInstance, asAdmin: Admin, fields: Record<
 }
 
 const answer = (app: FastifyInstance, code: string, answers: Record<string, string> = completeAnswers, extra: Record<string, string> = {}) =>
-  app.inject({ method: 'POST', url: '/invitation/answers', headers: formHeaders, payload: form({ invitation: code, channel: 'qr', lang: 'en', ...answers, ...extra }) });
+  app.inject({
+    method: 'POST',
+    url: '/invitation/answers',
+    headers: formHeaders,
+    payload: form({ invitation: code, channel: 'qr', lang: 'en', ...answers, ...extra }),
+  });
 
 const mailingResponses = (store: Store) =>
   store.read((db) =>
@@ -71,7 +84,9 @@ t.test('a mailing keeps only hashes of its codes; its letters and CSV exist only
     t.equal(link, `${app.config.PUBLIC_URL}/i/${code.replace('-', '')}`);
   }
 
-  const stored = await store.read((db) => store.rows<{ codeHash: string; spent: unknown }>(db, sql`SELECT code_hash AS "codeHash", spent FROM invitation_codes`));
+  const stored = await store.read((db) =>
+    store.rows<{ codeHash: string; spent: unknown }>(db, sql`SELECT code_hash AS "codeHash", spent FROM invitation_codes`),
+  );
   t.same(stored.map((r) => r.codeHash).sort(), codes.map((c) => codeHash(c.replace('-', ''))).sort(), 'only the SHA-256 of each code is stored');
   // No table holds a code in plain text (nor the audit log).
   const everything = JSON.stringify(
@@ -202,14 +217,28 @@ t.test('two simultaneous answers with one code store exactly one response', asyn
   const { codes } = await makeMailing(app, asAdmin, { invitations: '3' });
   for (const code of codes) {
     const results = await Promise.all(Array.from({ length: 4 }, () => answer(app, code)));
-    t.same(
-      results.map((r) => r.statusCode).sort(),
-      [303, 409, 409, 409],
-      'one accepted, the others told the invitation was used',
-    );
+    t.same(results.map((r) => r.statusCode).sort(), [303, 409, 409, 409], 'one accepted, the others told the invitation was used');
   }
   t.equal((await mailingResponses(store)).length, 3);
   t.equal(await spentCodes(store), 3);
+
+  // The same straight at the store, with no check before: the conditional update in the answer's transaction decides.
+  const { codes: more } = await makeMailing(app, asAdmin, { invitations: '1' });
+  const { survey, questions } = (await app.surveys.findWithQuestions('community-trust'))!;
+  const [riverside] = await store.read((db) => db.select().from(store.tables.neighborhoods));
+  const response = {
+    surveyId: survey.id,
+    neighborhoodId: riverside.id,
+    submittedOn: dateIn(app.config.TIME_ZONE),
+    channel: 'web' as const,
+    language: 'en',
+    answers: [],
+  };
+  const stored = await Promise.all(
+    Array.from({ length: 5 }, () => app.surveys.submit(response, questions, { invitation: codeHash(more[0].replace('-', '')) })),
+  );
+  t.equal(stored.filter((id) => id !== null).length, 1, 'one stored, four refused');
+  t.equal((await mailingResponses(store)).length, 4);
 });
 
 t.test('wrong codes are limited per client, and a proxy header does not reset the count', async (t) => {
@@ -222,7 +251,12 @@ t.test('wrong codes are limited per client, and a proxy header does not reset th
     t.equal(res.statusCode, 404, `wrong code ${i + 1}`);
     if (i === 0) t.match(res.body, 'We do not recognise this code');
   }
-  const blocked = await app.inject({ method: 'POST', url: '/invitation', headers: { ...formHeaders, 'x-forwarded-for': '10.9.9.9' }, payload: form({ code: codes[0] }) });
+  const blocked = await app.inject({
+    method: 'POST',
+    url: '/invitation',
+    headers: { ...formHeaders, 'x-forwarded-for': '10.9.9.9' },
+    payload: form({ code: codes[0] }),
+  });
   t.equal(blocked.statusCode, 429, 'even a right code is not looked at once the limit is reached');
   t.match(blocked.body, 'Too many wrong codes');
   t.ok(Number(blocked.headers['retry-after']) > 0);
@@ -285,7 +319,11 @@ t.test('admins record returns and read AAPOR response rates; every admin form ne
   t.match(list.body, 'as you entered it');
   t.same(await auditActions(app), ['mailing.create', 'mailing.not-eligible']);
 
-  const bad = await asAdmin.post('/admin/mailings', { survey: 'community-trust', neighborhood: 'nowhere', name: '', invitations: '0', mailedOn: 'soon', closesOn: '' }, '/admin/mailings');
+  const bad = await asAdmin.post(
+    '/admin/mailings',
+    { survey: 'community-trust', neighborhood: 'nowhere', name: '', invitations: '0', mailedOn: 'soon', closesOn: '' },
+    '/admin/mailings',
+  );
   t.equal(bad.statusCode, 400);
   for (const field of ['name', 'invitations', 'mailedOn', 'closesOn']) t.match(bad.body, `href="#field-${field}"`);
   t.match(bad.body, 'id="field-invitations" name="invitations" value="0"', 'nothing typed is lost');
