@@ -8,6 +8,7 @@ import { createWeightingRunner } from '../weighting/runner.js';
 import { createSurveyRepository } from '../survey/queries.js';
 import { createResponseRecorder, type AnswerValue, type NewResponse } from '../survey/response-recorder.js';
 import { standardSurvey } from '../survey/standard-survey.js';
+import { codeHash, newCodes } from '../mailings/codes.js';
 import { createRandom, type Random } from './random.js';
 
 export interface DemoOptions {
@@ -266,12 +267,52 @@ function demoMargins(n: DemoNeighborhood, surveyId: number, neighborhoodId: numb
 
 const demographicShift: Record<string, number> = { '18_24': -0.7, '25_34': -0.3, '55_64': 0.3, '65_plus': 0.6, black: -0.8, hispanic: -0.4, white: 0.3 };
 
+/** One demo resident's answers: scale answers around the neighborhood's level that day, a top issue now and then, demographics. */
+function demoAnswers(random: Random, n: DemoNeighborhood, level: number, byCode: ReadonlyMap<string, Question>): { lang: string; answers: AnswerValue[] } {
+  const lang = random.next() < 0.2 ? 'es' : 'en';
+  const person = demographics(random, n);
+  const personal = level + (demographicShift[person.age_band] ?? 0) + (demographicShift[person.race_ethnicity] ?? 0) + random.normal(0, 1.6);
+  const answers: AnswerValue[] = [];
+  const scale = (code: string, value: number, min: number, max: number) => {
+    if (random.next() < 0.04) return; // don't know, or skipped
+    answers.push({ questionId: byCode.get(code)!.id, valueNumber: answerScale(value, min, max), valueText: null });
+  };
+  const agree = (offset: number) => 1 + ((personal + offset) / 10) * 4 + random.normal(0, 0.6);
+  scale('safety', n.safety + random.normal(0, 2), 0, 10);
+  scale('respect', personal + 0.2 + random.normal(0, 1), 0, 10);
+  scale('listening', personal - 0.4 + random.normal(0, 1), 0, 10);
+  scale('fairness', agree(-0.5), 1, 5);
+  scale('reliability', agree(0.2), 1, 5);
+  scale('responsiveness', agree(-0.2), 1, 5);
+  scale('confidence', personal + random.normal(0, 1.2), 0, 10);
+  if (random.next() < 0.35) {
+    const issue = random.pick(n.issues);
+    answers.push({ questionId: byCode.get('top_issue')!.id, valueNumber: null, valueText: lang === 'es' ? (spanishIssues[issue] ?? issue) : issue });
+  }
+  for (const [code, value] of Object.entries(person)) {
+    if (random.next() < 0.92) answers.push({ questionId: byCode.get(code)!.id, valueNumber: null, valueText: value });
+  }
+  return { lang, answers };
+}
+
+/** The demo's completed mailing: a response rate near the 15–25% mailed city surveys get, some letters returned. */
+const DEMO_MAILING = {
+  name: 'Eastwood resident survey by mail',
+  neighborhood: 'eastwood',
+  invitations: 400,
+  notEligible: 22,
+  responseRate: 0.2,
+  partialShare: 0.1,
+  mailedDaysAgo: 75,
+  openDays: 45,
+};
+
 /**
  * Fills an empty database with the demo city of Riverton: 8 neighborhoods, 24 months of synthetic responses,
- * the events whose effects the results pages show, and two staff accounts. Deterministic for a seed and asOf.
+ * the events whose effects the results pages show, one completed mailing of invitations, and two staff accounts. Deterministic for a seed and asOf.
  */
 export async function generateDemo(store: Store, options: DemoOptions): Promise<{ responses: number }> {
-  const { events, neighborhoods, populationMargins, settings, staffUsers, surveys } = store.tables;
+  const { events, invitationCodes, mailings, neighborhoods, populationMargins, settings, staffUsers, surveys } = store.tables;
   const repository = createSurveyRepository(store);
   await repository.ensureStandardSurvey();
   const random = createRandom(options.seed);
@@ -354,29 +395,7 @@ export async function generateDemo(store: Store, options: DemoOptions): Promise<
         const level = trustLevel(n, day, start, stories);
         const responsesToday = random.poisson(perDay(n));
         for (let i = 0; i < responsesToday; i++) {
-          const lang = random.next() < 0.2 ? 'es' : 'en';
-          const person = demographics(random, n);
-          const personal = level + (demographicShift[person.age_band] ?? 0) + (demographicShift[person.race_ethnicity] ?? 0) + random.normal(0, 1.6);
-          const answers: AnswerValue[] = [];
-          const scale = (code: string, value: number, min: number, max: number) => {
-            if (random.next() < 0.04) return; // don't know, or skipped
-            answers.push({ questionId: byCode.get(code)!.id, valueNumber: answerScale(value, min, max), valueText: null });
-          };
-          const agree = (offset: number) => 1 + ((personal + offset) / 10) * 4 + random.normal(0, 0.6);
-          scale('safety', n.safety + random.normal(0, 2), 0, 10);
-          scale('respect', personal + 0.2 + random.normal(0, 1), 0, 10);
-          scale('listening', personal - 0.4 + random.normal(0, 1), 0, 10);
-          scale('fairness', agree(-0.5), 1, 5);
-          scale('reliability', agree(0.2), 1, 5);
-          scale('responsiveness', agree(-0.2), 1, 5);
-          scale('confidence', personal + random.normal(0, 1.2), 0, 10);
-          if (random.next() < 0.35) {
-            const issue = random.pick(n.issues);
-            answers.push({ questionId: byCode.get('top_issue')!.id, valueNumber: null, valueText: lang === 'es' ? (spanishIssues[issue] ?? issue) : issue });
-          }
-          for (const [code, value] of Object.entries(person)) {
-            if (random.next() < 0.92) answers.push({ questionId: byCode.get(code)!.id, valueNumber: null, valueText: value });
-          }
+          const { lang, answers } = demoAnswers(random, n, level, byCode);
           const channel = random.weighted([
             ['web', 70],
             ['qr', 20],
@@ -398,6 +417,51 @@ export async function generateDemo(store: Store, options: DemoOptions): Promise<
           if (pending.length >= WRITE_ROWS) await flush();
         }
       }
+    }
+    await flush();
+
+    // One completed mailing: letters to a random sample of Eastwood's addresses, answered in the weeks after.
+    const mailingRandom = createRandom(options.seed + 1);
+    const plan = DEMO_MAILING;
+    const invited = demoNeighborhoods.find((n) => n.slug === plan.neighborhood)!;
+    const mailedOn = addDays(options.asOf, -plan.mailedDaysAgo);
+    const closesOn = addDays(mailedOn, plan.openDays);
+    const [mailing] = await tx
+      .insert(mailings)
+      .values({
+        surveyId: survey.id,
+        neighborhoodId: ids.get(invited.slug)!,
+        name: plan.name,
+        invitations: plan.invitations,
+        mailedOn,
+        closesOn,
+        notEligible: plan.notEligible,
+      })
+      .returning({ id: mailings.id });
+    // The codes are random and thrown away: the demo's letters were "printed" long ago. The first few came back undeliverable.
+    const codes = newCodes(plan.invitations).map((code, i) => ({
+      codeHash: codeHash(code),
+      mailingId: mailing.id,
+      spent: i >= plan.notEligible && mailingRandom.next() < plan.responseRate,
+    }));
+    await tx.insert(invitationCodes).values(codes);
+    for (const { spent } of codes) {
+      if (!spent) continue;
+      // Most answer within two weeks of the letter arriving (a few days after mailing), some later.
+      const day = addDays(mailedOn, Math.min(plan.openDays, 3 + Math.floor(-9 * Math.log(1 - mailingRandom.next()))));
+      const { lang, answers } = demoAnswers(mailingRandom, invited, trustLevel(invited, day, start, stories), byCode);
+      // A few stop after the first scale questions: partials.
+      const kept = mailingRandom.next() < plan.partialShare ? 1 + Math.floor(mailingRandom.next() * 4) : Infinity;
+      let scaleAnswers = 0;
+      pending.push({
+        surveyId: survey.id,
+        neighborhoodId: ids.get(invited.slug)!,
+        submittedOn: day,
+        channel: mailingRandom.next() < 0.7 ? 'qr' : 'web',
+        language: lang,
+        mailingId: mailing.id,
+        answers: answers.filter((a) => a.valueNumber === null || ++scaleAnswers <= kept),
+      });
     }
     await flush();
     return count;

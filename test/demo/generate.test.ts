@@ -1,4 +1,4 @@
-import { and, avg, count, eq, gt, gte, lt, lte, type SQL } from 'drizzle-orm';
+import { and, avg, count, eq, gt, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
 import t from 'tap';
 import { addDays } from '../../src/dates.js';
 import type { Store } from '../../src/db/store.js';
@@ -98,4 +98,19 @@ t.test('the demo is deterministic for a seed and date, covers 24 months and tell
   t.ok(cookout.after - cookout.before > 5, `trust up after the cookout (${cookout.before.toFixed(1)} → ${cookout.after.toFixed(1)})`);
   const incident = await trustAround('Use-of-force incident on Mill Street', 56, 56);
   t.ok(incident.before - incident.after > 5, `trust down after the incident (${incident.before.toFixed(1)} → ${incident.after.toFixed(1)})`);
+
+  // One completed mailing: its answered codes spent, its responses marked with it, inside its dates.
+  const [mailing] = await store.read((db) => db.select().from(store.tables.mailings));
+  t.ok(mailing.closesOn < '2026-06-15' && mailing.notEligible > 0, 'closed, with returns recorded');
+  const [row] = await store.read((db) =>
+    store.rows<{ spent: number; answered: number; first: string; last: string }>(
+      db,
+      sql`SELECT (SELECT count(*) FROM invitation_codes WHERE spent) AS "spent", count(*) AS "answered", min(submitted_on) AS "first", max(submitted_on) AS "last"
+        FROM responses WHERE mailing_id = ${mailing.id}`,
+    ),
+  );
+  t.equal(row.answered, row.spent, 'one response per spent code');
+  const rate = row.answered / (mailing.invitations - mailing.notEligible);
+  t.ok(rate > 0.15 && rate < 0.25, `a response rate of 15–25% (${(100 * rate).toFixed(1)}%)`);
+  t.ok(row.first > mailing.mailedOn && row.last <= mailing.closesOn, 'answered between mailing and closing');
 });
