@@ -30,6 +30,8 @@ interface ResponseRow {
   channel: string;
   language: string;
   weight: number | null;
+  /** The mailing whose invitation the answer came through (never the invitation), or null for an opt-in answer. */
+  mailingId: number | null;
 }
 
 /** Wide: one value per question, `q0`, `q1`, … in question order. */
@@ -64,7 +66,7 @@ export function exportQuery(request: ExportRequest): SQL {
       )
     : sql`a.question_id AS "questionId", a.value_number AS "valueNumber", a.value_text AS "valueText"`;
   // Walking the (survey, date) index in its own order streams rows as found: no sort of the whole export first.
-  return sql`SELECT r.id AS "id", r.submitted_on AS "submittedOn", n.slug AS "neighborhood", r.channel AS "channel", r.language AS "language", r.weight AS "weight"${request.questions.length > 0 || !wide ? sql`, ` : sql``}${answerColumns}
+  return sql`SELECT r.id AS "id", r.submitted_on AS "submittedOn", n.slug AS "neighborhood", r.channel AS "channel", r.language AS "language", r.weight AS "weight", r.mailing_id AS "mailingId"${request.questions.length > 0 || !wide ? sql`, ` : sql``}${answerColumns}
     FROM responses r JOIN neighborhoods n ON n.id = r.neighborhood_id${wide ? sql`` : sql` LEFT JOIN answers a ON a.response_id = r.id`}
     WHERE ${sql.join(where, sql` AND `)} ORDER BY r.submitted_on, r.id`;
 }
@@ -93,7 +95,7 @@ async function* exportBatches(store: Store, request: ExportRequest): AsyncGenera
   const { questions, format } = request;
   const order = new Map(questions.map((q, i) => [q.id, i]));
   const labelOf = labeller(questions, request.survey.languages[0] ?? 'en');
-  const meta = (row: ResponseRow) => [String(row.id), row.submittedOn, row.neighborhood, row.channel, row.language, text(row.weight)];
+  const meta = (row: ResponseRow) => [String(row.id), row.submittedOn, row.neighborhood, row.channel, row.language, text(row.weight), text(row.mailingId)];
   const columns = questions.map((_, i) => `q${i}` as const);
   const rows = store.stream<WideRow & LongRow>(exportQuery(request), BATCH_ROWS)[Symbol.asyncIterator]();
   try {
@@ -102,8 +104,8 @@ async function* exportBatches(store: Store, request: ExportRequest): AsyncGenera
     let next = await rows.next();
     yield [
       format === 'wide'
-        ? ['response_id', ...META_COLUMNS, 'weight', ...questions.map((q) => q.code)]
-        : ['response_id', ...META_COLUMNS, 'weight', 'question_code', 'value', 'label'],
+        ? ['response_id', ...META_COLUMNS, 'weight', 'mailing_id', ...questions.map((q) => q.code)]
+        : ['response_id', ...META_COLUMNS, 'weight', 'mailing_id', 'question_code', 'value', 'label'],
     ];
     let current: string[] | null = null;
     let answers: (string | undefined)[] = [];

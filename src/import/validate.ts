@@ -7,8 +7,9 @@ import { DONT_KNOW, MAX_TEXT_LENGTH, answersFromForm, fieldErrors, fieldName, sc
 import type { NewResponse } from '../survey/response-recorder.js';
 
 export const importChannels = ['paper', 'kiosk'] as const;
-// An export's own columns, which an import of it recomputes: its id is drawn anew, its census weight recomputed.
-const IGNORED_COLUMNS = new Set(['response_id', 'weight']);
+// An export's own columns, which an import of it recomputes: its id is drawn anew, its census weight recomputed; an
+// imported answer came on paper or a kiosk, never through a mailed invitation.
+const IGNORED_COLUMNS = new Set(['response_id', 'weight', 'mailing_id']);
 const MAX_LISTED_PROBLEMS = 200;
 
 export interface ImportProblem {

@@ -54,7 +54,18 @@ t.test('wide and long exports: parsed with csv-parse, every value back, formulas
     'records end in CRLF',
   );
   const rows: string[][] = parse(res.body, { relax_column_count: false });
-  t.same(rows[0].slice(0, 9), ['response_id', 'submitted_on', 'neighborhood', 'channel', 'language', 'weight', 'safety', 'respect', 'listening']);
+  t.same(rows[0].slice(0, 10), [
+    'response_id',
+    'submitted_on',
+    'neighborhood',
+    'channel',
+    'language',
+    'weight',
+    'mailing_id',
+    'safety',
+    'respect',
+    'listening',
+  ]);
   t.equal(rows.length, tricky.length + 2);
   const header = rows[0];
   const col = (row: string[], name: string) => row[header.indexOf(name)];
@@ -83,13 +94,13 @@ t.test('wide and long exports: parsed with csv-parse, every value back, formulas
   const long = await asAdmin.get('/admin/export.csv?survey=community-trust&format=long&bom=on');
   t.ok(long.body.startsWith('\ufeff'), 'BOM when asked');
   const longRows: string[][] = parse(long.body, { bom: true });
-  t.same(longRows[0], ['response_id', 'submitted_on', 'neighborhood', 'channel', 'language', 'weight', 'question_code', 'value', 'label']);
+  t.same(longRows[0], ['response_id', 'submitted_on', 'neighborhood', 'channel', 'language', 'weight', 'mailing_id', 'question_code', 'value', 'label']);
   t.equal(longRows.length, 1 + tricky.length * 4, 'one row per answer; none for an empty response');
   const first = longRows.findIndex((r) => r[0] === String(ids[0]));
-  t.same(longRows[first], [String(ids[0]), '2026-03-01', 'riverside', 'qr', 'en', '', 'safety', '0', '0 – Not safe at all']);
-  t.same(longRows[first + 1], [String(ids[0]), '2026-03-01', 'riverside', 'qr', 'en', '', 'respect', '10', '10 – Strongly agree']);
-  t.same(longRows[first + 2], [String(ids[0]), '2026-03-01', 'riverside', 'qr', 'en', '', 'top_issue', tricky[0], '']);
-  t.same(longRows[first + 3], [String(ids[0]), '2026-03-01', 'riverside', 'qr', 'en', '', 'gender', 'woman', 'Woman']);
+  t.same(longRows[first], [String(ids[0]), '2026-03-01', 'riverside', 'qr', 'en', '', '', 'safety', '0', '0 – Not safe at all']);
+  t.same(longRows[first + 1], [String(ids[0]), '2026-03-01', 'riverside', 'qr', 'en', '', '', 'respect', '10', '10 – Strongly agree']);
+  t.same(longRows[first + 2], [String(ids[0]), '2026-03-01', 'riverside', 'qr', 'en', '', '', 'top_issue', tricky[0], '']);
+  t.same(longRows[first + 3], [String(ids[0]), '2026-03-01', 'riverside', 'qr', 'en', '', '', 'gender', 'woman', 'Woman']);
   t.same(await auditActions(app), ['export.wide', 'export.long']);
   const { auditLog } = store.tables;
   const [last] = await store.read((db) => db.select({ details: auditLog.details }).from(auditLog).orderBy(desc(auditLog.id)).limit(1));
@@ -123,7 +134,7 @@ t.test('survey text in an export is neutralised too', async (t) => {
   );
   await seedResponses(app, [{ neighborhoodId: riverside.id, submittedOn: '2026-03-01', answers: { gender: 'woman' } }]);
   const rows: string[][] = parse((await asAdmin.get('/admin/export.csv?survey=community-trust&format=long')).body);
-  t.equal(rows[1][8], "'=cmd|' /C calc'!A0");
+  t.equal(rows[1][9], "'=cmd|' /C calc'!A0");
 });
 
 t.test('filters: dates, neighborhoods, channel; voided responses are left out', async (t) => {

@@ -17,7 +17,9 @@ export function accessFor(url: string): Access | undefined {
     url === '/' ||
     url === '/public' ||
     url === '/invitation' ||
-    ['/healthz', '/login', '/logout', '/setup/', '/reset/', '/surveys/', '/s/', '/kiosk/', '/i/', '/invitation/', '/public/', '/static/'].some((p) => url.startsWith(p))
+    ['/healthz', '/login', '/logout', '/setup/', '/reset/', '/surveys/', '/s/', '/kiosk/', '/i/', '/invitation/', '/public/', '/static/'].some((p) =>
+      url.startsWith(p),
+    )
   )
     return 'public';
   return undefined;

@@ -168,6 +168,15 @@ t.test('a resident answers once by the letter’s link, in the mailing’s neigh
   t.match(resend.body, 'already used');
   t.equal((await mailingResponses(store)).length, 1, 'one answer per invitation');
   t.notOk(logs.join('\n').includes(code), 'the code is not logged');
+
+  // The admins' export says the answer came through this mailing, and nothing of the code.
+  for (const format of ['wide', 'long']) {
+    const exported = await asAdmin.get(`/admin/export.csv?survey=community-trust&format=${format}`);
+    const [header, ...rows] = parse(exported.body) as string[][];
+    const column = header.indexOf('mailing_id');
+    t.ok(column > 0 && rows.length > 0 && rows.every((row) => row[column] === String(id)), `${format}: mailing_id ${id}`);
+    t.notOk(exported.body.includes(code) || exported.body.includes(codes[0]) || exported.body.includes(codeHash(code)), `${format}: no code`);
+  }
 });
 
 t.test('a typed code is read forgivingly; an invalid form keeps the answers and the code', async (t) => {
