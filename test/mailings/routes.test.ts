@@ -46,7 +46,7 @@ async function makeMailing(app: FastifyInstance, asAdmin: Admin, fields: Record<
   if (res.statusCode !== 303) throw new Error(`mailing not made: ${res.statusCode} ${res.body.slice(0, 2000)}`);
   const id = Number(/\/admin\/mailings\/(\d+)$/.exec(res.headers.location as string)![1]);
   const csv = await asAdmin.get(`/admin/mailings/${id}/codes.csv`);
-  const rows = parse(csv.body) as string[][];
+  const rows: string[][] = parse(csv.body);
   return { id, codes: rows.slice(1).map(([code]) => code), rows };
 }
 
@@ -172,7 +172,7 @@ t.test('a resident answers once by the letter’s link, in the mailing’s neigh
   // The admins' export says the answer came through this mailing, and nothing of the code.
   for (const format of ['wide', 'long']) {
     const exported = await asAdmin.get(`/admin/export.csv?survey=community-trust&format=${format}`);
-    const [header, ...rows] = parse(exported.body) as string[][];
+    const [header, ...rows]: string[][] = parse(exported.body);
     const column = header.indexOf('mailing_id');
     t.ok(column > 0 && rows.length > 0 && rows.every((row) => row[column] === String(id)), `${format}: mailing_id ${id}`);
     t.notOk(exported.body.includes(code) || exported.body.includes(codes[0]) || exported.body.includes(codeHash(code)), `${format}: no code`);
