@@ -85,6 +85,17 @@ export function createMailingRepository(store: Store) {
           sql`SELECT survey_id AS "surveyId", count(*) AS "items" FROM questions WHERE kind = 'scale' GROUP BY survey_id`,
         ),
       ),
+    /**
+     * On PostgreSQL every row keeps the id of the transaction that last wrote it (xmin), and a spent code's would be
+     * its response's: rewriting all the mailing's spent codes in a transaction of their own gives them one id together.
+     * SQLite keeps no such id.
+     */
+    unlinkSpent: (mailingId: number) =>
+      store.dialect === 'postgres'
+        ? store.transaction((tx) => store.execute(tx, sql`UPDATE invitation_codes SET spent = TRUE WHERE mailing_id = ${mailingId} AND spent`), {
+            invalidates: [],
+          })
+        : Promise.resolve(0),
     surveysAndNeighborhoods: () =>
       store.read(async (db) => ({
         surveys: await db.select().from(surveys).orderBy(asc(surveys.id)),

@@ -436,6 +436,8 @@ export async function mailingRoutes(app: FastifyInstance) {
         const open = survey.status === 'open' ? survey.slug : undefined;
         return renderNotice(request, reply, 409, lang, translate(lang, 'invitation.usedTitle'), translate(lang, 'invitation.usedBody'), open);
       }
+      // Stored: the code's row no longer shares its transaction id with the response (PostgreSQL; see unlinkSpent).
+      await mailings.unlinkSpent(mailing.id).catch((err: unknown) => request.log.warn({ err }, 'spent invitation codes could not be rewritten'));
       return reply.redirect(thanks, 303);
     },
   );
