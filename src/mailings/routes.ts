@@ -311,7 +311,7 @@ export async function mailingRoutes(app: FastifyInstance) {
       return { reply: await renderCodePage(request, reply, status, typed, translate(lang, typed.trim() === '' ? 'invitation.missing' : 'invitation.wrong')) };
     }
     const withQuestions = await app.surveys.findWithQuestions(found.surveySlug);
-    const neighborhood = (await mailings.surveysAndNeighborhoods()).neighborhoods.find((n) => n.id === found.mailing.neighborhoodId);
+    const neighborhood = (await app.surveys.activeNeighborhoods()).find((n) => n.id === found.mailing.neighborhoodId);
     const surveyLang = withQuestions ? language(request, withQuestions.survey.languages, lang) : lang;
     const open = withQuestions?.survey.status === 'open' ? withQuestions.survey.slug : undefined;
     if (found.spent) {

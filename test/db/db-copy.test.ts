@@ -219,6 +219,8 @@ t.test('copies every table in batches, verified by count and checksum, and ids c
     audit_log: 2,
     kiosk_links: 1,
     kiosk_receipts: 1,
+    mailings: 0,
+    invitation_codes: 0,
     population_margins: 2,
     weighted_rollups: 1,
     weighting_runs: 1,

@@ -248,6 +248,7 @@ for (const { dialect, open } of stores) {
         cellKey: 0,
         quarantineId: null,
         weight: null,
+        mailingId: null,
       });
       t.equal(read.between.length, 1, 'days compare with day strings');
       t.equal(read.after.length, 1, 'moments compare with ISO strings');
