@@ -88,6 +88,10 @@ export interface AttackReport {
   mismatches: string[];
   /** Redundant exact figures that contradict others. */
   inconsistencies: string[];
+  /** Distinct census-weighted means among `figures` (0 without `weighting`). */
+  weightedFigures: number;
+  /** With `weighting`: the largest weight over its neighborhood-month's mean weight, as first stored. */
+  largestWeightRatio: number;
   /** Figures that are not unions of whole atoms (protected mode keeps them exact). */
   nonAtomFigures: string[];
   /** Figures a submission today moved (liaisons and the public see complete months only: none should). */
@@ -466,7 +470,8 @@ export async function runDisclosureAttack({ app, mode, sigma, seed = 12, weighti
   /** The core of `readEverything` (see `reads`). */
   async function readCore(phase: Phase) {
     for (const measure of measures)
-      for (let rolling = 1; rolling <= 12; rolling++) await reader.apiTrends(phase, { bucket: 'month', measure, rolling: String(rolling), from: first, to: today });
+      for (let rolling = 1; rolling <= 12; rolling++)
+        await reader.apiTrends(phase, { bucket: 'month', measure, rolling: String(rolling), from: first, to: today });
     for (const id of eventIds) await reader.impact(phase, id, 3, 'trust');
     for (const area of [north.slug, south.slug])
       for (const start of periodsBetween(first, latest, 'month')) {
@@ -607,6 +612,14 @@ export async function runDisclosureAttack({ app, mode, sigma, seed = 12, weighti
     mode,
     requests: collector.requests,
     figures: collector.figures.length,
+    weightedFigures: collector.weightedFigures,
+    largestWeightRatio: Math.max(
+      0,
+      ...[...new Set(stored.live.map((r) => `${r.neighborhood}|${r.date.slice(0, 7)}`))].map((atom) => {
+        const ws = stored.live.filter((r) => `${r.neighborhood}|${r.date.slice(0, 7)}` === atom).flatMap((r) => stored.weights?.get(r.key) ?? []);
+        return ws.length > 0 ? Math.max(...ws) / (ws.reduce((a, w) => a + w, 0) / ws.length) : 0;
+      }),
+    ),
     mismatches: collector.mismatches,
     inconsistencies: posterior.inconsistencies.map((i) => `${i.label}: off by ${i.residual}`),
     nonAtomFigures: [...collector.nonAtom],

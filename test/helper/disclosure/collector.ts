@@ -62,7 +62,7 @@ function byAtom(records: readonly GroundRecord[]) {
  * Σwy noise alone (the Σw noise, which would add about mean × maxW, is left out: only in the attacker's favour). The
  * value fed in is mean × the true Σw, which moves reported estimates by that much, never an SD. n and n_eff describe
  * counts and weights, not scores. A weighted atom's noise is keyed, as the release draws it, on its records and its Σw
- * to 0.001, so two reads share it unless either changed.
+ * and Σw² to 0.001, so two reads share it unless either changed.
  */
 export class Collector {
   readonly figures: Figure[] = [];
@@ -74,6 +74,8 @@ export class Collector {
   requests = 0;
   /** The unit weights are read in (any positive constant: a weighted mean does not depend on it). */
   weightUnit = 1;
+  /** Distinct weighted means read. */
+  weightedFigures = 0;
   /** What each phase showed, by figure label: a label whose shown value differs between two phases moved. */
   readonly shown = new Map<string, Map<string, string>>();
   private readonly seen = new Set<string>();
@@ -267,15 +269,23 @@ export class Collector {
     const noise: NoiseTerm[] = [];
     if (step > 0) noise.push({ id: `round:${this.figures.length}`, variance: (sumW * step) ** 2 / 12 });
     const family = `w:${q.kind === 'measure' ? `m:${q.measure}` : `i:${q.code}`}`;
-    // The noise is a function of the atom's records and of its Σw to 0.001 (src/stats/perturbation.ts), not of each weight.
-    const version = (atom: readonly GroundRecord[]) => `@${Math.round(atom.reduce((acc, r) => acc + stored(r), 0) * 1000)}`;
+    // The noise is a function of the atom's records and of its Σw and Σw² to 0.001 (src/stats/perturbation.ts).
+    const version = (atom: readonly GroundRecord[]) =>
+      `@${Math.round(atom.reduce((acc, r) => acc + stored(r), 0) * 1000)},${Math.round(atom.reduce((acc, r) => acc + stored(r) ** 2, 0) * 1000)}`;
     if (this.noise) {
       const sd = this.noise.sum;
-      const atoms = this.atomNoise(phase, family, records, (r) => this.has(r, q), (atom) => ({ sd: sd * Math.max(...atom.map(weight)), version: version(atom) }));
+      const atoms = this.atomNoise(
+        phase,
+        family,
+        records,
+        (r) => this.has(r, q),
+        (atom) => ({ sd: sd * Math.max(...atom.map(weight)), version: version(atom) }),
+      );
       if (atoms) noise.push(...atoms);
       else this.nonAtom.add(label);
     }
     const key = `${family}|${records.map((r) => `${r.id}*${stored(r)}`).join(',')}|${step}|${noise.map((n) => (n.id.startsWith('round:') ? '' : n.id)).join(',')}`;
+    if (!this.seen.has(key)) this.weightedFigures++;
     this.push({ label: `${label} [${phase.name}]`, terms, value, noise }, key);
   }
 
