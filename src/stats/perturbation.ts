@@ -112,13 +112,14 @@ const weightedPart = (s: WeightedSums, noiseSumWY: number, noiseSumW: number): R
 /**
  * An atom's weighted sums: exact, or with noise of its own, as large on Σwy as one response of the atom's largest weight
  * scoring 45 points, so no response stands out more than in an unweighted figure. The noise is drawn afresh whenever the
- * weights change (a salt from Σw), never the same noise on different weights, whose difference would be exact. Protected
+ * weights change (a salt from Σw and Σw²), never the same noise on different weights, whose difference would be exact. Protected
  * figures use only Σw, Σw² and Σwy; the other sums are not released.
  */
 function releaseWeighted(atom: WeightedAtom, keySum: number, salt: number, perturb: boolean): ReleasedWeighted {
   if (!perturb) return weightedPart(atom, 0, 0);
   const key = cellKeyOf(keySum);
-  const weightSalt = atomSalt('weighted', salt, Math.round(atom.sumW * 1000));
+  // Σw alone would not do: each month's weights add up to the neighborhood's population, whatever the weighing.
+  const weightSalt = atomSalt('weighted', salt, Math.round(atom.sumW * 1000), Math.round(atom.sumW2 * 1000));
   const scale = atom.maxW;
   return {
     n: atom.n,

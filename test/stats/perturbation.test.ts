@@ -53,6 +53,11 @@ t.test('weighted sums get noise of their own, scaled by the largest weight and d
   const reweighted = releaseAtom({ ...atom, weighted: { ...weighted, sumW: 1210, sumWY: 60500 } }, salt, true);
   const drift = (x: ReturnType<typeof releaseAtom>) => x.weighted!.sumWY - (x === a ? 60000 : 60500);
   t.not(drift(reweighted), drift(a), 'other weights: other noise, so two releases cannot be differenced exactly');
+  // Each month's weights are scaled to the neighborhood's population: weighing a month again (a revised census, an answer
+  // imported into an earlier month of its window) keeps its Σw, and must still draw new noise.
+  // Its largest weight may stay too: a weight trimmed to the cap (5 × the mean) keeps its value.
+  const sameTotal = releaseAtom({ ...atom, weighted: { ...weighted, sumW2: 160000, sumWY: 61000 } }, salt, true);
+  t.not(sameTotal.weighted!.sumWY - 61000, drift(a), 'other weights with the same Σw: other noise');
   const { maxW: _largest, ...sums } = weighted;
   t.same(releaseAtom({ ...atom, weighted }, salt, false).weighted, { ...sums, noiseSumWY: 0, noiseSumW: 0 }, 'exact for admins');
 

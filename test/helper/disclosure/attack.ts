@@ -25,9 +25,9 @@ import { multipart, seedResponses, staffSessions } from '../admin.js';
 import { csrfFrom } from '../app.js';
 import { Collector, type Noise, type Phase, type Quantity, type ShownCell } from './collector.js';
 import { analyseGroups, solve, type GroupFinding } from './engine.js';
-import { freshAnswers, seedSparseCity } from './fixture.js';
+import { freshAnswers, seedSparseCity, sparseCityMargins } from './fixture.js';
 import { lastCompleteMonthEnd, periodEnd, periodsBetween, periodStart, shiftPeriod, type Period } from './periods.js';
-import { readRecords, scoreCombo, scoreTruth, surveyShape, type SurveyShape } from './records.js';
+import { readRecords, readWeights, scoreCombo, scoreTruth, surveyShape, type SurveyShape } from './records.js';
 
 const SURVEY = 'community-trust';
 /** Chicago's demographic splits as docs/method.md maps them onto our options (written out again, not imported). */
@@ -59,6 +59,18 @@ export interface AttackOptions {
   /** SD of the noise on each atom's released sum (score points); or sums and counts separately. */
   sigma: number | Noise;
   seed?: number;
+  /**
+   * Census weighting (issue 17): margins for the sparse city, weighed after every write, and every read weighted (the
+   * default with margins) — and with "pairs" everything read a second time with `weighting=unweighted`.
+   */
+  weighting?: 'weighted' | 'pairs';
+  /**
+   * "core" reads, for the first phase, what spans the atoms — month trends of every measure at rolling 1–12, event
+   * impact at 3 months, the monthly neighborhood pages, the month CSVs and the public pages — rather than every query
+   * (the other buckets, ranges and event windows are unions of the same atoms); after each live step, month trends
+   * (trust at rolling 1–12, the rest at 1), the trust pages, the month CSV and the default public page.
+   */
+  reads?: 'all' | 'core';
 }
 
 export interface Leak extends GroupFinding {
@@ -76,6 +88,10 @@ export interface AttackReport {
   mismatches: string[];
   /** Redundant exact figures that contradict others. */
   inconsistencies: string[];
+  /** Distinct census-weighted means among `figures` (0 without `weighting`). */
+  weightedFigures: number;
+  /** With `weighting`: the largest weight over its neighborhood-month's mean weight, as first stored. */
+  largestWeightRatio: number;
   /** Figures that are not unions of whole atoms (protected mode keeps them exact). */
   nonAtomFigures: string[];
   /** Figures a submission today moved (liaisons and the public see complete months only: none should). */
@@ -127,6 +143,10 @@ class Reader {
   private readonly all: string[];
   /** Liaisons and the public see complete months only: a figure labelled to a later day ends here. */
   readonly latest: string;
+  /** Query parameters every read carries (`weighting=unweighted`), so they are in every figure's label too. */
+  extra: Record<string, string> = {};
+  /** Whether pages and CSVs read now show census-weighted means (JSON cells say so themselves; group splits never are). */
+  weighted = false;
   constructor(
     private readonly c: Collector,
     private readonly shape: SurveyShape,
@@ -152,6 +172,8 @@ class Reader {
     return [...this.shape.measures.keys()];
   }
 
+  private with = (url: string) => (Object.keys(this.extra).length > 0 ? `${url}&${new URLSearchParams(this.extra)}` : url);
+
   private areas = (area: string) => (area === 'city' ? this.all : [area]);
 
   trends(phase: Phase, label: string, t: TrendsJson, requested?: string, step = 0) {
@@ -174,12 +196,12 @@ class Reader {
   async apiTrends(phase: Phase, query: Record<string, string | string[]>) {
     const params = new URLSearchParams({ survey: SURVEY });
     for (const [k, v] of Object.entries(query)) for (const x of [v].flat()) params.append(k, x);
-    const url = `/api/trends?${params}`;
+    const url = this.with(`/api/trends?${params}`);
     this.trends(phase, `GET ${url} →`, JSON.parse(await this.fetch(url)) as TrendsJson, [query.to].flat()[0]);
   }
 
   async impact(phase: Phase, eventId: number, months: number, measure: string) {
-    const url = `/api/events/${eventId}/impact?months=${months}&measure=${measure}`;
+    const url = this.with(`/api/events/${eventId}/impact?months=${months}&measure=${measure}`);
     const impact = JSON.parse(await this.fetch(url)) as {
       event: { neighborhood: string | null };
       windows: Record<'before' | 'after', { from: string; to: string }>;
@@ -209,7 +231,7 @@ class Reader {
 
   /** One neighborhood's page: its trend data block, answer distributions and the demographic groups table. */
   async neighborhoodPage(phase: Phase, area: string, query: Record<string, string>) {
-    const url = `/results/${area}?${new URLSearchParams({ survey: SURVEY, ...query })}`;
+    const url = this.with(`/results/${area}?${new URLSearchParams({ survey: SURVEY, ...query })}`);
     const html = await this.fetch(url);
     const chart = jsonBlock<{ trends: TrendsJson }>(html, 'trend-chart-data');
     if (!chart) throw new Error(`${url}: no trend data block`);
@@ -280,7 +302,7 @@ class Reader {
           row.START_DATE,
           to,
           { kind: 'measure', measure },
-          shownCell(row, col),
+          { ...shownCell(row, col), weighted: this.weighted },
           0.01,
           group,
         );
@@ -292,22 +314,23 @@ class Reader {
   }
 
   async resultsCsv(phase: Phase, bucket: Period, rolling: number, from: string, to: string) {
-    const url = `/results/export.csv?${new URLSearchParams({ survey: SURVEY, bucket, rolling: String(rolling), from, to })}`;
+    const url = this.with(`/results/export.csv?${new URLSearchParams({ survey: SURVEY, bucket, rolling: String(rolling), from, to })}`);
     this.csv(phase, `GET ${url}`, await this.fetch(url), to);
   }
 
   /** The public page and its open data, by month (its default rolling window and each one offered) and by quarter. */
-  async publicPages(phase: Phase) {
-    for (const [bucket, rolling] of [
+  async publicPages(phase: Phase, defaultOnly = false) {
+    const windows = [
       ['month', ''],
       ['month', '1'],
       ['month', '3'],
       ['month', '6'],
       ['month', '12'],
       ['quarter', ''],
-    ] as const) {
+    ] as const;
+    for (const [bucket, rolling] of defaultOnly ? windows.slice(0, 1) : windows) {
       const query = `bucket=${bucket}${rolling ? `&rolling=${rolling}` : ''}`;
-      const url = `/public/${SURVEY}?${query}&lang=en`;
+      const url = this.with(`/public/${SURVEY}?${query}&lang=en`);
       const html = await this.fetch(url);
       const chart = jsonBlock<{ trends: TrendsJson }>(html, 'public-trend-data');
       if (!chart) throw new Error(`${url}: no trend data block`);
@@ -326,12 +349,12 @@ class Reader {
             from,
             this.latest,
             { kind: 'measure', measure: order[i] },
-            htmlCell(td[1]),
+            { ...htmlCell(td[1]), weighted: this.weighted },
             0.1,
           ),
         );
       }
-      const csvUrl = `/public/${SURVEY}/data.csv?${query}`;
+      const csvUrl = this.with(`/public/${SURVEY}/data.csv?${query}`);
       this.csv(phase, `GET ${csvUrl}`, await this.fetch(csvUrl));
     }
   }
@@ -347,7 +370,7 @@ export const describeLeak = (l: Leak) =>
  * submission, an import and its void — and computes, per measure, the attacker's best estimate of the total score
  * of every group of 1–9 responses and its SD.
  */
-export async function runDisclosureAttack({ app, mode, sigma, seed = 12 }: AttackOptions): Promise<AttackReport> {
+export async function runDisclosureAttack({ app, mode, sigma, seed = 12, weighting, reads = 'all' }: AttackOptions): Promise<AttackReport> {
   const today = dateIn(app.config.TIME_ZONE);
   const { north, south, first, random } = await seedSparseCity(app, today, seed);
   const { surveys } = app.store.tables;
@@ -365,6 +388,27 @@ export async function runDisclosureAttack({ app, mode, sigma, seed = 12 }: Attac
   // Public pages are read without a session; staff routes as a liaison (GETs carry the CSRF token, as its links do).
   const get = (url: string) => app.inject({ url, headers: url.startsWith('/public') ? {} : { cookie: sessions.liaisonJar.header(), 'csrf-token': token } });
   const reader = new Reader(collector, shape, get, names, today);
+  if (weighting) {
+    const survey = (await app.surveys.findWithQuestions(SURVEY))!.survey;
+    await app.margins.replace(sessions.admin.id, survey.id, [...sparseCityMargins(north.id), ...sparseCityMargins(south.id, 1.4)], 'form');
+  }
+  /** What the server does every WEIGHTING_INTERVAL seconds (0 in tests): weigh the months a write touched. */
+  const weigh = async () => {
+    if (weighting) await app.weighting.runStale();
+  };
+  await weigh();
+  // Each read once as the default shows it (weighted where there are margins), and with "pairs" once unweighted too.
+  const readings: { extra: Record<string, string>; weighted: boolean }[] = [
+    { extra: {}, weighted: weighting !== undefined },
+    ...(weighting === 'pairs' ? [{ extra: { weighting: 'unweighted' }, weighted: false }] : []),
+  ];
+  const eachWeighting = async (read: () => Promise<void>) => {
+    for (const r of readings) {
+      reader.extra = r.extra;
+      reader.weighted = r.weighted;
+      await read();
+    }
+  };
 
   // An event in the middle of every month of the range, city-wide and in each neighborhood.
   const eventIds: number[] = [];
@@ -388,7 +432,7 @@ export async function runDisclosureAttack({ app, mode, sigma, seed = 12 }: Attac
 
   const snapshot = async (name: string): Promise<Phase> => {
     const { all, live } = await readRecords(app, shape, SURVEY);
-    return { name, live: [...all.values()].filter((r) => live.has(r.id)) };
+    return { name, live: [...all.values()].filter((r) => live.has(r.id)), weights: weighting && (await readWeights(app, SURVEY)) };
   };
   const buckets: Period[] = ['month', 'quarter', 'half', 'year'];
   const measures = reader.measures();
@@ -423,8 +467,31 @@ export async function runDisclosureAttack({ app, mode, sigma, seed = 12 }: Attac
     await reader.publicPages(phase);
   }
 
+  /** The core of `readEverything` (see `reads`). */
+  async function readCore(phase: Phase) {
+    for (const measure of measures)
+      for (let rolling = 1; rolling <= 12; rolling++)
+        await reader.apiTrends(phase, { bucket: 'month', measure, rolling: String(rolling), from: first, to: today });
+    for (const id of eventIds) await reader.impact(phase, id, 3, 'trust');
+    for (const area of [north.slug, south.slug])
+      for (const start of periodsBetween(first, latest, 'month')) {
+        await reader.neighborhoodPage(phase, area, { bucket: 'month', from: start, to: periodEnd(start, 'month') });
+        await reader.neighborhoodPage(phase, area, { bucket: 'month', from: first, to: periodEnd(start, 'month') });
+      }
+    for (const rolling of [1, 3, 6, 12]) await reader.resultsCsv(phase, 'month', rolling, first, today);
+    await reader.publicPages(phase);
+  }
+
   /** What a watcher re-reads after a change: the current trends, the latest pages, both CSVs. */
   async function readLatest(phase: Phase) {
+    if (reads === 'core') {
+      for (const measure of measures)
+        for (let rolling = 1; rolling <= (measure === 'trust' ? 12 : 1); rolling++)
+          await reader.apiTrends(phase, { bucket: 'month', measure, rolling: String(rolling), from: first, to: today });
+      for (const area of [north.slug, south.slug]) await reader.neighborhoodPage(phase, area, { bucket: 'month', from: first, to: today });
+      await reader.resultsCsv(phase, 'month', 1, first, today);
+      return reader.publicPages(phase, true);
+    }
     for (const bucket of buckets)
       for (const measure of measures)
         for (let rolling = 1; rolling <= (measure === 'trust' ? 12 : 1); rolling++)
@@ -438,15 +505,17 @@ export async function runDisclosureAttack({ app, mode, sigma, seed = 12 }: Attac
   }
 
   const stored = await snapshot('stored');
-  await readEverything(stored);
-  await readLatest(stored);
+  if (stored.weights) collector.weightUnit = [...stored.weights.values()].reduce((a, w) => a + w, 0) / stored.weights.size;
+  await eachWeighting(() => (reads === 'core' ? readCore(stored) : readEverything(stored)));
+  await eachWeighting(() => readLatest(stored));
   const before = new Set(stored.live.map((r) => r.key));
 
   // Live differencing: one resident answers today (a month liaisons do not see yet); then an import of three paper
   // responses backdated into the last complete month; then it is voided.
   await seedResponses(app, [{ neighborhoodId: north.id, submittedOn: today, answers: freshAnswers(random) }]);
+  await weigh();
   const afterOne = await snapshot('after one submission');
-  await readLatest(afterOne);
+  await eachWeighting(() => readLatest(afterOne));
   const submitted = afterOne.live.filter((r) => !before.has(r.key)).map((r) => r.key);
 
   const codes = shape.items.map((i) => i.code);
@@ -467,12 +536,23 @@ export async function runDisclosureAttack({ app, mode, sigma, seed = 12 }: Attac
   });
   const batch = /batch=(\d+)/.exec(String(imported.headers.location))?.[1];
   if (imported.statusCode !== 303 || !batch) throw new Error(`import failed: ${imported.statusCode} ${imported.body.slice(0, 300)}`);
+  await weigh();
   const afterImport = await snapshot('after an import');
-  await readLatest(afterImport);
+  await eachWeighting(() => readLatest(afterImport));
   const importedKeys = afterImport.live.filter((r) => !before.has(r.key) && !submitted.includes(r.key)).map((r) => r.key);
   const voided = await sessions.asAdmin.post(`/admin/import/batches/${batch}/void`, { reason: 'entered twice', [CONFIRM_FIELD]: 'yes' }, '/admin/responses');
   if (voided.statusCode !== 303) throw new Error(`void failed: ${voided.statusCode}`);
-  await readLatest(await snapshot('after voiding the import'));
+  await weigh();
+  const afterVoid = await snapshot('after voiding the import');
+  await eachWeighting(() => readLatest(afterVoid));
+  if (weighting) {
+    // A revised census for North Park: every month of it is weighed again, the same responses with new weights.
+    const survey = (await app.surveys.findWithQuestions(SURVEY))!.survey;
+    await app.margins.replace(sessions.admin.id, survey.id, sparseCityMargins(north.id, 1.1), 'form');
+    await weigh();
+    const revised = await snapshot('after the census margins were revised');
+    await eachWeighting(() => readLatest(revised));
+  }
 
   // Groups worth a direct look besides hidden cells: what changed between readings and those who skipped a
   // demographic question in a neighborhood-month.
@@ -532,6 +612,14 @@ export async function runDisclosureAttack({ app, mode, sigma, seed = 12 }: Attac
     mode,
     requests: collector.requests,
     figures: collector.figures.length,
+    weightedFigures: collector.weightedFigures,
+    largestWeightRatio: Math.max(
+      0,
+      ...[...new Set(stored.live.map((r) => `${r.neighborhood}|${r.date.slice(0, 7)}`))].map((atom) => {
+        const ws = stored.live.filter((r) => `${r.neighborhood}|${r.date.slice(0, 7)}` === atom).flatMap((r) => stored.weights?.get(r.key) ?? []);
+        return ws.length > 0 ? Math.max(...ws) / (ws.reduce((a, w) => a + w, 0) / ws.length) : 0;
+      }),
+    ),
     mismatches: collector.mismatches,
     inconsistencies: posterior.inconsistencies.map((i) => `${i.label}: off by ${i.residual}`),
     nonAtomFigures: [...collector.nonAtom],

@@ -5,6 +5,8 @@ import { pointTo100, scoreCombo, scoreTruth, type GroundRecord, type SurveyShape
 export interface Phase {
   name: string;
   live: GroundRecord[];
+  /** Census weights by record key, as stored (weighted figures are read only when given). */
+  weights?: ReadonlyMap<string, number>;
 }
 
 /** What a figure sums: a measure's scores, or one scale item's scores (from an answer distribution). */
@@ -15,6 +17,8 @@ export interface ShownCell {
   n: number | null;
   mean: number | null;
   suppressed?: boolean;
+  /** A census-weighted mean (the JSON cells say so; a reader marks a weighted page's or CSV's cells). */
+  weighted?: boolean;
 }
 
 export interface Candidate {
@@ -49,6 +53,16 @@ function byAtom(records: readonly GroundRecord[]) {
  * month, quantity[, group]); with perturbation each figure carries one noise unknown per atom version it covers —
  * identified by the atom and its exact records, so re-reading shares the noise and any change of records gets fresh
  * noise. A figure that is not a union of whole atoms is taken as exact (the conservative reading).
+ *
+ * Census-weighted means (`weightedCell`) are read by a strong attacker who knows every response's weight (the worst
+ * case: weights follow age, gender and race, which an attacker may guess). A shown weighted mean is noisy Σwy over
+ * noisy Σw, with noise per atom of SD 45 × the atom's largest weight on Σwy and 1 × it on Σw. The attacker is granted
+ * the noisy Σw: the interval gives it away (se² − sd²/n_eff is the noise's variance, whose Σ(45·maxW)² + mean²·Σ maxW²
+ * it knows, over Σw²), so mean × Σw is read as the noisy Σwy — linear in the scores with known coefficients wᵢ and the
+ * Σwy noise alone (the Σw noise, which would add about mean × maxW, is left out: only in the attacker's favour). The
+ * value fed in is mean × the true Σw, which moves reported estimates by that much, never an SD. n and n_eff describe
+ * counts and weights, not scores. A weighted atom's noise is keyed, as the release draws it, on its records and its Σw
+ * and Σw² to 0.001, so two reads share it unless either changed.
  */
 export class Collector {
   readonly figures: Figure[] = [];
@@ -58,6 +72,10 @@ export class Collector {
   /** Shown figures that are not unions of whole atoms (e.g. part of a month), kept as exact. */
   readonly nonAtom = new Set<string>();
   requests = 0;
+  /** The unit weights are read in (any positive constant: a weighted mean does not depend on it). */
+  weightUnit = 1;
+  /** Distinct weighted means read. */
+  weightedFigures = 0;
   /** What each phase showed, by figure label: a label whose shown value differs between two phases moved. */
   readonly shown = new Map<string, Map<string, string>>();
   private readonly seen = new Set<string>();
@@ -124,14 +142,16 @@ export class Collector {
     return entry;
   }
 
-  private termsOf(records: readonly GroundRecord[], q: Quantity) {
+  /** The sum of `q` over the records as unknowns, each record's part times its weight when given (a weighted sum). */
+  private termsOf(records: readonly GroundRecord[], q: Quantity, weight: (r: GroundRecord) => number = () => 1) {
     const terms = new Map<string, number>();
     let truth = 0;
     for (const r of records) {
       if (q.kind === 'measure') {
         const score = this.score(r, q.measure);
-        for (const [id, c] of score.combo) terms.set(id, (terms.get(id) ?? 0) + c);
-        truth += score.truth;
+        const w = weight(r);
+        for (const [id, c] of score.combo) terms.set(id, (terms.get(id) ?? 0) + w * c);
+        truth += w * score.truth;
       } else {
         const id = `${r.key}:${q.code}`;
         terms.set(id, (terms.get(id) ?? 0) + 1);
@@ -141,15 +161,26 @@ export class Collector {
     return { terms, truth };
   }
 
-  /** Noise terms of the atoms a figure covers, or null when it covers part of an atom. */
-  private atomNoise(phase: Phase, family: string, records: readonly GroundRecord[], inFamily: (r: GroundRecord) => boolean, sd: number, coef = 1) {
+  /**
+   * Noise terms of the atoms a figure covers, or null when it covers part of an atom. `sd` may depend on the atom's
+   * records (weighted sums: its largest weight), and then so may the atom version's id (weighted sums: their Σw).
+   */
+  private atomNoise(
+    phase: Phase,
+    family: string,
+    records: readonly GroundRecord[],
+    inFamily: (r: GroundRecord) => boolean,
+    sd: number | ((atom: readonly GroundRecord[]) => { sd: number; version: string }),
+    coef = 1,
+  ) {
     const parts = byAtom(records);
     const atoms = this.atoms(phase);
     const terms: NoiseTerm[] = [];
     for (const [key, part] of parts) {
       const atom = (atoms.get(key) ?? []).filter(inFamily);
       if (atom.length !== part.length) return null;
-      terms.push({ id: `${family}|${key}#${atom.map((r) => r.id).join(',')}`, variance: sd * sd, coef });
+      const scaled = typeof sd === 'number' ? { sd, version: '' } : sd(atom);
+      terms.push({ id: `${family}|${key}#${atom.map((r) => r.id).join(',')}${scaled.version}`, variance: scaled.sd * scaled.sd, coef });
     }
     return terms;
   }
@@ -176,6 +207,7 @@ export class Collector {
     step: number,
     group?: { question: string; options: readonly string[] },
   ) {
+    if (cell.weighted && !group) return this.weightedCell(phase, label, areas, from, to, q, cell, step);
     this.log(phase, label, { n: cell.n, mean: cell.mean });
     const extra = group && ((r: GroundRecord) => group.options.includes(r.choices.get(group.question) ?? ''));
     const records = this.members(phase, areas, from, to, q, extra);
@@ -206,6 +238,54 @@ export class Collector {
       }
     }
     const key = `${family}|${records.map((r) => r.id).join(',')}|${step}|${noise.map((n) => (n.id.startsWith('round:') ? '' : n.id)).join(',')}`;
+    this.push({ label: `${label} [${phase.name}]`, terms, value, noise }, key);
+  }
+
+  /**
+   * A census-weighted mean: Σwy / Σw over the records (src/stats/cells.ts), the attacker knowing every weight (see the
+   * header). Its noise is one term per atom, SD `noise.sum` × the atom's largest weight, drawn afresh for new weights;
+   * the noise on Σw is granted away (the attacker reads the noisy Σw off the interval), so mean × Σw is the noisy Σwy.
+   */
+  weightedCell(phase: Phase, label: string, areas: readonly string[], from: string, to: string, q: Quantity, cell: ShownCell, step: number) {
+    this.log(phase, label, { n: cell.n, mean: cell.mean, weighted: true });
+    const records = this.members(phase, areas, from, to, q);
+    const measure = this.measureOf(q);
+    if (cell.suppressed || cell.n === null || cell.mean === null) {
+      if (measure && records.length >= 1 && records.length <= 9) this.candidates.push({ how: `hidden: ${label}`, measure, records: records.map((r) => r.key) });
+      return;
+    }
+    const stored = (r: GroundRecord) => {
+      const w = phase.weights?.get(r.key);
+      if (w === undefined) throw new Error(`${label} [${phase.name}]: a weighted figure counts ${r.key}, which has no weight`);
+      return w;
+    };
+    // In units of `weightUnit`, so weighted rows are on the scale of unweighted ones (the engine's weak prior is 1000²).
+    const weight = (r: GroundRecord) => stored(r) / this.weightUnit;
+    const { terms, truth } = this.termsOf(records, q, weight);
+    const sumW = records.reduce((acc, r) => acc + weight(r), 0);
+    const value = cell.mean * sumW;
+    if (!this.noise && (cell.n !== records.length || Math.abs(value - truth) > (sumW * step) / 2 + 1e-6 * Math.max(1, Math.abs(truth))))
+      this.mismatches.push(`${label} [${phase.name}]: shown n=${cell.n} Σwy=${value.toFixed(3)}, records say n=${records.length} Σwy=${truth.toFixed(3)}`);
+    const noise: NoiseTerm[] = [];
+    if (step > 0) noise.push({ id: `round:${this.figures.length}`, variance: (sumW * step) ** 2 / 12 });
+    const family = `w:${q.kind === 'measure' ? `m:${q.measure}` : `i:${q.code}`}`;
+    // The noise is a function of the atom's records and of its Σw and Σw² to 0.001 (src/stats/perturbation.ts).
+    const version = (atom: readonly GroundRecord[]) =>
+      `@${Math.round(atom.reduce((acc, r) => acc + stored(r), 0) * 1000)},${Math.round(atom.reduce((acc, r) => acc + stored(r) ** 2, 0) * 1000)}`;
+    if (this.noise) {
+      const sd = this.noise.sum;
+      const atoms = this.atomNoise(
+        phase,
+        family,
+        records,
+        (r) => this.has(r, q),
+        (atom) => ({ sd: sd * Math.max(...atom.map(weight)), version: version(atom) }),
+      );
+      if (atoms) noise.push(...atoms);
+      else this.nonAtom.add(label);
+    }
+    const key = `${family}|${records.map((r) => `${r.id}*${stored(r)}`).join(',')}|${step}|${noise.map((n) => (n.id.startsWith('round:') ? '' : n.id)).join(',')}`;
+    if (!this.seen.has(key)) this.weightedFigures++;
     this.push({ label: `${label} [${phase.name}]`, terms, value, noise }, key);
   }
 

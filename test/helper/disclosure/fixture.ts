@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { addDays } from '../../../src/dates.js';
+import type { MarginRow } from '../../../src/margins/queries.js';
 import { seedResponses, type SeedResponse } from '../admin.js';
 import { addNeighborhoods } from '../app.js';
 
@@ -75,6 +76,29 @@ export async function seedSparseCity(app: FastifyInstance, today: string, seed =
   kiosk(south.id, monthEnd, 11);
   await seedResponses(app, rows);
   return { north, south, first, random };
+}
+
+/**
+ * Census margins for the sparse city, far from its sample (which answers every option alike): many young and Black
+ * residents, few Native or Asian ones. Raking then gives varied weights, the young Black respondents' several times
+ * the mean and some trimmed at its cap (5 × the mean); `scale` sizes the neighborhood.
+ */
+export function sparseCityMargins(neighborhoodId: number, scale = 1): MarginRow[] {
+  const census: Record<string, Record<string, number>> = {
+    age_band: { '18_24': 5600, '25_34': 4400, '35_44': 3000, '45_54': 2200, '55_64': 1600, '65_plus': 1200 },
+    gender: { woman: 9200, man: 8800 },
+    race_ethnicity: { black: 8400, hispanic: 5200, white: 2800, asian: 900, native: 200, other: 500 },
+  };
+  return Object.entries(census).flatMap(([questionCode, counts]) =>
+    Object.entries(counts).map(([optionValue, count]) => ({
+      neighborhoodId,
+      questionCode,
+      optionValue,
+      count: Math.round(count * scale),
+      source: 'test census',
+      year: 2023,
+    })),
+  );
 }
 
 /** Answers for the live steps (one submission, an import), drawn from the same generator. */

@@ -105,3 +105,15 @@ export function scoreTruth(shape: SurveyShape, record: GroundRecord, measure: st
   for (const [id, c] of combo) total += c * record.items.get(id.slice(id.indexOf(':') + 1))!;
   return total;
 }
+
+/** Each weighted response's census weight by record key (src/weighting/), as the strong attacker is granted to know them. */
+export async function readWeights(app: FastifyInstance, slug: string): Promise<Map<string, number>> {
+  const { store } = app;
+  const rows = await store.read((db) =>
+    store.rows<{ id: number; weight: number | null }>(
+      db,
+      sql`SELECT r.id AS "id", r.weight AS "weight" FROM responses r JOIN surveys s ON s.id = r.survey_id WHERE s.slug = ${slug}`,
+    ),
+  );
+  return new Map(rows.flatMap((r) => (r.weight === null ? [] : [[`r${r.id}`, Number(r.weight)] as [string, number]])));
+}
