@@ -66,7 +66,8 @@ export function createResultsRepository(store: Store) {
   /** Live responses that came through an invitation of one of the survey's mailings (found through responses_mailing). */
   const invited = (survey: number) => sql`r.mailing_id IN (SELECT m.id FROM mailings m WHERE m.survey_id = ${survey})`;
   /** The SQL condition of a sample on responses `r` (a response is an invitation's when it has a mailing). */
-  const inSample = (sample: SampleKind) => (sample === 'all' ? sql`` : sample === 'invitation' ? sql` AND r.mailing_id IS NOT NULL` : sql` AND r.mailing_id IS NULL`);
+  const inSample = (sample: SampleKind) =>
+    sample === 'all' ? sql`` : sample === 'invitation' ? sql` AND r.mailing_id IS NOT NULL` : sql` AND r.mailing_id IS NULL`;
 
   /**
    * The invitation sample's sums, shaped like the rollups' (measure × neighborhood × month, with the records' cell keys),
@@ -96,7 +97,17 @@ export function createResultsRepository(store: Store) {
       const invitation = new Map(invitations.map((r) => [key(r), r]));
       for (const r of all.rows) {
         const i = invitation.get(key(r));
-        if (!i) rows.push({ measure: r.measure, month: r.month, neighborhoodId: r.neighborhoodId, n: r.n, sum: r.sum, sumSquares: r.sumSquares, keySum: r.keySum, complement: 0 });
+        if (!i)
+          rows.push({
+            measure: r.measure,
+            month: r.month,
+            neighborhoodId: r.neighborhoodId,
+            n: r.n,
+            sum: r.sum,
+            sumSquares: r.sumSquares,
+            keySum: r.keySum,
+            complement: 0,
+          });
         else if (r.n > i.n)
           rows.push({
             measure: r.measure,

@@ -312,7 +312,9 @@ export async function resultsRoutes(app: FastifyInstance) {
     // The detail may leave out more of this neighborhood's months than the trend (another measure's atom, or all its answers).
     const leftOut = [
       ...trends.sample.left_out,
-      ...detail.leftOut.filter((month) => !trends.sample.left_out.some((l) => l.area === neighborhood.slug && l.month === month)).map((month) => ({ area: neighborhood.slug, month })),
+      ...detail.leftOut
+        .filter((month) => !trends.sample.left_out.some((l) => l.area === neighborhood.slug && l.month === month))
+        .map((month) => ({ area: neighborhood.slug, month })),
     ];
     return reply.view('results/neighborhood', {
       ...common,
