@@ -228,7 +228,7 @@ function themes(rows: readonly IssueRow[], rules: ReleaseRules, definitions: rea
  * A sample's months of one neighborhood that its groups, answers and themes leave out: those where its responses as a
  * whole, or any measure's atom, fail the complementary rule (a group's or an answer's atom is part of them).
  */
-function sampleLeftOut(sums: NeighborhoodSums, rules: ReleaseRules, neighborhoodId: number): Set<string> {
+function sampleLeftOut(sums: NeighborhoodSums, rules: ReleaseRules, neighborhoodId: number, to: string): Set<string> {
   const out = new Set<string>();
   const { sample } = sums.months;
   if (sample === 'all') return out;
@@ -238,6 +238,8 @@ function sampleLeftOut(sums: NeighborhoodSums, rules: ReleaseRules, neighborhood
   }
   for (const r of sums.months.rows)
     if (r.neighborhoodId === neighborhoodId && r.complement !== undefined && !clearsSampleFloor(r.n, r.complement, rules)) out.add(r.month);
+  // Sums may hold a month still filling (a quarter's); no figure counts it, and nothing says anything about it.
+  for (const month of out) if (month > to) out.delete(month);
   return out;
 }
 
@@ -262,7 +264,7 @@ export function neighborhoodDetail(
   measures: readonly MeasureOption[],
   themeDefinitions: readonly ThemeDefinition[] = [],
 ): NeighborhoodDetail {
-  const leftOut = sampleLeftOut(sums, rules, neighborhood.id);
+  const leftOut = sampleLeftOut(sums, rules, neighborhood.id, request.to);
   if (leftOut.size > 0) {
     const kept = <R extends { month: string }>(rows: readonly R[]) => rows.filter((r) => !leftOut.has(r.month));
     sums = { ...sums, groups: kept(sums.groups), distributions: kept(sums.distributions), issues: kept(sums.issues) };

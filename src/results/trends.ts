@@ -202,6 +202,7 @@ export function computeTrends(sums: MonthSums, rules: ReleaseRules, request: Tre
     rolling,
     buckets: starts.map((start) => ({ start, end: bucketEnd(start, bucket), label: bucketLabel(start, bucket) })),
     series,
-    sample: { kind: sums.sample, left_out: leftOut },
+    // Only months the figures count: a month still filling (in a bucket's sums, never in a figure) is not mentioned either.
+    sample: { kind: sums.sample, left_out: leftOut.filter((l) => l.month <= request.to) },
   };
 }
