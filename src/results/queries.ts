@@ -71,7 +71,8 @@ export function createResultsRepository(store: Store) {
 
   /**
    * The invitation sample's sums, shaped like the rollups' (measure × neighborhood × month, with the records' cell keys),
-   * read from responses and their scores: a mailing brings hundreds of responses, not millions.
+   * read from responses and their scores: a mailing brings hundreds of responses, not millions. `survey_id + 0` keeps
+   * SQLite's planner off the survey-and-date indexes (every response of the range) and on responses_mailing.
    */
   function invitationMonthRows(survey: number, measures: readonly string[], range: DayRange): Promise<MonthRow[]> {
     const month = monthOf('r.submitted_on');
@@ -80,7 +81,7 @@ export function createResultsRepository(store: Store) {
                  count(*) AS "n", sum(s.score) AS "sum", sum(s.score * s.score) AS "sumSquares", sum(r.cell_key) AS "keySum"
           FROM responses r
           JOIN response_scores s ON s.response_id = r.id AND s.measure IN ${measures}
-          WHERE ${invited(survey)} AND ${liveResponses(survey, range)}
+          WHERE ${invited(survey)} AND r.survey_id + 0 = ${survey} AND NOT r.voided AND r.submitted_on BETWEEN ${range.from} AND ${range.to}
           GROUP BY s.measure, ${month}, r.neighborhood_id`,
     );
   }
