@@ -38,7 +38,7 @@ t.test('negative control: exact figures with the complementary rule keep the sma
   t.same(report.leftOutMismatches, [], "the API's left-out neighborhood-months are the rule's");
   t.ok(report.smallParts.length >= 4, `${report.smallParts.length} small sample parts in the fixture`);
   for (const g of report.smallParts) t.ok(g.sd >= BOUND, line(g));
-  t.comment(`${report.figures} figures from ${report.requests} requests`);
+  t.ok(report.figures > 50, `${report.figures} distinct figures from ${report.requests} requests`);
 });
 
 t.test('protected: no group of 1–9 responses has its total estimated to better than 15 points from any sample', async (t) => {
