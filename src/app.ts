@@ -47,6 +47,8 @@ export interface AppOptions {
   logStream?: NodeJS.WritableStream;
   /** Tests only: turn perturbation off, so the disclosure attack suite can show what it protects against. */
   unsafeExactFigures?: boolean;
+  /** Tests only: release a sample's part of an atom however small its other part (the sample attack's negative control). */
+  unsafeSampleParts?: boolean;
 }
 
 const KEEP_ALIVE_MS = 5000;
@@ -79,7 +81,7 @@ export function loggerOptions(config: Config, stream?: NodeJS.WritableStream): F
 const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
 
 /** Builds the whole application without listening, so tests can `inject` into it. */
-export async function buildApp({ config, store, logStream, unsafeExactFigures = false }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, store, logStream, unsafeExactFigures = false, unsafeSampleParts = false }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(config, logStream),
     logController: new LogController({ disableRequestLogging: (request) => RESIDENT_PATH.test(request.url) }),
@@ -109,7 +111,7 @@ export async function buildApp({ config, store, logStream, unsafeExactFigures = 
   app.decorate('surveys', createSurveyRepository(store));
   await app.surveys.ensureStandardSurvey();
   app.decorate('staff', createStaffRepository(store));
-  app.decorate('release', createReleasePolicy(config, { perturb: !unsafeExactFigures }));
+  app.decorate('release', createReleasePolicy(config, { perturb: !unsafeExactFigures, unsafeSampleParts }));
   app.decorate('results', createResultsRepository(store));
   app.decorate('events', createEventRepository(store));
   app.decorate('margins', createMarginRepository(store));

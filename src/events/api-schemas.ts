@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { eventKinds } from '../db/schema.js';
-import { cellSchema, changeSchema, trendsSchema } from '../results/api-schemas.js';
+import { cellSchema, changeSchema, sampleSchema, trendsSchema } from '../results/api-schemas.js';
 import type { Impact } from './impact.js';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
@@ -42,6 +42,7 @@ export const impactSchema = z
     comparison: areaImpactSchema.nullable(),
     differenceInDifferences: changeSchema.nullable(),
     verdict: verdictSchema,
+    sample: sampleSchema,
     monthly: trendsSchema,
   })
   .meta({ id: 'Impact' });

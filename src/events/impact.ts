@@ -1,5 +1,6 @@
 import type { Event, Neighborhood } from '../db/schema.js';
 import { localize } from '../i18n/index.js';
+import type { SampleKind } from '../results/filters.js';
 import { spanning, type DayRange, type MonthSums } from '../results/sums.js';
 import {
   changeBetween,
@@ -11,6 +12,7 @@ import {
   type Change,
   type TrendRequest,
   type Trends,
+  type TrendSample,
 } from '../results/trends.js';
 import { bucketLabel, bucketStart, eventWindows, shiftBucket } from '../stats/buckets.js';
 import { cellFrom, groupOf, type Cell, type ReleaseRules } from '../stats/cells.js';
@@ -61,6 +63,8 @@ export interface Impact {
   comparison: AreaImpact | null;
   differenceInDifferences: Change | null;
   verdict: Verdict;
+  /** The sample the figures come from and the neighborhood-months left out of them. */
+  sample: TrendSample;
   monthly: Trends;
 }
 
@@ -150,6 +154,8 @@ export interface ImpactInput {
   latest: string;
   /** Census-weighted means (the sums hold weighted sums). */
   weighted: boolean;
+  /** Which responses the figures count (the sums are that sample's). */
+  sample: SampleKind;
 }
 
 /** The history placebo windows are searched in, and the monthly trend drawn around the event. */
@@ -232,6 +238,7 @@ export function computeImpact(sums: MonthSums, rules: ReleaseRules, input: Impac
     neighborhoods: input.neighborhoods,
     selected: new Set(home ? [home.slug] : []),
     weighted: input.weighted,
+    sample: input.sample,
   });
   if (home) monthly.series = monthly.series.filter((s) => s.area === home.slug);
   return {
@@ -252,6 +259,8 @@ export function computeImpact(sums: MonthSums, rules: ReleaseRules, input: Impac
     comparison,
     differenceInDifferences: did,
     verdict,
+    // The monthly trend spans both windows, so its left-out neighborhood-months are every one these figures leave out.
+    sample: monthly.sample,
     monthly,
   };
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { confirmFirst } from '../admin/confirm.js';
 import { requireRole } from '../auth/guards.js';
 import { eventKinds, type Event } from '../db/schema.js';
-import { isWeighted, measureOptions, weightingNote, zodFieldErrors, type FieldErrors } from '../results/filters.js';
+import { isWeighted, measureOptions, sampleNote, sampleOptions, sampleWeighted, weightingNote, zodFieldErrors, type FieldErrors } from '../results/filters.js';
 import { catalogs, defaultLanguage, localize } from '../i18n/index.js';
 import { flash } from '../plugins/request-context.js';
 import { badQuery, chartScripts } from '../results/routes.js';
@@ -149,7 +149,8 @@ export async function eventRoutes(app: FastifyInstance) {
       neighborhoods: await results.neighborhoods(),
       events: await events.list(),
       latest: app.release.latestDay(rules, dateIn(app.config.TIME_ZONE)),
-      weighted: isWeighted(parsed.data.weighting, await app.weighting.hasMargins(found.survey.id)),
+      weighted: sampleWeighted(parsed.data.sample, isWeighted(parsed.data.weighting, await app.weighting.hasMargins(found.survey.id))),
+      sample: parsed.data.sample,
     };
     const impact = computeImpact(await results.monthSums(found.survey.id, [measure], impactMonths(input), input), rules, input);
     return {
@@ -157,7 +158,9 @@ export async function eventRoutes(app: FastifyInstance) {
       impact,
       measures,
       rules,
-      weighting: weightingNote(request.url, request.query, input.weighted, await app.weighting.hasMargins(found.survey.id)),
+      weighting: weightingNote(request.url, request.query, input.weighted, input.sample === 'all' && (await app.weighting.hasMargins(found.survey.id))),
+      sample: sampleNote(request.url, request.query, input.sample, impact.sample.left_out, new Map(input.neighborhoods.map((n) => [n.slug, n.name]))),
+      sampleOptions: sampleOptions(input.sample),
     };
   }
 
@@ -215,6 +218,8 @@ export async function eventRoutes(app: FastifyInstance) {
       scripts: chartScripts,
       impact,
       weighting: result.weighting,
+      sample: result.sample,
+      sampleOptions: result.sampleOptions,
       home,
       monthOptions: impactMonthOptions.map((w) => ({ value: w, label: w === 1 ? '1 month' : `${w} months`, selected: w === impact.months })),
       verdict: verdictView(impact),

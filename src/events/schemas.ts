@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { weightingField } from '../results/filters.js';
+import { sampleField, weightingField } from '../results/filters.js';
 import { isIsoDate } from '../dates.js';
 import { eventKinds, type Neighborhood } from '../db/schema.js';
 import { catalogs, defaultLanguage } from '../i18n/index.js';
@@ -95,4 +95,5 @@ export const impactQuerySchema = z.object({
   measure: z.preprocess((v) => (v === '' ? undefined : v), z.string().max(50).optional()),
   survey: z.preprocess((v) => (v === '' ? undefined : v), z.string().max(200).optional()),
   weighting: weightingField,
+  sample: sampleField,
 });

@@ -28,6 +28,7 @@ const partials = [
   'change-cell',
   'results-filters',
   'weighting-note',
+  'sample-note',
 ];
 
 /** Handlebars views: one layout, small partials, and two helpers for translated text. */

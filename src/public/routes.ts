@@ -62,7 +62,8 @@ export async function publicRoutes(app: FastifyInstance) {
   ): TrendRequest {
     const to = app.release.latestDay(rules, dateIn(app.config.TIME_ZONE));
     const from = shiftBucket(bucketStart(to, 'month'), 'month', 1 - MONTHS_SHOWN);
-    return { survey, measure: TRUST_MEASURE, bucket, from, to, latest: to, rolling, neighborhoods, selected: null, weighted };
+    // The public page counts every response (samples are for staff pages).
+    return { survey, measure: TRUST_MEASURE, bucket, from, to, latest: to, rolling, neighborhoods, selected: null, weighted, sample: 'all' };
   }
 
   /**

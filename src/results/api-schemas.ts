@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { bucketKinds } from '../stats/buckets.js';
+import { sampleKinds } from './filters.js';
 import type { Cell } from '../stats/cells.js';
-import type { Change, Trends } from './trends.js';
+import type { Change, Trends, TrendSample } from './trends.js';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 
@@ -30,6 +31,19 @@ export const changeSchema = z
   .object({ estimate: z.number(), se: z.number(), ci_low: z.number(), ci_high: z.number(), df: z.number() })
   .meta({ id: 'Change', description: "A difference with Welch's 95% interval." });
 
+export const sampleSchema = z
+  .object({
+    kind: z
+      .enum(sampleKinds)
+      .describe('which responses the figures count: all, opt-in (web, QR, kiosk, paper) or invitation (mailed invitations, a random sample)'),
+    left_out: z
+      .array(z.object({ area: z.string().describe('a neighborhood slug'), month: isoDate.describe("the month's first day") }))
+      .describe(
+        "neighborhood-months left out of a sample's figures (the city's too): their invitation or opt-in part is under the privacy floor, and all − opt-in = invitation",
+      ),
+  })
+  .meta({ id: 'Sample' });
+
 export const trendsSchema = z
   .object({
     survey: z.string(),
@@ -40,6 +54,7 @@ export const trendsSchema = z
     rolling: z.number().int(),
     buckets: z.array(z.object({ start: isoDate, end: isoDate, label: z.string() })),
     series: z.array(z.object({ area: z.string().describe('a neighborhood slug, or "city"'), name: z.string(), cells: z.array(cellSchema) })),
+    sample: sampleSchema,
   })
   .meta({ id: 'Trends' });
 
@@ -49,4 +64,5 @@ export const trendSchemasMatch: [
   Same<z.output<typeof cellSchema>, Cell>,
   Same<z.output<typeof changeSchema>, Change>,
   Same<z.output<typeof trendsSchema>, Trends>,
-] = [true, true, true];
+  Same<z.output<typeof sampleSchema>, TrendSample>,
+] = [true, true, true, true];

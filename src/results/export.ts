@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Question } from '../db/schema.js';
-import type { Cell, ReleaseRules } from '../stats/cells.js';
+import { clearsSampleFloor, type Cell, type ReleaseRules } from '../stats/cells.js';
 import { meanOfItemMeans } from '../stats/item-means.js';
 import { TRUST_MEASURE } from '../stats/scoring.js';
 import type { MeasureOption } from './filters.js';
@@ -34,6 +34,14 @@ function chicagoTrust(byMeasure: ReadonlyMap<string, Cell | undefined>): Figure 
   return t ? { mean: t.mean, n, ci_low: t.ci_low, ci_high: t.ci_high } : { mean: null, n, ci_low: null, ci_high: null };
 }
 
+/** A sample's group rows without those of the atoms the complementary rule leaves out (a group's atom is part of its measure's). */
+function keptGroups(sums: AggregateSums, rules: ReleaseRules): AggregateSums {
+  if (sums.months.sample === 'all') return sums;
+  const atom = (r: { measure: string; neighborhoodId: number; month: string }) => `${r.measure}|${r.neighborhoodId}|${r.month}`;
+  const out = new Set(sums.months.rows.filter((r) => r.complement !== undefined && !clearsSampleFloor(r.n, r.complement, rules)).map(atom));
+  return { ...sums, groups: sums.groups.filter((g) => !out.has(atom(g))) };
+}
+
 /**
  * Aggregates in the column shape of Chicago's Police Sentiment Scores (one row per area and period, scores 0–100),
  * plus what that dataset lacks: each score's n and 95% interval, and the window a rolling figure covers.
@@ -55,7 +63,7 @@ export function aggregatesCsv(
   const hasTrust = byMeasure.has('listening') && byMeasure.has('respect') && byMeasure.has(TRUST_MEASURE);
   const names = [...ordered.map((t) => columnName(t.measure))];
   if (hasTrust) names.splice(1, 0, 'TRUST');
-  const splits = chicagoSplits(sums, rules, request, questions);
+  const splits = chicagoSplits(keptGroups(sums, rules), rules, request, questions);
   const splitNames = splits.columns;
   const header = [
     'START_DATE',

@@ -19,6 +19,29 @@ export const weightingField = z.preprocess(blank, z.enum(['weighted', 'unweighte
 /** Whether figures are weighted: as asked, else wherever the survey has census margins to weight to. */
 export const isWeighted = (asked: 'weighted' | 'unweighted' | undefined, hasMargins: boolean) => (asked === undefined ? hasMargins : asked === 'weighted');
 
+/** Which responses figures count: every one, opt-in ones (web, QR, kiosk, paper) or those that came through a mailed invitation. */
+export const sampleKinds = ['all', 'opt-in', 'invitation'] as const;
+export type SampleKind = (typeof sampleKinds)[number];
+
+/** How staff pages name each sample. */
+export const sampleLabels: Record<SampleKind, string> = {
+  all: 'All responses',
+  'opt-in': 'Opt-in responses (web, QR, kiosk, paper)',
+  invitation: 'Mailed invitations (random sample)',
+};
+
+/** The choices of a sample select, the current one selected. */
+export const sampleOptions = (sample: SampleKind) => sampleKinds.map((value) => ({ value, label: sampleLabels[value], selected: value === sample }));
+
+/** The sample figures come from; all responses by default. */
+export const sampleField = z.preprocess(blank, z.enum(sampleKinds, 'must be all, opt-in or invitation').default('all'));
+
+/**
+ * Weighting rakes all of a neighborhood's responses together: a sample's figures are unweighted (the invitation sample
+ * is a probability sample of its own; weights per sample are future work).
+ */
+export const sampleWeighted = (sample: SampleKind, weighted: boolean) => sample === 'all' && weighted;
+
 /** A request's query again, to carry the same filters to another page. */
 export const queryParams = (query: unknown) =>
   new URLSearchParams(
@@ -32,6 +55,34 @@ export function weightingNote(url: string, query: unknown, weighted: boolean, av
   const params = queryParams(query);
   params.set('weighting', weighted ? 'unweighted' : 'weighted');
   return { available, weighted, switchHref: `${url.split('?')[0]}?${params}` };
+}
+
+/** A neighborhood × month left out of a sample's figures (views/partials/sample-note.hbs lists them). */
+export interface LeftOut {
+  area: string;
+  month: string;
+}
+
+/**
+ * What a page says about the sample its figures come from (views/partials/sample-note.hbs), with links to the others
+ * and the neighborhood-months the complementary rule left out.
+ */
+export function sampleNote(url: string, query: unknown, sample: SampleKind, leftOut: readonly LeftOut[] = [], names?: ReadonlyMap<string, string>) {
+  const link = (kind: SampleKind) => {
+    const params = queryParams(query);
+    if (kind === 'all') params.delete('sample');
+    else params.set('sample', kind);
+    params.delete('weighting');
+    return `${url.split('?')[0]}${params.size > 0 ? `?${params}` : ''}`;
+  };
+  return {
+    sample,
+    all: sample === 'all',
+    invitation: sample === 'invitation',
+    optIn: sample === 'opt-in',
+    links: sampleKinds.filter((k) => k !== sample).map((kind) => ({ kind, href: link(kind), label: sampleLabels[kind] })),
+    leftOut: leftOut.map((l) => ({ ...l, name: names?.get(l.area) ?? l.area, label: l.month.slice(0, 7) })),
+  };
 }
 
 // `dimension` is accepted as another name for `measure` (the issue's wording); `measure` wins when both are given.
@@ -56,6 +107,7 @@ export const trendQuerySchema = z.preprocess(
         .default(1),
     ),
     weighting: weightingField,
+    sample: sampleField,
   }),
 );
 
@@ -136,7 +188,8 @@ export async function resolveFilters(
         rolling: query.rolling,
         neighborhoods,
         selected: query.neighborhood.length > 0 ? new Set(query.neighborhood) : null,
-        weighted: isWeighted(query.weighting, await deps.hasMargins(found.survey.id)),
+        weighted: sampleWeighted(query.sample, isWeighted(query.weighting, await deps.hasMargins(found.survey.id))),
+        sample: query.sample,
       },
     },
   };

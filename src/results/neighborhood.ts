@@ -1,6 +1,6 @@
 import type { Neighborhood, Question } from '../db/schema.js';
 import { bucketEnd, bucketStart, shiftBucket } from '../stats/buckets.js';
-import { cellFrom, type Cell, type ReleaseRules } from '../stats/cells.js';
+import { cellFrom, clearsSampleFloor, type Cell, type ReleaseRules } from '../stats/cells.js';
 import { minimumDetectableChange, responsesToDetect, TARGET_CHANGE } from '../stats/power.js';
 import { addReleased, atomSalt, emptyReleased, releaseAtom, releaseCount, type ReleasedSums } from '../stats/perturbation.js';
 import type { MeasureOption } from './filters.js';
@@ -224,7 +224,28 @@ function themes(rows: readonly IssueRow[], rules: ReleaseRules, definitions: rea
   };
 }
 
+/**
+ * A sample's months of one neighborhood that its groups, answers and themes leave out: those where its responses as a
+ * whole, or any measure's atom, fail the complementary rule (a group's or an answer's atom is part of them).
+ */
+function sampleLeftOut(sums: NeighborhoodSums, rules: ReleaseRules, neighborhoodId: number, to: string): Set<string> {
+  const out = new Set<string>();
+  const { sample } = sums.months;
+  if (sample === 'all') return out;
+  for (const c of sums.counts) {
+    const part = sample === 'invitation' ? c.invitation : c.n - c.invitation;
+    if (!clearsSampleFloor(part, c.n - part, rules)) out.add(c.month);
+  }
+  for (const r of sums.months.rows)
+    if (r.neighborhoodId === neighborhoodId && r.complement !== undefined && !clearsSampleFloor(r.n, r.complement, rules)) out.add(r.month);
+  // Sums may hold a month still filling (a quarter's); no figure counts it, and nothing says anything about it.
+  for (const month of out) if (month > to) out.delete(month);
+  return out;
+}
+
 export interface NeighborhoodDetail {
+  /** Months a sample's groups, answers and themes leave out (the complementary rule). */
+  leftOut: string[];
   dimensions: (LatestChange & { measure: string; label: string })[];
   groupsMoved: GroupChange[];
   distributions: Distribution[];
@@ -243,6 +264,11 @@ export function neighborhoodDetail(
   measures: readonly MeasureOption[],
   themeDefinitions: readonly ThemeDefinition[] = [],
 ): NeighborhoodDetail {
+  const leftOut = sampleLeftOut(sums, rules, neighborhood.id, request.to);
+  if (leftOut.size > 0) {
+    const kept = <R extends { month: string }>(rows: readonly R[]) => rows.filter((r) => !leftOut.has(r.month));
+    sums = { ...sums, groups: kept(sums.groups), distributions: kept(sums.distributions), issues: kept(sums.issues) };
+  }
   const only = { ...request, selected: new Set([neighborhood.slug]) };
   const dimensions = measures.map((m) => ({ ...latestChanges(sums.months, rules, { ...only, measure: m.value }).rows[1], measure: m.value, label: m.label }));
   const byChange = (a: { change: Change | null }, b: { change: Change | null }) => Math.abs(b.change?.estimate ?? 0) - Math.abs(a.change?.estimate ?? 0);
@@ -251,6 +277,7 @@ export function neighborhoodDetail(
     .sort(byChange)
     .slice(0, 6);
   return {
+    leftOut: [...leftOut].sort(),
     dimensions: [...dimensions].sort(byChange),
     groupsMoved,
     distributions: distributions(sums.distributions, rules, questions),

@@ -17,8 +17,10 @@ import {
   type MonthRow,
   type MonthSums,
   type NeighborhoodSums,
+  type SampleCountRow,
 } from './sums.js';
 import { trendMonths, type TrendRequest } from './trends.js';
+import type { SampleKind } from './filters.js';
 
 /**
  * The sums results are computed from, one query per kind of sum (every measure and neighborhood at once), each row a
@@ -49,11 +51,78 @@ export function createResultsRepository(store: Store) {
           )
         : [],
     ]);
-    if (!weighted) return { measures, ...range, rows };
+    if (!weighted) return { measures, ...range, rows, sample: 'all' };
     const key = (r: { measure: string; month: string; neighborhoodId: number }) => `${r.measure}|${r.month}|${r.neighborhoodId}`;
     const byAtom = new Map(weights.map((w) => [key(w), w]));
     // An atom whose weights do not yet count every one of its responses (a write since the last weighting) has none.
-    return { measures, ...range, rows: rows.map((r) => ({ ...r, weighted: byAtom.get(key(r))?.n === r.n ? byAtom.get(key(r))! : null })) };
+    return {
+      measures,
+      ...range,
+      sample: 'all',
+      rows: rows.map((r) => ({ ...r, weighted: byAtom.get(key(r))?.n === r.n ? byAtom.get(key(r))! : null })),
+    };
+  }
+
+  /** Live responses that came through an invitation of one of the survey's mailings (found through responses_mailing). */
+  const invited = (survey: number) => sql`r.mailing_id IN (SELECT m.id FROM mailings m WHERE m.survey_id = ${survey})`;
+  /** The SQL condition of a sample on responses `r` (a response is an invitation's when it has a mailing). */
+  const inSample = (sample: SampleKind) =>
+    sample === 'all' ? sql`` : sample === 'invitation' ? sql` AND r.mailing_id IS NOT NULL` : sql` AND r.mailing_id IS NULL`;
+
+  /**
+   * The invitation sample's sums, shaped like the rollups' (measure × neighborhood × month, with the records' cell keys),
+   * read from responses and their scores: a mailing brings hundreds of responses, not millions. `survey_id + 0` keeps
+   * SQLite's planner off the survey-and-date indexes (every response of the range) and on responses_mailing.
+   */
+  function invitationMonthRows(survey: number, measures: readonly string[], range: DayRange): Promise<MonthRow[]> {
+    const month = monthOf('r.submitted_on');
+    return store.aggregate<MonthRow>(
+      sql`SELECT s.measure AS "measure", ${month} AS "month", r.neighborhood_id AS "neighborhoodId",
+                 count(*) AS "n", sum(s.score) AS "sum", sum(s.score * s.score) AS "sumSquares", sum(r.cell_key) AS "keySum"
+          FROM responses r
+          JOIN response_scores s ON s.response_id = r.id AND s.measure IN ${measures}
+          WHERE ${invited(survey)} AND r.survey_id + 0 = ${survey} AND NOT r.voided AND r.submitted_on BETWEEN ${range.from} AND ${range.to}
+          GROUP BY s.measure, ${month}, r.neighborhood_id`,
+    );
+  }
+
+  /** A sample's month sums: the invitations' own, or all responses' minus theirs (every sum is additive, cell keys too). */
+  async function loadSampleSums(survey: number, measures: readonly string[], range: DayRange, sample: Exclude<SampleKind, 'all'>): Promise<MonthSums> {
+    const [all, invitations] = await Promise.all([monthSums(survey, measures, range), invitationMonthRows(survey, measures, range)]);
+    const key = (r: MonthRow) => `${r.measure}|${r.month}|${r.neighborhoodId}`;
+    const rows: MonthRow[] = [];
+    if (sample === 'invitation') {
+      const total = new Map(all.rows.map((r) => [key(r), r.n]));
+      for (const r of invitations) rows.push({ ...r, complement: (total.get(key(r)) ?? r.n) - r.n });
+    } else {
+      const invitation = new Map(invitations.map((r) => [key(r), r]));
+      for (const r of all.rows) {
+        const i = invitation.get(key(r));
+        if (!i)
+          rows.push({
+            measure: r.measure,
+            month: r.month,
+            neighborhoodId: r.neighborhoodId,
+            n: r.n,
+            sum: r.sum,
+            sumSquares: r.sumSquares,
+            keySum: r.keySum,
+            complement: 0,
+          });
+        else if (r.n > i.n)
+          rows.push({
+            measure: r.measure,
+            month: r.month,
+            neighborhoodId: r.neighborhoodId,
+            n: r.n - i.n,
+            sum: r.sum - i.sum,
+            sumSquares: r.sumSquares - i.sumSquares,
+            keySum: r.keySum - i.keySum,
+            complement: i.n,
+          });
+      }
+    }
+    return { measures, ...range, rows, sample };
   }
 
   /**
@@ -61,17 +130,26 @@ export function createResultsRepository(store: Store) {
    * rows), with their census-weighted sums when `weighted`: grouping rollups over years of days costs tens of
    * milliseconds, and dashboards ask the same repeatedly.
    */
-  function monthSums(survey: number, measures: readonly string[], range: DayRange, { weighted = false }: { weighted?: boolean } = {}): Promise<MonthSums> {
+  function monthSums(
+    survey: number,
+    measures: readonly string[],
+    range: DayRange,
+    { weighted = false, sample = 'all' }: { weighted?: boolean; sample?: SampleKind } = {},
+  ): Promise<MonthSums> {
     const months = snapRange(range.from, range.to, 'month');
     const sorted = [...new Set(measures)].sort();
-    if (sorted.length === 0) return Promise.resolve({ measures: sorted, ...months, rows: [] });
+    if (sorted.length === 0) return Promise.resolve({ measures: sorted, ...months, rows: [], sample });
+    if (sample !== 'all')
+      return store.cached('figures', `months:${survey}:${sorted.join(',')}:${months.from}:${months.to}:${sample}`, () =>
+        loadSampleSums(survey, sorted, months, sample),
+      );
     return store.cached('figures', `months:${survey}:${sorted.join(',')}:${months.from}:${months.to}:${weighted}`, () =>
       loadMonthSums(survey, sorted, months, weighted),
     );
   }
 
   /** Sums of some measures per choice answer and month, in every neighborhood or one. */
-  function groupRows(survey: number, measures: readonly string[], range: DayRange, neighborhood?: number): Promise<GroupRow[]> {
+  function groupRows(survey: number, measures: readonly string[], range: DayRange, neighborhood?: number, sample: SampleKind = 'all'): Promise<GroupRow[]> {
     if (measures.length === 0) return Promise.resolve([]);
     const month = monthOf('r.submitted_on');
     return store.aggregate<GroupRow>(
@@ -81,35 +159,46 @@ export function createResultsRepository(store: Store) {
             JOIN response_scores s ON s.response_id = r.id AND s.measure IN ${measures}
             JOIN answers a ON a.response_id = r.id
             JOIN questions q ON q.id = a.question_id AND q.kind = 'choice'
-            WHERE ${liveResponses(survey, range)}${neighborhood === undefined ? sql`` : sql` AND r.neighborhood_id = ${neighborhood}`}
+            WHERE ${liveResponses(survey, range)}${neighborhood === undefined ? sql`` : sql` AND r.neighborhood_id = ${neighborhood}`}${inSample(sample)}
             GROUP BY s.measure, r.neighborhood_id, q.code, a.value_text, ${month}
             ORDER BY s.measure, r.neighborhood_id, q.code, a.value_text, ${month}`,
     );
   }
 
   /** Scale answers per question, point and month in one neighborhood. */
-  function distributionRows(survey: number, neighborhood: number, range: DayRange): Promise<DistributionRow[]> {
+  function distributionRows(survey: number, neighborhood: number, range: DayRange, sample: SampleKind): Promise<DistributionRow[]> {
     const month = monthOf('r.submitted_on');
     return store.aggregate<DistributionRow>(
       sql`SELECT a.question_id AS "questionId", ${month} AS "month", a.value_number AS "value", count(*) AS "n", sum(r.cell_key) AS "keySum"
             FROM responses r
             JOIN answers a ON a.response_id = r.id
             JOIN questions q ON q.id = a.question_id AND q.kind = 'scale'
-            WHERE ${liveResponses(survey, range)} AND r.neighborhood_id = ${neighborhood} AND a.value_number IS NOT NULL
+            WHERE ${liveResponses(survey, range)} AND r.neighborhood_id = ${neighborhood} AND a.value_number IS NOT NULL${inSample(sample)}
             GROUP BY a.question_id, ${month}, a.value_number`,
     );
   }
 
   /** Texts answering one question per month in one neighborhood: identical answers are grouped, so only distinct texts reach the counter. */
-  function issueRows(survey: number, neighborhood: number, range: DayRange, code: string): Promise<IssueRow[]> {
+  function issueRows(survey: number, neighborhood: number, range: DayRange, code: string, sample: SampleKind): Promise<IssueRow[]> {
     const month = monthOf('r.submitted_on');
     return store.aggregate<IssueRow>(
       sql`SELECT lower(trim(a.value_text)) AS "text", ${month} AS "month", count(*) AS "n", sum(r.cell_key) AS "keySum"
             FROM responses r
             JOIN answers a ON a.response_id = r.id
             JOIN questions q ON q.id = a.question_id AND q.code = ${code} AND q.kind = 'text'
-            WHERE ${liveResponses(survey, range)} AND r.neighborhood_id = ${neighborhood} AND a.value_text IS NOT NULL
+            WHERE ${liveResponses(survey, range)} AND r.neighborhood_id = ${neighborhood} AND a.value_text IS NOT NULL${inSample(sample)}
             GROUP BY lower(trim(a.value_text)), ${month}`,
+    );
+  }
+
+  /** A neighborhood's live responses per month and how many of them came through an invitation (the complementary rule's counts). */
+  function sampleCounts(survey: number, neighborhood: number, range: DayRange): Promise<SampleCountRow[]> {
+    const month = monthOf('r.submitted_on');
+    return store.aggregate<SampleCountRow>(
+      sql`SELECT ${month} AS "month", count(*) AS "n", count(r.mailing_id) AS "invitation"
+          FROM responses r
+          WHERE ${liveResponses(survey, range)} AND r.neighborhood_id = ${neighborhood}
+          GROUP BY ${month}`,
     );
   }
 
@@ -125,13 +214,15 @@ export function createResultsRepository(store: Store) {
     async neighborhoodSums(request: TrendRequest, neighborhood: number, measures: readonly string[]): Promise<NeighborhoodSums> {
       const survey = request.survey.id;
       const shown = shownRange(request);
-      const [months, groups, distributions, issues] = await Promise.all([
+      const { sample } = request;
+      const [months, groups, distributions, issues, counts] = await Promise.all([
         monthSums(survey, [request.measure, ...measures], spanning(trendMonths(request), latestChangeMonths(request), groupRange(request)), request),
-        groupRows(survey, [request.measure], groupRange(request), neighborhood),
-        distributionRows(survey, neighborhood, shown),
-        issueRows(survey, neighborhood, shown, TOP_ISSUE_CODE),
+        groupRows(survey, [request.measure], groupRange(request), neighborhood, sample),
+        distributionRows(survey, neighborhood, shown, sample),
+        issueRows(survey, neighborhood, shown, TOP_ISSUE_CODE, sample),
+        sample === 'all' ? [] : sampleCounts(survey, neighborhood, spanning(shown, groupRange(request))),
       ]);
-      return { months, groups, distributions, issues };
+      return { months, groups, distributions, issues, counts };
     },
     /** Trust's sums per choice answer, month and neighborhood: the sample's make-up the weighting page compares with the census. */
     sampleGroups: (survey: number, range: DayRange): Promise<GroupRow[]> => groupRows(survey, [TRUST_MEASURE], range),
@@ -140,7 +231,7 @@ export function createResultsRepository(store: Store) {
       const splits = splitsNeed(request, questions);
       const [months, groups] = await Promise.all([
         monthSums(request.survey.id, [...measures, ...splits.measures], trendMonths(request), request),
-        groupRows(request.survey.id, splits.measures, splits.range),
+        groupRows(request.survey.id, splits.measures, splits.range, undefined, request.sample),
       ]);
       return { months, groups };
     },

@@ -18,6 +18,10 @@ import {
   measureLabel,
   queryParams,
   resolveFilters,
+  sampleLabels,
+  sampleNote,
+  sampleOptions,
+  type LeftOut,
   trendQuerySchema,
   weightingNote,
   zodFieldErrors,
@@ -133,6 +137,7 @@ export async function resultsRoutes(app: FastifyInstance) {
               { value: 'unweighted', label: 'Unweighted (who answered)', selected: !r.weighted },
             ]
           : null,
+      samples: sampleOptions(r?.sample ?? 'all'),
       errors,
       errorList,
       hasErrors: errorList.length > 0,
@@ -153,10 +158,13 @@ export async function resultsRoutes(app: FastifyInstance) {
   }
 
   /** What both trend pages show: the filter form, the chart's series and the same figures as a table. */
-  async function trendView(request: FastifyRequest, resolved: ResolvedFilters, trends: Trends) {
+  async function trendView(request: FastifyRequest, resolved: ResolvedFilters, trends: Trends, leftOut: readonly LeftOut[] = trends.sample.left_out) {
+    const { sample, weighted } = resolved.request;
+    const names = new Map(resolved.request.neighborhoods.map((n) => [n.slug, n.name]));
     return {
       scripts: chartScripts,
-      weighting: weightingNote(request.url, request.query, resolved.request.weighted, await app.weighting.hasMargins(resolved.request.survey.id)),
+      weighting: weightingNote(request.url, request.query, weighted, sample === 'all' && (await app.weighting.hasMargins(resolved.request.survey.id))),
+      sample: sampleNote(request.url, request.query, sample, leftOut, names),
       filters: await filterForm(request, resolved),
       measureLabel: measureLabel(trends.measure),
       trends,
@@ -211,6 +219,7 @@ export async function resultsRoutes(app: FastifyInstance) {
       to: trends.to,
       bucket: trends.bucket,
       rolling: String(trends.rolling),
+      ...(trends.sample.kind === 'all' ? {} : { sample: trends.sample.kind }),
     });
     const detailQuery = new URLSearchParams({ ...Object.fromEntries(exportQuery), measure: trends.measure });
     return reply.view('results/city', {
@@ -242,10 +251,16 @@ export async function resultsRoutes(app: FastifyInstance) {
         action: 'export.aggregates',
         entity: 'survey',
         entityId: trendRequest.survey.id,
-        details: { ...snapRange(trendRequest.from, trendRequest.to, trendRequest.bucket), bucket: trendRequest.bucket, rolling: trendRequest.rolling },
+        details: {
+          ...snapRange(trendRequest.from, trendRequest.to, trendRequest.bucket),
+          bucket: trendRequest.bucket,
+          rolling: trendRequest.rolling,
+          sample: trendRequest.sample,
+        },
       }),
     );
-    const fileName = `${trendRequest.survey.slug}-aggregates-${dateIn(app.config.TIME_ZONE)}.csv`;
+    const sampleName = trendRequest.sample === 'all' ? '' : `-${trendRequest.sample}`;
+    const fileName = `${trendRequest.survey.slug}-aggregates${sampleName}-${dateIn(app.config.TIME_ZONE)}.csv`;
     return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${fileName}"`).send(csvText(csv, { bom }));
   });
 
@@ -294,9 +309,16 @@ export async function resultsRoutes(app: FastifyInstance) {
     const { trends, detail } = await neighborhoodFigures(resolved.value, neighborhood, rules);
     const own = await events.ofNeighborhood(neighborhood.id);
     const cityWide = (await events.inRange(trends.from, trends.to)).filter((e) => e.neighborhoodId === null);
+    // The detail may leave out more of this neighborhood's months than the trend (another measure's atom, or all its answers).
+    const leftOut = [
+      ...trends.sample.left_out,
+      ...detail.leftOut
+        .filter((month) => !trends.sample.left_out.some((l) => l.area === neighborhood.slug && l.month === month))
+        .map((month) => ({ area: neighborhood.slug, month })),
+    ];
     return reply.view('results/neighborhood', {
       ...common,
-      ...(await trendView(request, resolved.value, trends)),
+      ...(await trendView(request, resolved.value, trends, leftOut)),
       detail,
       scaleCharts: [
         { id: 'distribution-010', title: 'Answers on the 0–10 scale', questions: detail.distributions.filter((d) => d.scale === '0-10') },
@@ -344,6 +366,7 @@ export async function resultsRoutes(app: FastifyInstance) {
         events: allEvents,
         latest,
         weighted: base.weighted,
+        sample: base.sample,
       });
       return [
         {
@@ -369,6 +392,10 @@ export async function resultsRoutes(app: FastifyInstance) {
       neighborhood,
       ...thresholds(rules),
       measureLabel: measureLabel(trends.measure),
+      sampleLabel: sampleLabels[base.sample],
+      sampleLeftOut: sampleNote(request.url, request.query, base.sample, trends.sample.left_out, new Map(neighborhoods.map((n) => [n.slug, n.name])))
+        .leftOut.map((l) => `${l.name} ${l.label}`)
+        .join(', '),
       trends,
       trend,
       rollingWindow: trends.rolling > 1,

@@ -1,4 +1,5 @@
 import type { KeyedSums } from '../stats/perturbation.js';
+import type { SampleKind } from './filters.js';
 
 // The sums figures are computed from, as the results repository loads them (one query per kind); pure code computes.
 
@@ -12,12 +13,16 @@ export interface MonthRow extends KeyedSums {
   measure: string;
   month: string;
   neighborhoodId: number;
+  /** A sample's part of the atom: the exact count of the atom's other part (the complementary rule checks both). */
+  complement?: number;
 }
 
 /** Rollup sums per measure × neighborhood × month (the release grid's base cells) over the whole months [from, to]. */
 export interface MonthSums extends DayRange {
   measures: readonly string[];
   rows: readonly MonthRow[];
+  /** The sample the rows count (all responses unless asked). */
+  sample: SampleKind;
 }
 
 export interface GroupRow extends KeyedSums {
@@ -43,6 +48,13 @@ export interface IssueRow {
   keySum: number;
 }
 
+/** A neighborhood-month's live responses and how many came through an invitation. */
+export interface SampleCountRow {
+  month: string;
+  n: number;
+  invitation: number;
+}
+
 /** The smallest range holding all of them. */
 export function spanning(...ranges: DayRange[]): DayRange {
   return ranges.reduce((a, b) => ({ from: a.from < b.from ? a.from : b.from, to: a.to > b.to ? a.to : b.to }));
@@ -55,6 +67,8 @@ export interface NeighborhoodSums {
   groups: readonly GroupRow[];
   distributions: readonly DistributionRow[];
   issues: readonly IssueRow[];
+  /** For a sample's page: the neighborhood's responses per month, split by sample (empty for all responses). */
+  counts: readonly SampleCountRow[];
 }
 
 /** What the aggregates CSV counts: every measure's month sums, and the Chicago splits' sums per choice answer in every neighborhood. */

@@ -1,8 +1,9 @@
 import type { Neighborhood } from '../db/schema.js';
 import { bucketEnd, bucketLabel, bucketsBetween, shiftBucket, snapRange, type BucketKind } from '../stats/buckets.js';
-import { cellFrom, groupOf, varianceOf, type Cell, type ReleaseRules } from '../stats/cells.js';
+import { cellFrom, clearsSampleFloor, groupOf, varianceOf, type Cell, type ReleaseRules } from '../stats/cells.js';
 import { welchDifference } from '../stats/difference.js';
 import { addReleased, atomSalt, emptyReleased, releaseAtom, type ReleasedSums } from '../stats/perturbation.js';
+import type { LeftOut, SampleKind } from './filters.js';
 import type { DayRange, MonthSums } from './sums.js';
 
 export const CITY = 'city';
@@ -30,6 +31,13 @@ export interface Trends {
   rolling: number;
   buckets: BucketInfo[];
   series: TrendSeries[];
+  sample: TrendSample;
+}
+
+/** The sample figures come from, and the neighborhood-months the complementary rule left out of them (none for all responses). */
+export interface TrendSample {
+  kind: SampleKind;
+  left_out: LeftOut[];
 }
 
 export interface Change {
@@ -55,6 +63,8 @@ export interface TrendRequest {
   selected: ReadonlySet<string> | null;
   /** Census-weighted figures (the default where the survey has margins). */
   weighted: boolean;
+  /** Which responses the figures count (src/results/filters.ts). */
+  sample: SampleKind;
 }
 
 /** later − earlier with Welch's interval, only when both cells show a mean. */
@@ -72,6 +82,8 @@ export interface MonthSeries {
   city: ReleasedSums[];
   /** For perturbed figures: the measure's variance over every atom loaded, used as each figure's spread. */
   variance: number | undefined;
+  /** A sample's atoms left out of every figure (both parts must clear the privacy floor), by neighborhood then month. */
+  leftOut: LeftOut[];
 }
 
 /** Salt of a measure's neighborhood × month atoms. */
@@ -91,19 +103,26 @@ export function monthSeries(sums: MonthSums, rules: ReleaseRules, request: Pick<
     );
   const position = new Map(months.map((start, i) => [start, i]));
   const index = new Map(request.neighborhoods.map((n, j) => [n.id, j]));
+  const idOf = new Map(request.neighborhoods.map((n) => [n.slug, n.id]));
   const parts = request.neighborhoods.map(() => months.map(() => emptyReleased));
   const salt = measureSalt(request.measure);
+  const leftOut: LeftOut[] = [];
   for (const row of sums.rows) {
     if (row.measure !== request.measure) continue;
     const j = index.get(row.neighborhoodId);
     const i = position.get(row.month);
-    if (j !== undefined && i !== undefined) parts[j][i] = releaseAtom(row, salt, rules.perturb);
+    if (j === undefined || i === undefined) continue;
+    // A sample's part is released with the same salt as the whole atom: the same records (no other part) give the same noise.
+    if (row.complement === undefined || clearsSampleFloor(row.n, row.complement, rules)) parts[j][i] = releaseAtom(row, salt, rules.perturb);
+    else leftOut.push({ area: request.neighborhoods[j].slug, month: row.month });
   }
+  leftOut.sort((a, b) => index.get(idOf.get(a.area)!)! - index.get(idOf.get(b.area)!)! || a.month.localeCompare(b.month));
   const city = months.map((_, i) => parts.reduce((acc, series) => addReleased(acc, series[i]), emptyReleased));
   return {
     months,
     parts,
     city,
+    leftOut,
     variance: rules.perturb
       ? varianceOf(
           pooled(
@@ -167,7 +186,7 @@ export function trendMonths(request: Pick<TrendRequest, 'bucket' | 'rolling' | '
 export function computeTrends(sums: MonthSums, rules: ReleaseRules, request: TrendRequest): Trends {
   const { bucket, rolling } = request;
   const { range, starts, windows } = trendWindows(request);
-  const { parts, city, variance } = monthSeries(sums, rules, { ...request, ...trendMonths(request) });
+  const { parts, city, variance, leftOut } = monthSeries(sums, rules, { ...request, ...trendMonths(request) });
   const series: TrendSeries[] = [{ area: CITY, name: 'City-wide', cells: windows.map((w) => cellFrom(pooled(city, w), rules, variance)) }];
   request.neighborhoods.forEach((n, j) => {
     if (!request.selected || request.selected.has(n.slug)) {
@@ -183,5 +202,7 @@ export function computeTrends(sums: MonthSums, rules: ReleaseRules, request: Tre
     rolling,
     buckets: starts.map((start) => ({ start, end: bucketEnd(start, bucket), label: bucketLabel(start, bucket) })),
     series,
+    // Only months the figures count: a month still filling (in a bucket's sums, never in a figure) is not mentioned either.
+    sample: { kind: sums.sample, left_out: leftOut.filter((l) => l.month <= request.to) },
   };
 }

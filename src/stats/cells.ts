@@ -12,7 +12,17 @@ export interface ReleaseRules {
   lowReliabilitySize: number;
   /** Perturb figures (liaisons and the public); admins see exact ones. */
   perturb: boolean;
+  /** Tests only: release a sample's part of an atom whatever the size of its other part (the attack's negative control). */
+  unsafeSampleParts?: boolean;
 }
+
+/**
+ * The complementary rule: all responses − opt-in = invitations, so a sample's part of an atom (`n`) is released only
+ * when it and the atom's other part (`complement`) are each empty or at the privacy floor; otherwise the small part
+ * could be read as the difference of two figures.
+ */
+export const clearsSampleFloor = (n: number, complement: number, rules: ReleaseRules) =>
+  rules.unsafeSampleParts === true || ((n === 0 || n >= rules.minGroupSize) && (complement === 0 || complement >= rules.minGroupSize));
 
 /** One reported aggregate, in the shape the JSON API and the charts use. */
 export interface Cell {

@@ -72,19 +72,20 @@ export type DatabaseTemplate = Promise<string>;
 
 /**
  * Builds the real app on a fresh temp database (a copy of `from` when given); closed at the end of the test.
- * `unsafeExactFigures` switches perturbation off for liaisons and the public (the disclosure attack's negative control).
+ * `unsafeExactFigures` switches perturbation off for liaisons and the public (the disclosure attack's negative control),
+ * `unsafeSampleParts` the complementary rule of sample figures (the sample attack's).
  */
 export async function buildTestApp(
   t: Teardown,
   env: Record<string, string> = {},
-  options: { unsafeExactFigures?: boolean; from?: DatabaseTemplate } = {},
+  options: { unsafeExactFigures?: boolean; unsafeSampleParts?: boolean; from?: DatabaseTemplate } = {},
 ): Promise<TestApp> {
   const config = testConfig(t, env);
   const { store, database } = await openTestStore(t, config, options.from);
   const logs: string[] = [];
   const logStream = new PassThrough();
   logStream.on('data', (chunk: Buffer) => logs.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
-  const app = await buildApp({ config, store, logStream, unsafeExactFigures: options.unsafeExactFigures });
+  const app = await buildApp({ config, store, logStream, unsafeExactFigures: options.unsafeExactFigures, unsafeSampleParts: options.unsafeSampleParts });
   checkResponsesAgainstDocument(app);
   t.teardown(async () => {
     await app.close();
