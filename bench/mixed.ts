@@ -57,6 +57,7 @@ async function residents(url: string, bodies: readonly string[], rate: number, u
   if (typeof until !== 'number') void until.finally(() => (ended = true));
   const times: number[] = [];
   const sent: Promise<void>[] = [];
+  let failure: Error | undefined;
   const started = performance.now();
   for (let i = 0; typeof until === 'number' ? performance.now() - started < until * 1000 : !ended; i++) {
     const at = performance.now();
@@ -66,15 +67,25 @@ async function residents(url: string, bodies: readonly string[], rate: number, u
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: bodies[i % bodies.length],
         redirect: 'manual',
-      }).then(async (res) => {
-        await res.arrayBuffer();
-        if (res.status !== 303) throw new Error(`a submission answered ${res.status}`);
-        times.push(performance.now() - at);
-      }),
+      })
+        .then(
+          async (res) => {
+            await res.arrayBuffer();
+            if (res.status !== 303) throw new Error(`a submission answered ${res.status}`);
+            times.push(performance.now() - at);
+          },
+          // A refused or reset connection ends the run, with what it was.
+          (error: unknown) => {
+            throw new Error(`a submission failed: ${String((error as Error).cause ?? error)}`);
+          },
+        )
+        // Handled at once (an unhandled rejection would end the process before the run could say which request failed).
+        .catch((error: unknown) => void (failure ??= error instanceof Error ? error : new Error(String(error)))),
     );
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + ((i + 1) * 1000) / rate - performance.now())));
   }
   await Promise.all(sent);
+  if (failure !== undefined) throw failure;
   return times;
 }
 
