@@ -176,6 +176,8 @@ export async function measureMixed(options: MixedOptions): Promise<MixedResult> 
       const ended = Promise.all([new Promise((resolve) => setTimeout(resolve, options.seconds * 1000)), ...visitors.map((v) => v.firstRound)]);
       withTraffic = await residents(server.url, bodies.slice().reverse(), rate, ended).finally(() => (stop = true));
       samples = (await Promise.all(visitors.map((v) => v.samples))).flat();
+    } catch (error) {
+      throw new Error(`${(error as Error).message} (${rate}/s; ${server.state()})`, { cause: error });
     } finally {
       await server.stop();
     }
