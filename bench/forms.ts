@@ -1,12 +1,18 @@
 import { createRandom, type Random } from '../src/demo/random.js';
 
-/** The benchmark city: 40 neighborhoods with uneven response volumes. */
-export const benchNeighborhoods = Array.from({ length: 40 }, (_, i) => ({
-  slug: `district-${String(i + 1).padStart(2, '0')}`,
-  name: `District ${i + 1}`,
-  weight: 1 + (i % 5) * 0.5,
-  trust: 3.5 + ((i * 7) % 11) * 0.3,
-}));
+/** A benchmark city of `count` neighborhoods with uneven response volumes. */
+export const benchCity = (count: number) =>
+  Array.from({ length: count }, (_, i) => ({
+    slug: `district-${String(i + 1).padStart(2, '0')}`,
+    name: `District ${i + 1}`,
+    weight: 1 + (i % 5) * 0.5,
+    trust: 3.5 + ((i * 7) % 11) * 0.3,
+  }));
+
+export type BenchNeighborhood = ReturnType<typeof benchCity>[number];
+
+/** The city of 40 neighborhoods the submission baselines' test uses. */
+export const benchNeighborhoods = benchCity(40);
 
 export const scaleCodes = ['safety', 'respect', 'listening', 'confidence'] as const;
 export const agreeCodes = ['fairness', 'reliability', 'responsiveness'] as const;
@@ -39,11 +45,11 @@ export function residentAnswers(random: Random, trust: number): FormAnswers {
   return answers;
 }
 
-/** Valid, varied survey form bodies (urlencoded) for the submission load. */
-export function submissionBodies(count: number, seed: number): string[] {
+/** Valid, varied survey form bodies (urlencoded) for the submission load, spread over the city's neighborhoods. */
+export function submissionBodies(count: number, seed: number, neighborhoods: readonly BenchNeighborhood[] = benchNeighborhoods): string[] {
   const random = createRandom(seed);
   return Array.from({ length: count }, () => {
-    const n = random.pick(benchNeighborhoods);
+    const n = random.pick(neighborhoods);
     return new URLSearchParams({ neighborhood: n.slug, ...residentAnswers(random, n.trust) }).toString();
   });
 }

@@ -7,10 +7,9 @@ import { createRollupAccumulator } from '../src/ops/rollups.js';
 import { measuresOf, respondentScores } from '../src/stats/scoring.js';
 import { createSurveyRepository } from '../src/survey/queries.js';
 import { standardSurvey } from '../src/survey/standard-survey.js';
-import { benchNeighborhoods, residentAnswers } from './forms.js';
+import { residentAnswers } from './forms.js';
+import { BENCH_LAST_DAY, cityOf, firstDayOf, legacyShape, type BenchShape } from './shapes.js';
 
-export const BENCH_FIRST_DAY = '2023-11-01';
-export const BENCH_LAST_DAY = '2026-10-31';
 export const benchStaff = { email: 'bench-admin@bench.example', password: 'bench-admin-password' };
 
 const BATCH = 50_000;
@@ -22,12 +21,26 @@ const benchCensusShares: Record<string, Record<string, number>> = {
   race_ethnicity: { black: 0.29, hispanic: 0.29, white: 0.33, asian: 0.07, native: 0.01, other: 0.01 },
 };
 
+/** Events the staff and public pages show: city-wide and per neighborhood, public or staff-only, spread over the years. */
+const EVENTS = 8;
+
+export interface GeneratedDatabase {
+  responses: number;
+  answers: number;
+  ms: number;
+  /** The survey's measures (trust first), which the mixed scenario varies. */
+  measures: string[];
+  /** The generated events' ids, dates and neighborhoods (null: city-wide). */
+  events: { id: number; occurredOn: string; neighborhood: string | null }[];
+}
+
 /**
- * Fills a fresh database with `count` responses over 40 neighborhoods and 3 years, deterministically, with the
- * rows the recorder writes (answers, response_scores, daily_rollups), census margins and one admin account (weighting is
- * left to the bench, which times it).
+ * Fills a fresh database with `count` responses over the shape's neighborhoods and years, deterministically, with the
+ * rows the recorder writes (answers, response_scores, daily_rollups), census margins, a few events, the survey's results
+ * published and one admin account (weighting is left to the bench, which times it).
  */
-export async function generateBenchDatabase(path: string, count: number, seed = 1): Promise<{ responses: number; answers: number; ms: number }> {
+export async function generateBenchDatabase(path: string, count: number, shape: BenchShape = legacyShape, seed = 1): Promise<GeneratedDatabase> {
+  const benchNeighborhoods = cityOf(shape);
   const started = performance.now();
   // A bulk load straight through better-sqlite3 (the bench's own, not the app's way of writing); the survey and the
   // rollups go through the app's store.
@@ -74,7 +87,7 @@ export async function generateBenchDatabase(path: string, count: number, seed = 
   const rollups = createRollupAccumulator();
   const random = createRandom(seed);
   const days: string[] = [];
-  for (let day = BENCH_FIRST_DAY; day <= BENCH_LAST_DAY; day = addDays(day, 1)) days.push(day);
+  for (let day = firstDayOf(shape); day <= BENCH_LAST_DAY; day = addDays(day, 1)) days.push(day);
 
   let answerCount = 0;
   const writeBatch = sqlite.transaction((from: number, to: number) => {
@@ -106,6 +119,17 @@ export async function generateBenchDatabase(path: string, count: number, seed = 
     }
   });
   for (let from = 1; from <= count; from += BATCH) writeBatch(from, Math.min(count, from + BATCH - 1));
+  sqlite.prepare('UPDATE surveys SET published = 1 WHERE id = ?').run(survey.id);
+  const insertEvent = sqlite.prepare('INSERT INTO events (title, occurred_on, neighborhood_id, kind, is_public) VALUES (?, ?, ?, ?, ?)');
+  const kinds = ['outreach', 'incident', 'policy', 'other'];
+  const events = Array.from({ length: EVENTS }, (_, i) => {
+    // From a tenth into the data to a tenth before its end, so every event has months before and after it.
+    const occurredOn = days[Math.floor(((i + 1) * days.length) / (EVENTS + 2))];
+    const k = i % 3 === 0 ? null : (i * 37) % benchNeighborhoods.length;
+    const title = JSON.stringify({ en: `Bench event ${i + 1}`, es: `Evento ${i + 1}` });
+    const id = Number(insertEvent.run(title, occurredOn, k === null ? null : neighborhoodIds[k], kinds[i % kinds.length], i % 2).lastInsertRowid);
+    return { id, occurredOn, neighborhood: k === null ? null : benchNeighborhoods[k].slug };
+  });
   await store.transaction((tx) => rollups.insertInto(tx, store));
   for (const index of indexes) sqlite.exec(index.sql);
   sqlite.exec('ANALYZE');
@@ -115,5 +139,5 @@ export async function generateBenchDatabase(path: string, count: number, seed = 
   const fd = openSync(path, 'r+');
   fsyncSync(fd);
   closeSync(fd);
-  return { responses: count, answers: answerCount, ms: performance.now() - started };
+  return { responses: count, answers: answerCount, ms: performance.now() - started, measures: [...measures.keys()], events };
 }

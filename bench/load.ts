@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { submissionBodies } from './forms.js';
+import { benchCity, submissionBodies } from './forms.js';
 
 /** Load generator (its own process, so it can be pinned to its own core): argv[2] is JSON options; prints JSON. */
 export interface LoadOptions {
@@ -7,6 +7,8 @@ export interface LoadOptions {
   connections: number;
   duration: number;
   seed: number;
+  /** The generated city's size: submissions go to its neighborhoods. */
+  neighborhoods: number;
 }
 
 export interface LoadResult {
@@ -20,7 +22,7 @@ export interface LoadResult {
 }
 
 const options = JSON.parse(process.argv[2]) as LoadOptions;
-const bodies = submissionBodies(2000, options.seed);
+const bodies = submissionBodies(2000, options.seed, benchCity(options.neighborhoods));
 let next = 0;
 const result = await autocannon({
   url: options.url,

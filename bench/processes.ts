@@ -38,6 +38,8 @@ export interface RunningServer {
   startMs: number;
   /** The event-loop delay the server logged at shutdown (after `stop`), when it logs at info. */
   eventLoopDelayMs(): EventLoopDelay | undefined;
+  /** Whether the process is still running, and the last of its stderr: what to say when a request to it fails. */
+  state(): string;
   stop(): Promise<void>;
 }
 
@@ -77,6 +79,7 @@ export async function startServer(command: Command, env: Record<string, string>,
     child,
     url,
     startMs,
+    state: () => `server ${gone ? 'exited' : 'still running'}${stderr ? `; its stderr: ${stderr.slice(-1500)}` : ''}`,
     eventLoopDelayMs() {
       const line = stdout.split('\n').find((l) => l.includes('"eventLoopDelayMs"'));
       return line ? (JSON.parse(line) as { eventLoopDelayMs: EventLoopDelay }).eventLoopDelayMs : undefined;

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
@@ -15,10 +15,11 @@ import { projectRoot } from '../src/paths.js';
 import { createWeightingRepository } from '../src/weighting/queries.js';
 import { createWeightingRunner } from '../src/weighting/runner.js';
 import { submissionBodies } from './forms.js';
-import { BENCH_FIRST_DAY, BENCH_LAST_DAY, benchStaff, generateBenchDatabase } from './generate.js';
+import { benchStaff, generateBenchDatabase, type GeneratedDatabase } from './generate.js';
 import { countLines, measureLatency, staffCsrfToken, staffLogin, type LatencyResult } from './http.js';
 import type { LoadOptions, LoadResult } from './load.js';
-import { measureMixed } from './mixed.js';
+import { measureMixed, type MixedResult } from './mixed.js';
+import { BENCH_LAST_DAY, benchShapes, cityOf, firstDayOf, parseShape, type BenchShape } from './shapes.js';
 import { canPin, hasSqliteShell, moduleCommand, pinned, rssMb, runJsonChild, sampleRss, startServer, type RunningServer } from './processes.js';
 
 export type BenchDatabaseKind = 'sqlite' | 'postgres';
@@ -29,7 +30,19 @@ export interface BenchOptions {
   duration: number;
   connections: number;
   smoke: boolean;
-  /** Where <database>.json and latest.json go. */
+  /** The cities generated, each at N responses; the last one also gets the submission, trends and export figures. */
+  shapes: BenchShape[];
+  /** Residents' submissions a second in the mixed scenario, each alone and with staff and public traffic. */
+  rates: number[];
+  /** Staff visitors browsing at once in the mixed scenario, and as many public ones. */
+  visitors: number;
+  /** The mixed scenario only (no submission throughput, trends, export, start-up or demo figures). */
+  mixedOnly: boolean;
+  /** Also the last shape at this N, for the growth of every route's p95 (e.g. 3,000,000 against 1,000,000). */
+  growthN?: number;
+  /** The results file's name (default: the database's). */
+  name?: string;
+  /** Where <name>.json and latest.json go. */
   resultsDir: string;
   log?: (line: string) => void;
 }
@@ -49,6 +62,11 @@ export const targets = {
   mixedSubmissionP99Ms: 100,
   mixedVsAlone: 2,
   eventLoopDelayP99Ms: 10,
+  /** Every staff and public route's p95 while residents submit, per shape (issue 16). */
+  mixedRouteP95Ms: { '77x6y': 100, '300x6y': 250, default: 100 } as Record<string, number>,
+  /** A route's p50 over the same aggregation run directly in SQL. */
+  vsSql: 3,
+  mixedRssMb: 250,
   exportVsShell: 0.5,
   weightedVsUnweighted: 2,
   startupMs: 1000,
@@ -120,16 +138,16 @@ async function measureWeighting(database: BenchDatabase): Promise<{ ms: number; 
 }
 
 /** Trends API and results page latency on one database. */
-async function measureTrends(database: BenchDatabase, requests: number) {
+async function measureTrends(database: BenchDatabase, requests: number, shape: BenchShape) {
   const server = await startServer(pinned(moduleCommand('src/server'), SERVER_CORE), appEnv(database));
   try {
     const cookie = await staffLogin(server.url, benchStaff.email, benchStaff.password);
-    const apiUrl = `${server.url}/api/trends?survey=${SURVEY}&bucket=month&from=${BENCH_FIRST_DAY}&to=${BENCH_LAST_DAY}`;
+    const apiUrl = `${server.url}/api/trends?survey=${SURVEY}&bucket=month&from=${firstDayOf(shape)}&to=${BENCH_LAST_DAY}`;
     const api = await measureLatency(apiUrl, cookie, requests);
     const apiUnweighted = await measureLatency(`${apiUrl}&weighting=unweighted`, cookie, requests);
     const page = await measureLatency(`${server.url}/results?survey=${SURVEY}&bucket=month`, cookie, requests);
     // Cold: a resident's submission before each request, so the figures are never served from the cache.
-    const bodies = submissionBodies(requests, 7);
+    const bodies = submissionBodies(requests, 7, cityOf(shape));
     const submit = async () => {
       const res = await fetch(`${server.url}/surveys/${SURVEY}`, {
         method: 'POST',
@@ -142,24 +160,6 @@ async function measureTrends(database: BenchDatabase, requests: number) {
     };
     const apiCold = await measureLatency(apiUrl, cookie, Math.max(5, requests / 4), 0, submit);
     return { api, apiUnweighted, apiCold, page };
-  } finally {
-    await server.stop();
-  }
-}
-
-/**
- * Residents at 50 submissions a second, alone, while a liaison browses neighborhood pages, and during an export. The server is not pinned
- * here: heavy reads run on a worker thread, which a server pinned to one core would share with the event loop.
- */
-async function mixedScenario(database: BenchDatabase, seconds: number) {
-  const server = await startServer(moduleCommand('src/server'), appEnv(database));
-  try {
-    const cookie = await staffLogin(server.url, benchStaff.email, benchStaff.password);
-    const token = await staffCsrfToken(server.url, cookie);
-    const exportUrl = `${server.url}/admin/export.csv?survey=${SURVEY}&format=wide&_csrf=${encodeURIComponent(token)}`;
-    const mixed = await measureMixed(server.url, cookie, seconds, { url: exportUrl, cookie });
-    await server.stop();
-    return { ...mixed, eventLoopDelayMs: server.eventLoopDelayMs() };
   } finally {
     await server.stop();
   }
@@ -244,7 +244,11 @@ async function measureStartup(database: BenchDatabase, rounds: number) {
 }
 
 /** The three write targets, started once, driven A, B, C, C, B, A after a warm-up each. */
-async function measureSubmissions(database: BenchDatabase, options: BenchOptions): Promise<{ runs: SubmissionRun[]; summary: SubmissionSummary[] }> {
+async function measureSubmissions(
+  database: BenchDatabase,
+  options: BenchOptions,
+  shape: BenchShape,
+): Promise<{ runs: SubmissionRun[]; summary: SubmissionSummary[] }> {
   const servers: Record<string, RunningServer> = {};
   const acks: Record<string, (r: LoadResult) => number> = {
     app: (r) => r.statusCounts['303'] ?? 0,
@@ -265,7 +269,7 @@ async function measureSubmissions(database: BenchDatabase, options: BenchOptions
       const server = servers[target];
       const before = await countResponses(database);
       const rss = sampleRss(server.child.pid!, 100);
-      const load: LoadOptions = { url: server.url, connections: options.connections, duration, seed: seed++ };
+      const load: LoadOptions = { url: server.url, connections: options.connections, duration, seed: seed++, neighborhoods: shape.neighborhoods };
       const command = moduleCommand('bench/load');
       const result = await runJsonChild<LoadResult>(pinned({ command: command.command, args: [...command.args, JSON.stringify(load)] }, LOAD_CORE));
       const peak = rss.stop();
@@ -334,9 +338,9 @@ function latencyRow(label: string, big: LatencyResult, small: LatencyResult | un
  * The bench's data: generated into an SQLite file, and for PostgreSQL copied from it into a database of the bench's
  * cluster with the project's own copy (`npm run db:copy`), then analyzed. The time is both together.
  */
-async function generate(kind: BenchDatabaseKind, cluster: Cluster | undefined, work: string, name: string, n: number) {
+async function generate(kind: BenchDatabaseKind, cluster: Cluster | undefined, work: string, name: string, n: number, shape: BenchShape) {
   const path = join(work, `${name}.db`);
-  const generated = await generateBenchDatabase(path, n);
+  const generated = await generateBenchDatabase(path, n, shape);
   if (kind === 'sqlite') return { database: { kind, path } as BenchDatabase, generated };
   const started = performance.now();
   await query({ kind, url: cluster!.url, psql: '' }, `CREATE DATABASE bench_${name}`);
@@ -357,7 +361,206 @@ async function generate(kind: BenchDatabaseKind, cluster: Cluster | undefined, w
   return { database: { kind, url: url.toString(), psql } as BenchDatabase, generated: { ...generated, ms: generated.ms + performance.now() - started } };
 }
 
-/** Runs the whole benchmark; prints the table and writes <database>.json and latest.json. */
+/**
+ * The figures measured on one database (the last shape's): submission throughput against the bare baselines, trends and
+ * results latency with growth from N/10, the export against the database's shell, start-up and the demo's generation.
+ */
+async function classicFigures(
+  options: BenchOptions,
+  shape: BenchShape,
+  cluster: Cluster | undefined,
+  work: string,
+  big: BenchDatabase,
+  generated: GeneratedDatabase,
+  weighting: { ms: number; neighborhoodMonths: number },
+) {
+  const log = options.log ?? console.log;
+  const smallN = Math.round(options.n / 10);
+  const small = options.smoke ? undefined : (await generate(options.database, cluster, work, `${shape.name}_small`, smallN, shape)).database;
+  if (small) await measureWeighting(small);
+
+  // The full demo city (`npm run demo` on a fresh machine); the smoke run leaves it out to stay small.
+  const demo = options.smoke || options.database !== 'sqlite' ? null : await measureDemo(join(work, 'demo.db'));
+  if (demo) log(`Demo generated: ${demo.responses} responses in ${(demo.ms / 1000).toFixed(1)} s`);
+  const startup = await measureStartup(big, options.smoke ? 1 : 5);
+  log(`Start-up: ${startup.medianMs.toFixed(0)} ms`);
+  const requests = options.smoke ? 20 : 200;
+  const shell = big.kind === 'postgres' || hasSqliteShell() ? await runShell(big) : undefined;
+  const exported = await measureExport(big);
+  log('Export measured');
+  // After the export: the cold trends add submissions.
+  const trendsBig = await measureTrends(big, requests, shape);
+  const trendsSmall = small ? await measureTrends(small, requests, shape) : undefined;
+  log('Trends measured');
+  const submissions = await measureSubmissions(big, options, shape);
+
+  const [app, full, off] = submissions.summary;
+  const vsFull = app.requestsPerSecond / full.requestsPerSecond;
+  const vsOff = app.requestsPerSecond / off.requestsPerSecond;
+  const rows: string[][] = [];
+  for (const s of submissions.summary) {
+    rows.push([
+      `submit: ${s.target}`,
+      `${fmt(s.requestsPerSecond, 0)} req/s, p50 ${fmt(s.p50)} ms, p99 ${fmt(s.p99)} ms; ${s.acknowledged} acked, ${s.stored} stored, ${s.missing} missing`,
+      s.target === 'app' ? `p99 < ${targets.submissionP99Ms} ms` : '',
+      s.target === 'app' ? verdict(s.p99 < targets.submissionP99Ms) : '',
+    ]);
+  }
+  rows.push(['submit: app / FULL baseline', `×${fmt(vsFull, 2)}`, `≥ ×${targets.submissionsVsFull}`, verdict(vsFull >= targets.submissionsVsFull)]);
+  rows.push(['submit: app / OFF ceiling', `${fmt(vsOff * 100, 0)}%`, `≥ ${targets.submissionsVsOff * 100}%`, verdict(vsOff >= targets.submissionsVsOff)]);
+  rows.push([
+    'submit: every ack stored',
+    `${submissions.summary.reduce((s, r) => s + r.missing, 0)} missing`,
+    '0',
+    verdict(submissions.summary.every((r) => r.missing === 0)),
+  ]);
+  rows.push([
+    'server RSS under submissions',
+    `${fmt(app.peakRssMb, 0)} MB peak`,
+    `< ${targets.serverRssMb} MB`,
+    verdict((app.peakRssMb ?? 0) < targets.serverRssMb),
+  ]);
+  rows.push(latencyRow('GET /api/trends (3 years, monthly)', trendsBig.api, trendsSmall?.api, targets.trendsApiP95Ms));
+  rows.push(latencyRow('GET /api/trends, unweighted', trendsBig.apiUnweighted, trendsSmall?.apiUnweighted, targets.trendsApiP95Ms));
+  const weightedRatio = (trendsBig.api.p95 ?? NaN) / (trendsBig.apiUnweighted.p95 ?? NaN);
+  rows.push([
+    'GET /api/trends p95: weighted / unweighted',
+    `×${fmt(weightedRatio, 2)}`,
+    `≤ ×${targets.weightedVsUnweighted}`,
+    verdict(weightedRatio <= targets.weightedVsUnweighted),
+  ]);
+  rows.push(latencyRow('GET /api/trends, cold (after a submission)', trendsBig.apiCold, trendsSmall?.apiCold, targets.trendsApiP95Ms));
+  rows.push(latencyRow('GET /results (full page)', trendsBig.page, trendsSmall?.page, targets.resultsPageP95Ms));
+  if (!exported.available) rows.push(['export wide CSV over HTTP', 'not available in this build', '', '']);
+  else {
+    const ratio = shell ? exported.rowsPerSecond / (shell.rows / shell.seconds) : undefined;
+    rows.push([
+      'export wide CSV over HTTP',
+      `${fmt(exported.rowsPerSecond, 0)} rows/s (${exported.rows} rows), peak RSS ${fmt(exported.peakRssMb, 0)} MB`,
+      `RSS < ${targets.serverRssMb} MB`,
+      verdict(exported.peakRssMb < targets.serverRssMb),
+    ]);
+    if (ratio !== undefined)
+      rows.push([
+        `export / ${big.kind === 'sqlite' ? 'sqlite3 shell' : 'psql \\copy'}`,
+        `×${fmt(ratio, 2)}`,
+        `≥ ×${targets.exportVsShell}`,
+        verdict(ratio >= targets.exportVsShell),
+      ]);
+  }
+  rows.push([
+    `${shell?.tool ?? 'sqlite3 shell, .mode csv'}, same pivot`,
+    shell ? `${fmt(shell.rows / shell.seconds, 0)} rows/s (${shell.rows} rows)` : '/usr/bin/sqlite3 missing (apt-get install -y sqlite3)',
+    '',
+    '',
+  ]);
+  rows.push([
+    'start-up to /healthz 200',
+    `${fmt(startup.medianMs, 0)} ms (median of ${startup.runsMs.length})`,
+    `< ${targets.startupMs} ms`,
+    verdict(startup.medianMs < targets.startupMs),
+  ]);
+  rows.push(['data generation', `${fmt(generated.ms / 1000)} s for ${options.n} responses (${shape.name})`, '< 60 s', verdict(generated.ms < 60_000)]);
+  rows.push([
+    'weighting every response (first pass)',
+    `${fmt(weighting.ms / 1000)} s for ${options.n} responses, ${weighting.neighborhoodMonths} neighborhood-months`,
+    '',
+    '',
+  ]);
+  if (demo) rows.push(['demo generation', `${fmt(demo.ms / 1000)} s for ${demo.responses} responses`, '< 30 s', verdict(demo.ms < 30_000)]);
+
+  return {
+    rows,
+    result: {
+      generation: generated,
+      demo,
+      submissions,
+      ratios: { appVsFull: vsFull, appVsOff: vsOff, weightedVsUnweighted: weightedRatio },
+      weighting,
+      trends: { big: trendsBig, small: trendsSmall, smallN: small ? smallN : undefined },
+      export: { http: exported, shell: shell ?? null },
+      startup,
+    },
+  };
+}
+
+/**
+ * Residents at each rate alone and while staff and the public browse, then during an export, on one shape's database;
+ * with the same aggregations in SQL as the baseline. The server is not pinned here: heavy reads run on a worker thread,
+ * which a server pinned to one core would share with its event loop.
+ */
+async function mixedScenario(database: BenchDatabase, generated: GeneratedDatabase, shape: BenchShape, options: BenchOptions) {
+  return measureMixed({
+    shape,
+    generated,
+    sqlitePath: database.kind === 'sqlite' ? database.path : undefined,
+    seconds: options.duration,
+    rates: options.rates,
+    visitors: options.visitors,
+    start: () => startServer(moduleCommand('src/server'), appEnv(database)),
+    login: (url) => staffLogin(url, benchStaff.email, benchStaff.password),
+    exportUrl: async (url, cookie) => `${url}/admin/export.csv?survey=${SURVEY}&format=wide&_csrf=${encodeURIComponent(await staffCsrfToken(url, cookie))}`,
+  });
+}
+
+/** The mixed scenario's rows: per rate, residents alone and with traffic, every route against its target and its SQL baseline. */
+function mixedRows(mixed: MixedResult): string[][] {
+  const rows: string[][] = [];
+  const tag = `[${mixed.shape.name}, N ${mixed.n.toLocaleString('en-US')}]`;
+  const routeTarget = targets.mixedRouteP95Ms[mixed.shape.name] ?? targets.mixedRouteP95Ms.default;
+  for (const r of mixed.rates) {
+    rows.push([`${tag} submit at ${r.rate}/s, alone`, `p50 ${fmt(r.alone.p50)} ms, p99 ${fmt(r.alone.p99)} ms (${r.alone.count} acked)`, '', '']);
+    rows.push([
+      `${tag} submit at ${r.rate}/s, staff and public browsing`,
+      `p50 ${fmt(r.withTraffic.p50)} ms, p99 ${fmt(r.withTraffic.p99)} ms (${r.withTraffic.count} acked), ×${fmt(r.ratio, 2)} alone`,
+      `p99 < ${targets.mixedSubmissionP99Ms} ms, ≤ ×${targets.mixedVsAlone}`,
+      verdict(r.withTraffic.p99 < targets.mixedSubmissionP99Ms && r.ratio <= targets.mixedVsAlone),
+    ]);
+    for (const [route, f] of Object.entries(r.routes))
+      rows.push([
+        `${tag} ${r.rate}/s: ${route}`,
+        `p50 ${fmt(f.p50)}, p95 ${fmt(f.p95)}, p99 ${fmt(f.p99)} ms (${f.count})${f.sql ? `; SQL p50 ${fmt(f.sql.p50, 2)} ms, ×${fmt(f.vsSql, 1)}` : ''}`,
+        `p95 < ${routeTarget} ms${f.sql ? `, ≤ ×${targets.vsSql} SQL` : ''}`,
+        verdict(f.p95 < routeTarget && (f.vsSql === undefined || f.vsSql <= targets.vsSql)),
+      ]);
+    const loop = r.eventLoopDelayMs;
+    rows.push([
+      `${tag} ${r.rate}/s: event-loop delay, server peak RSS`,
+      `${loop ? `p50 ${fmt(loop.p50)} ms, p99 ${fmt(loop.p99)} ms, max ${fmt(loop.max)} ms` : 'delay not logged by this build'}; RSS ${fmt(r.peakRssMb, 0)} MB`,
+      `p99 < ${targets.eventLoopDelayP99Ms} ms, RSS < ${targets.mixedRssMb} MB`,
+      verdict(loop !== undefined && loop.p99 < targets.eventLoopDelayP99Ms && r.peakRssMb < targets.mixedRssMb),
+    ]);
+  }
+  const e = mixed.duringExport;
+  rows.push([
+    `${tag} submit at ${e.rate}/s during the export`,
+    `p50 ${fmt(e.p50)} ms, p99 ${fmt(e.p99)} ms (${e.count} acked; export ${fmt(e.exportSeconds)} s, RSS ${fmt(e.peakRssMb, 0)} MB)`,
+    `p99 < ${targets.mixedSubmissionP99Ms} ms`,
+    verdict(e.p99 < targets.mixedSubmissionP99Ms),
+  ]);
+  return rows;
+}
+
+/** Each route's p95 at the larger N over its p95 at the smaller, same shape, same rate. */
+function growthRows(small: MixedResult, big: MixedResult): string[][] {
+  return big.rates.flatMap((r, k) =>
+    Object.entries(r.routes).flatMap(([route, f]) => {
+      const before = small.rates[k]?.routes[route];
+      if (!before) return [];
+      const growth = f.p95 / before.p95;
+      return [
+        [
+          `[${big.shape.name}] ${r.rate}/s: ${route} p95 growth`,
+          `×${fmt(growth, 2)} (${fmt(before.p95)} → ${fmt(f.p95)} ms, N ${small.n.toLocaleString('en-US')} → ${big.n.toLocaleString('en-US')})`,
+          `≤ ×${targets.growth}`,
+          verdict(growth <= targets.growth),
+        ],
+      ];
+    }),
+  );
+}
+
+/** Runs the whole benchmark; prints the table and writes <name>.json and latest.json. */
 export async function runBench(options: BenchOptions) {
   const log = options.log ?? console.log;
   const work = mkdtempSync(join(tmpdir(), 'cg-bench-'));
@@ -365,138 +568,37 @@ export async function runBench(options: BenchOptions) {
   const started = new Date();
   try {
     log(
-      `Common Ground benchmark: N = ${options.n.toLocaleString('en-US')}, ${options.connections} connections, ${options.duration} s per run${options.smoke ? ' (smoke)' : ''}`,
+      `Common Ground benchmark: N = ${options.n.toLocaleString('en-US')}, shapes ${options.shapes.map((s) => s.name).join(', ')}, residents at ${options.rates.join(' and ')}/s, ${options.connections} connections, ${options.duration} s per run${options.smoke ? ' (smoke)' : ''}`,
     );
     log(
       canPin
-        ? `Pinning: servers on core ${SERVER_CORE}, autocannon on core ${LOAD_CORE} (taskset -c)`
+        ? `Pinning: servers on core ${SERVER_CORE}, autocannon on core ${LOAD_CORE} (taskset -c); the mixed scenario is not pinned`
         : 'Pinning: not possible here (needs 2 cores and /usr/bin/taskset); figures are less reliable',
     );
     if (options.database === 'postgres') {
       cluster = await startCluster({ durable: true });
       log(`PostgreSQL: a throwaway cluster from ${cluster.bin} (fsync and synchronous_commit on, not pinned)`);
     }
-    const { database: big, generated } = await generate(options.database, cluster, work, 'big', options.n);
-    log(`Generated ${generated.responses} responses (${generated.answers} answers) in ${(generated.ms / 1000).toFixed(1)} s`);
-    const weighting = await measureWeighting(big);
-    log(`Weighted ${generated.responses} responses (${weighting.neighborhoodMonths} neighborhood-months) in ${(weighting.ms / 1000).toFixed(1)} s`);
-    const smallN = Math.round(options.n / 10);
-    const small = options.smoke ? undefined : (await generate(options.database, cluster, work, 'small', smallN)).database;
-    if (small) await measureWeighting(small);
-
-    // The full demo city (`npm run demo` on a fresh machine); the smoke run leaves it out to stay small.
-    const demo = options.smoke || options.database !== 'sqlite' ? null : await measureDemo(join(work, 'demo.db'));
-    if (demo) log(`Demo generated: ${demo.responses} responses in ${(demo.ms / 1000).toFixed(1)} s`);
-    const startup = await measureStartup(big, options.smoke ? 1 : 5);
-    log(`Start-up: ${startup.medianMs.toFixed(0)} ms`);
-    const requests = options.smoke ? 20 : 200;
-    const shell = big.kind === 'postgres' || hasSqliteShell() ? await runShell(big) : undefined;
-    const exported = await measureExport(big);
-    log('Export measured');
-    // After the export: the cold trends add submissions.
-    const trendsBig = await measureTrends(big, requests);
-    const trendsSmall = small ? await measureTrends(small, requests) : undefined;
-    log('Trends measured');
-    const submissions = await measureSubmissions(big, options);
-    const mixed = await mixedScenario(big, options.duration);
-    log('Mixed scenario measured');
-
-    const [app, full, off] = submissions.summary;
-    const vsFull = app.requestsPerSecond / full.requestsPerSecond;
-    const vsOff = app.requestsPerSecond / off.requestsPerSecond;
-    const rows: string[][] = [['figure', 'measured', 'target', '']];
-    for (const s of submissions.summary) {
-      rows.push([
-        `submit: ${s.target}`,
-        `${fmt(s.requestsPerSecond, 0)} req/s, p50 ${fmt(s.p50)} ms, p99 ${fmt(s.p99)} ms; ${s.acknowledged} acked, ${s.stored} stored, ${s.missing} missing`,
-        s.target === 'app' ? `p99 < ${targets.submissionP99Ms} ms` : '',
-        s.target === 'app' ? verdict(s.p99 < targets.submissionP99Ms) : '',
-      ]);
+    const plan = options.shapes.map((shape) => ({ shape, n: options.n }));
+    if (options.growthN) plan.push({ shape: options.shapes.at(-1)!, n: options.growthN });
+    const mixed: (MixedResult & { generationMs: number; weighting: { ms: number; neighborhoodMonths: number } })[] = [];
+    let classic: Awaited<ReturnType<typeof classicFigures>> | undefined;
+    for (const [i, { shape, n }] of plan.entries()) {
+      const { database, generated } = await generate(options.database, cluster, work, `s${shape.neighborhoods}x${shape.years}_${n}`, n, shape);
+      log(`${shape.name}: generated ${generated.responses} responses (${generated.answers} answers) in ${(generated.ms / 1000).toFixed(1)} s`);
+      const weighting = await measureWeighting(database);
+      log(
+        `${shape.name}: weighted ${generated.responses} responses (${weighting.neighborhoodMonths} neighborhood-months) in ${(weighting.ms / 1000).toFixed(1)} s`,
+      );
+      const result = await mixedScenario(database, generated, shape, options);
+      mixed.push({ ...result, generationMs: generated.ms, weighting });
+      for (const row of mixedRows(result)) log(`  ${row.filter(Boolean).join(' | ')}`);
+      if (i === options.shapes.length - 1 && !options.mixedOnly) classic = await classicFigures(options, shape, cluster, work, database, generated, weighting);
+      if (database.kind === 'sqlite') for (const suffix of ['', '-wal', '-shm']) rmSync(`${database.path}${suffix}`, { force: true });
     }
-    rows.push(['submit: app / FULL baseline', `×${fmt(vsFull, 2)}`, `≥ ×${targets.submissionsVsFull}`, verdict(vsFull >= targets.submissionsVsFull)]);
-    rows.push(['submit: app / OFF ceiling', `${fmt(vsOff * 100, 0)}%`, `≥ ${targets.submissionsVsOff * 100}%`, verdict(vsOff >= targets.submissionsVsOff)]);
-    rows.push([
-      'submit: every ack stored',
-      `${submissions.summary.reduce((s, r) => s + r.missing, 0)} missing`,
-      '0',
-      verdict(submissions.summary.every((r) => r.missing === 0)),
-    ]);
-    rows.push([
-      'server RSS under submissions',
-      `${fmt(app.peakRssMb, 0)} MB peak`,
-      `< ${targets.serverRssMb} MB`,
-      verdict((app.peakRssMb ?? 0) < targets.serverRssMb),
-    ]);
-    rows.push([`submit at ${mixed.rate}/s, alone`, `p50 ${fmt(mixed.alone.p50)} ms, p99 ${fmt(mixed.alone.p99)} ms (${mixed.alone.count} acked)`, '', '']);
-    const mixedRatio = mixed.withStaff.p99 / mixed.alone.p99;
-    rows.push([
-      `submit at ${mixed.rate}/s, a liaison browsing`,
-      `p50 ${fmt(mixed.withStaff.p50)} ms, p99 ${fmt(mixed.withStaff.p99)} ms (${mixed.withStaff.count} acked), ×${fmt(mixedRatio, 2)} alone`,
-      `p99 < ${targets.mixedSubmissionP99Ms} ms, ≤ ×${targets.mixedVsAlone}`,
-      verdict(mixed.withStaff.p99 < targets.mixedSubmissionP99Ms && mixedRatio <= targets.mixedVsAlone),
-    ]);
-    rows.push([
-      `submit at ${mixed.rate}/s during the export`,
-      `p50 ${fmt(mixed.duringExport.p50)} ms, p99 ${fmt(mixed.duringExport.p99)} ms (${mixed.duringExport.count} acked; export ${fmt(mixed.duringExport.exportSeconds)} s)`,
-      `p99 < ${targets.mixedSubmissionP99Ms} ms`,
-      verdict(mixed.duringExport.p99 < targets.mixedSubmissionP99Ms),
-    ]);
-    const loop = mixed.eventLoopDelayMs;
-    rows.push([
-      'event-loop delay over the mixed scenario',
-      loop ? `p50 ${fmt(loop.p50)} ms, p99 ${fmt(loop.p99)} ms, max ${fmt(loop.max)} ms` : 'not logged by this build',
-      `p99 < ${targets.eventLoopDelayP99Ms} ms`,
-      verdict(loop !== undefined && loop.p99 < targets.eventLoopDelayP99Ms),
-    ]);
-    rows.push(['GET /results/:neighborhood, meanwhile', `p50 ${fmt(mixed.pages.p50)} ms, p99 ${fmt(mixed.pages.p99)} ms (${mixed.pages.count} pages)`, '', '']);
-    rows.push(latencyRow('GET /api/trends (3 years, monthly)', trendsBig.api, trendsSmall?.api, targets.trendsApiP95Ms));
-    rows.push(latencyRow('GET /api/trends, unweighted', trendsBig.apiUnweighted, trendsSmall?.apiUnweighted, targets.trendsApiP95Ms));
-    const weightedRatio = (trendsBig.api.p95 ?? NaN) / (trendsBig.apiUnweighted.p95 ?? NaN);
-    rows.push([
-      'GET /api/trends p95: weighted / unweighted',
-      `×${fmt(weightedRatio, 2)}`,
-      `≤ ×${targets.weightedVsUnweighted}`,
-      verdict(weightedRatio <= targets.weightedVsUnweighted),
-    ]);
-    rows.push(latencyRow('GET /api/trends, cold (after a submission)', trendsBig.apiCold, trendsSmall?.apiCold, targets.trendsApiP95Ms));
-    rows.push(latencyRow('GET /results (full page)', trendsBig.page, trendsSmall?.page, targets.resultsPageP95Ms));
-    if (!exported.available) rows.push(['export wide CSV over HTTP', 'not available in this build', '', '']);
-    else {
-      const ratio = shell ? exported.rowsPerSecond / (shell.rows / shell.seconds) : undefined;
-      rows.push([
-        'export wide CSV over HTTP',
-        `${fmt(exported.rowsPerSecond, 0)} rows/s (${exported.rows} rows), peak RSS ${fmt(exported.peakRssMb, 0)} MB`,
-        `RSS < ${targets.serverRssMb} MB`,
-        verdict(exported.peakRssMb < targets.serverRssMb),
-      ]);
-      if (ratio !== undefined)
-        rows.push([
-          `export / ${big.kind === 'sqlite' ? 'sqlite3 shell' : 'psql \\copy'}`,
-          `×${fmt(ratio, 2)}`,
-          `≥ ×${targets.exportVsShell}`,
-          verdict(ratio >= targets.exportVsShell),
-        ]);
-    }
-    rows.push([
-      `${shell?.tool ?? 'sqlite3 shell, .mode csv'}, same pivot`,
-      shell ? `${fmt(shell.rows / shell.seconds, 0)} rows/s (${shell.rows} rows)` : '/usr/bin/sqlite3 missing (apt-get install -y sqlite3)',
-      '',
-      '',
-    ]);
-    rows.push([
-      'start-up to /healthz 200',
-      `${fmt(startup.medianMs, 0)} ms (median of ${startup.runsMs.length})`,
-      `< ${targets.startupMs} ms`,
-      verdict(startup.medianMs < targets.startupMs),
-    ]);
-    rows.push(['data generation', `${fmt(generated.ms / 1000)} s for ${options.n} responses`, '< 60 s', verdict(generated.ms < 60_000)]);
-    rows.push([
-      'weighting every response (first pass)',
-      `${fmt(weighting.ms / 1000)} s for ${options.n} responses, ${weighting.neighborhoodMonths} neighborhood-months`,
-      '',
-      '',
-    ]);
-    if (demo) rows.push(['demo generation', `${fmt(demo.ms / 1000)} s for ${demo.responses} responses`, '< 30 s', verdict(demo.ms < 30_000)]);
+    const rows: string[][] = [['figure', 'measured', 'target', ''], ...(classic?.rows ?? [])];
+    for (const m of mixed.slice(0, options.shapes.length)) rows.push(...mixedRows(m));
+    if (options.growthN) rows.push(...mixedRows(mixed.at(-1)!), ...growthRows(mixed[options.shapes.length - 1], mixed.at(-1)!));
 
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
     log('');
@@ -512,22 +614,27 @@ export async function runBench(options: BenchOptions) {
 
     const result = {
       date: started.toISOString(),
-      options: { database: options.database, n: options.n, duration: options.duration, connections: options.connections, smoke: options.smoke },
-      machine: { pinned: canPin, serverCore: SERVER_CORE, loadCore: LOAD_CORE, node: process.version },
-      generation: generated,
-      demo,
-      submissions,
+      options: {
+        database: options.database,
+        n: options.n,
+        growthN: options.growthN,
+        shapes: options.shapes,
+        rates: options.rates,
+        visitors: options.visitors,
+        duration: options.duration,
+        connections: options.connections,
+        smoke: options.smoke,
+        mixedOnly: options.mixedOnly,
+      },
+      machine: { pinned: canPin, serverCore: SERVER_CORE, loadCore: LOAD_CORE, node: process.version, loadAverage: loadavg() },
       mixed,
-      ratios: { appVsFull: vsFull, appVsOff: vsOff, mixedVsAlone: mixedRatio, weightedVsUnweighted: weightedRatio },
-      weighting,
-      trends: { big: trendsBig, small: trendsSmall, smallN: small ? smallN : undefined },
-      export: { http: exported, shell: shell ?? null },
-      startup,
+      ...classic?.result,
       benchRssMb: rssMb(process.pid),
       table: rows,
     };
     mkdirSync(options.resultsDir, { recursive: true });
-    for (const name of [`${options.database}.json`, 'latest.json']) writeFileSync(join(options.resultsDir, name), `${JSON.stringify(result, null, 2)}\n`);
+    for (const name of [`${options.name ?? options.database}.json`, 'latest.json'])
+      writeFileSync(join(options.resultsDir, name), `${JSON.stringify(result, null, 2)}\n`);
     return result;
   } finally {
     cluster?.stop();
@@ -536,25 +643,35 @@ export async function runBench(options: BenchOptions) {
 }
 
 export function parseArgs(argv: readonly string[]): Omit<BenchOptions, 'resultsDir' | 'log'> {
-  const value = (name: string) => {
+  const raw = (name: string) => {
     const i = argv.indexOf(`--${name}`);
     const inline = argv.find((a) => a.startsWith(`--${name}=`));
-    const raw = inline ? inline.split('=')[1] : i >= 0 ? argv[i + 1] : undefined;
-    if (raw === undefined) return undefined;
-    const n = Number(raw.replace(/_/g, ''));
+    return inline ? inline.slice(name.length + 3) : i >= 0 ? argv[i + 1] : undefined;
+  };
+  const number = (name: string, text = raw(name)) => {
+    if (text === undefined) return undefined;
+    const n = Number(text.replace(/_/g, ''));
     if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number`);
     return n;
   };
   const smoke = argv.includes('--smoke');
-  const database =
-    argv.find((a) => a.startsWith('--database='))?.split('=')[1] ?? (argv.includes('--database') ? argv[argv.indexOf('--database') + 1] : 'sqlite');
+  const database = raw('database') ?? 'sqlite';
   if (database !== 'sqlite' && database !== 'postgres') throw new Error('--database must be sqlite or postgres');
+  const shapes = (raw('shape') ?? (smoke ? '8x2y' : Object.keys(benchShapes).join(','))).split(',').map(parseShape);
+  const rates = (raw('rate') ?? (smoke ? '50' : '50,500')).split(',').map((r) => number('rate', r)!);
+  const growthN = number('growth-n');
   return {
     database,
     smoke,
-    n: value('n') ?? (smoke ? 2000 : 1_000_000),
-    duration: value('duration') ?? (smoke ? 1 : 10),
-    connections: value('connections') ?? 32,
+    n: number('n') ?? (smoke ? 2000 : 1_000_000),
+    duration: number('duration') ?? (smoke ? 1 : 10),
+    connections: number('connections') ?? 32,
+    shapes,
+    rates,
+    visitors: number('visitors') ?? 1,
+    mixedOnly: argv.includes('--mixed-only'),
+    ...(growthN ? { growthN } : {}),
+    ...(raw('name') ? { name: raw('name') } : {}),
   };
 }
 
