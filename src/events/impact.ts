@@ -16,7 +16,7 @@ import {
 } from '../results/trends.js';
 import { bucketLabel, bucketStart, eventWindows, shiftBucket } from '../stats/buckets.js';
 import { cellFrom, groupOf, type Cell, type ReleaseRules } from '../stats/cells.js';
-import { differenceInDifferences } from '../stats/difference.js';
+import { differenceInDifferences, differenceInDifferencesT, welchT } from '../stats/difference.js';
 import { noiseVarianceOfMean, subtractReleased, type ReleasedSums } from '../stats/perturbation.js';
 import { minimumDetectableChange, responsesToDetect, TARGET_CHANGE } from '../stats/power.js';
 
@@ -96,13 +96,25 @@ function placeboTs(
   const ts: number[] = [];
   const windowsAt = (c: number) => ({ before: Array.from({ length: w }, (_, k) => c - w + k), after: Array.from({ length: w }, (_, k) => c + 1 + k) });
   const quiet = (c: number, busy: Set<string>) => months.slice(c - w, c + w + 1).every((m) => !busy.has(m));
-  const tOf = (change: Change | null) => (change && change.se > 0 ? change.estimate / change.se : null);
+  // Only t-values are compared: no interval (a t quantile per window) is computed.
+  const groupsOf = (...cells: Cell[]) => {
+    const groups = cells.map(groupOf);
+    return groups.every((g) => g !== null) ? groups : null;
+  };
+  const changeT = (before: Cell, after: Cell) => {
+    const g = groupsOf(before, after);
+    return g && welchT(g[0], g[1]);
+  };
+  const didT = (t: { before: Cell; after: Cell }, c: { before: Cell; after: Cell }) => {
+    const g = groupsOf(t.before, t.after, c.before, c.after);
+    return g && differenceInDifferencesT({ before: g[0], after: g[1] }, { before: g[2], after: g[3] });
+  };
   for (let c = w; c + w < months.length; c++) {
     const { before, after } = windowsAt(c);
     if (cityWide) {
       const busy = new Set(events.map((e) => bucketStart(e.occurredOn, 'month')));
       if (months[c] !== skip.month && quiet(c, busy)) {
-        const t = tOf(changeBetween(cellFrom(pooled(series.city, before), rules), cellFrom(pooled(series.city, after), rules)));
+        const t = changeT(cellFrom(pooled(series.city, before), rules), cellFrom(pooled(series.city, after), rules));
         if (t !== null) ts.push(t);
       }
     }
@@ -113,7 +125,7 @@ function placeboTs(
         after: cellFrom(pooled(series.parts[j], after), rules, series.variance),
       };
       const rest = (idx: number[]) => cellFrom(subtractReleased(pooled(series.city, idx), pooled(series.parts[j], idx)), rules, series.variance);
-      const t = cityWide ? tOf(changeBetween(own.before, own.after)) : tOf(didOf(own, { before: rest(before), after: rest(after) }));
+      const t = cityWide ? changeT(own.before, own.after) : didT(own, { before: rest(before), after: rest(after) });
       if (t !== null) ts.push(t);
     });
   }

@@ -59,11 +59,11 @@ export function tCdf(t: number, df: number): number {
   return t >= 0 ? 1 - tail : tail;
 }
 
-// A trend view needs a quantile per cell (~50 µs each by bisection) but only a few distinct (p, df) pairs recur.
+// A trend view needs a quantile per cell, but only a few distinct (p, df) pairs recur.
 const MAX_REMEMBERED = 20_000;
 const remembered = new Map<string, number>();
 
-/** The p-quantile of Student's t with df degrees of freedom, by bisection on the CDF (to ~1e-12). */
+/** The p-quantile of Student's t with df degrees of freedom, by safeguarded Newton steps on the CDF (to ~1e-12). */
 export function tQuantile(p: number, df: number): number {
   if (!(p > 0 && p < 1)) throw new RangeError('p must be in (0, 1)');
   if (!(df > 0)) throw new RangeError('df must be positive');
@@ -73,19 +73,31 @@ export function tQuantile(p: number, df: number): number {
   const known = remembered.get(key);
   if (known !== undefined) return known;
   if (remembered.size >= MAX_REMEMBERED) remembered.clear();
-  const q = bisectQuantile(p, df);
+  const q = solveQuantile(p, df);
   remembered.set(key, q);
   return q;
 }
 
-function bisectQuantile(p: number, df: number): number {
+// Newton converges in 3–5 evaluations of the CDF where bisection took ~40 (Welch's fractional df rarely repeat, so the
+// memo above misses on event pages); a step leaving the bracket falls back to bisection, so it always converges.
+function solveQuantile(p: number, df: number): number {
   let lo = 0;
   let hi = 1;
-  while (tCdf(hi, df) < p) hi *= 2;
-  for (let i = 0; i < 200 && hi - lo > 1e-12; i++) {
-    const mid = (lo + hi) / 2;
-    if (tCdf(mid, df) < p) lo = mid;
-    else hi = mid;
+  while (tCdf(hi, df) < p) {
+    lo = hi;
+    hi *= 2;
   }
-  return (lo + hi) / 2;
+  const logDensityScale = logGamma((df + 1) / 2) - logGamma(df / 2) - 0.5 * Math.log(df * Math.PI);
+  let t = (lo + hi) / 2;
+  for (let i = 0; i < 200; i++) {
+    const excess = tCdf(t, df) - p;
+    if (excess < 0) lo = t;
+    else hi = t;
+    const density = Math.exp(logDensityScale - ((df + 1) / 2) * Math.log1p((t * t) / df));
+    let next = t - excess / density;
+    if (!(next > lo && next < hi)) next = (lo + hi) / 2;
+    if (Math.abs(next - t) <= 1e-13 * Math.max(1, Math.abs(t)) || hi - lo <= 1e-12) return next;
+    t = next;
+  }
+  return t;
 }

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { differenceInDifferences, welchDifference } from '../../src/stats/difference.js';
+import { differenceInDifferences, differenceInDifferencesT, welchDifference, welchT } from '../../src/stats/difference.js';
 import { summarize, sumsOf } from '../../src/stats/summary.js';
 
 const close = (t: { ok(value: boolean, message: string): unknown }, actual: number, expected: number, tolerance: number, what: string) =>
@@ -40,4 +40,15 @@ t.test('no interval for a group of one; zero spread gives a zero-width interval'
   t.equal(d.estimate, 20);
   t.equal(d.ciLow, 20);
   t.equal(d.ciHigh, 20);
+});
+
+t.test('t-values alone (placebo windows) are the full estimates over their standard errors, and null where those have none', async (t) => {
+  const group = (values: number[]) => summarize(sumsOf(values))!;
+  const [a, b, c, d] = [group([50, 60, 70, 80, 90, 55, 65]), group([70, 80, 90, 100, 60, 75]), group([40, 50, 60, 70, 45, 55, 65, 50]), group([45, 55, 65, 75, 50])];
+  const welch = welchDifference(a, b)!;
+  t.equal(welchT(a, b), welch.estimate / welch.se);
+  const did = differenceInDifferences({ before: a, after: b }, { before: c, after: d })!;
+  t.equal(differenceInDifferencesT({ before: a, after: b }, { before: c, after: d }), did.estimate / did.se);
+  t.equal(welchT({ n: 1, mean: 50, se: 0 }, b), null, 'a group of one');
+  t.equal(welchT(group([40, 40]), group([60, 60, 60])), null, 'no spread: no t-value');
 });
