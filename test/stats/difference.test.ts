@@ -44,7 +44,12 @@ t.test('no interval for a group of one; zero spread gives a zero-width interval'
 
 t.test('t-values alone (placebo windows) are the full estimates over their standard errors, and null where those have none', async (t) => {
   const group = (values: number[]) => summarize(sumsOf(values))!;
-  const [a, b, c, d] = [group([50, 60, 70, 80, 90, 55, 65]), group([70, 80, 90, 100, 60, 75]), group([40, 50, 60, 70, 45, 55, 65, 50]), group([45, 55, 65, 75, 50])];
+  const [a, b, c, d] = [
+    group([50, 60, 70, 80, 90, 55, 65]),
+    group([70, 80, 90, 100, 60, 75]),
+    group([40, 50, 60, 70, 45, 55, 65, 50]),
+    group([45, 55, 65, 75, 50]),
+  ];
   const welch = welchDifference(a, b)!;
   t.equal(welchT(a, b), welch.estimate / welch.se);
   const did = differenceInDifferences({ before: a, after: b }, { before: c, after: d })!;
