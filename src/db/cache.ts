@@ -1,28 +1,42 @@
-import type { CacheScope } from './store.js';
+import type { CacheScope, FigureDay, FigureRange } from './store.js';
+
+interface Entry {
+  value: Promise<unknown>;
+  over?: FigureRange;
+}
 
 /**
  * Reads memoized per scope until the store says that scope's data changed. Writes bump versions explicitly (and, on
  * SQLite, a commit by another process is noticed through data_version), so no read is served from before a write.
+ * Figures may say which days they are built from, so that a submission empties only the figures of its day.
  */
-export function createScopedCache({ maxEntries = 256 }: { maxEntries?: number } = {}) {
-  const entries = { settings: new Map<string, Promise<unknown>>(), figures: new Map<string, Promise<unknown>>() };
+export function createScopedCache({ maxEntries = 20_000 }: { maxEntries?: number } = {}) {
+  const entries = { settings: new Map<string, Entry>(), figures: new Map<string, Entry>() };
   return {
     /** Empties a scope's entries: its data changed. */
     invalidate(...scopes: CacheScope[]) {
       for (const scope of scopes) entries[scope].clear();
     },
-    get<T>(scope: CacheScope, key: string, read: () => Promise<T>): Promise<T> {
+    /** Empties the figures built from any of these days, and every figure that does not say what it is built from. */
+    invalidateDays(days: readonly FigureDay[]) {
+      if (days.length === 0) return;
+      for (const [key, { over }] of entries.figures) {
+        if (!over || days.some((d) => d.survey === over.survey && d.day >= over.from && d.day <= over.to)) entries.figures.delete(key);
+      }
+    },
+    get<T>(scope: CacheScope, key: string, read: () => Promise<T>, over?: FigureRange): Promise<T> {
       const cache = entries[scope];
-      let value = cache.get(key);
-      if (value) return value as Promise<T>;
-      if (cache.size >= maxEntries) cache.clear();
-      value = read();
-      cache.set(key, value);
+      const entry = cache.get(key);
+      if (entry) return entry.value as Promise<T>;
+      // The oldest entry makes room (Map keeps insertion order).
+      if (cache.size >= maxEntries) cache.delete(cache.keys().next().value!);
+      const value = read();
+      cache.set(key, { value, over });
       // A failed read is not kept: the next caller tries again.
       value.catch(() => {
-        if (cache.get(key) === value) cache.delete(key);
+        if (cache.get(key)?.value === value) cache.delete(key);
       });
-      return value as Promise<T>;
+      return value;
     },
   };
 }

@@ -23,6 +23,19 @@ export interface DialectSql {
   monthOf(column: Column | SQL): SQL;
 }
 
+/** A day of a survey's responses: what a submission changes (figures built from other days stay cached). */
+export interface FigureDay {
+  survey: number;
+  day: string;
+}
+
+/** What a cached figure is built from: a survey's responses over the days [from, to] (YYYY-MM-DD). */
+export interface FigureRange {
+  survey: number;
+  from: string;
+  to: string;
+}
+
 /** What caches are kept for: reading settings (surveys, neighborhoods, staff) or figures (anything built from responses). */
 export type CacheScope = 'settings' | 'figures';
 
@@ -45,9 +58,11 @@ export interface Store {
   transaction<T>(work: (tx: Db) => Promise<T>, options?: { invalidates?: readonly CacheScope[] }): Promise<T>;
   /**
    * A resident's submission: on SQLite it shares one durable commit with the submissions queued in the same turn of
-   * the event loop (group commit); a failing one is rolled back alone. Resolves once committed.
+   * the event loop (group commit); a failing one is rolled back alone. Resolves once committed. Given the `day` it
+   * writes to, only cached figures built from that day are emptied (with a resident every second, emptying them all
+   * would keep none); without, every figure.
    */
-  submit<T>(work: (tx: Db) => Promise<T>): Promise<T>;
+  submit<T>(work: (tx: Db) => Promise<T>, day?: FigureDay): Promise<T>;
   /** Rows of a raw SQL query (quote camelCase aliases: `AS "neighborhoodId"`); numbers come back as numbers. */
   rows<T>(db: Db, query: SQL): Promise<T[]>;
   /**
@@ -64,10 +79,11 @@ export interface Store {
    */
   stream<T>(query: SQL, batchSize: number): AsyncIterable<T[]>;
   /**
-   * Memoizes a read until data of its scope changes: a committed write to anything empties 'figures'; 'settings' is
-   * emptied by every write except submissions and writes whose `invalidates` leaves it out. Cached values are shared: read-only.
+   * Memoizes a read until data of its scope changes: a committed write to anything empties 'figures' (a submission
+   * only those `over` its day, or saying nothing of what they are built from); 'settings' is emptied by every write
+   * except submissions and writes whose `invalidates` leaves it out. Cached values are shared: read-only.
    */
-  cached<T>(scope: CacheScope, key: string, read: () => Promise<T>): Promise<T>;
+  cached<T>(scope: CacheScope, key: string, read: () => Promise<T>, over?: FigureRange): Promise<T>;
   /** Whether an error means the database cannot take writes (answered 503). */
   isStorageError(err: unknown): boolean;
   /** Why the database cannot take writes now, or null when it can (for /healthz). */

@@ -52,6 +52,9 @@ export async function publicRoutes(app: FastifyInstance) {
 
   type Published = NonNullable<Awaited<ReturnType<typeof published>>>;
 
+  // The public figures' range starts wherever their windows reach: any day before `latest` counts as theirs.
+  const EARLIEST_DAY = '0001-01-01';
+
   /** The public window: the last two years of complete months. */
   function publicRequest(
     survey: Survey,
@@ -75,42 +78,47 @@ export async function publicRoutes(app: FastifyInstance) {
     const latest = app.release.latestDay(rules, dateIn(app.config.TIME_ZONE));
     // Weighted to the census wherever the survey has margins, unless the visitor asks otherwise; the page says which.
     const weighted = isWeighted(asked, await app.weighting.hasMargins(found.survey.id));
-    return results.computed(`public:${found.survey.id}:${latest}:${weighted}`, async () => {
-      const neighborhoods = await results.neighborhoods();
-      const request = (bucket: 'month' | 'quarter', rolling: number) => publicRequest(found.survey, neighborhoods, bucket, rolling, weighted);
-      // The windows a visitor may choose are the opening view's.
-      const months = spanning(
-        openingMonths(request('month', 1)),
-        ...(['month', 'quarter'] as const).flatMap((b) => openingWindows.map((r) => trendMonths(request(b, r)))),
-      );
-      const measures = measureOptions(found.questions).map((m) => m.value);
-      const sums = await results.monthSums(found.survey.id, [TRUST_MEASURE, ...measures], months, { weighted });
-      const trends = new Map<string, Trends>();
-      let opening: number | undefined;
-      return {
-        neighborhoods,
-        weighted,
-        request,
-        sums,
-        measures,
-        /** A measure's trends over the public window (computed once per window). */
-        trends(measure: string, bucket: 'month' | 'quarter', rolling: number): Trends {
-          const key = `${measure}:${bucket}:${rolling}`;
-          let computed = trends.get(key);
-          if (!computed) {
-            computed = computeTrends(sums, rules, { ...request(bucket, rolling), measure });
-            trends.set(key, computed);
-          }
-          return computed;
-        },
-        /** For months, the finest rolling window in which every neighborhood has a figure. */
-        openingRolling(): number {
-          const active = new Set(neighborhoods.flatMap((n) => (n.retired ? [] : [n.slug])));
-          opening ??= openingView(sums, rules, request('month', 1), active).rolling;
-          return opening;
-        },
-      };
-    });
+    return results.computed(
+      `public:${found.survey.id}:${latest}:${weighted}`,
+      async () => {
+        const neighborhoods = await results.neighborhoods();
+        const request = (bucket: 'month' | 'quarter', rolling: number) => publicRequest(found.survey, neighborhoods, bucket, rolling, weighted);
+        // The windows a visitor may choose are the opening view's.
+        const months = spanning(
+          openingMonths(request('month', 1)),
+          ...(['month', 'quarter'] as const).flatMap((b) => openingWindows.map((r) => trendMonths(request(b, r)))),
+        );
+        const measures = measureOptions(found.questions).map((m) => m.value);
+        const sums = await results.monthSums(found.survey.id, [TRUST_MEASURE, ...measures], months, { weighted });
+        const trends = new Map<string, Trends>();
+        let opening: number | undefined;
+        return {
+          neighborhoods,
+          weighted,
+          request,
+          sums,
+          measures,
+          /** A measure's trends over the public window (computed once per window). */
+          trends(measure: string, bucket: 'month' | 'quarter', rolling: number): Trends {
+            const key = `${measure}:${bucket}:${rolling}`;
+            let computed = trends.get(key);
+            if (!computed) {
+              computed = computeTrends(sums, rules, { ...request(bucket, rolling), measure });
+              trends.set(key, computed);
+            }
+            return computed;
+          },
+          /** For months, the finest rolling window in which every neighborhood has a figure. */
+          openingRolling(): number {
+            const active = new Set(neighborhoods.flatMap((n) => (n.retired ? [] : [n.slug])));
+            opening ??= openingView(sums, rules, request('month', 1), active).rolling;
+            return opening;
+          },
+        };
+        // Built from complete months only: a resident's submission today leaves it as it is.
+      },
+      { survey: found.survey.id, from: EARLIEST_DAY, to: latest },
+    );
   }
 
   type Figures = Awaited<ReturnType<typeof publicFigures>>;

@@ -1,7 +1,7 @@
 import { asc, sql } from 'drizzle-orm';
 import type { Neighborhood, Question, Survey } from '../db/schema.js';
-import type { Store } from '../db/store.js';
-import { snapRange } from '../stats/buckets.js';
+import type { FigureRange, Store } from '../db/store.js';
+import { bucketEnd, bucketsBetween, snapRange } from '../stats/buckets.js';
 import { TRUST_MEASURE } from '../stats/scoring.js';
 import type { WeightedAtom } from '../stats/perturbation.js';
 import { splitsNeed } from './chicago-groups.js';
@@ -21,6 +21,13 @@ import {
 } from './sums.js';
 import { trendMonths, type TrendRequest } from './trends.js';
 import type { SampleKind } from './filters.js';
+
+/** Month cells waiting to be read together: what they span, and who waits for each ("measure|month"). */
+interface CellBatch {
+  measures: Set<string>;
+  months: Set<string>;
+  waiting: Map<string, { resolve: (rows: MonthRow[]) => void; reject: (err: unknown) => void }[]>;
+}
 
 /**
  * The sums results are computed from, one query per kind of sum (every measure and neighborhood at once), each row a
@@ -125,12 +132,52 @@ export function createResultsRepository(store: Store) {
     return { measures, ...range, rows, sample };
   }
 
+  // Month cells asked for in the same turn of the event loop, per survey and weighting: read together in one query.
+  const pendingCells = new Map<string, CellBatch>();
+
+  /** One measure's rows in one month (every neighborhood), read with the other cells asked for in the same turn. */
+  function readMonthCell(survey: number, measure: string, month: string, weighted: boolean): Promise<MonthRow[]> {
+    const batchKey = `${survey}:${weighted}`;
+    let batch = pendingCells.get(batchKey);
+    if (!batch) {
+      const created: CellBatch = { measures: new Set(), months: new Set(), waiting: new Map() };
+      pendingCells.set(batchKey, (batch = created));
+      setImmediate(() => {
+        pendingCells.delete(batchKey);
+        void loadCells(survey, weighted, created);
+      });
+    }
+    batch.measures.add(measure);
+    batch.months.add(month);
+    const key = `${measure}|${month}`;
+    const callers = batch.waiting.get(key) ?? [];
+    batch.waiting.set(key, callers);
+    return new Promise((resolve, reject) => callers.push({ resolve, reject }));
+  }
+
+  async function loadCells(survey: number, weighted: boolean, batch: CellBatch) {
+    const months = [...batch.months].sort();
+    try {
+      const { rows } = await loadMonthSums(survey, [...batch.measures].sort(), { from: months[0], to: bucketEnd(months.at(-1)!, 'month') }, weighted);
+      const byCell = new Map<string, MonthRow[]>();
+      for (const row of rows) {
+        const key = `${row.measure}|${row.month}`;
+        const cell = byCell.get(key);
+        if (cell) cell.push(row);
+        else byCell.set(key, [row]);
+      }
+      for (const [key, callers] of batch.waiting) for (const caller of callers) caller.resolve(byCell.get(key) ?? []);
+    } catch (err) {
+      for (const callers of batch.waiting.values()) for (const caller of callers) caller.reject(err);
+    }
+  }
+
   /**
-   * Rollup sums of some measures per neighborhood × month over the whole months holding `range` (shared, read-only
-   * rows), with their census-weighted sums when `weighted`: grouping rollups over years of days costs tens of
-   * milliseconds, and dashboards ask the same repeatedly.
+   * Rollup sums of some measures per neighborhood × month over the whole months holding `range`, with their
+   * census-weighted sums when `weighted`. Each measure's month is cached on its own, so a view of any range is put
+   * together from months already read, and a resident's submission empties only its own month.
    */
-  function monthSums(
+  async function monthSums(
     survey: number,
     measures: readonly string[],
     range: DayRange,
@@ -138,14 +185,29 @@ export function createResultsRepository(store: Store) {
   ): Promise<MonthSums> {
     const months = snapRange(range.from, range.to, 'month');
     const sorted = [...new Set(measures)].sort();
-    if (sorted.length === 0) return Promise.resolve({ measures: sorted, ...months, rows: [], sample });
+    if (sorted.length === 0) return { measures: sorted, ...months, rows: [], sample };
     if (sample !== 'all')
-      return store.cached('figures', `months:${survey}:${sorted.join(',')}:${months.from}:${months.to}:${sample}`, () =>
-        loadSampleSums(survey, sorted, months, sample),
+      return store.cached(
+        'figures',
+        `months:${survey}:${sorted.join(',')}:${months.from}:${months.to}:${sample}`,
+        () => loadSampleSums(survey, sorted, months, sample),
+        {
+          survey,
+          ...months,
+        },
       );
-    return store.cached('figures', `months:${survey}:${sorted.join(',')}:${months.from}:${months.to}:${weighted}`, () =>
-      loadMonthSums(survey, sorted, months, weighted),
+    const cells = await Promise.all(
+      bucketsBetween(months.from, months.to, 'month').flatMap((month) =>
+        sorted.map((measure) =>
+          store.cached('figures', `month:${survey}:${measure}:${month}:${weighted}`, () => readMonthCell(survey, measure, month, weighted), {
+            survey,
+            from: month,
+            to: bucketEnd(month, 'month'),
+          }),
+        ),
+      ),
     );
+    return { measures: sorted, ...months, rows: cells.flat(), sample: 'all' };
   }
 
   /** Sums of some measures per choice answer and month, in every neighborhood or one. */
@@ -237,9 +299,9 @@ export function createResultsRepository(store: Store) {
     },
     /**
      * A value computed from figures (the public page's: the same for every visitor), kept until a write changes
-     * figures. Shared between requests: read-only.
+     * figures (`over` the days it is built from, when given). Shared between requests: read-only.
      */
-    computed: <T>(key: string, compute: () => Promise<T>): Promise<T> => store.cached('figures', `computed:${key}`, compute),
+    computed: <T>(key: string, compute: () => Promise<T>, over?: FigureRange): Promise<T> => store.cached('figures', `computed:${key}`, compute, over),
     /** Every survey, first created first (a shared, read-only list). */
     surveys: (): Promise<readonly Pick<Survey, 'id' | 'slug' | 'title'>[]> =>
       store.cached('settings', 'results:surveys', () =>

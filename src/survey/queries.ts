@@ -77,7 +77,7 @@ export function createSurveyRepository(store: Store) {
         // commit: written last, so that concurrent submissions (on PostgreSQL) wait for each other as little as possible.
         if (!(await quarantine(tx, id, response, surveyQuestions))) await addToRollups(tx, store, cells);
         return id;
-      });
+      }, { survey: response.surveyId, day: response.submittedOn });
     },
     /** Creates the standard Community Trust Survey (open, with its suggested themes) when the database has no survey yet. */
     ensureStandardSurvey: () =>

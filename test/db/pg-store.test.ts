@@ -46,6 +46,15 @@ t.test('two servers on one database: a commit on one empties the other’s cache
   t.equal(await countNeighborhoods(other, figures, 'figures'), 1, 'a submission on one server: the other reads figures afresh, with no wait');
   t.equal(await countNeighborhoods(other, settings), 0, 'and keeps its settings cache');
 
+  const march = { reads: 0 };
+  const marchFigures = () => other.cached('figures', 'march', async () => ++march.reads, { survey: 1, from: '2026-03-01', to: '2026-03-31' });
+  await marchFigures();
+  await one.submit((tx) => tx.insert(neighborhoods).values({ name: 'April', slug: 'april' }), { survey: 1, day: '2026-04-01' });
+  t.equal(await marchFigures(), 1, 'a submission to another day on one server: the other keeps figures built from other days');
+  await one.submit((tx) => tx.insert(neighborhoods).values({ name: 'March', slug: 'march' }), { survey: 1, day: '2026-03-10' });
+  t.equal(await marchFigures(), 2, 'and reads those built from its day afresh');
+  await one.transaction((tx) => tx.delete(neighborhoods).where(sql`${neighborhoods.slug} IN ('april', 'march')`), { invalidates: ['figures'] });
+
   await one.transaction((tx) => tx.insert(neighborhoods).values({ name: 'B', slug: 'b' }));
   t.equal(await countNeighborhoods(other, settings), 2, 'an admin write on one server: the other reads settings afresh');
   t.equal(await countNeighborhoods(other, settings), 2);

@@ -2,7 +2,7 @@ import { sql, type Column, type SQL } from 'drizzle-orm';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { createScopedCache } from '../cache.js';
-import type { CacheScope, Db, Store, Tables } from '../store.js';
+import type { CacheScope, Db, FigureDay, FigureRange, Store, Tables } from '../store.js';
 import type { PgDb, PgHandle } from './client.js';
 import { coalesce } from './coalesce.js';
 import { isPgStorageError } from './errors.js';
@@ -20,6 +20,13 @@ interface Context {
 }
 
 const CACHE_CHANNEL = 'common_ground_cache';
+// Days one notification names at most (PostgreSQL's payload holds 8,000 bytes).
+const MAX_ANNOUNCED_DAYS = 200;
+
+const dayOf = (item: string): FigureDay => {
+  const [survey, day] = item.split('/');
+  return { survey: Number(survey), day };
+};
 
 /**
  * The store on a PostgreSQL pool. A transaction holds one pooled connection from BEGIN to COMMIT and everything called
@@ -34,8 +41,11 @@ export async function createPgStore(handle: PgHandle): Promise<Store> {
   const instance = randomBytes(6).toString('hex');
   const listener = await createCacheListener(handle.connection, CACHE_CHANNEL, {
     onNotification(payload) {
-      const [from, scopes] = payload.split(':');
-      if (from !== instance) cache.invalidate(...(scopes.split(',') as CacheScope[]));
+      const [from, items] = payload.split(':');
+      if (from === instance) return;
+      const scopes = items.split(',');
+      cache.invalidate(...(scopes.filter((item) => !item.includes('/')) as CacheScope[]));
+      cache.invalidateDays(scopes.filter((item) => item.includes('/')).map(dayOf));
     },
     // While not listening, another server's write could go unnoticed: every cache is emptied (and bypassed until back).
     onGap: () => cache.invalidate('settings', 'figures'),
@@ -47,8 +57,13 @@ export async function createPgStore(handle: PgHandle): Promise<Store> {
   // another server next sees the write. One NOTIFY per commit would serialize commits (PostgreSQL takes a database-wide
   // lock to queue notifications), so concurrent commits share one. It is delivered at its commit, before that commit
   // reaches the disk: a notification needs no durability, so it does not wait for a flush of its own.
-  const announce = coalesce<CacheScope>(async (scopes) => {
-    await pool.query(`SET LOCAL synchronous_commit = off; SELECT pg_notify('${CACHE_CHANNEL}', '${instance}:${[...scopes].join(',')}')`);
+  // Items are cache scopes, or a submission's day as "survey/YYYY-MM-DD"; many days at once empty every figure instead
+  // (a notification's payload is limited).
+  const announce = coalesce<string>(async (items) => {
+    const days = [...items].filter((item) => item.includes('/'));
+    const scopes = [...items].filter((item) => !item.includes('/'));
+    const sent = days.length > MAX_ANNOUNCED_DAYS ? [...new Set([...scopes, 'figures'])] : [...scopes, ...days];
+    await pool.query(`SET LOCAL synchronous_commit = off; SELECT pg_notify('${CACHE_CHANNEL}', '${instance}:${sent.join(',')}')`);
   });
 
   const active = () => {
@@ -68,7 +83,7 @@ export async function createPgStore(handle: PgHandle): Promise<Store> {
 
   async function transaction<T>(
     work: (tx: Db) => Promise<T>,
-    { invalidates = ['settings', 'figures'] }: { invalidates?: readonly CacheScope[] } = {},
+    { invalidates = ['settings', 'figures'], day }: { invalidates?: readonly CacheScope[]; day?: FigureDay } = {},
   ): Promise<T> {
     const held = active();
     if (held?.kind === 'transaction') {
@@ -86,8 +101,10 @@ export async function createPgStore(handle: PgHandle): Promise<Store> {
       } finally {
         // Also after a failed COMMIT, whose outcome the client cannot know.
         cache.invalidate(...scopes);
+        if (day) cache.invalidateDays([day]);
         // The write is committed whatever happens to the notification: never answered as failed for it.
-        if (committed && scopes.size > 0) await announce(scopes).catch(() => {});
+        const items = day ? [...scopes, `${day.survey}/${day.day}`] : [...scopes];
+        if (committed && items.length > 0) await announce(items).catch(() => {});
       }
     })();
     inFlight.add(run);
@@ -115,19 +132,19 @@ export async function createPgStore(handle: PgHandle): Promise<Store> {
     },
     read,
     transaction,
-    submit<T>(work: (tx: Db) => Promise<T>): Promise<T> {
+    submit<T>(work: (tx: Db) => Promise<T>, day?: FigureDay): Promise<T> {
       if (active()) throw new Error('A submission cannot be queued from inside a read or transaction: it would wait for itself.');
-      return transaction(work, { invalidates: ['figures'] });
+      return transaction(work, day ? { invalidates: [], day } : { invalidates: ['figures'] });
     },
     rows,
     // The pool's own connection: the event loop only waits for the answer.
     aggregate: <T>(query: SQL): Promise<T[]> => read((tx) => rows<T>(tx, query)),
     execute: async (tx: Db, query: SQL) => (await (tx as unknown as PgDb).execute(query)).rowCount ?? 0,
     stream: <T>(query: SQL, batchSize: number) => streamRows<T>(pool, query, batchSize),
-    async cached<T>(scope: CacheScope, key: string, read: () => Promise<T>): Promise<T> {
+    async cached<T>(scope: CacheScope, key: string, read: () => Promise<T>, over?: FigureRange): Promise<T> {
       // Every commit notified before now has been received: another server's write is never served stale.
       if (!(await listener.sync())) return read();
-      return cache.get(scope, key, read);
+      return cache.get(scope, key, read, over);
     },
     isStorageError: isPgStorageError,
     async problem() {

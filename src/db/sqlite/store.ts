@@ -3,7 +3,7 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import * as schema from '../schema.js';
 import { createScopedCache } from '../cache.js';
-import type { CacheScope, Db, Store } from '../store.js';
+import type { CacheScope, Db, FigureDay, FigureRange, Store } from '../store.js';
 import type { DatabaseHandle } from './client.js';
 import { createGroupCommitter } from './group-commit.js';
 import { createStorageHealth, isSqliteStorageError } from './health.js';
@@ -27,11 +27,15 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
   const dialect = new SQLiteSyncDialect();
   let seenVersion = -1;
   let ownChanges = -1;
+  // Days the submissions of the batch being written change (null: unknown): its commit empties their figures only.
+  const touched: (FigureDay | null)[] = [];
   const committer = createGroupCommitter(sqlite, lock, {
     fileProblem: handle.fileProblem,
     onBegin: () => noticeOtherWriters(),
     onCommit: () => {
-      cache.invalidate('figures');
+      const days = touched.splice(0);
+      if (days.includes(null)) cache.invalidate('figures');
+      else cache.invalidateDays(days as FigureDay[]);
       ownChanges = totalChanges.get() as number;
     },
   });
@@ -82,9 +86,12 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
       return lock.run('shared', () => work(db));
     },
     transaction,
-    submit<T>(work: (tx: Db) => Promise<T>): Promise<T> {
+    submit<T>(work: (tx: Db) => Promise<T>, day?: FigureDay): Promise<T> {
       if (lock.held()) throw new Error('A submission cannot be queued from inside a read or transaction: it would wait for itself.');
-      return committer.run(() => work(db));
+      return committer.run(() => {
+        touched.push(day ?? null);
+        return work(db);
+      });
     },
     rows: async <T>(tx: Db, query: SQL) => tx.all<T>(query),
     async aggregate<T>(query: SQL): Promise<T[]> {
@@ -105,9 +112,9 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
       const { sql: source, params } = dialect.sqlToQuery(query);
       return streamOffLoop<T>(handle.path, source, params, batchSize);
     },
-    cached<T>(scope: 'settings' | 'figures', key: string, read: () => Promise<T>): Promise<T> {
+    cached<T>(scope: CacheScope, key: string, read: () => Promise<T>, over?: FigureRange): Promise<T> {
       noticeOtherWriters();
-      return cache.get(scope, key, read);
+      return cache.get(scope, key, read, over);
     },
     isStorageError: isSqliteStorageError,
     problem: () => lock.run('shared', () => Promise.resolve(health.problem())),
