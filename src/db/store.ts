@@ -1,6 +1,7 @@
 import { sql, StringChunk, type Column, type SQL, type SQLChunk } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type * as schema from './schema.js';
+import type { TextTransform } from './text-transform.js';
 
 /** The tables, as repositories see them: the one schema that types the whole app (each dialect's tables match it). */
 export type Tables = typeof schema;
@@ -78,6 +79,11 @@ export interface Store {
    * thread, on a read-only connection of the stream's own; PostgreSQL: a cursor); breaking off closes it.
    */
   stream<T>(query: SQL, batchSize: number): AsyncIterable<T[]>;
+  /**
+   * A long read turned into text where its rows are read (SQLite: on the read worker's thread, so neither the rows nor
+   * their formatting pass through the event loop; PostgreSQL: in this process, from a cursor): a chunk per batch.
+   */
+  streamText(query: SQL, batchSize: number, transform: TextTransform): AsyncIterable<string>;
   /**
    * Memoizes a read until data of its scope changes: a committed write to anything empties 'figures' (a submission
    * only those `over` its day, or saying nothing of what they are built from); 'settings' is emptied by every write

@@ -1,5 +1,6 @@
 import { CsvError, parse } from 'csv-parse/sync';
 import { stringify, type Options } from 'csv-stringify';
+import { stringify as stringifySync } from 'csv-stringify/sync';
 
 // A spreadsheet treats a cell starting with one of these as a formula (OWASP; NUL too, which escape_formulas misses).
 const FORMULA_START = /^[=+\-@\t\r\0]/;
@@ -10,14 +11,24 @@ export const neutralise = (cell: string) => (FORMULA_START.test(cell) ? `'${cell
 /** Undoes `neutralise` on an imported cell: the `'` it added before a formula character goes. */
 export const unneutralise = (cell: string) => (cell.startsWith("'") && FORMULA_START.test(cell.slice(1)) ? cell.slice(1) : cell);
 
+const csvSettings = (options: { bom?: boolean }): Options => ({
+  bom: options.bom ?? false,
+  record_delimiter: '\r\n',
+  quoted_match: /[\r\n]/,
+  cast: { string: neutralise },
+});
+
 /**
  * An RFC 4180 CSV stream: comma, CRLF, doubled quotes, UTF-8 (optional BOM for Excel), every cell neutralised.
  * csv-stringify quotes a lone LF or CR only when asked (it looks for the whole record delimiter), hence quoted_match.
  */
 export function csvStringifier(options: { bom?: boolean } = {}) {
-  const settings: Options = { bom: options.bom ?? false, record_delimiter: '\r\n', quoted_match: /[\r\n]/, cast: { string: neutralise } };
-  return stringify(settings);
+  return stringify(csvSettings(options));
 }
+
+/** Records as the stream writes them, at once ("" for none). */
+export const csvRecords = (records: readonly string[][], options: { bom?: boolean } = {}): string =>
+  records.length === 0 ? '' : stringifySync(records as string[][], csvSettings(options));
 
 /** The records of an uploaded CSV file, or why it cannot be read (not UTF-8 text, not CSV) with the line it failed on. */
 export function readCsv(

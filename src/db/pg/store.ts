@@ -3,13 +3,14 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { createScopedCache } from '../cache.js';
 import type { CacheScope, Db, FigureDay, FigureRange, Store, Tables } from '../store.js';
+import type { TextTransform } from '../text-transform.js';
 import type { PgDb, PgHandle } from './client.js';
 import { coalesce } from './coalesce.js';
 import { isPgStorageError } from './errors.js';
 import { createCacheListener } from './listener.js';
 import { likeSqlite } from './raw.js';
 import * as schema from './schema.js';
-import { streamRows } from './stream.js';
+import { streamRows, streamText } from './stream.js';
 
 interface Context {
   kind: 'read' | 'transaction';
@@ -141,6 +142,7 @@ export async function createPgStore(handle: PgHandle): Promise<Store> {
     aggregate: <T>(query: SQL): Promise<T[]> => read((tx) => rows<T>(tx, query)),
     execute: async (tx: Db, query: SQL) => (await (tx as unknown as PgDb).execute(query)).rowCount ?? 0,
     stream: <T>(query: SQL, batchSize: number) => streamRows<T>(pool, query, batchSize),
+    streamText: (query: SQL, batchSize: number, transform: TextTransform) => streamText(pool, query, batchSize, transform),
     async cached<T>(scope: CacheScope, key: string, read: () => Promise<T>, over?: FigureRange): Promise<T> {
       // Every commit notified before now has been received: another server's write is never served stale.
       if (!(await listener.sync())) return read();

@@ -1,6 +1,7 @@
 import type { SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
+import { loadTextTransform, type TextTransform } from '../text-transform.js';
 import { likeSqlite } from './raw.js';
 
 const dialect = new PgDialect();
@@ -30,4 +31,11 @@ export async function* streamRows<T>(pool: pg.Pool, query: SQL, batchSize: numbe
     if (!ended) await client.query('ROLLBACK').catch((err: Error) => (broken = err));
     client.release(broken);
   }
+}
+
+/** The rows of a query turned into text by `transform`, a chunk per batch, then the text of their end. */
+export async function* streamText(pool: pg.Pool, query: SQL, batchSize: number, transform: TextTransform): AsyncGenerator<string> {
+  const transformer = await loadTextTransform(transform);
+  for await (const rows of streamRows(pool, query, batchSize)) yield transformer.batch(rows);
+  yield transformer.end();
 }

@@ -1,9 +1,10 @@
 import Database from 'better-sqlite3';
 import { Worker } from 'node:worker_threads';
+import type { TextTransform } from '../text-transform.js';
 
 export type ReadRequest =
   | { kind: 'rows'; id: number; path: string; sql: string; params: unknown[] }
-  | { kind: 'stream'; id: number; path: string; sql: string; params: unknown[]; batchSize: number }
+  | { kind: 'stream'; id: number; path: string; sql: string; params: unknown[]; batchSize: number; transform?: TextTransform }
   | { kind: 'more'; id: number }
   | { kind: 'stop'; id: number }
   | { kind: 'release'; path: string };
@@ -59,9 +60,9 @@ export async function rowsOffLoop<T>(path: string, sql: string, params: unknown[
  * A long read's rows in batches, read by the worker on a read-only connection of its own that lives as long as the
  * stream: the next batch is read while the caller handles this one. Breaking off stops the query and closes it.
  */
-export async function* streamOffLoop<T>(path: string, sql: string, params: unknown[], batchSize: number): AsyncGenerator<T[]> {
+export async function* streamOffLoop<T>(path: string, sql: string, params: unknown[], batchSize: number, transform?: TextTransform): AsyncGenerator<T[]> {
   const id = nextId++;
-  let reply = ask({ kind: 'stream', id, path, sql, params, batchSize });
+  let reply = ask({ kind: 'stream', id, path, sql, params, batchSize, transform });
   let done = false;
   try {
     for (;;) {
@@ -78,6 +79,11 @@ export async function* streamOffLoop<T>(path: string, sql: string, params: unkno
       worker?.postMessage({ kind: 'stop', id } satisfies ReadRequest);
     }
   }
+}
+
+/** A long read's rows turned into text by `transform` on the worker's thread: a chunk per batch, then the end's. */
+export async function* textOffLoop(path: string, sql: string, params: unknown[], batchSize: number, transform: TextTransform): AsyncGenerator<string> {
+  for await (const chunks of streamOffLoop<string>(path, sql, params, batchSize, transform)) yield* chunks;
 }
 
 /** Closes the worker's connection to `path` (its store closed), so that the file can be removed or replaced. */

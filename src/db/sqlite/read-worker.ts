@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { parentPort } from 'node:worker_threads';
+import { loadTextTransform, type TextTransformer } from '../text-transform.js';
 import type { ReadReply, ReadRequest } from './off-loop-reads.js';
 import { withStatementCache } from './statements.js';
 
@@ -7,7 +8,8 @@ import { withStatementCache } from './statements.js';
 // once (as the app's connection does), and one more per stream (an export), since a connection that is iterating rows
 // runs nothing else. A connection reads committed data only, and a write on the app's connection never waits for it (WAL).
 const connections = new Map<string, Database.Database>();
-const streams = new Map<number, { sqlite: Database.Database; rows: IterableIterator<unknown>; batchSize: number }>();
+// A stream with a transformer answers each batch as its text (one string), and the text of its end with the last.
+const streams = new Map<number, { sqlite: Database.Database; rows: IterableIterator<unknown>; batchSize: number; transformer?: TextTransformer }>();
 
 function open(path: string): Database.Database {
   const sqlite = new Database(path, { readonly: true, fileMustExist: true });
@@ -37,25 +39,27 @@ function nextBatch(id: number): ReadReply {
   const stream = streams.get(id);
   if (!stream) return { id, rows: [], done: true };
   const batch: unknown[] = [];
+  const { transformer } = stream;
   for (;;) {
     const next = stream.rows.next();
     if (next.done) {
       endStream(id);
-      return { id, rows: batch, done: true };
+      return { id, rows: transformer ? [transformer.batch(batch) + transformer.end()] : batch, done: true };
     }
     batch.push(next.value);
-    if (batch.length >= stream.batchSize) return { id, rows: batch };
+    if (batch.length >= stream.batchSize) return { id, rows: transformer ? [transformer.batch(batch)] : batch };
   }
 }
 
-function answer(message: Exclude<ReadRequest, { kind: 'release' | 'stop' }>): ReadReply {
+async function answer(message: Exclude<ReadRequest, { kind: 'release' | 'stop' }>): Promise<ReadReply> {
   switch (message.kind) {
     case 'rows':
       return { id: message.id, rows: rows(message.path, message.sql, message.params) };
     case 'stream': {
+      const transformer = message.transform && (await loadTextTransform(message.transform));
       const sqlite = open(message.path);
       try {
-        streams.set(message.id, { sqlite, rows: sqlite.prepare(message.sql).iterate(...message.params), batchSize: message.batchSize });
+        streams.set(message.id, { sqlite, rows: sqlite.prepare(message.sql).iterate(...message.params), batchSize: message.batchSize, transformer });
       } catch (err) {
         sqlite.close();
         throw err;
@@ -74,13 +78,12 @@ parentPort!.on('message', (message: ReadRequest) => {
     return;
   }
   if (message.kind === 'stop') return endStream(message.id);
-  let reply: ReadReply;
-  try {
-    reply = answer(message);
-  } catch (err) {
-    if (message.kind !== 'rows') endStream(message.id);
-    const { message: text, code } = err as { message: string; code?: string };
-    reply = { id: message.id, error: { message: text, code } };
-  }
-  parentPort!.postMessage(reply);
+  answer(message).then(
+    (reply) => parentPort!.postMessage(reply),
+    (err: unknown) => {
+      if (message.kind !== 'rows') endStream(message.id);
+      const { message: text, code } = err as { message: string; code?: string };
+      parentPort!.postMessage({ id: message.id, error: { message: text, code } } satisfies ReadReply);
+    },
+  );
 });

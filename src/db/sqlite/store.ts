@@ -4,12 +4,13 @@ import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import * as schema from '../schema.js';
 import { createScopedCache } from '../cache.js';
 import type { CacheScope, Db, FigureDay, FigureRange, Store } from '../store.js';
+import type { TextTransform } from '../text-transform.js';
 import type { DatabaseHandle } from './client.js';
 import { createGroupCommitter } from './group-commit.js';
 import { createStorageHealth, isSqliteStorageError } from './health.js';
 import { ConnectionLock } from './lock.js';
 import { withStatementCache } from './statements.js';
-import { releaseOffLoop, rowsOffLoop, streamOffLoop } from './off-loop-reads.js';
+import { releaseOffLoop, rowsOffLoop, streamOffLoop, textOffLoop } from './off-loop-reads.js';
 
 /**
  * The store on one SQLite connection. Reads share the connection; a transaction holds it alone from BEGIN to COMMIT
@@ -111,6 +112,10 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
     stream<T>(query: SQL, batchSize: number) {
       const { sql: source, params } = dialect.sqlToQuery(query);
       return streamOffLoop<T>(handle.path, source, params, batchSize);
+    },
+    streamText(query: SQL, batchSize: number, transform: TextTransform) {
+      const { sql: source, params } = dialect.sqlToQuery(query);
+      return textOffLoop(handle.path, source, params, batchSize, transform);
     },
     cached<T>(scope: CacheScope, key: string, read: () => Promise<T>, over?: FigureRange): Promise<T> {
       noticeOtherWriters();
