@@ -4,7 +4,7 @@ import { cellFrom, clearsSampleFloor, groupOf, varianceOf, type Cell, type Relea
 import { welchDifference } from '../stats/difference.js';
 import { addReleased, atomSalt, emptyReleased, releaseAtom, type ReleasedSums } from '../stats/perturbation.js';
 import type { LeftOut, SampleKind } from './filters.js';
-import type { DayRange, MonthSums } from './sums.js';
+import type { DayRange, MonthRow, MonthSums } from './sums.js';
 
 export const CITY = 'city';
 
@@ -86,6 +86,34 @@ export interface MonthSeries {
   leftOut: LeftOut[];
 }
 
+// A page computes several measures' series from the same sums: each measure's rows are found once per sums.
+const rowsByMeasure = new WeakMap<MonthSums, Map<string, MonthRow[]>>();
+
+function rowsOf(sums: MonthSums, measure: string): readonly MonthRow[] {
+  let byMeasure = rowsByMeasure.get(sums);
+  if (!byMeasure) {
+    byMeasure = new Map();
+    for (const row of sums.rows) {
+      const rows = byMeasure.get(row.measure);
+      if (rows) rows.push(row);
+      else byMeasure.set(row.measure, [row]);
+    }
+    rowsByMeasure.set(sums, byMeasure);
+  }
+  return byMeasure.get(measure) ?? [];
+}
+
+// An atom's release depends on its row alone (its measure gives the salt), and cached month rows are shared between
+// requests: each is released once per kind of figure, not once per view.
+const releasedAtoms = { exact: new WeakMap<MonthRow, ReleasedSums>(), perturbed: new WeakMap<MonthRow, ReleasedSums>() };
+
+function released(row: MonthRow, salt: number, perturb: boolean): ReleasedSums {
+  const memo = perturb ? releasedAtoms.perturbed : releasedAtoms.exact;
+  let atom = memo.get(row);
+  if (!atom) memo.set(row, (atom = releaseAtom(row, salt, perturb)));
+  return atom;
+}
+
 /** Salt of a measure's neighborhood × month atoms. */
 export const measureSalt = (measure: string) => atomSalt('measure', measure);
 
@@ -107,13 +135,12 @@ export function monthSeries(sums: MonthSums, rules: ReleaseRules, request: Pick<
   const parts = request.neighborhoods.map(() => months.map(() => emptyReleased));
   const salt = measureSalt(request.measure);
   const leftOut: LeftOut[] = [];
-  for (const row of sums.rows) {
-    if (row.measure !== request.measure) continue;
+  for (const row of rowsOf(sums, request.measure)) {
     const j = index.get(row.neighborhoodId);
     const i = position.get(row.month);
     if (j === undefined || i === undefined) continue;
     // A sample's part is released with the same salt as the whole atom: the same records (no other part) give the same noise.
-    if (row.complement === undefined || clearsSampleFloor(row.n, row.complement, rules)) parts[j][i] = releaseAtom(row, salt, rules.perturb);
+    if (row.complement === undefined || clearsSampleFloor(row.n, row.complement, rules)) parts[j][i] = released(row, salt, rules.perturb);
     else leftOut.push({ area: request.neighborhoods[j].slug, month: row.month });
   }
   leftOut.sort((a, b) => index.get(idOf.get(a.area)!)! - index.get(idOf.get(b.area)!)! || a.month.localeCompare(b.month));
