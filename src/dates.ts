@@ -68,3 +68,6 @@ export function startOfDayIn(timeZone: string, isoDate: string): string {
   const first = guess - offsetAt(guess);
   return new Date(guess - offsetAt(first)).toISOString();
 }
+
+/** Earlier than any response: a cached figure `over` days from here to its last counts every day it may. */
+export const EARLIEST_DAY = '0001-01-01';

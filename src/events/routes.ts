@@ -152,7 +152,14 @@ export async function eventRoutes(app: FastifyInstance) {
       weighted: sampleWeighted(parsed.data.sample, isWeighted(parsed.data.weighting, await app.weighting.hasMargins(found.survey.id))),
       sample: parsed.data.sample,
     };
-    const impact = computeImpact(await results.monthSums(found.survey.id, [measure], impactMonths(input), input), rules, input);
+    // Kept until a write changes the months it reads (the event and its settings are in the key or empty every figure).
+    const months = impactMonths(input);
+    const key = [event.id, measure, input.months, input.latest, input.weighted, input.sample, rules.perturb, rules.unsafeSampleParts === true].join(':');
+    const impact = await results.computed(
+      `impact:${key}`,
+      async () => computeImpact(await results.monthSums(found.survey.id, [measure], months, input), rules, input),
+      { survey: found.survey.id, ...months },
+    );
     return {
       ok: true as const,
       impact,

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { dateIn, numberFormat } from '../dates.js';
+import { dateIn, numberFormat, EARLIEST_DAY } from '../dates.js';
 import type { Neighborhood, Survey } from '../db/schema.js';
 import { localize, negotiateLanguage, translate } from '../i18n/index.js';
 import { LANGUAGE_COOKIE, setPageLanguage } from '../plugins/request-context.js';
@@ -51,9 +51,6 @@ export async function publicRoutes(app: FastifyInstance) {
   }
 
   type Published = NonNullable<Awaited<ReturnType<typeof published>>>;
-
-  // The public figures' range starts wherever their windows reach: any day before `latest` counts as theirs.
-  const EARLIEST_DAY = '0001-01-01';
 
   /** The public window: the last two years of complete months. */
   function publicRequest(

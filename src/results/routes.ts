@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { audit } from '../audit/record.js';
 import { requireRole } from '../auth/guards.js';
-import { dateIn } from '../dates.js';
+import { dateIn, EARLIEST_DAY } from '../dates.js';
 import { localize } from '../i18n/index.js';
 import type { Neighborhood, WeightingRun } from '../db/schema.js';
 import { eventKindLabels } from '../events/schemas.js';
@@ -96,13 +96,22 @@ export async function resultsRoutes(app: FastifyInstance) {
   async function neighborhoodFigures(filters: ResolvedFilters, neighborhood: Neighborhood, rules: ReleaseRules) {
     const { request: base, questions, measures } = filters;
     const trendRequest = { ...base, selected: new Set([neighborhood.slug]) };
-    const sums = await results.neighborhoodSums(
-      trendRequest,
-      neighborhood.id,
-      measures.map((m) => m.value),
+    // The same view asked again is not computed again until a write changes a day it may count (any, up to its last).
+    const key = [neighborhood.id, base.survey.id, base.measure, base.bucket, base.from, base.to, base.latest, base.rolling, base.weighted, base.sample];
+    const { trends, detail } = await results.computed(
+      `neighborhood:${[...key, rules.perturb, rules.unsafeSampleParts === true].join(':')}`,
+      async () => {
+        const sums = await results.neighborhoodSums(
+          trendRequest,
+          neighborhood.id,
+          measures.map((m) => m.value),
+        );
+        const trends = computeTrends(sums.months, rules, trendRequest);
+        const detail = neighborhoodDetail(sums, rules, trendRequest, neighborhood, questions, measures, await themeRepository.definitions(base.survey.id));
+        return { trends, detail };
+      },
+      { survey: base.survey.id, from: EARLIEST_DAY, to: base.latest },
     );
-    const trends = computeTrends(sums.months, rules, trendRequest);
-    const detail = neighborhoodDetail(sums, rules, trendRequest, neighborhood, questions, measures, await themeRepository.definitions(base.survey.id));
     return { base, trends, detail };
   }
 
