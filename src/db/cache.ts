@@ -1,4 +1,4 @@
-import type { CacheScope, FigureDay, FigureRange } from './store.js';
+import type { CacheScope, FigureRange } from './store.js';
 
 interface Entry {
   value: Promise<unknown>;
@@ -17,11 +17,11 @@ export function createScopedCache({ maxEntries = 20_000 }: { maxEntries?: number
     invalidate(...scopes: CacheScope[]) {
       for (const scope of scopes) entries[scope].clear();
     },
-    /** Empties the figures built from any of these days, and every figure that does not say what it is built from. */
-    invalidateDays(days: readonly FigureDay[]) {
-      if (days.length === 0) return;
+    /** Empties the figures built from any day of these ranges, and every figure that does not say what it is built from. */
+    invalidateRanges(changed: readonly FigureRange[]) {
+      if (changed.length === 0) return;
       for (const [key, { over }] of entries.figures) {
-        if (!over || days.some((d) => d.survey === over.survey && d.day >= over.from && d.day <= over.to)) entries.figures.delete(key);
+        if (!over || changed.some((c) => c.survey === over.survey && c.from <= over.to && c.to >= over.from)) entries.figures.delete(key);
       }
     },
     get<T>(scope: CacheScope, key: string, read: () => Promise<T>, over?: FigureRange): Promise<T> {

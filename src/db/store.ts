@@ -24,17 +24,19 @@ export interface DialectSql {
   monthOf(column: Column | SQL): SQL;
 }
 
-/** A day of a survey's responses: what a submission changes (figures built from other days stay cached). */
-export interface FigureDay {
-  survey: number;
-  day: string;
-}
-
-/** What a cached figure is built from: a survey's responses over the days [from, to] (YYYY-MM-DD). */
+/**
+ * A survey's responses over the days [from, to] (YYYY-MM-DD): what a cached figure is built from, or what a write
+ * changes (a submission, one day; a weighting, one month), so that only the figures overlapping it are emptied.
+ */
 export interface FigureRange {
   survey: number;
   from: string;
   to: string;
+}
+
+export interface TransactionOptions {
+  invalidates?: readonly CacheScope[];
+  changes?: readonly FigureRange[];
 }
 
 /** What caches are kept for: reading settings (surveys, neighborhoods, staff) or figures (anything built from responses). */
@@ -54,16 +56,17 @@ export interface Store {
   /**
    * One transaction, durably committed before the promise resolves; rolled back when `work` throws. A transaction
    * started inside another's `work` joins it. `invalidates` names the cache scopes the write can change (both by
-   * default): responses only change figures; sessions and lockouts change neither.
+   * default): responses only change figures; sessions and lockouts change neither. `changes` names the only figures
+   * a write changes that leaves 'figures' out of `invalidates` (a weighting, its neighborhood-month's).
    */
-  transaction<T>(work: (tx: Db) => Promise<T>, options?: { invalidates?: readonly CacheScope[] }): Promise<T>;
+  transaction<T>(work: (tx: Db) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
    * A resident's submission: on SQLite it shares one durable commit with the submissions queued in the same turn of
-   * the event loop (group commit); a failing one is rolled back alone. Resolves once committed. Given the `day` it
-   * writes to, only cached figures built from that day are emptied (with a resident every second, emptying them all
+   * the event loop (group commit); a failing one is rolled back alone. Resolves once committed. Given the day it
+   * `changes`, only cached figures built from that day are emptied (with a resident every second, emptying them all
    * would keep none); without, every figure.
    */
-  submit<T>(work: (tx: Db) => Promise<T>, day?: FigureDay): Promise<T>;
+  submit<T>(work: (tx: Db) => Promise<T>, changes?: FigureRange): Promise<T>;
   /** Rows of a raw SQL query (quote camelCase aliases: `AS "neighborhoodId"`); numbers come back as numbers. */
   rows<T>(db: Db, query: SQL): Promise<T[]>;
   /**

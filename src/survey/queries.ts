@@ -66,18 +66,21 @@ export function createSurveyRepository(store: Store) {
      */
     submit(response: NewResponse, surveyQuestions: readonly Question[], once: { answerId?: string; invitation?: string } = {}): Promise<number | null> {
       const record = recorderFor(response.surveyId, surveyQuestions);
-      return store.submit(async (tx) => {
-        if (once.answerId !== undefined && !(await claimReceipt(tx, store, once.answerId, response.submittedOn))) return null;
-        if (once.invitation !== undefined && !(await spendCode(tx, store, once.invitation))) return null;
-        const {
-          ids: [id],
-          cells,
-        } = await record(tx, [response], { rollupsLater: true });
-        // The day's rollup rows, which every submission of the day updates, stay locked from their upsert to the
-        // commit: written last, so that concurrent submissions (on PostgreSQL) wait for each other as little as possible.
-        if (!(await quarantine(tx, id, response, surveyQuestions))) await addToRollups(tx, store, cells);
-        return id;
-      }, { survey: response.surveyId, day: response.submittedOn });
+      return store.submit(
+        async (tx) => {
+          if (once.answerId !== undefined && !(await claimReceipt(tx, store, once.answerId, response.submittedOn))) return null;
+          if (once.invitation !== undefined && !(await spendCode(tx, store, once.invitation))) return null;
+          const {
+            ids: [id],
+            cells,
+          } = await record(tx, [response], { rollupsLater: true });
+          // The day's rollup rows, which every submission of the day updates, stay locked from their upsert to the
+          // commit: written last, so that concurrent submissions (on PostgreSQL) wait for each other as little as possible.
+          if (!(await quarantine(tx, id, response, surveyQuestions))) await addToRollups(tx, store, cells);
+          return id;
+        },
+        { survey: response.surveyId, from: response.submittedOn, to: response.submittedOn },
+      );
     },
     /** Creates the standard Community Trust Survey (open, with its suggested themes) when the database has no survey yet. */
     ensureStandardSurvey: () =>

@@ -102,26 +102,30 @@ export function createWeightingRepository(store: Store) {
      * its inputs were read (then it stays stale, to be weighted again); returns whether it was stored.
      */
     save(run: StaleRun, weights: readonly { id: number; weight: number }[], rollups: readonly WeightedRollupRow[], report: WeightingReport): Promise<boolean> {
-      return store.transaction(async (tx) => {
-        const where = and(eq(weightingRuns.surveyId, run.surveyId), eq(weightingRuns.neighborhoodId, run.neighborhoodId), eq(weightingRuns.month, run.month));
-        const [current] = await tx.select({ version: weightingRuns.version }).from(weightingRuns).where(where);
-        if (current?.version !== run.version) return false;
-        for (let i = 0; i < weights.length; i += ROWS_PER_STATEMENT) {
-          const rows = weights.slice(i, i + ROWS_PER_STATEMENT).map((w) => [w.id, w.weight]);
+      return store.transaction(
+        async (tx) => {
+          const where = and(eq(weightingRuns.surveyId, run.surveyId), eq(weightingRuns.neighborhoodId, run.neighborhoodId), eq(weightingRuns.month, run.month));
+          const [current] = await tx.select({ version: weightingRuns.version }).from(weightingRuns).where(where);
+          if (current?.version !== run.version) return false;
+          for (let i = 0; i < weights.length; i += ROWS_PER_STATEMENT) {
+            const rows = weights.slice(i, i + ROWS_PER_STATEMENT).map((w) => [w.id, w.weight]);
+            await store.execute(
+              tx,
+              sql`UPDATE responses SET weight = CAST(v.column2 AS DOUBLE PRECISION) FROM (VALUES ${valueRows(rows)}) AS v WHERE responses.id = CAST(v.column1 AS BIGINT)`,
+            );
+          }
           await store.execute(
             tx,
-            sql`UPDATE responses SET weight = CAST(v.column2 AS DOUBLE PRECISION) FROM (VALUES ${valueRows(rows)}) AS v WHERE responses.id = CAST(v.column1 AS BIGINT)`,
+            sql`DELETE FROM weighted_rollups WHERE survey_id = ${run.surveyId} AND neighborhood_id = ${run.neighborhoodId} AND month = ${run.month}`,
           );
-        }
-        await store.execute(
-          tx,
-          sql`DELETE FROM weighted_rollups WHERE survey_id = ${run.surveyId} AND neighborhood_id = ${run.neighborhoodId} AND month = ${run.month}`,
-        );
-        for (let i = 0; i < rollups.length; i += ROWS_PER_STATEMENT)
-          await tx.insert(store.tables.weightedRollups).values(rollups.slice(i, i + ROWS_PER_STATEMENT));
-        await tx.update(weightingRuns).set({ weightedVersion: run.version, report }).where(where);
-        return true;
-      });
+          for (let i = 0; i < rollups.length; i += ROWS_PER_STATEMENT)
+            await tx.insert(store.tables.weightedRollups).values(rollups.slice(i, i + ROWS_PER_STATEMENT));
+          await tx.update(weightingRuns).set({ weightedVersion: run.version, report }).where(where);
+          return true;
+          // Only the neighborhood-month's figures change: a pass every few seconds must not empty every cached figure.
+        },
+        { invalidates: [], changes: [{ survey: run.surveyId, from: run.month, to: bucketEnd(run.month, 'month') }] },
+      );
     },
     /** Every weighted neighborhood-month's report for a survey. */
     reports: (surveyId: number): Promise<WeightingRun[]> =>

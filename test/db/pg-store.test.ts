@@ -49,9 +49,9 @@ t.test('two servers on one database: a commit on one empties the other’s cache
   const march = { reads: 0 };
   const marchFigures = () => other.cached('figures', 'march', async () => ++march.reads, { survey: 1, from: '2026-03-01', to: '2026-03-31' });
   await marchFigures();
-  await one.submit((tx) => tx.insert(neighborhoods).values({ name: 'April', slug: 'april' }), { survey: 1, day: '2026-04-01' });
+  await one.submit((tx) => tx.insert(neighborhoods).values({ name: 'April', slug: 'april' }), { survey: 1, from: '2026-04-01', to: '2026-04-01' });
   t.equal(await marchFigures(), 1, 'a submission to another day on one server: the other keeps figures built from other days');
-  await one.submit((tx) => tx.insert(neighborhoods).values({ name: 'March', slug: 'march' }), { survey: 1, day: '2026-03-10' });
+  await one.submit((tx) => tx.insert(neighborhoods).values({ name: 'March', slug: 'march' }), { survey: 1, from: '2026-03-10', to: '2026-03-10' });
   t.equal(await marchFigures(), 2, 'and reads those built from its day afresh');
   await one.transaction((tx) => tx.delete(neighborhoods).where(sql`${neighborhoods.slug} IN ('april', 'march')`), { invalidates: ['figures'] });
 

@@ -261,19 +261,33 @@ for (const { dialect, open } of stores) {
       const march = () => store.cached('figures', 'march', async () => ++reads.march, { survey: 1, from: '2026-03-01', to: '2026-03-31' });
       const unscoped = () => store.cached('figures', 'unscoped', async () => ++reads.unscoped);
       const settings = () => store.cached('settings', 'settings', async () => ++reads.settings);
-      const submit = (slug: string, day?: { survey: number; day: string }) =>
-        store.submit(async (tx) => tx.insert(neighborhoods).values({ name: slug, slug }), day);
+      const submit = (slug: string, changes?: { survey: number; from: string; to: string }) =>
+        store.submit(async (tx) => tx.insert(neighborhoods).values({ name: slug, slug }), changes);
       await Promise.all([march(), unscoped(), settings()]);
-      await submit('april', { survey: 1, day: '2026-04-01' });
+      await submit('april', { survey: 1, from: '2026-04-01', to: '2026-04-01' });
       t.same([await march(), await unscoped(), await settings()], [1, 2, 1], 'another day: March kept, a figure that says nothing of its days read afresh');
-      await submit('other-survey', { survey: 2, day: '2026-03-15' });
+      await submit('other-survey', { survey: 2, from: '2026-03-15', to: '2026-03-15' });
       t.equal(await march(), 1, 'the same day of another survey: kept');
-      await submit('last-day', { survey: 1, day: '2026-03-31' });
+      await submit('last-day', { survey: 1, from: '2026-03-31', to: '2026-03-31' });
       t.equal(await march(), 2, 'a day inside: read afresh');
       await submit('unnamed');
       t.same([await march(), await settings()], [3, 1], 'a submission naming no day empties every figure, no setting');
-      await Promise.all([submit('a', { survey: 1, day: '2026-05-01' }), submit('b', { survey: 1, day: '2026-03-02' })]);
+      await Promise.all([submit('a', { survey: 1, from: '2026-05-01', to: '2026-05-01' }), submit('b', { survey: 1, from: '2026-03-02', to: '2026-03-02' })]);
       t.equal(await march(), 4, 'submissions sharing a commit: the day of each counts');
+      await store.transaction(async (tx) => tx.insert(neighborhoods).values({ name: 'weighed', slug: 'weighed' }), {
+        invalidates: [],
+        changes: [{ survey: 1, from: '2026-02-01', to: '2026-02-28' }],
+      });
+      t.same(
+        [await march(), await unscoped(), await settings()],
+        [4, 3, 1],
+        'a write that changes February alone: March and settings kept, a figure saying nothing of its days read afresh',
+      );
+      await store.transaction(async (tx) => tx.insert(neighborhoods).values({ name: 'weighed again', slug: 'weighed-again' }), {
+        invalidates: [],
+        changes: [{ survey: 1, from: '2026-03-01', to: '2026-03-31' }],
+      });
+      t.equal(await march(), 5, 'one that changes March: read afresh');
     });
 
     t.test('caches: served until a write of their scope commits', async (t) => {

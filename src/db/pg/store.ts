@@ -2,7 +2,7 @@ import { sql, type Column, type SQL } from 'drizzle-orm';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { createScopedCache } from '../cache.js';
-import type { CacheScope, Db, FigureDay, FigureRange, Store, Tables } from '../store.js';
+import type { CacheScope, Db, FigureRange, Store, Tables, TransactionOptions } from '../store.js';
 import type { TextTransform } from '../text-transform.js';
 import type { PgDb, PgHandle } from './client.js';
 import { coalesce } from './coalesce.js';
@@ -17,16 +17,20 @@ interface Context {
   tx: PgDb;
   /** Cache scopes the transaction's writes change (a joined transaction adds its own). */
   scopes: Set<CacheScope>;
+  /** Ranges of figures the transaction's writes change besides its scopes (a joined transaction adds its own). */
+  changed: FigureRange[];
   active: boolean;
 }
 
 const CACHE_CHANNEL = 'common_ground_cache';
-// Days one notification names at most (PostgreSQL's payload holds 8,000 bytes).
-const MAX_ANNOUNCED_DAYS = 200;
+// Ranges one notification names at most (PostgreSQL's payload holds 8,000 bytes).
+const MAX_ANNOUNCED_RANGES = 200;
 
-const dayOf = (item: string): FigureDay => {
-  const [survey, day] = item.split('/');
-  return { survey: Number(survey), day };
+// A changed range in a notification: "survey/from/to".
+const rangeItem = (r: FigureRange) => `${r.survey}/${r.from}/${r.to}`;
+const rangeOf = (item: string): FigureRange => {
+  const [survey, from, to] = item.split('/');
+  return { survey: Number(survey), from, to };
 };
 
 /**
@@ -46,7 +50,7 @@ export async function createPgStore(handle: PgHandle): Promise<Store> {
       if (from === instance) return;
       const scopes = items.split(',');
       cache.invalidate(...(scopes.filter((item) => !item.includes('/')) as CacheScope[]));
-      cache.invalidateDays(scopes.filter((item) => item.includes('/')).map(dayOf));
+      cache.invalidateRanges(scopes.filter((item) => item.includes('/')).map(rangeOf));
     },
     // While not listening, another server's write could go unnoticed: every cache is emptied (and bypassed until back).
     onGap: () => cache.invalidate('settings', 'figures'),
@@ -58,12 +62,11 @@ export async function createPgStore(handle: PgHandle): Promise<Store> {
   // another server next sees the write. One NOTIFY per commit would serialize commits (PostgreSQL takes a database-wide
   // lock to queue notifications), so concurrent commits share one. It is delivered at its commit, before that commit
   // reaches the disk: a notification needs no durability, so it does not wait for a flush of its own.
-  // Items are cache scopes, or a submission's day as "survey/YYYY-MM-DD"; many days at once empty every figure instead
-  // (a notification's payload is limited).
+  // Items are cache scopes or changed ranges; many ranges at once empty every figure instead (a payload is limited).
   const announce = coalesce<string>(async (items) => {
-    const days = [...items].filter((item) => item.includes('/'));
+    const ranges = [...items].filter((item) => item.includes('/'));
     const scopes = [...items].filter((item) => !item.includes('/'));
-    const sent = days.length > MAX_ANNOUNCED_DAYS ? [...new Set([...scopes, 'figures'])] : [...scopes, ...days];
+    const sent = ranges.length > MAX_ANNOUNCED_RANGES ? [...new Set([...scopes, 'figures'])] : [...scopes, ...ranges];
     await pool.query(`SET LOCAL synchronous_commit = off; SELECT pg_notify('${CACHE_CHANNEL}', '${instance}:${sent.join(',')}')`);
   });
 
@@ -72,8 +75,8 @@ export async function createPgStore(handle: PgHandle): Promise<Store> {
     return held?.active ? held : undefined;
   };
 
-  async function inContext<T>(kind: Context['kind'], tx: PgDb, scopes: Set<CacheScope>, work: () => Promise<T>): Promise<T> {
-    const held: Context = { kind, tx, scopes, active: true };
+  async function inContext<T>(kind: Context['kind'], tx: PgDb, scopes: Set<CacheScope>, changed: FigureRange[], work: () => Promise<T>): Promise<T> {
+    const held: Context = { kind, tx, scopes, changed, active: true };
     try {
       return await context.run(held, work);
     } finally {
@@ -82,29 +85,28 @@ export async function createPgStore(handle: PgHandle): Promise<Store> {
     }
   }
 
-  async function transaction<T>(
-    work: (tx: Db) => Promise<T>,
-    { invalidates = ['settings', 'figures'], day }: { invalidates?: readonly CacheScope[]; day?: FigureDay } = {},
-  ): Promise<T> {
+  async function transaction<T>(work: (tx: Db) => Promise<T>, { invalidates = ['settings', 'figures'], changes = [] }: TransactionOptions = {}): Promise<T> {
     const held = active();
     if (held?.kind === 'transaction') {
       for (const scope of invalidates) held.scopes.add(scope);
+      held.changed.push(...changes);
       return work(held.tx as unknown as Db);
     }
     if (held) throw new Error('A transaction cannot start inside a read: it would wait for itself.');
     const scopes = new Set<CacheScope>(invalidates);
+    const changed = [...changes];
     const run = (async () => {
       let committed = false;
       try {
-        const result = await db.transaction((tx) => inContext('transaction', tx as unknown as PgDb, scopes, () => work(tx as unknown as Db)));
+        const result = await db.transaction((tx) => inContext('transaction', tx as unknown as PgDb, scopes, changed, () => work(tx as unknown as Db)));
         committed = true;
         return result;
       } finally {
         // Also after a failed COMMIT, whose outcome the client cannot know.
         cache.invalidate(...scopes);
-        if (day) cache.invalidateDays([day]);
+        cache.invalidateRanges(changed);
         // The write is committed whatever happens to the notification: never answered as failed for it.
-        const items = day ? [...scopes, `${day.survey}/${day.day}`] : [...scopes];
+        const items = [...scopes, ...changed.map(rangeItem)];
         if (committed && items.length > 0) await announce(items).catch(() => {});
       }
     })();
@@ -119,7 +121,7 @@ export async function createPgStore(handle: PgHandle): Promise<Store> {
   function read<T>(work: (db: Db) => Promise<T>): Promise<T> {
     const held = active();
     if (held) return work(held.tx as unknown as Db);
-    return inContext('read', db, new Set(), () => work(db as unknown as Db));
+    return inContext('read', db, new Set(), [], () => work(db as unknown as Db));
   }
   const rows = async <T>(tx: Db, query: SQL): Promise<T[]> => likeSqlite<T>(await (tx as unknown as PgDb).execute(query));
 
@@ -133,9 +135,9 @@ export async function createPgStore(handle: PgHandle): Promise<Store> {
     },
     read,
     transaction,
-    submit<T>(work: (tx: Db) => Promise<T>, day?: FigureDay): Promise<T> {
+    submit<T>(work: (tx: Db) => Promise<T>, changes?: FigureRange): Promise<T> {
       if (active()) throw new Error('A submission cannot be queued from inside a read or transaction: it would wait for itself.');
-      return transaction(work, day ? { invalidates: [], day } : { invalidates: ['figures'] });
+      return transaction(work, changes ? { invalidates: [], changes: [changes] } : { invalidates: ['figures'] });
     },
     rows,
     // The pool's own connection: the event loop only waits for the answer.

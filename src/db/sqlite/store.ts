@@ -3,7 +3,7 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import * as schema from '../schema.js';
 import { createScopedCache } from '../cache.js';
-import type { CacheScope, Db, FigureDay, FigureRange, Store } from '../store.js';
+import type { CacheScope, Db, FigureRange, Store, TransactionOptions } from '../store.js';
 import type { TextTransform } from '../text-transform.js';
 import type { DatabaseHandle } from './client.js';
 import { createGroupCommitter } from './group-commit.js';
@@ -29,14 +29,14 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
   let seenVersion = -1;
   let ownChanges = -1;
   // Days the submissions of the batch being written change (null: unknown): its commit empties their figures only.
-  const touched: (FigureDay | null)[] = [];
+  const touched: (FigureRange | null)[] = [];
   const committer = createGroupCommitter(sqlite, lock, {
     fileProblem: handle.fileProblem,
     onBegin: () => noticeOtherWriters(),
     onCommit: () => {
-      const days = touched.splice(0);
-      if (days.includes(null)) cache.invalidate('figures');
-      else cache.invalidateDays(days as FigureDay[]);
+      const changed = touched.splice(0);
+      if (changed.includes(null)) cache.invalidate('figures');
+      else cache.invalidateRanges(changed as FigureRange[]);
       ownChanges = totalChanges.get() as number;
     },
   });
@@ -52,10 +52,7 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
     ownChanges = changes;
   }
 
-  async function transaction<T>(
-    work: (tx: Db) => Promise<T>,
-    { invalidates = ['settings', 'figures'] }: { invalidates?: readonly CacheScope[] } = {},
-  ): Promise<T> {
+  async function transaction<T>(work: (tx: Db) => Promise<T>, { invalidates = ['settings', 'figures'], changes = [] }: TransactionOptions = {}): Promise<T> {
     const held = lock.held();
     if (held === 'exclusive') return work(db);
     if (held === 'shared') throw new Error('A transaction cannot start inside a read: it would wait for itself.');
@@ -71,6 +68,7 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
         throw err;
       } finally {
         cache.invalidate(...invalidates);
+        cache.invalidateRanges(changes);
         ownChanges = totalChanges.get() as number;
       }
     });
@@ -87,10 +85,10 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
       return lock.run('shared', () => work(db));
     },
     transaction,
-    submit<T>(work: (tx: Db) => Promise<T>, day?: FigureDay): Promise<T> {
+    submit<T>(work: (tx: Db) => Promise<T>, changes?: FigureRange): Promise<T> {
       if (lock.held()) throw new Error('A submission cannot be queued from inside a read or transaction: it would wait for itself.');
       return committer.run(() => {
-        touched.push(day ?? null);
+        touched.push(changes ?? null);
         return work(db);
       });
     },
