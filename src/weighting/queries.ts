@@ -7,6 +7,14 @@ import { WINDOW_MONTHS, type MarginQuestion, type WeightedRollupRow, type Weight
 /** A neighborhood-month whose weights are out of date, at the version they must catch up with. */
 export type StaleRun = Pick<WeightingRun, 'surveyId' | 'neighborhoodId' | 'month' | 'version'>;
 
+/** A neighborhood-month raked: its responses' weights, its weighted sums and its report, to be stored. */
+export interface WeighedRun {
+  run: StaleRun;
+  weights: readonly { id: number; weight: number }[];
+  rollups: readonly WeightedRollupRow[];
+  report: WeightingReport;
+}
+
 // Rows per multi-row statement: far below the bound parameters SQLite and PostgreSQL accept.
 const ROWS_PER_STATEMENT = 500;
 
@@ -98,33 +106,51 @@ export function createWeightingRepository(store: Store) {
       };
     },
     /**
-     * Stores a neighborhood-month's weights, weighted sums and report in one transaction, unless a write came in since
-     * its inputs were read (then it stays stale, to be weighted again); returns whether it was stored.
+     * Stores neighborhood-months' weights, weighted sums and reports in one transaction, each unless a write came in
+     * since its inputs were read (then it stays stale, to be weighted again); returns how many were stored.
      */
-    save(run: StaleRun, weights: readonly { id: number; weight: number }[], rollups: readonly WeightedRollupRow[], report: WeightingReport): Promise<boolean> {
+    save(weighed: readonly WeighedRun[]): Promise<number> {
       return store.transaction(
         async (tx) => {
-          const where = and(eq(weightingRuns.surveyId, run.surveyId), eq(weightingRuns.neighborhoodId, run.neighborhoodId), eq(weightingRuns.month, run.month));
-          const [current] = await tx.select({ version: weightingRuns.version }).from(weightingRuns).where(where);
-          if (current?.version !== run.version) return false;
-          for (let i = 0; i < weights.length; i += ROWS_PER_STATEMENT) {
-            const rows = weights.slice(i, i + ROWS_PER_STATEMENT).map((w) => [w.id, w.weight]);
-            await store.execute(
+          let stored = 0;
+          // Every measure the survey's weighted sums hold or will hold: a delete naming them uses the whole primary key,
+          // where one without scanned every neighborhood-month of the survey.
+          const measures = new Set(weighed.flatMap(({ rollups }) => rollups.map((r) => r.measure)));
+          for (const { surveyId } of new Map(weighed.map(({ run }) => [run.surveyId, run])).values())
+            for (const { measure } of await store.rows<{ measure: string }>(
               tx,
-              sql`UPDATE responses SET weight = CAST(v.column2 AS DOUBLE PRECISION) FROM (VALUES ${valueRows(rows)}) AS v WHERE responses.id = CAST(v.column1 AS BIGINT)`,
+              sql`SELECT DISTINCT measure AS "measure" FROM weighted_rollups WHERE survey_id = ${surveyId}`,
+            ))
+              measures.add(measure);
+          for (const { run, weights, rollups, report } of weighed) {
+            const where = and(
+              eq(weightingRuns.surveyId, run.surveyId),
+              eq(weightingRuns.neighborhoodId, run.neighborhoodId),
+              eq(weightingRuns.month, run.month),
             );
+            const [current] = await tx.select({ version: weightingRuns.version }).from(weightingRuns).where(where);
+            if (current?.version !== run.version) continue;
+            for (let i = 0; i < weights.length; i += ROWS_PER_STATEMENT) {
+              const rows = weights.slice(i, i + ROWS_PER_STATEMENT).map((w) => [w.id, w.weight]);
+              await store.execute(
+                tx,
+                sql`UPDATE responses SET weight = CAST(v.column2 AS DOUBLE PRECISION) FROM (VALUES ${valueRows(rows)}) AS v WHERE responses.id = CAST(v.column1 AS BIGINT)`,
+              );
+            }
+            if (measures.size > 0)
+              await store.execute(
+                tx,
+                sql`DELETE FROM weighted_rollups WHERE survey_id = ${run.surveyId} AND measure IN ${[...measures]} AND month = ${run.month} AND neighborhood_id = ${run.neighborhoodId}`,
+              );
+            for (let i = 0; i < rollups.length; i += ROWS_PER_STATEMENT)
+              await tx.insert(store.tables.weightedRollups).values(rollups.slice(i, i + ROWS_PER_STATEMENT));
+            await tx.update(weightingRuns).set({ weightedVersion: run.version, report }).where(where);
+            stored += 1;
           }
-          await store.execute(
-            tx,
-            sql`DELETE FROM weighted_rollups WHERE survey_id = ${run.surveyId} AND neighborhood_id = ${run.neighborhoodId} AND month = ${run.month}`,
-          );
-          for (let i = 0; i < rollups.length; i += ROWS_PER_STATEMENT)
-            await tx.insert(store.tables.weightedRollups).values(rollups.slice(i, i + ROWS_PER_STATEMENT));
-          await tx.update(weightingRuns).set({ weightedVersion: run.version, report }).where(where);
-          return true;
-          // Only the neighborhood-month's figures change: a pass every few seconds must not empty every cached figure.
+          return stored;
         },
-        { invalidates: [], changes: [{ survey: run.surveyId, from: run.month, to: bucketEnd(run.month, 'month') }] },
+        // Only these neighborhood-months' figures change: a pass every few seconds must not empty every cached figure.
+        { invalidates: [], changes: weighed.map(({ run }) => ({ survey: run.surveyId, from: run.month, to: bucketEnd(run.month, 'month') })) },
       );
     },
     /** Every weighted neighborhood-month's report for a survey. */

@@ -1,7 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { shiftBucket } from '../stats/buckets.js';
 import { WINDOW_MONTHS, weighNeighborhoodMonth } from './compute.js';
-import type { StaleRun, WeightingRepository } from './queries.js';
+import type { StaleRun, WeighedRun, WeightingRepository } from './queries.js';
+
+const ROWS_PER_COMMIT = 2000;
 
 /**
  * Keeps weights current: every neighborhood-month whose raking window was written to is raked again, one at a time,
@@ -20,13 +22,23 @@ export function createWeightingRunner(repository: WeightingRepository, log: Pick
     }
     for (const runs of places.values()) {
       const { margins, population, respondents } = await repository.inputs(runs);
-      for (const run of runs) {
+      let batch: WeighedRun[] = [];
+      let rows = 0;
+      for (const [index, run] of runs.entries()) {
         const first = shiftBucket(run.month, 'month', 1 - WINDOW_MONTHS);
         const window = respondents.filter((r) => r.month >= first && r.month <= run.month);
         const result = weighNeighborhoodMonth({ ...run, population }, window, margins);
         const weights = window.filter((r) => r.month === run.month).map((r, i) => ({ id: r.id, weight: result.weights[i] }));
-        // A write during the pass leaves its month stale (not stored here): the next pass weighs it again.
-        if (await repository.save(run, weights, result.rollups, result.report)) weighed += 1;
+        batch.push({ run, weights, rollups: result.rollups, report: result.report });
+        rows += weights.length;
+        // Months share a commit up to a few thousand weights: one commit per month made the first pass at 300
+        // neighborhoods × 6 years mostly syncing, while a long transaction would keep residents' submissions waiting.
+        if (rows >= ROWS_PER_COMMIT || index === runs.length - 1) {
+          // A write during the pass leaves its month stale (not stored here): the next pass weighs it again.
+          weighed += await repository.save(batch);
+          batch = [];
+          rows = 0;
+        }
       }
     }
     return weighed;

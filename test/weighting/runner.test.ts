@@ -166,7 +166,7 @@ t.test('a later answer never re-weighs a month already over; an earlier one, new
   const [run] = await app.weighting.staleRuns();
   await seedResponses(app, sample(east.id, '2025-02').slice(0, 1));
   const emptyReport = { respondents: 0, raked: false, margins: [], converged: true, trimRounds: 0, largestWeightRatio: 1, withinCap: true };
-  t.notOk(await app.weighting.save(run, [], [], emptyReport), 'a write since the inputs were read: not stored');
+  t.equal(await app.weighting.save([{ run, weights: [], rollups: [], report: emptyReport }]), 0, 'a write since the inputs were read: not stored');
   await app.weighting.runStale();
   t.notSame(await weightsIn(app, east.id, '2025-03'), before, 'March re-weighed with February in its window');
   t.ok(
