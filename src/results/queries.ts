@@ -196,18 +196,23 @@ export function createResultsRepository(store: Store) {
           ...months,
         },
       );
+    const keys = bucketsBetween(months.from, months.to, 'month').flatMap((month) => sorted.map((measure) => ({ measure, month })));
     const cells = await Promise.all(
-      bucketsBetween(months.from, months.to, 'month').flatMap((month) =>
-        sorted.map((measure) =>
-          store.cached('figures', `month:${survey}:${measure}:${month}:${weighted}`, () => readMonthCell(survey, measure, month, weighted), {
-            survey,
-            from: month,
-            to: bucketEnd(month, 'month'),
-          }),
-        ),
+      keys.map(({ measure, month }) =>
+        store.cached('figures', `month:${survey}:${measure}:${month}:${weighted}`, () => readMonthCell(survey, measure, month, weighted), {
+          survey,
+          from: month,
+          to: bucketEnd(month, 'month'),
+        }),
       ),
     );
-    return { measures: sorted, ...months, rows: cells.flat(), sample: 'all' };
+    return {
+      measures: sorted,
+      ...months,
+      rows: cells.flat(),
+      sample: 'all',
+      cells: new Map(keys.map(({ measure, month }, i) => [`${measure}|${month}`, cells[i]])),
+    };
   }
 
   /** Sums of some measures per choice answer and month, in every neighborhood or one. */

@@ -23,6 +23,11 @@ export interface MonthSums extends DayRange {
   rows: readonly MonthRow[];
   /** The sample the rows count (all responses unless asked). */
   sample: SampleKind;
+  /**
+   * The rows again, per measure and month (`measure|month`), as the results repository caches them and shares them
+   * between requests: derived figures that depend on a month's rows alone may be kept with them.
+   */
+  cells?: ReadonlyMap<string, readonly MonthRow[]>;
 }
 
 export interface GroupRow extends KeyedSums {

@@ -86,32 +86,40 @@ export interface MonthSeries {
   leftOut: LeftOut[];
 }
 
-// A page computes several measures' series from the same sums: each measure's rows are found once per sums.
-const rowsByMeasure = new WeakMap<MonthSums, Map<string, MonthRow[]>>();
+// A page computes several measures' series from the same sums: each measure's month rows are found once per sums
+// (the cached month cells themselves when the sums are made of them).
+const cellsBySums = new WeakMap<MonthSums, ReadonlyMap<string, readonly MonthRow[]>>();
 
-function rowsOf(sums: MonthSums, measure: string): readonly MonthRow[] {
-  let byMeasure = rowsByMeasure.get(sums);
-  if (!byMeasure) {
-    byMeasure = new Map();
+/** The rows of one measure's month, keyed `measure|month`. */
+function cellsOf(sums: MonthSums): ReadonlyMap<string, readonly MonthRow[]> {
+  if (sums.cells) return sums.cells;
+  let cells = cellsBySums.get(sums);
+  if (!cells) {
+    const grouped = new Map<string, MonthRow[]>();
     for (const row of sums.rows) {
-      const rows = byMeasure.get(row.measure);
+      const key = `${row.measure}|${row.month}`;
+      const rows = grouped.get(key);
       if (rows) rows.push(row);
-      else byMeasure.set(row.measure, [row]);
+      else grouped.set(key, [row]);
     }
-    rowsByMeasure.set(sums, byMeasure);
+    cellsBySums.set(sums, (cells = grouped));
   }
-  return byMeasure.get(measure) ?? [];
+  return cells;
 }
 
-// An atom's release depends on its row alone (its measure gives the salt), and cached month rows are shared between
-// requests: each is released once per kind of figure, not once per view.
-const releasedAtoms = { exact: new WeakMap<MonthRow, ReleasedSums>(), perturbed: new WeakMap<MonthRow, ReleasedSums>() };
+// The city's released sums of a cached month cell: the same for every view of it (its neighborhoods in the same order),
+// so added up once per kind of figure rather than once per view (at 300 neighborhoods, most of a page's work).
+const citySums = { exact: new WeakMap<readonly MonthRow[], ReleasedSums>(), perturbed: new WeakMap<readonly MonthRow[], ReleasedSums>() };
 
-function released(row: MonthRow, salt: number, perturb: boolean): ReleasedSums {
-  const memo = perturb ? releasedAtoms.perturbed : releasedAtoms.exact;
-  let atom = memo.get(row);
-  if (!atom) memo.set(row, (atom = releaseAtom(row, salt, perturb)));
-  return atom;
+// An atom's release depends on its row alone (its measure gives the salt), and cached month cells are shared between
+// requests: each cell's atoms are released once per kind of figure, not once per view.
+const releasedCells = { exact: new WeakMap<readonly MonthRow[], ReleasedSums[]>(), perturbed: new WeakMap<readonly MonthRow[], ReleasedSums[]>() };
+
+function releasedCell(cell: readonly MonthRow[], salt: number, perturb: boolean): readonly ReleasedSums[] {
+  const memo = perturb ? releasedCells.perturbed : releasedCells.exact;
+  let atoms = memo.get(cell);
+  if (!atoms) memo.set(cell, (atoms = cell.map((row) => releaseAtom(row, salt, perturb))));
+  return atoms;
 }
 
 /** Salt of a measure's neighborhood × month atoms. */
@@ -129,22 +137,35 @@ export function monthSeries(sums: MonthSums, rules: ReleaseRules, request: Pick<
     throw new Error(
       `The sums loaded (${sums.measures.join(', ')} from ${sums.from} to ${sums.to}) do not hold ${request.measure} from ${range.from} to ${range.to}.`,
     );
-  const position = new Map(months.map((start, i) => [start, i]));
   const index = new Map(request.neighborhoods.map((n, j) => [n.id, j]));
   const idOf = new Map(request.neighborhoods.map((n) => [n.slug, n.id]));
   const parts = request.neighborhoods.map(() => months.map(() => emptyReleased));
   const salt = measureSalt(request.measure);
   const leftOut: LeftOut[] = [];
-  for (const row of rowsOf(sums, request.measure)) {
-    const j = index.get(row.neighborhoodId);
-    const i = position.get(row.month);
-    if (j === undefined || i === undefined) continue;
-    // A sample's part is released with the same salt as the whole atom: the same records (no other part) give the same noise.
-    if (row.complement === undefined || clearsSampleFloor(row.n, row.complement, rules)) parts[j][i] = released(row, salt, rules.perturb);
-    else leftOut.push({ area: request.neighborhoods[j].slug, month: row.month });
-  }
+  const cells = cellsOf(sums);
+  // Cells whose city sums can be taken from (or kept in) the memo: whole atoms of neighborhoods all in the request.
+  const whole = months.map(() => sums.cells !== undefined);
+  months.forEach((month, i) => {
+    const cell = cells.get(`${request.measure}|${month}`) ?? [];
+    const atoms = releasedCell(cell, salt, rules.perturb);
+    cell.forEach((row, k) => {
+      const j = index.get(row.neighborhoodId);
+      if (j === undefined) whole[i] = false;
+      // A sample's part is released with the same salt as the whole atom: the same records (no other part) give the same noise.
+      else if (row.complement === undefined || clearsSampleFloor(row.n, row.complement, rules)) parts[j][i] = atoms[k];
+      else leftOut.push({ area: request.neighborhoods[j].slug, month: row.month });
+    });
+  });
   leftOut.sort((a, b) => index.get(idOf.get(a.area)!)! - index.get(idOf.get(b.area)!)! || a.month.localeCompare(b.month));
-  const city = months.map((_, i) => parts.reduce((acc, series) => addReleased(acc, series[i]), emptyReleased));
+  const memo = rules.perturb ? citySums.perturbed : citySums.exact;
+  const city = months.map((month, i) => {
+    const cell = whole[i] ? cells.get(`${request.measure}|${month}`) : undefined;
+    let sum = cell && memo.get(cell);
+    if (sum) return sum;
+    sum = parts.reduce((acc, series) => addReleased(acc, series[i]), emptyReleased);
+    if (cell) memo.set(cell, sum);
+    return sum;
+  });
   return {
     months,
     parts,
