@@ -109,23 +109,22 @@ function placeboTs(
     const g = groupsOf(t.before, t.after, c.before, c.after);
     return g && differenceInDifferencesT({ before: g[0], after: g[1] }, { before: g[2], after: g[3] });
   };
+  // Each neighborhood's quiet months and the city's sums per window are found once, not once per neighborhood and window.
+  const busyOf = new Map(neighborhoods.map((n) => [n.id, eventMonths(n.id)]));
+  const cityBusy = new Set(events.map((e) => bucketStart(e.occurredOn, 'month')));
   for (let c = w; c + w < months.length; c++) {
     const { before, after } = windowsAt(c);
-    if (cityWide) {
-      const busy = new Set(events.map((e) => bucketStart(e.occurredOn, 'month')));
-      if (months[c] !== skip.month && quiet(c, busy)) {
-        const t = changeT(cellFrom(pooled(series.city, before), rules), cellFrom(pooled(series.city, after), rules));
-        if (t !== null) ts.push(t);
-      }
+    const city = { before: pooled(series.city, before), after: pooled(series.city, after) };
+    if (cityWide && months[c] !== skip.month && quiet(c, cityBusy)) {
+      const t = changeT(cellFrom(city.before, rules), cellFrom(city.after, rules));
+      if (t !== null) ts.push(t);
     }
     neighborhoods.forEach((n, j) => {
-      if ((n.id === skip.neighborhood && months[c] === skip.month) || !quiet(c, eventMonths(n.id))) return;
-      const own = {
-        before: cellFrom(pooled(series.parts[j], before), rules, series.variance),
-        after: cellFrom(pooled(series.parts[j], after), rules, series.variance),
-      };
-      const rest = (idx: number[]) => cellFrom(subtractReleased(pooled(series.city, idx), pooled(series.parts[j], idx)), rules, series.variance);
-      const t = cityWide ? changeT(own.before, own.after) : didT(own, { before: rest(before), after: rest(after) });
+      if ((n.id === skip.neighborhood && months[c] === skip.month) || !quiet(c, busyOf.get(n.id)!)) return;
+      const sums = { before: pooled(series.parts[j], before), after: pooled(series.parts[j], after) };
+      const own = { before: cellFrom(sums.before, rules, series.variance), after: cellFrom(sums.after, rules, series.variance) };
+      const rest = (window: 'before' | 'after') => cellFrom(subtractReleased(city[window], sums[window]), rules, series.variance);
+      const t = cityWide ? changeT(own.before, own.after) : didT(own, { before: rest('before'), after: rest('after') });
       if (t !== null) ts.push(t);
     });
   }
