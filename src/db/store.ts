@@ -34,6 +34,13 @@ export interface FigureRange {
   to: string;
 }
 
+export interface CacheOptions {
+  /** The responses the value is built from. */
+  over?: FigureRange;
+  /** Keep at most this many values of its kind (the key up to its first ':'), the oldest going first: large values. */
+  keep?: number;
+}
+
 export interface TransactionOptions {
   invalidates?: readonly CacheScope[];
   changes?: readonly FigureRange[];
@@ -88,11 +95,11 @@ export interface Store {
    */
   streamText(query: SQL, batchSize: number, transform: TextTransform): AsyncIterable<string>;
   /**
-   * Memoizes a read until data of its scope changes: a committed write to anything empties 'figures' (a submission
-   * only those `over` its day, or saying nothing of what they are built from); 'settings' is emptied by every write
-   * except submissions and writes whose `invalidates` leaves it out. Cached values are shared: read-only.
+   * Memoizes a read until data of its scope changes: a committed write to anything empties 'figures' (a write naming
+   * what it `changes`, only those `over` it and those saying nothing of what they are built from); 'settings' is emptied
+   * by every write except submissions and writes whose `invalidates` leaves it out. Cached values are shared: read-only.
    */
-  cached<T>(scope: CacheScope, key: string, read: () => Promise<T>, over?: FigureRange): Promise<T>;
+  cached<T>(scope: CacheScope, key: string, read: () => Promise<T>, options?: CacheOptions): Promise<T>;
   /** Whether an error means the database cannot take writes (answered 503). */
   isStorageError(err: unknown): boolean;
   /** Why the database cannot take writes now, or null when it can (for /healthz). */

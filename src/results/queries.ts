@@ -22,6 +22,13 @@ import {
 import { trendMonths, type TrendRequest } from './trends.js';
 import type { SampleKind } from './filters.js';
 
+// How many values of each kind the figures' cache keeps (their memory, not their number, is what matters): a month cell
+// holds a row per neighborhood (up to 8 measures × 72 months × weighted or not, a survey's whole grid, at 300
+// neighborhoods ~60 MB); a computed view (a page's figures) or a sample's sums are larger and rarely asked twice.
+const KEEP_MONTH_CELLS = 1200;
+const KEEP_COMPUTED = 100;
+const KEEP_SAMPLE_SUMS = 50;
+
 /** Month cells waiting to be read together: what they span, and who waits for each ("measure|month"). */
 interface CellBatch {
   measures: Set<string>;
@@ -191,18 +198,14 @@ export function createResultsRepository(store: Store) {
         'figures',
         `months:${survey}:${sorted.join(',')}:${months.from}:${months.to}:${sample}`,
         () => loadSampleSums(survey, sorted, months, sample),
-        {
-          survey,
-          ...months,
-        },
+        { over: { survey, ...months }, keep: KEEP_SAMPLE_SUMS },
       );
     const keys = bucketsBetween(months.from, months.to, 'month').flatMap((month) => sorted.map((measure) => ({ measure, month })));
     const cells = await Promise.all(
       keys.map(({ measure, month }) =>
         store.cached('figures', `month:${survey}:${measure}:${month}:${weighted}`, () => readMonthCell(survey, measure, month, weighted), {
-          survey,
-          from: month,
-          to: bucketEnd(month, 'month'),
+          over: { survey, from: month, to: bucketEnd(month, 'month') },
+          keep: KEEP_MONTH_CELLS,
         }),
       ),
     );
@@ -306,7 +309,8 @@ export function createResultsRepository(store: Store) {
      * A value computed from figures (the public page's: the same for every visitor), kept until a write changes
      * figures (`over` the days it is built from, when given). Shared between requests: read-only.
      */
-    computed: <T>(key: string, compute: () => Promise<T>, over?: FigureRange): Promise<T> => store.cached('figures', `computed:${key}`, compute, over),
+    computed: <T>(key: string, compute: () => Promise<T>, over?: FigureRange): Promise<T> =>
+      store.cached('figures', `computed:${key}`, compute, { over, keep: KEEP_COMPUTED }),
     /** Every survey, first created first (a shared, read-only list). */
     surveys: (): Promise<readonly Pick<Survey, 'id' | 'slug' | 'title'>[]> =>
       store.cached('settings', 'results:surveys', () =>

@@ -47,7 +47,7 @@ t.test('two servers on one database: a commit on one empties the other’s cache
   t.equal(await countNeighborhoods(other, settings), 0, 'and keeps its settings cache');
 
   const march = { reads: 0 };
-  const marchFigures = () => other.cached('figures', 'march', async () => ++march.reads, { survey: 1, from: '2026-03-01', to: '2026-03-31' });
+  const marchFigures = () => other.cached('figures', 'march', async () => ++march.reads, { over: { survey: 1, from: '2026-03-01', to: '2026-03-31' } });
   await marchFigures();
   await one.submit((tx) => tx.insert(neighborhoods).values({ name: 'April', slug: 'april' }), { survey: 1, from: '2026-04-01', to: '2026-04-01' });
   t.equal(await marchFigures(), 1, 'a submission to another day on one server: the other keeps figures built from other days');

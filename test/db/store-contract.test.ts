@@ -258,7 +258,7 @@ for (const { dialect, open } of stores) {
       const store = await open(t);
       const { neighborhoods } = store.tables;
       const reads = { march: 0, unscoped: 0, settings: 0 };
-      const march = () => store.cached('figures', 'march', async () => ++reads.march, { survey: 1, from: '2026-03-01', to: '2026-03-31' });
+      const march = () => store.cached('figures', 'march', async () => ++reads.march, { over: { survey: 1, from: '2026-03-01', to: '2026-03-31' } });
       const unscoped = () => store.cached('figures', 'unscoped', async () => ++reads.unscoped);
       const settings = () => store.cached('settings', 'settings', async () => ++reads.settings);
       const submit = (slug: string, changes?: { survey: number; from: string; to: string }) =>

@@ -2,7 +2,7 @@ import { sql, type Column, type SQL } from 'drizzle-orm';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { createScopedCache } from '../cache.js';
-import type { CacheScope, Db, FigureRange, Store, Tables, TransactionOptions } from '../store.js';
+import type { CacheOptions, CacheScope, Db, FigureRange, Store, Tables, TransactionOptions } from '../store.js';
 import type { TextTransform } from '../text-transform.js';
 import type { PgDb, PgHandle } from './client.js';
 import { coalesce } from './coalesce.js';
@@ -145,10 +145,10 @@ export async function createPgStore(handle: PgHandle): Promise<Store> {
     execute: async (tx: Db, query: SQL) => (await (tx as unknown as PgDb).execute(query)).rowCount ?? 0,
     stream: <T>(query: SQL, batchSize: number) => streamRows<T>(pool, query, batchSize),
     streamText: (query: SQL, batchSize: number, transform: TextTransform) => streamText(pool, query, batchSize, transform),
-    async cached<T>(scope: CacheScope, key: string, read: () => Promise<T>, over?: FigureRange): Promise<T> {
+    async cached<T>(scope: CacheScope, key: string, read: () => Promise<T>, options?: CacheOptions): Promise<T> {
       // Every commit notified before now has been received: another server's write is never served stale.
       if (!(await listener.sync())) return read();
-      return cache.get(scope, key, read, over);
+      return cache.get(scope, key, read, options);
     },
     isStorageError: isPgStorageError,
     async problem() {

@@ -3,7 +3,7 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import * as schema from '../schema.js';
 import { createScopedCache } from '../cache.js';
-import type { CacheScope, Db, FigureRange, Store, TransactionOptions } from '../store.js';
+import type { CacheOptions, CacheScope, Db, FigureRange, Store, TransactionOptions } from '../store.js';
 import type { TextTransform } from '../text-transform.js';
 import type { DatabaseHandle } from './client.js';
 import { createGroupCommitter } from './group-commit.js';
@@ -115,9 +115,9 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
       const { sql: source, params } = dialect.sqlToQuery(query);
       return textOffLoop(handle.path, source, params, batchSize, transform);
     },
-    cached<T>(scope: CacheScope, key: string, read: () => Promise<T>, over?: FigureRange): Promise<T> {
+    cached<T>(scope: CacheScope, key: string, read: () => Promise<T>, options?: CacheOptions): Promise<T> {
       noticeOtherWriters();
-      return cache.get(scope, key, read, over);
+      return cache.get(scope, key, read, options);
     },
     isStorageError: isSqliteStorageError,
     problem: () => lock.run('shared', () => Promise.resolve(health.problem())),
