@@ -8,7 +8,8 @@ import { flash } from '../plugins/request-context.js';
 import { badQuery, chartScripts } from '../results/routes.js';
 import { TRUST_MEASURE } from '../stats/scoring.js';
 import { dateIn } from '../dates.js';
-import { computeImpact, impactMonthOptions, impactMonths } from './impact.js';
+import { offLoop } from '../compute/off-loop.js';
+import { impactMonthOptions, impactMonths } from './impact.js';
 import { verdictView } from './verdict-view.js';
 import { apiErrorSchema, documented, staffErrors } from '../plugins/openapi.js';
 import { impactSchema } from './api-schemas.js';
@@ -157,7 +158,7 @@ export async function eventRoutes(app: FastifyInstance) {
     const key = [event.id, measure, input.months, input.latest, input.weighted, input.sample, rules.perturb, rules.unsafeSampleParts === true].join(':');
     const impact = await results.computed(
       `impact:${key}`,
-      async () => computeImpact(await results.monthSums(found.survey.id, [measure], months, input), rules, input),
+      async () => offLoop('computeImpact', await results.monthSums(found.survey.id, [measure], months, input), rules, input),
       { survey: found.survey.id, ...months },
     );
     return {

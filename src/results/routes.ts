@@ -6,7 +6,8 @@ import { dateIn, EARLIEST_DAY } from '../dates.js';
 import { localize } from '../i18n/index.js';
 import type { Neighborhood, WeightingRun } from '../db/schema.js';
 import { eventKindLabels } from '../events/schemas.js';
-import { computeImpact, DEFAULT_IMPACT_MONTHS, impactMonths } from '../events/impact.js';
+import { offLoop } from '../compute/off-loop.js';
+import { DEFAULT_IMPACT_MONTHS, impactMonths } from '../events/impact.js';
 import { verdictView } from '../events/verdict-view.js';
 import { bucketKinds, bucketLabel, bucketStart, shiftBucket, snapRange } from '../stats/buckets.js';
 import type { ReleaseRules } from '../stats/cells.js';
@@ -364,29 +365,28 @@ export async function resultsRoutes(app: FastifyInstance) {
     // One read for every event's impact: their histories overlap.
     const impactRanges = shownEvents.map((event) => impactMonths({ event, months: DEFAULT_IMPACT_MONTHS, latest }));
     const impactSums = impactRanges.length > 0 ? await results.monthSums(base.survey.id, [base.measure], spanning(...impactRanges), base) : null;
-    const recent = shownEvents.flatMap((event) => {
-      if (!impactSums) return [];
-      const impact = computeImpact(impactSums, rules, {
-        event,
-        survey: base.survey,
-        measure: base.measure,
-        months: DEFAULT_IMPACT_MONTHS,
-        neighborhoods,
-        events: allEvents,
-        latest,
-        weighted: base.weighted,
-        sample: base.sample,
-      });
-      return [
-        {
+    const recent = await Promise.all(
+      (impactSums ? shownEvents : []).map(async (event) => {
+        const impact = await offLoop('computeImpact', impactSums!, rules, {
+          event,
+          survey: base.survey,
+          measure: base.measure,
+          months: DEFAULT_IMPACT_MONTHS,
+          neighborhoods,
+          events: allEvents,
+          latest,
+          weighted: base.weighted,
+          sample: base.sample,
+        });
+        return {
           id: event.id,
           title: localize(event.title, 'en'),
           occurredOn: event.occurredOn,
           kindLabel: eventKindLabels[event.kind],
           verdict: verdictView(impact),
-        },
-      ];
-    });
+        };
+      }),
+    );
     const own = trends.series.find((s) => s.area === neighborhood.slug);
     const city = trends.series.find((s) => s.area === CITY);
     const trend = trends.buckets

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { parentPort } from 'node:worker_threads';
 import { loadTextTransform, type TextTransformer } from '../text-transform.js';
-import type { ReadReply, ReadRequest } from './off-loop-reads.js';
+import type { ReadReply, ReadRequest, ReadResult } from './off-loop-reads.js';
 import { withStatementCache } from './statements.js';
 
 // The worker behind off-loop reads: read-only connections, one per database file, each with its statements prepared
@@ -35,26 +35,26 @@ function endStream(id: number) {
 }
 
 /** The stream's next batch; the last one says so, and its connection is closed. */
-function nextBatch(id: number): ReadReply {
+function nextBatch(id: number): ReadResult {
   const stream = streams.get(id);
-  if (!stream) return { id, rows: [], done: true };
+  if (!stream) return { rows: [], done: true };
   const batch: unknown[] = [];
   const { transformer } = stream;
   for (;;) {
     const next = stream.rows.next();
     if (next.done) {
       endStream(id);
-      return { id, rows: transformer ? [transformer.batch(batch) + transformer.end()] : batch, done: true };
+      return { rows: transformer ? [transformer.batch(batch) + transformer.end()] : batch, done: true };
     }
     batch.push(next.value);
-    if (batch.length >= stream.batchSize) return { id, rows: transformer ? [transformer.batch(batch)] : batch };
+    if (batch.length >= stream.batchSize) return { rows: transformer ? [transformer.batch(batch)] : batch };
   }
 }
 
-async function answer(message: Exclude<ReadRequest, { kind: 'release' | 'stop' }>): Promise<ReadReply> {
+async function answer(message: Exclude<ReadRequest, { kind: 'release' | 'stop' }>): Promise<ReadResult> {
   switch (message.kind) {
     case 'rows':
-      return { id: message.id, rows: rows(message.path, message.sql, message.params) };
+      return { rows: rows(message.path, message.sql, message.params) };
     case 'stream': {
       const transformer = message.transform && (await loadTextTransform(message.transform));
       const sqlite = open(message.path);
@@ -79,7 +79,7 @@ parentPort!.on('message', (message: ReadRequest) => {
   }
   if (message.kind === 'stop') return endStream(message.id);
   answer(message).then(
-    (reply) => parentPort!.postMessage(reply),
+    (result) => parentPort!.postMessage({ id: message.id, result } satisfies ReadReply),
     (err: unknown) => {
       if (message.kind !== 'rows') endStream(message.id);
       const { message: text, code } = err as { message: string; code?: string };
