@@ -28,12 +28,12 @@ const measures = measuresOf(questions);
 const neighborhoods = new Map((await pool.query<{ id: number; slug: string }>('SELECT id, slug FROM neighborhoods')).rows.map((n) => [n.slug, n.id]));
 
 /** One multi-row upsert into a rollup; `tuple` wraps each row's placeholders (lower(trim(…)) for texts: one per text question). */
-function upsert(client: pg.PoolClient, table: string, keys: string, sums: string[], rows: unknown[][], tuple = (marks: string[]) => marks) {
+function upsert(client: pg.PoolClient, table: string, keys: string, sums: string[], rows: unknown[][], tuple = (marks: string[]) => marks, columns = keys) {
   if (rows.length === 0) return;
   let k = 0;
   const values = rows.map((row) => `(${tuple(row.map(() => `$${++k}`)).join(', ')})`).join(', ');
   return client.query(
-    `INSERT INTO ${table} (${keys}, ${sums.join(', ')}) VALUES ${values}
+    `INSERT INTO ${table} (${columns}, ${sums.join(', ')}) VALUES ${values}
      ON CONFLICT (${keys}) DO UPDATE SET ${sums.map((s) => `${s} = ${table}.${s} + excluded.${s}`).join(', ')}`,
     rows.flat(),
   );
@@ -67,7 +67,7 @@ async function store(body: Record<string, string>) {
       ]);
       if (numeric) points.set(q.id, Number(raw));
       else if (q.kind === 'choice') choices.push([q.id, raw]);
-      else texts.push([surveyId, neighborhoodId, q.id, month, raw, 1, cellKey]);
+      else texts.push([surveyId, neighborhoodId, q.id, month, raw, raw, 1, cellKey]);
     }
     const scores = [...respondentScores(measures, points)];
     for (const [measure, score] of scores)
@@ -100,8 +100,14 @@ async function store(body: Record<string, string>) {
       ['n', 'key_sum'],
       sorted([...points].map(([q, value]) => [surveyId, neighborhoodId, month, q, value, 1, cellKey])),
     );
-    await upsert(client, 'text_rollups', 'survey_id, neighborhood_id, question_id, month, text', ['n', 'key_sum'], texts, (marks) =>
-      marks.map((m, i) => (i === 4 ? `lower(trim(${m}))` : m)),
+    await upsert(
+      client,
+      'text_rollups',
+      'survey_id, neighborhood_id, question_id, month, text_key',
+      ['n', 'key_sum'],
+      texts,
+      (marks) => marks.map((m, i) => (i === 4 ? `md5(lower(trim(${m})))` : i === 5 ? `lower(trim(${m}))` : m)),
+      'survey_id, neighborhood_id, question_id, month, text_key, text',
     );
     await client.query('COMMIT');
   } catch (err) {

@@ -34,9 +34,9 @@ const insertScore = sqlite.prepare('INSERT INTO response_scores (response_id, me
 // One upsert per rollup and submission, prepared per row count; `tuple` gives each row's placeholders (a response has
 // one text per text question, so lower(trim(?)) never meets one key twice in a statement).
 const upserts = new Map<string, Database.Statement>();
-function upsert(table: string, keys: string, sums: string[], tuple: string, rows: unknown[][]) {
+function upsert(table: string, keys: string, sums: string[], tuple: string, rows: unknown[][], columns = keys) {
   if (rows.length === 0) return;
-  const text = `INSERT INTO ${table} (${keys}, ${sums.join(', ')}) VALUES ${Array(rows.length).fill(tuple).join(', ')}
+  const text = `INSERT INTO ${table} (${columns}, ${sums.join(', ')}) VALUES ${Array(rows.length).fill(tuple).join(', ')}
     ON CONFLICT (${keys}) DO UPDATE SET ${sums.map((s) => `${s} = ${s} + excluded.${s}`).join(', ')}`;
   let statement = upserts.get(text);
   if (!statement) upserts.set(text, (statement = sqlite.prepare(text)));
@@ -59,7 +59,7 @@ const store = sqlite.transaction((body: Record<string, string>) => {
     insertAnswer.run(responseId, q.id, numeric ? Number(raw) : null, numeric ? null : raw);
     if (numeric) points.set(q.id, Number(raw));
     else if (q.kind === 'choice') choices.push([q.id, raw]);
-    else texts.push([survey.id, neighborhoodId, q.id, month, raw, 1, cellKey]);
+    else texts.push([survey.id, neighborhoodId, q.id, month, raw, raw, 1, cellKey]);
   }
   const scores = [...respondentScores(measures, points)];
   for (const [measure, score] of scores) insertScore.run(responseId, measure, score);
@@ -85,7 +85,14 @@ const store = sqlite.transaction((body: Record<string, string>) => {
     '(?, ?, ?, ?, ?, ?, ?)',
     [...points].map(([q, value]) => [survey.id, neighborhoodId, month, q, value, 1, cellKey]),
   );
-  upsert('text_rollups', 'survey_id, neighborhood_id, question_id, month, text', ['n', 'key_sum'], '(?, ?, ?, ?, lower(trim(?)), ?, ?)', texts);
+  upsert(
+    'text_rollups',
+    'survey_id, neighborhood_id, question_id, month, text_key',
+    ['n', 'key_sum'],
+    '(?, ?, ?, ?, lower(trim(?)), lower(trim(?)), ?, ?)',
+    texts,
+    'survey_id, neighborhood_id, question_id, month, text_key, text',
+  );
 });
 
 const app = Fastify();

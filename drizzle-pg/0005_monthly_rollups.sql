@@ -42,10 +42,11 @@ CREATE TABLE "text_rollups" (
 	"neighborhood_id" integer NOT NULL,
 	"question_id" integer NOT NULL,
 	"month" date NOT NULL,
+	"text_key" text NOT NULL,
 	"text" text NOT NULL,
 	"n" integer NOT NULL,
 	"key_sum" bigint DEFAULT 0 NOT NULL,
-	CONSTRAINT "text_rollups_survey_id_neighborhood_id_question_id_month_text_pk" PRIMARY KEY("survey_id","neighborhood_id","question_id","month","text")
+	CONSTRAINT "text_rollups_survey_id_neighborhood_id_question_id_month_text_key_pk" PRIMARY KEY("survey_id","neighborhood_id","question_id","month","text_key")
 );
 --> statement-breakpoint
 INSERT INTO "monthly_rollups" ("survey_id", "measure", "month", "neighborhood_id", "n", "sum", "sum_squares", "key_sum")
@@ -68,11 +69,12 @@ INSERT INTO "answer_rollups" ("survey_id", "neighborhood_id", "month", "question
   JOIN "questions" q ON q."id" = a."question_id" AND q."kind" = 'scale'
   WHERE NOT r."voided" GROUP BY 1, 2, 3, 4, 5;
 --> statement-breakpoint
-INSERT INTO "text_rollups" ("survey_id", "neighborhood_id", "question_id", "month", "text", "n", "key_sum")
-  SELECT r."survey_id", r."neighborhood_id", a."question_id", date_trunc('month', r."submitted_on")::date, lower(trim(a."value_text")), count(*), sum(r."cell_key")
+INSERT INTO "text_rollups" ("survey_id", "neighborhood_id", "question_id", "month", "text_key", "text", "n", "key_sum")
+  SELECT r."survey_id", r."neighborhood_id", a."question_id", date_trunc('month', r."submitted_on")::date, md5(lower(trim(a."value_text"))), lower(trim(a."value_text")),
+         count(*), sum(r."cell_key")
   FROM "responses" r
   JOIN "answers" a ON a."response_id" = r."id" AND a."value_text" IS NOT NULL
   JOIN "questions" q ON q."id" = a."question_id" AND q."kind" = 'text'
-  WHERE NOT r."voided" GROUP BY 1, 2, 3, 4, 5;
+  WHERE NOT r."voided" GROUP BY 1, 2, 3, 4, 6;
 --> statement-breakpoint
 DROP TABLE "daily_rollups" CASCADE;

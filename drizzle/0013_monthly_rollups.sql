@@ -43,10 +43,11 @@ CREATE TABLE `text_rollups` (
 	`neighborhood_id` integer NOT NULL,
 	`question_id` integer NOT NULL,
 	`month` text NOT NULL,
+	`text_key` text NOT NULL,
 	`text` text NOT NULL,
 	`n` integer NOT NULL,
 	`key_sum` integer DEFAULT 0 NOT NULL,
-	PRIMARY KEY(`survey_id`, `neighborhood_id`, `question_id`, `month`, `text`)
+	PRIMARY KEY(`survey_id`, `neighborhood_id`, `question_id`, `month`, `text_key`)
 ) WITHOUT ROWID;
 --> statement-breakpoint
 INSERT INTO `monthly_rollups` (`survey_id`, `measure`, `month`, `neighborhood_id`, `n`, `sum`, `sum_squares`, `key_sum`)
@@ -69,8 +70,9 @@ INSERT INTO `answer_rollups` (`survey_id`, `neighborhood_id`, `month`, `question
   JOIN `questions` q ON q.`id` = a.`question_id` AND q.`kind` = 'scale'
   WHERE NOT r.`voided` GROUP BY 1, 2, 3, 4, 5;
 --> statement-breakpoint
-INSERT INTO `text_rollups` (`survey_id`, `neighborhood_id`, `question_id`, `month`, `text`, `n`, `key_sum`)
-  SELECT r.`survey_id`, r.`neighborhood_id`, a.`question_id`, substr(r.`submitted_on`, 1, 7) || '-01', lower(trim(a.`value_text`)), count(*), sum(r.`cell_key`)
+INSERT INTO `text_rollups` (`survey_id`, `neighborhood_id`, `question_id`, `month`, `text_key`, `text`, `n`, `key_sum`)
+  SELECT r.`survey_id`, r.`neighborhood_id`, a.`question_id`, substr(r.`submitted_on`, 1, 7) || '-01', lower(trim(a.`value_text`)), lower(trim(a.`value_text`)),
+         count(*), sum(r.`cell_key`)
   FROM `responses` r
   JOIN `answers` a ON a.`response_id` = r.`id` AND a.`value_text` IS NOT NULL
   JOIN `questions` q ON q.`id` = a.`question_id` AND q.`kind` = 'text'

@@ -299,11 +299,14 @@ export const textRollups = sqliteTable(
     neighborhoodId: integer('neighborhood_id').notNull(),
     questionId: integer('question_id').notNull(),
     month: text('month').notNull(),
+    // The text as a key: the text itself here; its MD5 on PostgreSQL, whose B-tree entries hold at most 2,704 bytes
+    // (a 1,000-character answer in a CJK script takes about 3,000).
+    textKey: text('text_key').notNull(),
     text: text('text').notNull(),
     n: integer('n').notNull(),
     keySum: integer('key_sum').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.surveyId, t.neighborhoodId, t.questionId, t.month, t.text] })],
+  (t) => [primaryKey({ columns: [t.surveyId, t.neighborhoodId, t.questionId, t.month, t.textKey] })],
 );
 
 /**

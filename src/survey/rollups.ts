@@ -36,8 +36,9 @@ const groups: Rollup = {
   sums: ['n', 'sum', 'sum_squares', 'key_sum'],
 };
 const answers: Rollup = { table: 'answer_rollups', keys: ['survey_id', 'neighborhood_id', 'month', 'question_id', 'value'], sums: ['n', 'key_sum'] };
-// Texts are held as answered: the database takes lower(trim(text)) as it writes them, as it does where it groups raw answers.
-const texts: Rollup = { table: 'text_rollups', keys: ['survey_id', 'neighborhood_id', 'question_id', 'month', 'text'], sums: ['n', 'key_sum'] };
+// Texts are held as answered: the database takes lower(trim(text)) as it writes them (and its key, see the schema),
+// as it does where it groups raw answers.
+const texts: Rollup = { table: 'text_rollups', keys: ['survey_id', 'neighborhood_id', 'question_id', 'month', 'text_key'], sums: ['n', 'key_sum'] };
 const rollups = [monthly, groups, answers, texts];
 
 // Rows per multi-row statement: far below the bound parameters SQLite (32,766) and PostgreSQL (65,535) accept.
@@ -47,24 +48,48 @@ function* chunks<T>(rows: readonly T[], size = ROWS_PER_STATEMENT): Generator<T[
   for (let i = 0; i < rows.length; i += size) yield rows.slice(i, i + size);
 }
 
-/** Cells of one rollup table by key: key values then sums, one flat row each. */
-class Cells {
-  readonly byKey = new Map<string, (string | number)[]>();
-  constructor(readonly rollup: Rollup) {}
+type Row = (string | number)[];
+type Index = Map<string | number, Index | Row>;
 
-  add(row: readonly (string | number)[]) {
-    const width = this.rollup.keys.length;
-    // NUL separates the key's parts: only the last may be free text, so no two keys join to the same string.
-    let key = String(row[0]);
-    for (let i = 1; i < width; i++) key += '\0' + row[i];
-    const into = this.byKey.get(key);
-    if (!into) this.byKey.set(key, [...row]);
-    else for (let i = width; i < row.length; i++) (into[i] as number) += row[i] as number;
+/** Cells of one rollup table, each one flat row (key values, then sums), found through maps nested by key value. */
+class Cells {
+  readonly rows: Row[] = [];
+  readonly width: number;
+  private readonly index: Index = new Map();
+  constructor(readonly rollup: Rollup) {
+    this.width = rollup.keys.length;
   }
 
-  /** In key order, so concurrent writers (PostgreSQL) lock rows in one order and never deadlock. */
-  sorted(): (string | number)[][] {
-    return [...this.byKey.keys()].sort().map((k) => this.byKey.get(k)!);
+  /** The cell with these key values (in primary key order), created with sums of zero when new. */
+  cell(...key: (string | number)[]): number[] {
+    let map = this.index;
+    for (let i = 0; i < key.length - 1; i++) {
+      let next = map.get(key[i]) as Index | undefined;
+      if (!next) map.set(key[i], (next = new Map()));
+      map = next;
+    }
+    let row = map.get(key[key.length - 1]) as Row | undefined;
+    if (!row) {
+      row = [...key, ...this.rollup.sums.map(() => 0)];
+      map.set(key[key.length - 1], row);
+      this.rows.push(row);
+    }
+    return row as number[];
+  }
+
+  /** Adds another's cell. */
+  merge(row: readonly (string | number)[]) {
+    const into = this.cell(...row.slice(0, this.width));
+    for (let i = this.width; i < row.length; i++) into[i] += row[i] as number;
+  }
+
+  /** In primary key order, so concurrent writers (PostgreSQL) lock rows in one order and never deadlock. */
+  sorted(): Row[] {
+    const w = this.width;
+    return [...this.rows].sort((a, b) => {
+      for (let i = 0; i < w; i++) if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
+      return 0;
+    });
   }
 }
 
@@ -89,6 +114,18 @@ export interface RollupSums {
  * sums (monthly_rollups), each measure's sums per choice answer (group_rollups), the answers per scale point
  * (answer_rollups) and per text (text_rollups), each with the sum of the responses' cell keys.
  */
+/** A response in a cell with sums of its score (n, sum, sum of squares, cell keys) or of itself (n, cell keys). */
+function add4(row: number[], score: number, cellKey: number) {
+  row[row.length - 4] += 1;
+  row[row.length - 3] += score;
+  row[row.length - 2] += score * score;
+  row[row.length - 1] += cellKey;
+}
+function add2(row: number[], cellKey: number) {
+  row[row.length - 2] += 1;
+  row[row.length - 1] += cellKey;
+}
+
 export function createRollupSums(): RollupSums {
   const cells = rollups.map((r) => new Cells(r));
   const [months, byGroup, byPoint, byText] = cells;
@@ -104,7 +141,7 @@ export function createRollupSums(): RollupSums {
         await store.execute(
           tx,
           c === byText
-            ? sql`INSERT INTO text_rollups (${sql.raw([...keys, ...sums].join(', '))}) ${normalizedTexts(store, part)} ${conflict}`
+            ? sql`INSERT INTO text_rollups (${sql.raw([...keys, 'text', ...sums].join(', '))}) ${normalizedTexts(store, part)} ${conflict}`
             : sql`INSERT INTO ${sql.raw(table)} (${sql.raw([...keys, ...sums].join(', '))}) VALUES ${valueRows(part)} ${conflict}`,
         );
       }
@@ -115,27 +152,26 @@ export function createRollupSums(): RollupSums {
     add(response: Counted, scores: readonly (readonly [string, number])[], answered: readonly CountedAnswer[]) {
       const { surveyId, neighborhoodId, cellKey } = response;
       const month = bucketStart(response.submittedOn, 'month');
-      for (const [measure, score] of scores) months.add([surveyId, measure, month, neighborhoodId, 1, score, score * score, cellKey]);
+      for (const [measure, score] of scores) add4(months.cell(surveyId, measure, month, neighborhoodId), score, cellKey);
       for (const a of answered) {
         if (a.kind === 'choice' && a.valueText !== null) {
-          for (const [measure, score] of scores)
-            byGroup.add([surveyId, measure, neighborhoodId, month, a.questionId, a.valueText, 1, score, score * score, cellKey]);
-        } else if (a.kind === 'scale' && a.valueNumber !== null) byPoint.add([surveyId, neighborhoodId, month, a.questionId, a.valueNumber, 1, cellKey]);
-        else if (a.kind === 'text' && a.valueText !== null) byText.add([surveyId, neighborhoodId, a.questionId, month, a.valueText, 1, cellKey]);
+          for (const [measure, score] of scores) add4(byGroup.cell(surveyId, measure, neighborhoodId, month, a.questionId, a.valueText), score, cellKey);
+        } else if (a.kind === 'scale' && a.valueNumber !== null) add2(byPoint.cell(surveyId, neighborhoodId, month, a.questionId, a.valueNumber), cellKey);
+        else if (a.kind === 'text' && a.valueText !== null) add2(byText.cell(surveyId, neighborhoodId, a.questionId, month, a.valueText), cellKey);
       }
     },
     addAll(other: RollupSums) {
       other.cells.forEach((c, i) => {
-        for (const row of c.byKey.values()) cells[i].add(row);
+        for (const row of c.rows) cells[i].merge(row);
       });
     },
     cells,
     async addTo(tx: Db, store: Writer): Promise<void> {
-      await markForWeighting(tx, store, [...months.byKey.values()]);
+      await markForWeighting(tx, store, months.rows);
       await write(tx, store, 1);
     },
     async takeFrom(tx: Db, store: Writer): Promise<void> {
-      await markForWeighting(tx, store, [...months.byKey.values()]);
+      await markForWeighting(tx, store, months.rows);
       await write(tx, store, -1);
       await deleteEmpty(tx, store, cells);
     },
@@ -144,13 +180,15 @@ export function createRollupSums(): RollupSums {
 
 /**
  * Rows of texts as answered, summed per lower(trim(text)) by the database itself (PostgreSQL's lower() follows the
- * database's locale, which JavaScript cannot repeat), so no upsert meets one row twice.
+ * database's locale, which JavaScript cannot repeat), so no upsert meets one row twice; with the text's key (its MD5
+ * on PostgreSQL). Columns are cast on PostgreSQL only: its VALUES of parameters are text, and SQLite's CAST(… AS date) is numeric.
  */
 function normalizedTexts(store: Writer, rows: readonly (readonly (string | number)[])[]): SQL {
-  const typed = (column: string, type: string) => (store.dialect === 'postgres' ? `CAST(${column} AS ${type})` : column);
-  return sql`SELECT ${sql.raw(`${typed('column1', 'integer')}, ${typed('column2', 'integer')}, ${typed('column3', 'integer')}, ${typed('column4', 'date')}`)},
-      lower(trim(column5)), ${sql.raw(`sum(${typed('column6', 'integer')}), sum(${typed('column7', 'bigint')})`)}
-    FROM (VALUES ${valueRows(rows)}) AS v GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`;
+  const pg = store.dialect === 'postgres';
+  const typed = (column: string, type: string) => (pg ? `CAST(${column} AS ${type})` : column);
+  const columns = sql.raw(`${typed('column1', 'integer')}, ${typed('column2', 'integer')}, ${typed('column3', 'integer')}, ${typed('column4', 'date')},
+      ${pg ? 'md5(lower(trim(column5)))' : 'lower(trim(column5))'}, lower(trim(column5)), sum(${typed('column6', 'integer')}), sum(${typed('column7', 'bigint')})`);
+  return sql`SELECT ${columns} FROM (VALUES ${valueRows(rows)}) AS v GROUP BY 1, 2, 3, 4, 6 ORDER BY 1, 2, 3, 4, 5`;
 }
 
 /** Marks stale the weighting of each changed survey × neighborhood × month and of the months after it, up to the present, whose window holds it. */
@@ -182,7 +220,7 @@ async function deleteEmpty(tx: Db, store: Writer, cells: readonly Cells[]): Prom
     // The key column before the place's (measure or question) narrows each delete to a range of the primary key.
     const lead = keys[1] === 'measure' ? 1 : keys[2] === 'question_id' ? 2 : -1;
     const places = new Map<string, { surveyId: number; neighborhoodId: number; month: string; leads: Set<string | number> }>();
-    for (const row of c.byKey.values()) {
+    for (const row of c.rows) {
       const key = `${row[survey]}|${row[neighborhood]}|${row[month]}`;
       let place = places.get(key);
       if (!place)

@@ -85,13 +85,15 @@ export async function rollupsAndRecomputation({ store }: Pick<FastifyInstance, '
       return rows;
     });
   const live = sql`FROM responses r JOIN answers a ON a.response_id = r.id JOIN questions q ON q.id = a.question_id`;
+  // A text's key: the text itself on SQLite, its MD5 on PostgreSQL (see the schema).
+  const textKey = store.dialect === 'postgres' ? sql`md5(lower(trim(a.value_text)))` : sql`lower(trim(a.value_text))`;
   return {
     stored: await all([
       sql`SELECT 'monthly' AS kind, survey_id, measure, month, neighborhood_id, n, sum, sum_squares, key_sum FROM monthly_rollups ORDER BY 2, 3, 4, 5`,
       sql`SELECT 'group' AS kind, survey_id, measure, neighborhood_id, month, question_id, value, n, sum, sum_squares, key_sum
           FROM group_rollups ORDER BY 2, 3, 4, 5, 6, 7`,
       sql`SELECT 'answer' AS kind, survey_id, neighborhood_id, month, question_id, value, n, key_sum FROM answer_rollups ORDER BY 2, 3, 4, 5, 6`,
-      sql`SELECT 'text' AS kind, survey_id, neighborhood_id, question_id, month, text, n, key_sum FROM text_rollups ORDER BY 2, 3, 4, 5, 6`,
+      sql`SELECT 'text' AS kind, survey_id, neighborhood_id, question_id, month, text_key, text, n, key_sum FROM text_rollups ORDER BY 2, 3, 4, 5, 6`,
     ]),
     recomputed: await all([
       sql`SELECT 'monthly' AS kind, r.survey_id, s.measure, ${month} AS month, r.neighborhood_id, count(*) AS n, sum(s.score) AS sum,
@@ -103,9 +105,9 @@ export async function rollupsAndRecomputation({ store }: Pick<FastifyInstance, '
           WHERE NOT r.voided AND q.kind = 'choice' AND a.value_text IS NOT NULL GROUP BY 2, 3, 4, 5, 6, 7 ORDER BY 2, 3, 4, 5, 6, 7`,
       sql`SELECT 'answer' AS kind, r.survey_id, r.neighborhood_id, ${month} AS month, a.question_id, a.value_number AS value, count(*) AS n, sum(r.cell_key) AS key_sum
           ${live} WHERE NOT r.voided AND q.kind = 'scale' AND a.value_number IS NOT NULL GROUP BY 2, 3, 4, 5, 6 ORDER BY 2, 3, 4, 5, 6`,
-      sql`SELECT 'text' AS kind, r.survey_id, r.neighborhood_id, a.question_id, ${month} AS month, lower(trim(a.value_text)) AS text, count(*) AS n,
-                 sum(r.cell_key) AS key_sum
-          ${live} WHERE NOT r.voided AND q.kind = 'text' AND a.value_text IS NOT NULL GROUP BY 2, 3, 4, 5, 6 ORDER BY 2, 3, 4, 5, 6`,
+      sql`SELECT 'text' AS kind, r.survey_id, r.neighborhood_id, a.question_id, ${month} AS month, ${textKey} AS text_key, lower(trim(a.value_text)) AS text,
+                 count(*) AS n, sum(r.cell_key) AS key_sum
+          ${live} WHERE NOT r.voided AND q.kind = 'text' AND a.value_text IS NOT NULL GROUP BY 2, 3, 4, 5, 7 ORDER BY 2, 3, 4, 5, 6`,
     ]),
   };
 }

@@ -48,8 +48,11 @@ t.test(
       return stored;
     };
 
-    // Backdated responses over two months, with choice and text answers that differ only in case and spaces.
-    const issues = ['Speeding', ' speeding ', 'SPEEDING', 'Noise', 'noise  ', ''];
+    // Backdated responses over two months, with choice and text answers that differ only in case and spaces, and the
+    // longest answer in a CJK script (about 3,000 bytes: more than a PostgreSQL B-tree entry holds).
+    let seed = 7;
+    const cjk = Array.from({ length: 1000 }, () => String.fromCodePoint(0x4e00 + ((seed = (seed * 48271) % 2147483647) % 20000))).join('');
+    const issues = ['Speeding', ' speeding ', 'SPEEDING', 'Noise', 'noise  ', '', cjk];
     const ids = await seedResponses(
       app,
       Array.from({ length: 48 }, (_, i) => ({

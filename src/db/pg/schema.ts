@@ -269,11 +269,12 @@ export const textRollups = pgTable(
     neighborhoodId: integer('neighborhood_id').notNull(),
     questionId: integer('question_id').notNull(),
     month: day('month').notNull(),
+    textKey: text('text_key').notNull(),
     text: text('text').notNull(),
     n: integer('n').notNull(),
     keySum: bigNumber('key_sum').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.surveyId, t.neighborhoodId, t.questionId, t.month, t.text] })],
+  (t) => [primaryKey({ columns: [t.surveyId, t.neighborhoodId, t.questionId, t.month, t.textKey] })],
 );
 
 export const weightedRollups = pgTable(
