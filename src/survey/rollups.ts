@@ -22,7 +22,7 @@ export interface CountedAnswer {
 
 type Writer = Pick<Store, 'execute' | 'dialect'>;
 
-/** A rollup table: its key columns (primary key order; only the last may hold arbitrary text) and its additive sums. */
+/** A rollup table: its key columns (in primary key order) and its additive sums. */
 interface Rollup {
   table: string;
   keys: readonly string[];
@@ -109,11 +109,6 @@ export interface RollupSums {
   takeFrom(tx: Db, store: Writer): Promise<void>;
 }
 
-/**
- * What responses add to the four rollups kept at the release grid's base cell (neighborhood × month): every measure's
- * sums (monthly_rollups), each measure's sums per choice answer (group_rollups), the answers per scale point
- * (answer_rollups) and per text (text_rollups), each with the sum of the responses' cell keys.
- */
 /** A response in a cell with sums of its score (n, sum, sum of squares, cell keys) or of itself (n, cell keys). */
 function add4(row: number[], score: number, cellKey: number) {
   row[row.length - 4] += 1;
@@ -126,6 +121,11 @@ function add2(row: number[], cellKey: number) {
   row[row.length - 1] += cellKey;
 }
 
+/**
+ * What responses add to the four rollups kept at the release grid's base cell (neighborhood × month): every measure's
+ * sums (monthly_rollups), each measure's sums per choice answer (group_rollups), the answers per scale point
+ * (answer_rollups) and per text (text_rollups), each with the sum of the responses' cell keys.
+ */
 export function createRollupSums(): RollupSums {
   const cells = rollups.map((r) => new Cells(r));
   const [months, byGroup, byPoint, byText] = cells;
