@@ -160,9 +160,9 @@ const bucketOf = (column: string, bucket: BucketKind) =>
   bucket === 'month' ? `substr(${column}, 1, 7)` : `substr(${column}, 1, 4) || '-' || ((CAST(substr(${column}, 6, 2) AS INTEGER) - 1) / ${monthsIn[bucket]})`;
 
 /**
- * The same aggregation as a route's, run directly with better-sqlite3 on the same file: the bucketed rollup sums per
- * neighborhood (and their weighted sums), a neighborhood's answer distributions, choice groups and texts over its
- * window, an event's responses by channel. What is left is the route's own work (statistics, release rules, rendering).
+ * The same aggregation as a route's, run directly with better-sqlite3 on the same file: the bucketed sums of
+ * monthly_rollups per neighborhood (and their weighted sums), a neighborhood's choice groups, answer distributions
+ * and texts over its window from group_rollups, answer_rollups and text_rollups, an event's responses by channel. What is left is the route's own work (statistics, release rules, rendering).
  */
 export function sqlBaseline(path: string, requests: readonly BrowseRequest[]): Map<string, { count: number; p50: number; p95: number }> {
   const db = new Database(path, { readonly: true });
@@ -179,8 +179,8 @@ export function sqlBaseline(path: string, requests: readonly BrowseRequest[]): M
       if (read.kind === 'sums') {
         const marks = read.measures.map(() => '?').join(', ');
         prepared(
-          `SELECT measure, ${bucketOf('day', read.bucket)} AS bucket, neighborhood_id, sum(n), sum(sum), sum(sum_squares), sum(key_sum)
-           FROM daily_rollups WHERE survey_id = ? AND measure IN (${marks}) AND day BETWEEN ? AND ? GROUP BY 1, 2, 3`,
+          `SELECT measure, ${bucketOf('month', read.bucket)} AS bucket, neighborhood_id, sum(n), sum(sum), sum(sum_squares), sum(key_sum)
+           FROM monthly_rollups WHERE survey_id = ? AND measure IN (${marks}) AND month BETWEEN ? AND ? GROUP BY 1, 2, 3`,
         ).all(survey, ...read.measures, read.from, read.to);
         if (read.weighted)
           prepared(
@@ -190,24 +190,18 @@ export function sqlBaseline(path: string, requests: readonly BrowseRequest[]): M
           ).all(survey, ...read.measures, read.from, read.to);
       } else if (read.kind === 'neighborhood') {
         const n = neighborhoodId.get(read.neighborhood);
-        const live = 'r.survey_id = ? AND NOT r.voided AND r.submitted_on BETWEEN ? AND ? AND r.neighborhood_id = ?';
-        const month = "substr(r.submitted_on, 1, 7) || '-01'";
+        const within = 'survey_id = ? AND neighborhood_id = ? AND month BETWEEN ? AND ?';
+        const [from, to] = [read.from.slice(0, 7) + '-01', read.to];
         prepared(
-          `SELECT s.measure, q.code, a.value_text, ${month}, count(*), sum(s.score), sum(s.score * s.score), sum(r.cell_key)
-           FROM responses r JOIN response_scores s ON s.response_id = r.id AND s.measure = 'trust'
-           JOIN answers a ON a.response_id = r.id JOIN questions q ON q.id = a.question_id AND q.kind = 'choice'
-           WHERE ${live} GROUP BY s.measure, q.code, a.value_text, ${month}`,
-        ).all(survey, read.from, read.to, n);
+          `SELECT g.measure, q.code, g.value, g.month, g.n, g.sum, g.sum_squares, g.key_sum
+           FROM group_rollups g JOIN questions q ON q.id = g.question_id
+           WHERE g.survey_id = ? AND g.measure = 'trust' AND g.neighborhood_id = ? AND g.month BETWEEN ? AND ?`,
+        ).all(survey, n, from, to);
+        prepared(`SELECT question_id, month, value, n, key_sum FROM answer_rollups WHERE ${within}`).all(survey, n, from, to);
         prepared(
-          `SELECT a.question_id, ${month}, a.value_number, count(*), sum(r.cell_key)
-           FROM responses r JOIN answers a ON a.response_id = r.id JOIN questions q ON q.id = a.question_id AND q.kind = 'scale'
-           WHERE ${live} AND a.value_number IS NOT NULL GROUP BY a.question_id, ${month}, a.value_number`,
-        ).all(survey, read.from, read.to, n);
-        prepared(
-          `SELECT lower(trim(a.value_text)), ${month}, count(*), sum(r.cell_key)
-           FROM responses r JOIN answers a ON a.response_id = r.id JOIN questions q ON q.id = a.question_id AND q.kind = 'text'
-           WHERE ${live} AND a.value_text IS NOT NULL GROUP BY lower(trim(a.value_text)), ${month}`,
-        ).all(survey, read.from, read.to, n);
+          `SELECT text, month, n, key_sum FROM text_rollups
+           WHERE ${within.replace('month', "question_id IN (SELECT id FROM questions WHERE survey_id = ? AND code = 'top_issue' AND kind = 'text') AND month")}`,
+        ).all(survey, n, survey, from, to);
       } else prepared('SELECT channel, count(*) FROM responses WHERE event_id = ? AND NOT voided GROUP BY channel').all(read.event);
     };
     // Statements prepared and pages read once first, as a running server's would be.

@@ -3,9 +3,9 @@ import { hashPassword } from '../src/auth/passwords.js';
 import { addDays } from '../src/dates.js';
 import { openSqliteStore } from '../src/db/open.js';
 import { createRandom } from '../src/demo/random.js';
-import { createRollupAccumulator } from '../src/ops/rollups.js';
 import { measuresOf, respondentScores } from '../src/stats/scoring.js';
 import { createSurveyRepository } from '../src/survey/queries.js';
+import { createRollupSums, type CountedAnswer } from '../src/survey/rollups.js';
 import { standardSurvey } from '../src/survey/standard-survey.js';
 import { residentAnswers } from './forms.js';
 import { BENCH_LAST_DAY, cityOf, firstDayOf, legacyShape, type BenchShape } from './shapes.js';
@@ -36,7 +36,7 @@ export interface GeneratedDatabase {
 
 /**
  * Fills a fresh database with `count` responses over the shape's neighborhoods and years, deterministically, with the
- * rows the recorder writes (answers, response_scores, daily_rollups), census margins, a few events, the survey's results
+ * rows the recorder writes (answers, response_scores, the monthly, group, answer and text rollups), census margins, a few events, the survey's results
  * published and one admin account (weighting is left to the bench, which times it).
  */
 export async function generateBenchDatabase(path: string, count: number, shape: BenchShape = legacyShape, seed = 1): Promise<GeneratedDatabase> {
@@ -84,7 +84,7 @@ export async function generateBenchDatabase(path: string, count: number, shape: 
     Array.from({ length: max + 1 }, (_, k) => (k === 0 ? null : sqlite.prepare(`${head} VALUES ${Array(k).fill(tuple).join(', ')}`)));
   const insertAnswers = multiRow('INSERT INTO answers (response_id, question_id, value_number, value_text)', '(?, ?, ?, ?)', surveyQuestions.length);
   const insertScores = multiRow('INSERT INTO response_scores (response_id, measure, score)', '(?, ?, ?)', measures.size);
-  const rollups = createRollupAccumulator();
+  const rollups = createRollupSums();
   const random = createRandom(seed);
   const days: string[] = [];
   for (let day = firstDayOf(shape); day <= BENCH_LAST_DAY; day = addDays(day, 1)) days.push(day);
@@ -102,19 +102,21 @@ export async function generateBenchDatabase(path: string, count: number, shape: 
       insertResponse.run(id, survey.id, neighborhoodIds[k], day, channel, language, cellKey);
       const points = new Map<number, number>();
       const answerValues: (number | string | null)[] = [];
+      const answered: CountedAnswer[] = [];
       for (const [field, value] of Object.entries(residentAnswers(random, benchNeighborhoods[k].trust))) {
         const question = byField.get(field)!;
         const numeric = question.kind === 'scale';
-        answerValues.push(id, question.id, numeric ? Number(value) : null, numeric ? null : value);
+        const [valueNumber, valueText] = numeric ? [Number(value), null] : [null, value];
+        answerValues.push(id, question.id, valueNumber, valueText);
+        answered.push({ questionId: question.id, kind: question.kind, valueNumber, valueText });
         if (numeric) points.set(question.id, Number(value));
       }
       if (answerValues.length > 0) insertAnswers[answerValues.length / 4]!.run(answerValues);
       answerCount += answerValues.length / 4;
       const scoreValues: (number | string)[] = [];
-      for (const [measure, score] of respondentScores(measures, points)) {
-        scoreValues.push(id, measure, score);
-        rollups.add(survey.id, measure, day, neighborhoodIds[k], score, cellKey);
-      }
+      const scores = [...respondentScores(measures, points)];
+      for (const [measure, score] of scores) scoreValues.push(id, measure, score);
+      rollups.add({ surveyId: survey.id, neighborhoodId: neighborhoodIds[k], submittedOn: day, cellKey }, scores, answered);
       if (scoreValues.length > 0) insertScores[scoreValues.length / 3]!.run(scoreValues);
     }
   });
@@ -130,7 +132,7 @@ export async function generateBenchDatabase(path: string, count: number, shape: 
     const id = Number(insertEvent.run(title, occurredOn, k === null ? null : neighborhoodIds[k], kinds[i % kinds.length], i % 2).lastInsertRowid);
     return { id, occurredOn, neighborhood: k === null ? null : benchNeighborhoods[k].slug };
   });
-  await store.transaction((tx) => rollups.insertInto(tx, store));
+  await store.transaction((tx) => rollups.addTo(tx, store));
   for (const index of indexes) sqlite.exec(index.sql);
   sqlite.exec('ANALYZE');
   sqlite.pragma('journal_mode = WAL');

@@ -165,7 +165,7 @@ export async function crashRound(options: {
       sql`SELECT
         (SELECT count(*) FROM responses r WHERE (SELECT count(*) FROM answers a WHERE a.response_id = r.id) <> ${ANSWERS_PER_RESPONSE}
            OR (SELECT count(*) FROM response_scores s WHERE s.response_id = r.id) <> ${SCORES_PER_RESPONSE}) AS "halfWritten",
-        (SELECT coalesce(sum(n), 0) FROM daily_rollups WHERE measure = 'trust') AS "rolled",
+        (SELECT coalesce(sum(n), 0) FROM monthly_rollups WHERE measure = 'trust') AS "rolled",
         (SELECT count(*) FROM response_scores s JOIN responses r ON r.id = s.response_id WHERE s.measure = 'trust' AND NOT r.voided) AS "scored",
         (SELECT count(*) FROM responses) AS "total"`,
     ),

@@ -206,8 +206,8 @@ export const responses = sqliteTable(
   ],
 );
 
-// answers, response_scores and daily_rollups are WITHOUT ROWID tables (drizzle/0001_random_response_ids.sql, by hand):
-// no hidden rowid records the order rows were written in.
+// answers, response_scores and the monthly, group, answer and text rollups are WITHOUT ROWID tables (by hand, in
+// drizzle/0001_random_response_ids.sql and drizzle/0013_monthly_rollups.sql): no hidden rowid records the order rows were written in.
 export const answers = sqliteTable(
   'answers',
   {
@@ -238,21 +238,75 @@ export const responseScores = sqliteTable(
   (t) => [primaryKey({ columns: [t.responseId, t.measure] })],
 );
 
-/** Derived sums per survey × measure × day × neighborhood, kept in the response's transaction so intervals are exact. */
-export const dailyRollups = sqliteTable(
-  'daily_rollups',
+/**
+ * Sums per survey × measure × month × neighborhood (the release grid's base cell), kept in the response's transaction
+ * so intervals are exact. This and the three rollups below count live responses only (never voided, held or importing).
+ */
+export const monthlyRollups = sqliteTable(
+  'monthly_rollups',
   {
     surveyId: integer('survey_id').notNull(),
     measure: text('measure').notNull(),
-    day: text('day').notNull(),
+    month: text('month').notNull(),
     neighborhoodId: integer('neighborhood_id').notNull(),
     n: integer('n').notNull(),
     sum: real('sum').notNull(),
     sumSquares: real('sum_squares').notNull(),
-    // Sum of the counted responses' cell keys, from which the perturbation of any month holding this day is drawn.
+    // Sum of the counted responses' cell keys, from which the perturbation of any bucket holding this month is drawn.
     keySum: integer('key_sum').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.surveyId, t.measure, t.day, t.neighborhoodId] })],
+  (t) => [primaryKey({ columns: [t.surveyId, t.measure, t.month, t.neighborhoodId] })],
+);
+
+/** A measure's sums per choice answer (question × option) and neighborhood-month: the groups of a neighborhood's page. */
+export const groupRollups = sqliteTable(
+  'group_rollups',
+  {
+    surveyId: integer('survey_id').notNull(),
+    measure: text('measure').notNull(),
+    neighborhoodId: integer('neighborhood_id').notNull(),
+    month: text('month').notNull(),
+    questionId: integer('question_id').notNull(),
+    value: text('value').notNull(),
+    n: integer('n').notNull(),
+    sum: real('sum').notNull(),
+    sumSquares: real('sum_squares').notNull(),
+    keySum: integer('key_sum').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.surveyId, t.measure, t.neighborhoodId, t.month, t.questionId, t.value] })],
+);
+
+/** Answers per scale question × point and neighborhood-month: the answer distributions of a neighborhood's page. */
+export const answerRollups = sqliteTable(
+  'answer_rollups',
+  {
+    surveyId: integer('survey_id').notNull(),
+    neighborhoodId: integer('neighborhood_id').notNull(),
+    month: text('month').notNull(),
+    questionId: integer('question_id').notNull(),
+    value: integer('value').notNull(),
+    n: integer('n').notNull(),
+    keySum: integer('key_sum').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.surveyId, t.neighborhoodId, t.month, t.questionId, t.value] })],
+);
+
+/** Answers per text question × text (lower(trim(value_text)), so identical answers count together) and neighborhood-month. */
+export const textRollups = sqliteTable(
+  'text_rollups',
+  {
+    surveyId: integer('survey_id').notNull(),
+    neighborhoodId: integer('neighborhood_id').notNull(),
+    questionId: integer('question_id').notNull(),
+    month: text('month').notNull(),
+    // The text as a key: the text itself here; its MD5 on PostgreSQL, whose B-tree entries hold at most 2,704 bytes
+    // (a 1,000-character answer in a CJK script takes about 3,000).
+    textKey: text('text_key').notNull(),
+    text: text('text').notNull(),
+    n: integer('n').notNull(),
+    keySum: integer('key_sum').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.surveyId, t.neighborhoodId, t.questionId, t.month, t.textKey] })],
 );
 
 /**

@@ -145,7 +145,7 @@ export function createImportStore(store: Store, surveys: SurveyRepository) {
               const started = performance.now();
               do {
                 const some = rows.slice(i, (i += WRITE_ROWS)).map((row) => ({ ...row, importBatchId: batch.id }));
-                revealer.add((await record(some, { hiddenAs: IMPORT_IN_PROGRESS })).cells);
+                revealer.add((await record(some, { hiddenAs: IMPORT_IN_PROGRESS })).rollups);
               } while (i < rows.length && performance.now() - started < SLICE_MS);
             });
           }

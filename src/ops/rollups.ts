@@ -1,57 +1,29 @@
-import { and, asc, eq, gt, isNotNull, lte, sql } from 'drizzle-orm';
-import type { Db, Store } from '../db/store.js';
+import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
+import type { Store } from '../db/store.js';
 import { measuresOf, respondentScores } from '../stats/scoring.js';
-import { addToRollups, type RollupCell } from '../survey/response-recorder.js';
+import { createRollupSums, type CountedAnswer } from '../survey/rollups.js';
 
 // Responses read per chunk: bounds memory at a million responses while the rebuild stays one transaction.
 const CHUNK = 50_000;
 // Score rows per insert statement (3 parameters each).
 const SCORE_ROWS = 1000;
 
-/** Accumulates daily rollups (n, sum, sum of squares per survey × measure × day × neighborhood) in memory. */
-export function createRollupAccumulator() {
-  // Nested by day, neighborhood and measure: no composite string key to build for each of millions of scores.
-  const cells = new Map<string, Map<number, Map<string, RollupCell>>>();
-  const all: RollupCell[] = [];
-  return {
-    add(surveyId: number, measure: string, day: string, neighborhoodId: number, score: number, cellKey: number) {
-      let byNeighborhood = cells.get(`${surveyId}:${day}`);
-      if (!byNeighborhood) cells.set(`${surveyId}:${day}`, (byNeighborhood = new Map()));
-      let byMeasure = byNeighborhood.get(neighborhoodId);
-      if (!byMeasure) byNeighborhood.set(neighborhoodId, (byMeasure = new Map()));
-      const cell = byMeasure.get(measure);
-      if (cell) {
-        cell.n += 1;
-        cell.sum += score;
-        cell.sumSquares += score * score;
-        cell.keySum += cellKey;
-      } else {
-        const created = { surveyId, measure, day, neighborhoodId, n: 1, sum: score, sumSquares: score * score, keySum: cellKey };
-        byMeasure.set(measure, created);
-        all.push(created);
-      }
-    },
-    /** Adds every cell to daily_rollups inside `tx`; returns how many cells there are. */
-    async insertInto(tx: Db, store: Pick<Store, 'execute'>): Promise<number> {
-      await addToRollups(tx, store, all);
-      return all.length;
-    },
-  };
-}
-
 /**
- * Recomputes response_scores and daily_rollups from the answers of non-voided responses with the same scoring
- * functions as the recorder, in one transaction (after a restore, a voided import, a scoring fix).
+ * Recomputes response_scores and the monthly, group, answer and text rollups from the answers of non-voided responses
+ * with the same scoring functions and sums as the recorder, in one transaction (after a restore, a voided import, a
+ * scoring fix).
  */
-export function rebuildRollups(store: Store): Promise<{ responses: number; scores: number; rollups: number }> {
-  const { answers, dailyRollups, questions, responseScores, responses, surveys } = store.tables;
+export function rebuildRollups(store: Store): Promise<{ responses: number; scores: number; /** Cells written, over the four rollups. */ rollups: number }> {
+  const { answers, answerRollups, groupRollups, monthlyRollups, questions, responseScores, responses, surveys, textRollups } = store.tables;
   return store.transaction(async (tx) => {
     const totals = { responses: 0, scores: 0, rollups: 0 };
     await tx.delete(responseScores);
-    await tx.delete(dailyRollups);
-    const rollups = createRollupAccumulator();
+    for (const table of [monthlyRollups, groupRollups, answerRollups, textRollups]) await tx.delete(table);
+    const rollups = createRollupSums();
     for (const { id: surveyId } of await tx.select({ id: surveys.id }).from(surveys).orderBy(asc(surveys.id))) {
-      const measures = measuresOf(await tx.select().from(questions).where(eq(questions.surveyId, surveyId)).orderBy(asc(questions.position)));
+      const surveyQuestions = await tx.select().from(questions).where(eq(questions.surveyId, surveyId)).orderBy(asc(questions.position));
+      const measures = measuresOf(surveyQuestions);
+      const kinds = new Map(surveyQuestions.map((q) => [q.id, q.kind]));
       // Response ids are random (spread over 1 … 2^53), so chunks are found by seeking: the last id of the next CHUNK
       // responses bounds each read.
       const chunkEnd = async (after: number) =>
@@ -66,34 +38,43 @@ export function rebuildRollups(store: Store): Promise<{ responses: number; score
           .select({
             responseId: responses.id,
             neighborhoodId: responses.neighborhoodId,
-            day: responses.submittedOn,
+            submittedOn: responses.submittedOn,
             cellKey: responses.cellKey,
             questionId: answers.questionId,
-            value: answers.valueNumber,
+            valueNumber: answers.valueNumber,
+            valueText: answers.valueText,
           })
           .from(responses)
           .innerJoin(answers, eq(answers.responseId, responses.id))
-          .where(
-            and(eq(responses.surveyId, surveyId), eq(responses.voided, false), gt(responses.id, from), lte(responses.id, to), isNotNull(answers.valueNumber)),
-          )
+          .where(and(eq(responses.surveyId, surveyId), eq(responses.voided, false), gt(responses.id, from), lte(responses.id, to)))
           .orderBy(asc(responses.id));
         const scores: (typeof responseScores.$inferInsert)[] = [];
         let i = 0;
         while (i < rows.length) {
-          const { responseId, neighborhoodId, day, cellKey } = rows[i];
+          const { responseId, neighborhoodId, submittedOn, cellKey } = rows[i];
           const points = new Map<number, number>();
-          for (; i < rows.length && rows[i].responseId === responseId; i++) points.set(rows[i].questionId, rows[i].value!);
-          for (const [measure, score] of respondentScores(measures, points)) {
-            scores.push({ responseId, measure, score });
-            rollups.add(surveyId, measure, day, neighborhoodId, score, cellKey);
+          const answered: CountedAnswer[] = [];
+          for (; i < rows.length && rows[i].responseId === responseId; i++) {
+            const { questionId, valueNumber, valueText } = rows[i];
+            answered.push({ questionId, kind: kinds.get(questionId)!, valueNumber, valueText });
+            if (valueNumber !== null) points.set(questionId, valueNumber);
           }
+          const scored = [...respondentScores(measures, points)];
+          for (const [measure, score] of scored) scores.push({ responseId, measure, score });
+          rollups.add({ surveyId, neighborhoodId, submittedOn, cellKey }, scored, answered);
           totals.responses++;
         }
         for (let k = 0; k < scores.length; k += SCORE_ROWS) await tx.insert(responseScores).values(scores.slice(k, k + SCORE_ROWS));
         totals.scores += scores.length;
       }
     }
-    totals.rollups = await rollups.insertInto(tx, store);
+    await rollups.addTo(tx, store);
+    const [{ cells }] = await store.rows<{ cells: number }>(
+      tx,
+      sql`SELECT (SELECT count(*) FROM monthly_rollups) + (SELECT count(*) FROM group_rollups) + (SELECT count(*) FROM answer_rollups)
+                 + (SELECT count(*) FROM text_rollups) AS "cells"`,
+    );
+    totals.rollups = cells;
     return totals;
   });
 }

@@ -3,7 +3,7 @@ import type { Neighborhood, Question, Survey } from '../db/schema.js';
 import type { FigureRange, Store } from '../db/store.js';
 import { bucketEnd, bucketsBetween, snapRange } from '../stats/buckets.js';
 import { TRUST_MEASURE } from '../stats/scoring.js';
-import type { WeightedAtom } from '../stats/perturbation.js';
+import type { KeyedSums, WeightedAtom } from '../stats/perturbation.js';
 import { splitsNeed } from './chicago-groups.js';
 import { groupRange, latestChangeMonths, shownRange, TOP_ISSUE_CODE } from './neighborhood.js';
 import { openingMonths, openingWindows } from './opening-view.js';
@@ -38,8 +38,8 @@ interface CellBatch {
 
 /**
  * The sums results are computed from, one query per kind of sum (every measure and neighborhood at once), each row a
- * base cell of the release grid (neighborhood × month) with the sum of its records' cell keys: rollups for trends and
- * impact, responses for distributions, groups and themes. Voided responses are never counted (rollups never hold them).
+ * base cell of the release grid (neighborhood × month) with the sum of its records' cell keys, read from the rollups
+ * kept at that cell (the invitation sample's from its few responses). Voided responses are never counted (rollups never hold them).
  */
 export function createResultsRepository(store: Store) {
   const { surveys, neighborhoods } = store.tables;
@@ -50,11 +50,10 @@ export function createResultsRepository(store: Store) {
   async function loadMonthSums(survey: number, measures: readonly string[], range: DayRange, weighted: boolean): Promise<MonthSums> {
     const [rows, weights] = await Promise.all([
       store.aggregate<MonthRow>(
-        sql`SELECT measure AS "measure", ${monthOf('day')} AS "month", neighborhood_id AS "neighborhoodId",
-                   sum(n) AS "n", sum(sum) AS "sum", sum(sum_squares) AS "sumSquares", sum(key_sum) AS "keySum"
-            FROM daily_rollups
-            WHERE survey_id = ${survey} AND measure IN ${measures} AND day BETWEEN ${range.from} AND ${range.to}
-            GROUP BY measure, ${monthOf('day')}, neighborhood_id`,
+        sql`SELECT measure AS "measure", month AS "month", neighborhood_id AS "neighborhoodId",
+                   n AS "n", sum AS "sum", sum_squares AS "sumSquares", key_sum AS "keySum"
+            FROM monthly_rollups
+            WHERE survey_id = ${survey} AND measure IN ${measures} AND month BETWEEN ${range.from} AND ${range.to}`,
       ),
       weighted
         ? store.aggregate<WeightedAtom & { measure: string; month: string; neighborhoodId: number }>(
@@ -77,16 +76,19 @@ export function createResultsRepository(store: Store) {
     };
   }
 
-  /** Live responses that came through an invitation of one of the survey's mailings (found through responses_mailing). */
-  const invited = (survey: number) => sql`r.mailing_id IN (SELECT m.id FROM mailings m WHERE m.survey_id = ${survey})`;
-  /** The SQL condition of a sample on responses `r` (a response is an invitation's when it has a mailing). */
-  const inSample = (sample: SampleKind) =>
-    sample === 'all' ? sql`` : sample === 'invitation' ? sql` AND r.mailing_id IS NOT NULL` : sql` AND r.mailing_id IS NULL`;
+  /**
+   * Live responses `r` in a range that came through an invitation of one of the survey's mailings: a mailing brings
+   * hundreds of responses, not millions. Found through responses_mailing and read by id: as `r.id IN (…)` SQLite's
+   * planner stays off the survey's date indexes (every response of the range), which with ANALYZE statistics it
+   * skip-scans even past `survey_id + 0`.
+   */
+  const invitedIn = (survey: number, range: DayRange) =>
+    sql`r.id IN (SELECT i.id FROM responses i WHERE i.mailing_id IN (SELECT m.id FROM mailings m WHERE m.survey_id = ${survey}))
+      AND r.survey_id = ${survey} AND NOT r.voided AND r.submitted_on BETWEEN ${range.from} AND ${range.to}`;
 
   /**
    * The invitation sample's sums, shaped like the rollups' (measure × neighborhood × month, with the records' cell keys),
-   * read from responses and their scores: a mailing brings hundreds of responses, not millions. `survey_id + 0` keeps
-   * SQLite's planner off the survey-and-date indexes (every response of the range) and on responses_mailing.
+   * read from responses and their scores.
    */
   function invitationMonthRows(survey: number, measures: readonly string[], range: DayRange): Promise<MonthRow[]> {
     const month = monthOf('r.submitted_on');
@@ -95,7 +97,7 @@ export function createResultsRepository(store: Store) {
                  count(*) AS "n", sum(s.score) AS "sum", sum(s.score * s.score) AS "sumSquares", sum(r.cell_key) AS "keySum"
           FROM responses r
           JOIN response_scores s ON s.response_id = r.id AND s.measure IN ${measures}
-          WHERE ${invited(survey)} AND r.survey_id + 0 = ${survey} AND NOT r.voided AND r.submitted_on BETWEEN ${range.from} AND ${range.to}
+          WHERE ${invitedIn(survey, range)}
           GROUP BY s.measure, ${month}, r.neighborhood_id`,
     );
   }
@@ -218,46 +220,126 @@ export function createResultsRepository(store: Store) {
     };
   }
 
-  /** Sums of some measures per choice answer and month, in every neighborhood or one. */
+  /**
+   * A sample's rows from the rollup's (every live response) and the invitation sample's, read raw: the invitations'
+   * own, or the rollup's minus theirs, cell by cell (every sum is additive, cell keys too); a cell left with nobody goes.
+   */
+  async function sampleRows<R extends { n: number }>(
+    sample: SampleKind,
+    all: () => Promise<R[]>,
+    invitations: () => Promise<R[]>,
+    key: (row: R) => string,
+    minus: (row: R, invited: R) => R,
+  ): Promise<R[]> {
+    if (sample === 'all') return all();
+    if (sample === 'invitation') return invitations();
+    const [rows, invited] = await Promise.all([all(), invitations()]);
+    const byKey = new Map(invited.map((r) => [key(r), r]));
+    return rows.flatMap((r) => {
+      const i = byKey.get(key(r));
+      return !i ? [r] : r.n > i.n ? [minus(r, i)] : [];
+    });
+  }
+  const withoutKeyed = <R extends KeyedSums>(r: R, i: KeyedSums): R => ({
+    ...r,
+    n: r.n - i.n,
+    sum: r.sum - i.sum,
+    sumSquares: r.sumSquares - i.sumSquares,
+    keySum: r.keySum - i.keySum,
+  });
+  const withoutCounted = <R extends { n: number; keySum: number }>(r: R, i: R): R => ({ ...r, n: r.n - i.n, keySum: r.keySum - i.keySum });
+
+  /**
+   * Sums of some measures per choice answer and month, in every neighborhood or one, over the whole months holding
+   * `range`: group_rollups (the whole sample), or for the invitation sample the raw responses of its mailings.
+   */
   function groupRows(survey: number, measures: readonly string[], range: DayRange, neighborhood?: number, sample: SampleKind = 'all'): Promise<GroupRow[]> {
     if (measures.length === 0) return Promise.resolve([]);
+    const months = snapRange(range.from, range.to, 'month');
     const month = monthOf('r.submitted_on');
-    return store.aggregate<GroupRow>(
-      sql`SELECT s.measure AS "measure", r.neighborhood_id AS "neighborhoodId", q.code AS "question", a.value_text AS "value", ${month} AS "month",
-                   count(*) AS "n", sum(s.score) AS "sum", sum(s.score * s.score) AS "sumSquares", sum(r.cell_key) AS "keySum"
-            FROM responses r
-            JOIN response_scores s ON s.response_id = r.id AND s.measure IN ${measures}
-            JOIN answers a ON a.response_id = r.id
-            JOIN questions q ON q.id = a.question_id AND q.kind = 'choice'
-            WHERE ${liveResponses(survey, range)}${neighborhood === undefined ? sql`` : sql` AND r.neighborhood_id = ${neighborhood}`}${inSample(sample)}
-            GROUP BY s.measure, r.neighborhood_id, q.code, a.value_text, ${month}
-            ORDER BY s.measure, r.neighborhood_id, q.code, a.value_text, ${month}`,
+    // Every neighborhood's id named: each is a range of the key (survey, measure, neighborhood, month …), not a scan of all months.
+    const where = neighborhood === undefined ? sql`g.neighborhood_id IN (SELECT id FROM neighborhoods)` : sql`g.neighborhood_id = ${neighborhood}`;
+    return sampleRows<GroupRow>(
+      sample,
+      () =>
+        store.aggregate<GroupRow>(
+          sql`SELECT g.measure AS "measure", g.neighborhood_id AS "neighborhoodId", q.code AS "question", g.value AS "value", g.month AS "month",
+                     g.n AS "n", g.sum AS "sum", g.sum_squares AS "sumSquares", g.key_sum AS "keySum"
+              FROM group_rollups g JOIN questions q ON q.id = g.question_id
+              WHERE g.survey_id = ${survey} AND g.measure IN ${measures} AND ${where} AND g.month BETWEEN ${months.from} AND ${months.to}
+              ORDER BY g.measure, g.neighborhood_id, q.code, g.value, g.month`,
+        ),
+      () =>
+        store.aggregate<GroupRow>(
+          sql`SELECT s.measure AS "measure", r.neighborhood_id AS "neighborhoodId", q.code AS "question", a.value_text AS "value", ${month} AS "month",
+                     count(*) AS "n", sum(s.score) AS "sum", sum(s.score * s.score) AS "sumSquares", sum(r.cell_key) AS "keySum"
+              FROM responses r
+              JOIN response_scores s ON s.response_id = r.id AND s.measure IN ${measures}
+              JOIN answers a ON a.response_id = r.id AND a.value_text IS NOT NULL
+              JOIN questions q ON q.id = a.question_id AND q.kind = 'choice'
+              WHERE ${invitedIn(survey, months)}${neighborhood === undefined ? sql`` : sql` AND r.neighborhood_id = ${neighborhood}`}
+              GROUP BY s.measure, r.neighborhood_id, q.code, a.value_text, ${month}
+              ORDER BY s.measure, r.neighborhood_id, q.code, a.value_text, ${month}`,
+        ),
+      (r) => `${r.measure}|${r.neighborhoodId}|${r.question}|${r.month}|${r.value}`,
+      withoutKeyed,
     );
   }
 
-  /** Scale answers per question, point and month in one neighborhood. */
+  /** Scale answers per question, point and month in one neighborhood, over the whole months holding `range`. */
   function distributionRows(survey: number, neighborhood: number, range: DayRange, sample: SampleKind): Promise<DistributionRow[]> {
+    const months = snapRange(range.from, range.to, 'month');
     const month = monthOf('r.submitted_on');
-    return store.aggregate<DistributionRow>(
-      sql`SELECT a.question_id AS "questionId", ${month} AS "month", a.value_number AS "value", count(*) AS "n", sum(r.cell_key) AS "keySum"
-            FROM responses r
-            JOIN answers a ON a.response_id = r.id
-            JOIN questions q ON q.id = a.question_id AND q.kind = 'scale'
-            WHERE ${liveResponses(survey, range)} AND r.neighborhood_id = ${neighborhood} AND a.value_number IS NOT NULL${inSample(sample)}
-            GROUP BY a.question_id, ${month}, a.value_number`,
+    return sampleRows<DistributionRow>(
+      sample,
+      () =>
+        store.aggregate<DistributionRow>(
+          sql`SELECT question_id AS "questionId", month AS "month", value AS "value", n AS "n", key_sum AS "keySum"
+              FROM answer_rollups
+              WHERE survey_id = ${survey} AND neighborhood_id = ${neighborhood} AND month BETWEEN ${months.from} AND ${months.to}`,
+        ),
+      () =>
+        store.aggregate<DistributionRow>(
+          sql`SELECT a.question_id AS "questionId", ${month} AS "month", a.value_number AS "value", count(*) AS "n", sum(r.cell_key) AS "keySum"
+              FROM responses r
+              JOIN answers a ON a.response_id = r.id AND a.value_number IS NOT NULL
+              JOIN questions q ON q.id = a.question_id AND q.kind = 'scale'
+              WHERE ${invitedIn(survey, months)} AND r.neighborhood_id = ${neighborhood}
+              GROUP BY a.question_id, ${month}, a.value_number`,
+        ),
+      (r) => `${r.questionId}|${r.month}|${r.value}`,
+      withoutCounted,
     );
   }
 
-  /** Texts answering one question per month in one neighborhood: identical answers are grouped, so only distinct texts reach the counter. */
+  /**
+   * Texts answering one question per month in one neighborhood, over the whole months holding `range`: identical
+   * answers (lower(trim(text))) are grouped, so only distinct texts reach the counter.
+   */
   function issueRows(survey: number, neighborhood: number, range: DayRange, code: string, sample: SampleKind): Promise<IssueRow[]> {
+    const months = snapRange(range.from, range.to, 'month');
     const month = monthOf('r.submitted_on');
-    return store.aggregate<IssueRow>(
-      sql`SELECT lower(trim(a.value_text)) AS "text", ${month} AS "month", count(*) AS "n", sum(r.cell_key) AS "keySum"
-            FROM responses r
-            JOIN answers a ON a.response_id = r.id
-            JOIN questions q ON q.id = a.question_id AND q.code = ${code} AND q.kind = 'text'
-            WHERE ${liveResponses(survey, range)} AND r.neighborhood_id = ${neighborhood} AND a.value_text IS NOT NULL${inSample(sample)}
-            GROUP BY lower(trim(a.value_text)), ${month}`,
+    return sampleRows<IssueRow>(
+      sample,
+      () =>
+        store.aggregate<IssueRow>(
+          sql`SELECT t.text AS "text", t.month AS "month", t.n AS "n", t.key_sum AS "keySum"
+              FROM text_rollups t
+              WHERE t.survey_id = ${survey} AND t.neighborhood_id = ${neighborhood}
+                AND t.question_id IN (SELECT q.id FROM questions q WHERE q.survey_id = ${survey} AND q.code = ${code} AND q.kind = 'text')
+                AND t.month BETWEEN ${months.from} AND ${months.to}`,
+        ),
+      () =>
+        store.aggregate<IssueRow>(
+          sql`SELECT lower(trim(a.value_text)) AS "text", ${month} AS "month", count(*) AS "n", sum(r.cell_key) AS "keySum"
+              FROM responses r
+              JOIN answers a ON a.response_id = r.id AND a.value_text IS NOT NULL
+              JOIN questions q ON q.id = a.question_id AND q.code = ${code} AND q.kind = 'text'
+              WHERE ${invitedIn(survey, months)} AND r.neighborhood_id = ${neighborhood}
+              GROUP BY lower(trim(a.value_text)), ${month}`,
+        ),
+      (r) => `${r.month}|${r.text}`,
+      withoutCounted,
     );
   }
 

@@ -2,7 +2,7 @@ import { asc, eq } from 'drizzle-orm';
 import type { Neighborhood, Question, Survey } from '../db/schema.js';
 import { first, type Db, type Store } from '../db/store.js';
 import { createQuarantineGuard } from './quarantine.js';
-import { addToRollups, createResponseRecorder, createResponseVoider, type NewResponse, type Recorded, type RecordResponses } from './response-recorder.js';
+import { createResponseRecorder, createResponseVoider, type NewResponse, type Recorded, type RecordResponses } from './response-recorder.js';
 import { claimReceipt } from '../kiosk/receipts.js';
 import { spendCode } from '../mailings/queries.js';
 import { insertThemes } from '../themes/queries.js';
@@ -72,11 +72,11 @@ export function createSurveyRepository(store: Store) {
           if (once.invitation !== undefined && !(await spendCode(tx, store, once.invitation))) return null;
           const {
             ids: [id],
-            cells,
+            rollups,
           } = await record(tx, [response], { rollupsLater: true });
-          // The day's rollup rows, which every submission of the day updates, stay locked from their upsert to the
+          // The month's rollup rows, which every submission of the month updates, stay locked from their upsert to the
           // commit: written last, so that concurrent submissions (on PostgreSQL) wait for each other as little as possible.
-          if (!(await quarantine(tx, id, response, surveyQuestions))) await addToRollups(tx, store, cells);
+          if (!(await quarantine(tx, id, response, surveyQuestions))) await rollups.addTo(tx, store);
           return id;
         },
         { survey: response.surveyId, from: response.submittedOn, to: response.submittedOn },

@@ -4,6 +4,7 @@ import { benchNeighborhoods, submissionBodies } from '../../bench/forms.js';
 import { moduleCommand, startServer } from '../../bench/processes.js';
 import { openPgStore } from '../../src/db/open.js';
 import { createSurveyRepository } from '../../src/survey/queries.js';
+import { rollupsAndRecomputation } from '../helper/admin.js';
 import { testDatabaseUrl } from '../helper/postgres.js';
 
 // The bench's PostgreSQL baseline writes what the app writes for a submission (its smoke run takes ~30 s, too long here).
@@ -28,5 +29,9 @@ t.test('the bare pg baseline stores a response, its answers, scores and rollups 
   t.equal(await count('responses'), 3);
   t.ok((await count('answers')) >= 3 * 5, 'answers stored');
   t.ok((await count('response_scores')) > 0, 'scores stored');
-  t.ok((await count('daily_rollups')) > 0, 'rollups stored');
+  t.ok((await count('monthly_rollups')) > 0, 'rollups stored');
+  const rounded = (rows: Record<string, unknown>[]) =>
+    rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v * 1e6) / 1e6 : v])));
+  const { stored, recomputed } = await rollupsAndRecomputation({ store });
+  t.same(rounded(stored), rounded(recomputed), 'its four rollups hold what the app would: the sums of its raw rows');
 });

@@ -16,16 +16,18 @@ t.test('migrations build every table on an empty file, with durable settings', a
     .all()
     .map((r) => (r as { name: string }).name);
   t.same(tables, [
+    'answer_rollups',
     'answers',
     'audit_log',
-    'daily_rollups',
     'events',
+    'group_rollups',
     'import_batches',
     'invitation_codes',
     'kiosk_links',
     'kiosk_receipts',
     'login_failures',
     'mailings',
+    'monthly_rollups',
     'neighborhoods',
     'one_time_tokens',
     'population_margins',
@@ -37,13 +39,14 @@ t.test('migrations build every table on an empty file, with durable settings', a
     'settings',
     'staff_users',
     'surveys',
+    'text_rollups',
     'themes',
     'weighted_rollups',
     'weighting_runs',
   ]);
   const columns = (table: string) => (handle.sqlite.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name);
   t.ok(columns('responses').includes('cell_key'), 'each response has its cell key');
-  t.ok(columns('daily_rollups').includes('key_sum'), 'each rollup the sum of its responses’ keys');
+  t.ok(columns('monthly_rollups').includes('key_sum'), 'each rollup the sum of its responses’ keys');
   t.equal(handle.sqlite.pragma('journal_mode', { simple: true }), 'wal');
   t.equal(handle.sqlite.pragma('synchronous', { simple: true }), 2, 'FULL');
   t.equal(handle.sqlite.pragma('foreign_keys', { simple: true }), 1);

@@ -116,10 +116,19 @@ async function seededSqlite(t: Teardown) {
         { responseId: r.id, measure: 'respect', score: 70 },
       ]);
     }
-    await tx.insert(x.dailyRollups).values([
-      { surveyId: survey.id, measure: 'trust', day: '2026-03-01', neighborhoodId: north.id, n: 1, sum: 70 / 3, sumSquares: (70 / 3) ** 2, keySum: 2 ** 32 - 1 },
-      { surveyId: survey.id, measure: 'Trust', day: '2026-03-01', neighborhoodId: north.id, n: 1, sum: 1, sumSquares: 1 },
-      { surveyId: survey.id, measure: 'trust', day: '2026-03-02', neighborhoodId: south.id, n: 2, sum: 140, sumSquares: 9800, keySum: 12 },
+    await tx.insert(x.monthlyRollups).values([
+      {
+        surveyId: survey.id,
+        measure: 'trust',
+        month: '2026-03-01',
+        neighborhoodId: north.id,
+        n: 1,
+        sum: 70 / 3,
+        sumSquares: (70 / 3) ** 2,
+        keySum: 2 ** 32 - 1,
+      },
+      { surveyId: survey.id, measure: 'Trust', month: '2026-03-01', neighborhoodId: north.id, n: 1, sum: 1, sumSquares: 1 },
+      { surveyId: survey.id, measure: 'trust', month: '2026-03-01', neighborhoodId: south.id, n: 2, sum: 140, sumSquares: 9800, keySum: 12 },
     ]);
     // Text keys that a database collation and SQLite's byte order sort differently.
     await tx
@@ -212,7 +221,10 @@ t.test('copies every table in batches, verified by count and checksum, and ids c
     responses: 3,
     answers: 6,
     response_scores: 6,
-    daily_rollups: 3,
+    monthly_rollups: 3,
+    group_rollups: 0,
+    answer_rollups: 0,
+    text_rollups: 0,
     sessions: 5,
     one_time_tokens: 1,
     login_failures: 1,
@@ -237,7 +249,7 @@ t.test('copies every table in batches, verified by count and checksum, and ids c
     'questions',
     'responses',
     'responseScores',
-    'dailyRollups',
+    'monthlyRollups',
     'sessions',
     'loginFailures',
     'auditLog',

@@ -121,7 +121,7 @@ for (const { dialect, open } of stores) {
 
     t.test('raw SQL: rows, execute, monthOf; numbers come back as numbers', async (t) => {
       const store = await open(t);
-      const { responses, dailyRollups } = store.tables;
+      const { responses, monthlyRollups } = store.tables;
       const { survey, neighborhood } = await seedSurvey(store);
       const big = 2 ** 53 - 1;
       await store.submit(async (tx) => {
@@ -129,10 +129,10 @@ for (const { dialect, open } of stores) {
           { id: big, surveyId: survey.id, neighborhoodId: neighborhood.id, submittedOn: '2026-03-17', channel: 'web', language: 'en', cellKey: 2 ** 32 - 1 },
           { id: 7, surveyId: survey.id, neighborhoodId: neighborhood.id, submittedOn: '2026-04-02', channel: 'qr', language: 'es', cellKey: 5, voided: true },
         ]);
-        await tx.insert(dailyRollups).values({
+        await tx.insert(monthlyRollups).values({
           surveyId: survey.id,
           measure: 'trust',
-          day: '2026-03-17',
+          month: '2026-03-01',
           neighborhoodId: neighborhood.id,
           n: 3,
           sum: 150.5,
@@ -151,9 +151,12 @@ for (const { dialect, open } of stores) {
       );
       t.same(figures, { count: 1, keys: 2 ** 32 - 1, meanKey: 2 ** 32 - 1, maxId: big, counted: 1, month: '2026-03-01' });
       const [rollup] = await store.read((db) =>
-        store.rows<Record<string, unknown>>(db, sql`SELECT sum(n) AS "n", sum(sum) AS "sum", sum(key_sum) AS "keySum", min(day) AS "day" FROM daily_rollups`),
+        store.rows<Record<string, unknown>>(
+          db,
+          sql`SELECT sum(n) AS "n", sum(sum) AS "sum", sum(key_sum) AS "keySum", min(month) AS "month" FROM monthly_rollups`,
+        ),
       );
-      t.same(rollup, { n: 3, sum: 150.5, keySum: 3 * (2 ** 32 - 1), day: '2026-03-17' });
+      t.same(rollup, { n: 3, sum: 150.5, keySum: 3 * (2 ** 32 - 1), month: '2026-03-01' });
       for (const value of [...Object.values(figures), ...Object.values(rollup)]) t.not(typeof value, 'bigint');
       t.equal(
         await store.transaction((tx) => store.execute(tx, sql`UPDATE responses SET voided = TRUE WHERE survey_id = ${survey.id} AND NOT voided`)),

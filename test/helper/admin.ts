@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { createStaff, csrfFrom, form, login } from './app.js';
 
@@ -72,16 +72,44 @@ export async function seedResponses(app: FastifyInstance, rows: SeedResponse[], 
   return ids;
 }
 
-/** daily_rollups next to the same sums recomputed from the raw response_scores of counted responses. */
-export async function rollupsAndRecomputation({ store }: FastifyInstance) {
-  return store.read(async (db) => ({
-    stored: await store.rows(db, sql`SELECT survey_id, measure, day, neighborhood_id, n, sum, sum_squares, key_sum FROM daily_rollups ORDER BY 1, 2, 3, 4`),
-    recomputed: await store.rows(
-      db,
-      sql`SELECT r.survey_id, s.measure, r.submitted_on AS day, r.neighborhood_id, count(*) AS n, sum(s.score) AS sum, sum(s.score * s.score) AS sum_squares, sum(r.cell_key) AS key_sum
-          FROM response_scores s JOIN responses r ON r.id = s.response_id WHERE NOT r.voided GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
-    ),
-  }));
+/**
+ * Every row of the four rollups (monthly, group, answer, text; each row naming its table) next to the same sums
+ * recomputed by plain GROUP BYs over the raw responses, answers and scores of counted (not voided) responses.
+ */
+export async function rollupsAndRecomputation({ store }: Pick<FastifyInstance, 'store'>) {
+  const month = store.sql.monthOf(sql`r.submitted_on`);
+  const all = (queries: SQL[]) =>
+    store.read(async (db) => {
+      const rows: Record<string, unknown>[] = [];
+      for (const query of queries) rows.push(...(await store.rows<Record<string, unknown>>(db, query)));
+      return rows;
+    });
+  const live = sql`FROM responses r JOIN answers a ON a.response_id = r.id JOIN questions q ON q.id = a.question_id`;
+  // A text's key: the text itself on SQLite, its MD5 on PostgreSQL (see the schema).
+  const textKey = store.dialect === 'postgres' ? sql`md5(lower(trim(a.value_text)))` : sql`lower(trim(a.value_text))`;
+  return {
+    stored: await all([
+      sql`SELECT 'monthly' AS kind, survey_id, measure, month, neighborhood_id, n, sum, sum_squares, key_sum FROM monthly_rollups ORDER BY 2, 3, 4, 5`,
+      sql`SELECT 'group' AS kind, survey_id, measure, neighborhood_id, month, question_id, value, n, sum, sum_squares, key_sum
+          FROM group_rollups ORDER BY 2, 3, 4, 5, 6, 7`,
+      sql`SELECT 'answer' AS kind, survey_id, neighborhood_id, month, question_id, value, n, key_sum FROM answer_rollups ORDER BY 2, 3, 4, 5, 6`,
+      sql`SELECT 'text' AS kind, survey_id, neighborhood_id, question_id, month, text_key, text, n, key_sum FROM text_rollups ORDER BY 2, 3, 4, 5, 6`,
+    ]),
+    recomputed: await all([
+      sql`SELECT 'monthly' AS kind, r.survey_id, s.measure, ${month} AS month, r.neighborhood_id, count(*) AS n, sum(s.score) AS sum,
+                 sum(s.score * s.score) AS sum_squares, sum(r.cell_key) AS key_sum
+          FROM response_scores s JOIN responses r ON r.id = s.response_id WHERE NOT r.voided GROUP BY 2, 3, 4, 5 ORDER BY 2, 3, 4, 5`,
+      sql`SELECT 'group' AS kind, r.survey_id, s.measure, r.neighborhood_id, ${month} AS month, a.question_id, a.value_text AS value, count(*) AS n,
+                 sum(s.score) AS sum, sum(s.score * s.score) AS sum_squares, sum(r.cell_key) AS key_sum
+          ${live} JOIN response_scores s ON s.response_id = r.id
+          WHERE NOT r.voided AND q.kind = 'choice' AND a.value_text IS NOT NULL GROUP BY 2, 3, 4, 5, 6, 7 ORDER BY 2, 3, 4, 5, 6, 7`,
+      sql`SELECT 'answer' AS kind, r.survey_id, r.neighborhood_id, ${month} AS month, a.question_id, a.value_number AS value, count(*) AS n, sum(r.cell_key) AS key_sum
+          ${live} WHERE NOT r.voided AND q.kind = 'scale' AND a.value_number IS NOT NULL GROUP BY 2, 3, 4, 5, 6 ORDER BY 2, 3, 4, 5, 6`,
+      sql`SELECT 'text' AS kind, r.survey_id, r.neighborhood_id, a.question_id, ${month} AS month, ${textKey} AS text_key, lower(trim(a.value_text)) AS text,
+                 count(*) AS n, sum(r.cell_key) AS key_sum
+          ${live} WHERE NOT r.voided AND q.kind = 'text' AND a.value_text IS NOT NULL GROUP BY 2, 3, 4, 5, 7 ORDER BY 2, 3, 4, 5, 6`,
+    ]),
+  };
 }
 
 /** A multipart/form-data body with text fields and one file, as a browser sends it. */

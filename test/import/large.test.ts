@@ -34,7 +34,7 @@ const resident = (app: FastifyInstance, marker: string) =>
 
 const count = async (store: Store, where: SQL) =>
   (await store.read((db) => store.rows<{ n: number }>(db, sql`SELECT count(*) AS "n" FROM responses WHERE ${where}`)))[0].n;
-const rowCount = async (store: Store, table: 'responses' | 'answers' | 'importBatches' | 'dailyRollups') =>
+const rowCount = async (store: Store, table: 'responses' | 'answers' | 'importBatches' | 'monthlyRollups' | 'groupRollups' | 'answerRollups' | 'textRollups') =>
   (await store.read((db) => db.select({ n: countAll() }).from(store.tables[table])))[0].n;
 const liveImported = (store: Store) => count(store, sql`import_batch_id IS NOT NULL AND NOT voided`);
 
@@ -100,7 +100,7 @@ t.test('a large file with a bad row, or an import that fails part-way (database 
   t.match(res.body, 'Nothing was saved');
   t.equal(await rowCount(store, 'responses'), 0, 'the rows written before the failure are gone');
   t.equal(await rowCount(store, 'importBatches'), 0);
-  t.equal(await rowCount(store, 'dailyRollups'), 0);
+  for (const rollup of ['monthlyRollups', 'groupRollups', 'answerRollups', 'textRollups'] as const) t.equal(await rowCount(store, rollup), 0, rollup);
 });
 
 t.test('an import cut short by a crash is deleted at the next start', async (t) => {
@@ -112,11 +112,11 @@ t.test('an import cut short by a crash is deleted at the next start', async (t) 
   const { adminJar } = await staffSessions(first.app);
   t.equal((await upload(first.app, adminJar, largeCsv(10).replaceAll('old-town', 'riverside'))).statusCode, 303);
   // As if the process died between chunks of a second import: a batch still 'importing' with hidden rows.
-  const { dailyRollups, importBatches, responses } = first.store.tables;
+  const { answerRollups, groupRollups, importBatches, monthlyRollups, responses, textRollups } = first.store.tables;
   await first.store.transaction(async (tx) => {
     await tx.update(importBatches).set({ status: 'importing' });
     await tx.update(responses).set({ voided: true, voidReason: IMPORT_IN_PROGRESS });
-    await tx.delete(dailyRollups);
+    for (const rollup of [monthlyRollups, groupRollups, answerRollups, textRollups]) await tx.delete(rollup);
   });
   await first.app.close();
   first.database.close();

@@ -48,7 +48,7 @@ t.test('a good file is imported in one batch through the recorder, on a closed s
   );
   t.same(texts, [{ value_text: '=1+1' }, { value_text: 'Speeding, mostly "at night"' }, { value_text: 'two\nlines' }], "the export's leading ' is removed");
   // Hand-computed trust of row 1: (80 + 60) / 2 = 70; row 2 has respect only: 1 of 2 items is not more than half.
-  t.same(await rows(store, sql`SELECT n, sum FROM daily_rollups WHERE measure = 'trust'`), [{ n: 1, sum: 70 }]);
+  t.same(await rows(store, sql`SELECT n, sum FROM monthly_rollups WHERE measure = 'trust'`), [{ n: 1, sum: 70 }]);
   const { stored, recomputed } = await rollupsAndRecomputation(app);
   t.same(stored, recomputed);
   t.same(await auditActions(app), ['import.create']);

@@ -35,7 +35,7 @@ const value = async <T = number>(app: FastifyInstance, query: SQL) =>
 const responsesWhere = (app: FastifyInstance, where: SQL) => value(app, sql`SELECT count(*) AS "n" FROM responses WHERE ${where}`);
 const counted = (app: FastifyInstance) => responsesWhere(app, sql`NOT voided`);
 const held = (app: FastifyInstance) => responsesWhere(app, sql`voided AND void_reason = 'held for review (quarantine)'`);
-const rolledUp = (app: FastifyInstance) => value(app, sql`SELECT coalesce(sum(n), 0) AS "n" FROM daily_rollups WHERE measure = 'trust'`);
+const rolledUp = (app: FastifyInstance) => value(app, sql`SELECT coalesce(sum(n), 0) AS "n" FROM monthly_rollups WHERE measure = 'trust'`);
 
 async function figures(app: FastifyInstance, asAdmin: Awaited<ReturnType<typeof staffSessions>>['asAdmin']) {
   const today = dateIn(app.config.TIME_ZONE);

@@ -53,7 +53,7 @@ t.test('no id, rowid or export order follows the order answers were submitted in
     rowids.every((r) => r.rowid === r.id),
     "a response's rowid is its random id",
   );
-  for (const table of ['answers', 'response_scores', 'daily_rollups']) {
+  for (const table of ['answers', 'response_scores', 'monthly_rollups', 'group_rollups', 'answer_rollups', 'text_rollups']) {
     t.throws(() => database.sqlite.prepare(`SELECT rowid FROM ${table}`).all(), /no such column/, `${table} has no rowid`);
   }
 
@@ -155,7 +155,7 @@ t.test('the consent notice says what is kept and what is not, in English and Spa
   t.match(es, 'No guardamos la hora del día ni el orden en que llegan las respuestas');
 });
 
-t.test('the migration gives existing responses random ids and keeps every answer, score and rollup', async (t) => {
+t.test('the migrations give existing responses random ids and keep every answer, score and rollup, summed per month', async (t) => {
   const path = join(tempDir(t), 'old.db');
   const old = new Database(path);
   for (const statement of readFileSync(join(migrationsFolder, '0000_init.sql'), 'utf8').split('--> statement-breakpoint')) old.exec(statement);
@@ -164,23 +164,30 @@ t.test('the migration gives existing responses random ids and keeps every answer
   old.prepare('INSERT INTO "__drizzle_migrations" (hash, created_at) VALUES (?, ?)').run('0000', journal.entries[0].when);
   old.exec(`INSERT INTO surveys (slug, title, intro, languages) VALUES ('s', '{}', '{}', '["en"]');
     INSERT INTO neighborhoods (slug, name) VALUES ('n', 'N');
-    INSERT INTO questions (survey_id, position, code, kind, prompt) VALUES (1, 1, 'q', 'scale', '{}');`);
+    INSERT INTO questions (survey_id, position, code, kind, prompt) VALUES (1, 1, 'q', 'scale', '{}'), (1, 2, 'c', 'choice', '{}'), (1, 3, 't', 'text', '{}');`);
   for (let i = 1; i <= 20; i++) {
-    old.prepare("INSERT INTO responses (survey_id, neighborhood_id, submitted_on, channel, language) VALUES (1, 1, '2026-01-01', 'web', 'en')").run();
+    // Two days of one month; the last response voided, so in no rollup.
+    old
+      .prepare('INSERT INTO responses (survey_id, neighborhood_id, submitted_on, channel, language, voided) VALUES (1, 1, ?, ?, ?, ?)')
+      .run(i % 2 ? '2026-01-01' : '2026-01-20', 'web', 'en', i === 20 ? 1 : 0);
     old.prepare('INSERT INTO answers (response_id, question_id, value_number) VALUES (?, 1, ?)').run(i, i);
+    old.prepare('INSERT INTO answers (response_id, question_id, value_text) VALUES (?, 2, ?)').run(i, i % 2 ? 'a' : 'b');
+    if (i <= 4) old.prepare('INSERT INTO answers (response_id, question_id, value_text) VALUES (?, 3, ?)').run(i, i % 2 ? ' Police ' : 'police');
     old.prepare("INSERT INTO response_scores (response_id, measure, score) VALUES (?, 'q', ?)").run(i, i * 10);
   }
-  old.exec("INSERT INTO daily_rollups VALUES (1, 'q', '2026-01-01', 1, 20, 2100, 287000)");
+  old.exec(`INSERT INTO daily_rollups VALUES (1, 'q', '2026-01-01', 1, 10, 1000, 133000);
+    INSERT INTO daily_rollups VALUES (1, 'q', '2026-01-20', 1, 9, 900, 114000);`);
   old.close();
 
   const migrated = openDatabase(path);
   t.teardown(() => migrated.close());
   const rows = migrated.sqlite
     .prepare(
-      'SELECT r.id, a.value_number AS value, s.score FROM responses r JOIN answers a ON a.response_id = r.id JOIN response_scores s ON s.response_id = r.id',
+      'SELECT r.id, a.value_number AS value, s.score FROM responses r JOIN answers a ON a.response_id = r.id AND a.question_id = 1 JOIN response_scores s ON s.response_id = r.id',
     )
     .all() as { id: number; value: number; score: number }[];
   t.equal(rows.length, 20, 'every response keeps its answer and score');
+  const keys = (where: string) => (migrated.sqlite.prepare(`SELECT sum(cell_key) AS k FROM responses WHERE ${where}`).get() as { k: number }).k;
   t.ok(
     rows.every((r) => r.score === r.value * 10),
     'each with its own',
@@ -195,7 +202,48 @@ t.test('the migration gives existing responses random ids and keeps every answer
     ) < 0.8,
     'new ids carry no old order',
   );
-  t.same(migrated.sqlite.prepare('SELECT n, sum FROM daily_rollups').all(), [{ n: 20, sum: 2100 }]);
+  t.same(migrated.sqlite.prepare('SELECT month, n, sum, sum_squares FROM monthly_rollups').all(), [
+    { month: '2026-01-01', n: 19, sum: 1900, sum_squares: 247000 },
+  ]);
+  const [respondents, cellKeys] = [migrated.sqlite.prepare('SELECT r.id FROM responses r WHERE NOT voided').all().length, keys('NOT voided')];
+  t.equal(respondents, 19);
+  t.same(
+    migrated.sqlite.prepare('SELECT measure, month, question_id AS question, value, n, sum, key_sum AS keySum FROM group_rollups ORDER BY value').all(),
+    [
+      {
+        measure: 'q',
+        month: '2026-01-01',
+        question: 2,
+        value: 'a',
+        n: 10,
+        sum: 1000,
+        keySum: keys("id IN (SELECT response_id FROM answers WHERE value_text = 'a')"),
+      },
+      {
+        measure: 'q',
+        month: '2026-01-01',
+        question: 2,
+        value: 'b',
+        n: 9,
+        sum: 900,
+        keySum: keys("NOT voided AND id IN (SELECT response_id FROM answers WHERE value_text = 'b')"),
+      },
+    ],
+    'choice groups from the live responses',
+  );
+  const points = migrated.sqlite.prepare('SELECT month, question_id AS question, value, n FROM answer_rollups ORDER BY value').all();
+  t.same(
+    points,
+    Array.from({ length: 19 }, (_, i) => ({ month: '2026-01-01', question: 1, value: i + 1, n: 1 })),
+    'one cell per scale point answered',
+  );
+  t.equal((migrated.sqlite.prepare('SELECT sum(key_sum) AS k FROM answer_rollups').get() as { k: number }).k, cellKeys);
+  t.same(
+    migrated.sqlite.prepare('SELECT month, question_id AS question, text, n, key_sum AS keySum FROM text_rollups').all(),
+    [{ month: '2026-01-01', question: 3, text: 'police', n: 4, keySum: keys('id IN (SELECT response_id FROM answers WHERE question_id = 3)') }],
+    'texts grouped as the issues are: lower(trim(text))',
+  );
+  t.same(migrated.sqlite.prepare("SELECT name FROM sqlite_master WHERE name = 'daily_rollups'").all(), [], 'daily_rollups is gone');
   t.same(migrated.sqlite.prepare('PRAGMA foreign_key_check').all(), []);
 });
 

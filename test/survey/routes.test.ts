@@ -71,7 +71,7 @@ t.test('a valid submission is stored with every answer, its scores and rollups, 
   t.equal(res.statusCode, 303);
   t.match(res.headers.location, /^\/surveys\/community-trust\/thanks\?/);
 
-  const { answers, dailyRollups, questions, responses, responseScores } = store.tables;
+  const { answers, monthlyRollups, questions, responses, responseScores } = store.tables;
   const stored = await store.read((db) => db.select().from(responses));
   t.equal(stored.length, 1);
   t.equal(stored[0].neighborhoodId, riverside.id);
@@ -111,7 +111,7 @@ t.test('a valid submission is stored with every answer, its scores and rollups, 
   const scores = Object.fromEntries((await store.read((db) => db.select().from(responseScores))).map((s) => [s.measure, s.score]));
   // Hand-computed: trust = (80 + 50) / 2; fairness 4 on 1–5 = 75; responsiveness 2 = 25; reliability unanswered.
   t.same(scores, { safety: 60, respect: 80, listening: 50, fairness: 75, responsiveness: 25, confidence: 70, trust: 65 });
-  const [trustRollup] = await store.read((db) => db.select().from(dailyRollups).where(eq(dailyRollups.measure, 'trust')));
+  const [trustRollup] = await store.read((db) => db.select().from(monthlyRollups).where(eq(monthlyRollups.measure, 'trust')));
   t.same({ n: trustRollup.n, sum: trustRollup.sum, sumSquares: trustRollup.sumSquares }, { n: 1, sum: 65, sumSquares: 65 * 65 });
 
   const thanks = await app.inject(res.headers.location as string);

@@ -15,14 +15,14 @@ const close = (a: unknown[], b: unknown[]) =>
     }),
   );
 
-function trustRollup(store: Store, day: string) {
-  const { dailyRollups } = store.tables;
+function trustRollup(store: Store, month: string, neighborhoodId: number) {
+  const { monthlyRollups } = store.tables;
   return store.read((db) =>
     first(
       db
-        .select({ n: dailyRollups.n, sum: dailyRollups.sum, sum_squares: dailyRollups.sumSquares })
-        .from(dailyRollups)
-        .where(and(eq(dailyRollups.measure, 'trust'), eq(dailyRollups.day, day))),
+        .select({ n: monthlyRollups.n, sum: monthlyRollups.sum, sum_squares: monthlyRollups.sumSquares })
+        .from(monthlyRollups)
+        .where(and(eq(monthlyRollups.measure, 'trust'), eq(monthlyRollups.month, month), eq(monthlyRollups.neighborhoodId, neighborhoodId))),
     ),
   );
 }
@@ -42,7 +42,7 @@ t.test('voiding takes a response out of the rollups and the export; restoring br
     { neighborhoodId: oldTown.id, submittedOn: '2026-03-02', answers: { respect: 10, listening: 10, fairness: 5 } },
   ]);
   // Hand-computed trust: (80 + 60) / 2 = 70 and (40 + 20) / 2 = 30 on 2026-03-01.
-  t.same(await trustRollup(store, '2026-03-01'), { n: 2, sum: 100, sum_squares: 70 ** 2 + 30 ** 2 });
+  t.same(await trustRollup(store, '2026-03-01', riverside.id), { n: 2, sum: 100, sum_squares: 70 ** 2 + 30 ** 2 });
 
   const page = await asAdmin.get(`/admin/responses?id=${ids[0]}`);
   t.match(page.body, `Response ${ids[0]}`);
@@ -54,9 +54,9 @@ t.test('voiding takes a response out of the rollups and the export; restoring br
   const voided = await asAdmin.post(`/admin/responses/${ids[0]}/void`, { reason: 'entered twice', confirmed: 'yes' });
   t.equal(voided.statusCode, 303);
   t.same(await voidState(store, ids[0]), { voided: true, void_reason: 'entered twice' });
-  t.same(await trustRollup(store, '2026-03-01'), { n: 1, sum: 30, sum_squares: 900 });
+  t.same(await trustRollup(store, '2026-03-01', riverside.id), { n: 1, sum: 30, sum_squares: 900 });
   t.same(
-    await store.read((db) => db.select({ n: count() }).from(store.tables.dailyRollups).where(eq(store.tables.dailyRollups.measure, 'safety'))),
+    await store.read((db) => db.select({ n: count() }).from(store.tables.monthlyRollups).where(eq(store.tables.monthlyRollups.measure, 'safety'))),
     [{ n: 0 }],
     'an emptied cell is gone',
   );
@@ -69,7 +69,7 @@ t.test('voiding takes a response out of the rollups and the export; restoring br
   t.match((await asAdmin.get(`/admin/responses?id=${ids[0]}`)).body, 'Voided: entered twice');
 
   t.equal((await asAdmin.post(`/admin/responses/${ids[0]}/restore`, {})).statusCode, 303);
-  t.same(await trustRollup(store, '2026-03-01'), { n: 2, sum: 100, sum_squares: 70 ** 2 + 30 ** 2 });
+  t.same(await trustRollup(store, '2026-03-01', riverside.id), { n: 2, sum: 100, sum_squares: 70 ** 2 + 30 ** 2 });
   ({ stored, recomputed } = await rollupsAndRecomputation(app));
   t.ok(close(stored, recomputed));
   t.equal(stored.length, recomputed.length);
@@ -108,7 +108,7 @@ t.test('voiding and restoring a whole import batch', async (t) => {
   const voided = await asAdmin.post(`/admin/import/batches/${batch}/void`, { reason: 'wrong file', confirmed: 'yes' });
   t.equal(voided.statusCode, 303);
   t.match(await next(), '2 responses voided', 'a message says it is done');
-  t.same(await trustRollup(store, '2026-03-03'), { n: 1, sum: 10, sum_squares: 100 });
+  t.same(await trustRollup(store, '2026-03-01', riverside.id), { n: 1, sum: 10, sum_squares: 100 });
   t.ok(close((await rollupsAndRecomputation(app)).stored, (await rollupsAndRecomputation(app)).recomputed));
   await asAdmin.post(`/admin/import/batches/${batch}/restore`, {});
   t.match(await next(), '2 responses restored');

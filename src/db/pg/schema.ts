@@ -216,19 +216,65 @@ export const responseScores = pgTable(
   (t) => [primaryKey({ columns: [t.responseId, t.measure] })],
 );
 
-export const dailyRollups = pgTable(
-  'daily_rollups',
+export const monthlyRollups = pgTable(
+  'monthly_rollups',
   {
     surveyId: integer('survey_id').notNull(),
     measure: text('measure').notNull(),
-    day: day('day').notNull(),
+    month: day('month').notNull(),
     neighborhoodId: integer('neighborhood_id').notNull(),
     n: integer('n').notNull(),
     sum: doublePrecision('sum').notNull(),
     sumSquares: doublePrecision('sum_squares').notNull(),
     keySum: bigNumber('key_sum').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.surveyId, t.measure, t.day, t.neighborhoodId] })],
+  (t) => [primaryKey({ columns: [t.surveyId, t.measure, t.month, t.neighborhoodId] })],
+);
+
+export const groupRollups = pgTable(
+  'group_rollups',
+  {
+    surveyId: integer('survey_id').notNull(),
+    measure: text('measure').notNull(),
+    neighborhoodId: integer('neighborhood_id').notNull(),
+    month: day('month').notNull(),
+    questionId: integer('question_id').notNull(),
+    value: text('value').notNull(),
+    n: integer('n').notNull(),
+    sum: doublePrecision('sum').notNull(),
+    sumSquares: doublePrecision('sum_squares').notNull(),
+    keySum: bigNumber('key_sum').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.surveyId, t.measure, t.neighborhoodId, t.month, t.questionId, t.value] })],
+);
+
+export const answerRollups = pgTable(
+  'answer_rollups',
+  {
+    surveyId: integer('survey_id').notNull(),
+    neighborhoodId: integer('neighborhood_id').notNull(),
+    month: day('month').notNull(),
+    questionId: integer('question_id').notNull(),
+    value: integer('value').notNull(),
+    n: integer('n').notNull(),
+    keySum: bigNumber('key_sum').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.surveyId, t.neighborhoodId, t.month, t.questionId, t.value] })],
+);
+
+export const textRollups = pgTable(
+  'text_rollups',
+  {
+    surveyId: integer('survey_id').notNull(),
+    neighborhoodId: integer('neighborhood_id').notNull(),
+    questionId: integer('question_id').notNull(),
+    month: day('month').notNull(),
+    textKey: text('text_key').notNull(),
+    text: text('text').notNull(),
+    n: integer('n').notNull(),
+    keySum: bigNumber('key_sum').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.surveyId, t.neighborhoodId, t.questionId, t.month, t.textKey] })],
 );
 
 export const weightedRollups = pgTable(
