@@ -48,31 +48,37 @@ export function createResultsRepository(store: Store) {
     sql`r.survey_id = ${survey} AND NOT r.voided AND r.submitted_on BETWEEN ${range.from} AND ${range.to}`;
 
   async function loadMonthSums(survey: number, measures: readonly string[], range: DayRange, weighted: boolean): Promise<MonthSums> {
-    const [rows, weights] = await Promise.all([
-      store.aggregate<MonthRow>(
-        sql`SELECT measure AS "measure", month AS "month", neighborhood_id AS "neighborhoodId",
-                   n AS "n", sum AS "sum", sum_squares AS "sumSquares", key_sum AS "keySum"
-            FROM monthly_rollups
-            WHERE survey_id = ${survey} AND measure IN ${measures} AND month BETWEEN ${range.from} AND ${range.to}`,
-      ),
-      weighted
-        ? store.aggregate<WeightedAtom & { measure: string; month: string; neighborhoodId: number }>(
-            sql`SELECT measure AS "measure", ${monthOf('month')} AS "month", neighborhood_id AS "neighborhoodId", n AS "n", sum_w AS "sumW",
-                       sum_w2 AS "sumW2", sum_wy AS "sumWY", sum_wy2 AS "sumWY2", sum_w2y AS "sumW2Y", sum_w2y2 AS "sumW2Y2", max_w AS "maxW"
-                FROM weighted_rollups
-                WHERE survey_id = ${survey} AND measure IN ${measures} AND month BETWEEN ${range.from} AND ${range.to}`,
-          )
-        : [],
-    ]);
-    if (!weighted) return { measures, ...range, rows, sample: 'all' };
-    const key = (r: { measure: string; month: string; neighborhoodId: number }) => `${r.measure}|${r.month}|${r.neighborhoodId}`;
-    const byAtom = new Map(weights.map((w) => [key(w), w]));
-    // An atom whose weights do not yet count every one of its responses (a write since the last weighting) has none.
+    const where = sql`m.survey_id = ${survey} AND m.measure IN ${measures} AND m.month BETWEEN ${range.from} AND ${range.to}`;
+    const columns = sql`m.measure AS "measure", m.month AS "month", m.neighborhood_id AS "neighborhoodId", m.n AS "n", m.sum AS "sum",
+                        m.sum_squares AS "sumSquares", m.key_sum AS "keySum"`;
+    if (!weighted)
+      return { measures, ...range, rows: await store.aggregate<MonthRow>(sql`SELECT ${columns} FROM monthly_rollups m WHERE ${where}`), sample: 'all' };
+    // Each atom's weighted sums joined in SQL (on the same key), not matched up in JavaScript.
+    const rows = await store.aggregate<MonthRow & { wN: number | null } & { [K in keyof WeightedAtom as `w${Capitalize<K & string>}`]: number }>(
+      sql`SELECT ${columns}, w.n AS "wN", w.sum_w AS "wSumW", w.sum_w2 AS "wSumW2", w.sum_wy AS "wSumWY", w.sum_wy2 AS "wSumWY2",
+                 w.sum_w2y AS "wSumW2Y", w.sum_w2y2 AS "wSumW2Y2", w.max_w AS "wMaxW"
+          FROM monthly_rollups m
+          LEFT JOIN weighted_rollups w ON w.survey_id = m.survey_id AND w.measure = m.measure AND w.month = m.month AND w.neighborhood_id = m.neighborhood_id
+          WHERE ${where}`,
+    );
     return {
       measures,
       ...range,
       sample: 'all',
-      rows: rows.map((r) => ({ ...r, weighted: byAtom.get(key(r))?.n === r.n ? byAtom.get(key(r))! : null })),
+      // An atom whose weights do not yet count every one of its responses (a write since the last weighting) has none.
+      rows: rows.map((r) => ({
+        measure: r.measure,
+        month: r.month,
+        neighborhoodId: r.neighborhoodId,
+        n: r.n,
+        sum: r.sum,
+        sumSquares: r.sumSquares,
+        keySum: r.keySum,
+        weighted:
+          r.wN === r.n
+            ? { n: r.wN, sumW: r.wSumW, sumW2: r.wSumW2, sumWY: r.wSumWY, sumWY2: r.wSumWY2, sumW2Y: r.wSumW2Y, sumW2Y2: r.wSumW2Y2, maxW: r.wMaxW }
+            : null,
+      })),
     };
   }
 
