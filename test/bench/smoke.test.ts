@@ -82,7 +82,7 @@ t.test('a smoke run measures every figure and writes latest.json', async (t) => 
   // Not met yet on a busy 2-core machine (the pages' statistics and rendering still run on the event loop): a todo until
   // the rest of issue 16 lands, then an assertion.
   t.ok(rate.withTraffic.p99 < targets.mixedSubmissionP99Ms, `submission p99 with staff and public traffic ${rate.withTraffic.p99.toFixed(1)} ms`, {
-    todo: 'issue 16: staff and public pages still hold submissions up',
+    todo: 'issue 16: staff pages still compute their statistics on the event loop',
   });
   for (const route of [...staffRoutes, ...publicRoutes]) {
     const figures = rate.routes[route];
