@@ -70,7 +70,10 @@ const sqliteOnly = readFileSync('test/sqlite-only.txt', 'utf8')
   .split('\n')
   .map((line) => line.replace(/#.*/, '').trim())
   .filter(Boolean);
-const usesDatabase = (file: string) => /buildTestApp\(|openTestStore\(/.test(readFileSync(file, 'utf8'));
+const usesDatabase = (file: string) => /buildTestApp\(|buildDemoApp\(|openTestStore\(/.test(readFileSync(file, 'utf8'));
+// Files on the demo city (buildDemoApp): test/helper/demo.ts generates it once per process and copies it for each test,
+// so they share a group and the city is generated once per database instead of once per file.
+const onDemoCity = (file: string) => /buildDemoApp\(/.test(readFileSync(file, 'utf8'));
 const all = testFiles('test').filter((file) => !(quick && slow.some((prefix) => file.startsWith(prefix))));
 const runs = databases.flatMap((database) =>
   (database === 'sqlite' ? all : all.filter((file) => usesDatabase(file) && !sqliteOnly.some((prefix) => file.startsWith(prefix)))).map((file) => ({
@@ -80,17 +83,25 @@ const runs = databases.flatMap((database) =>
   })),
 );
 
-// Longest first, each into the lightest group of its database that has room (a heavy file gets a group of its own).
+// Units of work: a file, or all the files of a database on the demo city.
 type Run = (typeof runs)[number];
+const units = databases.flatMap((database) => {
+  const mine = runs.filter((run) => run.database === database);
+  const demo = mine.filter((run) => onDemoCity(run.file));
+  return [...mine.filter((run) => !demo.includes(run)).map((run) => [run]), ...(demo.length > 0 ? [demo] : [])];
+});
+const unitSeconds = (unit: Run[]) => unit.reduce((sum, run) => sum + run.seconds, 0);
+
+// Longest first, each into the lightest group of its database that has room (a heavy unit gets a group of its own).
 const groups: { database: string; files: Run[]; seconds: number }[] = [];
-for (const run of [...runs].sort((a, b) => b.seconds - a.seconds || a.file.localeCompare(b.file))) {
-  const fits = groups
-    .filter((group) => group.database === run.database && group.seconds + run.seconds <= GROUP_SECONDS)
-    .sort((a, b) => a.seconds - b.seconds)[0];
+for (const unit of units.sort((a, b) => unitSeconds(b) - unitSeconds(a) || a[0].file.localeCompare(b[0].file))) {
+  const { database } = unit[0];
+  const seconds = unitSeconds(unit);
+  const fits = groups.filter((group) => group.database === database && group.seconds + seconds <= GROUP_SECONDS).sort((a, b) => a.seconds - b.seconds)[0];
   if (fits) {
-    fits.files.push(run);
-    fits.seconds += run.seconds;
-  } else groups.push({ database: run.database, files: [run], seconds: run.seconds });
+    fits.files.push(...unit);
+    fits.seconds += seconds;
+  } else groups.push({ database, files: [...unit], seconds });
 }
 groups.sort((a, b) => b.seconds - a.seconds);
 

@@ -1,20 +1,18 @@
 import { join } from 'node:path';
 import t from 'tap';
 import { dateIn } from '../../src/dates.js';
-import { surveys } from '../../src/db/schema.js';
-import { demoStaff, generateDemo } from '../../src/demo/generate.js';
-import { buildTestApp } from '../helper/app.js';
+import { demoStaff } from '../../src/demo/generate.js';
 import { axeViolations, serious } from '../helper/axe.js';
 import { artifactsDir, launchBrowser } from '../helper/browser.js';
+import { buildDemoApp } from '../helper/demo.js';
 
 /** Pages in a PDF: its /Type /Page objects (not the /Type /Pages tree). */
 const pdfPages = (pdf: Buffer) => (pdf.toString('latin1').match(/\/Type\s*\/Page(?![a-zA-Z])/g) ?? []).length;
 
 // One small demo city, server and browser for every check below.
 t.test('the public neighborhood choice, the results summary and the meeting brief in a real browser', async (t) => {
-  const { app, store, database } = await buildTestApp(t);
-  await generateDemo(store, { seed: 3, asOf: dateIn('UTC'), passwordCost: 10, dailyRate: 1.5 });
-  database.db.update(surveys).set({ published: true }).run();
+  // The demo city of the public page's tests (test/helper/demo.ts generates it once per process), published.
+  const { app } = await buildDemoApp(t, { seed: 3, asOf: dateIn('UTC'), dailyRate: 1.5 });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await launchBrowser(t);
   // axe is injected as an inline script, which our CSP refuses; this context bypasses CSP for the audits only.

@@ -1,6 +1,5 @@
 import { sql } from 'drizzle-orm';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { openPgStore, openSqliteStore } from '../../src/db/open.js';
@@ -8,6 +7,7 @@ import { openPgDatabase } from '../../src/db/pg/client.js';
 import { copySqliteToPg } from '../../src/db/pg/copy.js';
 import type { DatabaseHandle } from '../../src/db/sqlite/client.js';
 import { testDatabaseUrl } from '../helper/postgres.js';
+import { scratchRoot } from '../helper/scratch.js';
 
 interface Teardown {
   teardown(fn: () => unknown): void;
@@ -17,7 +17,7 @@ const BIG_ID = 2 ** 53 - 1;
 
 /** An SQLite install with rows in every table, written through the SQLite store as the app writes them. */
 async function seededSqlite(t: Teardown) {
-  const dir = mkdtempSync(join(tmpdir(), 'cg-copy-'));
+  const dir = mkdtempSync(join(scratchRoot, 'cg-copy-'));
   const { store, database } = openSqliteStore({ DATABASE_PATH: join(dir, 'source.db') });
   t.teardown(async () => {
     await store.close();

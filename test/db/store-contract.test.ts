@@ -1,6 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
@@ -8,6 +7,7 @@ import { openPgStore, openSqliteStore } from '../../src/db/open.js';
 import type { ChoiceOption } from '../../src/db/schema.js';
 import { first, type Store } from '../../src/db/store.js';
 import { testDatabaseUrl } from '../helper/postgres.js';
+import { scratchRoot } from '../helper/scratch.js';
 
 interface Teardown {
   teardown(fn: () => unknown): void;
@@ -18,7 +18,7 @@ const stores: { dialect: Store['dialect']; open(t: Teardown): Promise<Store> }[]
   {
     dialect: 'sqlite',
     async open(t) {
-      const dir = mkdtempSync(join(tmpdir(), 'cg-contract-'));
+      const dir = mkdtempSync(join(scratchRoot, 'cg-contract-'));
       const { store } = openSqliteStore({ DATABASE_PATH: join(dir, 'test.db') });
       t.teardown(async () => {
         await store.close();

@@ -1,6 +1,5 @@
 import { sql } from 'drizzle-orm';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
@@ -14,6 +13,7 @@ import type { StaffRole } from '../../src/db/schema.js';
 import { projectRoot } from '../../src/paths.js';
 import { checkResponsesAgainstDocument } from './openapi.js';
 import { testDatabaseUrl } from './postgres.js';
+import { scratchRoot } from './scratch.js';
 
 interface Teardown {
   teardown(fn: () => unknown): void;
@@ -21,7 +21,7 @@ interface Teardown {
 
 /** A temp folder removed when the test ends. */
 export function tempDir(t: Teardown): string {
-  const dir = mkdtempSync(join(tmpdir(), 'cg-test-'));
+  const dir = mkdtempSync(join(scratchRoot, 'cg-test-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }

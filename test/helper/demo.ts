@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tap from 'tap';
 import { openPgStore, openSqliteStore } from '../../src/db/open.js';
@@ -7,6 +6,7 @@ import type { Store } from '../../src/db/store.js';
 import { generateDemo, type DemoOptions } from '../../src/demo/generate.js';
 import { buildTestApp, testDialect, type DatabaseTemplate, type TestApp } from './app.js';
 import { templateDatabase } from './postgres.js';
+import { scratchRoot } from './scratch.js';
 
 interface Teardown {
   teardown(fn: () => unknown): void;
@@ -29,7 +29,7 @@ function demoTemplate(options: DemoOptions): DatabaseTemplate {
   if (template) return template;
   if (testDialect === 'postgres') template = templateDatabase(async (url) => fill(await openPgStore(url), options));
   else {
-    const dir = mkdtempSync(join(tmpdir(), 'cg-demo-'));
+    const dir = mkdtempSync(join(scratchRoot, 'cg-demo-'));
     tap.teardown(() => rmSync(dir, { recursive: true, force: true }));
     const path = join(dir, 'demo.db');
     // Closing the only connection folds the WAL into the file, so the file alone is the whole database.

@@ -1,9 +1,8 @@
 import t from 'tap';
 import { dateIn } from '../../src/dates.js';
-import { generateDemo } from '../../src/demo/generate.js';
 import { changeVerdict } from '../../src/results/change-verdict.js';
 import { staffSessions } from '../helper/admin.js';
-import { buildTestApp } from '../helper/app.js';
+import { buildDemoApp } from '../helper/demo.js';
 
 const change = (estimate: number, half: number) => ({ estimate, se: half / 1.96, ci_low: estimate - half, ci_high: estimate + half, df: 100 });
 
@@ -17,8 +16,7 @@ t.test('a change verdict from its interval and minimum detectable change', async
 });
 
 t.test('the results summary, and the one-page meeting brief per neighborhood', async (t) => {
-  const { app } = await buildTestApp(t);
-  await generateDemo(app.store, { seed: 3, asOf: dateIn('UTC'), passwordCost: 10, dailyRate: 4 });
+  const { app } = await buildDemoApp(t, { seed: 3, asOf: dateIn('UTC'), dailyRate: 1.5 });
   const { asLiaison } = await staffSessions(app);
 
   const results = await asLiaison.get('/results');

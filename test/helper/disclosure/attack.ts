@@ -161,7 +161,14 @@ class Reader {
   /** A figure labelled to `to` counts months up to the one holding the request's last day, and never past `latest`. */
   private cap = (to: string, requested = this.latest) => [to, periodEnd(requested, 'month'), this.latest].sort()[0];
 
-  private async fetch(url: string) {
+  /** What each phase has read: the same request in the same phase shows the same figures (same records, same noise). */
+  private readonly read = new WeakMap<Phase, Set<string>>();
+
+  /** The body of `url`, or null when this phase has read it already (its figures are in the collector). */
+  private async fetch(phase: Phase, url: string): Promise<string | null> {
+    const read = this.read.get(phase) ?? this.read.set(phase, new Set()).get(phase)!;
+    if (read.has(url)) return null;
+    read.add(url);
     this.c.requests++;
     const res = await this.get(url);
     if (res.statusCode !== 200) throw new Error(`${url} answered ${res.statusCode}: ${res.body.slice(0, 200)}`);
@@ -197,12 +204,15 @@ class Reader {
     const params = new URLSearchParams({ survey: SURVEY });
     for (const [k, v] of Object.entries(query)) for (const x of [v].flat()) params.append(k, x);
     const url = this.with(`/api/trends?${params}`);
-    this.trends(phase, `GET ${url} →`, JSON.parse(await this.fetch(url)) as TrendsJson, [query.to].flat()[0]);
+    const body = await this.fetch(phase, url);
+    if (body !== null) this.trends(phase, `GET ${url} →`, JSON.parse(body) as TrendsJson, [query.to].flat()[0]);
   }
 
   async impact(phase: Phase, eventId: number, months: number, measure: string) {
     const url = this.with(`/api/events/${eventId}/impact?months=${months}&measure=${measure}`);
-    const impact = JSON.parse(await this.fetch(url)) as {
+    const body = await this.fetch(phase, url);
+    if (body === null) return;
+    const impact = JSON.parse(body) as {
       event: { neighborhood: string | null };
       windows: Record<'before' | 'after', { from: string; to: string }>;
       area: Record<'before' | 'after', ShownCell>;
@@ -232,7 +242,8 @@ class Reader {
   /** One neighborhood's page: its trend data block, answer distributions and the demographic groups table. */
   async neighborhoodPage(phase: Phase, area: string, query: Record<string, string>) {
     const url = this.with(`/results/${area}?${new URLSearchParams({ survey: SURVEY, ...query })}`);
-    const html = await this.fetch(url);
+    const html = await this.fetch(phase, url);
+    if (html === null) return;
     const chart = jsonBlock<{ trends: TrendsJson }>(html, 'trend-chart-data');
     if (!chart) throw new Error(`${url}: no trend data block`);
     this.trends(phase, `GET ${url} → trend`, chart.trends, query.to);
@@ -315,7 +326,8 @@ class Reader {
 
   async resultsCsv(phase: Phase, bucket: Period, rolling: number, from: string, to: string) {
     const url = this.with(`/results/export.csv?${new URLSearchParams({ survey: SURVEY, bucket, rolling: String(rolling), from, to })}`);
-    this.csv(phase, `GET ${url}`, await this.fetch(url), to);
+    const text = await this.fetch(phase, url);
+    if (text !== null) this.csv(phase, `GET ${url}`, text, to);
   }
 
   /** The public page and its open data, by month (its default rolling window and each one offered) and by quarter. */
@@ -331,31 +343,36 @@ class Reader {
     for (const [bucket, rolling] of defaultOnly ? windows.slice(0, 1) : windows) {
       const query = `bucket=${bucket}${rolling ? `&rolling=${rolling}` : ''}`;
       const url = this.with(`/public/${SURVEY}?${query}&lang=en`);
-      const html = await this.fetch(url);
-      const chart = jsonBlock<{ trends: TrendsJson }>(html, 'public-trend-data');
-      if (!chart) throw new Error(`${url}: no trend data block`);
-      this.trends(phase, `GET ${url} →`, chart.trends);
-      // Every dimension over the last twelve complete months, pooled: trust first, then the dimensions in question order.
-      const order = ['trust', ...this.measures().filter((m) => m !== 'trust')];
-      const from = shiftPeriod(periodStart(this.latest, 'month'), 'month', -11);
-      const section = /aria-labelledby="dimensions-title"[\s\S]*?<\/table>/.exec(html)?.[0] ?? '';
-      for (const row of section.matchAll(/<tr><th scope="row">(.*?)<\/th>([\s\S]*?)<\/tr>/g)) {
-        const area = this.names.get(decode(row[1])) ?? 'city';
-        [...row[2].matchAll(/<td>([\s\S]*?)<\/td>/g)].forEach((td, i) =>
-          this.c.cell(
-            phase,
-            `GET ${url} → 12 months ${area} ${order[i]}`,
-            this.areas(area),
-            from,
-            this.latest,
-            { kind: 'measure', measure: order[i] },
-            { ...htmlCell(td[1]), weighted: this.weighted },
-            0.1,
-          ),
-        );
-      }
+      const html = await this.fetch(phase, url);
+      if (html !== null) this.publicPage(phase, url, html);
       const csvUrl = this.with(`/public/${SURVEY}/data.csv?${query}`);
-      this.csv(phase, `GET ${csvUrl}`, await this.fetch(csvUrl));
+      const csv = await this.fetch(phase, csvUrl);
+      if (csv !== null) this.csv(phase, `GET ${csvUrl}`, csv);
+    }
+  }
+
+  private publicPage(phase: Phase, url: string, html: string) {
+    const chart = jsonBlock<{ trends: TrendsJson }>(html, 'public-trend-data');
+    if (!chart) throw new Error(`${url}: no trend data block`);
+    this.trends(phase, `GET ${url} →`, chart.trends);
+    // Every dimension over the last twelve complete months, pooled: trust first, then the dimensions in question order.
+    const order = ['trust', ...this.measures().filter((m) => m !== 'trust')];
+    const from = shiftPeriod(periodStart(this.latest, 'month'), 'month', -11);
+    const section = /aria-labelledby="dimensions-title"[\s\S]*?<\/table>/.exec(html)?.[0] ?? '';
+    for (const row of section.matchAll(/<tr><th scope="row">(.*?)<\/th>([\s\S]*?)<\/tr>/g)) {
+      const area = this.names.get(decode(row[1])) ?? 'city';
+      [...row[2].matchAll(/<td>([\s\S]*?)<\/td>/g)].forEach((td, i) =>
+        this.c.cell(
+          phase,
+          `GET ${url} → 12 months ${area} ${order[i]}`,
+          this.areas(area),
+          from,
+          this.latest,
+          { kind: 'measure', measure: order[i] },
+          { ...htmlCell(td[1]), weighted: this.weighted },
+          0.1,
+        ),
+      );
     }
   }
 }

@@ -129,8 +129,36 @@ export class Collector {
     return atoms;
   }
 
+  /** A phase's records by neighborhood, sorted by date, each with its place in the phase (cells cover a few months). */
+  private readonly areasByPhase = new WeakMap<Phase, Map<string, { record: GroundRecord; at: number }[]>>();
+
+  /** The phase's records of `areas` between `from` and `to` that count in `q` (and pass `extra`), in the phase's order. */
   members(phase: Phase, areas: readonly string[], from: string, to: string, q: Quantity, extra?: (r: GroundRecord) => boolean) {
-    return phase.live.filter((r) => areas.includes(r.neighborhood) && r.date >= from && r.date <= to && this.has(r, q) && (!extra || extra(r)));
+    let byArea = this.areasByPhase.get(phase);
+    if (!byArea) {
+      const lists = new Map<string, { record: GroundRecord; at: number }[]>();
+      phase.live.forEach((record, at) => {
+        const list = lists.get(record.neighborhood);
+        if (list) list.push({ record, at });
+        else lists.set(record.neighborhood, [{ record, at }]);
+      });
+      for (const list of lists.values()) list.sort((a, b) => (a.record.date < b.record.date ? -1 : a.record.date > b.record.date ? 1 : a.at - b.at));
+      this.areasByPhase.set(phase, (byArea = lists));
+    }
+    const found: { record: GroundRecord; at: number }[] = [];
+    for (const area of new Set(areas)) {
+      const list = byArea.get(area) ?? [];
+      // The first record on or after `from`.
+      let lo = 0;
+      for (let hi = list.length; lo < hi;) {
+        const mid = (lo + hi) >> 1;
+        if (list[mid].record.date < from) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let i = lo; i < list.length && list[i].record.date <= to; i++)
+        if (this.has(list[i].record, q) && (!extra || extra(list[i].record))) found.push(list[i]);
+    }
+    return found.sort((a, b) => a.at - b.at).map((e) => e.record);
   }
 
   /** A record's score on a measure as item unknowns, and its true value (memoised: figures overlap). */
