@@ -118,20 +118,10 @@ export function createResultsRepository(store: Store) {
       for (const r of invitations) rows.push({ ...r, complement: (total.get(key(r)) ?? r.n) - r.n });
     } else {
       const invitation = new Map(invitations.map((r) => [key(r), r]));
+      const none = { n: 0, sum: 0, sumSquares: 0, keySum: 0 };
       for (const r of all.rows) {
-        const i = invitation.get(key(r));
-        if (!i)
-          rows.push({
-            measure: r.measure,
-            month: r.month,
-            neighborhoodId: r.neighborhoodId,
-            n: r.n,
-            sum: r.sum,
-            sumSquares: r.sumSquares,
-            keySum: r.keySum,
-            complement: 0,
-          });
-        else if (r.n > i.n)
+        const i = invitation.get(key(r)) ?? none;
+        if (r.n > i.n)
           rows.push({
             measure: r.measure,
             month: r.month,
