@@ -13,6 +13,8 @@ export interface AxeViolation {
 
 /** Runs axe-core (WCAG 2.0–2.2 A and AA rules) in the page; the context must bypass CSP to inject it. */
 export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  // A page reached by a click may still be loading its stylesheet; unstyled, every link fails target-size (busy machine).
+  await page.waitForLoadState('load');
   await page.addScriptTag({ content: axeSource });
   return page.evaluate(async () => {
     const result = await (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: AxeViolation[] }> } }).axe.run(
