@@ -4,9 +4,10 @@ import { join, relative } from 'node:path';
 
 // Runs the compiled test files (dist/test) with tap, several files to a process. Each process pays 1.5–2.5 CPU-s to
 // load tap and the app under tap's module hooks (Node 20 runs them on a separate thread): one process per file, the 119
-// runs took 425 s on two cores; in 12 processes, 252 s. Every file runs on SQLite; every file that builds the app or opens
-// the suite's store runs on PostgreSQL too, but for test/sqlite-only.txt. A group's files run one after another, in
-// one process with the same database (TEST_DATABASE, read by test/helper/app.ts when it loads).
+// runs took 425 s on two cores; in 12 processes, 252 s (the 134 runs of 2026-12-02: 262 s, both cores busy throughout).
+// Every file runs on SQLite; every file that builds the app or opens the suite's store runs on PostgreSQL too, but for
+// test/sqlite-only.txt. A group's files run one after another, in one process with the same database (TEST_DATABASE,
+// read by test/helper/app.ts when it loads).
 const args = process.argv.slice(2);
 const quick = take('--quick');
 const database = take('--database=sqlite') ? 'sqlite' : take('--database=postgres') ? 'postgres' : 'both';
