@@ -1,5 +1,8 @@
 import type { CacheOptions, CacheScope, FigureRange } from './store.js';
 
+/** What a cache was told changed: whole scopes, or the figures over some days. */
+export type CacheChange = { scopes: readonly CacheScope[] } | { ranges: readonly FigureRange[] };
+
 interface Entry {
   value: Promise<unknown>;
   over?: FigureRange;
@@ -9,9 +12,9 @@ interface Entry {
  * Reads memoized per scope until the store says that scope's data changed. Writes bump versions explicitly (and, on
  * SQLite, a commit by another process is noticed through data_version), so no read is served from before a write.
  * Figures may say which days they are built from, so that a submission empties only the figures of its day; large
- * values may be kept few of a kind.
+ * values may be kept few of a kind. `onChange` hears of every change, for caches kept elsewhere of the same data.
  */
-export function createScopedCache({ maxEntries = 20_000 }: { maxEntries?: number } = {}) {
+export function createScopedCache({ maxEntries = 20_000, onChange }: { maxEntries?: number; onChange?: (change: CacheChange) => void } = {}) {
   const entries = { settings: new Map<string, Entry>(), figures: new Map<string, Entry>() };
   // Keys of the kinds kept few, oldest first, per scope.
   const kinds = { settings: new Map<string, Set<string>>(), figures: new Map<string, Set<string>>() };
@@ -29,6 +32,7 @@ export function createScopedCache({ maxEntries = 20_000 }: { maxEntries?: number
         entries[scope].clear();
         kinds[scope].clear();
       }
+      if (scopes.length > 0) onChange?.({ scopes });
     },
     /** Empties the figures built from any day of these ranges, and every figure that does not say what it is built from. */
     invalidateRanges(changed: readonly FigureRange[]) {
@@ -36,6 +40,7 @@ export function createScopedCache({ maxEntries = 20_000 }: { maxEntries?: number
       for (const [key, { over }] of entries.figures) {
         if (!over || changed.some((c) => c.survey === over.survey && c.from <= over.to && c.to >= over.from)) remove('figures', key);
       }
+      onChange?.({ ranges: changed });
     },
     get<T>(scope: CacheScope, key: string, read: () => Promise<T>, { over, keep }: CacheOptions = {}): Promise<T> {
       const cache = entries[scope];

@@ -46,6 +46,19 @@ export interface TransactionOptions {
   changes?: readonly FigureRange[];
 }
 
+/**
+ * A read-only computation over a store's data, run where the data is read: named by its module (`import.meta.url`)
+ * and export, so another thread can load the same code. Its input and result are structured-cloned.
+ */
+export interface StoreTask<I, O> {
+  module: string;
+  name: string;
+  run(store: Store, input: I): Promise<O>;
+}
+
+/** A store task, exported from `module` as `name`. */
+export const storeTask = <I, O>(module: string, name: string, run: (store: Store, input: I) => Promise<O>): StoreTask<I, O> => ({ module, name, run });
+
 /** What caches are kept for: reading settings (surveys, neighborhoods, staff) or figures (anything built from responses). */
 export type CacheScope = 'settings' | 'figures';
 
@@ -100,6 +113,13 @@ export interface Store {
    * by every write except submissions and writes whose `invalidates` leaves it out. Cached values are shared: read-only.
    */
   cached<T>(scope: CacheScope, key: string, read: () => Promise<T>, options?: CacheOptions): Promise<T>;
+  /**
+   * Runs a task where the data is read. SQLite: on the read worker's thread, with its read-only connection and a cache
+   * of its own that this store's writes empty as they empty this one's, so statistics over hundreds of neighborhoods
+   * never hold a resident's submission on the event loop, and only the task's input and result cross threads.
+   * PostgreSQL: in this process (its reads are already off the event loop), with this store's cache.
+   */
+  task<I, O>(task: StoreTask<I, O>, input: I): Promise<O>;
   /** Whether an error means the database cannot take writes (answered 503). */
   isStorageError(err: unknown): boolean;
   /** Why the database cannot take writes now, or null when it can (for /healthz). */

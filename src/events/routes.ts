@@ -8,8 +8,8 @@ import { flash } from '../plugins/request-context.js';
 import { badQuery, chartScripts } from '../results/routes.js';
 import { TRUST_MEASURE } from '../stats/scoring.js';
 import { dateIn } from '../dates.js';
-import { offLoop } from '../compute/off-loop.js';
-import { impactMonthOptions, impactMonths } from './impact.js';
+import { impactsTask } from '../results/figures.js';
+import { impactMonthOptions } from './impact.js';
 import { verdictView } from './verdict-view.js';
 import { apiErrorSchema, documented, staffErrors } from '../plugins/openapi.js';
 import { impactSchema } from './api-schemas.js';
@@ -153,14 +153,7 @@ export async function eventRoutes(app: FastifyInstance) {
       weighted: sampleWeighted(parsed.data.sample, isWeighted(parsed.data.weighting, await app.weighting.hasMargins(found.survey.id))),
       sample: parsed.data.sample,
     };
-    // Kept until a write changes the months it reads (the event and its settings are in the key or empty every figure).
-    const months = impactMonths(input);
-    const key = [event.id, measure, input.months, input.latest, input.weighted, input.sample, rules.perturb, rules.unsafeSampleParts === true].join(':');
-    const impact = await results.computed(
-      `impact:${key}`,
-      async () => offLoop('computeImpact', await results.monthSums(found.survey.id, [measure], months, input), rules, input),
-      { survey: found.survey.id, ...months },
-    );
+    const [impact] = await app.store.task(impactsTask, { inputs: [input], rules });
     return {
       ok: true as const,
       impact,

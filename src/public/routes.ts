@@ -4,7 +4,8 @@ import { dateIn, numberFormat, EARLIEST_DAY } from '../dates.js';
 import type { Neighborhood, Survey } from '../db/schema.js';
 import { localize, negotiateLanguage, translate } from '../i18n/index.js';
 import { LANGUAGE_COOKIE, setPageLanguage } from '../plugins/request-context.js';
-import { aggregatesCsv, csvText } from '../results/export.js';
+import { csvText } from '../results/export.js';
+import { aggregatesTask } from '../results/figures.js';
 import { openingMonths, openingView, openingWindows } from '../results/opening-view.js';
 import { isWeighted, measureOptions } from '../results/filters.js';
 import { chartScripts, trendTable } from '../results/routes.js';
@@ -302,12 +303,7 @@ export async function publicRoutes(app: FastifyInstance) {
     const all = await publicFigures(found, query.weighting);
     const trendRequest = all.request(query.bucket, rollingFor(all, query));
     const measures = measureOptions(found.questions);
-    const sums = await results.aggregateSums(
-      trendRequest,
-      measures.map((m) => m.value),
-      found.questions,
-    );
-    const rows = aggregatesCsv(sums, rules, trendRequest, measures, found.questions);
+    const rows = await app.store.task(aggregatesTask, { request: trendRequest, rules, measures, questions: found.questions });
     const fileName = `${found.survey.slug}-public-${query.bucket}-${dateIn(app.config.TIME_ZONE)}.csv`;
     return reply
       .type('text/csv; charset=utf-8')

@@ -2,18 +2,18 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { audit } from '../audit/record.js';
 import { requireRole } from '../auth/guards.js';
-import { dateIn, EARLIEST_DAY } from '../dates.js';
+import { dateIn } from '../dates.js';
 import { localize } from '../i18n/index.js';
 import type { Neighborhood, WeightingRun } from '../db/schema.js';
 import { eventKindLabels } from '../events/schemas.js';
-import { offLoop } from '../compute/off-loop.js';
-import { DEFAULT_IMPACT_MONTHS, impactMonths } from '../events/impact.js';
+import { DEFAULT_IMPACT_MONTHS } from '../events/impact.js';
 import { verdictView } from '../events/verdict-view.js';
 import { bucketKinds, bucketLabel, bucketStart, shiftBucket, snapRange } from '../stats/buckets.js';
 import type { ReleaseRules } from '../stats/cells.js';
 import { documented, staffErrors } from '../plugins/openapi.js';
 import { trendsSchema } from './api-schemas.js';
-import { aggregatesCsv, csvText } from './export.js';
+import { csvText } from './export.js';
+import { aggregatesTask, cityPageTask, impactsTask, neighborhoodTask, trendsTask } from './figures.js';
 import {
   MAX_ROLLING,
   measureLabel,
@@ -29,13 +29,10 @@ import {
   type FieldErrors,
   type ResolvedFilters,
 } from './filters.js';
-import { latestChanges, neighborhoodDetail, type LatestChange } from './neighborhood.js';
-import { createThemeRepository } from '../themes/queries.js';
-import { openingView } from './opening-view.js';
+import type { LatestChange } from './neighborhood.js';
 import { changeVerdict } from './change-verdict.js';
 import { sampleVersusCensus } from './representation.js';
-import { spanning } from './sums.js';
-import { CITY, computeTrends, trendMonths, type Trends } from './trends.js';
+import { CITY, type Trends } from './trends.js';
 
 export const chartScripts = ['/static/vendor/chart.umd.min.js', '/static/vendor/chartjs-plugin-annotation.min.js', '/static/js/charts.js'];
 
@@ -78,7 +75,6 @@ const weightingQuery = z.object({ survey: z.string().max(200).optional() });
 
 export async function resultsRoutes(app: FastifyInstance) {
   const { results, events } = app;
-  const themeRepository = createThemeRepository(app.store);
   const staffOnly = requireRole('admin', 'liaison');
 
   async function filters(request: FastifyRequest, rules: ReleaseRules): Promise<{ ok: true; value: ResolvedFilters } | { ok: false; errors: FieldErrors }> {
@@ -96,23 +92,8 @@ export async function resultsRoutes(app: FastifyInstance) {
   /** One neighborhood's trends and detail (groups, answers, issues) for the filters asked. */
   async function neighborhoodFigures(filters: ResolvedFilters, neighborhood: Neighborhood, rules: ReleaseRules) {
     const { request: base, questions, measures } = filters;
-    const trendRequest = { ...base, selected: new Set([neighborhood.slug]) };
-    // The same view asked again is not computed again until a write changes a day it may count (any, up to its last).
-    const key = [neighborhood.id, base.survey.id, base.measure, base.bucket, base.from, base.to, base.latest, base.rolling, base.weighted, base.sample];
-    const { trends, detail } = await results.computed(
-      `neighborhood:${[...key, rules.perturb, rules.unsafeSampleParts === true].join(':')}`,
-      async () => {
-        const sums = await results.neighborhoodSums(
-          trendRequest,
-          neighborhood.id,
-          measures.map((m) => m.value),
-        );
-        const trends = computeTrends(sums.months, rules, trendRequest);
-        const detail = neighborhoodDetail(sums, rules, trendRequest, neighborhood, questions, measures, await themeRepository.definitions(base.survey.id));
-        return { trends, detail };
-      },
-      { survey: base.survey.id, from: EARLIEST_DAY, to: base.latest },
-    );
+    const request = { ...base, selected: new Set([neighborhood.slug]) };
+    const { trends, detail } = await app.store.task(neighborhoodTask, { request, rules, neighborhood, questions, measures });
     return { base, trends, detail };
   }
 
@@ -199,12 +180,7 @@ export async function resultsRoutes(app: FastifyInstance) {
       const rules = app.release.rulesFor(request);
       const resolved = await filters(request, rules);
       if (!resolved.ok) return badQuery(reply, resolved.errors);
-      const trendRequest = resolved.value.request;
-      return computeTrends(
-        await results.monthSums(trendRequest.survey.id, [trendRequest.measure], trendMonths(trendRequest), trendRequest),
-        rules,
-        trendRequest,
-      );
+      return app.store.task(trendsTask, { request: resolved.value.request, rules });
     },
   );
 
@@ -216,13 +192,10 @@ export async function resultsRoutes(app: FastifyInstance) {
     const raw = request.query as Record<string, unknown>;
     // With no view asked for, open on the finest rolling window in which every neighborhood has a figure.
     const choosingOpening = !(raw.bucket || raw.rolling);
-    const sums = await results.cityPageSums(resolved.value.request, choosingOpening);
     const active = new Set((await results.neighborhoods()).flatMap((n) => (n.retired ? [] : [n.slug])));
-    const opening = choosingOpening ? openingView(sums, rules, resolved.value.request, active) : null;
+    const { opening, trends, changes } = await app.store.task(cityPageTask, { request: resolved.value.request, rules, choosingOpening, active });
     if (opening) resolved.value.request.rolling = opening.rolling;
     const { request: trendRequest } = resolved.value;
-    const trends = computeTrends(sums, rules, trendRequest);
-    const changes = latestChanges(sums, rules, trendRequest);
     const exportQuery = new URLSearchParams({
       survey: trends.survey,
       from: trends.from,
@@ -248,12 +221,7 @@ export async function resultsRoutes(app: FastifyInstance) {
     const resolved = await filters(request, rules);
     if (!resolved.ok) return badQuery(reply, resolved.errors);
     const { request: trendRequest, measures, questions } = resolved.value;
-    const sums = await results.aggregateSums(
-      trendRequest,
-      measures.map((m) => m.value),
-      questions,
-    );
-    const csv = aggregatesCsv(sums, rules, trendRequest, measures, questions);
+    const csv = await app.store.task(aggregatesTask, { request: trendRequest, rules, measures, questions });
     const bom = (request.query as Record<string, unknown>).bom === '1';
     await app.store.transaction((tx) =>
       audit(tx, app.store.tables, {
@@ -363,30 +331,24 @@ export async function resultsRoutes(app: FastifyInstance) {
     const allEvents = await events.list();
     const shownEvents = (await events.ofNeighborhood(neighborhood.id)).filter((e) => e.occurredOn <= latest).slice(0, BRIEF_EVENTS);
     // One read for every event's impact: their histories overlap.
-    const impactRanges = shownEvents.map((event) => impactMonths({ event, months: DEFAULT_IMPACT_MONTHS, latest }));
-    const impactSums = impactRanges.length > 0 ? await results.monthSums(base.survey.id, [base.measure], spanning(...impactRanges), base) : null;
-    const recent = await Promise.all(
-      (impactSums ? shownEvents : []).map(async (event) => {
-        const impact = await offLoop('computeImpact', impactSums!, rules, {
-          event,
-          survey: base.survey,
-          measure: base.measure,
-          months: DEFAULT_IMPACT_MONTHS,
-          neighborhoods,
-          events: allEvents,
-          latest,
-          weighted: base.weighted,
-          sample: base.sample,
-        });
-        return {
-          id: event.id,
-          title: localize(event.title, 'en'),
-          occurredOn: event.occurredOn,
-          kindLabel: eventKindLabels[event.kind],
-          verdict: verdictView(impact),
-        };
-      }),
-    );
+    const inputs = shownEvents.map((event) => ({
+      event,
+      survey: base.survey,
+      measure: base.measure,
+      months: DEFAULT_IMPACT_MONTHS,
+      neighborhoods,
+      events: allEvents,
+      latest,
+      weighted: base.weighted,
+      sample: base.sample,
+    }));
+    const recent = (await app.store.task(impactsTask, { inputs, rules })).map((impact, i) => ({
+      id: shownEvents[i].id,
+      title: localize(shownEvents[i].title, 'en'),
+      occurredOn: shownEvents[i].occurredOn,
+      kindLabel: eventKindLabels[shownEvents[i].kind],
+      verdict: verdictView(impact),
+    }));
     const own = trends.series.find((s) => s.area === neighborhood.slug);
     const city = trends.series.find((s) => s.area === CITY);
     const trend = trends.buckets

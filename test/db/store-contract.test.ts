@@ -1,4 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -8,6 +9,7 @@ import type { ChoiceOption } from '../../src/db/schema.js';
 import { first, type Store } from '../../src/db/store.js';
 import { testDatabaseUrl } from '../helper/postgres.js';
 import { scratchRoot } from '../helper/scratch.js';
+import { countTask, failingTask } from '../helper/store-tasks.js';
 
 interface Teardown {
   teardown(fn: () => unknown): void;
@@ -293,6 +295,24 @@ for (const { dialect, open } of stores) {
       t.equal(await march(), 5, 'one that changes March: read afresh');
     });
 
+    t.test("a task reads where the data is, from a cache that the store's writes empty", async (t) => {
+      const store = await open(t);
+      const { neighborhoods } = store.tables;
+      const insert = (slug: string) => async (tx: Parameters<Parameters<Store['transaction']>[0]>[0]) => tx.insert(neighborhoods).values({ name: slug, slug });
+      t.same(await store.task(countTask, { cache: true }), { count: 0, reads: 1 });
+      t.same(await store.task(countTask, { cache: true }), { count: 0, reads: 1 }, 'served from the cache');
+      await store.submit(insert('april'), { survey: 1, from: '2026-04-01', to: '2026-04-01' });
+      t.same(await store.task(countTask, { cache: true }), { count: 0, reads: 1 }, 'a submission on another day leaves it');
+      await store.submit(insert('march'), { survey: 1, from: '2026-03-10', to: '2026-03-10' });
+      t.same(await store.task(countTask, { cache: true }), { count: 2, reads: 2 }, 'one on a day it is built from empties it');
+      await store.transaction(insert('admin'));
+      t.same(await store.task(countTask, { cache: true }), { count: 3, reads: 3 }, 'so does an admin write');
+      await store.transaction(insert('weighed'), { invalidates: [], changes: [{ survey: 1, from: '2026-03-01', to: '2026-03-31' }] });
+      t.same(await store.task(countTask, { cache: true }), { count: 4, reads: 4 }, 'and a write naming its month');
+      await t.rejects(store.task(failingTask, 'no figures today'), { message: 'no figures today' }, "a task's error is the caller's");
+      t.same(await store.task(countTask, { cache: false }), { count: 4, reads: 5 }, 'and the next task runs');
+    });
+
     t.test('caches: served until a write of their scope commits', async (t) => {
       const store = await open(t);
       const { neighborhoods } = store.tables;
@@ -409,3 +429,18 @@ for (const { dialect, open } of stores) {
     });
   });
 }
+
+t.test("SQLite: a task's cache on the read worker sees another connection's commit", async (t) => {
+  const dir = mkdtempSync(join(scratchRoot, 'cg-contract-'));
+  const path = join(dir, 'test.db');
+  const { store } = openSqliteStore({ DATABASE_PATH: path });
+  const other = new Database(path);
+  t.teardown(async () => {
+    other.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  t.same(await store.task(countTask, { cache: true }), { count: 0, reads: 1 });
+  other.prepare("INSERT INTO neighborhoods (name, slug) VALUES ('Elsewhere', 'elsewhere')").run();
+  t.same(await store.task(countTask, { cache: true }), { count: 1, reads: 2 }, 'a command-line tool or the import worker wrote: read afresh');
+});

@@ -125,7 +125,7 @@ export async function createPgStore(handle: PgHandle): Promise<Store> {
   }
   const rows = async <T>(tx: Db, query: SQL): Promise<T[]> => likeSqlite<T>(await (tx as unknown as PgDb).execute(query));
 
-  return {
+  const store: Store = {
     dialect: 'postgres',
     // The pg tables have the SQLite tables' names, columns and TypeScript types (test/db/schemas.test.ts), so
     // repositories typed against those use these unchanged.
@@ -150,6 +150,8 @@ export async function createPgStore(handle: PgHandle): Promise<Store> {
       if (!(await listener.sync())) return read();
       return cache.get(scope, key, read, options);
     },
+    // Reads wait on the pool, not on the event loop: a task runs here, on this store's cache.
+    task: (task, input) => task.run(store, input),
     isStorageError: isPgStorageError,
     async problem() {
       try {
@@ -185,4 +187,5 @@ export async function createPgStore(handle: PgHandle): Promise<Store> {
       await handle.close();
     },
   };
+  return store;
 }

@@ -1,4 +1,6 @@
 import Database from 'better-sqlite3';
+import type { CacheChange } from '../cache.js';
+import type { StoreTask } from '../store.js';
 import type { TextTransform } from '../text-transform.js';
 import { createWorkerClient, type WorkerReply } from '../../worker-client.js';
 
@@ -6,12 +8,15 @@ export type ReadRequest =
   | { kind: 'rows'; id: number; path: string; sql: string; params: unknown[] }
   | { kind: 'stream'; id: number; path: string; sql: string; params: unknown[]; batchSize: number; transform?: TextTransform }
   | { kind: 'more'; id: number }
+  | { kind: 'task'; id: number; path: string; module: string; name: string; input: unknown }
   | { kind: 'stop'; id: number }
+  | { kind: 'changed'; path: string; change: CacheChange }
   | { kind: 'release'; path: string };
-/** A batch of rows, and whether it is a stream's last. */
+/** A batch of rows, and whether it is a stream's last; or a task's result. */
 export interface ReadResult {
   rows: unknown[];
   done?: boolean;
+  result?: unknown;
 }
 export type ReadReply = WorkerReply<ReadResult>;
 
@@ -20,8 +25,9 @@ export type ReadReply = WorkerReply<ReadResult>;
 // hold every resident's submission on the event loop. One worker, as the machines this runs on have two cores:
 // heavy reads queue among themselves, never in front of a resident. SQLite's own error is rethrown as such (a full
 // disk is answered 503).
-const reads = createWorkerClient<Exclude<ReadRequest, { kind: 'stop' | 'release' }>, ReadResult>(new URL('./read-worker.js', import.meta.url), (error) =>
-  error.code ? new Database.SqliteError(error.message, error.code) : new Error(error.message),
+const reads = createWorkerClient<Exclude<ReadRequest, { kind: 'stop' | 'changed' | 'release' }>, ReadResult>(
+  new URL('./read-worker.js', import.meta.url),
+  (error) => (error.code ? new Database.SqliteError(error.message, error.code) : new Error(error.message)),
 );
 
 /** The rows of a read-only query, run on the worker's own connection to the database file at `path`. */
@@ -62,4 +68,14 @@ export async function* textOffLoop(path: string, sql: string, params: unknown[],
 /** Closes the worker's connection to `path` (its store closed), so that the file can be removed or replaced. */
 export function releaseOffLoop(path: string): void {
   reads.tell({ kind: 'release', path } satisfies ReadRequest);
+}
+
+/** Runs a store task on the worker's thread, over its read-only connection to `path` and that file's cache there. */
+export async function taskOffLoop<I, O>(path: string, task: StoreTask<I, O>, input: I): Promise<O> {
+  return (await reads.ask({ kind: 'task', id: reads.id(), path, module: task.module, name: task.name, input })).result as O;
+}
+
+/** Empties what the worker's cache of `path` holds of a change, as the app's store's own cache was (in commit order). */
+export function changedOffLoop(path: string, change: CacheChange): void {
+  reads.tell({ kind: 'changed', path, change } satisfies ReadRequest);
 }

@@ -1,13 +1,17 @@
 import Database from 'better-sqlite3';
 import { parentPort } from 'node:worker_threads';
 import { loadTextTransform, type TextTransformer } from '../text-transform.js';
+import type { StoreTask } from '../store.js';
 import type { ReadReply, ReadRequest, ReadResult } from './off-loop-reads.js';
+import { createReadOnlyStore } from './read-only-store.js';
 import { withStatementCache } from './statements.js';
 
 // The worker behind off-loop reads: read-only connections, one per database file, each with its statements prepared
 // once (as the app's connection does), and one more per stream (an export), since a connection that is iterating rows
 // runs nothing else. A connection reads committed data only, and a write on the app's connection never waits for it (WAL).
 const connections = new Map<string, Database.Database>();
+// Per file, the store tasks see (on the file's connection) with its cache; dropped with the connection.
+const stores = new Map<string, ReturnType<typeof createReadOnlyStore>>();
 // A stream with a transformer answers each batch as its text (one string), and the text of its end with the last.
 const streams = new Map<number, { sqlite: Database.Database; rows: IterableIterator<unknown>; batchSize: number; transformer?: TextTransformer }>();
 
@@ -17,13 +21,24 @@ function open(path: string): Database.Database {
   return sqlite;
 }
 
-function rows(path: string, source: string, params: unknown[]): unknown[] {
-  let connection = connections.get(path);
-  if (!connection) {
-    connection = withStatementCache(open(path));
-    connections.set(path, connection);
+function connection(path: string): Database.Database {
+  let found = connections.get(path);
+  if (!found) {
+    found = withStatementCache(open(path));
+    connections.set(path, found);
   }
-  return connection.prepare(source).all(...params);
+  return found;
+}
+
+function storeOf(path: string) {
+  let found = stores.get(path);
+  if (!found) stores.set(path, (found = createReadOnlyStore(connection(path))));
+  return found;
+}
+
+async function runTask(path: string, module: string, name: string, input: unknown): Promise<unknown> {
+  const task = ((await import(module)) as Record<string, StoreTask<unknown, unknown>>)[name];
+  return task.run(storeOf(path).store, input);
 }
 
 function endStream(id: number) {
@@ -51,10 +66,16 @@ function nextBatch(id: number): ReadResult {
   }
 }
 
-async function answer(message: Exclude<ReadRequest, { kind: 'release' | 'stop' }>): Promise<ReadResult> {
+async function answer(message: Exclude<ReadRequest, { kind: 'release' | 'stop' | 'changed' }>): Promise<ReadResult> {
   switch (message.kind) {
     case 'rows':
-      return { rows: rows(message.path, message.sql, message.params) };
+      return {
+        rows: connection(message.path)
+          .prepare(message.sql)
+          .all(...message.params),
+      };
+    case 'task':
+      return { rows: [], result: await runTask(message.path, message.module, message.name, message.input) };
     case 'stream': {
       const transformer = message.transform && (await loadTextTransform(message.transform));
       const sqlite = open(message.path);
@@ -75,13 +96,21 @@ parentPort!.on('message', (message: ReadRequest) => {
   if (message.kind === 'release') {
     connections.get(message.path)?.close();
     connections.delete(message.path);
+    stores.delete(message.path);
+    return;
+  }
+  if (message.kind === 'changed') {
+    const { change } = message;
+    const cache = stores.get(message.path)?.cache;
+    if ('scopes' in change) cache?.invalidate(...change.scopes);
+    else cache?.invalidateRanges(change.ranges);
     return;
   }
   if (message.kind === 'stop') return endStream(message.id);
   answer(message).then(
     (result) => parentPort!.postMessage({ id: message.id, result } satisfies ReadReply),
     (err: unknown) => {
-      if (message.kind !== 'rows') endStream(message.id);
+      if (message.kind === 'stream' || message.kind === 'more') endStream(message.id);
       const { message: text, code } = err as { message: string; code?: string };
       parentPort!.postMessage({ id: message.id, error: { message: text, code } } satisfies ReadReply);
     },

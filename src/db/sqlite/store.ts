@@ -1,16 +1,17 @@
-import { DrizzleError, sql, type Column, type SQL } from 'drizzle-orm';
+import { DrizzleError, type SQL } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import * as schema from '../schema.js';
 import { createScopedCache } from '../cache.js';
-import type { CacheOptions, CacheScope, Db, FigureRange, Store, TransactionOptions } from '../store.js';
+import type { CacheOptions, CacheScope, Db, FigureRange, Store, StoreTask, TransactionOptions } from '../store.js';
 import type { TextTransform } from '../text-transform.js';
 import type { DatabaseHandle } from './client.js';
 import { createGroupCommitter } from './group-commit.js';
 import { createStorageHealth, isSqliteStorageError } from './health.js';
 import { ConnectionLock } from './lock.js';
 import { withStatementCache } from './statements.js';
-import { releaseOffLoop, rowsOffLoop, streamOffLoop, textOffLoop } from './off-loop-reads.js';
+import { changedOffLoop, releaseOffLoop, rowsOffLoop, streamOffLoop, taskOffLoop, textOffLoop } from './off-loop-reads.js';
+import { sqliteSql } from './read-only-store.js';
 
 /**
  * The store on one SQLite connection. Reads share the connection; a transaction holds it alone from BEGIN to COMMIT
@@ -21,7 +22,9 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
   const { sqlite } = handle;
   const db: Db = drizzle(withStatementCache(sqlite), { schema });
   const lock = new ConnectionLock();
-  const cache = createScopedCache();
+  // The read worker's cache of this file's figures (its tasks') is emptied whenever this one is.
+  const offLoop = handle.path !== ':memory:';
+  const cache = createScopedCache({ onChange: offLoop ? (change) => changedOffLoop(handle.path, change) : undefined });
   const health = createStorageHealth(handle);
   const dataVersion = sqlite.prepare('SELECT data_version FROM pragma_data_version').pluck();
   const totalChanges = sqlite.prepare('SELECT total_changes()').pluck();
@@ -74,12 +77,10 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
     });
   }
 
-  return {
+  const store: Store = {
     dialect: 'sqlite',
     tables: schema,
-    sql: {
-      monthOf: (column: Column | SQL) => sql`substr(${column}, 1, 7) || '-01'`,
-    },
+    sql: sqliteSql,
     read<T>(work: (db: Db) => Promise<T>): Promise<T> {
       if (lock.held()) return work(db);
       return lock.run('shared', () => work(db));
@@ -95,7 +96,7 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
     rows: async <T>(tx: Db, query: SQL) => tx.all<T>(query),
     async aggregate<T>(query: SQL): Promise<T[]> {
       // Inside a transaction the caller must see its own writes; an in-memory database has no file to share.
-      if (lock.held() || handle.path === ':memory:') return db.all<T>(query);
+      if (lock.held() || !offLoop) return db.all<T>(query);
       const { sql: source, params } = dialect.sqlToQuery(query);
       return rowsOffLoop<T>(handle.path, source, params);
     },
@@ -119,6 +120,11 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
       noticeOtherWriters();
       return cache.get(scope, key, read, options);
     },
+    task<I, O>(task: StoreTask<I, O>, input: I): Promise<O> {
+      // Another process's commit, noticed here, empties the worker's cache too before the task reads from it.
+      noticeOtherWriters();
+      return offLoop ? taskOffLoop<I, O>(handle.path, task, input) : task.run(store, input);
+    },
     isStorageError: isSqliteStorageError,
     problem: () => lock.run('shared', () => Promise.resolve(health.problem())),
     failed: (err: Error) => health.failed(err),
@@ -128,4 +134,5 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
       handle.close();
     },
   };
+  return store;
 }
