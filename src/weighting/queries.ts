@@ -1,8 +1,8 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { WeightingReport, WeightingRun } from '../db/schema.js';
-import { valueRows, type Store } from '../db/store.js';
+import { storeTask, valueRows, type Store } from '../db/store.js';
 import { bucketEnd, shiftBucket } from '../stats/buckets.js';
-import { WINDOW_MONTHS, type MarginQuestion, type WeightedRollupRow, type WeightingRespondent } from './compute.js';
+import { WINDOW_MONTHS, weighNeighborhoodMonth, type MarginQuestion, type WeightedRollupRow, type WeightingRespondent } from './compute.js';
 
 /** A neighborhood-month whose weights are out of date, at the version they must catch up with. */
 export type StaleRun = Pick<WeightingRun, 'surveyId' | 'neighborhoodId' | 'month' | 'version'>;
@@ -106,6 +106,11 @@ export function createWeightingRepository(store: Store) {
       };
     },
     /**
+     * Rakes some months of one neighborhood (`runs` in month order, one survey and neighborhood) where their respondents
+     * are read: on SQLite the read worker's thread, so raking a pass's windows never holds a resident's submission.
+     */
+    weigh: (runs: readonly StaleRun[]): Promise<WeighedRun[]> => store.task(weighTask, runs),
+    /**
      * Stores neighborhood-months' weights, weighted sums and reports in one transaction, each unless a write came in
      * since its inputs were read (then it stays stale, to be weighted again); returns how many were stored.
      */
@@ -171,3 +176,15 @@ export function createWeightingRepository(store: Store) {
 }
 
 export type WeightingRepository = ReturnType<typeof createWeightingRepository>;
+
+/** Raking some months of one neighborhood, each month's window (it and the eleven before) read once for all of them. */
+export const weighTask = storeTask(import.meta.url, 'weighTask', async (store, runs: readonly StaleRun[]): Promise<WeighedRun[]> => {
+  const { margins, population, respondents } = await createWeightingRepository(store).inputs(runs);
+  return runs.map((run) => {
+    const first = shiftBucket(run.month, 'month', 1 - WINDOW_MONTHS);
+    const window = respondents.filter((r) => r.month >= first && r.month <= run.month);
+    const result = weighNeighborhoodMonth({ ...run, population }, window, margins);
+    const weights = window.filter((r) => r.month === run.month).map((r, i) => ({ id: r.id, weight: result.weights[i] }));
+    return { run, weights, rollups: result.rollups, report: result.report };
+  });
+});

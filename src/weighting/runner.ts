@@ -1,13 +1,12 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { shiftBucket } from '../stats/buckets.js';
-import { WINDOW_MONTHS, weighNeighborhoodMonth } from './compute.js';
 import type { StaleRun, WeighedRun, WeightingRepository } from './queries.js';
 
 const ROWS_PER_COMMIT = 2000;
 
 /**
- * Keeps weights current: every neighborhood-month whose raking window was written to is raked again, one at a time,
- * each neighborhood's responses read once per pass, off the event loop. Runs are serialised, so two never rake the same neighborhood-month at once.
+ * Keeps weights current: every neighborhood-month whose raking window was written to is raked again, one neighborhood
+ * at a time, its responses read once per pass and raked off the event loop (WeightingRepository.weigh). Passes are
+ * serialised, so two never rake the same neighborhood-month at once.
  */
 export function createWeightingRunner(repository: WeightingRepository, log: Pick<FastifyBaseLogger, 'error'>) {
   let queue: Promise<number> = Promise.resolve(0);
@@ -21,19 +20,15 @@ export function createWeightingRunner(repository: WeightingRepository, log: Pick
       places.set(key, [...(places.get(key) ?? []), run]);
     }
     for (const runs of places.values()) {
-      const { margins, population, respondents } = await repository.inputs(runs);
+      const raked = await repository.weigh(runs);
       let batch: WeighedRun[] = [];
       let rows = 0;
-      for (const [index, run] of runs.entries()) {
-        const first = shiftBucket(run.month, 'month', 1 - WINDOW_MONTHS);
-        const window = respondents.filter((r) => r.month >= first && r.month <= run.month);
-        const result = weighNeighborhoodMonth({ ...run, population }, window, margins);
-        const weights = window.filter((r) => r.month === run.month).map((r, i) => ({ id: r.id, weight: result.weights[i] }));
-        batch.push({ run, weights, rollups: result.rollups, report: result.report });
-        rows += weights.length;
+      for (const [index, month] of raked.entries()) {
+        batch.push(month);
+        rows += month.weights.length;
         // Months share a commit up to a few thousand weights: one commit per month made the first pass at 300
         // neighborhoods × 6 years mostly syncing, while a long transaction would keep residents' submissions waiting.
-        if (rows >= ROWS_PER_COMMIT || index === runs.length - 1) {
+        if (rows >= ROWS_PER_COMMIT || index === raked.length - 1) {
           // A write during the pass leaves its month stale (not stored here): the next pass weighs it again.
           weighed += await repository.save(batch);
           batch = [];
