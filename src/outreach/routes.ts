@@ -4,8 +4,7 @@ import { requireRole } from '../auth/guards.js';
 import { addDays, dateIn, isIsoDate } from '../dates.js';
 import { localize, translate } from '../i18n/index.js';
 import { KIOSK_COOKIE, kioskCookieValue, linkTarget, shortLink, surveyLink, type LinkTarget } from './links.js';
-import { TRUST_MEASURE } from '../stats/scoring.js';
-import { needsMonths, outreachNeeds } from './needs.js';
+import { outreachNeedsTask } from '../results/figures.js';
 import { createOutreachRepository } from './queries.js';
 
 const KIOSK_DAYS_AHEAD = 60;
@@ -92,10 +91,7 @@ export async function outreachRoutes(app: FastifyInstance) {
     const surveys = await results.surveys();
     const needSurvey = surveys.find((s) => s.slug === query.survey) ?? surveys[0];
     const needs = needSurvey
-      ? outreachNeeds(await results.monthSums(needSurvey.id, [TRUST_MEASURE], needsMonths(today)), rules, {
-          neighborhoods: await results.neighborhoods(),
-          today,
-        })
+      ? await app.store.task(outreachNeedsTask, { survey: needSurvey.id, rules, neighborhoods: [...(await results.neighborhoods())], today })
       : [];
     return reply.code(error || kioskDayError ? 400 : 200).view('outreach/index', {
       title: 'QR codes and kiosk links',

@@ -1,16 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { dateIn, numberFormat, EARLIEST_DAY } from '../dates.js';
+import { dateIn, numberFormat } from '../dates.js';
 import type { Neighborhood, Survey } from '../db/schema.js';
 import { localize, negotiateLanguage, translate } from '../i18n/index.js';
 import { LANGUAGE_COOKIE, setPageLanguage } from '../plugins/request-context.js';
 import { csvText } from '../results/export.js';
-import { aggregatesTask } from '../results/figures.js';
-import { openingMonths, openingView, openingWindows } from '../results/opening-view.js';
+import { aggregatesTask, publicPageTask } from '../results/figures.js';
 import { isWeighted, measureOptions } from '../results/filters.js';
 import { chartScripts, trendTable } from '../results/routes.js';
-import { spanning } from '../results/sums.js';
-import { CITY, computeTrends, trendMonths, type TrendRequest, type Trends } from '../results/trends.js';
+import { CITY, type TrendRequest } from '../results/trends.js';
 import { bucketStart, shiftBucket } from '../stats/buckets.js';
 import { TRUST_MEASURE } from '../stats/scoring.js';
 import { apiErrorSchema, documented } from '../plugins/openapi.js';
@@ -68,83 +66,36 @@ export async function publicRoutes(app: FastifyInstance) {
   }
 
   /**
-   * Every figure the public pages of a survey show (each measure, over every window a visitor may choose), read and
-   * computed once until the data or the day changes, not once per visitor: a visitor reloading the page costs a
-   * render, not the statistics.
+   * What a public page shows, for the visitor's bucket and window: computed where the sums are read, once until the data
+   * or the day changes, not once per visitor (a visitor reloading the page costs a render, not the statistics).
    */
-  async function publicFigures(found: Published, asked: 'weighted' | 'unweighted' | undefined) {
-    const latest = app.release.latestDay(rules, dateIn(app.config.TIME_ZONE));
+  async function publicFigures(found: Published, query: z.infer<typeof publicQuery>) {
     // Weighted to the census wherever the survey has margins, unless the visitor asks otherwise; the page says which.
-    const weighted = isWeighted(asked, await app.weighting.hasMargins(found.survey.id));
-    return results.computed(
-      `public:${found.survey.id}:${latest}:${weighted}`,
-      async () => {
-        const neighborhoods = await results.neighborhoods();
-        const request = (bucket: 'month' | 'quarter', rolling: number) => publicRequest(found.survey, neighborhoods, bucket, rolling, weighted);
-        // The windows a visitor may choose are the opening view's.
-        const months = spanning(
-          openingMonths(request('month', 1)),
-          ...(['month', 'quarter'] as const).flatMap((b) => openingWindows.map((r) => trendMonths(request(b, r)))),
-        );
-        const measures = measureOptions(found.questions).map((m) => m.value);
-        const sums = await results.monthSums(found.survey.id, [TRUST_MEASURE, ...measures], months, { weighted });
-        const trends = new Map<string, Trends>();
-        let opening: number | undefined;
-        return {
-          neighborhoods,
-          weighted,
-          request,
-          sums,
-          measures,
-          /** A measure's trends over the public window (computed once per window). */
-          trends(measure: string, bucket: 'month' | 'quarter', rolling: number): Trends {
-            const key = `${measure}:${bucket}:${rolling}`;
-            let computed = trends.get(key);
-            if (!computed) {
-              computed = computeTrends(sums, rules, { ...request(bucket, rolling), measure });
-              trends.set(key, computed);
-            }
-            return computed;
-          },
-          /** For months, the finest rolling window in which every neighborhood has a figure. */
-          openingRolling(): number {
-            const active = new Set(neighborhoods.flatMap((n) => (n.retired ? [] : [n.slug])));
-            opening ??= openingView(sums, rules, request('month', 1), active).rolling;
-            return opening;
-          },
-        };
-        // Built from complete months only: a resident's submission today leaves it as it is.
-      },
-      { survey: found.survey.id, from: EARLIEST_DAY, to: latest },
-    );
-  }
-
-  type Figures = Awaited<ReturnType<typeof publicFigures>>;
-
-  /** The rolling window asked for, or for months the finest in which every neighborhood has a figure. */
-  function rollingFor(all: Figures, query: z.infer<typeof publicQuery>): number {
-    if (query.rolling !== undefined) return query.rolling;
-    return query.bucket === 'month' ? all.openingRolling() : 1;
-  }
-
-  /** Every measure's trends for the survey over the public window. */
-  function figures(all: Figures, measures: string[], bucket: 'month' | 'quarter', rolling = 1) {
-    return measures.map((measure) => all.trends(measure, bucket, rolling));
+    const weighted = isWeighted(query.weighting, await app.weighting.hasMargins(found.survey.id));
+    const neighborhoods = await results.neighborhoods();
+    const request = publicRequest(found.survey, neighborhoods, query.bucket, query.rolling ?? 1, weighted);
+    const figures = await app.store.task(publicPageTask, {
+      request,
+      rules,
+      measures: measureOptions(found.questions).map((m) => m.value),
+      rolling: query.rolling,
+      active: new Set(neighborhoods.flatMap((n) => (n.retired ? [] : [n.slug]))),
+    });
+    return { ...figures, neighborhoods, weighted, request: { ...request, rolling: figures.rolling } };
   }
 
   async function pageData(request: FastifyRequest, reply: FastifyReply, found: Published) {
     const { survey, questions } = found;
     const query = publicQuery.parse(request.query);
-    const all = await publicFigures(found, query.weighting);
+    const all = await publicFigures(found, query);
     const lang = negotiateLanguage(survey.languages, {
       query: query.lang,
       cookie: request.cookies[LANGUAGE_COOKIE],
       acceptLanguage: request.headers['accept-language'],
     });
     setPageLanguage(request, reply, lang);
-    const rolling = rollingFor(all, query);
-    const [trustRaw] = figures(all, [TRUST_MEASURE], query.bucket, rolling);
-    const allTrends = localizeTrends(trustRaw, lang);
+    const { rolling } = all;
+    const allTrends = localizeTrends(all.trust, lang);
     // A visitor's own neighborhood against the city: the chart and tables show just those two.
     const asked = query.neighborhood?.trim() || undefined;
     const chosen = asked === undefined ? undefined : allTrends.series.find((s) => s.area !== CITY && s.area === asked);
@@ -168,10 +119,6 @@ export async function publicRoutes(app: FastifyInstance) {
         area: e.neighborhoodName ?? translate(lang, 'public.city'),
         bucket: periodLabel(bucketStart(e.occurredOn, trends.bucket), trends.bucket, lang),
       }));
-    // Rolling windows overlap: each response is counted once, from single periods.
-    const counted = figures(all, [TRUST_MEASURE], query.bucket)[0]
-      .series.find((s) => s.area === CITY)!
-      .cells.reduce((sum, c) => sum + (c.n ?? 0), 0);
     return {
       lang,
       survey,
@@ -212,7 +159,7 @@ export async function publicRoutes(app: FastifyInstance) {
         })),
         events: shownEvents,
         choice,
-        counted: numberFormat(lang).format(counted),
+        counted: numberFormat(lang).format(all.counted),
         from: localDate(trends.from, lang),
         to: localDate(trends.to, lang),
         dataUrl: `/public/${survey.slug}/data.csv?bucket=${query.bucket}&rolling=${rolling}${all.weighted ? '' : '&weighting=unweighted'}`,
@@ -222,16 +169,10 @@ export async function publicRoutes(app: FastifyInstance) {
   }
 
   /** Every dimension over the last twelve months, pooled, with the same suppression as each month. */
-  function dimensions(data: Pick<Awaited<ReturnType<typeof pageData>>, 'figures' | 'lang'>) {
-    const { measures } = data.figures;
-    const pooled = figures(data.figures, measures, 'month', 12);
+  function dimensions(data: Pick<Awaited<ReturnType<typeof pageData>>, 'figures' | 'lang' | 'questions'>) {
     return {
-      measures: measures.map((measure) => ({ measure, name: measureName(measure, data.lang) })),
-      areas: pooled[0].series.map((s, i) => ({
-        area: s.area,
-        name: s.area === CITY ? translate(data.lang, 'public.city') : s.name,
-        cells: pooled.map((t) => t.series[i].cells.at(-1)!),
-      })),
+      measures: measureOptions(data.questions).map((m) => ({ measure: m.value, name: measureName(m.value, data.lang) })),
+      areas: data.figures.dimensions.map((a) => ({ ...a, name: a.area === CITY ? translate(data.lang, 'public.city') : a.name })),
     };
   }
 
@@ -300,10 +241,9 @@ export async function publicRoutes(app: FastifyInstance) {
     const found = await published(request);
     if (!found) return notFound(request, reply);
     const query = publicQuery.parse(request.query);
-    const all = await publicFigures(found, query.weighting);
-    const trendRequest = all.request(query.bucket, rollingFor(all, query));
+    const all = await publicFigures(found, query);
     const measures = measureOptions(found.questions);
-    const rows = await app.store.task(aggregatesTask, { request: trendRequest, rules, measures, questions: found.questions });
+    const rows = await app.store.task(aggregatesTask, { request: all.request, rules, measures, questions: found.questions });
     const fileName = `${found.survey.slug}-public-${query.bucket}-${dateIn(app.config.TIME_ZONE)}.csv`;
     return reply
       .type('text/csv; charset=utf-8')

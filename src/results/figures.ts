@@ -2,15 +2,17 @@ import type { Neighborhood, Question } from '../db/schema.js';
 import { storeTask, type FigureRange, type Store } from '../db/store.js';
 import { EARLIEST_DAY } from '../dates.js';
 import { computeImpact, impactMonths, type ImpactInput } from '../events/impact.js';
+import { needsMonths, outreachNeeds } from '../outreach/needs.js';
 import type { ReleaseRules } from '../stats/cells.js';
+import { TRUST_MEASURE } from '../stats/scoring.js';
 import { createThemeRepository } from '../themes/queries.js';
 import { aggregatesCsv } from './export.js';
 import type { MeasureOption } from './filters.js';
 import { latestChanges, neighborhoodDetail } from './neighborhood.js';
-import { openingView } from './opening-view.js';
+import { openingMonths, openingView } from './opening-view.js';
 import { createResultsRepository, type ResultsRepository } from './queries.js';
 import { spanning } from './sums.js';
-import { computeTrends, trendMonths, type TrendRequest } from './trends.js';
+import { CITY, computeTrends, trendMonths, type TrendRequest } from './trends.js';
 
 // The figures staff and the public ask for, computed where their sums are read (Store.task): on SQLite the read
 // worker's thread, so that no page's statistics hold a resident's submission on the event loop.
@@ -113,3 +115,61 @@ export const impactsTask = storeTask(import.meta.url, 'impactsTask', async (stor
     }),
   );
 });
+
+/**
+ * What a public page shows for one bucket: trust at a rolling window (for months, unless asked, the finest in which
+ * every active neighborhood has a figure), how many responses its single periods count, and each measure's latest
+ * pooled twelve months per area. Computed once per change of the data (the request's `latest` is in the key).
+ */
+export const publicPageTask = storeTask(
+  import.meta.url,
+  'publicPageTask',
+  async (
+    store,
+    { request, rules, measures, rolling, active }: Figures & { measures: readonly string[]; rolling: number | undefined; active: ReadonlySet<string> },
+  ) => {
+    const results = resultsOf(store);
+    const survey = request.survey.id;
+    const over: FigureRange = { survey, from: EARLIEST_DAY, to: request.latest };
+    const key = `public:${survey}:${request.latest}:${request.weighted}:${rules.perturb}:${request.bucket}`;
+    const trends = (measure: string, bucket = request.bucket, window = 1) =>
+      results.computed(
+        `${key}:${measure}:${bucket}:${window}`,
+        async () => {
+          const shown = { ...request, measure, bucket, rolling: window };
+          return computeTrends(await results.monthSums(survey, [measure], trendMonths(shown), shown), rules, shown);
+        },
+        over,
+      );
+    const opening = () =>
+      results.computed(
+        `${key}:opening`,
+        async () => {
+          const monthly = { ...request, bucket: 'month' as const, rolling: 1 };
+          return openingView(await results.monthSums(survey, [request.measure], openingMonths(monthly), monthly), rules, monthly, active).rolling;
+        },
+        over,
+      );
+    const shownRolling = rolling ?? (request.bucket === 'month' ? await opening() : 1);
+    const [trust, single, pooled] = await Promise.all([
+      trends(request.measure, request.bucket, shownRolling),
+      trends(request.measure),
+      Promise.all(measures.map((measure) => trends(measure, 'month', 12))),
+    ]);
+    return {
+      rolling: shownRolling,
+      trust,
+      // Rolling windows overlap: each response is counted once, from single periods.
+      counted: single.series.find((s) => s.area === CITY)!.cells.reduce((sum, c) => sum + (c.n ?? 0), 0),
+      dimensions: pooled[0].series.map((s, i) => ({ area: s.area, name: s.name, cells: pooled.map((t) => t.series[i].cells.at(-1)!) })),
+    };
+  },
+);
+
+/** How many more responses each active neighborhood needs for a figure: the outreach page's list. */
+export const outreachNeedsTask = storeTask(
+  import.meta.url,
+  'outreachNeedsTask',
+  async (store, { survey, rules, neighborhoods, today }: { survey: number; rules: ReleaseRules; neighborhoods: Neighborhood[]; today: string }) =>
+    outreachNeeds(await resultsOf(store).monthSums(survey, [TRUST_MEASURE], needsMonths(today)), rules, { neighborhoods, today }),
+);
