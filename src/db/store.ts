@@ -53,11 +53,23 @@ export interface TransactionOptions {
 export interface StoreTask<I, O> {
   module: string;
   name: string;
+  /** A long job (a weighting pass), run apart from the figures pages show so that none waits behind it. */
+  long?: boolean;
   run(store: Store, input: I): Promise<O>;
 }
 
 /** A store task, exported from `module` as `name`. */
-export const storeTask = <I, O>(module: string, name: string, run: (store: Store, input: I) => Promise<O>): StoreTask<I, O> => ({ module, name, run });
+export const storeTask = <I, O>(
+  module: string,
+  name: string,
+  run: (store: Store, input: I) => Promise<O>,
+  options: { long?: boolean } = {},
+): StoreTask<I, O> => ({
+  module,
+  name,
+  run,
+  ...options,
+});
 
 /** What caches are kept for: reading settings (surveys, neighborhoods, staff) or figures (anything built from responses). */
 export type CacheScope = 'settings' | 'figures';

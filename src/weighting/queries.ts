@@ -178,13 +178,18 @@ export function createWeightingRepository(store: Store) {
 export type WeightingRepository = ReturnType<typeof createWeightingRepository>;
 
 /** Raking some months of one neighborhood, each month's window (it and the eleven before) read once for all of them. */
-export const weighTask = storeTask(import.meta.url, 'weighTask', async (store, runs: readonly StaleRun[]): Promise<WeighedRun[]> => {
-  const { margins, population, respondents } = await createWeightingRepository(store).inputs(runs);
-  return runs.map((run) => {
-    const first = shiftBucket(run.month, 'month', 1 - WINDOW_MONTHS);
-    const window = respondents.filter((r) => r.month >= first && r.month <= run.month);
-    const result = weighNeighborhoodMonth({ ...run, population }, window, margins);
-    const weights = window.filter((r) => r.month === run.month).map((r, i) => ({ id: r.id, weight: result.weights[i] }));
-    return { run, weights, rollups: result.rollups, report: result.report };
-  });
-});
+export const weighTask = storeTask(
+  import.meta.url,
+  'weighTask',
+  async (store, runs: readonly StaleRun[]): Promise<WeighedRun[]> => {
+    const { margins, population, respondents } = await createWeightingRepository(store).inputs(runs);
+    return runs.map((run) => {
+      const first = shiftBucket(run.month, 'month', 1 - WINDOW_MONTHS);
+      const window = respondents.filter((r) => r.month >= first && r.month <= run.month);
+      const result = weighNeighborhoodMonth({ ...run, population }, window, margins);
+      const weights = window.filter((r) => r.month === run.month).map((r, i) => ({ id: r.id, weight: result.weights[i] }));
+      return { run, weights, rollups: result.rollups, report: result.report };
+    });
+  },
+  { long: true },
+);

@@ -20,15 +20,15 @@ export interface ReadResult {
 }
 export type ReadReply = WorkerReply<ReadResult>;
 
-// One worker thread for the process, shared by every store in it (a test process opens hundreds): SQLite runs a
-// query to its end without yielding, so a count over a year of answers, or an export's next rows, would otherwise
-// hold every resident's submission on the event loop. One worker, as the machines this runs on have two cores:
-// heavy reads queue among themselves, never in front of a resident. SQLite's own error is rethrown as such (a full
-// disk is answered 503).
-const reads = createWorkerClient<Exclude<ReadRequest, { kind: 'stop' | 'changed' | 'release' }>, ReadResult>(
-  new URL('./read-worker.js', import.meta.url),
-  (error) => (error.code ? new Database.SqliteError(error.message, error.code) : new Error(error.message)),
-);
+// Worker threads for the process, shared by every store in it (a test process opens hundreds): SQLite runs a query to
+// its end without yielding, so a count over a year of answers, or an export's next rows, would otherwise hold every
+// resident's submission on the event loop. Two: one computes the figures pages show; the other runs long reads and
+// jobs (exports, weighting passes), so that a page never waits behind them. SQLite's own error is rethrown as such (a
+// full disk is answered 503).
+const toError = (error: { message: string; code?: string }) => (error.code ? new Database.SqliteError(error.message, error.code) : new Error(error.message));
+type Asked = Exclude<ReadRequest, { kind: 'stop' | 'changed' | 'release' }>;
+const reads = createWorkerClient<Asked, ReadResult>(new URL('./read-worker.js', import.meta.url), toError);
+const figures = createWorkerClient<Asked, ReadResult>(new URL('./read-worker.js', import.meta.url), toError);
 
 /** The rows of a read-only query, run on the worker's own connection to the database file at `path`. */
 export async function rowsOffLoop<T>(path: string, sql: string, params: unknown[]): Promise<T[]> {
@@ -67,15 +67,16 @@ export async function* textOffLoop(path: string, sql: string, params: unknown[],
 
 /** Closes the worker's connection to `path` (its store closed), so that the file can be removed or replaced. */
 export function releaseOffLoop(path: string): void {
-  reads.tell({ kind: 'release', path } satisfies ReadRequest);
+  for (const worker of [figures, reads]) worker.tell({ kind: 'release', path } satisfies ReadRequest);
 }
 
-/** Runs a store task on the worker's thread, over its read-only connection to `path` and that file's cache there. */
+/** Runs a store task on a worker's thread (a long job apart from the figures), over its read-only connection to `path`. */
 export async function taskOffLoop<I, O>(path: string, task: StoreTask<I, O>, input: I): Promise<O> {
-  return (await reads.ask({ kind: 'task', id: reads.id(), path, module: task.module, name: task.name, input })).result as O;
+  const worker = task.long ? reads : figures;
+  return (await worker.ask({ kind: 'task', id: worker.id(), path, module: task.module, name: task.name, input })).result as O;
 }
 
-/** Empties what the worker's cache of `path` holds of a change, as the app's store's own cache was (in commit order). */
+/** Empties what the workers' caches of `path` hold of a change, as the app's store's own cache was (in commit order). */
 export function changedOffLoop(path: string, change: CacheChange): void {
-  reads.tell({ kind: 'changed', path, change } satisfies ReadRequest);
+  for (const worker of [figures, reads]) worker.tell({ kind: 'changed', path, change } satisfies ReadRequest);
 }
