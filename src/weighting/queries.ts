@@ -154,8 +154,8 @@ export function createWeightingRepository(store: Store) {
           }
           return stored;
         },
-        // Every figure, not only these months': a range-scoped save let a stale figure through the weighted disclosure attack once.
-        { invalidates: ['figures'] },
+        // Only these neighborhood-months' figures change: a pass every few seconds must not empty every cached figure.
+        { invalidates: [], changes: weighed.map(({ run }) => ({ survey: run.surveyId, from: run.month, to: bucketEnd(run.month, 'month') })) },
       );
     },
     /** Every weighted neighborhood-month's report for a survey. */
