@@ -1,9 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { and, eq, gte, lt, sql } from 'drizzle-orm';
-import { first, type Store } from '../db/store.js';
-
-// Lockouts are never cached: counting a failure must not empty the caches of settings and figures.
-const NO_CACHED_DATA = { invalidates: [] } as const;
+import { first, NO_CACHED_DATA, type Store } from '../db/store.js';
 
 const FREE_FAILURES = 5;
 const BASE_LOCK_MS = 30_000;

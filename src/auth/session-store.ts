@@ -1,10 +1,7 @@
 import { and, eq, gt, lte } from 'drizzle-orm';
 import type { Session } from 'fastify';
-import { first, type Store } from '../db/store.js';
+import { first, NO_CACHED_DATA, type Store } from '../db/store.js';
 import '../types.js';
-
-// Sessions are never cached: writing one must not empty the caches of settings and figures.
-const NO_CACHED_DATA = { invalidates: [] } as const;
 
 type Callback = (err?: unknown) => void;
 

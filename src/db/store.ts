@@ -71,6 +71,9 @@ export const storeTask = <I, O>(
   ...options,
 });
 
+/** A write no cache is built from (sessions, lockouts, audit entries, receipts): it empties none. */
+export const NO_CACHED_DATA: TransactionOptions = { invalidates: [] };
+
 /** What caches are kept for: reading settings (surveys, neighborhoods, staff) or figures (anything built from responses). */
 export type CacheScope = 'settings' | 'figures';
 

@@ -1,6 +1,6 @@
 import { asc, eq, inArray } from 'drizzle-orm';
 import { audit } from '../audit/record.js';
-import { first, type Store } from '../db/store.js';
+import { first, NO_CACHED_DATA, type Store } from '../db/store.js';
 import { auditedFilters, type ExportFilters } from './options.js';
 import { exportCsvStream, type ExportRequest } from './stream.js';
 
@@ -43,14 +43,16 @@ export function createExportRepository(store: Store) {
       }),
     /** Audits an export with its filters, never any answer (`userId` null and `via` for the command line). */
     recordExport: (userId: number | null, request: ExportRequest, filters: ExportFilters, via?: string) =>
-      store.transaction((tx) =>
-        audit(tx, store.tables, {
-          userId,
-          action: `export.${filters.format}`,
-          entity: 'survey',
-          entityId: request.survey.id,
-          details: { ...auditedFilters(filters), ...(via ? { via } : {}) },
-        }),
+      store.transaction(
+        (tx) =>
+          audit(tx, store.tables, {
+            userId,
+            action: `export.${filters.format}`,
+            entity: 'survey',
+            entityId: request.survey.id,
+            details: { ...auditedFilters(filters), ...(via ? { via } : {}) },
+          }),
+        NO_CACHED_DATA,
       ),
     /** The export as a CSV byte stream, read without holding the app's connection. */
     csv: (request: ExportRequest) => exportCsvStream(store, request),

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { addDays, dateIn } from '../dates.js';
-import type { Db, Store } from '../db/store.js';
+import { NO_CACHED_DATA, type Db, type Store } from '../db/store.js';
 
 /** A kiosk answer queued on the device is accepted up to this many days after the day it was given. */
 export const KIOSK_REPLAY_DAYS = 7;
@@ -40,9 +40,7 @@ export async function claimReceipt(tx: Db, store: Pick<Store, 'rows'>, answerId:
 
 /** Deletes the receipts of kiosk days more than KIOSK_RECEIPT_DAYS before `today`; resolves with how many. */
 export function purgeReceipts(store: Store, today: string): Promise<number> {
-  return store.transaction((tx) => store.execute(tx, sql`DELETE FROM kiosk_receipts WHERE kiosk_day < ${addDays(today, -KIOSK_RECEIPT_DAYS)}`), {
-    invalidates: [],
-  });
+  return store.transaction((tx) => store.execute(tx, sql`DELETE FROM kiosk_receipts WHERE kiosk_day < ${addDays(today, -KIOSK_RECEIPT_DAYS)}`), NO_CACHED_DATA);
 }
 
 const PURGE_EVERY_MS = 60 * 60 * 1000;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { audit } from '../audit/record.js';
 import { requireRole } from '../auth/guards.js';
 import { dateIn } from '../dates.js';
+import { NO_CACHED_DATA } from '../db/store.js';
 import { localize } from '../i18n/index.js';
 import type { Neighborhood, WeightingRun } from '../db/schema.js';
 import { eventKindLabels } from '../events/schemas.js';
@@ -223,19 +224,21 @@ export async function resultsRoutes(app: FastifyInstance) {
     const { request: trendRequest, measures, questions } = resolved.value;
     const csv = await app.store.task(aggregatesTask, { request: trendRequest, rules, measures, questions });
     const bom = (request.query as Record<string, unknown>).bom === '1';
-    await app.store.transaction((tx) =>
-      audit(tx, app.store.tables, {
-        userId: request.staffUser!.id,
-        action: 'export.aggregates',
-        entity: 'survey',
-        entityId: trendRequest.survey.id,
-        details: {
-          ...snapRange(trendRequest.from, trendRequest.to, trendRequest.bucket),
-          bucket: trendRequest.bucket,
-          rolling: trendRequest.rolling,
-          sample: trendRequest.sample,
-        },
-      }),
+    await app.store.transaction(
+      (tx) =>
+        audit(tx, app.store.tables, {
+          userId: request.staffUser!.id,
+          action: 'export.aggregates',
+          entity: 'survey',
+          entityId: trendRequest.survey.id,
+          details: {
+            ...snapRange(trendRequest.from, trendRequest.to, trendRequest.bucket),
+            bucket: trendRequest.bucket,
+            rolling: trendRequest.rolling,
+            sample: trendRequest.sample,
+          },
+        }),
+      NO_CACHED_DATA,
     );
     const sampleName = trendRequest.sample === 'all' ? '' : `-${trendRequest.sample}`;
     const fileName = `${trendRequest.survey.slug}-aggregates${sampleName}-${dateIn(app.config.TIME_ZONE)}.csv`;

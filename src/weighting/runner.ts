@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { StaleRun, WeighedRun, WeightingRepository } from './queries.js';
 
-const ROWS_PER_COMMIT = 2000;
+const ROWS_PER_COMMIT = 500;
 
 /**
  * Keeps weights current: every neighborhood-month whose raking window was written to is raked again, one neighborhood
@@ -26,8 +26,8 @@ export function createWeightingRunner(repository: WeightingRepository, log: Pick
       for (const [index, month] of raked.entries()) {
         batch.push(month);
         rows += month.weights.length;
-        // Months share a commit up to a few thousand weights: one commit per month made the first pass at 300
-        // neighborhoods × 6 years mostly syncing, while a long transaction would keep residents' submissions waiting.
+        // Months share a commit up to a few hundred weights: one commit per month made the first pass at 300 neighborhoods
+        // × 6 years mostly syncing, while a save holds the connection, so residents' submissions wait for it to end.
         if (rows >= ROWS_PER_COMMIT || index === raked.length - 1) {
           // A write during the pass leaves its month stale (not stored here): the next pass weighs it again.
           weighed += await repository.save(batch);
