@@ -131,7 +131,8 @@ export const publicPageTask = storeTask(
     const results = resultsOf(store);
     const survey = request.survey.id;
     const over: FigureRange = { survey, from: EARLIEST_DAY, to: request.latest };
-    const key = `public:${survey}:${request.latest}:${request.weighted}:${rules.perturb}:${request.bucket}`;
+    // Not the bucket: the pooled months and the opening window are the same for months and quarters.
+    const key = `public:${survey}:${request.latest}:${request.weighted}:${rules.perturb}`;
     const trends = (measure: string, bucket = request.bucket, window = 1) =>
       results.computed(
         `${key}:${measure}:${bucket}:${window}`,
