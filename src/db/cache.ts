@@ -8,6 +8,11 @@ interface Entry {
   over?: FigureRange;
 }
 
+interface Kind {
+  sizes: Map<string, number>;
+  total: number;
+}
+
 /**
  * Reads memoized per scope until the store says that scope's data changed. Writes bump versions explicitly (and, on
  * SQLite, a commit by another process is noticed through data_version), so no read is served from before a write.
@@ -16,13 +21,30 @@ interface Entry {
  */
 export function createScopedCache({ maxEntries = 20_000, onChange }: { maxEntries?: number; onChange?: (change: CacheChange) => void } = {}) {
   const entries = { settings: new Map<string, Entry>(), figures: new Map<string, Entry>() };
-  // Keys of the kinds kept few, oldest first, per scope.
-  const kinds = { settings: new Map<string, Set<string>>(), figures: new Map<string, Set<string>>() };
+  // The kinds kept few, per scope: their keys' sizes, oldest first, and the sizes' total.
+  const kinds = { settings: new Map<string, Kind>(), figures: new Map<string, Kind>() };
   const kindOf = (key: string) => key.slice(0, key.indexOf(':') + 1);
 
   function remove(scope: CacheScope, key: string) {
     entries[scope].delete(key);
-    kinds[scope].get(kindOf(key))?.delete(key);
+    const kind = kinds[scope].get(kindOf(key));
+    const size = kind?.sizes.get(key);
+    if (kind && size !== undefined) {
+      kind.sizes.delete(key);
+      kind.total -= size;
+    }
+  }
+
+  /** Sizes a value of a kind kept few, then removes the oldest others of its kind while the kind holds more than it keeps. */
+  function fit(scope: CacheScope, key: string, size: number, keep: number) {
+    const kind = kinds[scope].get(kindOf(key)) ?? { sizes: new Map<string, number>(), total: 0 };
+    kinds[scope].set(kindOf(key), kind);
+    kind.total += size - (kind.sizes.get(key) ?? 0);
+    kind.sizes.set(key, size);
+    for (const oldest of kind.sizes.keys()) {
+      if (kind.total <= keep) break;
+      if (oldest !== key) remove(scope, oldest);
+    }
   }
 
   return {
@@ -42,24 +64,25 @@ export function createScopedCache({ maxEntries = 20_000, onChange }: { maxEntrie
       }
       onChange?.({ ranges: changed });
     },
-    get<T>(scope: CacheScope, key: string, read: () => Promise<T>, { over, keep }: CacheOptions = {}): Promise<T> {
+    get<T>(scope: CacheScope, key: string, read: () => Promise<T>, { over, keep, size }: CacheOptions<T> = {}): Promise<T> {
       const cache = entries[scope];
       const entry = cache.get(key);
       if (entry) return entry.value as Promise<T>;
       // The oldest entry makes room (Map keeps insertion order); of a kind kept few, the oldest of that kind.
       if (cache.size >= maxEntries) remove(scope, cache.keys().next().value!);
-      if (keep !== undefined) {
-        let ofKind = kinds[scope].get(kindOf(key));
-        if (!ofKind) kinds[scope].set(kindOf(key), (ofKind = new Set()));
-        while (ofKind.size >= keep) remove(scope, ofKind.values().next().value!);
-        ofKind.add(key);
-      }
+      // Sized as 1 while it is read, then as what it holds.
+      if (keep !== undefined) fit(scope, key, 1, keep);
       const value = read();
       cache.set(key, { value, over });
-      // A failed read is not kept: the next caller tries again.
-      value.catch(() => {
-        if (cache.get(key)?.value === value) remove(scope, key);
-      });
+      value.then(
+        (read) => {
+          if (keep !== undefined && size && cache.get(key)?.value === value) fit(scope, key, Math.max(1, size(read)), keep);
+        },
+        // A failed read is not kept: the next caller tries again.
+        () => {
+          if (cache.get(key)?.value === value) remove(scope, key);
+        },
+      );
       return value;
     },
   };

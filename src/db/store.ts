@@ -34,11 +34,16 @@ export interface FigureRange {
   to: string;
 }
 
-export interface CacheOptions {
+export interface CacheOptions<T = unknown> {
   /** The responses the value is built from. */
   over?: FigureRange;
-  /** Keep at most this many values of its kind (the key up to its first ':'), the oldest going first: large values. */
+  /**
+   * Keep values of its kind (the key up to its first ':') up to this size in all, the oldest going first: large values.
+   * Each value counts as 1 unless `size` says otherwise.
+   */
   keep?: number;
+  /** A value's share of `keep` once read (its rows, say), so that memory, not the number of values, is what is bounded. */
+  size?: (value: T) => number;
 }
 
 export interface TransactionOptions {
@@ -127,7 +132,7 @@ export interface Store {
    * what it `changes`, only those `over` it and those saying nothing of what they are built from); 'settings' is emptied
    * by every write except submissions and writes whose `invalidates` leaves it out. Cached values are shared: read-only.
    */
-  cached<T>(scope: CacheScope, key: string, read: () => Promise<T>, options?: CacheOptions): Promise<T>;
+  cached<T>(scope: CacheScope, key: string, read: () => Promise<T>, options?: CacheOptions<T>): Promise<T>;
   /**
    * Runs a task where the data is read. SQLite: on the read worker's thread, with its read-only connection and a cache
    * of its own that this store's writes empty as they empty this one's, so statistics over hundreds of neighborhoods

@@ -22,10 +22,12 @@ import {
 import { trendMonths, type TrendRequest } from './trends.js';
 import type { SampleKind } from './filters.js';
 
-// How many values of each kind the figures' cache keeps (their memory, not their number, is what matters): a month cell
-// holds a row per neighborhood (up to 8 measures × 72 months × weighted or not, a survey's whole grid, at 300
-// neighborhoods ~60 MB); a computed view (a page's figures) or a sample's sums are larger and rarely asked twice.
-const KEEP_MONTH_CELLS = 1200;
+// How much of each kind the figures' cache keeps (their memory, not their number, is what matters): month cells by their
+// rows, one per neighborhood with responses (a survey's whole grid at 300 neighborhoods, 8 measures × 72 months weighted
+// and not, is 345,600 rows, ~70 MB); a month without responses costs next to nothing, so the months a long rolling
+// window reaches back before the first response never push out those with figures. A computed view (a page's figures)
+// or a sample's sums are larger and rarely asked twice.
+const KEEP_MONTH_ROWS = 400_000;
 const KEEP_COMPUTED = 100;
 const KEEP_SAMPLE_SUMS = 50;
 
@@ -165,11 +167,14 @@ export function createResultsRepository(store: Store) {
     try {
       const { rows } = await loadMonthSums(survey, [...batch.measures].sort(), { from: months[0], to: bucketEnd(months.at(-1)!, 'month') }, weighted);
       const byCell = new Map<string, MonthRow[]>();
+      const names = new Map([...batch.measures, ...months].map((name) => [name, name]));
       for (const row of rows) {
         const key = `${row.measure}|${row.month}`;
+        // The batch's own strings, not one copy per row: a cached grid holds hundreds of thousands of rows.
+        const kept = { ...row, measure: names.get(row.measure) ?? row.measure, month: names.get(row.month) ?? row.month };
         const cell = byCell.get(key);
-        if (cell) cell.push(row);
-        else byCell.set(key, [row]);
+        if (cell) cell.push(kept);
+        else byCell.set(key, [kept]);
       }
       for (const [key, callers] of batch.waiting) for (const caller of callers) caller.resolve(byCell.get(key) ?? []);
     } catch (err) {
@@ -203,7 +208,8 @@ export function createResultsRepository(store: Store) {
       keys.map(({ measure, month }) =>
         store.cached('figures', `month:${survey}:${measure}:${month}:${weighted}`, () => readMonthCell(survey, measure, month, weighted), {
           over: { survey, from: month, to: bucketEnd(month, 'month') },
-          keep: KEEP_MONTH_CELLS,
+          keep: KEEP_MONTH_ROWS,
+          size: (rows) => rows.length,
         }),
       ),
     );

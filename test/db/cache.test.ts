@@ -23,6 +23,38 @@ t.test('values of a kind kept few: the oldest of that kind goes, other kinds sta
   t.equal(reads.length, 5, 'a value of another kind is still there');
 });
 
+t.test('values kept by size: big values make room by pushing out the oldest, empty ones cost almost nothing', async (t) => {
+  const cache = createScopedCache();
+  const reads: string[] = [];
+  const get = (key: string, rows: number) =>
+    cache.get(
+      'figures',
+      key,
+      async () => {
+        reads.push(key);
+        return Array.from({ length: rows }, (_, i) => i);
+      },
+      { keep: 100, size: (value) => value.length },
+    );
+  for (let i = 0; i < 50; i++) await get(`cell:empty-${i}`, 0);
+  await get('cell:a', 40);
+  await get('cell:b', 40);
+  t.equal(reads.length, 52, 'each read once');
+  reads.length = 0;
+  await get('cell:a', 40);
+  await get('cell:b', 40);
+  t.same(reads, [], 'the two big values are kept: the oldest empty ones went to make room');
+  await get('cell:c', 40);
+  await get('cell:a', 40);
+  t.same(reads, ['cell:c', 'cell:a'], 'a third big one pushed out the oldest big one');
+  await get('cell:too-big', 500);
+  reads.length = 0;
+  await get('cell:too-big', 500);
+  t.same(reads, [], 'a value larger than the whole budget is still kept, alone, until the next one comes');
+  await get('cell:b', 40);
+  t.same(reads, ['cell:b'], 'the others went to make room for it');
+});
+
 t.test('a changed range empties the figures over it and those that say nothing of their days, nothing else', async (t) => {
   const cache = createScopedCache();
   let reads = 0;

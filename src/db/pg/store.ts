@@ -145,7 +145,7 @@ export async function createPgStore(handle: PgHandle): Promise<Store> {
     execute: async (tx: Db, query: SQL) => (await (tx as unknown as PgDb).execute(query)).rowCount ?? 0,
     stream: <T>(query: SQL, batchSize: number) => streamRows<T>(pool, query, batchSize),
     streamText: (query: SQL, batchSize: number, transform: TextTransform) => streamText(pool, query, batchSize, transform),
-    async cached<T>(scope: CacheScope, key: string, read: () => Promise<T>, options?: CacheOptions): Promise<T> {
+    async cached<T>(scope: CacheScope, key: string, read: () => Promise<T>, options?: CacheOptions<T>): Promise<T> {
       // Every commit notified before now has been received: another server's write is never served stale.
       if (!(await listener.sync())) return read();
       return cache.get(scope, key, read, options);

@@ -116,7 +116,7 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
       const { sql: source, params } = dialect.sqlToQuery(query);
       return textOffLoop(handle.path, source, params, batchSize, transform);
     },
-    cached<T>(scope: CacheScope, key: string, read: () => Promise<T>, options?: CacheOptions): Promise<T> {
+    cached<T>(scope: CacheScope, key: string, read: () => Promise<T>, options?: CacheOptions<T>): Promise<T> {
       noticeOtherWriters();
       return cache.get(scope, key, read, options);
     },
