@@ -27,7 +27,7 @@ import { Collector, type Noise, type Phase, type Quantity, type ShownCell } from
 import { analyseGroups, solve, type GroupFinding } from './engine.js';
 import { freshAnswers, seedSparseCity, sparseCityMargins } from './fixture.js';
 import { lastCompleteMonthEnd, periodEnd, periodsBetween, periodStart, shiftPeriod, type Period } from './periods.js';
-import { readRecords, readWeights, scoreCombo, scoreTruth, surveyShape, type SurveyShape } from './records.js';
+import { readRecords, readReleasedSumW, readWeights, scoreCombo, scoreTruth, surveyShape, type SurveyShape } from './records.js';
 
 const SURVEY = 'community-trust';
 /** Chicago's demographic splits as docs/method.md maps them onto our options (written out again, not imported). */
@@ -449,7 +449,11 @@ export async function runDisclosureAttack({ app, mode, sigma, seed = 12, weighti
 
   const snapshot = async (name: string): Promise<Phase> => {
     const { all, live } = await readRecords(app, shape, SURVEY);
-    return { name, live: [...all.values()].filter((r) => live.has(r.id)), weights: weighting && (await readWeights(app, SURVEY)) };
+    const records = [...all.values()].filter((r) => live.has(r.id));
+    if (!weighting || mode !== 'protected') return { name, live: records, weights: weighting && (await readWeights(app, SURVEY)) };
+    const dates = records.map((r) => r.date).sort();
+    const releasedSumW = await readReleasedSumW(app, SURVEY, [...shape.measures.keys()], dates[0], dates[dates.length - 1]);
+    return { name, live: records, weights: await readWeights(app, SURVEY), releasedSumW };
   };
   const buckets: Period[] = ['month', 'quarter', 'half', 'year'];
   const measures = reader.measures();

@@ -7,6 +7,8 @@ export interface Phase {
   live: GroundRecord[];
   /** Census weights by record key, as stored (weighted figures are read only when given). */
   weights?: ReadonlyMap<string, number>;
+  /** Each weighted atom's released noisy Σw by `measure|neighborhood|YYYY-MM` (protected weighted figures need it). */
+  releasedSumW?: ReadonlyMap<string, number>;
 }
 
 /** What a figure sums: a measure's scores, or one scale item's scores (from an answer distribution). */
@@ -59,10 +61,11 @@ function byAtom(records: readonly GroundRecord[]) {
  * noisy Σw, with noise per atom of SD 45 × the atom's largest weight on Σwy and 1 × it on Σw. The attacker is granted
  * the noisy Σw: the interval gives it away (se² − sd²/n_eff is the noise's variance, whose Σ(45·maxW)² + mean²·Σ maxW²
  * it knows, over Σw²), so mean × Σw is read as the noisy Σwy — linear in the scores with known coefficients wᵢ and the
- * Σwy noise alone (the Σw noise, which would add about mean × maxW, is left out: only in the attacker's favour). The
- * value fed in is mean × the true Σw, which moves reported estimates by that much, never an SD. n and n_eff describe
- * counts and weights, not scores. A weighted atom's noise is keyed, as the release draws it, on its records and its Σw
- * and Σw² to 0.001, so two reads share it unless either changed.
+ * Σwy noise alone (the Σw noise is known, not an unknown: only in the attacker's favour). The value fed in is mean ×
+ * the noisy Σw, each atom's as the release computes it (`Phase.releasedSumW`): mean × the true Σw would be off by
+ * mean × the Σw noise, which no noise term carries (about once in 190 runs a true figure then contradicted the others
+ * by more than 4 SD). Only values depend on it, never an SD. n and n_eff describe counts and weights, not scores. A weighted atom's noise is keyed, as
+ * the release draws it, on its records and its Σw and Σw² to 0.001, so two reads share it unless either changed.
  */
 export class Collector {
   readonly figures: Figure[] = [];
@@ -272,7 +275,8 @@ export class Collector {
   /**
    * A census-weighted mean: Σwy / Σw over the records (src/stats/cells.ts), the attacker knowing every weight (see the
    * header). Its noise is one term per atom, SD `noise.sum` × the atom's largest weight, drawn afresh for new weights;
-   * the noise on Σw is granted away (the attacker reads the noisy Σw off the interval), so mean × Σw is the noisy Σwy.
+   * the noise on Σw is granted away (the attacker reads the noisy Σw off the interval), so mean × the noisy Σw is the
+   * noisy Σwy.
    */
   weightedCell(phase: Phase, label: string, areas: readonly string[], from: string, to: string, q: Quantity, cell: ShownCell, step: number) {
     this.log(phase, label, { n: cell.n, mean: cell.mean, weighted: true });
@@ -291,7 +295,7 @@ export class Collector {
     const weight = (r: GroundRecord) => stored(r) / this.weightUnit;
     const { terms, truth } = this.termsOf(records, q, weight);
     const sumW = records.reduce((acc, r) => acc + weight(r), 0);
-    const value = cell.mean * sumW;
+    const value = cell.mean * (this.noise ? (this.releasedSumW(phase, label, records, q) ?? sumW) : sumW);
     if (!this.noise && (cell.n !== records.length || Math.abs(value - truth) > (sumW * step) / 2 + 1e-6 * Math.max(1, Math.abs(truth))))
       this.mismatches.push(`${label} [${phase.name}]: shown n=${cell.n} Σwy=${value.toFixed(3)}, records say n=${records.length} Σwy=${truth.toFixed(3)}`);
     const noise: NoiseTerm[] = [];
@@ -315,6 +319,24 @@ export class Collector {
     const key = `${family}|${records.map((r) => `${r.id}*${stored(r)}`).join(',')}|${step}|${noise.map((n) => (n.id.startsWith('round:') ? '' : n.id)).join(',')}`;
     if (!this.seen.has(key)) this.weightedFigures++;
     this.push({ label: `${label} [${phase.name}]`, terms, value, noise }, key);
+  }
+
+  /**
+   * The released (noisy) Σw of the atoms the records make up, in units of `weightUnit`; null when they cover part of
+   * an atom (the figure is then kept exact and listed in `nonAtom`).
+   */
+  private releasedSumW(phase: Phase, label: string, records: readonly GroundRecord[], q: Quantity) {
+    if (q.kind !== 'measure') throw new Error(`${label}: a weighted figure of an item, which the attack does not model`);
+    const atoms = this.atoms(phase);
+    let total = 0;
+    for (const [key, part] of byAtom(records)) {
+      if ((atoms.get(key) ?? []).filter((r) => this.has(r, q)).length !== part.length) return null;
+      const [area, m] = key.split('|');
+      const released = phase.releasedSumW?.get(`${q.measure}|${area}|${m}`);
+      if (released === undefined) throw new Error(`${label} [${phase.name}]: no released Σw for ${q.measure} ${key}`);
+      total += released / this.weightUnit;
+    }
+    return total;
   }
 
   /**

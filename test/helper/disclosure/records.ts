@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
+import { measureSalt } from '../../../src/results/trends.js';
+import { releaseAtom } from '../../../src/stats/perturbation.js';
 import type { Combination } from './engine.js';
 
 /** A stored response as ground truth, read with plain SQL: item scores on 0–100 and choice answers. */
@@ -116,4 +118,33 @@ export async function readWeights(app: FastifyInstance, slug: string): Promise<M
     ),
   );
   return new Map(rows.flatMap((r) => (r.weight === null ? [] : [[`r${r.id}`, Number(r.weight)] as [string, number]])));
+}
+
+/**
+ * Each weighted atom's released (noisy) Σw by `measure|neighborhood|YYYY-MM`, as protected figures add it up: what the
+ * strong attacker is granted (a weighted figure's interval gives its noisy Σw away; see collector.ts). Computed by the
+ * release itself: it sets only the values of weighted figures, so a wrong one would show as inconsistent figures.
+ */
+export async function readReleasedSumW(
+  app: FastifyInstance,
+  slug: string,
+  measures: readonly string[],
+  from: string,
+  to: string,
+): Promise<Map<string, number>> {
+  const { store } = app;
+  const survey = (await app.surveys.findWithQuestions(slug))!.survey;
+  const slugs = new Map(
+    (await store.read((db) => store.rows<{ id: number; slug: string }>(db, sql`SELECT id AS "id", slug AS "slug" FROM neighborhoods`))).map((n) => [
+      Number(n.id),
+      n.slug,
+    ]),
+  );
+  const sums = await app.results.monthSums(survey.id, measures, { from, to }, { weighted: true });
+  const released = new Map<string, number>();
+  for (const row of sums.rows) {
+    const weighted = releaseAtom(row, measureSalt(row.measure), true).weighted;
+    if (weighted) released.set(`${row.measure}|${slugs.get(Number(row.neighborhoodId))}|${row.month.slice(0, 7)}`, weighted.sumW);
+  }
+  return released;
 }
