@@ -16,6 +16,7 @@ import { marginRoutes } from './margins/routes.js';
 import { mailingRoutes } from './mailings/routes.js';
 import { createWeightingRepository } from './weighting/queries.js';
 import { createWeightingRunner } from './weighting/runner.js';
+import { readAhead } from './results/read-ahead.js';
 import { neighborhoodRoutes } from './neighborhoods/routes.js';
 import { purgeReceiptsHourly } from './kiosk/receipts.js';
 import { createKioskLinks } from './outreach/links.js';
@@ -121,6 +122,15 @@ export async function buildApp({ config, store, logStream, unsafeExactFigures = 
   if (config.WEIGHTING_INTERVAL > 0) {
     const weighing = app.weighting.every(config.WEIGHTING_INTERVAL);
     app.addHook('onClose', () => weighing.stop());
+  }
+  if (config.READ_AHEAD_ROWS > 0) {
+    let reading: ReturnType<typeof readAhead> | undefined;
+    app.addHook('onReady', async () => {
+      reading = readAhead(app, config.READ_AHEAD_ROWS);
+    });
+    app.addHook('onClose', async () => {
+      await reading?.stop();
+    });
   }
   await purgeReceiptsHourly(app);
 

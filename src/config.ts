@@ -68,6 +68,8 @@ const envShape = z.object({
     .refine((v) => v === undefined, 'is no longer used: set MIN_GROUP_SIZE (privacy floor, default 10) and MIN_RELIABLE_SIZE (reliability, default 30)'),
   // Seconds between passes that re-weigh the neighborhood-years written to since (0: only when asked, as tests do).
   WEIGHTING_INTERVAL: z.coerce.number().int().min(0).max(86400).default(10),
+  // Rows of month sums read into the figures' cache at start, newest first (0: none, as tests do); it keeps 400,000.
+  READ_AHEAD_ROWS: z.coerce.number().int().min(0).max(300_000).default(300_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Cost of scrypt as log2(N); OWASP's 2^17 in production, tests may lower it.
   PASSWORD_HASH_COST: z.coerce.number().int().min(10).max(20).default(17),

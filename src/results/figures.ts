@@ -174,3 +174,16 @@ export const outreachNeedsTask = storeTask(
   async (store, { survey, rules, neighborhoods, today }: { survey: number; rules: ReleaseRules; neighborhoods: Neighborhood[]; today: string }) =>
     outreachNeeds(await resultsOf(store).monthSums(survey, [TRUST_MEASURE], needsMonths(today)), rules, { neighborhoods, today }),
 );
+
+/** Each survey's grid of month sums (measures, months, neighborhoods): what the read-ahead reads (src/results/read-ahead.ts). */
+export const gridsTask = storeTask(import.meta.url, 'gridsTask', async (store) => resultsOf(store).grids());
+
+/** Some months of a survey's grid read into the figures' cache, as a page would read them; nothing comes back. */
+export const readAheadTask = storeTask(
+  import.meta.url,
+  'readAheadTask',
+  async (store, { survey, measures, from, to, weighted }: { survey: number; measures: string[]; from: string; to: string; weighted: boolean }) => {
+    await resultsOf(store).monthSums(survey, measures, { from, to }, { weighted });
+    return null;
+  },
+);

@@ -1,7 +1,7 @@
 import { asc, sql } from 'drizzle-orm';
 import type { Neighborhood, Question, Survey } from '../db/schema.js';
 import type { FigureRange, Store } from '../db/store.js';
-import { bucketEnd, bucketsBetween, snapRange } from '../stats/buckets.js';
+import { bucketEnd, bucketsBetween, shiftBucket, snapRange } from '../stats/buckets.js';
 import { TRUST_MEASURE } from '../stats/scoring.js';
 import type { KeyedSums, WeightedAtom } from '../stats/perturbation.js';
 import { splitsNeed } from './chicago-groups.js';
@@ -27,7 +27,7 @@ import type { SampleKind } from './filters.js';
 // and not, is 345,600 rows, ~70 MB); a month without responses costs next to nothing, so the months a long rolling
 // window reaches back before the first response never push out those with figures. A computed view (a page's figures)
 // or a sample's sums are larger and rarely asked twice.
-const KEEP_MONTH_ROWS = 400_000;
+export const KEEP_MONTH_ROWS = 400_000;
 const KEEP_COMPUTED = 100;
 const KEEP_SAMPLE_SUMS = 50;
 
@@ -164,17 +164,30 @@ export function createResultsRepository(store: Store) {
 
   async function loadCells(survey: number, weighted: boolean, batch: CellBatch) {
     const months = [...batch.months].sort();
+    // Each run of consecutive months on its own: the months between two runs are cached already (or a page asks for
+    // the months around today's, say, and a long history's in one turn).
+    const runs: DayRange[] = [];
+    for (const month of months) {
+      const last = runs.at(-1);
+      if (last && shiftBucket(last.to, 'month', 1) === month) last.to = month;
+      else runs.push({ from: month, to: month });
+    }
     try {
-      const { rows } = await loadMonthSums(survey, [...batch.measures].sort(), { from: months[0], to: bucketEnd(months.at(-1)!, 'month') }, weighted);
+      const measures = [...batch.measures].sort();
+      const rows: MonthRow[] = [];
+      for (const run of runs)
+        for (const row of (await loadMonthSums(survey, measures, { from: run.from, to: bucketEnd(run.to, 'month') }, weighted)).rows) rows.push(row);
       const byCell = new Map<string, MonthRow[]>();
       const names = new Map([...batch.measures, ...months].map((name) => [name, name]));
       for (const row of rows) {
         const key = `${row.measure}|${row.month}`;
-        // The batch's own strings, not one copy per row: a cached grid holds hundreds of thousands of rows.
-        const kept = { ...row, measure: names.get(row.measure) ?? row.measure, month: names.get(row.month) ?? row.month };
+        // The batch's own strings, not one copy per row (the rows are this read's own): a cached grid holds hundreds of
+        // thousands of rows.
+        row.measure = names.get(row.measure) ?? row.measure;
+        row.month = names.get(row.month) ?? row.month;
         const cell = byCell.get(key);
-        if (cell) cell.push(kept);
-        else byCell.set(key, [kept]);
+        if (cell) cell.push(row);
+        else byCell.set(key, [row]);
       }
       for (const [key, callers] of batch.waiting) for (const caller of callers) caller.resolve(byCell.get(key) ?? []);
     } catch (err) {
@@ -378,6 +391,12 @@ export function createResultsRepository(store: Store) {
       ]);
       return { months, groups, distributions, issues, counts };
     },
+    /** Each survey's grid: per measure, its first and last month with responses and how many neighborhoods have any. */
+    grids: () =>
+      store.aggregate<{ survey: number; measure: string; first: string; last: string; neighborhoods: number }>(
+        sql`SELECT survey_id AS "survey", measure AS "measure", min(month) AS "first", max(month) AS "last", count(DISTINCT neighborhood_id) AS "neighborhoods"
+            FROM monthly_rollups GROUP BY survey_id, measure ORDER BY survey_id, measure`,
+      ),
     /** Trust's sums per choice answer, month and neighborhood: the sample's make-up the weighting page compares with the census. */
     sampleGroups: (survey: number, range: DayRange): Promise<GroupRow[]> => groupRows(survey, [TRUST_MEASURE], range),
     /** Everything the aggregates CSV counts: every measure's trends and the Chicago splits. */

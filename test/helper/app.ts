@@ -34,6 +34,7 @@ export function testConfig(t: Teardown, env: Record<string, string> = {}): Confi
     PASSWORD_HASH_COST: '10',
     NODE_ENV: 'test',
     WEIGHTING_INTERVAL: '0',
+    READ_AHEAD_ROWS: '0',
     ...env,
   });
 }
