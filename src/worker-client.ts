@@ -31,19 +31,23 @@ export function createWorkerClient<Q extends { id: number }, R>(url: URL, toErro
     return started;
   }
 
+  function ask(request: Q): Promise<R> {
+    worker ??= start();
+    const promise = new Promise<R>((resolve, reject) =>
+      waiting.set(request.id, (reply) => ('result' in reply ? resolve(reply.result) : reject(toError(reply.error)))),
+    );
+    worker.ref();
+    worker.postMessage(request);
+    return promise;
+  }
+
   return {
     /** A fresh request id. */
     id: () => nextId++,
     /** Sends a request and waits for its result. */
-    ask(request: Q): Promise<R> {
-      worker ??= start();
-      const promise = new Promise<R>((resolve, reject) =>
-        waiting.set(request.id, (reply) => ('result' in reply ? resolve(reply.result) : reject(toError(reply.error)))),
-      );
-      worker.ref();
-      worker.postMessage(request);
-      return promise;
-    },
+    ask,
+    /** Sends a request to the worker if one is running and waits for its result; none if none is (nothing to ask it). */
+    askRunning: (request: Q): Promise<R | undefined> => (worker ? ask(request) : Promise.resolve(undefined)),
     /** Sends a message that has no answer. */
     tell(message: unknown) {
       worker?.postMessage(message);

@@ -11,7 +11,7 @@ export type ReadRequest =
   | { kind: 'task'; id: number; path: string; module: string; name: string; input: unknown }
   | { kind: 'stop'; id: number }
   | { kind: 'changed'; path: string; change: CacheChange }
-  | { kind: 'release'; path: string };
+  | { kind: 'release'; id: number; path: string };
 /** A batch of rows, and whether it is a stream's last; or a task's result. */
 export interface ReadResult {
   rows: unknown[];
@@ -26,7 +26,7 @@ export type ReadReply = WorkerReply<ReadResult>;
 // jobs (exports, weighting passes), so that a page never waits behind them. SQLite's own error is rethrown as such (a
 // full disk is answered 503).
 const toError = (error: { message: string; code?: string }) => (error.code ? new Database.SqliteError(error.message, error.code) : new Error(error.message));
-type Asked = Exclude<ReadRequest, { kind: 'stop' | 'changed' | 'release' }>;
+type Asked = Exclude<ReadRequest, { kind: 'stop' | 'changed' }>;
 const reads = createWorkerClient<Asked, ReadResult>(new URL('./read-worker.js', import.meta.url), toError);
 const figures = createWorkerClient<Asked, ReadResult>(new URL('./read-worker.js', import.meta.url), toError);
 
@@ -65,9 +65,12 @@ export async function* textOffLoop(path: string, sql: string, params: unknown[],
   for await (const chunks of streamOffLoop<string>(path, sql, params, batchSize, transform)) yield* chunks;
 }
 
-/** Closes the worker's connection to `path` (its store closed), so that the file can be removed or replaced. */
-export function releaseOffLoop(path: string): void {
-  for (const worker of [figures, reads]) worker.tell({ kind: 'release', path } satisfies ReadRequest);
+/**
+ * Closes the workers' connections to `path` (its store closing), so that the file can be removed or replaced, and the
+ * app's connection, closed last, checkpoints the write-ahead log and removes it.
+ */
+export async function releaseOffLoop(path: string): Promise<void> {
+  await Promise.all([figures, reads].map((worker) => worker.askRunning({ kind: 'release', id: worker.id(), path })));
 }
 
 /** Runs a store task on a worker's thread (a long job apart from the figures), over its read-only connection to `path`. */

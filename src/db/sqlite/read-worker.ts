@@ -97,6 +97,7 @@ parentPort!.on('message', (message: ReadRequest) => {
     connections.get(message.path)?.close();
     connections.delete(message.path);
     stores.delete(message.path);
+    parentPort!.postMessage({ id: message.id, result: { rows: [] } } satisfies ReadReply);
     return;
   }
   if (message.kind === 'changed') {

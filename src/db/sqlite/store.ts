@@ -130,7 +130,7 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
     failed: (err: Error) => health.failed(err),
     async close() {
       await committer.drain();
-      releaseOffLoop(handle.path);
+      await releaseOffLoop(handle.path);
       handle.close();
     },
   };
