@@ -61,20 +61,13 @@ async function migrateLocked(pool: pg.Pool) {
   }
 }
 
-/** Opens a pool on the PostgreSQL database at `url` and applies pending migrations (unless told not to). */
-export async function openPgDatabase(url: string, { max = 10, migrate = true }: { max?: number; migrate?: boolean } = {}): Promise<PgHandle> {
-  const connection = connectionConfig(url);
+/** A pool of up to `max` connections with these settings (from connectionConfig), as is: no migration. */
+export function openPgPool(connection: pg.ClientConfig, max: number): PgHandle {
   const pool = new pg.Pool({ ...connection, max });
   // A connection the server closes (restart, failover, administrator) fails the query using it, if any, and is then
   // dropped by the pool; its 'error' event, unheard, would end the process.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  try {
-    if (migrate) await migrateLocked(pool);
-  } catch (err) {
-    await pool.end();
-    throw err;
-  }
   let closed: Promise<void> | undefined;
   return {
     pool,
@@ -82,4 +75,16 @@ export async function openPgDatabase(url: string, { max = 10, migrate = true }: 
     connection,
     close: () => (closed ??= pool.end()),
   };
+}
+
+/** Opens a pool on the PostgreSQL database at `url` and applies pending migrations (unless told not to). */
+export async function openPgDatabase(url: string, { max = 10, migrate = true }: { max?: number; migrate?: boolean } = {}): Promise<PgHandle> {
+  const handle = openPgPool(connectionConfig(url), max);
+  try {
+    if (migrate) await migrateLocked(handle.pool);
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+  return handle;
 }

@@ -11,6 +11,7 @@ import { createCacheListener } from './listener.js';
 import { likeSqlite } from './raw.js';
 import * as schema from './schema.js';
 import { streamRows, streamText } from './stream.js';
+import { createPgTasks } from './tasks.js';
 
 interface Context {
   kind: 'read' | 'transaction';
@@ -38,8 +39,10 @@ const rangeOf = (item: string): FigureRange => {
  * inside its work (reads, joined transactions) runs on it; reads outside a transaction take any connection. Caches are
  * emptied by this store's commits and, through LISTEN/NOTIFY, by every other server's on the same database.
  */
-export async function createPgStore(handle: PgHandle): Promise<Store> {
+export async function createPgStore(handle: PgHandle, { tasksInProcess = false }: { tasksInProcess?: boolean } = {}): Promise<Store> {
   const { pool, db } = handle;
+  // Tasks run on worker threads (src/db/pg/tasks.ts), by stores like this one there, which run them in their own.
+  const tasks = tasksInProcess ? undefined : createPgTasks(handle.connection);
   const context = new AsyncLocalStorage<Context>();
   const cache = createScopedCache();
   // Our own notifications carry this, so they are not acted on twice.
@@ -150,8 +153,7 @@ export async function createPgStore(handle: PgHandle): Promise<Store> {
       if (!(await listener.sync())) return read();
       return cache.get(scope, key, read, options);
     },
-    // Reads wait on the pool, not on the event loop: a task runs here, on this store's cache.
-    task: (task, input) => task.run(store, input),
+    task: (task, input) => (tasks ? tasks.run(task, input) : task.run(store, input)),
     isStorageError: isPgStorageError,
     async problem() {
       try {
@@ -182,7 +184,7 @@ export async function createPgStore(handle: PgHandle): Promise<Store> {
       lastFailure = err.message;
     },
     async close() {
-      await Promise.allSettled([...inFlight]);
+      await Promise.all([tasks?.release(), Promise.allSettled([...inFlight])]);
       await listener.close();
       await handle.close();
     },
