@@ -18,13 +18,30 @@ export interface RouteFigures extends Latency {
   vsSql?: number;
 }
 
+/** Residents' submissions at one steady rate over one phase. Latency (`count`, p50/p95/p99) is of the acknowledged ones. */
+export interface Submissions extends Latency {
+  /** The rate asked for, a second. */
+  rate: number;
+  /** Every submission due in the phase; each was sent, on time or late. */
+  sent: number;
+  /** Sent more than `LATE_MS` (or one interval) after its time: the generator fell behind and the rate was not offered. */
+  late: number;
+  /** The not acknowledged, by reason ("timeout 10 s", "ECONNREFUSED", "status 500"): none is left out unsaid. */
+  failures: Record<string, number>;
+  failed: number;
+  /** Acknowledgements a second, from the first submission sent to the last one answered. */
+  achievedRate: number;
+  /** Every submission acknowledged, at most 1% late, and the achieved rate within 5% of the rate asked for. */
+  sustained: boolean;
+}
+
 export interface MixedRate {
   rate: number;
   /** Residents' submissions with nobody else on the server. */
-  alone: Latency;
+  alone: Submissions;
   /** The same while staff and the public browse. */
-  withTraffic: Latency;
-  /** withTraffic p99 / alone p99. */
+  withTraffic: Submissions;
+  /** withTraffic p99 / alone p99 (of the acknowledged). */
   ratio: number;
   /** The staff and public requests meanwhile, by route. */
   routes: Record<string, RouteFigures>;
@@ -38,7 +55,7 @@ export interface MixedResult {
   n: number;
   rates: MixedRate[];
   /** Submissions at the first rate while an admin downloads the whole wide CSV export, and how long that took. */
-  duringExport: Latency & { rate: number; exportSeconds: number; eventLoopDelayMs?: EventLoopDelay; peakRssMb: number };
+  duringExport: Submissions & { exportSeconds: number; eventLoopDelayMs?: EventLoopDelay; peakRssMb: number };
   /** Distinct staff and public URLs asked for in the run (none twice). */
   distinctUrls: number;
 }
@@ -48,45 +65,87 @@ export const latency = (times: number[]): Latency => {
   return { count: times.length, p50: percentile(times, 0.5), p95: percentile(times, 0.95), p99: percentile(times, 0.99) };
 };
 
+/** A submission not answered within this is given up and counted as failed (undici's own limit is 300 s). */
+export const SUBMISSION_TIMEOUT_MS = 10_000;
+/** A submission sent later than this after its time (or one interval, if longer) is late. */
+export const LATE_MS = 10;
+
+/** One submission: how late it left (ms after its time) and either its time to the acknowledgement or why it failed. */
+export type Outcome = { lagMs: number } & ({ ms: number; failure?: undefined } | { failure: string });
+
+/** The phase's figures from its submissions' outcomes; `elapsedMs` runs from the first sent to the last settled. */
+export function summarizeSubmissions(rate: number, outcomes: readonly Outcome[], elapsedMs: number): Submissions {
+  const times: number[] = [];
+  const failures: Record<string, number> = {};
+  for (const o of outcomes) {
+    if (o.failure === undefined) times.push(o.ms);
+    else failures[o.failure] = (failures[o.failure] ?? 0) + 1;
+  }
+  const late = outcomes.filter((o) => o.lagMs > Math.max(LATE_MS, 1000 / rate)).length;
+  const failed = outcomes.length - times.length;
+  const achievedRate = elapsedMs > 0 ? (times.length * 1000) / elapsedMs : 0;
+  return {
+    ...latency(times),
+    rate,
+    sent: outcomes.length,
+    late,
+    failures,
+    failed,
+    achievedRate,
+    sustained: outcomes.length > 0 && failed === 0 && late <= outcomes.length / 100 && achievedRate >= rate * 0.95,
+  };
+}
+
+const failureReason = (error: unknown, timeoutMs: number): string => {
+  if (error instanceof DOMException && error.name === 'TimeoutError') return `timeout ${timeoutMs / 1000} s`;
+  const cause = (error as Error).cause as { code?: string; message?: string } | undefined;
+  return cause?.code ?? cause?.message ?? String(error);
+};
+
 /**
  * Residents' submissions at a steady `rate` a second until `seconds` have passed or `until` settles: each leaves on
- * schedule whether or not the last was answered. Every one must be acknowledged (303); resolves with their times.
+ * schedule whether or not the last was answered (all those due at once when a timer fires late, counted late). One
+ * refused, reset, timed out (`timeoutMs`) or answered other than 303 is counted as failed, never ends the run: a rate
+ * the server cannot keep up with is a result.
  */
-async function residents(url: string, bodies: readonly string[], rate: number, until: number | Promise<unknown>): Promise<number[]> {
+export async function residents(
+  url: string,
+  bodies: readonly string[],
+  rate: number,
+  until: number | Promise<unknown>,
+  timeoutMs = SUBMISSION_TIMEOUT_MS,
+): Promise<Submissions> {
   let ended = false;
-  if (typeof until !== 'number') void until.finally(() => (ended = true));
-  const times: number[] = [];
-  const sent: Promise<void>[] = [];
-  let failure: Error | undefined;
-  const started = performance.now();
-  for (let i = 0; typeof until === 'number' ? performance.now() - started < until * 1000 : !ended; i++) {
+  // Ended either way: a failed export is reported by its own await, not here.
+  const end = () => (ended = true);
+  if (typeof until !== 'number') void until.then(end, end);
+  const interval = 1000 / rate;
+  const total = typeof until === 'number' ? Math.ceil(until * rate) : Infinity;
+  const sent: Promise<Outcome>[] = [];
+  const submit = async (i: number, due: number): Promise<Outcome> => {
     const at = performance.now();
-    sent.push(
-      fetch(`${url}/surveys/community-trust`, {
+    const lagMs = at - due;
+    try {
+      const res = await fetch(`${url}/surveys/community-trust`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: bodies[i % bodies.length],
         redirect: 'manual',
-      })
-        .then(
-          async (res) => {
-            await res.arrayBuffer();
-            if (res.status !== 303) throw new Error(`a submission answered ${res.status}`);
-            times.push(performance.now() - at);
-          },
-          // A refused or reset connection ends the run, with what it was.
-          (error: unknown) => {
-            throw new Error(`a submission failed: ${String((error as Error).cause ?? error)}`);
-          },
-        )
-        // Handled at once (an unhandled rejection would end the process before the run could say which request failed).
-        .catch((error: unknown) => void (failure ??= error instanceof Error ? error : new Error(String(error)))),
-    );
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + ((i + 1) * 1000) / rate - performance.now())));
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      await res.arrayBuffer();
+      return res.status === 303 ? { lagMs, ms: performance.now() - at } : { lagMs, failure: `status ${res.status}` };
+    } catch (error) {
+      return { lagMs, failure: failureReason(error, timeoutMs) };
+    }
+  };
+  const started = performance.now();
+  for (let i = 0; i < total && !ended;) {
+    for (const now = performance.now(); i < total && started + i * interval <= now; i++) sent.push(submit(i, started + i * interval));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + i * interval - performance.now())));
   }
-  await Promise.all(sent);
-  if (failure !== undefined) throw failure;
-  return times;
+  const outcomes = await Promise.all(sent);
+  return summarizeSubmissions(rate, outcomes, performance.now() - started);
 }
 
 interface Sample {
@@ -156,7 +215,7 @@ export async function measureMixed(options: MixedOptions): Promise<MixedResult> 
     const bodies = submissionBodies(Math.min(20_000, Math.ceil(options.seconds * rate * 2) + 10), 11 + k, city);
     const server = await options.start();
     const rss = sampleRss(server.child.pid!, 100);
-    let alone: number[], withTraffic: number[], samples: Sample[];
+    let alone: Submissions, withTraffic: Submissions, samples: Sample[], peakRssMb: number;
     try {
       const cookie = await options.login(server.url);
       // A running server has compiled its templates and warmed its code: one request of each route and a few
@@ -179,27 +238,26 @@ export async function measureMixed(options: MixedOptions): Promise<MixedResult> 
     } catch (error) {
       throw new Error(`${(error as Error).message} (${rate}/s; ${server.state()})`, { cause: error });
     } finally {
+      peakRssMb = rss.stop();
       await server.stop();
     }
     samplesByRate.push(samples);
     const byRoute = new Map<string, number[]>();
     for (const s of samples) byRoute.set(s.request.route, [...(byRoute.get(s.request.route) ?? []), s.ms]);
-    const aloneFigures = latency(alone);
-    const trafficFigures = latency(withTraffic);
     rates.push({
       rate,
-      alone: aloneFigures,
-      withTraffic: trafficFigures,
-      ratio: trafficFigures.p99 / aloneFigures.p99,
+      alone,
+      withTraffic,
+      ratio: withTraffic.p99 / alone.p99,
       routes: Object.fromEntries([...byRoute].map(([route, times]) => [route, latency(times)])),
       eventLoopDelayMs: server.eventLoopDelayMs(),
-      peakRssMb: rss.stop(),
+      peakRssMb,
     });
   }
 
   const server = await options.start();
   const rss = sampleRss(server.child.pid!, 100);
-  let duringExport: MixedResult['duringExport'];
+  let submissions: Submissions, exportSeconds: number, peakRssMb: number;
   try {
     const cookie = await options.login(server.url);
     const exportStarted = performance.now();
@@ -208,13 +266,13 @@ export async function measureMixed(options: MixedOptions): Promise<MixedResult> 
       await countLines(res.body!);
       return (performance.now() - exportStarted) / 1000;
     });
-    const times = await residents(server.url, submissionBodies(20_000, 31, city), options.rates[0], exported);
-    const exportSeconds = await exported;
-    await server.stop();
-    duringExport = { ...latency(times), rate: options.rates[0], exportSeconds, eventLoopDelayMs: server.eventLoopDelayMs(), peakRssMb: rss.stop() };
+    submissions = await residents(server.url, submissionBodies(20_000, 31, city), options.rates[0], exported);
+    exportSeconds = await exported;
   } finally {
+    peakRssMb = rss.stop();
     await server.stop();
   }
+  const duringExport = { ...submissions, exportSeconds, eventLoopDelayMs: server.eventLoopDelayMs(), peakRssMb };
 
   if (options.sqlitePath) {
     // Each rate's requests again in SQL: the same parameters, run once each.
