@@ -6,6 +6,7 @@ import { mixedRows, submissionsCell } from '../../bench/run.js';
 import { parseShape } from '../../bench/shapes.js';
 
 const acked = (count: number, ms: number): Outcome[] => Array.from({ length: count }, () => ({ lagMs: 0, ms }));
+const late: Outcome[] = [...acked(97, 5), ...Array.from({ length: 3 }, () => ({ lagMs: 50, ms: 5 }))];
 
 t.test('a rate is sustained only when every submission is acknowledged on time, at the rate asked for', async (t) => {
   const kept = summarizeSubmissions(50, acked(100, 5), 2000);
@@ -20,24 +21,35 @@ t.test('a rate is sustained only when every submission is acknowledged on time, 
   );
   t.match(failing, { count: 97, sent: 100, failed: 3, failures: { 'timeout 10 s': 2, ECONNRESET: 1 }, sustained: false });
 
-  const late = [...acked(97, 5), ...Array.from({ length: 3 }, () => ({ lagMs: 50, ms: 5 }))];
-  t.match(summarizeSubmissions(50, late, 2000), { late: 3, failed: 0, sustained: false }, 'more than 1% sent late: the rate was not offered');
-  t.match(summarizeSubmissions(50, [...acked(99, 5), { lagMs: 50, ms: 5 }], 2000), { late: 1, sustained: true }, '1% late is tolerated');
+  // Sent behind schedule (a busy machine) is said, but the server kept up: every one acknowledged, at the rate.
+  t.match(summarizeSubmissions(50, late, 2000), { late: 3, failed: 0, sustained: true });
   t.match(summarizeSubmissions(500, acked(1000, 5), 4000), { achievedRate: 250, sustained: false }, 'acknowledged at half the rate');
   t.match(summarizeSubmissions(50, [], 0), { sent: 0, sustained: false }, 'nothing sent is nothing sustained');
 });
 
 t.test('a rate not sustained is said in the table and judged a miss', async (t) => {
   const failing = summarizeSubmissions(500, [...acked(90, 30), ...Array.from({ length: 10 }, () => ({ lagMs: 0, failure: 'timeout 10 s' }))], 1000);
-  t.equal(submissionsCell(failing), 'NOT SUSTAINED: 90/s of 500/s, 10 of 100 failed (10 timeout 10 s), 0 sent late; p50 30.0 ms, p99 30.0 ms (90 acked)');
+  t.equal(submissionsCell(failing), 'NOT SUSTAINED: 90/s of 500/s, 10 of 100 failed (10 timeout 10 s); p50 30.0 ms, p99 30.0 ms (90 acked)');
   const kept = summarizeSubmissions(500, acked(1000, 30), 2000);
   t.equal(submissionsCell(kept), 'p50 30.0 ms, p99 30.0 ms (1000 acked)');
+  t.equal(submissionsCell(summarizeSubmissions(50, late, 2000)), 'p50 5.0 ms, p99 5.0 ms (100 acked, 3 sent late)');
 
   // Fast enough (p99 30 ms, ×1 alone), but with traffic a tenth failed: a miss, not a pass.
   const rows = mixedRows({
     shape: parseShape('8x2y'),
     n: 1000,
-    rates: [{ rate: 500, alone: kept, withTraffic: failing, ratio: 1, routes: {}, eventLoopDelayMs: { p50: 1, p99: 2, max: 3 }, peakRssMb: 100 }],
+    rates: [
+      {
+        rate: 500,
+        alone: kept,
+        withTraffic: failing,
+        ratio: 1,
+        // Fast, but one request of the two timed out: counted against the route.
+        routes: { 'GET /results': { count: 1, p50: 20, p95: 20, p99: 20, failed: 1, failures: { 'status 408': 1 } } },
+        eventLoopDelayMs: { p50: 1, p99: 2, max: 3 },
+        peakRssMb: 100,
+      },
+    ],
     duringExport: { ...failing, exportSeconds: 1, peakRssMb: 100 },
     distinctUrls: 0,
   });
@@ -45,6 +57,8 @@ t.test('a rate not sustained is said in the table and judged a miss', async (t) 
   t.equal(verdicts['submit at 500/s, alone'], 'met');
   t.equal(verdicts['submit at 500/s, staff and public browsing'], 'MISSED');
   t.equal(verdicts['submit at 500/s during the export'], 'MISSED');
+  t.equal(verdicts['500/s: GET /results'], 'MISSED');
+  t.match(rows.find((row) => row[0].endsWith('GET /results'))?.[1], /^1 FAILED \(1 status 408\); p50 20\.0/);
 });
 
 // A real server that cuts every 5th submission's connection and never answers every 7th: the phase ends, with each counted.
