@@ -32,7 +32,7 @@ export interface Submissions extends Latency {
   /** The not acknowledged, by reason ("timeout 10 s", "ECONNREFUSED", "status 500"): none is left out unsaid. */
   failures: Record<string, number>;
   failed: number;
-  /** Acknowledgements a second, from the first submission sent to the last one answered. */
+  /** Acknowledgements a second, from the first to the last (a server falling behind spreads them out). */
   achievedRate: number;
   /** Every submission acknowledged, at 95% of the rate asked for or more. */
   sustained: boolean;
@@ -75,14 +75,19 @@ const VISIT_TIMEOUT_MS = 30_000;
 /** A submission sent later than this after its time (or one interval, if longer) is late. */
 export const LATE_MS = 10;
 
-/** One submission: how late it left (ms after its time) and either its time to the acknowledgement or why it failed. */
-export type Outcome = { lagMs: number } & ({ ms: number; failure?: undefined } | { failure: string });
+/**
+ * One submission: when it left (ms into the phase), how late (ms after its time), and either its time to the
+ * acknowledgement or why it failed.
+ */
+export type Outcome = { sentMs: number; lagMs: number } & ({ ms: number; failure?: undefined } | { failure: string });
 
-/** The phase's figures from its submissions' outcomes; `elapsedMs` runs from the first sent to the last settled. */
-export function summarizeSubmissions(rate: number, outcomes: readonly Outcome[], elapsedMs: number): Submissions {
+/** The phase's figures from its submissions' outcomes. */
+export function summarizeSubmissions(rate: number, outcomes: readonly Outcome[]): Submissions {
   const figures = answered(outcomes);
   const late = outcomes.filter((o) => o.lagMs > Math.max(LATE_MS, 1000 / rate)).length;
-  const achievedRate = elapsedMs > 0 ? (figures.count * 1000) / elapsedMs : 0;
+  const acks = outcomes.flatMap((o) => (o.failure === undefined ? [o.sentMs + o.ms] : []));
+  const span = Math.max(...acks) - Math.min(...acks);
+  const achievedRate = acks.length > 1 && span > 0 ? ((acks.length - 1) * 1000) / span : 0;
   return {
     ...figures,
     rate,
@@ -130,9 +135,10 @@ export async function residents(
   const interval = 1000 / rate;
   const total = typeof until === 'number' ? Math.ceil(until * rate) : Infinity;
   const sent: Promise<Outcome>[] = [];
+  const started = performance.now();
   const submit = async (i: number, due: number): Promise<Outcome> => {
     const at = performance.now();
-    const lagMs = at - due;
+    const [sentMs, lagMs] = [at - started, at - due];
     try {
       const res = await fetch(`${url}/surveys/community-trust`, {
         method: 'POST',
@@ -142,18 +148,17 @@ export async function residents(
         signal: AbortSignal.timeout(timeoutMs),
       });
       await res.arrayBuffer();
-      return res.status === 303 ? { lagMs, ms: performance.now() - at } : { lagMs, failure: `status ${res.status}` };
+      return res.status === 303 ? { sentMs, lagMs, ms: performance.now() - at } : { sentMs, lagMs, failure: `status ${res.status}` };
     } catch (error) {
-      return { lagMs, failure: failureReason(error, timeoutMs) };
+      return { sentMs, lagMs, failure: failureReason(error, timeoutMs) };
     }
   };
-  const started = performance.now();
   for (let i = 0; i < total && !ended;) {
     for (const now = performance.now(); i < total && started + i * interval <= now; i++) sent.push(submit(i, started + i * interval));
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + i * interval - performance.now())));
   }
   const outcomes = await Promise.all(sent);
-  return summarizeSubmissions(rate, outcomes, performance.now() - started);
+  return summarizeSubmissions(rate, outcomes);
 }
 
 type Sample = { request: BrowseRequest } & ({ ms: number; failure?: undefined } | { failure: string });

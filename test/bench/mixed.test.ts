@@ -5,34 +5,50 @@ import { residents, summarizeSubmissions, type Outcome } from '../../bench/mixed
 import { mixedRows, submissionsCell } from '../../bench/run.js';
 import { parseShape } from '../../bench/shapes.js';
 
-const acked = (count: number, ms: number): Outcome[] => Array.from({ length: count }, () => ({ lagMs: 0, ms }));
-const late: Outcome[] = [...acked(97, 5), ...Array.from({ length: 3 }, () => ({ lagMs: 50, ms: 5 }))];
+/** `count` submissions sent on time at `rate`, each acknowledged after `ms` (or a function of its index). */
+const acked = (count: number, rate: number, ms: number | ((i: number) => number)): Outcome[] =>
+  Array.from({ length: count }, (_, i) => ({ sentMs: (i * 1000) / rate, lagMs: 0, ms: typeof ms === 'number' ? ms : ms(i) }));
+const failed = (count: number, failure: string): Outcome[] => Array.from({ length: count }, () => ({ sentMs: 0, lagMs: 0, failure }));
+const late: Outcome[] = acked(100, 50, 5).map((o, i) => (i < 97 ? o : { ...o, lagMs: 50 }));
 
-t.test('a rate is sustained only when every submission is acknowledged on time, at the rate asked for', async (t) => {
-  const kept = summarizeSubmissions(50, acked(100, 5), 2000);
+t.test('a rate is sustained only when every submission is acknowledged, at the rate asked for', async (t) => {
+  const kept = summarizeSubmissions(50, acked(100, 50, 5));
   t.match(kept, { count: 100, sent: 100, failed: 0, late: 0, sustained: true, p99: 5 });
   t.equal(kept.achievedRate, 50);
 
   // Failures are counted by reason and never vanish: the percentiles say how many they are of.
-  const failing = summarizeSubmissions(
-    500,
-    [...acked(97, 8), { lagMs: 0, failure: 'timeout 10 s' }, { lagMs: 0, failure: 'timeout 10 s' }, { lagMs: 0, failure: 'ECONNRESET' }],
-    200,
-  );
+  const failing = summarizeSubmissions(500, [...acked(97, 500, 8), ...failed(2, 'timeout 10 s'), ...failed(1, 'ECONNRESET')]);
   t.match(failing, { count: 97, sent: 100, failed: 3, failures: { 'timeout 10 s': 2, ECONNRESET: 1 }, sustained: false });
 
   // Sent behind schedule (a busy machine) is said, but the server kept up: every one acknowledged, at the rate.
-  t.match(summarizeSubmissions(50, late, 2000), { late: 3, failed: 0, sustained: true });
-  t.match(summarizeSubmissions(500, acked(1000, 5), 4000), { achievedRate: 250, sustained: false }, 'acknowledged at half the rate');
-  t.match(summarizeSubmissions(50, [], 0), { sent: 0, sustained: false }, 'nothing sent is nothing sustained');
+  t.match(summarizeSubmissions(50, late), { late: 3, failed: 0, sustained: true });
+  // Each acknowledgement 2 ms later than the last one's: the server falls behind and answers at half the rate.
+  t.match(
+    summarizeSubmissions(
+      500,
+      acked(1000, 500, (i) => 5 + 2 * i),
+    ),
+    { achievedRate: 250, failed: 0, sustained: false },
+    'falling behind',
+  );
+  t.match(summarizeSubmissions(50, []), { sent: 0, achievedRate: 0, sustained: false }, 'nothing sent is nothing sustained');
 });
 
 t.test('a rate not sustained is said in the table and judged a miss', async (t) => {
-  const failing = summarizeSubmissions(500, [...acked(90, 30), ...Array.from({ length: 10 }, () => ({ lagMs: 0, failure: 'timeout 10 s' }))], 1000);
-  t.equal(submissionsCell(failing), 'NOT SUSTAINED: 90/s of 500/s, 10 of 100 failed (10 timeout 10 s); p50 30.0 ms, p99 30.0 ms (90 acked)');
-  const kept = summarizeSubmissions(500, acked(1000, 30), 2000);
+  const failing = summarizeSubmissions(500, [...acked(90, 500, 30), ...failed(10, 'timeout 10 s')]);
+  t.equal(submissionsCell(failing), 'NOT SUSTAINED: 500/s of 500/s, 10 of 100 failed (10 timeout 10 s); p50 30.0 ms, p99 30.0 ms (90 acked)');
+  const kept = summarizeSubmissions(500, acked(1000, 500, 30));
   t.equal(submissionsCell(kept), 'p50 30.0 ms, p99 30.0 ms (1000 acked)');
-  t.equal(submissionsCell(summarizeSubmissions(50, late, 2000)), 'p50 5.0 ms, p99 5.0 ms (100 acked, 3 sent late)');
+  t.equal(submissionsCell(summarizeSubmissions(50, late)), 'p50 5.0 ms, p99 5.0 ms (100 acked, 3 sent late)');
+  t.equal(
+    submissionsCell(
+      summarizeSubmissions(
+        500,
+        acked(1000, 500, (i) => 5 + 2 * i),
+      ),
+    ),
+    'NOT SUSTAINED: 250/s of 500/s, 0 of 1000 failed; p50 1003.0 ms, p99 1983.0 ms (1000 acked)',
+  );
 
   // Fast enough (p99 30 ms, ×1 alone), but with traffic a tenth failed: a miss, not a pass.
   const rows = mixedRows({
