@@ -69,11 +69,11 @@ export const latency = (times: number[]): Latency => {
 };
 
 /** A submission not answered within this is given up and counted as failed (undici's own limit is 300 s). */
-export const SUBMISSION_TIMEOUT_MS = 10_000;
+const SUBMISSION_TIMEOUT_MS = 10_000;
 /** The same for a staff or public page, some of which take seconds at 300 × 6 years. */
 const VISIT_TIMEOUT_MS = 30_000;
 /** A submission sent later than this after its time (or one interval, if longer) is late. */
-export const LATE_MS = 10;
+const LATE_MS = 10;
 
 /**
  * One submission: when it left (ms into the phase), how late (ms after its time), and either its time to the
@@ -86,7 +86,8 @@ export function summarizeSubmissions(rate: number, outcomes: readonly Outcome[])
   const figures = answered(outcomes);
   const late = outcomes.filter((o) => o.lagMs > Math.max(LATE_MS, 1000 / rate)).length;
   const acks = outcomes.flatMap((o) => (o.failure === undefined ? [o.sentMs + o.ms] : []));
-  const span = Math.max(...acks) - Math.min(...acks);
+  // Not Math.max(...acks): a long phase at a high rate has more acknowledgements than a call takes arguments.
+  const span = acks.reduce((a, b) => Math.max(a, b), -Infinity) - acks.reduce((a, b) => Math.min(a, b), Infinity);
   const achievedRate = acks.length > 1 && span > 0 ? ((acks.length - 1) * 1000) / span : 0;
   return {
     ...figures,
