@@ -125,5 +125,6 @@ app.post('/surveys/community-trust', async (request, reply) => {
   return reply.code(201).send();
 });
 app.get('/healthz', async () => ({ status: 'ok' }));
-await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' });
+// Where it listens, in the words of the app's log: the bench starts it on port 0 and reads the port from here.
+console.log(`Server listening at ${await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' })}`);
 process.on('SIGTERM', () => void app.close().then(() => pool.end().then(() => process.exit(0))));

@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../scripts/lib/postgres-cluster.js';
+import { createInterface } from 'node:readline';
 import { projectRoot } from '../src/paths.js';
 
 export interface Command {
@@ -43,20 +43,26 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts a server on a free loopback port and waits until /healthz answers 200. */
+/**
+ * Starts a server on port 0 (the kernel picks a free one, so no other process can take it first) and waits until it
+ * says where it listens ("Server listening at http://127.0.0.1:<port>" on stdout: Fastify's log at info, the baselines'
+ * own line) and /healthz there answers 200.
+ */
 export async function startServer(command: Command, env: Record<string, string>, timeoutMs = 30_000): Promise<RunningServer> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
   const started = performance.now();
   const child = spawn(command.command, command.args, {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ...env },
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   // The log's last lines: the shutdown says how long the event loop was held up.
   let stdout = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout = (stdout + chunk.toString()).slice(-16000)));
+  let url: string | undefined;
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    stdout = `${stdout}${line}\n`.slice(-16000);
+    url ??= /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line)?.[1];
+  });
   // 'close', not 'exit': the log's last lines have arrived too.
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   let gone = false;
@@ -65,7 +71,13 @@ export async function startServer(command: Command, env: Record<string, string>,
     if (gone) throw new Error(`server exited before answering: ${stderr}`);
     if (performance.now() - started > timeoutMs) {
       child.kill('SIGKILL');
-      throw new Error(`server did not answer /healthz within ${timeoutMs} ms: ${stderr}`);
+      throw new Error(
+        url ? `server did not answer /healthz within ${timeoutMs} ms: ${stderr}` : `server did not say where it listens within ${timeoutMs} ms: ${stderr}`,
+      );
+    }
+    if (url === undefined) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      continue;
     }
     const status = await fetch(`${url}/healthz`).then(
       (r) => r.status,

@@ -18,7 +18,7 @@ import { submissionBodies } from './forms.js';
 import { benchStaff, generateBenchDatabase, type GeneratedDatabase } from './generate.js';
 import { countLines, measureLatency, staffCsrfToken, staffLogin, type LatencyResult } from './http.js';
 import type { LoadOptions, LoadResult } from './load.js';
-import { measureMixed, type MixedResult } from './mixed.js';
+import { measureMixed, type MixedResult, type Submissions } from './mixed.js';
 import { BENCH_LAST_DAY, benchShapes, cityOf, firstDayOf, parseShape, type BenchShape } from './shapes.js';
 import { canPin, hasSqliteShell, moduleCommand, pinned, rssMb, runJsonChild, sampleRss, startServer, type RunningServer } from './processes.js';
 
@@ -319,7 +319,7 @@ async function measureSubmissions(
   return { runs, summary };
 }
 
-const fmt = (v: number | undefined, digits = 1) => (v === undefined ? '—' : v.toFixed(digits));
+const fmt = (v: number | undefined, digits = 1) => (v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits));
 const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
 
 function latencyRow(label: string, big: LatencyResult, small: LatencyResult | undefined, target: number): string[] {
@@ -503,25 +503,40 @@ async function mixedScenario(database: BenchDatabase, generated: GeneratedDataba
   });
 }
 
+/**
+ * Residents' submissions of one phase: p50/p99 of the acknowledged and how many left behind schedule, and when the rate
+ * was not sustained, so said first with the rate achieved and the failures by reason.
+ */
+export function submissionsCell(s: Submissions): string {
+  const acked = `p50 ${fmt(s.p50)} ms, p99 ${fmt(s.p99)} ms (${s.count} acked${s.late ? `, ${s.late} sent late` : ''})`;
+  if (s.sustained) return acked;
+  return `NOT SUSTAINED: ${fmt(s.achievedRate, 0)}/s of ${s.rate}/s, ${s.failed} of ${s.sent} failed${s.failed ? ` (${failuresText(s.failures)})` : ''}; ${acked}`;
+}
+
+const failuresText = (failures: Record<string, number>) =>
+  Object.entries(failures)
+    .map(([reason, n]) => `${n} ${reason}`)
+    .join(', ');
+
 /** The mixed scenario's rows: per rate, residents alone and with traffic, every route against its target and its SQL baseline. */
-function mixedRows(mixed: MixedResult): string[][] {
+export function mixedRows(mixed: MixedResult): string[][] {
   const rows: string[][] = [];
   const tag = `[${mixed.shape.name}, N ${mixed.n.toLocaleString('en-US')}]`;
   const routeTarget = targets.mixedRouteP95Ms[mixed.shape.name] ?? targets.mixedRouteP95Ms.default;
   for (const r of mixed.rates) {
-    rows.push([`${tag} submit at ${r.rate}/s, alone`, `p50 ${fmt(r.alone.p50)} ms, p99 ${fmt(r.alone.p99)} ms (${r.alone.count} acked)`, '', '']);
+    rows.push([`${tag} submit at ${r.rate}/s, alone`, submissionsCell(r.alone), 'rate sustained', verdict(r.alone.sustained)]);
     rows.push([
       `${tag} submit at ${r.rate}/s, staff and public browsing`,
-      `p50 ${fmt(r.withTraffic.p50)} ms, p99 ${fmt(r.withTraffic.p99)} ms (${r.withTraffic.count} acked), ×${fmt(r.ratio, 2)} alone`,
-      `p99 < ${targets.mixedSubmissionP99Ms} ms, ≤ ×${targets.mixedVsAlone}`,
-      verdict(r.withTraffic.p99 < targets.mixedSubmissionP99Ms && r.ratio <= targets.mixedVsAlone),
+      `${submissionsCell(r.withTraffic)}, ×${fmt(r.ratio, 2)} alone`,
+      `sustained, p99 < ${targets.mixedSubmissionP99Ms} ms, ≤ ×${targets.mixedVsAlone}`,
+      verdict(r.alone.sustained && r.withTraffic.sustained && r.withTraffic.p99 < targets.mixedSubmissionP99Ms && r.ratio <= targets.mixedVsAlone),
     ]);
     for (const [route, f] of Object.entries(r.routes))
       rows.push([
         `${tag} ${r.rate}/s: ${route}`,
-        `p50 ${fmt(f.p50)}, p95 ${fmt(f.p95)}, p99 ${fmt(f.p99)} ms (${f.count})${f.sql ? `; SQL p50 ${fmt(f.sql.p50, 2)} ms, ×${fmt(f.vsSql, 1)}` : ''}`,
+        `${f.failed ? `${f.failed} FAILED (${failuresText(f.failures)}); ` : ''}p50 ${fmt(f.p50)}, p95 ${fmt(f.p95)}, p99 ${fmt(f.p99)} ms (${f.count})${f.sql ? `; SQL p50 ${fmt(f.sql.p50, 2)} ms, ×${fmt(f.vsSql, 1)}` : ''}`,
         `p95 < ${routeTarget} ms${f.sql ? `, ≤ ×${targets.vsSql} SQL` : ''}`,
-        verdict(f.p95 < routeTarget && (f.vsSql === undefined || f.vsSql <= targets.vsSql)),
+        verdict(f.failed === 0 && f.p95 < routeTarget && (f.vsSql === undefined || f.vsSql <= targets.vsSql)),
       ]);
     const loop = r.eventLoopDelayMs;
     rows.push([
@@ -534,9 +549,9 @@ function mixedRows(mixed: MixedResult): string[][] {
   const e = mixed.duringExport;
   rows.push([
     `${tag} submit at ${e.rate}/s during the export`,
-    `p50 ${fmt(e.p50)} ms, p99 ${fmt(e.p99)} ms (${e.count} acked; export ${fmt(e.exportSeconds)} s, RSS ${fmt(e.peakRssMb, 0)} MB)`,
-    `p99 < ${targets.mixedSubmissionP99Ms} ms`,
-    verdict(e.p99 < targets.mixedSubmissionP99Ms),
+    `${submissionsCell(e)}; export ${fmt(e.exportSeconds)} s, RSS ${fmt(e.peakRssMb, 0)} MB`,
+    `sustained, p99 < ${targets.mixedSubmissionP99Ms} ms`,
+    verdict(e.sustained && e.p99 < targets.mixedSubmissionP99Ms),
   ]);
   return rows;
 }

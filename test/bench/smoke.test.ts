@@ -78,6 +78,7 @@ t.test('a smoke run measures every figure and writes latest.json', async (t) => 
   const [mixed] = result.mixed;
   const [rate] = mixed.rates;
   t.ok(rate.alone.count >= 40 && rate.withTraffic.count >= 40, 'residents submitted at 50/s alone and with traffic');
+  t.equal(rate.alone.failed + rate.withTraffic.failed, 0, `no submission failed at 50/s (${JSON.stringify([rate.alone.failures, rate.withTraffic.failures])})`);
   // What issue 16 asks of a server: staff and public requests do not hold a resident's submission up beyond the target.
   // Not reliably met yet on a busy 2-core machine (the figures are computed on a worker thread, but it shares the two
   // cores with the event loop and the suite's other process): a todo until the rest of issue 16 lands, then an assertion.
