@@ -46,9 +46,10 @@ export interface RunningServer {
 /**
  * Starts a server on port 0 (the kernel picks a free one, so no other process can take it first) and waits until it
  * says where it listens ("Server listening at http://127.0.0.1:<port>" on stdout: Fastify's log at info, the baselines'
- * own line) and /healthz there answers 200.
+ * own line) and /healthz there answers 200. The app checks its file first (SQLite's quick_check reads all of it: 1M
+ * responses, ~0.9 GB, took 5–13 s on a busy 2-core machine, 3M three times that), hence the two minutes.
  */
-export async function startServer(command: Command, env: Record<string, string>, timeoutMs = 30_000): Promise<RunningServer> {
+export async function startServer(command: Command, env: Record<string, string>, timeoutMs = 120_000): Promise<RunningServer> {
   const started = performance.now();
   const child = spawn(command.command, command.args, {
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env },
