@@ -16,22 +16,21 @@ export function readAhead(app: FastifyInstance, rows: number) {
     const started = performance.now();
     let left = rows;
     const grids = await app.store.task(gridsTask, undefined);
-    for (const survey of new Set(grids.map((g) => g.survey))) {
+    surveys: for (const survey of new Set(grids.map((g) => g.survey))) {
       const grid = grids.filter((g) => g.survey === survey);
       const measures = grid.map((g) => g.measure);
       const neighborhoods = Math.max(...grid.map((g) => g.neighborhoods));
-      const months = bucketsBetween(
-        grid.reduce((a, g) => (g.first < a ? g.first : a), grid[0].first),
-        grid.reduce((a, g) => (g.last > a ? g.last : a), grid[0].last),
-        'month',
-      ).reverse();
+      const first = grid.reduce((a, g) => (g.first < a ? g.first : a), grid[0].first);
+      const last = grid.reduce((a, g) => (g.last > a ? g.last : a), grid[0].last);
       // Census-weighted figures are the default where a survey has margins: their sums are read too.
       const weightings = (await app.weighting.hasMargins(survey)) ? [true, false] : [false];
+      const months = bucketsBetween(first, last, 'month').reverse();
       for (let i = 0; i < months.length; i += MONTHS_PER_READ) {
         const chunk = months.slice(i, i + MONTHS_PER_READ);
         // At most this many rows (a neighborhood without responses in a month has none).
         const cost = chunk.length * measures.length * neighborhoods * weightings.length;
-        if (stopped || cost > left) return rows - left;
+        if (stopped) return rows - left;
+        if (cost > left) break surveys;
         left -= cost;
         for (const weighted of weightings)
           await app.store.task(readAheadTask, { survey, measures, from: chunk.at(-1)!, to: bucketEnd(chunk[0], 'month'), weighted });
