@@ -4,6 +4,10 @@ import type { Store, StoreTask } from '../store.js';
 import { openPgPool } from './client.js';
 import { createPgStore } from './store.js';
 import type { PgTaskReply, PgTaskRequest } from './tasks.js';
+import { lowerThisThreadsPriority } from '../../thread-priority.js';
+
+// A resident's submission on the event loop goes first: this thread computes and reads at a lower priority.
+lowerThisThreadsPriority();
 
 // The worker behind PostgreSQL's store tasks: per store of the app, a store of its own on the same database (a small
 // pool, no migration), opened at its first task and closed when the app's store is.

@@ -5,6 +5,10 @@ import type { StoreTask } from '../store.js';
 import type { ReadReply, ReadRequest, ReadResult } from './off-loop-reads.js';
 import { createReadOnlyStore } from './read-only-store.js';
 import { withStatementCache } from './statements.js';
+import { lowerThisThreadsPriority } from '../../thread-priority.js';
+
+// A resident's submission on the event loop goes first: this thread computes and reads at a lower priority.
+lowerThisThreadsPriority();
 
 // The worker behind off-loop reads: read-only connections, one per database file, each with its statements prepared
 // once (as the app's connection does), and one more per stream (an export), since a connection that is iterating rows
