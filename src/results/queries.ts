@@ -27,7 +27,7 @@ import type { SampleKind } from './filters.js';
 // and not, is 345,600 rows, ~70 MB); a month without responses costs next to nothing, so the months a long rolling
 // window reaches back before the first response never push out those with figures. A computed view (a page's figures)
 // or a sample's sums are larger and rarely asked twice.
-export const KEEP_MONTH_ROWS = 400_000;
+const KEEP_MONTH_ROWS = 400_000;
 const KEEP_COMPUTED = 100;
 const KEEP_SAMPLE_SUMS = 50;
 
