@@ -47,10 +47,11 @@ parentPort!.on('message', (message: PgTaskRequest) => {
   if (message.kind === 'release') {
     const store = stores.get(message.store);
     stores.delete(message.store);
-    void store?.then(
-      (s) => s.close(),
-      () => {},
-    );
+    // Answered once closed, whether or not it ever opened.
+    void (store ?? Promise.resolve(undefined))
+      .then((s) => s?.close())
+      .catch(() => {})
+      .then(() => parentPort!.postMessage({ id: message.id, result: null } satisfies PgTaskReply));
     return;
   }
   run(message).then(

@@ -3,16 +3,16 @@ import type { StoreTask } from '../store.js';
 import { createWorkerClient, type WorkerReply } from '../../worker-client.js';
 
 export type PgTaskRequest =
-  { kind: 'task'; id: number; store: number; connection: pg.ClientConfig; module: string; name: string; input: unknown } | { kind: 'release'; store: number };
+  | { kind: 'task'; id: number; store: number; connection: pg.ClientConfig; module: string; name: string; input: unknown }
+  | { kind: 'release'; id: number; store: number };
 export type PgTaskReply = WorkerReply<unknown>;
 
 // Two worker threads for the process, as on SQLite: one computes the figures pages show, the other long jobs (weighting
 // passes), so that a page never waits behind them. PostgreSQL reads without holding the event loop, but the statistics
 // over 300 neighborhoods' sums would hold it for hundreds of milliseconds. An error keeps its SQLSTATE (503s).
 const toError = (error: { message: string; code?: string }) => Object.assign(new Error(error.message), error.code ? { code: error.code } : {});
-type Asked = Extract<PgTaskRequest, { kind: 'task' }>;
-const figures = createWorkerClient<Asked, unknown>(new URL('./task-worker.js', import.meta.url), toError);
-const jobs = createWorkerClient<Asked, unknown>(new URL('./task-worker.js', import.meta.url), toError);
+const figures = createWorkerClient<PgTaskRequest, unknown>(new URL('./task-worker.js', import.meta.url), toError);
+const jobs = createWorkerClient<PgTaskRequest, unknown>(new URL('./task-worker.js', import.meta.url), toError);
 let stores = 0;
 
 /**
@@ -31,10 +31,10 @@ export function createPgTasks(connection: pg.ClientConfig) {
       result.then(done, done);
       return result;
     },
-    /** Closes the workers' stores of this one, once the tasks it asked for are done. */
+    /** Closes the workers' stores of this one (their pools and listening connections), once the tasks it asked for are done. */
     async release() {
       await Promise.allSettled([...running]);
-      for (const worker of [figures, jobs]) worker.tell({ kind: 'release', store } satisfies PgTaskRequest);
+      await Promise.all([figures, jobs].map((worker) => worker.askRunning({ kind: 'release', id: worker.id(), store })));
     },
   };
 }
