@@ -95,9 +95,10 @@ export interface Store {
   read<T>(work: (db: Db) => Promise<T>): Promise<T>;
   /**
    * One transaction, durably committed before the promise resolves; rolled back when `work` throws. A transaction
-   * started inside another's `work` joins it. `invalidates` names the cache scopes the write can change (both by
-   * default): responses only change figures; sessions and lockouts change neither. `changes` names the only figures
-   * a write changes that leaves 'figures' out of `invalidates` (a weighting, its neighborhood-month's).
+   * started inside another's `work` (or a submission's) joins it, and what it `invalidates` and `changes` is emptied
+   * when that one ends. `invalidates` names the cache scopes the write can change (both by default): responses only
+   * change figures; sessions and lockouts change neither. `changes` names the only figures a write changes that leaves
+   * 'figures' out of `invalidates` (a weighting, its neighborhood-month's).
    */
   transaction<T>(work: (tx: Db) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**

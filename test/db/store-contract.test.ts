@@ -295,6 +295,39 @@ for (const { dialect, open } of stores) {
       t.equal(await march(), 5, 'one that changes March: read afresh');
     });
 
+    t.test("a joined transaction's scopes and ranges are emptied when the one it joined ends", async (t) => {
+      const store = await open(t);
+      const { neighborhoods } = store.tables;
+      const reads = { march: 0, april: 0, settings: 0 };
+      const march = () => store.cached('figures', 'march', async () => ++reads.march, { over: { survey: 1, from: '2026-03-01', to: '2026-03-31' } });
+      const april = () => store.cached('figures', 'april', async () => ++reads.april, { over: { survey: 1, from: '2026-04-01', to: '2026-04-30' } });
+      const settings = () => store.cached('settings', 'settings', async () => ++reads.settings);
+      const insert = (slug: string) => async (tx: Parameters<Parameters<Store['transaction']>[0]>[0]) => tx.insert(neighborhoods).values({ name: slug, slug });
+      const all = async () => [await march(), await april(), await settings()];
+      await all();
+      await store.transaction(() => store.transaction(insert('weighed'), { invalidates: [], changes: [{ survey: 1, from: '2026-03-10', to: '2026-03-10' }] }), {
+        invalidates: [],
+      });
+      t.same(await all(), [2, 1, 1], 'a joined write naming a day of March: March read afresh, April and settings kept');
+      await store.transaction(() => store.transaction(insert('responses'), { invalidates: ['figures'] }), { invalidates: [] });
+      t.same(await all(), [3, 2, 1], "a joined write of figures empties them, though the outer one's writes change none");
+      await store.submit(() => store.transaction(insert('in-submission'), { invalidates: ['settings'] }), { survey: 1, from: '2026-04-02', to: '2026-04-02' });
+      t.same(await all(), [3, 3, 2], "a transaction joined to a submission: its settings emptied with the submission's day");
+      await t.rejects(
+        store.transaction(
+          async () => {
+            await store.transaction(insert('rolled-back'), { invalidates: ['figures'] });
+            throw new Error('rolled back on purpose');
+          },
+          { invalidates: [] },
+        ),
+        /rolled back on purpose/,
+      );
+      t.same(await all(), [4, 4, 2], 'also when the transaction it joined rolls back (as its own scopes are)');
+      await store.transaction(insert('alone'), { invalidates: [] });
+      t.same(await all(), [4, 4, 2], 'and they are not emptied again by the next transaction');
+    });
+
     t.test("a task reads where the data is, from a cache that the store's writes empty", async (t) => {
       const store = await open(t);
       const { neighborhoods } = store.tables;

@@ -33,6 +33,13 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
   let ownChanges = -1;
   // Days the submissions of the batch being written change (null: unknown): its commit empties their figures only.
   const touched: (FigureRange | null)[] = [];
+  // What transactions joined to the one holding the connection change: emptied with its own when it ends, as on PostgreSQL.
+  const joined = { scopes: new Set<CacheScope>(), changed: [] as FigureRange[] };
+  function emptyJoined() {
+    cache.invalidate(...joined.scopes);
+    cache.invalidateRanges(joined.changed.splice(0));
+    joined.scopes.clear();
+  }
   const committer = createGroupCommitter(sqlite, lock, {
     fileProblem: handle.fileProblem,
     onBegin: () => noticeOtherWriters(),
@@ -40,6 +47,7 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
       const changed = touched.splice(0);
       if (changed.includes(null)) cache.invalidate('figures');
       else cache.invalidateRanges(changed as FigureRange[]);
+      emptyJoined();
       ownChanges = totalChanges.get() as number;
     },
   });
@@ -57,7 +65,11 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
 
   async function transaction<T>(work: (tx: Db) => Promise<T>, { invalidates = ['settings', 'figures'], changes = [] }: TransactionOptions = {}): Promise<T> {
     const held = lock.held();
-    if (held === 'exclusive') return work(db);
+    if (held === 'exclusive') {
+      for (const scope of invalidates) joined.scopes.add(scope);
+      joined.changed.push(...changes);
+      return work(db);
+    }
     if (held === 'shared') throw new Error('A transaction cannot start inside a read: it would wait for itself.');
     return lock.run('exclusive', async () => {
       noticeOtherWriters();
@@ -72,6 +84,7 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
       } finally {
         cache.invalidate(...invalidates);
         cache.invalidateRanges(changes);
+        emptyJoined();
         ownChanges = totalChanges.get() as number;
       }
     });
