@@ -2,8 +2,9 @@ import { CsvError, parse } from 'csv-parse/sync';
 import { stringify, type Options } from 'csv-stringify';
 import { stringify as stringifySync } from 'csv-stringify/sync';
 
-// A spreadsheet treats a cell starting with one of these as a formula (OWASP; NUL too, which escape_formulas misses).
-const FORMULA_START = /^[=+\-@\t\r\0]/;
+// A spreadsheet treats a cell starting with one of these as a formula: OWASP's, NUL (which csv-stringify's
+// escape_formulas misses) and the full-width = + - @ (which it catches).
+const FORMULA_START = /^[=+\-@\t\r\0\uFF1D\uFF0B\uFF0D\uFF20]/;
 
 /** Prefixes a formula-like cell with `'` so a spreadsheet shows it as text. */
 export const neutralise = (cell: string) => (FORMULA_START.test(cell) ? `'${cell}` : cell);

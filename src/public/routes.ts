@@ -2,9 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { dateIn, numberFormat } from '../dates.js';
 import type { Neighborhood, Survey } from '../db/schema.js';
+import { csvRecords } from '../export/csv.js';
 import { localize, negotiateLanguage, translate } from '../i18n/index.js';
 import { LANGUAGE_COOKIE, setPageLanguage } from '../plugins/request-context.js';
-import { csvText } from '../results/export.js';
 import { aggregatesTask, publicPageTask } from '../results/figures.js';
 import { isWeighted, measureOptions } from '../results/filters.js';
 import { chartScripts, trendTable } from '../results/routes.js';
@@ -248,6 +248,6 @@ export async function publicRoutes(app: FastifyInstance) {
     return reply
       .type('text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="${fileName}"`)
-      .send(csvText(rows, { bom: query.bom === '1' }));
+      .send(csvRecords(rows, { bom: query.bom === '1' }));
   });
 }

@@ -1,4 +1,3 @@
-import { stringify } from 'csv-stringify/sync';
 import type { Question } from '../db/schema.js';
 import { clearsSampleFloor, type Cell, type ReleaseRules } from '../stats/cells.js';
 import { meanOfItemMeans } from '../stats/item-means.js';
@@ -109,9 +108,4 @@ function rollingStart(start: string, trends: Trends): string {
 
 function monthsBetween(from: string, to: string): number {
   return (Number(to.slice(0, 4)) - Number(from.slice(0, 4))) * 12 + Number(to.slice(5, 7)) - Number(from.slice(5, 7)) + 1;
-}
-
-/** RFC 4180 with CRLF and spreadsheet formulas neutralised. */
-export function csvText(rows: string[][], options: { bom: boolean }): string {
-  return stringify(rows, { escape_formulas: true, record_delimiter: '\r\n', bom: options.bom });
 }

@@ -4,6 +4,7 @@ import { audit } from '../audit/record.js';
 import { requireRole } from '../auth/guards.js';
 import { dateIn } from '../dates.js';
 import { NO_CACHED_DATA } from '../db/store.js';
+import { csvRecords } from '../export/csv.js';
 import { localize } from '../i18n/index.js';
 import type { Neighborhood, WeightingRun } from '../db/schema.js';
 import { eventKindLabels } from '../events/schemas.js';
@@ -13,7 +14,6 @@ import { bucketKinds, bucketLabel, bucketStart, shiftBucket, snapRange } from '.
 import type { ReleaseRules } from '../stats/cells.js';
 import { documented, staffErrors } from '../plugins/openapi.js';
 import { trendsSchema } from './api-schemas.js';
-import { csvText } from './export.js';
 import { aggregatesTask, cityPageTask, impactsTask, neighborhoodTask, trendsTask } from './figures.js';
 import {
   MAX_ROLLING,
@@ -242,7 +242,7 @@ export async function resultsRoutes(app: FastifyInstance) {
     );
     const sampleName = trendRequest.sample === 'all' ? '' : `-${trendRequest.sample}`;
     const fileName = `${trendRequest.survey.slug}-aggregates${sampleName}-${dateIn(app.config.TIME_ZONE)}.csv`;
-    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${fileName}"`).send(csvText(csv, { bom }));
+    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${fileName}"`).send(csvRecords(csv, { bom }));
   });
 
   app.get('/results/weighting', { preHandler: staffOnly }, async (request, reply) => {

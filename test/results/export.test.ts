@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { sql, type SQL } from 'drizzle-orm';
 import t, { type Test } from 'tap';
 import { dateIn } from '../../src/dates.js';
+import { neutralise } from '../../src/export/csv.js';
 import type { Store } from '../../src/db/store.js';
 import { bucketEnd, bucketStart, lastCompleteMonthEnd } from '../../src/stats/buckets.js';
 import { tQuantile } from '../../src/stats/t-distribution.js';
@@ -219,4 +220,29 @@ t.test('liaisons get protected figures: complete months only, floor and reliabil
   const latest = (body: string) => rowsOf(body).reduce((max, r) => (r.END_DATE > max ? r.END_DATE : max), '');
   t.equal(latest((await liaison('/results/export.csv')).body), lastCompleteMonthEnd(today), 'no row for this month');
   t.equal(latest((await admin('/results/export.csv')).body), bucketEnd(bucketStart(today, 'month'), 'month'), 'admins get this month');
+});
+
+t.test("figures CSVs neutralise names with the app's one CSV helper (NUL too) and keep a line break inside its cell", async (t) => {
+  const { app, store } = await buildTestApp(t);
+  // PostgreSQL's text cannot hold NUL, so only SQLite can store a name that starts with one.
+  const names = ['\tTab', '＝SUM(A1)', 'North\nside', '-1', ...(store.dialect === 'sqlite' ? ['\0Nul'] : [])];
+  const areas = await addNeighborhoods(store, ...names);
+  for (const area of areas) await submit(app, area.id, '2026-03-10', people(12, 5));
+  await store.transaction((tx) => tx.update(store.tables.surveys).set({ published: true }));
+  const { asAdmin } = await staffSessions(app);
+  const exports = {
+    admin: (await asAdmin.get('/results/export.csv?from=2026-03-01&to=2026-03-31')).body,
+    public: (await app.inject('/public/community-trust/data.csv?bucket=month&rolling=1')).body,
+  };
+  for (const [who, body] of Object.entries(exports)) {
+    const shown = rowsOf(body)
+      .filter((r) => r.START_DATE === '2026-03-01' && r.AREA !== 'CITYWIDE')
+      .map((r) => r.AREA);
+    t.same(shown.sort(), names.map(neutralise).sort(), `${who}: every name, neutralised`);
+    t.ok(shown.includes('North\nside'), `${who}: a name with a line break is one cell`);
+    t.notOk(
+      shown.some((area) => /^[\t\0＝-]/.test(area)),
+      `${who}: no cell starts with a formula character`,
+    );
+  }
 });
