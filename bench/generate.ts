@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { hashPassword } from '../src/auth/passwords.js';
-import { addDays } from '../src/dates.js';
+import { addDays, dateIn } from '../src/dates.js';
 import { openSqliteStore } from '../src/db/open.js';
 import { createRandom } from '../src/demo/random.js';
 import { measuresOf, respondentScores } from '../src/stats/scoring.js';
@@ -46,7 +46,7 @@ export async function generateBenchDatabase(path: string, count: number, shape: 
   // rollups go through the app's store.
   const { store, database } = openSqliteStore({ DATABASE_PATH: path });
   const { sqlite } = database;
-  const surveys = createSurveyRepository(store);
+  const surveys = createSurveyRepository(store, 'UTC');
   await surveys.ensureStandardSurvey();
   const { survey, questions: surveyQuestions } = (await surveys.findWithQuestions(standardSurvey.slug))!;
   const byField = new Map(surveyQuestions.map((q) => [`q_${q.code}`, q]));
@@ -132,7 +132,7 @@ export async function generateBenchDatabase(path: string, count: number, shape: 
     const id = Number(insertEvent.run(title, occurredOn, k === null ? null : neighborhoodIds[k], kinds[i % kinds.length], i % 2).lastInsertRowid);
     return { id, occurredOn, neighborhood: k === null ? null : benchNeighborhoods[k].slug };
   });
-  await store.transaction((tx) => rollups.addTo(tx, store));
+  await store.transaction((tx) => rollups.addTo(tx, store, dateIn('UTC')));
   for (const index of indexes) sqlite.exec(index.sql);
   sqlite.exec('ANALYZE');
   sqlite.pragma('journal_mode = WAL');

@@ -35,7 +35,7 @@ if (!existsSync(config.DATABASE_PATH)) {
   console.log(`Building the demo database at ${config.DATABASE_PATH} (responses up to ${asOf}, ${volume}× Chicago's rate)…`);
   const started = Date.now();
   const store = await openStore(config);
-  const { responses } = await generateDemo(store, { seed: 2026, asOf, volume, passwordCost: config.PASSWORD_HASH_COST });
+  const { responses } = await generateDemo(store, { seed: 2026, asOf, volume, passwordCost: config.PASSWORD_HASH_COST, timeZone: config.TIME_ZONE });
   await store.close();
   console.log(`Built ${responses.toLocaleString('en')} responses in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
 }

@@ -17,7 +17,7 @@ const config = loadConfig({ DATABASE_PATH: join(dir, 'demo.db'), LOG_LEVEL: 'sil
 const store = await openStore(config);
 const liaison = demoStaff.find((s) => s.role === 'liaison')!;
 try {
-  await generateDemo(store, { seed: 2026, asOf: dateIn(config.TIME_ZONE), passwordCost: config.PASSWORD_HASH_COST });
+  await generateDemo(store, { seed: 2026, asOf: dateIn(config.TIME_ZONE), passwordCost: config.PASSWORD_HASH_COST, timeZone: config.TIME_ZONE });
   const app = await buildApp({ config, store });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await launchChromium();

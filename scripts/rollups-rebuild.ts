@@ -6,6 +6,6 @@ import { rebuildRollups } from '../src/ops/rollups.js';
 const config = loadConfig();
 const store = await openStore(config);
 const started = Date.now();
-const { responses, scores, rollups } = await rebuildRollups(store);
+const { responses, scores, rollups } = await rebuildRollups(store, config.TIME_ZONE);
 await store.close();
 console.log(`Rebuilt ${scores} scores of ${responses} responses and ${rollups} rollup cells in ${Date.now() - started} ms.`);

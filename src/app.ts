@@ -109,7 +109,7 @@ export async function buildApp({ config, store, logStream, unsafeExactFigures = 
 
   app.decorate('config', config);
   app.decorate('store', store);
-  app.decorate('surveys', createSurveyRepository(store));
+  app.decorate('surveys', createSurveyRepository(store, config.TIME_ZONE));
   await app.surveys.ensureStandardSurvey();
   app.decorate('staff', createStaffRepository(store));
   app.decorate('release', createReleasePolicy(config, { perturb: !unsafeExactFigures, unsafeSampleParts }));

@@ -64,7 +64,7 @@ export const exited = (child: ChildProcess) =>
 /** Prepares the database file: the standard survey and one neighborhood. */
 export async function prepareDatabase(path: string) {
   const { store } = openSqliteStore({ DATABASE_PATH: path });
-  await createSurveyRepository(store).ensureStandardSurvey();
+  await createSurveyRepository(store, 'UTC').ensureStandardSurvey();
   await store.transaction((tx) => tx.insert(store.tables.neighborhoods).values({ slug: 'crash-town', name: 'Crash Town' }).onConflictDoNothing());
   await store.close();
 }

@@ -24,6 +24,8 @@ export interface DemoOptions {
   dailyRate?: number;
   /** scrypt cost for the demo passwords. */
   passwordCost: number;
+  /** The deployment's time zone (TIME_ZONE), whose date bounds the months marked for weighting; UTC when not given. */
+  timeZone?: string;
 }
 
 export const demoStaff = [
@@ -313,7 +315,8 @@ const DEMO_MAILING = {
  */
 export async function generateDemo(store: Store, options: DemoOptions): Promise<{ responses: number }> {
   const { events, invitationCodes, mailings, neighborhoods, populationMargins, settings, staffUsers, surveys } = store.tables;
-  const repository = createSurveyRepository(store);
+  const timeZone = options.timeZone ?? 'UTC';
+  const repository = createSurveyRepository(store, timeZone);
   await repository.ensureStandardSurvey();
   const random = createRandom(options.seed);
   const { survey, questions: surveyQuestions } = (await repository.findWithQuestions(standardSurvey.slug))!;
@@ -380,7 +383,7 @@ export async function generateDemo(store: Store, options: DemoOptions): Promise<
       ])
       .returning({ id: events.id });
 
-    const record = createResponseRecorder(store, surveyQuestions);
+    const record = createResponseRecorder(store, surveyQuestions, timeZone);
     // Written many at a time: one statement per table for a few hundred responses.
     const pending: NewResponse[] = [];
     let count = 0;

@@ -22,7 +22,7 @@ const templateQuery = z.object({ survey: z.string().max(200).optional() });
 
 /** Paper and kiosk responses from CSV; multipart is registered here only, so no other route accepts uploads. */
 export async function importRoutes(app: FastifyInstance) {
-  const imports = createImportStore(app.store, app.surveys);
+  const imports = createImportStore(app.store, app.surveys, app.config.TIME_ZONE);
   await imports.discardUnfinished();
   await app.register(fastifyMultipart, {
     attachFieldsToBody: 'keyValues',

@@ -76,7 +76,7 @@ function checkInWorker(file: Buffer, context: ImportContext): Promise<CheckedFil
  * 'importing'; one last transaction adds them to the rollups, makes them live and marks the batch 'imported'. A
  * failure deletes what was written; an import cut short by a crash is deleted at the next start.
  */
-export function createImportStore(store: Store, surveys: SurveyRepository) {
+export function createImportStore(store: Store, surveys: SurveyRepository, timeZone: string) {
   const { importBatches, neighborhoods, responses, surveys: surveysTable } = store.tables;
 
   // Answers and scores go with their responses (ON DELETE CASCADE); hidden rows are in no rollup.
@@ -137,7 +137,7 @@ export function createImportStore(store: Store, surveys: SurveyRepository) {
             .returning({ id: importBatches.id }),
         { invalidates: ['figures'] },
       );
-      const revealer = createBatchRevealer(store);
+      const revealer = createBatchRevealer(store, timeZone);
       try {
         for (let rows = await file.nextChunk(); rows.length > 0; rows = await file.nextChunk()) {
           for (let i = 0; i < rows.length; await otherRequestsRun()) {

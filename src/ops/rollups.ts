@@ -1,4 +1,5 @@
 import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
+import { dateIn } from '../dates.js';
 import type { Store } from '../db/store.js';
 import { measuresOf, respondentScores } from '../stats/scoring.js';
 import { createRollupSums, type CountedAnswer } from '../survey/rollups.js';
@@ -11,9 +12,12 @@ const SCORE_ROWS = 1000;
 /**
  * Recomputes response_scores and the monthly, group, answer and text rollups from the answers of non-voided responses
  * with the same scoring functions and sums as the recorder, in one transaction (after a restore, a voided import, a
- * scoring fix).
+ * scoring fix). Weighting is marked stale up to the month of today in `timeZone` (the deployment's).
  */
-export function rebuildRollups(store: Store): Promise<{ responses: number; scores: number; /** Cells written, over the four rollups. */ rollups: number }> {
+export function rebuildRollups(
+  store: Store,
+  timeZone: string,
+): Promise<{ responses: number; scores: number; /** Cells written, over the four rollups. */ rollups: number }> {
   const { answers, answerRollups, groupRollups, monthlyRollups, questions, responseScores, responses, surveys, textRollups } = store.tables;
   return store.transaction(async (tx) => {
     const totals = { responses: 0, scores: 0, rollups: 0 };
@@ -68,7 +72,7 @@ export function rebuildRollups(store: Store): Promise<{ responses: number; score
         totals.scores += scores.length;
       }
     }
-    await rollups.addTo(tx, store);
+    await rollups.addTo(tx, store, dateIn(timeZone));
     const [{ cells }] = await store.rows<{ cells: number }>(
       tx,
       sql`SELECT (SELECT count(*) FROM monthly_rollups) + (SELECT count(*) FROM group_rollups) + (SELECT count(*) FROM answer_rollups)

@@ -31,7 +31,7 @@ interface HeldBurst {
 /** Bursts held for review, what they look like, and the admin's decision on each (audited in the same transaction). */
 export function createQuarantineAdmin(store: Store, timeZone: string) {
   const { quarantines, responses } = store.tables;
-  const voider = createResponseVoider(store);
+  const voider = createResponseVoider(store, timeZone);
   const heldSql = (only: SQL) => sql`SELECT qu.id, qu.survey_id AS "surveyId", s.slug AS "survey", n.name AS "neighborhood", qu.reason,
        qu.first_day AS "firstDay", qu.last_day AS "lastDay", (SELECT count(*) FROM responses r WHERE r.quarantine_id = qu.id) AS "responses"
      FROM quarantines qu JOIN surveys s ON s.id = qu.survey_id JOIN neighborhoods n ON n.id = qu.neighborhood_id

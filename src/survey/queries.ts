@@ -1,4 +1,5 @@
 import { asc, eq } from 'drizzle-orm';
+import { dateIn } from '../dates.js';
 import type { Neighborhood, Question, Survey } from '../db/schema.js';
 import { first, type Db, type Store } from '../db/store.js';
 import { createQuarantineGuard } from './quarantine.js';
@@ -16,18 +17,18 @@ export interface SurveyWithQuestions {
 /** Records responses inside the transaction it was handed to; `hiddenAs` writes them voided, out of the rollups. */
 export type RecordInTransaction = (responses: readonly NewResponse[], options?: { hiddenAs?: string }) => Promise<Recorded>;
 
-/** Survey data for residents: surveys, their questions, the neighborhoods they can pick, and storing answers. */
-export function createSurveyRepository(store: Store) {
+/** Survey data for residents: surveys, their questions, the neighborhoods they can pick, and storing answers (in `timeZone`'s days). */
+export function createSurveyRepository(store: Store, timeZone: string) {
   const { events, neighborhoods, questions, surveys } = store.tables;
   // Recorders hold the survey's measures; rebuilt when what scoring depends on changes.
   const recorders = new Map<number, { key: string; record: RecordResponses }>();
-  const quarantine = createQuarantineGuard(store, createResponseVoider(store));
+  const quarantine = createQuarantineGuard(store, createResponseVoider(store, timeZone));
 
   function recorderFor(surveyId: number, surveyQuestions: readonly Question[]): RecordResponses {
     const key = surveyQuestions.map((q) => [q.id, q.kind, q.scale, q.dimension, q.reverseScored, q.inTrustScore].join(':')).join('|');
     const cached = recorders.get(surveyId);
     if (cached?.key === key) return cached.record;
-    const record = createResponseRecorder(store, surveyQuestions);
+    const record = createResponseRecorder(store, surveyQuestions, timeZone);
     recorders.set(surveyId, { key, record });
     return record;
   }
@@ -76,7 +77,7 @@ export function createSurveyRepository(store: Store) {
           } = await record(tx, [response], { rollupsLater: true });
           // The month's rollup rows, which every submission of the month updates, stay locked from their upsert to the
           // commit: written last, so that concurrent submissions (on PostgreSQL) wait for each other as little as possible.
-          if (!(await quarantine(tx, id, response, surveyQuestions))) await rollups.addTo(tx, store);
+          if (!(await quarantine(tx, id, response, surveyQuestions))) await rollups.addTo(tx, store, dateIn(timeZone));
           return id;
         },
         { survey: response.surveyId, from: response.submittedOn, to: response.submittedOn },

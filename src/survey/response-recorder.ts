@@ -1,5 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { dateIn } from '../dates.js';
 import type { Channel, Question } from '../db/schema.js';
 import { valueRows, type Db, type Store } from '../db/store.js';
 import { measuresOf, respondentScores } from '../stats/scoring.js';
@@ -50,9 +51,10 @@ export interface Recorded {
  * Writes responses with their answers, per-respondent scores and rollups, in multi-row statements inside the caller's
  * transaction `tx` (so that many responses can share one commit). With `hiddenAs`, they are written voided with that
  * reason and left out of the rollups: the caller reveals them later (see createBatchRevealer). With `rollupsLater`, the
- * caller adds the returned rollups itself (`rollups.addTo`), as the last write of its transaction.
+ * caller adds the returned rollups itself (`rollups.addTo`), as the last write of its transaction. `timeZone` is the
+ * deployment's (TIME_ZONE): its date says up to which month weighting is marked stale.
  */
-export function createResponseRecorder(store: Store, questions: readonly Question[]) {
+export function createResponseRecorder(store: Store, questions: readonly Question[], timeZone: string) {
   const measures = measuresOf(questions);
   const kinds = new Map(questions.map((q) => [q.id, q.kind]));
 
@@ -130,7 +132,7 @@ export function createResponseRecorder(store: Store, questions: readonly Questio
     for (const part of chunks(answerValues))
       await store.execute(tx, sql`INSERT INTO answers (response_id, question_id, value_number, value_text) VALUES ${valueRows(part)}`);
     for (const part of chunks(scoreValues)) await store.execute(tx, sql`INSERT INTO response_scores (response_id, measure, score) VALUES ${valueRows(part)}`);
-    if (hiddenAs === undefined && !rollupsLater) await rollups.addTo(tx, store);
+    if (hiddenAs === undefined && !rollupsLater) await rollups.addTo(tx, store, dateIn(timeZone));
     return { ids, rollups };
   };
 }
@@ -144,7 +146,7 @@ export type ResponseSelection = { ids: readonly number[] } | { importBatchId: nu
  * Voids and restores responses: flips `responses.voided` and takes the responses out of the rollups (or puts them
  * back), so figures built from rollups never count a voided response. Every call takes the caller's `tx`.
  */
-export function createResponseVoider(store: Store) {
+export function createResponseVoider(store: Store, timeZone: string) {
   function selected(which: ResponseSelection): SQL {
     if ('ids' in which) return sql`r.id IN ${[...which.ids]}`;
     if ('importBatchId' in which) return sql`r.import_batch_id = ${which.importBatchId}`;
@@ -181,8 +183,8 @@ export function createResponseVoider(store: Store) {
       for (const a of answered) entry(a).answers.push(a);
       const rollups = createRollupSums();
       for (const { response, scores, answers } of byResponse.values()) rollups.add(response, scores, answers);
-      if (voided) await rollups.takeFrom(tx, store);
-      else await rollups.addTo(tx, store);
+      if (voided) await rollups.takeFrom(tx, store, dateIn(timeZone));
+      else await rollups.addTo(tx, store, dateIn(timeZone));
       return changed;
     },
   };
@@ -195,7 +197,7 @@ export type ResponseVoider = ReturnType<typeof createResponseVoider>;
  * each write adds to the rollups; `reveal` adds it all and makes the rows live in one statement, so the transaction
  * that shows a whole batch stays short.
  */
-export function createBatchRevealer(store: Store) {
+export function createBatchRevealer(store: Store, timeZone: string) {
   const { responses } = store.tables;
   const sums = createRollupSums();
   return {
@@ -204,7 +206,7 @@ export function createBatchRevealer(store: Store) {
     },
     /** Inside `tx`: returns how many responses became live. */
     async reveal(tx: Db, batchId: number, reason: string): Promise<number> {
-      await sums.addTo(tx, store);
+      await sums.addTo(tx, store, dateIn(timeZone));
       const shown = await tx
         .update(responses)
         .set({ voided: false, voidReason: null })

@@ -102,11 +102,12 @@ export interface RollupSums {
   readonly cells: readonly Cells[];
   /**
    * Adds the cells to the rollups (created when new) inside `tx`, and marks for weighting again (src/weighting/)
-   * the months whose raking window holds a month they change, up to the present.
+   * the months whose raking window holds a month they change, up to the month of `today` (the deployment's date,
+   * `dateIn(TIME_ZONE)`).
    */
-  addTo(tx: Db, store: Writer): Promise<void>;
-  /** Takes the cells out of the rollups inside `tx`; a cell nobody is left in goes, exactly as if it had never been written. */
-  takeFrom(tx: Db, store: Writer): Promise<void>;
+  addTo(tx: Db, store: Writer, today: string): Promise<void>;
+  /** Takes the cells out of the rollups inside `tx` (marking as `addTo` does); a cell nobody is left in goes, exactly as if it had never been written. */
+  takeFrom(tx: Db, store: Writer, today: string): Promise<void>;
 }
 
 /** A response in a cell with sums of its score (n, sum, sum of squares, cell keys) or of itself (n, cell keys). */
@@ -166,12 +167,12 @@ export function createRollupSums(): RollupSums {
       });
     },
     cells,
-    async addTo(tx: Db, store: Writer): Promise<void> {
-      await markForWeighting(tx, store, months.rows);
+    async addTo(tx: Db, store: Writer, today: string): Promise<void> {
+      await markForWeighting(tx, store, months.rows, today);
       await write(tx, store, 1);
     },
-    async takeFrom(tx: Db, store: Writer): Promise<void> {
-      await markForWeighting(tx, store, months.rows);
+    async takeFrom(tx: Db, store: Writer, today: string): Promise<void> {
+      await markForWeighting(tx, store, months.rows, today);
       await write(tx, store, -1);
       await deleteEmpty(tx, store, cells);
     },
@@ -191,9 +192,9 @@ function normalizedTexts(store: Writer, rows: readonly (readonly (string | numbe
   return sql`SELECT ${columns} FROM (VALUES ${valueRows(rows)}) AS v GROUP BY 1, 2, 3, 4, 6 ORDER BY 1, 2, 3, 4, 5`;
 }
 
-/** Marks stale the weighting of each changed survey × neighborhood × month and of the months after it, up to the present, whose window holds it. */
-async function markForWeighting(tx: Db, store: Writer, monthCells: readonly (string | number)[][]): Promise<void> {
-  const present = new Date().toISOString().slice(0, 7) + '-01';
+/** Marks stale the weighting of each changed survey × neighborhood × month and of the months after it, up to today's, whose window holds it. */
+async function markForWeighting(tx: Db, store: Writer, monthCells: readonly (string | number)[][], today: string): Promise<void> {
+  const present = bucketStart(today, 'month');
   const stale = new Map<string, [number, number, string]>();
   for (const [surveyId, , month, neighborhoodId] of monthCells as [number, string, string, number][]) {
     for (let k = 0; k < WINDOW_MONTHS; k++) {

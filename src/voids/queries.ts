@@ -17,9 +17,9 @@ export const voidBody = z.object({
 export const lookupQuery = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional().catch(undefined) });
 
 /** Voiding and restoring responses and import batches, each with its audit entry in the same transaction. */
-export function createVoidAdmin(store: Store) {
+export function createVoidAdmin(store: Store, timeZone: string) {
   const { importBatches, neighborhoods, responses, staffUsers, surveys } = store.tables;
-  const voider = createResponseVoider(store);
+  const voider = createResponseVoider(store, timeZone);
 
   return {
     async response(id: number) {

@@ -7,7 +7,7 @@ import { flash } from '../plugins/request-context.js';
 import { createVoidAdmin, lookupQuery, voidBody } from './queries.js';
 
 export async function voidRoutes(app: FastifyInstance) {
-  const voids = createVoidAdmin(app.store);
+  const voids = createVoidAdmin(app.store, app.config.TIME_ZONE);
   const adminPost = { preHandler: [requireRole('admin'), app.csrfProtection] };
 
   async function render(

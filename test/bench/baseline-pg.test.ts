@@ -12,7 +12,7 @@ t.test('the bare pg baseline stores a response, its answers, scores and rollups 
   const url = await testDatabaseUrl(t);
   const store = await openPgStore(url, { max: 1 });
   t.teardown(() => store.close());
-  await createSurveyRepository(store).ensureStandardSurvey();
+  await createSurveyRepository(store, 'UTC').ensureStandardSurvey();
   await store.transaction((tx) => tx.insert(store.tables.neighborhoods).values(benchNeighborhoods.map((n) => ({ slug: n.slug, name: n.name }))));
 
   const server = await startServer(moduleCommand('bench/baseline-pg-server'), { DATABASE_URL: url, SYNC: 'FULL' });

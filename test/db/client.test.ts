@@ -64,8 +64,8 @@ t.test('migrations build every table on an empty file, with durable settings', a
 t.test('the standard Community Trust Survey is seeded once, open, in English and Spanish', async (t) => {
   const { store, database: handle } = openSqliteStore({ DATABASE_PATH: join(tempDir(t), 'seed.db') });
   t.teardown(() => store.close());
-  await createSurveyRepository(store).ensureStandardSurvey();
-  await createSurveyRepository(store).ensureStandardSurvey();
+  await createSurveyRepository(store, 'UTC').ensureStandardSurvey();
+  await createSurveyRepository(store, 'UTC').ensureStandardSurvey();
   const surveys = handle.sqlite.prepare('SELECT * FROM surveys').all() as { slug: string; status: string; languages: string }[];
   t.equal(surveys.length, 1);
   t.equal(surveys[0].slug, 'community-trust');

@@ -98,7 +98,7 @@ t.test('servers started together create the standard survey once', async (t) => 
   const url = await testDatabaseUrl(t);
   const stores = await Promise.all([1, 2, 3].map(() => openPgStore(url)));
   t.teardown(() => Promise.all(stores.map((store) => store.close())));
-  await Promise.all(stores.map((store) => createSurveyRepository(store).ensureStandardSurvey()));
+  await Promise.all(stores.map((store) => createSurveyRepository(store, 'UTC').ensureStandardSurvey()));
   const { surveys, questions } = stores[0].tables;
   t.equal((await stores[0].read((db) => db.select().from(surveys))).length, 1, 'one survey, and no start failed');
   t.equal((await stores[0].read((db) => db.select().from(questions))).length, standardSurvey.questions.length);

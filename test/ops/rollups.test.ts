@@ -77,7 +77,7 @@ t.test('rebuilt rollups equal the incrementally maintained ones and the sums of 
   t.ok(trustCells.length > 100, `${trustCells.length} neighborhood × month trust cells`);
   t.same(mismatches(trustCells, await rows(store, rawTrustByNeighborhoodMonth(store))), [], 'incremental trust rollups equal the raw answers');
 
-  const result = await rebuildRollups(store);
+  const result = await rebuildRollups(store, 'UTC');
   t.equal(result.responses, responses, 'every response was rescored');
   const rebuilt = await snapshot(store);
   t.equal(rebuilt.scores.length, incremental.scores.length);
@@ -95,7 +95,7 @@ t.test('a rebuild leaves voided responses out of scores and rollups', async (t) 
   const voidedFairness = (await rows(store, rawFairness(true)))[0].n as number;
   t.ok(voidedFairness > 100, `${voidedFairness} voided fairness answers`);
 
-  await rebuildRollups(store);
+  await rebuildRollups(store, 'UTC');
   const [fairnessAfter] = await rows(store, rollupFairness);
   t.equal(fairnessAfter.n, (fairnessBefore.n as number) - voidedFairness, 'the voided answers left the rollups');
   const [raw] = await rows(store, rawFairness(false));

@@ -338,7 +338,7 @@ t.test('voided responses are never counted: trends, distributions, groups or the
   t.match(before.body, 'n&nbsp;=&nbsp;70:');
   t.match(before.body, '<td>speeding</td><td class="num">40</td>');
   // Void them the way the admin pages do: the flag, and the scores taken out of the rollups.
-  const voider = createResponseVoider(store);
+  const voider = createResponseVoider(store, 'UTC');
   const ids = (
     await store.read((db) =>
       store.rows<{ id: number }>(db, sql`SELECT response_id AS "id" FROM answers a JOIN questions q ON q.id = a.question_id WHERE q.code = 'top_issue'`),

@@ -43,7 +43,7 @@ t.test('npm run export: the CSV on stdout; npm run backup: a copy that opens', a
   const dir = tempDir(t);
   const env = { DATABASE_PATH: join(dir, 'export.db') };
   const { store } = openSqliteStore(env);
-  await createSurveyRepository(store).ensureStandardSurvey();
+  await createSurveyRepository(store, 'UTC').ensureStandardSurvey();
   await store.transaction(async (tx) => {
     const [place] = await tx.insert(store.tables.neighborhoods).values({ slug: 'riverside', name: 'Riverside' }).returning();
     await tx

@@ -1,8 +1,11 @@
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import t from 'tap';
+import { dateIn } from '../../src/dates.js';
 import { rebuildRollups } from '../../src/ops/rollups.js';
+import { TRUST_MEASURE } from '../../src/stats/scoring.js';
 import { createResponseVoider } from '../../src/survey/response-recorder.js';
+import { createRollupSums } from '../../src/survey/rollups.js';
 import { multipart, rollupsAndRecomputation, seedResponses, staffSessions } from '../helper/admin.js';
 import { addNeighborhoods, buildTestApp, csrfFrom, form } from '../helper/app.js';
 
@@ -88,7 +91,7 @@ t.test(
       'texts differing in case and spaces share a cell',
     );
 
-    const voider = createResponseVoider(store);
+    const voider = createResponseVoider(store, 'UTC');
     await store.transaction((tx) => voider.setVoided(tx, { ids: ids.filter((_, i) => i % 4 === 0 || i % 9 === 0) }, true, 'test'));
     await check('after voids');
     await store.transaction(async (tx) => {
@@ -137,9 +140,33 @@ t.test(
     t.equal(imported.statusCode, 303);
     const final = await check('after an import');
 
-    const rebuilt = await rebuildRollups(store);
+    const rebuilt = await rebuildRollups(store, 'UTC');
     t.equal(rebuilt.rollups, final.length, 'the rebuild wrote as many cells');
     const again = await check('after a rebuild');
     t.same(drifted(again, final), [], 'the rebuild gives back every cell, cell keys included');
   },
 );
+
+t.test("weighting is marked stale up to the month of the deployment's date, not UTC's", async (t) => {
+  const { store } = await buildTestApp(t);
+  const survey = await countOf({ store } as FastifyInstance, sql`SELECT id FROM surveys WHERE slug = 'community-trust'`);
+  const places = await addNeighborhoods(store, 'Chicago', 'Auckland');
+  // One instant, two zones: in Chicago 2026-12-01T03:00Z is still November 30; in Auckland 2026-11-30T12:00Z is December 1.
+  const cases = [
+    { place: places[0], today: dateIn('America/Chicago', new Date('2026-12-01T03:00:00Z')), last: '2026-11-01' },
+    { place: places[1], today: dateIn('Pacific/Auckland', new Date('2026-11-30T12:00:00Z')), last: '2026-12-01' },
+  ];
+  for (const { place, today, last } of cases) {
+    const sums = createRollupSums();
+    sums.add({ surveyId: survey, neighborhoodId: place.id, submittedOn: '2026-10-15', cellKey: 1 }, [[TRUST_MEASURE, 50]], []);
+    await store.transaction((tx) => sums.addTo(tx, store, today));
+    const months = await store.read((db) =>
+      store.rows<{ month: string }>(db, sql`SELECT month FROM weighting_runs WHERE neighborhood_id = ${place.id} ORDER BY month`),
+    );
+    t.same(
+      months.map((m) => m.month),
+      ['2026-10-01', '2026-11-01', '2026-12-01'].filter((month) => month <= last),
+      `${place.name} (${today}): October and the months after it up to ${last.slice(0, 7)}`,
+    );
+  }
+});

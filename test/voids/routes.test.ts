@@ -127,7 +127,7 @@ t.test('the voider keeps rollups equal to a recomputation through many voids and
       answers: { respect: i % 11, listening: (i * 7) % 11, fairness: 1 + (i % 5), safety: (i * 3) % 11 },
     })),
   );
-  const voider = createResponseVoider(store);
+  const voider = createResponseVoider(store, 'UTC');
   await store.transaction((tx) => voider.setVoided(tx, { ids: ids.filter((_, i) => i % 4 === 0 || i % 7 === 0) }, true, 'test'));
   let { stored, recomputed } = await rollupsAndRecomputation(app);
   t.ok(close(stored, recomputed), 'after voiding');
