@@ -1,9 +1,11 @@
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import t from 'tap';
-import { dateIn } from '../../src/dates.js';
+import { addDays, dateIn } from '../../src/dates.js';
 import { rebuildRollups } from '../../src/ops/rollups.js';
+import { bucketStart } from '../../src/stats/buckets.js';
 import { TRUST_MEASURE } from '../../src/stats/scoring.js';
+import { VOLUME_DAYS, VOLUME_FACTOR } from '../../src/survey/quarantine.js';
 import { createResponseVoider } from '../../src/survey/response-recorder.js';
 import { createRollupSums } from '../../src/survey/rollups.js';
 import { multipart, rollupsAndRecomputation, seedResponses, staffSessions } from '../helper/admin.js';
@@ -169,4 +171,48 @@ t.test("weighting is marked stale up to the month of the deployment's date, not 
       `${place.name} (${today}): October and the months after it up to ${last.slice(0, 7)}`,
     );
   }
+});
+
+t.test('200 submissions at once to one neighborhood and day: each acknowledged, the rollups equal the stored responses', async (t) => {
+  const { app, store } = await buildTestApp(t, { TRUST_PROXY: '1', SUBMIT_RATE_LIMIT: '1000' });
+  const [riverside] = await addNeighborhoods(store, 'Riverside');
+  const count = 200;
+  // 45 a day over the four weeks before: 200 today is no burst (VOLUME_FACTOR × 45 > 200), so every one writes the rollups.
+  const today = dateIn(app.config.TIME_ZONE);
+  const history = Array.from({ length: 45 * VOLUME_DAYS }, (_, i) => ({
+    neighborhoodId: riverside.id,
+    submittedOn: addDays(today, -1 - (i % VOLUME_DAYS)),
+    answers: { safety: i % 11, respect: (i * 3) % 11, listening: (i * 7 + 1) % 11 },
+  }));
+  await seedResponses(app, history);
+  t.ok(VOLUME_FACTOR * 45 > count, 'below the volume rule');
+  const results = await Promise.allSettled(
+    // Varied answers: no straight-lining either.
+    Array.from({ length: count }, (_, i) =>
+      submit(app, i, {
+        neighborhood: 'riverside',
+        q_safety: String(i % 11),
+        q_respect: String((i * 3) % 11),
+        q_listening: String((i * 7 + 1) % 11),
+        q_fairness: String(1 + (i % 5)),
+        q_gender: i % 2 ? 'woman' : 'man',
+        q_top_issue: `issue ${i % 4}`,
+      }),
+    ),
+  );
+  t.same(
+    results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : [])),
+    [],
+    'every submission acknowledged (no 500, no deadlock)',
+  );
+  t.equal(await countOf(app, sql`SELECT count(*) AS n FROM responses WHERE submitted_on = ${today} AND NOT voided`), count, 'each stored once, none held');
+  const { stored, recomputed } = await rollupsAndRecomputation(app);
+  t.same(drifted(stored, recomputed), [], 'every rollup equals the live responses');
+  const month = bucketStart(today, 'month');
+  const live = await countOf(app, sql`SELECT count(*) AS n FROM responses WHERE neighborhood_id = ${riverside.id} AND submitted_on >= ${month} AND NOT voided`);
+  const rolled = await countOf(
+    app,
+    sql`SELECT n FROM monthly_rollups WHERE neighborhood_id = ${riverside.id} AND month = ${month} AND measure = ${TRUST_MEASURE}`,
+  );
+  t.equal(rolled, live, "this month's trust rollup counts every live response of the month once");
 });
