@@ -203,10 +203,13 @@ async function markForWeighting(tx: Db, store: Writer, monthCells: readonly (str
       stale.set(`${surveyId}|${neighborhoodId}|${later}`, [surveyId, neighborhoodId, later]);
     }
   }
-  for (const rows of chunks([...stale.values()])) {
+  // In primary key order, as the rollups are written: two writers of several neighborhoods (an import, a void) lock them
+  // in one order and never deadlock on PostgreSQL.
+  const rows = [...stale.values()].sort((a, b) => a[0] - b[0] || a[1] - b[1] || (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0));
+  for (const part of chunks(rows)) {
     await store.execute(
       tx,
-      sql`INSERT INTO weighting_runs (survey_id, neighborhood_id, month) VALUES ${valueRows(rows)}
+      sql`INSERT INTO weighting_runs (survey_id, neighborhood_id, month) VALUES ${valueRows(part)}
         ON CONFLICT (survey_id, neighborhood_id, month) DO UPDATE SET version = weighting_runs.version + 1`,
     );
   }

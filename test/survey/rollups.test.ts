@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
+import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { addDays, dateIn } from '../../src/dates.js';
 import { rebuildRollups } from '../../src/ops/rollups.js';
@@ -9,7 +10,7 @@ import { VOLUME_DAYS, VOLUME_FACTOR } from '../../src/survey/quarantine.js';
 import { createResponseVoider } from '../../src/survey/response-recorder.js';
 import { createRollupSums } from '../../src/survey/rollups.js';
 import { multipart, rollupsAndRecomputation, seedResponses, staffSessions } from '../helper/admin.js';
-import { addNeighborhoods, buildTestApp, csrfFrom, form } from '../helper/app.js';
+import { addNeighborhoods, buildTestApp, csrfFrom, form, testDialect } from '../helper/app.js';
 
 type Row = Record<string, unknown>;
 
@@ -216,3 +217,63 @@ t.test('200 submissions at once to one neighborhood and day: each acknowledged, 
   );
   t.equal(rolled, live, "this month's trust rollup counts every live response of the month once");
 });
+
+t.test(
+  'writers of several neighborhoods at once mark their weighting in one order: two given them in opposite orders do not deadlock',
+  { skip: testDialect === 'postgres' ? false : "PostgreSQL's row locks (SQLite's writers take turns)" },
+  async (t) => {
+    const { store } = await buildTestApp(t);
+    const survey = await countOf({ store } as FastifyInstance, sql`SELECT id FROM surveys WHERE slug = 'community-trust'`);
+    const [first, second] = await addNeighborhoods(store, 'First', 'Second');
+    const today = '2026-03-20';
+    const sums = (...places: { id: number }[]) => {
+      const made = createRollupSums();
+      for (const place of places) made.add({ surveyId: survey, neighborhoodId: place.id, submittedOn: '2026-03-10', cellKey: 1 }, [[TRUST_MEASURE, 50]], []);
+      return made;
+    };
+    await store.transaction((tx) => sums(first, second).addTo(tx, store, today));
+    const waiting = async (n: number) => {
+      for (;;) {
+        const [{ count }] = await store.read((db) =>
+          store.rows<{ count: number }>(
+            db,
+            sql`SELECT count(*)::int AS "count" FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          ),
+        );
+        if (count >= n) return;
+        await sleep(10);
+      }
+    };
+    // Another transaction holds the first neighborhood's row; one writer waits for it, the other (in the other order)
+    // takes the second's row and waits behind; once released, each needs what the other holds unless both go in one order.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const held = new Promise<void>((resolve) => (locked = resolve));
+    const holder = store.transaction(async (tx) => {
+      await store.execute(tx, sql`SELECT 1 FROM weighting_runs WHERE neighborhood_id = ${first.id} FOR UPDATE`);
+      locked();
+      await released;
+    });
+    await held;
+    const forward = store.transaction((tx) => sums(first, second).addTo(tx, store, today));
+    await waiting(1);
+    const backward = store.transaction((tx) => sums(second, first).addTo(tx, store, today));
+    await waiting(2);
+    release();
+    const results = await Promise.allSettled([holder, forward, backward]);
+    t.same(
+      results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : [])),
+      [],
+      'both written (no "deadlock detected")',
+    );
+    const counts = await store.read((db) =>
+      store.rows<{ n: number }>(db, sql`SELECT n FROM monthly_rollups WHERE measure = ${TRUST_MEASURE} ORDER BY neighborhood_id`),
+    );
+    t.same(
+      counts.map((c) => c.n),
+      [3, 3],
+      'each neighborhood counted by all three writes',
+    );
+  },
+);
