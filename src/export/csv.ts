@@ -6,8 +6,11 @@ import { stringify as stringifySync } from 'csv-stringify/sync';
 // escape_formulas misses) and the full-width = + - @ (which it catches).
 const FORMULA_START = /^[=+\-@\t\r\0\uFF1D\uFF0B\uFF0D\uFF20]/;
 
+// A negative number is read as a number, never run: left as it is, a researcher's column of changes stays numeric.
+const NEGATIVE_NUMBER = /^-\d+(\.\d+)?$/;
+
 /** Prefixes a formula-like cell with `'` so a spreadsheet shows it as text. */
-export const neutralise = (cell: string) => (FORMULA_START.test(cell) ? `'${cell}` : cell);
+export const neutralise = (cell: string) => (FORMULA_START.test(cell) && !NEGATIVE_NUMBER.test(cell) ? `'${cell}` : cell);
 
 /** Undoes `neutralise` on an imported cell: the `'` it added before a formula character goes. */
 export const unneutralise = (cell: string) => (cell.startsWith("'") && FORMULA_START.test(cell.slice(1)) ? cell.slice(1) : cell);

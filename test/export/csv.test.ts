@@ -17,7 +17,8 @@ async function toCsv(records: string[][], bom = false): Promise<string> {
 t.test('every formula start is neutralised, the rest untouched', async (t) => {
   for (const start of ['=', '+', '-', '@', '\t', '\r', '\0', '\uFF1D', '\uFF0B', '\uFF0D', '\uFF20'])
     t.equal(neutralise(`${start}x`), `'${start}x`, JSON.stringify(start));
-  for (const plain of ['x', '', "'=x", ' =x', '5', 'ñ']) t.equal(neutralise(plain), plain);
+  for (const plain of ['x', '', "'=x", ' =x', '5', 'ñ', '-3', '-12.5']) t.equal(neutralise(plain), plain);
+  for (const formula of ['-3+cmd', '-1.', '-2,5', '-1e9']) t.equal(neutralise(formula), `'${formula}`, 'only a plain negative number is left');
   t.equal(unneutralise("'=x"), '=x');
   t.equal(unneutralise("'plain"), "'plain", "a ' before ordinary text is the writer's own");
 });

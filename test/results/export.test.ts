@@ -225,7 +225,7 @@ t.test('liaisons get protected figures: complete months only, floor and reliabil
 t.test("figures CSVs neutralise names with the app's one CSV helper (NUL too) and keep a line break inside its cell", async (t) => {
   const { app, store } = await buildTestApp(t);
   // PostgreSQL's text cannot hold NUL, so only SQLite can store a name that starts with one.
-  const names = ['\tTab', '＝SUM(A1)', 'North\nside', '-1', ...(store.dialect === 'sqlite' ? ['\0Nul'] : [])];
+  const names = ['\tTab', '＝SUM(A1)', 'North\nside', '-2+3', ...(store.dialect === 'sqlite' ? ['\0Nul'] : [])];
   const areas = await addNeighborhoods(store, ...names);
   for (const area of areas) await submit(app, area.id, '2026-03-10', people(12, 5));
   await store.transaction((tx) => tx.update(store.tables.surveys).set({ published: true }));
