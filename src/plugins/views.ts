@@ -1,4 +1,5 @@
 import fastifyView from '@fastify/view';
+import { readdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import Handlebars from 'handlebars';
@@ -43,7 +44,7 @@ export const viewsPlugin = fp(async (app: FastifyInstance) => {
   handlebars.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).join(''));
   handlebars.registerHelper('json', function (value: unknown) {
     // For <script type="application/json"> data blocks: escape "<" so no "</script>" can close the block early.
-    return new Handlebars.SafeString(JSON.stringify(value).replace(/</g, '\\u003c'));
+    return new Handlebars.SafeString(JSON.stringify(value ?? null).replace(/</g, '\\u003c'));
   });
 
   // Figures on pages: one decimal, and a sign on differences so a fall is never read as a level.
@@ -68,4 +69,16 @@ export const viewsPlugin = fp(async (app: FastifyInstance) => {
     production: app.config.NODE_ENV !== 'development',
     options: { partials: Object.fromEntries(partials.map((p) => [p, `partials/${p}.hbs`])) },
   });
+
+  // Handlebars compiles a template when it is first rendered: at 300 neighborhoods a page's first view held the event
+  // loop (and every resident's submission) for up to 0.9 s. In production every page is rendered once before the server
+  // listens, so each is compiled and cached then; with no data some fail to render, which is all right, as they compiled.
+  if (app.config.NODE_ENV === 'production') {
+    app.addHook('onReady', async () => {
+      const pages = readdirSync(viewsFolder, { recursive: true, encoding: 'utf8' }).filter(
+        (file) => file.endsWith('.hbs') && !file.startsWith('partials/') && !file.startsWith('layouts/'),
+      );
+      for (const page of pages) await app.view(page, { lang: 'en' }).catch(() => {});
+    });
+  }
 });
