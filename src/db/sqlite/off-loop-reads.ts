@@ -9,6 +9,7 @@ export type ReadRequest =
   | { kind: 'stream'; id: number; path: string; sql: string; params: unknown[]; batchSize: number; transform?: TextTransform }
   | { kind: 'more'; id: number }
   | { kind: 'task'; id: number; path: string; module: string; name: string; input: unknown }
+  | { kind: 'checkpoint'; id: number; path: string }
   | { kind: 'stop'; id: number }
   | { kind: 'changed'; path: string; change: CacheChange }
   | { kind: 'release'; id: number; path: string };
@@ -29,6 +30,8 @@ const toError = (error: { message: string; code?: string }) => (error.code ? new
 type Asked = Exclude<ReadRequest, { kind: 'stop' | 'changed' }>;
 const reads = createWorkerClient<Asked, ReadResult>(new URL('./read-worker.js', import.meta.url), toError);
 const figures = createWorkerClient<Asked, ReadResult>(new URL('./read-worker.js', import.meta.url), toError);
+// A third for the write-ahead log's checkpoints (src/db/sqlite/checkpoints.ts), so that none waits behind a long job.
+const checkpoints = createWorkerClient<Asked, ReadResult>(new URL('./read-worker.js', import.meta.url), toError);
 
 /** The rows of a read-only query, run on the worker's own connection to the database file at `path`. */
 export async function rowsOffLoop<T>(path: string, sql: string, params: unknown[]): Promise<T[]> {
@@ -70,7 +73,12 @@ export async function* textOffLoop(path: string, sql: string, params: unknown[],
  * app's connection, closed last, checkpoints the write-ahead log and removes it.
  */
 export async function releaseOffLoop(path: string): Promise<void> {
-  await Promise.all([figures, reads].map((worker) => worker.askRunning({ kind: 'release', id: worker.id(), path })));
+  await Promise.all([figures, reads, checkpoints].map((worker) => worker.askRunning({ kind: 'release', id: worker.id(), path })));
+}
+
+/** A passive checkpoint of the write-ahead log of the database at `path`, on a worker's read-write connection. */
+export async function checkpointOffLoop(path: string): Promise<void> {
+  await checkpoints.ask({ kind: 'checkpoint', id: checkpoints.id(), path });
 }
 
 /** Runs a store task on a worker's thread (a long job apart from the figures), over its read-only connection to `path`. */

@@ -16,6 +16,8 @@ lowerThisThreadsPriority();
 const connections = new Map<string, Database.Database>();
 // Per file, the store tasks see (on the file's connection) with its cache; dropped with the connection.
 const stores = new Map<string, ReturnType<typeof createReadOnlyStore>>();
+// Per file, a read-write connection that only checkpoints the write-ahead log (src/db/sqlite/checkpoints.ts).
+const checkpointers = new Map<string, Database.Database>();
 // A stream with a transformer answers each batch as its text (one string), and the text of its end with the last.
 const streams = new Map<number, { sqlite: Database.Database; rows: IterableIterator<unknown>; batchSize: number; transformer?: TextTransformer }>();
 
@@ -93,6 +95,12 @@ async function answer(message: Exclude<ReadRequest, { kind: 'release' | 'stop' |
     }
     case 'more':
       return nextBatch(message.id);
+    case 'checkpoint': {
+      let sqlite = checkpointers.get(message.path);
+      if (!sqlite) checkpointers.set(message.path, (sqlite = new Database(message.path, { fileMustExist: true })));
+      sqlite.pragma('wal_checkpoint(PASSIVE)');
+      return { rows: [] };
+    }
   }
 }
 
@@ -100,6 +108,8 @@ parentPort!.on('message', (message: ReadRequest) => {
   if (message.kind === 'release') {
     connections.get(message.path)?.close();
     connections.delete(message.path);
+    checkpointers.get(message.path)?.close();
+    checkpointers.delete(message.path);
     stores.delete(message.path);
     parentPort!.postMessage({ id: message.id, result: { rows: [] } } satisfies ReadReply);
     return;

@@ -10,6 +10,7 @@ import { createGroupCommitter } from './group-commit.js';
 import { createStorageHealth, isSqliteStorageError } from './health.js';
 import { ConnectionLock } from './lock.js';
 import { withStatementCache } from './statements.js';
+import { createCheckpointer } from './checkpoints.js';
 import { changedOffLoop, releaseOffLoop, rowsOffLoop, streamOffLoop, taskOffLoop, textOffLoop } from './off-loop-reads.js';
 import { sqliteSql } from './read-only-store.js';
 
@@ -25,6 +26,8 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
   // The read worker's cache of this file's figures (its tasks') is emptied whenever this one is.
   const offLoop = handle.path !== ':memory:';
   const cache = createScopedCache({ onChange: offLoop ? (change) => changedOffLoop(handle.path, change) : undefined });
+  const checkpointer = offLoop ? createCheckpointer(handle.path) : undefined;
+  if (checkpointer) sqlite.pragma('wal_autocheckpoint = 0');
   const health = createStorageHealth(handle);
   const dataVersion = sqlite.prepare('SELECT data_version FROM pragma_data_version').pluck();
   const totalChanges = sqlite.prepare('SELECT total_changes()').pluck();
@@ -49,6 +52,7 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
       else cache.invalidateRanges(changed as FigureRange[]);
       emptyJoined();
       ownChanges = totalChanges.get() as number;
+      checkpointer?.committed();
     },
   });
 
@@ -86,6 +90,7 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
         cache.invalidateRanges(changes);
         emptyJoined();
         ownChanges = totalChanges.get() as number;
+        checkpointer?.committed();
       }
     });
   }
@@ -143,6 +148,7 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
     failed: (err: Error) => health.failed(err),
     async close() {
       await committer.drain();
+      await checkpointer?.drain();
       await releaseOffLoop(handle.path);
       handle.close();
     },
