@@ -119,14 +119,19 @@ export function createWeightingRepository(store: Store) {
         async (tx) => {
           let stored = 0;
           // Every measure the survey's weighted sums hold or will hold: a delete naming them uses the whole primary key,
-          // where one without scanned every neighborhood-month of the survey.
+          // where one without scanned every neighborhood-month of the survey. Read one primary-key seek per measure: a
+          // DISTINCT read all the survey's weighted sums, on the event loop (at 300 neighborhoods × 6 years, 0.1–0.5 s a save).
           const measures = new Set(weighed.flatMap(({ rollups }) => rollups.map((r) => r.measure)));
           for (const { surveyId } of new Map(weighed.map(({ run }) => [run.surveyId, run])).values())
-            for (const { measure } of await store.rows<{ measure: string }>(
+            for (const { measure } of await store.rows<{ measure: string | null }>(
               tx,
-              sql`SELECT DISTINCT measure AS "measure" FROM weighted_rollups WHERE survey_id = ${surveyId}`,
+              sql`WITH RECURSIVE m(measure) AS (
+                    SELECT min(measure) FROM weighted_rollups WHERE survey_id = ${surveyId}
+                    UNION ALL
+                    SELECT (SELECT min(w.measure) FROM weighted_rollups w WHERE w.survey_id = ${surveyId} AND w.measure > m.measure) FROM m WHERE m.measure IS NOT NULL)
+                  SELECT measure AS "measure" FROM m`,
             ))
-              measures.add(measure);
+              if (measure !== null) measures.add(measure);
           for (const { run, weights, rollups, report } of weighed) {
             const where = and(
               eq(weightingRuns.surveyId, run.surveyId),
