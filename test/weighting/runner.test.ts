@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import t from 'tap';
 import { bucketEnd } from '../../src/stats/buckets.js';
+import { nextPassDelay, WEIGHTING_SHARE } from '../../src/weighting/runner.js';
 import { seedResponses, type SeedResponse } from '../helper/admin.js';
 import { addNeighborhoods, buildTestApp, createStaff } from '../helper/app.js';
 
@@ -179,4 +180,13 @@ t.test('a later answer never re-weighs a month already over; an earlier one, new
   await app.weighting.runStale();
   const april2 = await weightsIn(app, east.id, '2025-04');
   t.notSame(april2, april, 'to the new margins');
+});
+
+t.test('passes take at most a fifth of the time, however long each one is', async (t) => {
+  t.equal(nextPassDelay(10_000, 300), 10_000, 'a short pass waits the interval');
+  t.equal(nextPassDelay(10_000, 5_000), 20_000, 'a 5 s pass waits 20 s');
+  for (const pass of [1, 100, 2_500, 60_000]) {
+    const share = pass / (pass + nextPassDelay(1_000, pass));
+    t.ok(share <= WEIGHTING_SHARE + 1e-9, `a ${pass} ms pass: ${(share * 100).toFixed(0)}% of the time`);
+  }
 });
