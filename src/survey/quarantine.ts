@@ -137,6 +137,13 @@ export function createQuarantineGuard(store: Store, voider: ResponseVoider) {
     }
     // A staff-issued kiosk link serves a real crowd (a cookout): exempt from the volume rule, and not counted in it.
     if (response.channel === 'kiosk') return false;
+    // A day's count only grows: once a burst is held for today, each later response of the day joins it without
+    // counting the day again (counting thousands of rows per submission held the event loop up to 0.4 s).
+    const open = await openBurst(tx, response, 'volume');
+    if (open?.lastDay === response.submittedOn) {
+      await hold(tx, [responseId], open.id, responseId);
+      return true;
+    }
     const today = await todayVolume(tx, response);
     if (today <= VOLUME_FLOOR) return false;
     if (today <= Math.max(VOLUME_FLOOR, VOLUME_FACTOR * (await meanDailyCount(tx, response)))) return false;
