@@ -38,35 +38,35 @@ const seconds: Record<string, number | [sqlite: number, postgres: number]> = {
   'test/security/disclosure-attack.test.ts': [31, 57],
   'test/security/disclosure-attack-weighted.test.ts': [20, 33],
   'test/browser/resident-layout.test.ts': 32,
+  'test/ops/crash.test.ts': 32,
   'test/browser/results.test.ts': 31,
   'test/public/routes.test.ts': [14, 24],
   'test/security/fuzz.test.ts': [11, 22],
+  'test/browser/staff-confirm.test.ts': 20,
+  'test/db/multi-instance.test.ts': 20,
   'test/ops/rollups.test.ts': [12, 19],
-  'test/browser/staff-confirm.test.ts': 18, // earlier, scaled
-  'test/ops/crash.test.ts': 18, // earlier, scaled
-  'test/browser/admin.test.ts': 15, // earlier, scaled
-  'test/browser/public.test.ts': 15, // earlier, scaled
+  'test/scripts/cli.test.ts': 19,
   'test/results/routes.test.ts': [9, 14],
+  'test/browser/public.test.ts': 13,
   'test/browser/brief.test.ts': 12,
-  'test/db/multi-instance.test.ts': 12, // earlier, scaled
   'test/demo/generate.test.ts': [3, 12],
   'test/margins/routes.test.ts': [3, 12],
-  'test/ops/shutdown.test.ts': 12, // earlier, scaled
-  'test/ops/timeouts.test.ts': 12, // earlier, scaled
   'test/security/xss.test.ts': [12, 2], // both earlier, scaled
   'test/security/sample-disclosure.test.ts': [11, 10], // PostgreSQL: earlier, scaled
   'test/auth/routes.test.ts': [6, 10], // both earlier, scaled
+  'test/ops/timeouts.test.ts': 10,
   'test/security/quarantine.test.ts': [10, 10], // PostgreSQL: earlier, scaled
   'test/survey/routes.test.ts': [6, 10], // both earlier, scaled
   'test/accessibility/resident-pages.test.ts': 9,
   'test/browser/kiosk-offline.test.ts': 9,
-  'test/browser/survey.test.ts': 9, // earlier, scaled
-  'test/scripts/cli.test.ts': 9, // earlier, scaled
   'test/export/routes.test.ts': [6, 8], // both earlier, scaled
   'test/mailings/routes.test.ts': [6, 8], // both earlier, scaled
   'test/outreach/routes.test.ts': [3, 8], // both earlier, scaled
   'test/survey-editor/routes.test.ts': [6, 8], // both earlier, scaled
+  'test/browser/admin.test.ts': 7,
+  'test/browser/survey.test.ts': 7,
   'test/events/routes.test.ts': [7, 7],
+  'test/ops/shutdown.test.ts': 7,
   'test/browser/chart-colors.test.ts': 6, // earlier, scaled
   'test/db/store-contract.test.ts': 6, // earlier, scaled
   'test/import/routes.test.ts': [3, 6], // both earlier, scaled
@@ -75,11 +75,11 @@ const seconds: Record<string, number | [sqlite: number, postgres: number]> = {
   'test/survey/anonymity.test.ts': 6, // earlier, scaled
   'test/themes/routes.test.ts': [3, 6], // both earlier, scaled
   'test/import/large.test.ts': 5,
-  'test/neighborhoods/routes.test.ts': [3, 1], // SQLite: earlier, scaled; PostgreSQL: the baseline
   'test/results/export.test.ts': [3, 4], // both earlier, scaled
   'test/results/weighting.test.ts': [3, 4], // both earlier, scaled
   'test/staff/routes.test.ts': [3, 4], // both earlier, scaled
   'test/voids/routes.test.ts': [3, 4], // both earlier, scaled
+  'test/neighborhoods/routes.test.ts': [3, 1], // SQLite: earlier, scaled; PostgreSQL: the baseline
   'test/public/data-json.test.ts': [2, 2],
   'test/public/neighborhood.test.ts': [2, 2],
   'test/results/brief.test.ts': [2, 2],
@@ -89,11 +89,11 @@ const weight = (file: string, database: string) => {
   return typeof figure === 'number' ? figure : figure[database === 'sqlite' ? 0 : 1];
 };
 // A group holds up to this many seconds of work: few processes, yet small enough that the two cores finish together and
-// that a group stays well inside tap's 180 s per process on a busy machine. With the figures above (2026-12-02): 26
-// processes, each job about 535 s of one core on the busy machine counting 3 s of loading per process; the heaviest
+// that a group stays well inside tap's 180 s per process on a busy machine. With the figures above (2026-12-02): 30
+// processes, each job about 550 s of one core on the busy machine counting 3 s of loading per process; the heaviest
 // processes are single files (real-volumes on PostgreSQL 68 s, the bench smoke run 59 s, the disclosure attack on
 // PostgreSQL 57 s), under 180 s even at half a core each.
-const GROUP_SECONDS = 40;
+const GROUP_SECONDS = 35;
 
 function testFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
