@@ -3,10 +3,11 @@ import { count, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import t from 'tap';
 import type { Store } from '../../src/db/store.js';
-import { generateDemo } from '../../src/demo/generate.js';
+import { dateIn } from '../../src/dates.js';
 import { MARGIN_QUESTION_CODES } from '../../src/margins/schemas.js';
 import { auditActions, multipart, staffSessions } from '../helper/admin.js';
-import { addNeighborhoods, buildTestApp, csrfFrom, openTestStore } from '../helper/app.js';
+import { addNeighborhoods, buildTestApp, csrfFrom } from '../helper/app.js';
+import { buildDemoApp } from '../helper/demo.js';
 
 const marginCount = async (store: Store) => (await store.read((db) => db.select({ n: count() }).from(store.tables.populationMargins)))[0].n;
 
@@ -230,9 +231,8 @@ t.test('the template lists every neighborhood, question and option, with saved c
 });
 
 t.test('the demo has margins for every neighborhood and demographic question', async (t) => {
-  const { store } = await openTestStore(t);
-  t.teardown(() => store.close());
-  await generateDemo(store, { seed: 1, asOf: '2026-06-15', passwordCost: 10, dailyRate: 1 });
+  // The demo city of the public pages' tests, generated once per test process (test/helper/demo.ts) rather than again here.
+  const { store } = await buildDemoApp(t, { seed: 3, asOf: dateIn('UTC'), dailyRate: 1.5 });
   const perNeighborhood = await store.read((db) =>
     store.rows<{ slug: string; population: number; questions: number; age: number; gender: number; race: number }>(
       db,
