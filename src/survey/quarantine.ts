@@ -116,6 +116,9 @@ export function createQuarantineGuard(store: Store, voider: ResponseVoider) {
 
   /** Holds the just-recorded response (and, when an identical-answers burst opens, the day's earlier straight-liners); true when held. */
   return async function check(tx: Db, responseId: number, response: NewResponse, questions: readonly Question[]): Promise<boolean> {
+    // PostgreSQL's transactions run side by side and count only what others committed: a burst at once all counted
+    // under the floor, and opened two quarantines. One neighborhood's checks take turns (SQLite's writers always do).
+    if (store.dialect === 'postgres') await store.execute(tx, sql`SELECT pg_advisory_xact_lock(${response.surveyId}, ${response.neighborhoodId})`);
     const scaleIds = new Set(questions.filter((q) => q.kind === 'scale').map((q) => q.id));
     if (isStraightLined(response.answers, scaleIds)) {
       const open = await openBurst(tx, response, 'identical-answers');

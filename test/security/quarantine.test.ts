@@ -162,6 +162,22 @@ t.test('a volume burst of varied answers is held; the same burst on a staff kios
   t.same((await rollupsAndRecomputation(app)).stored, (await rollupsAndRecomputation(app)).recomputed);
 });
 
+t.test('a burst sent all at once is counted up to the floor exactly, in one quarantine per rule', async (t) => {
+  const { app, store } = await buildTestApp(t, { TRUST_PROXY: '1', SUBMIT_RATE_LIMIT: '1000' });
+  await addNeighborhoods(store, 'Riverside');
+  await Promise.all(Array.from({ length: 80 }, (_, i) => post(app, i, varied(i))));
+  t.equal(await counted(app), 30, 'the first 30 count, whichever they are');
+  t.equal(await held(app), 50, 'the rest are held');
+  t.equal(await value(app, sql`SELECT count(*) AS "n" FROM quarantines WHERE status = 'held'`), 1, 'one volume burst');
+  await Promise.all(Array.from({ length: 20 }, (_, i) => post(app, 100 + i, stuffed)));
+  t.equal(
+    await value(app, sql`SELECT count(*) AS "n" FROM quarantines WHERE status = 'held' AND reason = 'identical-answers'`),
+    1,
+    'one identical-answers burst',
+  );
+  t.same((await rollupsAndRecomputation(app)).stored, (await rollupsAndRecomputation(app)).recomputed);
+});
+
 t.test('a neighborhood used to many answers a day is held only far above its own rate', async (t) => {
   const { app, store } = await buildTestApp(t, { TRUST_PROXY: '1' });
   const [riverside] = await addNeighborhoods(store, 'Riverside');
