@@ -14,10 +14,11 @@ export const CHECKPOINT_WAL_BYTES = 4 * 1024 * 1024;
 export function createCheckpointer(path: string) {
   const walPath = `${path}-wal`;
   let running: Promise<void> | null = null;
+  let closed = false;
   return {
     /** Called after each commit: starts a checkpoint when the log is past the threshold and none is running. */
     committed() {
-      if (running) return;
+      if (running || closed) return;
       const size = statSync(walPath, { throwIfNoEntry: false })?.size ?? 0;
       if (size < CHECKPOINT_WAL_BYTES) return;
       // A failed checkpoint (a full disk) is tried again after the next commit; the write that failed says why.
@@ -25,8 +26,12 @@ export function createCheckpointer(path: string) {
         .catch(() => {})
         .finally(() => (running = null));
     },
-    /** Waits for a running checkpoint (before the store closes). */
-    async drain() {
+    /**
+     * Starts no more checkpoints and waits for a running one, before the store releases the workers' connections: one
+     * started after would open a connection that outlives the app's, which then could not remove the log.
+     */
+    async close() {
+      closed = true;
       await running;
     },
   };

@@ -148,7 +148,7 @@ export function createSqliteStore(handle: DatabaseHandle): Store {
     failed: (err: Error) => health.failed(err),
     async close() {
       await committer.drain();
-      await checkpointer?.drain();
+      await checkpointer?.close();
       await releaseOffLoop(handle.path);
       handle.close();
     },
